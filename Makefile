@@ -1,0 +1,69 @@
+# threecx-xapi: every target runs from a fresh clone with Python 3.11, make and a package index.
+PYTHON ?= python3.11
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed
+SPEC ?=
+
+.PHONY: setup pull generate overlay verify check lint typecheck drift test demo bench wheel docs clean
+
+setup: $(STAMP)
+
+$(STAMP): pyproject.toml
+	@command -v $(PYTHON) >/dev/null 2>&1 || { echo "$(PYTHON) not found: set PYTHON=/path/to/python3.11"; exit 2; }
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e '.[dev]'
+	touch $(STAMP)
+
+# Pull a new document (a PBX URL or a path): make pull FROM=https://pbx.example.com
+pull: $(STAMP)
+	$(PY) -m generator pull --from "$(FROM)"
+
+generate: $(STAMP)
+	$(PY) -m generator generate
+	$(PY) -m generator verify
+
+# Dev loop: copy overrides/ into the package without regenerating the operations.
+overlay: $(STAMP)
+	$(PY) -m generator overlay
+
+verify: $(STAMP)
+	$(PY) -m generator verify
+
+lint: $(STAMP)
+	$(PY) -m ruff check generator overrides tests generated_client benchmarks
+	$(PY) -m ruff format --check generator overrides tests benchmarks
+
+typecheck: $(STAMP)
+	$(PY) -m mypy --strict generated_client/threecx_xapi generator
+
+# The committed generated_client/ must be exactly what the generator makes.
+drift: $(STAMP)
+	@rm -rf .drift && mkdir -p .drift
+	$(PY) -m generator generate --output .drift >/dev/null
+	@diff -r -q generated_client/threecx_xapi .drift/threecx_xapi -x __pycache__ \
+		|| { echo "generated_client/ differs from 'make generate' output: run 'make generate' and commit"; rm -rf .drift; exit 1; }
+	@rm -rf .drift
+	@echo "no drift: generated_client/ is what 'make generate' makes"
+
+check: lint typecheck drift
+
+test: check
+	$(PY) -m pytest
+
+demo: $(STAMP)
+	$(PY) -m threecx_xapi.demo
+
+bench: $(STAMP)
+	$(PY) benchmarks/run.py
+
+# A wheel for one document: make wheel SPEC=../shared/specs/xapi-20.0.9-2026-01-22.yaml
+wheel: $(STAMP)
+	$(PY) -m generator wheel $(if $(SPEC),--spec "$(SPEC)") --dist dist
+
+docs: $(STAMP)
+	$(PY) -m generator docs
+
+clean:
+	rm -rf .drift dist build .mypy_cache .ruff_cache .pytest_cache

@@ -1,0 +1,56 @@
+"""python -m generator {pull,generate,verify,overlay,diff}: build threecx_xapi from the XAPI document."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from . import build, pull, verify
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m generator", description=__doc__)
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    pull_parser = commands.add_parser("pull", help="fetch an XAPI document and pin it in spec/xapi.lock.json")
+    pull_parser.add_argument("--from", dest="source", required=True, help="a path, a PBX URL or a document URL")
+    pull_parser.add_argument("--xapi-version", help="the 3CX version, when the source does not tell it")
+
+    generate_parser = commands.add_parser("generate", help="generate the package from the pinned document")
+    generate_parser.add_argument("--spec", type=Path, help="generate from this document instead of the pinned one")
+    generate_parser.add_argument("--output", type=Path, default=build.DEFAULT_OUTPUT)
+
+    verify_parser = commands.add_parser("verify", help="check every documented operation has one generated function")
+    verify_parser.add_argument("--spec", type=Path, help="the document to check against (default: the pinned one)")
+    verify_parser.add_argument("--output", type=Path, default=build.DEFAULT_OUTPUT)
+
+    overlay_parser = commands.add_parser("overlay", help="copy overrides/ into the generated package (dev loop)")
+    overlay_parser.add_argument("--output", type=Path, default=build.DEFAULT_OUTPUT)
+
+    args = parser.parse_args(argv)
+    try:
+        if args.command == "pull":
+            return pull.run(args.source, xapi_version=args.xapi_version)
+        if args.command == "generate":
+            result = build.generate(args.spec, args.output)
+            print(
+                f"generated {result.generated} of {result.documented} operations "
+                f"(XAPI {result.xapi_version}, sha256 {result.sha256[:16]}) into {result.package_dir}"
+            )
+            return 0 if result.generated == result.documented else 1
+        if args.command == "verify":
+            return verify.run(args.spec, args.output)
+        if args.command == "overlay":
+            copied = build.overlay(args.output / build.PACKAGE)
+            build.format_with_ruff(*copied)
+            print(f"copied {len(copied)} files from overrides/")
+            return 0
+    except (build.GenerationError, OSError, ValueError, RuntimeError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,53 @@
+"""`python -m generator pull --from SOURCE`: fetch an XAPI document and pin it in the lock."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import replace
+from pathlib import Path
+
+from .document import count_operations, parse_document, read_source, sha256_of
+from .lock import LOCK_PATH, REPO_ROOT, SpecLock
+
+CACHE = REPO_ROOT / "spec" / "cache"
+
+
+def _version_from_manifest(source: str, sha256: str) -> str | None:
+    manifest = Path(source).parent / "MANIFEST.json"
+    if "://" in source or not manifest.is_file():
+        return None
+    for entry in json.loads(manifest.read_text(encoding="utf-8")):
+        if entry.get("sha256") == sha256:
+            return str(entry["api_version"])
+    return None
+
+
+def run(source: str, *, xapi_version: str | None = None, lock_path: Path = LOCK_PATH) -> int:
+    """Fetch, check, cache under spec/cache/ (not committed) and rewrite the lock."""
+    if "://" in source and not source.rstrip("/").endswith((".yaml", ".yml", ".json")):
+        source = source.rstrip("/").removesuffix("/xapi/v1") + "/xapi/v1/swagger.yaml"  # a bare PBX URL
+    data, headers = read_source(source)
+    document = parse_document(data, source=source)
+    sha256 = sha256_of(data)
+    server_version = headers.get("X-3CX-Version") if headers is not None else None
+    version = xapi_version or _version_from_manifest(source, sha256)
+    if version is None and server_version:
+        version = ".".join(server_version.split(".")[:3])  # 20.0.10.1621 -> 20.0.10
+    if version is None:
+        raise ValueError(f"cannot tell the 3CX version of {source}: pass --xapi-version")
+    file_name = f"xapi-{version}-{sha256[:12]}.yaml" if "://" in source else Path(source).name
+    CACHE.mkdir(parents=True, exist_ok=True)
+    (CACHE / file_name).write_bytes(data)
+    old = SpecLock.read(lock_path)
+    new = replace(
+        old,
+        xapi_version=version,
+        file=file_name,
+        sha256=sha256,
+        operations=count_operations(document),
+        pulled_from=source + (f" (X-3CX-Version {server_version})" if server_version else ""),
+        published_commit=old.published_commit if sha256 == old.sha256 else None,
+    )
+    new.write(lock_path)
+    print(f"pinned {file_name}: XAPI {version}, {new.operations} operations, sha256 {sha256}")
+    return 0

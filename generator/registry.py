@@ -1,0 +1,164 @@
+"""The operation registry: every operation of the document with its OData parameter types.
+
+Built from the transformed document and openapi-python-client's own parse of it, so the Python names
+are exactly the generated ones. Written to `threecx_xapi/operations.json`; the templates read the same
+entries to encode each parameter (see docs/architecture.md for the format).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from openapi_python_client import strings
+from openapi_python_client.parser import GeneratorData
+from openapi_python_client.parser.openapi import Endpoint
+
+from .transforms import NULLABLE_MARK, Document, iter_operations
+
+_EDM_BY_FORMAT = {
+    ("string", "date-time"): "Edm.DateTimeOffset",
+    ("string", "date"): "Edm.Date",
+    ("string", "uuid"): "Edm.Guid",
+    ("string", "duration"): "Edm.Duration",
+    ("string", "time"): "Edm.TimeOfDay",
+    ("integer", "int64"): "Edm.Int64",
+    ("number", "double"): "Edm.Double",
+    ("number", "float"): "Edm.Double",
+    ("number", "decimal"): "Edm.Decimal",
+}
+_EDM_BY_TYPE = {"string": "Edm.String", "integer": "Edm.Int32", "boolean": "Edm.Boolean", "number": "Edm.Decimal"}
+
+
+def edm_type(schema: dict[str, Any]) -> str:
+    """The OData primitive type of a parameter schema."""
+    kind = schema.get("type", "string")
+    if kind == "array":
+        return f"Collection({edm_type(schema.get('items', {}))})"
+    return _EDM_BY_FORMAT.get((kind, schema.get("format")), _EDM_BY_TYPE.get(kind, "Edm.String"))
+
+
+def _text(value: object) -> str:
+    """openapi-python-client wraps document strings; this is the plain text."""
+    untrusted = getattr(value, "get_untrusted_value", None)
+    return str(untrusted()) if untrusted is not None else str(value)
+
+
+def _model_of(endpoint: Endpoint, status: int) -> str | None:
+    for response in endpoint.responses.patterns:
+        if response.status_code.range == (status, status):
+            class_info = getattr(response.prop, "class_info", None)
+            return str(class_info.name) if class_info is not None else None
+    return None
+
+
+def _body_model(endpoint: Endpoint) -> str | None:
+    if not endpoint.bodies:
+        return None
+    class_info = getattr(endpoint.bodies[0].prop, "class_info", None)
+    return str(class_info.name) if class_info is not None else None
+
+
+def _success(operation: dict[str, Any], components: dict[str, Any]) -> tuple[int, dict[str, Any] | None]:
+    for status in sorted(code for code in operation.get("responses", {}) if code.isdigit()):
+        if status.startswith("2"):
+            response = operation["responses"][status]
+            ref = response.get("$ref")
+            if isinstance(ref, str):
+                response = components["responses"][ref.rsplit("/", 1)[1]]
+            content = response.get("content", {})
+            schema = content.get("application/json", {}).get("schema") if content else None
+            return int(status), schema
+    return 204, None
+
+
+def build_registry(document: Document, generated: GeneratorData, *, field_prefix: str) -> list[dict[str, Any]]:
+    """One entry per operation, in document order."""
+    endpoints: dict[str, tuple[str, Endpoint]] = {}
+    for tag, collection in generated.endpoint_collections_by_tag.items():
+        for endpoint in collection.endpoints:
+            endpoints[str(endpoint.name)] = (str(tag), endpoint)
+
+    components = document.get("components", {})
+    entries: list[dict[str, Any]] = []
+    for path, method, operation in iter_operations(document):
+        tag, endpoint = endpoints[str(strings.PythonIdentifier(operation["operationId"], field_prefix))]
+        python_names = {
+            _text(parameter.name): str(parameter.python_name)
+            for parameter in (*endpoint.path_parameters, *endpoint.query_parameters, *endpoint.header_parameters)
+        }
+        parameters = [
+            {
+                "name": parameter["name"],
+                "python_name": python_names[parameter["name"]],
+                "in": parameter["in"],
+                "edm_type": edm_type(parameter.get("schema", {})),
+                "nullable": bool(parameter.get(NULLABLE_MARK) or parameter.get("schema", {}).get("nullable")),
+                "required": bool(parameter.get("required")),
+                "description": parameter.get("description", ""),
+                "schema": parameter.get("schema", {}),
+            }
+            for parameter in operation.get("parameters", [])
+        ]
+        body = operation.get("requestBody")
+        request_body = None
+        if body is not None:
+            content_type, media = next(iter(body.get("content", {"application/json": {}}).items()))
+            request_body = {
+                "model": _body_model(endpoint),
+                "schema": media.get("schema"),
+                "required": bool(body.get("required")),
+                "content_type": content_type,
+            }
+        status, schema = _success(operation, components)
+        entries.append(
+            {
+                "operation_id": operation["operationId"],
+                "tag": (operation.get("tags") or ["default"])[0],
+                "module": f"threecx_xapi.api.{tag}.{endpoint.name}",
+                "method": method.upper(),
+                "path": path,
+                "summary": operation.get("summary", ""),
+                "description": operation.get("description", ""),
+                "parameters": parameters,
+                "request_body": request_body,
+                "response": {"status": status, "model": _model_of(endpoint, status), "schema": schema},
+            }
+        )
+    return entries
+
+
+class TemplateHelpers:
+    """What the endpoint templates ask of the registry, keyed by operation id."""
+
+    def __init__(self, entries: list[dict[str, Any]]) -> None:
+        self._entries = {entry["module"].rsplit(".", 1)[1]: entry for entry in entries}
+
+    def operation(self, endpoint: Endpoint) -> dict[str, Any]:
+        return self._entries[str(endpoint.name)]
+
+    def parameter(self, endpoint: Endpoint, name: object) -> dict[str, Any]:
+        entry = self.operation(endpoint)
+        return next(parameter for parameter in entry["parameters"] if parameter["name"] == _text(name))
+
+    def success_responses(self, endpoint: Endpoint) -> list[Any]:
+        """The endpoint's declared 2xx responses, lowest status first."""
+        return sorted(
+            (
+                response
+                for response in endpoint.responses.patterns
+                if response.status_code.range is not None and 200 <= response.status_code.range[0] <= 299
+            ),
+            key=lambda response: response.status_code.range[0],
+        )
+
+    def is_empty(self, response: Any) -> bool:
+        return str(response.source["attribute"]) == "None"
+
+    def success_type(self, endpoint: Endpoint) -> str:
+        """The return annotation of `sync()`: the success models only, never the OData error model."""
+        types: list[str] = []
+        for response in self.success_responses(endpoint):
+            type_string = "None" if self.is_empty(response) else response.prop.get_type_string().as_unembedded_code()
+            if type_string not in types:
+                types.append(type_string)
+        return " | ".join(types) or "None"

@@ -1,0 +1,49 @@
+"""`python -m generator verify`: every (method, path) of the document has exactly one generated function."""
+
+from __future__ import annotations
+
+import ast
+from collections import Counter
+from pathlib import Path
+
+from .build import PACKAGE
+from .document import parse_document
+from .lock import SpecLock
+from .transforms import iter_operations
+
+
+def generated_operations(package_dir: Path) -> Counter[tuple[str, str]]:
+    """(METHOD, path) of every generated endpoint module, read from its constants without importing it."""
+    found: Counter[tuple[str, str]] = Counter()
+    for module in sorted((package_dir / "api").glob("*/*.py")):
+        if module.name == "__init__.py":
+            continue
+        constants: dict[str, str] = {}
+        for node in ast.parse(module.read_text(encoding="utf-8")).body:
+            if isinstance(node, ast.Assign) and isinstance(node.value, ast.Constant):
+                for target in node.targets:
+                    if isinstance(target, ast.Name) and isinstance(node.value.value, str):
+                        constants[target.id] = node.value.value
+            elif isinstance(node, ast.FunctionDef) and node.name == "sync_detailed":
+                constants["has_sync_detailed"] = "yes"
+        if "METHOD" in constants and "PATH" in constants and constants.get("has_sync_detailed"):
+            found[(constants["METHOD"], constants["PATH"])] += 1
+    return found
+
+
+def documented_operations(document: dict[str, object]) -> Counter[tuple[str, str]]:
+    return Counter((method.upper(), path) for path, method, _ in iter_operations(document))  # type: ignore[arg-type]
+
+
+def run(spec: Path | None, output: Path) -> int:
+    data = spec.read_bytes() if spec is not None else SpecLock.read().fetch()[0]
+    documented = documented_operations(parse_document(data, source=str(spec or "the pinned document")))
+    generated = generated_operations(output / PACKAGE)
+    missing = sorted(set(documented) - set(generated))
+    extra = sorted(set(generated) - set(documented))
+    repeated = sorted(key for key, count in generated.items() if count > 1)
+    print(f"documented {sum(documented.values())}, generated {sum(generated.values())}")
+    for label, keys in (("missing", missing), ("not in the document", extra), ("generated twice", repeated)):
+        for method, path in keys:
+            print(f"{label}: {method} {path}")
+    return 0 if not (missing or extra or repeated) else 1
