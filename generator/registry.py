@@ -138,7 +138,22 @@ class TemplateHelpers:
 
     def parameter(self, endpoint: Endpoint, name: object) -> dict[str, Any]:
         entry = self.operation(endpoint)
-        return next(parameter for parameter in entry["parameters"] if parameter["name"] == _text(name))
+        for parameter in entry["parameters"]:
+            if parameter["name"] == _text(name):
+                return parameter
+        raise KeyError(f"{entry['operation_id']} has no parameter {_text(name)!r}")
+
+    def docstring_line(self, endpoint: Endpoint, parameter: Any) -> str:
+        """`name (type): `specName`, OData type. description` for an OData parameter; the stock line otherwise."""
+        entry = self.operation(endpoint)
+        odata = next((p for p in entry["parameters"] if p["name"] == _text(parameter.name)), None)
+        if odata is None:
+            return str(parameter.to_docstring())
+        kind = parameter.get_type_string().as_unembedded_code()
+        if odata["nullable"] and odata["in"] == "path":
+            kind += " | None"
+        description = f" {odata['description']}" if odata["description"] else ""
+        return f"{parameter.python_name} ({kind}): `{odata['name']}`, OData {odata['edm_type']}.{description}"
 
     def success_responses(self, endpoint: Endpoint) -> list[Any]:
         """The endpoint's declared 2xx responses, lowest status first."""

@@ -44,6 +44,8 @@ def run(spec: Path | None, output: Path) -> int:
     repeated = sorted(key for key, count in generated.items() if count > 1)
     print(f"documented {sum(documented.values())}, generated {sum(generated.values())}")
     for label, keys in (("missing", missing), ("not in the document", extra), ("generated twice", repeated)):
-        for method, path in keys:
+        for method, path in keys[:20]:
             print(f"{label}: {method} {path}")
+        if len(keys) > 20:
+            print(f"... and {len(keys) - 20} more {label}")
     return 0 if not (missing or extra or repeated) else 1
