@@ -171,7 +171,7 @@ class AbandonedChatsStatistics:
 
         source = d.pop("Source", UNSET)
 
-        abandoned_chats_statistics = cls(
+        _abandoned_chats_statistics_instance = cls(
             chat_id=chat_id,
             date_of_request=date_of_request,
             participant_email=participant_email,
@@ -185,8 +185,8 @@ class AbandonedChatsStatistics:
             source=source,
         )
 
-        abandoned_chats_statistics.additional_properties = d
-        return abandoned_chats_statistics
+        _abandoned_chats_statistics_instance.additional_properties = d
+        return _abandoned_chats_statistics_instance
 
     @property
     def additional_keys(self) -> list[str]:

@@ -251,7 +251,7 @@ class AbandonedQueueCalls:
 
         wait_time = _parse_wait_time(d.pop("WaitTime", UNSET))
 
-        abandoned_queue_calls = cls(
+        _abandoned_queue_calls_instance = cls(
             caller_id=caller_id,
             call_history_id=call_history_id,
             call_time=call_time,
@@ -265,8 +265,8 @@ class AbandonedQueueCalls:
             wait_time=wait_time,
         )
 
-        abandoned_queue_calls.additional_properties = d
-        return abandoned_queue_calls
+        _abandoned_queue_calls_instance.additional_properties = d
+        return _abandoned_queue_calls_instance
 
     @property
     def additional_keys(self) -> list[str]:

@@ -185,7 +185,7 @@ class ActiveCall:
 
         status = _parse_status(d.pop("Status", UNSET))
 
-        active_call = cls(
+        _active_call_instance = cls(
             callee=callee,
             caller=caller,
             established_at=established_at,
@@ -195,8 +195,8 @@ class ActiveCall:
             status=status,
         )
 
-        active_call.additional_properties = d
-        return active_call
+        _active_call_instance.additional_properties = d
+        return _active_call_instance
 
     @property
     def additional_keys(self) -> list[str]:

@@ -88,14 +88,14 @@ class ActivityLogEvent:
 
         time_stamp = _parse_time_stamp(d.pop("TimeStamp", UNSET))
 
-        activity_log_event = cls(
+        _activity_log_event_instance = cls(
             index=index,
             message=message,
             time_stamp=time_stamp,
         )
 
-        activity_log_event.additional_properties = d
-        return activity_log_event
+        _activity_log_event_instance.additional_properties = d
+        return _activity_log_event_instance
 
     @property
     def additional_keys(self) -> list[str]:

@@ -57,12 +57,12 @@ class ActivityLogsFilter:
 
                 extensions.append(extensions_item)
 
-        activity_logs_filter = cls(
+        _activity_logs_filter_instance = cls(
             extensions=extensions,
         )
 
-        activity_logs_filter.additional_properties = d
-        return activity_logs_filter
+        _activity_logs_filter_instance.additional_properties = d
+        return _activity_logs_filter_instance
 
     @property
     def additional_keys(self) -> list[str]:

@@ -317,7 +317,7 @@ class ADUsersSyncConfiguration:
 
         sync_type = _parse_sync_type(d.pop("SyncType", UNSET))
 
-        ad_users_sync_configuration = cls(
+        _ad_users_sync_configuration_instance = cls(
             enable_sso=enable_sso,
             is_enabled=is_enabled,
             is_sync_departments=is_sync_departments,
@@ -335,8 +335,8 @@ class ADUsersSyncConfiguration:
             sync_type=sync_type,
         )
 
-        ad_users_sync_configuration.additional_properties = d
-        return ad_users_sync_configuration
+        _ad_users_sync_configuration_instance.additional_properties = d
+        return _ad_users_sync_configuration_instance
 
     @property
     def additional_keys(self) -> list[str]:

@@ -52,12 +52,12 @@ class AddVectorStoreFilesAISettingsAddVectorStoreFilesRequestBody:
         else:
             model = AddVectorStoreFiles.from_dict(_model)
 
-        add_vector_store_files_ai_settings_add_vector_store_files_request_body = cls(
+        _add_vector_store_files_ai_settings_add_vector_store_files_request_body_instance = cls(
             model=model,
         )
 
-        add_vector_store_files_ai_settings_add_vector_store_files_request_body.additional_properties = d
-        return add_vector_store_files_ai_settings_add_vector_store_files_request_body
+        _add_vector_store_files_ai_settings_add_vector_store_files_request_body_instance.additional_properties = d
+        return _add_vector_store_files_ai_settings_add_vector_store_files_request_body_instance
 
     @property
     def additional_keys(self) -> list[str]:

@@ -257,7 +257,7 @@ class AgentLoginHistory:
 
         talking_total_interval = _parse_talking_total_interval(d.pop("TalkingTotalInterval", UNSET))
 
-        agent_login_history = cls(
+        _agent_login_history_instance = cls(
             agent=agent,
             agent_no=agent_no,
             day=day,
@@ -272,8 +272,8 @@ class AgentLoginHistory:
             talking_total_interval=talking_total_interval,
         )
 
-        agent_login_history.additional_properties = d
-        return agent_login_history
+        _agent_login_history_instance.additional_properties = d
+        return _agent_login_history_instance
 
     @property
     def additional_keys(self) -> list[str]:

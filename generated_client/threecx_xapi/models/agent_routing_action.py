@@ -128,7 +128,7 @@ class AgentRoutingAction:
 
         type_ = _parse_type_(d.pop("Type", UNSET))
 
-        agent_routing_action = cls(
+        _agent_routing_action_instance = cls(
             action=action,
             name=name,
             number=number,
@@ -136,8 +136,8 @@ class AgentRoutingAction:
             type_=type_,
         )
 
-        agent_routing_action.additional_properties = d
-        return agent_routing_action
+        _agent_routing_action_instance.additional_properties = d
+        return _agent_routing_action_instance
 
     @property
     def additional_keys(self) -> list[str]:

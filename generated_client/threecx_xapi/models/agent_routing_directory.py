@@ -128,7 +128,7 @@ class AgentRoutingDirectory:
 
         type_ = _parse_type_(d.pop("Type", UNSET))
 
-        agent_routing_directory = cls(
+        _agent_routing_directory_instance = cls(
             description=description,
             name=name,
             number=number,
@@ -136,8 +136,8 @@ class AgentRoutingDirectory:
             type_=type_,
         )
 
-        agent_routing_directory.additional_properties = d
-        return agent_routing_directory
+        _agent_routing_directory_instance.additional_properties = d
+        return _agent_routing_directory_instance
 
     @property
     def additional_keys(self) -> list[str]:

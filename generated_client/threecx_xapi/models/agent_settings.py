@@ -512,7 +512,7 @@ class AgentSettings:
 
         voice = _parse_voice(d.pop("Voice", UNSET))
 
-        agent_settings = cls(
+        _agent_settings_instance = cls(
             abusive_caller_action=abusive_caller_action,
             agent_fallback=agent_fallback,
             agent_type=agent_type,
@@ -536,8 +536,8 @@ class AgentSettings:
             voice=voice,
         )
 
-        agent_settings.additional_properties = d
-        return agent_settings
+        _agent_settings_instance.additional_properties = d
+        return _agent_settings_instance
 
     @property
     def additional_keys(self) -> list[str]:

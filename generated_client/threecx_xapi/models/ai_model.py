@@ -94,7 +94,7 @@ class AIModel:
 
         preview = d.pop("Preview", UNSET)
 
-        ai_model = cls(
+        _ai_model_instance = cls(
             description=description,
             example=example,
             id=id,
@@ -102,8 +102,8 @@ class AIModel:
             preview=preview,
         )
 
-        ai_model.additional_properties = d
-        return ai_model
+        _ai_model_instance.additional_properties = d
+        return _ai_model_instance
 
     @property
     def additional_keys(self) -> list[str]:

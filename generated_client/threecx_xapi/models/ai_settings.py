@@ -193,7 +193,7 @@ class AISettings:
 
         realtime_model = _parse_realtime_model(d.pop("RealtimeModel", UNSET))
 
-        ai_settings = cls(
+        _ai_settings_instance = cls(
             api_key=api_key,
             company_description=company_description,
             company_name=company_name,
@@ -203,8 +203,8 @@ class AISettings:
             realtime_model=realtime_model,
         )
 
-        ai_settings.additional_properties = d
-        return ai_settings
+        _ai_settings_instance.additional_properties = d
+        return _ai_settings_instance
 
     @property
     def additional_keys(self) -> list[str]:

@@ -55,14 +55,14 @@ class AIVoice:
 
         id = d.pop("Id", UNSET)
 
-        ai_voice = cls(
+        _ai_voice_instance = cls(
             description=description,
             gender=gender,
             id=id,
         )
 
-        ai_voice.additional_properties = d
-        return ai_voice
+        _ai_voice_instance.additional_properties = d
+        return _ai_voice_instance
 
     @property
     def additional_keys(self) -> list[str]:

@@ -88,13 +88,13 @@ class AmazonCredentials:
 
         secret_key = _parse_secret_key(d.pop("SecretKey", UNSET))
 
-        amazon_credentials = cls(
+        _amazon_credentials_instance = cls(
             access_key=access_key,
             secret_key=secret_key,
         )
 
-        amazon_credentials.additional_properties = d
-        return amazon_credentials
+        _amazon_credentials_instance.additional_properties = d
+        return _amazon_credentials_instance
 
     @property
     def additional_keys(self) -> list[str]:

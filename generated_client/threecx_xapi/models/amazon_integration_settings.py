@@ -101,13 +101,13 @@ class AmazonIntegrationSettings:
 
         service_account_credentials = _parse_service_account_credentials(d.pop("ServiceAccountCredentials", UNSET))
 
-        amazon_integration_settings = cls(
+        _amazon_integration_settings_instance = cls(
             s3_config=s3_config,
             service_account_credentials=service_account_credentials,
         )
 
-        amazon_integration_settings.additional_properties = d
-        return amazon_integration_settings
+        _amazon_integration_settings_instance.additional_properties = d
+        return _amazon_integration_settings_instance
 
     @property
     def additional_keys(self) -> list[str]:

@@ -39,12 +39,12 @@ class ApiTokenResponse200:
         d = dict(src_dict)
         value = d.pop("value", UNSET)
 
-        api_token_response_200 = cls(
+        _api_token_response_200_instance = cls(
             value=value,
         )
 
-        api_token_response_200.additional_properties = d
-        return api_token_response_200
+        _api_token_response_200_instance.additional_properties = d
+        return _api_token_response_200_instance
 
     @property
     def additional_keys(self) -> list[str]:

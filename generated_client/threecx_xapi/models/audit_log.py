@@ -222,7 +222,7 @@ class AuditLog:
 
         user_name = _parse_user_name(d.pop("UserName", UNSET))
 
-        audit_log = cls(
+        _audit_log_instance = cls(
             action=action,
             id=id,
             ip=ip,
@@ -235,8 +235,8 @@ class AuditLog:
             user_name=user_name,
         )
 
-        audit_log.additional_properties = d
-        return audit_log
+        _audit_log_instance.additional_properties = d
+        return _audit_log_instance
 
     @property
     def additional_keys(self) -> list[str]:

@@ -39,12 +39,12 @@ class AuthorizePresenceMicrosoft365IntegrationAuthorizePresenceRequestBody:
         d = dict(src_dict)
         access_token = d.pop("accessToken", UNSET)
 
-        authorize_presence_microsoft_365_integration_authorize_presence_request_body = cls(
+        _authorize_presence_microsoft_365_integration_authorize_presence_request_body_instance = cls(
             access_token=access_token,
         )
 
-        authorize_presence_microsoft_365_integration_authorize_presence_request_body.additional_properties = d
-        return authorize_presence_microsoft_365_integration_authorize_presence_request_body
+        _authorize_presence_microsoft_365_integration_authorize_presence_request_body_instance.additional_properties = d
+        return _authorize_presence_microsoft_365_integration_authorize_presence_request_body_instance
 
     @property
     def additional_keys(self) -> list[str]:

@@ -271,7 +271,7 @@ class AvailableRouting:
 
         not_registered_internal = _parse_not_registered_internal(d.pop("NotRegisteredInternal", UNSET))
 
-        available_routing = cls(
+        _available_routing_instance = cls(
             busy_all_calls=busy_all_calls,
             busy_external=busy_external,
             busy_internal=busy_internal,
@@ -283,8 +283,8 @@ class AvailableRouting:
             not_registered_internal=not_registered_internal,
         )
 
-        available_routing.additional_properties = d
-        return available_routing
+        _available_routing_instance.additional_properties = d
+        return _available_routing_instance
 
     @property
     def additional_keys(self) -> list[str]:

@@ -136,15 +136,15 @@ class AwayRouting:
 
         internal = _parse_internal(d.pop("Internal", UNSET))
 
-        away_routing = cls(
+        _away_routing_instance = cls(
             all_hours_external=all_hours_external,
             all_hours_internal=all_hours_internal,
             external=external,
             internal=internal,
         )
 
-        away_routing.additional_properties = d
-        return away_routing
+        _away_routing_instance.additional_properties = d
+        return _away_routing_instance
 
     @property
     def additional_keys(self) -> list[str]:

@@ -52,12 +52,12 @@ class BackupBackupsBackupRequestBody:
         else:
             description = CreateBackup.from_dict(_description)
 
-        backup_backups_backup_request_body = cls(
+        _backup_backups_backup_request_body_instance = cls(
             description=description,
         )
 
-        backup_backups_backup_request_body.additional_properties = d
-        return backup_backups_backup_request_body
+        _backup_backups_backup_request_body_instance.additional_properties = d
+        return _backup_backups_backup_request_body_instance
 
     @property
     def additional_keys(self) -> list[str]:

@@ -240,7 +240,7 @@ class BackupContents:
 
         voice_mails = _parse_voice_mails(d.pop("VoiceMails", UNSET))
 
-        backup_contents = cls(
+        _backup_contents_instance = cls(
             call_history=call_history,
             disable_backup_compression=disable_backup_compression,
             encrypt_backup=encrypt_backup,
@@ -253,8 +253,8 @@ class BackupContents:
             voice_mails=voice_mails,
         )
 
-        backup_contents.additional_properties = d
-        return backup_contents
+        _backup_contents_instance.additional_properties = d
+        return _backup_contents_instance
 
     @property
     def additional_keys(self) -> list[str]:

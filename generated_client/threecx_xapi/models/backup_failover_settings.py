@@ -244,7 +244,7 @@ class BackupFailoverSettings:
 
         test_web_server = _parse_test_web_server(d.pop("TestWebServer", UNSET))
 
-        backup_failover_settings = cls(
+        _backup_failover_settings_instance = cls(
             condition=condition,
             enabled=enabled,
             interval=interval,
@@ -257,8 +257,8 @@ class BackupFailoverSettings:
             test_web_server=test_web_server,
         )
 
-        backup_failover_settings.additional_properties = d
-        return backup_failover_settings
+        _backup_failover_settings_instance.additional_properties = d
+        return _backup_failover_settings_instance
 
     @property
     def additional_keys(self) -> list[str]:

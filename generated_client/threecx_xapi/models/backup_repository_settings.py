@@ -69,12 +69,12 @@ class BackupRepositorySettings:
 
         location = _parse_location(d.pop("Location", UNSET))
 
-        backup_repository_settings = cls(
+        _backup_repository_settings_instance = cls(
             location=location,
         )
 
-        backup_repository_settings.additional_properties = d
-        return backup_repository_settings
+        _backup_repository_settings_instance.additional_properties = d
+        return _backup_repository_settings_instance
 
     @property
     def additional_keys(self) -> list[str]:

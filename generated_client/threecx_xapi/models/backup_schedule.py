@@ -149,7 +149,7 @@ class BackupSchedule:
 
         time = _parse_time(d.pop("Time", UNSET))
 
-        backup_schedule = cls(
+        _backup_schedule_instance = cls(
             day=day,
             repeat_hours=repeat_hours,
             repeat_minutes=repeat_minutes,
@@ -157,8 +157,8 @@ class BackupSchedule:
             time=time,
         )
 
-        backup_schedule.additional_properties = d
-        return backup_schedule
+        _backup_schedule_instance.additional_properties = d
+        return _backup_schedule_instance
 
     @property
     def additional_keys(self) -> list[str]:

@@ -139,15 +139,15 @@ class BackupSettings:
 
         schedule_enabled = _parse_schedule_enabled(d.pop("ScheduleEnabled", UNSET))
 
-        backup_settings = cls(
+        _backup_settings_instance = cls(
             contents=contents,
             rotation=rotation,
             schedule=schedule,
             schedule_enabled=schedule_enabled,
         )
 
-        backup_settings.additional_properties = d
-        return backup_settings
+        _backup_settings_instance.additional_properties = d
+        return _backup_settings_instance
 
     @property
     def additional_keys(self) -> list[str]:

@@ -97,15 +97,15 @@ class Backups:
 
         size = _parse_size(d.pop("Size", UNSET))
 
-        backups = cls(
+        _backups_instance = cls(
             creation_time=creation_time,
             download_link=download_link,
             file_name=file_name,
             size=size,
         )
 
-        backups.additional_properties = d
-        return backups
+        _backups_instance.additional_properties = d
+        return _backups_instance
 
     @property
     def additional_keys(self) -> list[str]:

@@ -51,12 +51,12 @@ class BaseCollectionPaginationAndCountResponses:
 
         odata_count = _parse_odata_count(d.pop("@odata.count", UNSET))
 
-        base_collection_pagination_and_count_responses = cls(
+        _base_collection_pagination_and_count_responses_instance = cls(
             odata_count=odata_count,
         )
 
-        base_collection_pagination_and_count_responses.additional_properties = d
-        return base_collection_pagination_and_count_responses
+        _base_collection_pagination_and_count_responses_instance.additional_properties = d
+        return _base_collection_pagination_and_count_responses_instance
 
     @property
     def additional_keys(self) -> list[str]:

@@ -52,12 +52,12 @@ class BatchDeleteFilesAISettingsBatchDeleteFilesRequestBody:
         else:
             model = RemoveVectorStoreFiles.from_dict(_model)
 
-        batch_delete_files_ai_settings_batch_delete_files_request_body = cls(
+        _batch_delete_files_ai_settings_batch_delete_files_request_body_instance = cls(
             model=model,
         )
 
-        batch_delete_files_ai_settings_batch_delete_files_request_body.additional_properties = d
-        return batch_delete_files_ai_settings_batch_delete_files_request_body
+        _batch_delete_files_ai_settings_batch_delete_files_request_body_instance.additional_properties = d
+        return _batch_delete_files_ai_settings_batch_delete_files_request_body_instance
 
     @property
     def additional_keys(self) -> list[str]:

@@ -77,13 +77,13 @@ class BatchDeleteResponse200:
 
                 value.append(value_item)
 
-        batch_delete_response_200 = cls(
+        _batch_delete_response_200_instance = cls(
             odata_count=odata_count,
             value=value,
         )
 
-        batch_delete_response_200.additional_properties = d
-        return batch_delete_response_200
+        _batch_delete_response_200_instance.additional_properties = d
+        return _batch_delete_response_200_instance
 
     @property
     def additional_keys(self) -> list[str]:

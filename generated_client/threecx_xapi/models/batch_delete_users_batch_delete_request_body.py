@@ -41,12 +41,12 @@ class BatchDeleteUsersBatchDeleteRequestBody:
         d = dict(src_dict)
         ids = cast(list[int], d.pop("ids", UNSET))
 
-        batch_delete_users_batch_delete_request_body = cls(
+        _batch_delete_users_batch_delete_request_body_instance = cls(
             ids=ids,
         )
 
-        batch_delete_users_batch_delete_request_body.additional_properties = d
-        return batch_delete_users_batch_delete_request_body
+        _batch_delete_users_batch_delete_request_body_instance.additional_properties = d
+        return _batch_delete_users_batch_delete_request_body_instance
 
     @property
     def additional_keys(self) -> list[str]:

@@ -66,14 +66,14 @@ class BlackListNumber:
 
         id = d.pop("Id", UNSET)
 
-        black_list_number = cls(
+        _black_list_number_instance = cls(
             caller_id=caller_id,
             description=description,
             id=id,
         )
 
-        black_list_number.additional_properties = d
-        return black_list_number
+        _black_list_number_instance.additional_properties = d
+        return _black_list_number_instance
 
     @property
     def additional_keys(self) -> list[str]:

@@ -168,7 +168,7 @@ class BlocklistAddr:
 
         ip_addr_mask = _parse_ip_addr_mask(d.pop("IPAddrMask", UNSET))
 
-        blocklist_addr = cls(
+        _blocklist_addr_instance = cls(
             added_by=added_by,
             block_type=block_type,
             description=description,
@@ -177,8 +177,8 @@ class BlocklistAddr:
             ip_addr_mask=ip_addr_mask,
         )
 
-        blocklist_addr.additional_properties = d
-        return blocklist_addr
+        _blocklist_addr_instance.additional_properties = d
+        return _blocklist_addr_instance
 
     @property
     def additional_keys(self) -> list[str]:

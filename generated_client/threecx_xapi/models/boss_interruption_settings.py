@@ -127,14 +127,14 @@ class BossInterruptionSettings:
 
         notify = _parse_notify(d.pop("Notify", UNSET))
 
-        boss_interruption_settings = cls(
+        _boss_interruption_settings_instance = cls(
             block=block,
             interrupt=interrupt,
             notify=notify,
         )
 
-        boss_interruption_settings.additional_properties = d
-        return boss_interruption_settings
+        _boss_interruption_settings_instance.additional_properties = d
+        return _boss_interruption_settings_instance
 
     @property
     def additional_keys(self) -> list[str]:

@@ -101,7 +101,7 @@ class BreachesSla:
 
         waiting_time = _parse_waiting_time(d.pop("WaitingTime", UNSET))
 
-        breaches_sla = cls(
+        _breaches_sla_instance = cls(
             caller_id=caller_id,
             call_time=call_time,
             queue=queue,
@@ -109,8 +109,8 @@ class BreachesSla:
             waiting_time=waiting_time,
         )
 
-        breaches_sla.additional_properties = d
-        return breaches_sla
+        _breaches_sla_instance.additional_properties = d
+        return _breaches_sla_instance
 
     @property
     def additional_keys(self) -> list[str]:

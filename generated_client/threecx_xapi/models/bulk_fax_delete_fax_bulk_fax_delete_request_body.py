@@ -41,12 +41,12 @@ class BulkFaxDeleteFaxBulkFaxDeleteRequestBody:
         d = dict(src_dict)
         ids = cast(list[int], d.pop("ids", UNSET))
 
-        bulk_fax_delete_fax_bulk_fax_delete_request_body = cls(
+        _bulk_fax_delete_fax_bulk_fax_delete_request_body_instance = cls(
             ids=ids,
         )
 
-        bulk_fax_delete_fax_bulk_fax_delete_request_body.additional_properties = d
-        return bulk_fax_delete_fax_bulk_fax_delete_request_body
+        _bulk_fax_delete_fax_bulk_fax_delete_request_body_instance.additional_properties = d
+        return _bulk_fax_delete_fax_bulk_fax_delete_request_body_instance
 
     @property
     def additional_keys(self) -> list[str]:

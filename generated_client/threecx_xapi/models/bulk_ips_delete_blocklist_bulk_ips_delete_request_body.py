@@ -41,12 +41,12 @@ class BulkIpsDeleteBlocklistBulkIpsDeleteRequestBody:
         d = dict(src_dict)
         ids = cast(list[int], d.pop("ids", UNSET))
 
-        bulk_ips_delete_blocklist_bulk_ips_delete_request_body = cls(
+        _bulk_ips_delete_blocklist_bulk_ips_delete_request_body_instance = cls(
             ids=ids,
         )
 
-        bulk_ips_delete_blocklist_bulk_ips_delete_request_body.additional_properties = d
-        return bulk_ips_delete_blocklist_bulk_ips_delete_request_body
+        _bulk_ips_delete_blocklist_bulk_ips_delete_request_body_instance.additional_properties = d
+        return _bulk_ips_delete_blocklist_bulk_ips_delete_request_body_instance
 
     @property
     def additional_keys(self) -> list[str]:

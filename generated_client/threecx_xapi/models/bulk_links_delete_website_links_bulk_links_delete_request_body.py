@@ -41,12 +41,12 @@ class BulkLinksDeleteWebsiteLinksBulkLinksDeleteRequestBody:
         d = dict(src_dict)
         ids = cast(list[str], d.pop("ids", UNSET))
 
-        bulk_links_delete_website_links_bulk_links_delete_request_body = cls(
+        _bulk_links_delete_website_links_bulk_links_delete_request_body_instance = cls(
             ids=ids,
         )
 
-        bulk_links_delete_website_links_bulk_links_delete_request_body.additional_properties = d
-        return bulk_links_delete_website_links_bulk_links_delete_request_body
+        _bulk_links_delete_website_links_bulk_links_delete_request_body_instance.additional_properties = d
+        return _bulk_links_delete_website_links_bulk_links_delete_request_body_instance
 
     @property
     def additional_keys(self) -> list[str]:

@@ -41,12 +41,12 @@ class BulkNumbersDeleteBlackListNumbersBulkNumbersDeleteRequestBody:
         d = dict(src_dict)
         ids = cast(list[str], d.pop("ids", UNSET))
 
-        bulk_numbers_delete_black_list_numbers_bulk_numbers_delete_request_body = cls(
+        _bulk_numbers_delete_black_list_numbers_bulk_numbers_delete_request_body_instance = cls(
             ids=ids,
         )
 
-        bulk_numbers_delete_black_list_numbers_bulk_numbers_delete_request_body.additional_properties = d
-        return bulk_numbers_delete_black_list_numbers_bulk_numbers_delete_request_body
+        _bulk_numbers_delete_black_list_numbers_bulk_numbers_delete_request_body_instance.additional_properties = d
+        return _bulk_numbers_delete_black_list_numbers_bulk_numbers_delete_request_body_instance
 
     @property
     def additional_keys(self) -> list[str]:

@@ -41,12 +41,12 @@ class BulkRecordingsDeleteRecordingsBulkRecordingsDeleteRequestBody:
         d = dict(src_dict)
         ids = cast(list[int], d.pop("ids", UNSET))
 
-        bulk_recordings_delete_recordings_bulk_recordings_delete_request_body = cls(
+        _bulk_recordings_delete_recordings_bulk_recordings_delete_request_body_instance = cls(
             ids=ids,
         )
 
-        bulk_recordings_delete_recordings_bulk_recordings_delete_request_body.additional_properties = d
-        return bulk_recordings_delete_recordings_bulk_recordings_delete_request_body
+        _bulk_recordings_delete_recordings_bulk_recordings_delete_request_body_instance.additional_properties = d
+        return _bulk_recordings_delete_recordings_bulk_recordings_delete_request_body_instance
 
     @property
     def additional_keys(self) -> list[str]:

@@ -62,13 +62,13 @@ class BulkUpdateUsersBulkUpdateRequestBody:
         else:
             user = PbxUser.from_dict(_user)
 
-        bulk_update_users_bulk_update_request_body = cls(
+        _bulk_update_users_bulk_update_request_body_instance = cls(
             ids=ids,
             user=user,
         )
 
-        bulk_update_users_bulk_update_request_body.additional_properties = d
-        return bulk_update_users_bulk_update_request_body
+        _bulk_update_users_bulk_update_request_body_instance.additional_properties = d
+        return _bulk_update_users_bulk_update_request_body_instance
 
     @property
     def additional_keys(self) -> list[str]:

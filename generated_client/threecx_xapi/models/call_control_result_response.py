@@ -111,7 +111,7 @@ class CallControlResultResponse:
 
         vtt_id = _parse_vtt_id(d.pop("VttId", UNSET))
 
-        call_control_result_response = cls(
+        _call_control_result_response_instance = cls(
             final_status=final_status,
             reason=reason,
             reason_text=reason_text,
@@ -119,8 +119,8 @@ class CallControlResultResponse:
             vtt_id=vtt_id,
         )
 
-        call_control_result_response.additional_properties = d
-        return call_control_result_response
+        _call_control_result_response_instance.additional_properties = d
+        return _call_control_result_response_instance
 
     @property
     def additional_keys(self) -> list[str]:

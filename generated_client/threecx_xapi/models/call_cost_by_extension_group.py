@@ -260,7 +260,7 @@ class CallCostByExtensionGroup:
 
         talking_dur = _parse_talking_dur(d.pop("TalkingDur", UNSET))
 
-        call_cost_by_extension_group = cls(
+        _call_cost_by_extension_group_instance = cls(
             billing_cost=billing_cost,
             call_type=call_type,
             dst_dn=dst_dn,
@@ -275,8 +275,8 @@ class CallCostByExtensionGroup:
             talking_dur=talking_dur,
         )
 
-        call_cost_by_extension_group.additional_properties = d
-        return call_cost_by_extension_group
+        _call_cost_by_extension_group_instance.additional_properties = d
+        return _call_cost_by_extension_group_instance
 
     @property
     def additional_keys(self) -> list[str]:

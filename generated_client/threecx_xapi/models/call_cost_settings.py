@@ -146,7 +146,7 @@ class CallCostSettings:
 
         read_only = _parse_read_only(d.pop("ReadOnly", UNSET))
 
-        call_cost_settings = cls(
+        _call_cost_settings_instance = cls(
             country_name=country_name,
             id=id,
             invalid=invalid,
@@ -155,8 +155,8 @@ class CallCostSettings:
             read_only=read_only,
         )
 
-        call_cost_settings.additional_properties = d
-        return call_cost_settings
+        _call_cost_settings_instance.additional_properties = d
+        return _call_cost_settings_instance
 
     @property
     def additional_keys(self) -> list[str]:

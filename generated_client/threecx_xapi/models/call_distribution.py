@@ -63,14 +63,14 @@ class CallDistribution:
 
         outgoing_count = d.pop("OutgoingCount", UNSET)
 
-        call_distribution = cls(
+        _call_distribution_instance = cls(
             date_time_interval=date_time_interval,
             incoming_count=incoming_count,
             outgoing_count=outgoing_count,
         )
 
-        call_distribution.additional_properties = d
-        return call_distribution
+        _call_distribution_instance.additional_properties = d
+        return _call_distribution_instance
 
     @property
     def additional_keys(self) -> list[str]:

@@ -88,15 +88,15 @@ class CallFlowScript:
 
         versions = cast(list[str], d.pop("Versions", UNSET))
 
-        call_flow_script = cls(
+        _call_flow_script_instance = cls(
             description=description,
             help_=help_,
             id=id,
             versions=versions,
         )
 
-        call_flow_script.additional_properties = d
-        return call_flow_script
+        _call_flow_script_instance.additional_properties = d
+        return _call_flow_script_instance
 
     @property
     def additional_keys(self) -> list[str]:

@@ -384,7 +384,7 @@ class CallHistoryView:
 
         src_rec_id = _parse_src_rec_id(d.pop("SrcRecId", UNSET))
 
-        call_history_view = cls(
+        _call_history_view_instance = cls(
             call_answered=call_answered,
             call_time=call_time,
             dst_caller_number=dst_caller_number,
@@ -414,8 +414,8 @@ class CallHistoryView:
             src_rec_id=src_rec_id,
         )
 
-        call_history_view.additional_properties = d
-        return call_history_view
+        _call_history_view_instance.additional_properties = d
+        return _call_history_view_instance
 
     @property
     def additional_keys(self) -> list[str]:

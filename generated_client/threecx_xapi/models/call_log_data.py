@@ -731,7 +731,7 @@ class CallLogData:
 
         transcription = _parse_transcription(d.pop("Transcription", UNSET))
 
-        call_log_data = cls(
+        _call_log_data_instance = cls(
             action_dn_caller_id=action_dn_caller_id,
             action_dn_display_name=action_dn_display_name,
             action_dn_dn=action_dn_dn,
@@ -771,8 +771,8 @@ class CallLogData:
             transcription=transcription,
         )
 
-        call_log_data.additional_properties = d
-        return call_log_data
+        _call_log_data_instance.additional_properties = d
+        return _call_log_data_instance
 
     @property
     def additional_keys(self) -> list[str]:

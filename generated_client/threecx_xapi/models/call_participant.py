@@ -119,7 +119,7 @@ class CallParticipant:
 
         status = d.pop("Status", UNSET)
 
-        call_participant = cls(
+        _call_participant_instance = cls(
             call_id=call_id,
             device_id=device_id,
             direct_control=direct_control,
@@ -133,8 +133,8 @@ class CallParticipant:
             status=status,
         )
 
-        call_participant.additional_properties = d
-        return call_participant
+        _call_participant_instance.additional_properties = d
+        return _call_participant_instance
 
     @property
     def additional_keys(self) -> list[str]:

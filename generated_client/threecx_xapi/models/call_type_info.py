@@ -70,13 +70,13 @@ class CallTypeInfo:
 
         prefix = _parse_prefix(d.pop("Prefix", UNSET))
 
-        call_type_info = cls(
+        _call_type_info_instance = cls(
             digits_length=digits_length,
             prefix=prefix,
         )
 
-        call_type_info.additional_properties = d
-        return call_type_info
+        _call_type_info_instance.additional_properties = d
+        return _call_type_info_instance
 
     @property
     def additional_keys(self) -> list[str]:

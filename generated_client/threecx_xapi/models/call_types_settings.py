@@ -156,15 +156,15 @@ class CallTypesSettings:
 
         national = _parse_national(d.pop("National", UNSET))
 
-        call_types_settings = cls(
+        _call_types_settings_instance = cls(
             international=international,
             local=local,
             mobile=mobile,
             national=national,
         )
 
-        call_types_settings.additional_properties = d
-        return call_types_settings
+        _call_types_settings_instance.additional_properties = d
+        return _call_types_settings_instance
 
     @property
     def additional_keys(self) -> list[str]:

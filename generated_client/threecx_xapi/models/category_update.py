@@ -59,13 +59,13 @@ class CategoryUpdate:
 
         count = d.pop("Count", UNSET)
 
-        category_update = cls(
+        _category_update_instance = cls(
             category=category,
             count=count,
         )
 
-        category_update.additional_properties = d
-        return category_update
+        _category_update_instance.additional_properties = d
+        return _category_update_instance
 
     @property
     def additional_keys(self) -> list[str]:

@@ -193,7 +193,7 @@ class CDRSettings:
 
         socket_port = _parse_socket_port(d.pop("SocketPort", UNSET))
 
-        cdr_settings = cls(
+        _cdr_settings_instance = cls(
             enabled=enabled,
             enabled_fields=enabled_fields,
             log_size=log_size,
@@ -204,8 +204,8 @@ class CDRSettings:
             socket_port=socket_port,
         )
 
-        cdr_settings.additional_properties = d
-        return cdr_settings
+        _cdr_settings_instance.additional_properties = d
+        return _cdr_settings_instance
 
     @property
     def additional_keys(self) -> list[str]:

@@ -294,7 +294,7 @@ class ChatHistoryView:
         else:
             time_sent = datetime.datetime.fromisoformat(_time_sent)
 
-        chat_history_view = cls(
+        _chat_history_view_instance = cls(
             chat_name=chat_name,
             conversation_id=conversation_id,
             from_name=from_name,
@@ -312,8 +312,8 @@ class ChatHistoryView:
             time_sent=time_sent,
         )
 
-        chat_history_view.additional_properties = d
-        return chat_history_view
+        _chat_history_view_instance.additional_properties = d
+        return _chat_history_view_instance
 
     @property
     def additional_keys(self) -> list[str]:

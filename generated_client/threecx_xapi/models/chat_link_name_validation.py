@@ -47,13 +47,13 @@ class ChatLinkNameValidation:
 
         pair = d.pop("Pair", UNSET)
 
-        chat_link_name_validation = cls(
+        _chat_link_name_validation_instance = cls(
             friendly_name=friendly_name,
             pair=pair,
         )
 
-        chat_link_name_validation.additional_properties = d
-        return chat_link_name_validation
+        _chat_link_name_validation_instance.additional_properties = d
+        return _chat_link_name_validation_instance
 
     @property
     def additional_keys(self) -> list[str]:

@@ -89,14 +89,14 @@ class ChatLogSettings:
 
         remote_storage_enabled = _parse_remote_storage_enabled(d.pop("RemoteStorageEnabled", UNSET))
 
-        chat_log_settings = cls(
+        _chat_log_settings_instance = cls(
             auto_clear_months=auto_clear_months,
             auto_close_days=auto_close_days,
             remote_storage_enabled=remote_storage_enabled,
         )
 
-        chat_log_settings.additional_properties = d
-        return chat_log_settings
+        _chat_log_settings_instance.additional_properties = d
+        return _chat_log_settings_instance
 
     @property
     def additional_keys(self) -> list[str]:

@@ -252,7 +252,7 @@ class ChatMessagesHistoryView:
         else:
             time_sent = datetime.datetime.fromisoformat(_time_sent)
 
-        chat_messages_history_view = cls(
+        _chat_messages_history_view_instance = cls(
             conversation_id=conversation_id,
             is_external=is_external,
             message=message,
@@ -269,8 +269,8 @@ class ChatMessagesHistoryView:
             time_sent=time_sent,
         )
 
-        chat_messages_history_view.additional_properties = d
-        return chat_messages_history_view
+        _chat_messages_history_view_instance.additional_properties = d
+        return _chat_messages_history_view_instance
 
     @property
     def additional_keys(self) -> list[str]:

@@ -39,12 +39,12 @@ class CheckFqdnRecordResponse200:
         d = dict(src_dict)
         value = d.pop("value", UNSET)
 
-        check_fqdn_record_response_200 = cls(
+        _check_fqdn_record_response_200_instance = cls(
             value=value,
         )
 
-        check_fqdn_record_response_200.additional_properties = d
-        return check_fqdn_record_response_200
+        _check_fqdn_record_response_200_instance.additional_properties = d
+        return _check_fqdn_record_response_200_instance
 
     @property
     def additional_keys(self) -> list[str]:

@@ -47,13 +47,13 @@ class Choice:
 
         value = d.pop("Value", UNSET)
 
-        choice = cls(
+        _choice_instance = cls(
             key=key,
             value=value,
         )
 
-        choice.additional_properties = d
-        return choice
+        _choice_instance.additional_properties = d
+        return _choice_instance
 
     @property
     def additional_keys(self) -> list[str]:

@@ -70,13 +70,13 @@ class CIDFormatting:
 
         source_pattern = _parse_source_pattern(d.pop("SourcePattern", UNSET))
 
-        cid_formatting = cls(
+        _cid_formatting_instance = cls(
             replace_pattern=replace_pattern,
             source_pattern=source_pattern,
         )
 
-        cid_formatting.additional_properties = d
-        return cid_formatting
+        _cid_formatting_instance.additional_properties = d
+        return _cid_formatting_instance
 
     @property
     def additional_keys(self) -> list[str]:

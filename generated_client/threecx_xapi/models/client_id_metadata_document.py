@@ -233,7 +233,7 @@ class ClientIdMetadataDocument:
 
         tos_uri = _parse_tos_uri(d.pop("TosUri", UNSET))
 
-        client_id_metadata_document = cls(
+        _client_id_metadata_document_instance = cls(
             client_id=client_id,
             client_name=client_name,
             client_uri=client_uri,
@@ -248,8 +248,8 @@ class ClientIdMetadataDocument:
             tos_uri=tos_uri,
         )
 
-        client_id_metadata_document.additional_properties = d
-        return client_id_metadata_document
+        _client_id_metadata_document_instance.additional_properties = d
+        return _client_id_metadata_document_instance
 
     @property
     def additional_keys(self) -> list[str]:

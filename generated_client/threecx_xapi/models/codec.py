@@ -77,14 +77,14 @@ class Codec:
 
         rfc_name = _parse_rfc_name(d.pop("RfcName", UNSET))
 
-        codec = cls(
+        _codec_instance = cls(
             id=id,
             name=name,
             rfc_name=rfc_name,
         )
 
-        codec.additional_properties = d
-        return codec
+        _codec_instance.additional_properties = d
+        return _codec_instance
 
     @property
     def additional_keys(self) -> list[str]:

@@ -77,13 +77,13 @@ class CollectionOfAbandonedChatsStatistics:
 
                 value.append(value_item)
 
-        collection_of_abandoned_chats_statistics = cls(
+        _collection_of_abandoned_chats_statistics_instance = cls(
             odata_count=odata_count,
             value=value,
         )
 
-        collection_of_abandoned_chats_statistics.additional_properties = d
-        return collection_of_abandoned_chats_statistics
+        _collection_of_abandoned_chats_statistics_instance.additional_properties = d
+        return _collection_of_abandoned_chats_statistics_instance
 
     @property
     def additional_keys(self) -> list[str]:

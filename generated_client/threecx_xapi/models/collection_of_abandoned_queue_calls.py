@@ -77,13 +77,13 @@ class CollectionOfAbandonedQueueCalls:
 
                 value.append(value_item)
 
-        collection_of_abandoned_queue_calls = cls(
+        _collection_of_abandoned_queue_calls_instance = cls(
             odata_count=odata_count,
             value=value,
         )
 
-        collection_of_abandoned_queue_calls.additional_properties = d
-        return collection_of_abandoned_queue_calls
+        _collection_of_abandoned_queue_calls_instance.additional_properties = d
+        return _collection_of_abandoned_queue_calls_instance
 
     @property
     def additional_keys(self) -> list[str]:

@@ -77,13 +77,13 @@ class CollectionOfActivityLogEvent:
 
                 value.append(value_item)
 
-        collection_of_activity_log_event = cls(
+        _collection_of_activity_log_event_instance = cls(
             odata_count=odata_count,
             value=value,
         )
 
-        collection_of_activity_log_event.additional_properties = d
-        return collection_of_activity_log_event
+        _collection_of_activity_log_event_instance.additional_properties = d
+        return _collection_of_activity_log_event_instance
 
     @property
     def additional_keys(self) -> list[str]:

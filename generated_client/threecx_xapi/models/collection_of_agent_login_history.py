@@ -77,13 +77,13 @@ class CollectionOfAgentLoginHistory:
 
                 value.append(value_item)
 
-        collection_of_agent_login_history = cls(
+        _collection_of_agent_login_history_instance = cls(
             odata_count=odata_count,
             value=value,
         )
 
-        collection_of_agent_login_history.additional_properties = d
-        return collection_of_agent_login_history
+        _collection_of_agent_login_history_instance.additional_properties = d
+        return _collection_of_agent_login_history_instance
 
     @property
     def additional_keys(self) -> list[str]:

@@ -77,13 +77,13 @@ class CollectionOfAuditLog:
 
                 value.append(value_item)
 
-        collection_of_audit_log = cls(
+        _collection_of_audit_log_instance = cls(
             odata_count=odata_count,
             value=value,
         )
 
-        collection_of_audit_log.additional_properties = d
-        return collection_of_audit_log
+        _collection_of_audit_log_instance.additional_properties = d
+        return _collection_of_audit_log_instance
 
     @property
     def additional_keys(self) -> list[str]:

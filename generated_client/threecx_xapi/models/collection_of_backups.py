@@ -77,13 +77,13 @@ class CollectionOfBackups:
 
                 value.append(value_item)
 
-        collection_of_backups = cls(
+        _collection_of_backups_instance = cls(
             odata_count=odata_count,
             value=value,
         )
 
-        collection_of_backups.additional_properties = d
-        return collection_of_backups
+        _collection_of_backups_instance.additional_properties = d
+        return _collection_of_backups_instance
 
     @property
     def additional_keys(self) -> list[str]:

@@ -77,13 +77,13 @@ class CollectionOfBlackListNumber:
 
                 value.append(value_item)
 
-        collection_of_black_list_number = cls(
+        _collection_of_black_list_number_instance = cls(
             odata_count=odata_count,
             value=value,
         )
 
-        collection_of_black_list_number.additional_properties = d
-        return collection_of_black_list_number
+        _collection_of_black_list_number_instance.additional_properties = d
+        return _collection_of_black_list_number_instance
 
     @property
     def additional_keys(self) -> list[str]:

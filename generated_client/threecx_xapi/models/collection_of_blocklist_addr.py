@@ -77,13 +77,13 @@ class CollectionOfBlocklistAddr:
 
                 value.append(value_item)
 
-        collection_of_blocklist_addr = cls(
+        _collection_of_blocklist_addr_instance = cls(
             odata_count=odata_count,
             value=value,
         )
 
-        collection_of_blocklist_addr.additional_properties = d
-        return collection_of_blocklist_addr
+        _collection_of_blocklist_addr_instance.additional_properties = d
+        return _collection_of_blocklist_addr_instance
 
     @property
     def additional_keys(self) -> list[str]:

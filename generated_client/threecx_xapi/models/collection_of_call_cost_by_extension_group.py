@@ -77,13 +77,13 @@ class CollectionOfCallCostByExtensionGroup:
 
                 value.append(value_item)
 
-        collection_of_call_cost_by_extension_group = cls(
+        _collection_of_call_cost_by_extension_group_instance = cls(
             odata_count=odata_count,
             value=value,
         )
 
-        collection_of_call_cost_by_extension_group.additional_properties = d
-        return collection_of_call_cost_by_extension_group
+        _collection_of_call_cost_by_extension_group_instance.additional_properties = d
+        return _collection_of_call_cost_by_extension_group_instance
 
     @property
     def additional_keys(self) -> list[str]:

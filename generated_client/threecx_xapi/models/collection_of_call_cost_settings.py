@@ -77,13 +77,13 @@ class CollectionOfCallCostSettings:
 
                 value.append(value_item)
 
-        collection_of_call_cost_settings = cls(
+        _collection_of_call_cost_settings_instance = cls(
             odata_count=odata_count,
             value=value,
         )
 
-        collection_of_call_cost_settings.additional_properties = d
-        return collection_of_call_cost_settings
+        _collection_of_call_cost_settings_instance.additional_properties = d
+        return _collection_of_call_cost_settings_instance
 
     @property
     def additional_keys(self) -> list[str]:

@@ -77,13 +77,13 @@ class CollectionOfCallDistribution:
 
                 value.append(value_item)
 
-        collection_of_call_distribution = cls(
+        _collection_of_call_distribution_instance = cls(
             odata_count=odata_count,
             value=value,
         )
 
-        collection_of_call_distribution.additional_properties = d
-        return collection_of_call_distribution
+        _collection_of_call_distribution_instance.additional_properties = d
+        return _collection_of_call_distribution_instance
 
     @property
     def additional_keys(self) -> list[str]:

@@ -77,13 +77,13 @@ class CollectionOfCallFlowApp:
 
                 value.append(value_item)
 
-        collection_of_call_flow_app = cls(
+        _collection_of_call_flow_app_instance = cls(
             odata_count=odata_count,
             value=value,
         )
 
-        collection_of_call_flow_app.additional_properties = d
-        return collection_of_call_flow_app
+        _collection_of_call_flow_app_instance.additional_properties = d
+        return _collection_of_call_flow_app_instance
 
     @property
     def additional_keys(self) -> list[str]:

@@ -77,13 +77,13 @@ class CollectionOfCallFlowScript:
 
                 value.append(value_item)
 
-        collection_of_call_flow_script = cls(
+        _collection_of_call_flow_script_instance = cls(
             odata_count=odata_count,
             value=value,
         )
 
-        collection_of_call_flow_script.additional_properties = d
-        return collection_of_call_flow_script
+        _collection_of_call_flow_script_instance.additional_properties = d
+        return _collection_of_call_flow_script_instance
 
     @property
     def additional_keys(self) -> list[str]:

@@ -77,13 +77,13 @@ class CollectionOfCallHistoryView:
 
                 value.append(value_item)
 
-        collection_of_call_history_view = cls(
+        _collection_of_call_history_view_instance = cls(
             odata_count=odata_count,
             value=value,
         )
 
-        collection_of_call_history_view.additional_properties = d
-        return collection_of_call_history_view
+        _collection_of_call_history_view_instance.additional_properties = d
+        return _collection_of_call_history_view_instance
 
     @property
     def additional_keys(self) -> list[str]:

@@ -77,13 +77,13 @@ class CollectionOfCodec:
 
                 value.append(value_item)
 
-        collection_of_codec = cls(
+        _collection_of_codec_instance = cls(
             odata_count=odata_count,
             value=value,
         )
 
-        collection_of_codec.additional_properties = d
-        return collection_of_codec
+        _collection_of_codec_instance.additional_properties = d
+        return _collection_of_codec_instance
 
     @property
     def additional_keys(self) -> list[str]:

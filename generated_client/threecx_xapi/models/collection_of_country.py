@@ -77,13 +77,13 @@ class CollectionOfCountry:
 
                 value.append(value_item)
 
-        collection_of_country = cls(
+        _collection_of_country_instance = cls(
             odata_count=odata_count,
             value=value,
         )
 
-        collection_of_country.additional_properties = d
-        return collection_of_country
+        _collection_of_country_instance.additional_properties = d
+        return _collection_of_country_instance
 
     @property
     def additional_keys(self) -> list[str]:

@@ -77,13 +77,13 @@ class CollectionOfCrmSelectableValue:
 
                 value.append(value_item)
 
-        collection_of_crm_selectable_value = cls(
+        _collection_of_crm_selectable_value_instance = cls(
             odata_count=odata_count,
             value=value,
         )
 
-        collection_of_crm_selectable_value.additional_properties = d
-        return collection_of_crm_selectable_value
+        _collection_of_crm_selectable_value_instance.additional_properties = d
+        return _collection_of_crm_selectable_value_instance
 
     @property
     def additional_keys(self) -> list[str]:

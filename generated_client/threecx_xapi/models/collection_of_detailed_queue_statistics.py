@@ -77,13 +77,13 @@ class CollectionOfDetailedQueueStatistics:
 
                 value.append(value_item)
 
-        collection_of_detailed_queue_statistics = cls(
+        _collection_of_detailed_queue_statistics_instance = cls(
             odata_count=odata_count,
             value=value,
         )
 
-        collection_of_detailed_queue_statistics.additional_properties = d
-        return collection_of_detailed_queue_statistics
+        _collection_of_detailed_queue_statistics_instance.additional_properties = d
+        return _collection_of_detailed_queue_statistics_instance
 
     @property
     def additional_keys(self) -> list[str]:

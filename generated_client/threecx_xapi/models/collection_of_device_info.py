@@ -77,13 +77,13 @@ class CollectionOfDeviceInfo:
 
                 value.append(value_item)
 
-        collection_of_device_info = cls(
+        _collection_of_device_info_instance = cls(
             odata_count=odata_count,
             value=value,
         )
 
-        collection_of_device_info.additional_properties = d
-        return collection_of_device_info
+        _collection_of_device_info_instance.additional_properties = d
+        return _collection_of_device_info_instance
 
     @property
     def additional_keys(self) -> list[str]:

@@ -77,13 +77,13 @@ class CollectionOfDidNumber:
 
                 value.append(value_item)
 
-        collection_of_did_number = cls(
+        _collection_of_did_number_instance = cls(
             odata_count=odata_count,
             value=value,
         )
 
-        collection_of_did_number.additional_properties = d
-        return collection_of_did_number
+        _collection_of_did_number_instance.additional_properties = d
+        return _collection_of_did_number_instance
 
     @property
     def additional_keys(self) -> list[str]:

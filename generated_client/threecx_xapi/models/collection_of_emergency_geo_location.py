@@ -77,13 +77,13 @@ class CollectionOfEmergencyGeoLocation:
 
                 value.append(value_item)
 
-        collection_of_emergency_geo_location = cls(
+        _collection_of_emergency_geo_location_instance = cls(
             odata_count=odata_count,
             value=value,
         )
 
-        collection_of_emergency_geo_location.additional_properties = d
-        return collection_of_emergency_geo_location
+        _collection_of_emergency_geo_location_instance.additional_properties = d
+        return _collection_of_emergency_geo_location_instance
 
     @property
     def additional_keys(self) -> list[str]:

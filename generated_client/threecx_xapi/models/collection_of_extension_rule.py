@@ -77,13 +77,13 @@ class CollectionOfExtensionRule:
 
                 value.append(value_item)
 
-        collection_of_extension_rule = cls(
+        _collection_of_extension_rule_instance = cls(
             odata_count=odata_count,
             value=value,
         )
 
-        collection_of_extension_rule.additional_properties = d
-        return collection_of_extension_rule
+        _collection_of_extension_rule_instance.additional_properties = d
+        return _collection_of_extension_rule_instance
 
     @property
     def additional_keys(self) -> list[str]:

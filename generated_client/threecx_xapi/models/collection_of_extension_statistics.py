@@ -77,13 +77,13 @@ class CollectionOfExtensionStatistics:
 
                 value.append(value_item)
 
-        collection_of_extension_statistics = cls(
+        _collection_of_extension_statistics_instance = cls(
             odata_count=odata_count,
             value=value,
         )
 
-        collection_of_extension_statistics.additional_properties = d
-        return collection_of_extension_statistics
+        _collection_of_extension_statistics_instance.additional_properties = d
+        return _collection_of_extension_statistics_instance
 
     @property
     def additional_keys(self) -> list[str]:

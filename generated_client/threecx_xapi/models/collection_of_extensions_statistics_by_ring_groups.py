@@ -77,13 +77,13 @@ class CollectionOfExtensionsStatisticsByRingGroups:
 
                 value.append(value_item)
 
-        collection_of_extensions_statistics_by_ring_groups = cls(
+        _collection_of_extensions_statistics_by_ring_groups_instance = cls(
             odata_count=odata_count,
             value=value,
         )
 
-        collection_of_extensions_statistics_by_ring_groups.additional_properties = d
-        return collection_of_extensions_statistics_by_ring_groups
+        _collection_of_extensions_statistics_by_ring_groups_instance.additional_properties = d
+        return _collection_of_extensions_statistics_by_ring_groups_instance
 
     @property
     def additional_keys(self) -> list[str]:

@@ -77,13 +77,13 @@ class CollectionOfFax:
 
                 value.append(value_item)
 
-        collection_of_fax = cls(
+        _collection_of_fax_instance = cls(
             odata_count=odata_count,
             value=value,
         )
 
-        collection_of_fax.additional_properties = d
-        return collection_of_fax
+        _collection_of_fax_instance.additional_properties = d
+        return _collection_of_fax_instance
 
     @property
     def additional_keys(self) -> list[str]:

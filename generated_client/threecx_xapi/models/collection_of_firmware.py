@@ -77,13 +77,13 @@ class CollectionOfFirmware:
 
                 value.append(value_item)
 
-        collection_of_firmware = cls(
+        _collection_of_firmware_instance = cls(
             odata_count=odata_count,
             value=value,
         )
 
-        collection_of_firmware.additional_properties = d
-        return collection_of_firmware
+        _collection_of_firmware_instance.additional_properties = d
+        return _collection_of_firmware_instance
 
     @property
     def additional_keys(self) -> list[str]:

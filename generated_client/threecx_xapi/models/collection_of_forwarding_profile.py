@@ -77,13 +77,13 @@ class CollectionOfForwardingProfile:
 
                 value.append(value_item)
 
-        collection_of_forwarding_profile = cls(
+        _collection_of_forwarding_profile_instance = cls(
             odata_count=odata_count,
             value=value,
         )
 
-        collection_of_forwarding_profile.additional_properties = d
-        return collection_of_forwarding_profile
+        _collection_of_forwarding_profile_instance.additional_properties = d
+        return _collection_of_forwarding_profile_instance
 
     @property
     def additional_keys(self) -> list[str]:

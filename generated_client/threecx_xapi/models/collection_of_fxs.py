@@ -77,13 +77,13 @@ class CollectionOfFxs:
 
                 value.append(value_item)
 
-        collection_of_fxs = cls(
+        _collection_of_fxs_instance = cls(
             odata_count=odata_count,
             value=value,
         )
 
-        collection_of_fxs.additional_properties = d
-        return collection_of_fxs
+        _collection_of_fxs_instance.additional_properties = d
+        return _collection_of_fxs_instance
 
     @property
     def additional_keys(self) -> list[str]:

@@ -77,13 +77,13 @@ class CollectionOfFxsTemplate:
 
                 value.append(value_item)
 
-        collection_of_fxs_template = cls(
+        _collection_of_fxs_template_instance = cls(
             odata_count=odata_count,
             value=value,
         )
 
-        collection_of_fxs_template.additional_properties = d
-        return collection_of_fxs_template
+        _collection_of_fxs_template_instance.additional_properties = d
+        return _collection_of_fxs_template_instance
 
     @property
     def additional_keys(self) -> list[str]:

@@ -77,13 +77,13 @@ class CollectionOfGatewayParameter:
 
                 value.append(value_item)
 
-        collection_of_gateway_parameter = cls(
+        _collection_of_gateway_parameter_instance = cls(
             odata_count=odata_count,
             value=value,
         )
 
-        collection_of_gateway_parameter.additional_properties = d
-        return collection_of_gateway_parameter
+        _collection_of_gateway_parameter_instance.additional_properties = d
+        return _collection_of_gateway_parameter_instance
 
     @property
     def additional_keys(self) -> list[str]:

@@ -77,13 +77,13 @@ class CollectionOfGreeting:
 
                 value.append(value_item)
 
-        collection_of_greeting = cls(
+        _collection_of_greeting_instance = cls(
             odata_count=odata_count,
             value=value,
         )
 
-        collection_of_greeting.additional_properties = d
-        return collection_of_greeting
+        _collection_of_greeting_instance.additional_properties = d
+        return _collection_of_greeting_instance
 
     @property
     def additional_keys(self) -> list[str]:

@@ -77,13 +77,13 @@ class CollectionOfHoliday:
 
                 value.append(value_item)
 
-        collection_of_holiday = cls(
+        _collection_of_holiday_instance = cls(
             odata_count=odata_count,
             value=value,
         )
 
-        collection_of_holiday.additional_properties = d
-        return collection_of_holiday
+        _collection_of_holiday_instance.additional_properties = d
+        return _collection_of_holiday_instance
 
     @property
     def additional_keys(self) -> list[str]:

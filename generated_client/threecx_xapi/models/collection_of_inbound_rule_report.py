@@ -77,13 +77,13 @@ class CollectionOfInboundRuleReport:
 
                 value.append(value_item)
 
-        collection_of_inbound_rule_report = cls(
+        _collection_of_inbound_rule_report_instance = cls(
             odata_count=odata_count,
             value=value,
         )
 
-        collection_of_inbound_rule_report.additional_properties = d
-        return collection_of_inbound_rule_report
+        _collection_of_inbound_rule_report_instance.additional_properties = d
+        return _collection_of_inbound_rule_report_instance
 
     @property
     def additional_keys(self) -> list[str]:

@@ -77,13 +77,13 @@ class CollectionOfLastCdrAndChatMessageTimestamp:
 
                 value.append(value_item)
 
-        collection_of_last_cdr_and_chat_message_timestamp = cls(
+        _collection_of_last_cdr_and_chat_message_timestamp_instance = cls(
             odata_count=odata_count,
             value=value,
         )
 
-        collection_of_last_cdr_and_chat_message_timestamp.additional_properties = d
-        return collection_of_last_cdr_and_chat_message_timestamp
+        _collection_of_last_cdr_and_chat_message_timestamp_instance.additional_properties = d
+        return _collection_of_last_cdr_and_chat_message_timestamp_instance
 
     @property
     def additional_keys(self) -> list[str]:

@@ -77,13 +77,13 @@ class CollectionOfMcpServer:
 
                 value.append(value_item)
 
-        collection_of_mcp_server = cls(
+        _collection_of_mcp_server_instance = cls(
             odata_count=odata_count,
             value=value,
         )
 
-        collection_of_mcp_server.additional_properties = d
-        return collection_of_mcp_server
+        _collection_of_mcp_server_instance.additional_properties = d
+        return _collection_of_mcp_server_instance
 
     @property
     def additional_keys(self) -> list[str]:

@@ -77,13 +77,13 @@ class CollectionOfNetworkInterface:
 
                 value.append(value_item)
 
-        collection_of_network_interface = cls(
+        _collection_of_network_interface_instance = cls(
             odata_count=odata_count,
             value=value,
         )
 
-        collection_of_network_interface.additional_properties = d
-        return collection_of_network_interface
+        _collection_of_network_interface_instance.additional_properties = d
+        return _collection_of_network_interface_instance
 
     @property
     def additional_keys(self) -> list[str]:

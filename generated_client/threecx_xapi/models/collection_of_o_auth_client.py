@@ -77,13 +77,13 @@ class CollectionOfOAuthClient:
 
                 value.append(value_item)
 
-        collection_of_o_auth_client = cls(
+        _collection_of_o_auth_client_instance = cls(
             odata_count=odata_count,
             value=value,
         )
 
-        collection_of_o_auth_client.additional_properties = d
-        return collection_of_o_auth_client
+        _collection_of_o_auth_client_instance.additional_properties = d
+        return _collection_of_o_auth_client_instance
 
     @property
     def additional_keys(self) -> list[str]:

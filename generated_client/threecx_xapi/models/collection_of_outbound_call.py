@@ -77,13 +77,13 @@ class CollectionOfOutboundCall:
 
                 value.append(value_item)
 
-        collection_of_outbound_call = cls(
+        _collection_of_outbound_call_instance = cls(
             odata_count=odata_count,
             value=value,
         )
 
-        collection_of_outbound_call.additional_properties = d
-        return collection_of_outbound_call
+        _collection_of_outbound_call_instance.additional_properties = d
+        return _collection_of_outbound_call_instance
 
     @property
     def additional_keys(self) -> list[str]:

@@ -77,13 +77,13 @@ class CollectionOfOutboundRule:
 
                 value.append(value_item)
 
-        collection_of_outbound_rule = cls(
+        _collection_of_outbound_rule_instance = cls(
             odata_count=odata_count,
             value=value,
         )
 
-        collection_of_outbound_rule.additional_properties = d
-        return collection_of_outbound_rule
+        _collection_of_outbound_rule_instance.additional_properties = d
+        return _collection_of_outbound_rule_instance
 
     @property
     def additional_keys(self) -> list[str]:

@@ -77,13 +77,13 @@ class CollectionOfParking:
 
                 value.append(value_item)
 
-        collection_of_parking = cls(
+        _collection_of_parking_instance = cls(
             odata_count=odata_count,
             value=value,
         )
 
-        collection_of_parking.additional_properties = d
-        return collection_of_parking
+        _collection_of_parking_instance.additional_properties = d
+        return _collection_of_parking_instance
 
     @property
     def additional_keys(self) -> list[str]:

@@ -77,13 +77,13 @@ class CollectionOfPbxAgentRoutingDirectory:
 
                 value.append(value_item)
 
-        collection_of_pbx_agent_routing_directory = cls(
+        _collection_of_pbx_agent_routing_directory_instance = cls(
             odata_count=odata_count,
             value=value,
         )
 
-        collection_of_pbx_agent_routing_directory.additional_properties = d
-        return collection_of_pbx_agent_routing_directory
+        _collection_of_pbx_agent_routing_directory_instance.additional_properties = d
+        return _collection_of_pbx_agent_routing_directory_instance
 
     @property
     def additional_keys(self) -> list[str]:

@@ -77,13 +77,13 @@ class CollectionOfPbxAIModel:
 
                 value.append(value_item)
 
-        collection_of_pbx_ai_model = cls(
+        _collection_of_pbx_ai_model_instance = cls(
             odata_count=odata_count,
             value=value,
         )
 
-        collection_of_pbx_ai_model.additional_properties = d
-        return collection_of_pbx_ai_model
+        _collection_of_pbx_ai_model_instance.additional_properties = d
+        return _collection_of_pbx_ai_model_instance
 
     @property
     def additional_keys(self) -> list[str]:

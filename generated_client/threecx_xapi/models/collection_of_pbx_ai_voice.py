@@ -77,13 +77,13 @@ class CollectionOfPbxAIVoice:
 
                 value.append(value_item)
 
-        collection_of_pbx_ai_voice = cls(
+        _collection_of_pbx_ai_voice_instance = cls(
             odata_count=odata_count,
             value=value,
         )
 
-        collection_of_pbx_ai_voice.additional_properties = d
-        return collection_of_pbx_ai_voice
+        _collection_of_pbx_ai_voice_instance.additional_properties = d
+        return _collection_of_pbx_ai_voice_instance
 
     @property
     def additional_keys(self) -> list[str]:

@@ -77,13 +77,13 @@ class CollectionOfPbxCategoryUpdate:
 
                 value.append(value_item)
 
-        collection_of_pbx_category_update = cls(
+        _collection_of_pbx_category_update_instance = cls(
             odata_count=odata_count,
             value=value,
         )
 
-        collection_of_pbx_category_update.additional_properties = d
-        return collection_of_pbx_category_update
+        _collection_of_pbx_category_update_instance.additional_properties = d
+        return _collection_of_pbx_category_update_instance
 
     @property
     def additional_keys(self) -> list[str]:

@@ -77,13 +77,13 @@ class CollectionOfPbxCDRSettingsField:
 
                 value.append(value_item)
 
-        collection_of_pbx_cdr_settings_field = cls(
+        _collection_of_pbx_cdr_settings_field_instance = cls(
             odata_count=odata_count,
             value=value,
         )
 
-        collection_of_pbx_cdr_settings_field.additional_properties = d
-        return collection_of_pbx_cdr_settings_field
+        _collection_of_pbx_cdr_settings_field_instance.additional_properties = d
+        return _collection_of_pbx_cdr_settings_field_instance
 
     @property
     def additional_keys(self) -> list[str]:

@@ -77,13 +77,13 @@ class CollectionOfPbxChoice:
 
                 value.append(value_item)
 
-        collection_of_pbx_choice = cls(
+        _collection_of_pbx_choice_instance = cls(
             odata_count=odata_count,
             value=value,
         )
 
-        collection_of_pbx_choice.additional_properties = d
-        return collection_of_pbx_choice
+        _collection_of_pbx_choice_instance.additional_properties = d
+        return _collection_of_pbx_choice_instance
 
     @property
     def additional_keys(self) -> list[str]:

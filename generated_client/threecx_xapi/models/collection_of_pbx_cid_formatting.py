@@ -77,13 +77,13 @@ class CollectionOfPbxCIDFormatting:
 
                 value.append(value_item)
 
-        collection_of_pbx_cid_formatting = cls(
+        _collection_of_pbx_cid_formatting_instance = cls(
             odata_count=odata_count,
             value=value,
         )
 
-        collection_of_pbx_cid_formatting.additional_properties = d
-        return collection_of_pbx_cid_formatting
+        _collection_of_pbx_cid_formatting_instance.additional_properties = d
+        return _collection_of_pbx_cid_formatting_instance
 
     @property
     def additional_keys(self) -> list[str]:

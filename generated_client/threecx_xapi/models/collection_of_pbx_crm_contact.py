@@ -77,13 +77,13 @@ class CollectionOfPbxCrmContact:
 
                 value.append(value_item)
 
-        collection_of_pbx_crm_contact = cls(
+        _collection_of_pbx_crm_contact_instance = cls(
             odata_count=odata_count,
             value=value,
         )
 
-        collection_of_pbx_crm_contact.additional_properties = d
-        return collection_of_pbx_crm_contact
+        _collection_of_pbx_crm_contact_instance.additional_properties = d
+        return _collection_of_pbx_crm_contact_instance
 
     @property
     def additional_keys(self) -> list[str]:

@@ -77,13 +77,13 @@ class CollectionOfPbxCustomQueueRingtone:
 
                 value.append(value_item)
 
-        collection_of_pbx_custom_queue_ringtone = cls(
+        _collection_of_pbx_custom_queue_ringtone_instance = cls(
             odata_count=odata_count,
             value=value,
         )
 
-        collection_of_pbx_custom_queue_ringtone.additional_properties = d
-        return collection_of_pbx_custom_queue_ringtone
+        _collection_of_pbx_custom_queue_ringtone_instance.additional_properties = d
+        return _collection_of_pbx_custom_queue_ringtone_instance
 
     @property
     def additional_keys(self) -> list[str]:

@@ -77,13 +77,13 @@ class CollectionOfPbxDeviceLine:
 
                 value.append(value_item)
 
-        collection_of_pbx_device_line = cls(
+        _collection_of_pbx_device_line_instance = cls(
             odata_count=odata_count,
             value=value,
         )
 
-        collection_of_pbx_device_line.additional_properties = d
-        return collection_of_pbx_device_line
+        _collection_of_pbx_device_line_instance.additional_properties = d
+        return _collection_of_pbx_device_line_instance
 
     @property
     def additional_keys(self) -> list[str]:

@@ -77,13 +77,13 @@ class CollectionOfPbxDNRange:
 
                 value.append(value_item)
 
-        collection_of_pbx_dn_range = cls(
+        _collection_of_pbx_dn_range_instance = cls(
             odata_count=odata_count,
             value=value,
         )
 
-        collection_of_pbx_dn_range.additional_properties = d
-        return collection_of_pbx_dn_range
+        _collection_of_pbx_dn_range_instance.additional_properties = d
+        return _collection_of_pbx_dn_range_instance
 
     @property
     def additional_keys(self) -> list[str]:

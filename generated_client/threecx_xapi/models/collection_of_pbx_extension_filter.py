@@ -77,13 +77,13 @@ class CollectionOfPbxExtensionFilter:
 
                 value.append(value_item)
 
-        collection_of_pbx_extension_filter = cls(
+        _collection_of_pbx_extension_filter_instance = cls(
             odata_count=odata_count,
             value=value,
         )
 
-        collection_of_pbx_extension_filter.additional_properties = d
-        return collection_of_pbx_extension_filter
+        _collection_of_pbx_extension_filter_instance.additional_properties = d
+        return _collection_of_pbx_extension_filter_instance
 
     @property
     def additional_keys(self) -> list[str]:

@@ -77,13 +77,13 @@ class CollectionOfPbxExternalAccount:
 
                 value.append(value_item)
 
-        collection_of_pbx_external_account = cls(
+        _collection_of_pbx_external_account_instance = cls(
             odata_count=odata_count,
             value=value,
         )
 
-        collection_of_pbx_external_account.additional_properties = d
-        return collection_of_pbx_external_account
+        _collection_of_pbx_external_account_instance.additional_properties = d
+        return _collection_of_pbx_external_account_instance
 
     @property
     def additional_keys(self) -> list[str]:

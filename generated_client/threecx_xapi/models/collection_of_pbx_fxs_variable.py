@@ -77,13 +77,13 @@ class CollectionOfPbxFxsVariable:
 
                 value.append(value_item)
 
-        collection_of_pbx_fxs_variable = cls(
+        _collection_of_pbx_fxs_variable_instance = cls(
             odata_count=odata_count,
             value=value,
         )
 
-        collection_of_pbx_fxs_variable.additional_properties = d
-        return collection_of_pbx_fxs_variable
+        _collection_of_pbx_fxs_variable_instance.additional_properties = d
+        return _collection_of_pbx_fxs_variable_instance
 
     @property
     def additional_keys(self) -> list[str]:

@@ -77,13 +77,13 @@ class CollectionOfPbxFxsVariableChoice:
 
                 value.append(value_item)
 
-        collection_of_pbx_fxs_variable_choice = cls(
+        _collection_of_pbx_fxs_variable_choice_instance = cls(
             odata_count=odata_count,
             value=value,
         )
 
-        collection_of_pbx_fxs_variable_choice.additional_properties = d
-        return collection_of_pbx_fxs_variable_choice
+        _collection_of_pbx_fxs_variable_choice_instance.additional_properties = d
+        return _collection_of_pbx_fxs_variable_choice_instance
 
     @property
     def additional_keys(self) -> list[str]:

@@ -81,13 +81,13 @@ class CollectionOfPbxKeyValuePair2OfStringOnBoardConnectedParticipant:
 
                 value.append(value_item)
 
-        collection_of_pbx_key_value_pair_2_of_string_on_board_connected_participant = cls(
+        _collection_of_pbx_key_value_pair_2_of_string_on_board_connected_participant_instance = cls(
             odata_count=odata_count,
             value=value,
         )
 
-        collection_of_pbx_key_value_pair_2_of_string_on_board_connected_participant.additional_properties = d
-        return collection_of_pbx_key_value_pair_2_of_string_on_board_connected_participant
+        _collection_of_pbx_key_value_pair_2_of_string_on_board_connected_participant_instance.additional_properties = d
+        return _collection_of_pbx_key_value_pair_2_of_string_on_board_connected_participant_instance
 
     @property
     def additional_keys(self) -> list[str]:

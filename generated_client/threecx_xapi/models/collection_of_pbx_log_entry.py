@@ -77,13 +77,13 @@ class CollectionOfPbxLogEntry:
 
                 value.append(value_item)
 
-        collection_of_pbx_log_entry = cls(
+        _collection_of_pbx_log_entry_instance = cls(
             odata_count=odata_count,
             value=value,
         )
 
-        collection_of_pbx_log_entry.additional_properties = d
-        return collection_of_pbx_log_entry
+        _collection_of_pbx_log_entry_instance.additional_properties = d
+        return _collection_of_pbx_log_entry_instance
 
     @property
     def additional_keys(self) -> list[str]:

@@ -77,13 +77,13 @@ class CollectionOfPbxM365ToPbxBinding:
 
                 value.append(value_item)
 
-        collection_of_pbx_m365_to_pbx_binding = cls(
+        _collection_of_pbx_m365_to_pbx_binding_instance = cls(
             odata_count=odata_count,
             value=value,
         )
 
-        collection_of_pbx_m365_to_pbx_binding.additional_properties = d
-        return collection_of_pbx_m365_to_pbx_binding
+        _collection_of_pbx_m365_to_pbx_binding_instance.additional_properties = d
+        return _collection_of_pbx_m365_to_pbx_binding_instance
 
     @property
     def additional_keys(self) -> list[str]:

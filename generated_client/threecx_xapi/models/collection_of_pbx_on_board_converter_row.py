@@ -77,13 +77,13 @@ class CollectionOfPbxOnBoardConverterRow:
 
                 value.append(value_item)
 
-        collection_of_pbx_on_board_converter_row = cls(
+        _collection_of_pbx_on_board_converter_row_instance = cls(
             odata_count=odata_count,
             value=value,
         )
 
-        collection_of_pbx_on_board_converter_row.additional_properties = d
-        return collection_of_pbx_on_board_converter_row
+        _collection_of_pbx_on_board_converter_row_instance.additional_properties = d
+        return _collection_of_pbx_on_board_converter_row_instance
 
     @property
     def additional_keys(self) -> list[str]:

@@ -77,13 +77,13 @@ class CollectionOfPbxOnBoardConverterSession:
 
                 value.append(value_item)
 
-        collection_of_pbx_on_board_converter_session = cls(
+        _collection_of_pbx_on_board_converter_session_instance = cls(
             odata_count=odata_count,
             value=value,
         )
 
-        collection_of_pbx_on_board_converter_session.additional_properties = d
-        return collection_of_pbx_on_board_converter_session
+        _collection_of_pbx_on_board_converter_session_instance.additional_properties = d
+        return _collection_of_pbx_on_board_converter_session_instance
 
     @property
     def additional_keys(self) -> list[str]:

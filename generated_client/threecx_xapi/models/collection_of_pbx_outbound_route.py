@@ -77,13 +77,13 @@ class CollectionOfPbxOutboundRoute:
 
                 value.append(value_item)
 
-        collection_of_pbx_outbound_route = cls(
+        _collection_of_pbx_outbound_route_instance = cls(
             odata_count=odata_count,
             value=value,
         )
 
-        collection_of_pbx_outbound_route.additional_properties = d
-        return collection_of_pbx_outbound_route
+        _collection_of_pbx_outbound_route_instance.additional_properties = d
+        return _collection_of_pbx_outbound_route_instance
 
     @property
     def additional_keys(self) -> list[str]:

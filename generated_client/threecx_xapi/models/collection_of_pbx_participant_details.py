@@ -77,13 +77,13 @@ class CollectionOfPbxParticipantDetails:
 
                 value.append(value_item)
 
-        collection_of_pbx_participant_details = cls(
+        _collection_of_pbx_participant_details_instance = cls(
             odata_count=odata_count,
             value=value,
         )
 
-        collection_of_pbx_participant_details.additional_properties = d
-        return collection_of_pbx_participant_details
+        _collection_of_pbx_participant_details_instance.additional_properties = d
+        return _collection_of_pbx_participant_details_instance
 
     @property
     def additional_keys(self) -> list[str]:

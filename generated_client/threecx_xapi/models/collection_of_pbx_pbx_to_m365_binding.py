@@ -77,13 +77,13 @@ class CollectionOfPbxPbxToM365Binding:
 
                 value.append(value_item)
 
-        collection_of_pbx_pbx_to_m365_binding = cls(
+        _collection_of_pbx_pbx_to_m365_binding_instance = cls(
             odata_count=odata_count,
             value=value,
         )
 
-        collection_of_pbx_pbx_to_m365_binding.additional_properties = d
-        return collection_of_pbx_pbx_to_m365_binding
+        _collection_of_pbx_pbx_to_m365_binding_instance.additional_properties = d
+        return _collection_of_pbx_pbx_to_m365_binding_instance
 
     @property
     def additional_keys(self) -> list[str]:

@@ -77,13 +77,13 @@ class CollectionOfPbxPeriod:
 
                 value.append(value_item)
 
-        collection_of_pbx_period = cls(
+        _collection_of_pbx_period_instance = cls(
             odata_count=odata_count,
             value=value,
         )
 
-        collection_of_pbx_period.additional_properties = d
-        return collection_of_pbx_period
+        _collection_of_pbx_period_instance.additional_properties = d
+        return _collection_of_pbx_period_instance
 
     @property
     def additional_keys(self) -> list[str]:

@@ -77,13 +77,13 @@ class CollectionOfPbxProviderPhone:
 
                 value.append(value_item)
 
-        collection_of_pbx_provider_phone = cls(
+        _collection_of_pbx_provider_phone_instance = cls(
             odata_count=odata_count,
             value=value,
         )
 
-        collection_of_pbx_provider_phone.additional_properties = d
-        return collection_of_pbx_provider_phone
+        _collection_of_pbx_provider_phone_instance.additional_properties = d
+        return _collection_of_pbx_provider_phone_instance
 
     @property
     def additional_keys(self) -> list[str]:

@@ -77,13 +77,13 @@ class CollectionOfPbxSetRoute:
 
                 value.append(value_item)
 
-        collection_of_pbx_set_route = cls(
+        _collection_of_pbx_set_route_instance = cls(
             odata_count=odata_count,
             value=value,
         )
 
-        collection_of_pbx_set_route.additional_properties = d
-        return collection_of_pbx_set_route
+        _collection_of_pbx_set_route_instance.additional_properties = d
+        return _collection_of_pbx_set_route_instance
 
     @property
     def additional_keys(self) -> list[str]:

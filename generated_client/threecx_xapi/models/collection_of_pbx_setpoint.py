@@ -77,13 +77,13 @@ class CollectionOfPbxSetpoint:
 
                 value.append(value_item)
 
-        collection_of_pbx_setpoint = cls(
+        _collection_of_pbx_setpoint_instance = cls(
             odata_count=odata_count,
             value=value,
         )
 
-        collection_of_pbx_setpoint.additional_properties = d
-        return collection_of_pbx_setpoint
+        _collection_of_pbx_setpoint_instance.additional_properties = d
+        return _collection_of_pbx_setpoint_instance
 
     @property
     def additional_keys(self) -> list[str]:

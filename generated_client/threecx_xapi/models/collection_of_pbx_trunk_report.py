@@ -77,13 +77,13 @@ class CollectionOfPbxTrunkReport:
 
                 value.append(value_item)
 
-        collection_of_pbx_trunk_report = cls(
+        _collection_of_pbx_trunk_report_instance = cls(
             odata_count=odata_count,
             value=value,
         )
 
-        collection_of_pbx_trunk_report.additional_properties = d
-        return collection_of_pbx_trunk_report
+        _collection_of_pbx_trunk_report_instance.additional_properties = d
+        return _collection_of_pbx_trunk_report_instance
 
     @property
     def additional_keys(self) -> list[str]:

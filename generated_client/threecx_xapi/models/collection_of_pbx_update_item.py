@@ -77,13 +77,13 @@ class CollectionOfPbxUpdateItem:
 
                 value.append(value_item)
 
-        collection_of_pbx_update_item = cls(
+        _collection_of_pbx_update_item_instance = cls(
             odata_count=odata_count,
             value=value,
         )
 
-        collection_of_pbx_update_item.additional_properties = d
-        return collection_of_pbx_update_item
+        _collection_of_pbx_update_item_instance.additional_properties = d
+        return _collection_of_pbx_update_item_instance
 
     @property
     def additional_keys(self) -> list[str]:

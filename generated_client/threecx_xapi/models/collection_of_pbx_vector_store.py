@@ -77,13 +77,13 @@ class CollectionOfPbxVectorStore:
 
                 value.append(value_item)
 
-        collection_of_pbx_vector_store = cls(
+        _collection_of_pbx_vector_store_instance = cls(
             odata_count=odata_count,
             value=value,
         )
 
-        collection_of_pbx_vector_store.additional_properties = d
-        return collection_of_pbx_vector_store
+        _collection_of_pbx_vector_store_instance.additional_properties = d
+        return _collection_of_pbx_vector_store_instance
 
     @property
     def additional_keys(self) -> list[str]:

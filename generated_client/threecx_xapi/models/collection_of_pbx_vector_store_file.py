@@ -77,13 +77,13 @@ class CollectionOfPbxVectorStoreFile:
 
                 value.append(value_item)
 
-        collection_of_pbx_vector_store_file = cls(
+        _collection_of_pbx_vector_store_file_instance = cls(
             odata_count=odata_count,
             value=value,
         )
 
-        collection_of_pbx_vector_store_file.additional_properties = d
-        return collection_of_pbx_vector_store_file
+        _collection_of_pbx_vector_store_file_instance.additional_properties = d
+        return _collection_of_pbx_vector_store_file_instance
 
     @property
     def additional_keys(self) -> list[str]:

@@ -77,13 +77,13 @@ class CollectionOfPbxXReportRecording:
 
                 value.append(value_item)
 
-        collection_of_pbx_x_report_recording = cls(
+        _collection_of_pbx_x_report_recording_instance = cls(
             odata_count=odata_count,
             value=value,
         )
 
-        collection_of_pbx_x_report_recording.additional_properties = d
-        return collection_of_pbx_x_report_recording
+        _collection_of_pbx_x_report_recording_instance.additional_properties = d
+        return _collection_of_pbx_x_report_recording_instance
 
     @property
     def additional_keys(self) -> list[str]:

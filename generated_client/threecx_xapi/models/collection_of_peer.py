@@ -77,13 +77,13 @@ class CollectionOfPeer:
 
                 value.append(value_item)
 
-        collection_of_peer = cls(
+        _collection_of_peer_instance = cls(
             odata_count=odata_count,
             value=value,
         )
 
-        collection_of_peer.additional_properties = d
-        return collection_of_peer
+        _collection_of_peer_instance.additional_properties = d
+        return _collection_of_peer_instance
 
     @property
     def additional_keys(self) -> list[str]:

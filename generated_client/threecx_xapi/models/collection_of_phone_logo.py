@@ -77,13 +77,13 @@ class CollectionOfPhoneLogo:
 
                 value.append(value_item)
 
-        collection_of_phone_logo = cls(
+        _collection_of_phone_logo_instance = cls(
             odata_count=odata_count,
             value=value,
         )
 
-        collection_of_phone_logo.additional_properties = d
-        return collection_of_phone_logo
+        _collection_of_phone_logo_instance.additional_properties = d
+        return _collection_of_phone_logo_instance
 
     @property
     def additional_keys(self) -> list[str]:

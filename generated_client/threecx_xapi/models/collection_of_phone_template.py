@@ -77,13 +77,13 @@ class CollectionOfPhoneTemplate:
 
                 value.append(value_item)
 
-        collection_of_phone_template = cls(
+        _collection_of_phone_template_instance = cls(
             odata_count=odata_count,
             value=value,
         )
 
-        collection_of_phone_template.additional_properties = d
-        return collection_of_phone_template
+        _collection_of_phone_template_instance.additional_properties = d
+        return _collection_of_phone_template_instance
 
     @property
     def additional_keys(self) -> list[str]:

@@ -77,13 +77,13 @@ class CollectionOfPlaylist:
 
                 value.append(value_item)
 
-        collection_of_playlist = cls(
+        _collection_of_playlist_instance = cls(
             odata_count=odata_count,
             value=value,
         )
 
-        collection_of_playlist.additional_properties = d
-        return collection_of_playlist
+        _collection_of_playlist_instance.additional_properties = d
+        return _collection_of_playlist_instance
 
     @property
     def additional_keys(self) -> list[str]:

@@ -77,13 +77,13 @@ class CollectionOfPrompt:
 
                 value.append(value_item)
 
-        collection_of_prompt = cls(
+        _collection_of_prompt_instance = cls(
             odata_count=odata_count,
             value=value,
         )
 
-        collection_of_prompt.additional_properties = d
-        return collection_of_prompt
+        _collection_of_prompt_instance.additional_properties = d
+        return _collection_of_prompt_instance
 
     @property
     def additional_keys(self) -> list[str]:

@@ -77,13 +77,13 @@ class CollectionOfPromptSet:
 
                 value.append(value_item)
 
-        collection_of_prompt_set = cls(
+        _collection_of_prompt_set_instance = cls(
             odata_count=odata_count,
             value=value,
         )
 
-        collection_of_prompt_set.additional_properties = d
-        return collection_of_prompt_set
+        _collection_of_prompt_set_instance.additional_properties = d
+        return _collection_of_prompt_set_instance
 
     @property
     def additional_keys(self) -> list[str]:

@@ -77,13 +77,13 @@ class CollectionOfProperty:
 
                 value.append(value_item)
 
-        collection_of_property = cls(
+        _collection_of_property_instance = cls(
             odata_count=odata_count,
             value=value,
         )
 
-        collection_of_property.additional_properties = d
-        return collection_of_property
+        _collection_of_property_instance.additional_properties = d
+        return _collection_of_property_instance
 
     @property
     def additional_keys(self) -> list[str]:

@@ -77,13 +77,13 @@ class CollectionOfQueue:
 
                 value.append(value_item)
 
-        collection_of_queue = cls(
+        _collection_of_queue_instance = cls(
             odata_count=odata_count,
             value=value,
         )
 
-        collection_of_queue.additional_properties = d
-        return collection_of_queue
+        _collection_of_queue_instance.additional_properties = d
+        return _collection_of_queue_instance
 
     @property
     def additional_keys(self) -> list[str]:

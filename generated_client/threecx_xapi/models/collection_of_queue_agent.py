@@ -77,13 +77,13 @@ class CollectionOfQueueAgent:
 
                 value.append(value_item)
 
-        collection_of_queue_agent = cls(
+        _collection_of_queue_agent_instance = cls(
             odata_count=odata_count,
             value=value,
         )
 
-        collection_of_queue_agent.additional_properties = d
-        return collection_of_queue_agent
+        _collection_of_queue_agent_instance.additional_properties = d
+        return _collection_of_queue_agent_instance
 
     @property
     def additional_keys(self) -> list[str]:

@@ -77,13 +77,13 @@ class CollectionOfQueueAgentsChatStatisticsTotals:
 
                 value.append(value_item)
 
-        collection_of_queue_agents_chat_statistics_totals = cls(
+        _collection_of_queue_agents_chat_statistics_totals_instance = cls(
             odata_count=odata_count,
             value=value,
         )
 
-        collection_of_queue_agents_chat_statistics_totals.additional_properties = d
-        return collection_of_queue_agents_chat_statistics_totals
+        _collection_of_queue_agents_chat_statistics_totals_instance.additional_properties = d
+        return _collection_of_queue_agents_chat_statistics_totals_instance
 
     @property
     def additional_keys(self) -> list[str]:

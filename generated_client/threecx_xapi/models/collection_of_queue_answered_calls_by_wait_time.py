@@ -77,13 +77,13 @@ class CollectionOfQueueAnsweredCallsByWaitTime:
 
                 value.append(value_item)
 
-        collection_of_queue_answered_calls_by_wait_time = cls(
+        _collection_of_queue_answered_calls_by_wait_time_instance = cls(
             odata_count=odata_count,
             value=value,
         )
 
-        collection_of_queue_answered_calls_by_wait_time.additional_properties = d
-        return collection_of_queue_answered_calls_by_wait_time
+        _collection_of_queue_answered_calls_by_wait_time_instance.additional_properties = d
+        return _collection_of_queue_answered_calls_by_wait_time_instance
 
     @property
     def additional_keys(self) -> list[str]:

@@ -77,13 +77,13 @@ class CollectionOfQueueCallbacks:
 
                 value.append(value_item)
 
-        collection_of_queue_callbacks = cls(
+        _collection_of_queue_callbacks_instance = cls(
             odata_count=odata_count,
             value=value,
         )
 
-        collection_of_queue_callbacks.additional_properties = d
-        return collection_of_queue_callbacks
+        _collection_of_queue_callbacks_instance.additional_properties = d
+        return _collection_of_queue_callbacks_instance
 
     @property
     def additional_keys(self) -> list[str]:

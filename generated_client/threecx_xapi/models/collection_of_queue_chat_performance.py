@@ -77,13 +77,13 @@ class CollectionOfQueueChatPerformance:
 
                 value.append(value_item)
 
-        collection_of_queue_chat_performance = cls(
+        _collection_of_queue_chat_performance_instance = cls(
             odata_count=odata_count,
             value=value,
         )
 
-        collection_of_queue_chat_performance.additional_properties = d
-        return collection_of_queue_chat_performance
+        _collection_of_queue_chat_performance_instance.additional_properties = d
+        return _collection_of_queue_chat_performance_instance
 
     @property
     def additional_keys(self) -> list[str]:

@@ -77,13 +77,13 @@ class CollectionOfQueueManager:
 
                 value.append(value_item)
 
-        collection_of_queue_manager = cls(
+        _collection_of_queue_manager_instance = cls(
             odata_count=odata_count,
             value=value,
         )
 
-        collection_of_queue_manager.additional_properties = d
-        return collection_of_queue_manager
+        _collection_of_queue_manager_instance.additional_properties = d
+        return _collection_of_queue_manager_instance
 
     @property
     def additional_keys(self) -> list[str]:

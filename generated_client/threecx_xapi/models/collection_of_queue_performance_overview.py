@@ -77,13 +77,13 @@ class CollectionOfQueuePerformanceOverview:
 
                 value.append(value_item)
 
-        collection_of_queue_performance_overview = cls(
+        _collection_of_queue_performance_overview_instance = cls(
             odata_count=odata_count,
             value=value,
         )
 
-        collection_of_queue_performance_overview.additional_properties = d
-        return collection_of_queue_performance_overview
+        _collection_of_queue_performance_overview_instance.additional_properties = d
+        return _collection_of_queue_performance_overview_instance
 
     @property
     def additional_keys(self) -> list[str]:

@@ -77,13 +77,13 @@ class CollectionOfReceptionist:
 
                 value.append(value_item)
 
-        collection_of_receptionist = cls(
+        _collection_of_receptionist_instance = cls(
             odata_count=odata_count,
             value=value,
         )
 
-        collection_of_receptionist.additional_properties = d
-        return collection_of_receptionist
+        _collection_of_receptionist_instance.additional_properties = d
+        return _collection_of_receptionist_instance
 
     @property
     def additional_keys(self) -> list[str]:

@@ -77,13 +77,13 @@ class CollectionOfReceptionistForward:
 
                 value.append(value_item)
 
-        collection_of_receptionist_forward = cls(
+        _collection_of_receptionist_forward_instance = cls(
             odata_count=odata_count,
             value=value,
         )
 
-        collection_of_receptionist_forward.additional_properties = d
-        return collection_of_receptionist_forward
+        _collection_of_receptionist_forward_instance.additional_properties = d
+        return _collection_of_receptionist_forward_instance
 
     @property
     def additional_keys(self) -> list[str]:

@@ -77,13 +77,13 @@ class CollectionOfRefreshToken:
 
                 value.append(value_item)
 
-        collection_of_refresh_token = cls(
+        _collection_of_refresh_token_instance = cls(
             odata_count=odata_count,
             value=value,
         )
 
-        collection_of_refresh_token.additional_properties = d
-        return collection_of_refresh_token
+        _collection_of_refresh_token_instance.additional_properties = d
+        return _collection_of_refresh_token_instance
 
     @property
     def additional_keys(self) -> list[str]:

@@ -77,13 +77,13 @@ class CollectionOfRights:
 
                 value.append(value_item)
 
-        collection_of_rights = cls(
+        _collection_of_rights_instance = cls(
             odata_count=odata_count,
             value=value,
         )
 
-        collection_of_rights.additional_properties = d
-        return collection_of_rights
+        _collection_of_rights_instance.additional_properties = d
+        return _collection_of_rights_instance
 
     @property
     def additional_keys(self) -> list[str]:

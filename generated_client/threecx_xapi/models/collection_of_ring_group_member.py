@@ -77,13 +77,13 @@ class CollectionOfRingGroupMember:
 
                 value.append(value_item)
 
-        collection_of_ring_group_member = cls(
+        _collection_of_ring_group_member_instance = cls(
             odata_count=odata_count,
             value=value,
         )
 
-        collection_of_ring_group_member.additional_properties = d
-        return collection_of_ring_group_member
+        _collection_of_ring_group_member_instance.additional_properties = d
+        return _collection_of_ring_group_member_instance
 
     @property
     def additional_keys(self) -> list[str]:

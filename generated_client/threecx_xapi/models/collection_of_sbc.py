@@ -77,13 +77,13 @@ class CollectionOfSbc:
 
                 value.append(value_item)
 
-        collection_of_sbc = cls(
+        _collection_of_sbc_instance = cls(
             odata_count=odata_count,
             value=value,
         )
 
-        collection_of_sbc.additional_properties = d
-        return collection_of_sbc
+        _collection_of_sbc_instance.additional_properties = d
+        return _collection_of_sbc_instance
 
     @property
     def additional_keys(self) -> list[str]:

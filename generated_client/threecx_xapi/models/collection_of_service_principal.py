@@ -77,13 +77,13 @@ class CollectionOfServicePrincipal:
 
                 value.append(value_item)
 
-        collection_of_service_principal = cls(
+        _collection_of_service_principal_instance = cls(
             odata_count=odata_count,
             value=value,
         )
 
-        collection_of_service_principal.additional_properties = d
-        return collection_of_service_principal
+        _collection_of_service_principal_instance.additional_properties = d
+        return _collection_of_service_principal_instance
 
     @property
     def additional_keys(self) -> list[str]:

@@ -77,13 +77,13 @@ class CollectionOfSipDevice:
 
                 value.append(value_item)
 
-        collection_of_sip_device = cls(
+        _collection_of_sip_device_instance = cls(
             odata_count=odata_count,
             value=value,
         )
 
-        collection_of_sip_device.additional_properties = d
-        return collection_of_sip_device
+        _collection_of_sip_device_instance.additional_properties = d
+        return _collection_of_sip_device_instance
 
     @property
     def additional_keys(self) -> list[str]:

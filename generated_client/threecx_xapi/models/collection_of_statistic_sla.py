@@ -77,13 +77,13 @@ class CollectionOfStatisticSla:
 
                 value.append(value_item)
 
-        collection_of_statistic_sla = cls(
+        _collection_of_statistic_sla_instance = cls(
             odata_count=odata_count,
             value=value,
         )
 
-        collection_of_statistic_sla.additional_properties = d
-        return collection_of_statistic_sla
+        _collection_of_statistic_sla_instance.additional_properties = d
+        return _collection_of_statistic_sla_instance
 
     @property
     def additional_keys(self) -> list[str]:

@@ -61,13 +61,13 @@ class CollectionOfString:
 
         value = cast(list[str], d.pop("value", UNSET))
 
-        collection_of_string = cls(
+        _collection_of_string_instance = cls(
             odata_count=odata_count,
             value=value,
         )
 
-        collection_of_string.additional_properties = d
-        return collection_of_string
+        _collection_of_string_instance.additional_properties = d
+        return _collection_of_string_instance
 
     @property
     def additional_keys(self) -> list[str]:

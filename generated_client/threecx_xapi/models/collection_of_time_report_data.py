@@ -77,13 +77,13 @@ class CollectionOfTimeReportData:
 
                 value.append(value_item)
 
-        collection_of_time_report_data = cls(
+        _collection_of_time_report_data_instance = cls(
             odata_count=odata_count,
             value=value,
         )
 
-        collection_of_time_report_data.additional_properties = d
-        return collection_of_time_report_data
+        _collection_of_time_report_data_instance.additional_properties = d
+        return _collection_of_time_report_data_instance
 
     @property
     def additional_keys(self) -> list[str]:

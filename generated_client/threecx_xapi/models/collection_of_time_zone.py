@@ -77,13 +77,13 @@ class CollectionOfTimeZone:
 
                 value.append(value_item)
 
-        collection_of_time_zone = cls(
+        _collection_of_time_zone_instance = cls(
             odata_count=odata_count,
             value=value,
         )
 
-        collection_of_time_zone.additional_properties = d
-        return collection_of_time_zone
+        _collection_of_time_zone_instance.additional_properties = d
+        return _collection_of_time_zone_instance
 
     @property
     def additional_keys(self) -> list[str]:

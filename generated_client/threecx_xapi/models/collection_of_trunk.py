@@ -77,13 +77,13 @@ class CollectionOfTrunk:
 
                 value.append(value_item)
 
-        collection_of_trunk = cls(
+        _collection_of_trunk_instance = cls(
             odata_count=odata_count,
             value=value,
         )
 
-        collection_of_trunk.additional_properties = d
-        return collection_of_trunk
+        _collection_of_trunk_instance.additional_properties = d
+        return _collection_of_trunk_instance
 
     @property
     def additional_keys(self) -> list[str]:

@@ -77,13 +77,13 @@ class CollectionOfUser:
 
                 value.append(value_item)
 
-        collection_of_user = cls(
+        _collection_of_user_instance = cls(
             odata_count=odata_count,
             value=value,
         )
 
-        collection_of_user.additional_properties = d
-        return collection_of_user
+        _collection_of_user_instance.additional_properties = d
+        return _collection_of_user_instance
 
     @property
     def additional_keys(self) -> list[str]:

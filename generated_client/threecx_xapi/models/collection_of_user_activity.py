@@ -77,13 +77,13 @@ class CollectionOfUserActivity:
 
                 value.append(value_item)
 
-        collection_of_user_activity = cls(
+        _collection_of_user_activity_instance = cls(
             odata_count=odata_count,
             value=value,
         )
 
-        collection_of_user_activity.additional_properties = d
-        return collection_of_user_activity
+        _collection_of_user_activity_instance.additional_properties = d
+        return _collection_of_user_activity_instance
 
     @property
     def additional_keys(self) -> list[str]:

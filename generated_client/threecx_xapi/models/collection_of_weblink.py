@@ -77,13 +77,13 @@ class CollectionOfWeblink:
 
                 value.append(value_item)
 
-        collection_of_weblink = cls(
+        _collection_of_weblink_instance = cls(
             odata_count=odata_count,
             value=value,
         )
 
-        collection_of_weblink.additional_properties = d
-        return collection_of_weblink
+        _collection_of_weblink_instance.additional_properties = d
+        return _collection_of_weblink_instance
 
     @property
     def additional_keys(self) -> list[str]:

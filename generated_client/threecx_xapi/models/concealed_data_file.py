@@ -89,14 +89,14 @@ class ConcealedDataFile:
 
         name = _parse_name(d.pop("Name", UNSET))
 
-        concealed_data_file = cls(
+        _concealed_data_file_instance = cls(
             concealed=concealed,
             contents=contents,
             name=name,
         )
 
-        concealed_data_file.additional_properties = d
-        return concealed_data_file
+        _concealed_data_file_instance.additional_properties = d
+        return _concealed_data_file_instance
 
     @property
     def additional_keys(self) -> list[str]:

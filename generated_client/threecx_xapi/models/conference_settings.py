@@ -252,7 +252,7 @@ class ConferenceSettings:
 
         zone = _parse_zone(d.pop("Zone", UNSET))
 
-        conference_settings = cls(
+        _conference_settings_instance = cls(
             auto_call_participants=auto_call_participants,
             dtmf_mode=dtmf_mode,
             enable_pin=enable_pin,
@@ -266,8 +266,8 @@ class ConferenceSettings:
             zone=zone,
         )
 
-        conference_settings.additional_properties = d
-        return conference_settings
+        _conference_settings_instance.additional_properties = d
+        return _conference_settings_instance
 
     @property
     def additional_keys(self) -> list[str]:

@@ -73,13 +73,13 @@ class ConfiguredAiServers:
         else:
             release_channel = OnBoardConverterReleaseChannel(_release_channel)
 
-        configured_ai_servers = cls(
+        _configured_ai_servers_instance = cls(
             configured_servers=configured_servers,
             release_channel=release_channel,
         )
 
-        configured_ai_servers.additional_properties = d
-        return configured_ai_servers
+        _configured_ai_servers_instance.additional_properties = d
+        return _configured_ai_servers_instance
 
     @property
     def additional_keys(self) -> list[str]:

@@ -355,7 +355,7 @@ class Contact:
 
         title = _parse_title(d.pop("Title", UNSET))
 
-        contact = cls(
+        _contact_instance = cls(
             business=business,
             business_2=business_2,
             business_fax=business_fax,
@@ -375,8 +375,8 @@ class Contact:
             title=title,
         )
 
-        contact.additional_properties = d
-        return contact
+        _contact_instance.additional_properties = d
+        return _contact_instance
 
     @property
     def additional_keys(self) -> list[str]:

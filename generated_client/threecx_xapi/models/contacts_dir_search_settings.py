@@ -148,7 +148,7 @@ class ContactsDirSearchSettings:
 
         exchange_user = _parse_exchange_user(d.pop("ExchangeUser", UNSET))
 
-        contacts_dir_search_settings = cls(
+        _contacts_dir_search_settings_instance = cls(
             exchange_calendar_profile_switching=exchange_calendar_profile_switching,
             exchange_email_addresses=exchange_email_addresses,
             exchange_folders=exchange_folders,
@@ -157,8 +157,8 @@ class ContactsDirSearchSettings:
             exchange_user=exchange_user,
         )
 
-        contacts_dir_search_settings.additional_properties = d
-        return contacts_dir_search_settings
+        _contacts_dir_search_settings_instance.additional_properties = d
+        return _contacts_dir_search_settings_instance
 
     @property
     def additional_keys(self) -> list[str]:

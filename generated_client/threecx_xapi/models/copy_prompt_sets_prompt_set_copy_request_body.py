@@ -52,12 +52,12 @@ class CopyPromptSetsPromptSetCopyRequestBody:
         else:
             overrides = PromptSet.from_dict(_overrides)
 
-        copy_prompt_sets_prompt_set_copy_request_body = cls(
+        _copy_prompt_sets_prompt_set_copy_request_body_instance = cls(
             overrides=overrides,
         )
 
-        copy_prompt_sets_prompt_set_copy_request_body.additional_properties = d
-        return copy_prompt_sets_prompt_set_copy_request_body
+        _copy_prompt_sets_prompt_set_copy_request_body_instance.additional_properties = d
+        return _copy_prompt_sets_prompt_set_copy_request_body_instance
 
     @property
     def additional_keys(self) -> list[str]:

@@ -41,12 +41,12 @@ class CountryCodes:
         d = dict(src_dict)
         country_codes = cast(list[str], d.pop("CountryCodes", UNSET))
 
-        country_codes = cls(
+        _country_codes_instance = cls(
             country_codes=country_codes,
         )
 
-        country_codes.additional_properties = d
-        return country_codes
+        _country_codes_instance.additional_properties = d
+        return _country_codes_instance
 
     @property
     def additional_keys(self) -> list[str]:

@@ -77,13 +77,13 @@ class CreateBackup:
 
         name = d.pop("Name", UNSET)
 
-        create_backup = cls(
+        _create_backup_instance = cls(
             contents=contents,
             name=name,
         )
 
-        create_backup.additional_properties = d
-        return create_backup
+        _create_backup_instance.additional_properties = d
+        return _create_backup_instance
 
     @property
     def additional_keys(self) -> list[str]:

@@ -60,13 +60,13 @@ class CreateContactByNumberContactsCreateContactByNumberRequestBody:
 
         number = d.pop("number", UNSET)
 
-        create_contact_by_number_contacts_create_contact_by_number_request_body = cls(
+        _create_contact_by_number_contacts_create_contact_by_number_request_body_instance = cls(
             contact=contact,
             number=number,
         )
 
-        create_contact_by_number_contacts_create_contact_by_number_request_body.additional_properties = d
-        return create_contact_by_number_contacts_create_contact_by_number_request_body
+        _create_contact_by_number_contacts_create_contact_by_number_request_body_instance.additional_properties = d
+        return _create_contact_by_number_contacts_create_contact_by_number_request_body_instance
 
     @property
     def additional_keys(self) -> list[str]:

@@ -60,13 +60,13 @@ class CreateDnPropertyDNPropertiesCreateDNPropertyRequestBody:
         else:
             property_ = DNProperty.from_dict(_property_)
 
-        create_dn_property_dn_properties_create_dn_property_request_body = cls(
+        _create_dn_property_dn_properties_create_dn_property_request_body_instance = cls(
             dn_number=dn_number,
             property_=property_,
         )
 
-        create_dn_property_dn_properties_create_dn_property_request_body.additional_properties = d
-        return create_dn_property_dn_properties_create_dn_property_request_body
+        _create_dn_property_dn_properties_create_dn_property_request_body_instance.additional_properties = d
+        return _create_dn_property_dn_properties_create_dn_property_request_body_instance
 
     @property
     def additional_keys(self) -> list[str]:

@@ -200,7 +200,7 @@ class CreateTrunk:
 
         type_ = _parse_type_(d.pop("Type", UNSET))
 
-        create_trunk = cls(
+        _create_trunk_instance = cls(
             account_sid=account_sid,
             api_key=api_key,
             default_rule=default_rule,
@@ -210,8 +210,8 @@ class CreateTrunk:
             type_=type_,
         )
 
-        create_trunk.additional_properties = d
-        return create_trunk
+        _create_trunk_instance.additional_properties = d
+        return _create_trunk_instance
 
     @property
     def additional_keys(self) -> list[str]:

@@ -52,12 +52,12 @@ class CreateVectorStoreAISettingsCreateVectorStoreRequestBody:
         else:
             model = VectorStore.from_dict(_model)
 
-        create_vector_store_ai_settings_create_vector_store_request_body = cls(
+        _create_vector_store_ai_settings_create_vector_store_request_body_instance = cls(
             model=model,
         )
 
-        create_vector_store_ai_settings_create_vector_store_request_body.additional_properties = d
-        return create_vector_store_ai_settings_create_vector_store_request_body
+        _create_vector_store_ai_settings_create_vector_store_request_body_instance.additional_properties = d
+        return _create_vector_store_ai_settings_create_vector_store_request_body_instance
 
     @property
     def additional_keys(self) -> list[str]:

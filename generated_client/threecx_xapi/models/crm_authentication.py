@@ -72,13 +72,13 @@ class CrmAuthentication:
 
         values = cast(list[str], d.pop("Values", UNSET))
 
-        crm_authentication = cls(
+        _crm_authentication_instance = cls(
             type_=type_,
             values=values,
         )
 
-        crm_authentication.additional_properties = d
-        return crm_authentication
+        _crm_authentication_instance.additional_properties = d
+        return _crm_authentication_instance
 
     @property
     def additional_keys(self) -> list[str]:

@@ -58,13 +58,13 @@ class CrmChoice:
 
         value = _parse_value(d.pop("Value", UNSET))
 
-        crm_choice = cls(
+        _crm_choice_instance = cls(
             key=key,
             value=value,
         )
 
-        crm_choice.additional_properties = d
-        return crm_choice
+        _crm_choice_instance.additional_properties = d
+        return _crm_choice_instance
 
     @property
     def additional_keys(self) -> list[str]:

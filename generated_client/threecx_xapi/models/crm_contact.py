@@ -385,7 +385,7 @@ class CrmContact:
 
         title = _parse_title(d.pop("Title", UNSET))
 
-        crm_contact = cls(
+        _crm_contact_instance = cls(
             company_name=company_name,
             contact_raw_data=contact_raw_data,
             contact_type=contact_type,
@@ -406,8 +406,8 @@ class CrmContact:
             title=title,
         )
 
-        crm_contact.additional_properties = d
-        return crm_contact
+        _crm_contact_instance.additional_properties = d
+        return _crm_contact_instance
 
     @property
     def additional_keys(self) -> list[str]:

@@ -202,7 +202,7 @@ class CrmIntegration:
 
                 variable_choices.append(variable_choices_item)
 
-        crm_integration = cls(
+        _crm_integration_instance = cls(
             country=country,
             enabled_for_did_calls=enabled_for_did_calls,
             enabled_for_external_calls=enabled_for_external_calls,
@@ -214,8 +214,8 @@ class CrmIntegration:
             variable_choices=variable_choices,
         )
 
-        crm_integration.additional_properties = d
-        return crm_integration
+        _crm_integration_instance.additional_properties = d
+        return _crm_integration_instance
 
     @property
     def additional_keys(self) -> list[str]:

@@ -273,7 +273,7 @@ class CrmParameter:
 
         validation = _parse_validation(d.pop("Validation", UNSET))
 
-        crm_parameter = cls(
+        _crm_parameter_instance = cls(
             default=default,
             editor=editor,
             list_values=list_values,
@@ -288,8 +288,8 @@ class CrmParameter:
             validation=validation,
         )
 
-        crm_parameter.additional_properties = d
-        return crm_parameter
+        _crm_parameter_instance.additional_properties = d
+        return _crm_parameter_instance
 
     @property
     def additional_keys(self) -> list[str]:

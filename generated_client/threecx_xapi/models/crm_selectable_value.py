@@ -58,13 +58,13 @@ class CrmSelectableValue:
 
         name = _parse_name(d.pop("Name", UNSET))
 
-        crm_selectable_value = cls(
+        _crm_selectable_value_instance = cls(
             id=id,
             name=name,
         )
 
-        crm_selectable_value.additional_properties = d
-        return crm_selectable_value
+        _crm_selectable_value_instance.additional_properties = d
+        return _crm_selectable_value_instance
 
     @property
     def additional_keys(self) -> list[str]:

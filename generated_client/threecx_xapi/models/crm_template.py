@@ -99,14 +99,14 @@ class CrmTemplate:
 
                 parameters.append(parameters_item)
 
-        crm_template = cls(
+        _crm_template_instance = cls(
             authentication=authentication,
             name=name,
             parameters=parameters,
         )
 
-        crm_template.additional_properties = d
-        return crm_template
+        _crm_template_instance.additional_properties = d
+        return _crm_template_instance
 
     @property
     def additional_keys(self) -> list[str]:

@@ -51,12 +51,12 @@ class CrmTemplateSource:
 
         value = _parse_value(d.pop("Value", UNSET))
 
-        crm_template_source = cls(
+        _crm_template_source_instance = cls(
             value=value,
         )
 
-        crm_template_source.additional_properties = d
-        return crm_template_source
+        _crm_template_source_instance.additional_properties = d
+        return _crm_template_source_instance
 
     @property
     def additional_keys(self) -> list[str]:

@@ -115,15 +115,15 @@ class CrmTestResult:
 
                 search_result.append(search_result_item)
 
-        crm_test_result = cls(
+        _crm_test_result_instance = cls(
             is_error=is_error,
             log=log,
             message=message,
             search_result=search_result,
         )
 
-        crm_test_result.additional_properties = d
-        return crm_test_result
+        _crm_test_result_instance.additional_properties = d
+        return _crm_test_result_instance
 
     @property
     def additional_keys(self) -> list[str]:

@@ -70,13 +70,13 @@ class CustomQueueRingtone:
 
         ringtone = _parse_ringtone(d.pop("Ringtone", UNSET))
 
-        custom_queue_ringtone = cls(
+        _custom_queue_ringtone_instance = cls(
             queue=queue,
             ringtone=ringtone,
         )
 
-        custom_queue_ringtone.additional_properties = d
-        return custom_queue_ringtone
+        _custom_queue_ringtone_instance.additional_properties = d
+        return _custom_queue_ringtone_instance
 
     @property
     def additional_keys(self) -> list[str]:

@@ -265,7 +265,7 @@ class DataConnectorSettings:
 
         schedule = _parse_schedule(d.pop("Schedule", UNSET))
 
-        data_connector_settings = cls(
+        _data_connector_settings_instance = cls(
             data_types_to_offload=data_types_to_offload,
             is_big_query_enabled=is_big_query_enabled,
             offload_destination=offload_destination,
@@ -276,8 +276,8 @@ class DataConnectorSettings:
             schedule=schedule,
         )
 
-        data_connector_settings.additional_properties = d
-        return data_connector_settings
+        _data_connector_settings_instance.additional_properties = d
+        return _data_connector_settings_instance
 
     @property
     def additional_keys(self) -> list[str]:

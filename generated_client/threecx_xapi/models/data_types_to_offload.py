@@ -108,15 +108,15 @@ class DataTypesToOffload:
 
         system_metrics = _parse_system_metrics(d.pop("SystemMetrics", UNSET))
 
-        data_types_to_offload = cls(
+        _data_types_to_offload_instance = cls(
             audio_metrics=audio_metrics,
             call_history=call_history,
             recordings=recordings,
             system_metrics=system_metrics,
         )
 
-        data_types_to_offload.additional_properties = d
-        return data_types_to_offload
+        _data_types_to_offload_instance.additional_properties = d
+        return _data_types_to_offload_instance
 
     @property
     def additional_keys(self) -> list[str]:

@@ -131,7 +131,7 @@ class Defs:
 
                 time_zones.append(time_zones_item)
 
-        defs = cls(
+        _defs_instance = cls(
             codecs=codecs,
             gateway_parameters=gateway_parameters,
             gateway_parameter_values=gateway_parameter_values,
@@ -139,8 +139,8 @@ class Defs:
             time_zones=time_zones,
         )
 
-        defs.additional_properties = d
-        return defs
+        _defs_instance.additional_properties = d
+        return _defs_instance
 
     @property
     def additional_keys(self) -> list[str]:

@@ -39,12 +39,12 @@ class DeleteCompanyByIdGroupsDeleteCompanyByIdRequestBody:
         d = dict(src_dict)
         id = d.pop("id", UNSET)
 
-        delete_company_by_id_groups_delete_company_by_id_request_body = cls(
+        _delete_company_by_id_groups_delete_company_by_id_request_body_instance = cls(
             id=id,
         )
 
-        delete_company_by_id_groups_delete_company_by_id_request_body.additional_properties = d
-        return delete_company_by_id_groups_delete_company_by_id_request_body
+        _delete_company_by_id_groups_delete_company_by_id_request_body_instance.additional_properties = d
+        return _delete_company_by_id_groups_delete_company_by_id_request_body_instance
 
     @property
     def additional_keys(self) -> list[str]:

@@ -39,12 +39,12 @@ class DeleteCompanyByNumberGroupsDeleteCompanyByNumberRequestBody:
         d = dict(src_dict)
         number = d.pop("number", UNSET)
 
-        delete_company_by_number_groups_delete_company_by_number_request_body = cls(
+        _delete_company_by_number_groups_delete_company_by_number_request_body_instance = cls(
             number=number,
         )
 
-        delete_company_by_number_groups_delete_company_by_number_request_body.additional_properties = d
-        return delete_company_by_number_groups_delete_company_by_number_request_body
+        _delete_company_by_number_groups_delete_company_by_number_request_body_instance.additional_properties = d
+        return _delete_company_by_number_groups_delete_company_by_number_request_body_instance
 
     @property
     def additional_keys(self) -> list[str]:

@@ -41,12 +41,12 @@ class DeleteContactsByIdContactsDeleteContactsByIdRequestBody:
         d = dict(src_dict)
         ids = cast(list[int], d.pop("ids", UNSET))
 
-        delete_contacts_by_id_contacts_delete_contacts_by_id_request_body = cls(
+        _delete_contacts_by_id_contacts_delete_contacts_by_id_request_body_instance = cls(
             ids=ids,
         )
 
-        delete_contacts_by_id_contacts_delete_contacts_by_id_request_body.additional_properties = d
-        return delete_contacts_by_id_contacts_delete_contacts_by_id_request_body
+        _delete_contacts_by_id_contacts_delete_contacts_by_id_request_body_instance.additional_properties = d
+        return _delete_contacts_by_id_contacts_delete_contacts_by_id_request_body_instance
 
     @property
     def additional_keys(self) -> list[str]:

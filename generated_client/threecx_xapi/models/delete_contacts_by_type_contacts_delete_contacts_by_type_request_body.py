@@ -66,13 +66,13 @@ class DeleteContactsByTypeContactsDeleteContactsByTypeRequestBody:
 
         number = _parse_number(d.pop("number", UNSET))
 
-        delete_contacts_by_type_contacts_delete_contacts_by_type_request_body = cls(
+        _delete_contacts_by_type_contacts_delete_contacts_by_type_request_body_instance = cls(
             contact_source=contact_source,
             number=number,
         )
 
-        delete_contacts_by_type_contacts_delete_contacts_by_type_request_body.additional_properties = d
-        return delete_contacts_by_type_contacts_delete_contacts_by_type_request_body
+        _delete_contacts_by_type_contacts_delete_contacts_by_type_request_body_instance.additional_properties = d
+        return _delete_contacts_by_type_contacts_delete_contacts_by_type_request_body_instance
 
     @property
     def additional_keys(self) -> list[str]:

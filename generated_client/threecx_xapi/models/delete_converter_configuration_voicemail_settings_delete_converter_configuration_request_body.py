@@ -39,12 +39,12 @@ class DeleteConverterConfigurationVoicemailSettingsDeleteConverterConfigurationR
         d = dict(src_dict)
         id = d.pop("id", UNSET)
 
-        delete_converter_configuration_voicemail_settings_delete_converter_configuration_request_body = cls(
+        _delete_converter_configuration_voicemail_settings_delete_converter_configuration_request_body_instance = cls(
             id=id,
         )
 
-        delete_converter_configuration_voicemail_settings_delete_converter_configuration_request_body.additional_properties = d
-        return delete_converter_configuration_voicemail_settings_delete_converter_configuration_request_body
+        _delete_converter_configuration_voicemail_settings_delete_converter_configuration_request_body_instance.additional_properties = d
+        return _delete_converter_configuration_voicemail_settings_delete_converter_configuration_request_body_instance
 
     @property
     def additional_keys(self) -> list[str]:

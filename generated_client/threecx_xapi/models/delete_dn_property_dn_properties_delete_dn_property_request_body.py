@@ -47,13 +47,13 @@ class DeleteDnPropertyDNPropertiesDeleteDNPropertyRequestBody:
 
         property_name = d.pop("propertyName", UNSET)
 
-        delete_dn_property_dn_properties_delete_dn_property_request_body = cls(
+        _delete_dn_property_dn_properties_delete_dn_property_request_body_instance = cls(
             dn_number=dn_number,
             property_name=property_name,
         )
 
-        delete_dn_property_dn_properties_delete_dn_property_request_body.additional_properties = d
-        return delete_dn_property_dn_properties_delete_dn_property_request_body
+        _delete_dn_property_dn_properties_delete_dn_property_request_body_instance.additional_properties = d
+        return _delete_dn_property_dn_properties_delete_dn_property_request_body_instance
 
     @property
     def additional_keys(self) -> list[str]:

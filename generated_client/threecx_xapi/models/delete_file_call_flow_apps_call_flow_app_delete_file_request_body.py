@@ -39,12 +39,12 @@ class DeleteFileCallFlowAppsCallFlowAppDeleteFileRequestBody:
         d = dict(src_dict)
         filename = d.pop("filename", UNSET)
 
-        delete_file_call_flow_apps_call_flow_app_delete_file_request_body = cls(
+        _delete_file_call_flow_apps_call_flow_app_delete_file_request_body_instance = cls(
             filename=filename,
         )
 
-        delete_file_call_flow_apps_call_flow_app_delete_file_request_body.additional_properties = d
-        return delete_file_call_flow_apps_call_flow_app_delete_file_request_body
+        _delete_file_call_flow_apps_call_flow_app_delete_file_request_body_instance.additional_properties = d
+        return _delete_file_call_flow_apps_call_flow_app_delete_file_request_body_instance
 
     @property
     def additional_keys(self) -> list[str]:

@@ -51,12 +51,12 @@ class DeleteOpenAiFileAISettingsDeleteOpenAiFileRequestBody:
 
         fileid = _parse_fileid(d.pop("fileid", UNSET))
 
-        delete_open_ai_file_ai_settings_delete_open_ai_file_request_body = cls(
+        _delete_open_ai_file_ai_settings_delete_open_ai_file_request_body_instance = cls(
             fileid=fileid,
         )
 
-        delete_open_ai_file_ai_settings_delete_open_ai_file_request_body.additional_properties = d
-        return delete_open_ai_file_ai_settings_delete_open_ai_file_request_body
+        _delete_open_ai_file_ai_settings_delete_open_ai_file_request_body_instance.additional_properties = d
+        return _delete_open_ai_file_ai_settings_delete_open_ai_file_request_body_instance
 
     @property
     def additional_keys(self) -> list[str]:

@@ -47,12 +47,12 @@ class DeletePersonalContactsByTypeContactsDeletePersonalContactsByTypeRequestBod
         else:
             contact_source = ContactSource(_contact_source)
 
-        delete_personal_contacts_by_type_contacts_delete_personal_contacts_by_type_request_body = cls(
+        _delete_personal_contacts_by_type_contacts_delete_personal_contacts_by_type_request_body_instance = cls(
             contact_source=contact_source,
         )
 
-        delete_personal_contacts_by_type_contacts_delete_personal_contacts_by_type_request_body.additional_properties = d
-        return delete_personal_contacts_by_type_contacts_delete_personal_contacts_by_type_request_body
+        _delete_personal_contacts_by_type_contacts_delete_personal_contacts_by_type_request_body_instance.additional_properties = d
+        return _delete_personal_contacts_by_type_contacts_delete_personal_contacts_by_type_request_body_instance
 
     @property
     def additional_keys(self) -> list[str]:

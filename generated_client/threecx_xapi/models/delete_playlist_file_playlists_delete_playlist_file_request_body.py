@@ -47,13 +47,13 @@ class DeletePlaylistFilePlaylistsDeletePlaylistFileRequestBody:
 
         playlist_key = d.pop("playlistKey", UNSET)
 
-        delete_playlist_file_playlists_delete_playlist_file_request_body = cls(
+        _delete_playlist_file_playlists_delete_playlist_file_request_body_instance = cls(
             file_name=file_name,
             playlist_key=playlist_key,
         )
 
-        delete_playlist_file_playlists_delete_playlist_file_request_body.additional_properties = d
-        return delete_playlist_file_playlists_delete_playlist_file_request_body
+        _delete_playlist_file_playlists_delete_playlist_file_request_body_instance.additional_properties = d
+        return _delete_playlist_file_playlists_delete_playlist_file_request_body_instance
 
     @property
     def additional_keys(self) -> list[str]:

@@ -51,12 +51,12 @@ class DeleteVectorStoreAISettingsDeleteVectorStoreRequestBody:
 
         id = _parse_id(d.pop("id", UNSET))
 
-        delete_vector_store_ai_settings_delete_vector_store_request_body = cls(
+        _delete_vector_store_ai_settings_delete_vector_store_request_body_instance = cls(
             id=id,
         )
 
-        delete_vector_store_ai_settings_delete_vector_store_request_body.additional_properties = d
-        return delete_vector_store_ai_settings_delete_vector_store_request_body
+        _delete_vector_store_ai_settings_delete_vector_store_request_body_instance.additional_properties = d
+        return _delete_vector_store_ai_settings_delete_vector_store_request_body_instance
 
     @property
     def additional_keys(self) -> list[str]:

@@ -70,13 +70,13 @@ class DeleteVectorStoreFileAISettingsDeleteVectorStoreFileRequestBody:
 
         vectorid = _parse_vectorid(d.pop("vectorid", UNSET))
 
-        delete_vector_store_file_ai_settings_delete_vector_store_file_request_body = cls(
+        _delete_vector_store_file_ai_settings_delete_vector_store_file_request_body_instance = cls(
             fileid=fileid,
             vectorid=vectorid,
         )
 
-        delete_vector_store_file_ai_settings_delete_vector_store_file_request_body.additional_properties = d
-        return delete_vector_store_file_ai_settings_delete_vector_store_file_request_body
+        _delete_vector_store_file_ai_settings_delete_vector_store_file_request_body_instance.additional_properties = d
+        return _delete_vector_store_file_ai_settings_delete_vector_store_file_request_body_instance
 
     @property
     def additional_keys(self) -> list[str]:

@@ -170,7 +170,7 @@ class Destination:
 
         type_ = _parse_type_(d.pop("Type", UNSET))
 
-        destination = cls(
+        _destination_instance = cls(
             external=external,
             name=name,
             number=number,
@@ -179,8 +179,8 @@ class Destination:
             type_=type_,
         )
 
-        destination.additional_properties = d
-        return destination
+        _destination_instance.additional_properties = d
+        return _destination_instance
 
     @property
     def additional_keys(self) -> list[str]:

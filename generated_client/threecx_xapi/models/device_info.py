@@ -336,7 +336,7 @@ class DeviceInfo:
 
         via_sbc = _parse_via_sbc(d.pop("ViaSBC", UNSET))
 
-        device_info = cls(
+        _device_info_instance = cls(
             assigned=assigned,
             assigned_user=assigned_user,
             detected_at=detected_at,
@@ -355,8 +355,8 @@ class DeviceInfo:
             via_sbc=via_sbc,
         )
 
-        device_info.additional_properties = d
-        return device_info
+        _device_info_instance.additional_properties = d
+        return _device_info_instance
 
     @property
     def additional_keys(self) -> list[str]:

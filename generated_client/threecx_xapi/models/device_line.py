@@ -66,14 +66,14 @@ class DeviceLine:
 
         number = d.pop("Number", UNSET)
 
-        device_line = cls(
+        _device_line_instance = cls(
             key=key,
             name=name,
             number=number,
         )
 
-        device_line.additional_properties = d
-        return device_line
+        _device_line_instance.additional_properties = d
+        return _device_line_instance
 
     @property
     def additional_keys(self) -> list[str]:

@@ -279,7 +279,7 @@ class DialCodeSettings:
 
         dial_code_v_mail = _parse_dial_code_v_mail(d.pop("DialCodeVMail", UNSET))
 
-        dial_code_settings = cls(
+        _dial_code_settings_instance = cls(
             dial_code_billing_code=dial_code_billing_code,
             dial_code_hide_caller_id=dial_code_hide_caller_id,
             dial_code_hotdesking=dial_code_hotdesking,
@@ -295,8 +295,8 @@ class DialCodeSettings:
             dial_code_v_mail=dial_code_v_mail,
         )
 
-        dial_code_settings.additional_properties = d
-        return dial_code_settings
+        _dial_code_settings_instance.additional_properties = d
+        return _dial_code_settings_instance
 
     @property
     def additional_keys(self) -> list[str]:

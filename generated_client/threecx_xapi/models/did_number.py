@@ -103,15 +103,15 @@ class DidNumber:
 
         trunk_id = d.pop("TrunkId", UNSET)
 
-        did_number = cls(
+        _did_number_instance = cls(
             number=number,
             routing_rule=routing_rule,
             template_file_name=template_file_name,
             trunk_id=trunk_id,
         )
 
-        did_number.additional_properties = d
-        return did_number
+        _did_number_instance.additional_properties = d
+        return _did_number_instance
 
     @property
     def additional_keys(self) -> list[str]:

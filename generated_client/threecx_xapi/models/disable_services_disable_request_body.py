@@ -52,12 +52,12 @@ class DisableServicesDisableRequestBody:
         else:
             options = XServiceManageOptions.from_dict(_options)
 
-        disable_services_disable_request_body = cls(
+        _disable_services_disable_request_body_instance = cls(
             options=options,
         )
 
-        disable_services_disable_request_body.additional_properties = d
-        return disable_services_disable_request_body
+        _disable_services_disable_request_body_instance.additional_properties = d
+        return _disable_services_disable_request_body_instance
 
     @property
     def additional_keys(self) -> list[str]:

@@ -114,15 +114,15 @@ class DN:
 
         transcription_mode = _parse_transcription_mode(d.pop("TranscriptionMode", UNSET))
 
-        dn = cls(
+        _dn_instance = cls(
             groups=groups,
             id=id,
             number=number,
             transcription_mode=transcription_mode,
         )
 
-        dn.additional_properties = d
-        return dn
+        _dn_instance.additional_properties = d
+        return _dn_instance
 
     @property
     def additional_keys(self) -> list[str]:

@@ -97,15 +97,15 @@ class DNProperty:
 
         value = _parse_value(d.pop("Value", UNSET))
 
-        dn_property = cls(
+        _dn_property_instance = cls(
             description=description,
             id=id,
             name=name,
             value=value,
         )
 
-        dn_property.additional_properties = d
-        return dn_property
+        _dn_property_instance.additional_properties = d
+        return _dn_property_instance
 
     @property
     def additional_keys(self) -> list[str]:

@@ -70,13 +70,13 @@ class DNRange:
 
         to = _parse_to(d.pop("To", UNSET))
 
-        dn_range = cls(
+        _dn_range_instance = cls(
             from_=from_,
             to=to,
         )
 
-        dn_range.additional_properties = d
-        return dn_range
+        _dn_range_instance.additional_properties = d
+        return _dn_range_instance
 
     @property
     def additional_keys(self) -> list[str]:

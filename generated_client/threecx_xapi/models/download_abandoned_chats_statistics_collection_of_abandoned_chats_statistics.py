@@ -77,13 +77,13 @@ class DownloadAbandonedChatsStatisticsCollectionOfAbandonedChatsStatistics:
 
                 value.append(value_item)
 
-        download_abandoned_chats_statistics_collection_of_abandoned_chats_statistics = cls(
+        _download_abandoned_chats_statistics_collection_of_abandoned_chats_statistics_instance = cls(
             odata_count=odata_count,
             value=value,
         )
 
-        download_abandoned_chats_statistics_collection_of_abandoned_chats_statistics.additional_properties = d
-        return download_abandoned_chats_statistics_collection_of_abandoned_chats_statistics
+        _download_abandoned_chats_statistics_collection_of_abandoned_chats_statistics_instance.additional_properties = d
+        return _download_abandoned_chats_statistics_collection_of_abandoned_chats_statistics_instance
 
     @property
     def additional_keys(self) -> list[str]:

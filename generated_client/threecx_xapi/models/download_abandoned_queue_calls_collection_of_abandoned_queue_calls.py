@@ -77,13 +77,13 @@ class DownloadAbandonedQueueCallsCollectionOfAbandonedQueueCalls:
 
                 value.append(value_item)
 
-        download_abandoned_queue_calls_collection_of_abandoned_queue_calls = cls(
+        _download_abandoned_queue_calls_collection_of_abandoned_queue_calls_instance = cls(
             odata_count=odata_count,
             value=value,
         )
 
-        download_abandoned_queue_calls_collection_of_abandoned_queue_calls.additional_properties = d
-        return download_abandoned_queue_calls_collection_of_abandoned_queue_calls
+        _download_abandoned_queue_calls_collection_of_abandoned_queue_calls_instance.additional_properties = d
+        return _download_abandoned_queue_calls_collection_of_abandoned_queue_calls_instance
 
     @property
     def additional_keys(self) -> list[str]:

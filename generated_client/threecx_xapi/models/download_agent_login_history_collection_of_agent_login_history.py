@@ -77,13 +77,13 @@ class DownloadAgentLoginHistoryCollectionOfAgentLoginHistory:
 
                 value.append(value_item)
 
-        download_agent_login_history_collection_of_agent_login_history = cls(
+        _download_agent_login_history_collection_of_agent_login_history_instance = cls(
             odata_count=odata_count,
             value=value,
         )
 
-        download_agent_login_history_collection_of_agent_login_history.additional_properties = d
-        return download_agent_login_history_collection_of_agent_login_history
+        _download_agent_login_history_collection_of_agent_login_history_instance.additional_properties = d
+        return _download_agent_login_history_collection_of_agent_login_history_instance
 
     @property
     def additional_keys(self) -> list[str]:

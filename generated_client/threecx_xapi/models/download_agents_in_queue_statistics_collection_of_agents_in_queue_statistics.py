@@ -77,13 +77,13 @@ class DownloadAgentsInQueueStatisticsCollectionOfAgentsInQueueStatistics:
 
                 value.append(value_item)
 
-        download_agents_in_queue_statistics_collection_of_agents_in_queue_statistics = cls(
+        _download_agents_in_queue_statistics_collection_of_agents_in_queue_statistics_instance = cls(
             odata_count=odata_count,
             value=value,
         )
 
-        download_agents_in_queue_statistics_collection_of_agents_in_queue_statistics.additional_properties = d
-        return download_agents_in_queue_statistics_collection_of_agents_in_queue_statistics
+        _download_agents_in_queue_statistics_collection_of_agents_in_queue_statistics_instance.additional_properties = d
+        return _download_agents_in_queue_statistics_collection_of_agents_in_queue_statistics_instance
 
     @property
     def additional_keys(self) -> list[str]:

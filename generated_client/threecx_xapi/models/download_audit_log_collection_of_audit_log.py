@@ -77,13 +77,13 @@ class DownloadAuditLogCollectionOfAuditLog:
 
                 value.append(value_item)
 
-        download_audit_log_collection_of_audit_log = cls(
+        _download_audit_log_collection_of_audit_log_instance = cls(
             odata_count=odata_count,
             value=value,
         )
 
-        download_audit_log_collection_of_audit_log.additional_properties = d
-        return download_audit_log_collection_of_audit_log
+        _download_audit_log_collection_of_audit_log_instance.additional_properties = d
+        return _download_audit_log_collection_of_audit_log_instance
 
     @property
     def additional_keys(self) -> list[str]:

@@ -77,13 +77,13 @@ class DownloadAverageQueueWaitingTimeReportCollectionOfTimeReportData:
 
                 value.append(value_item)
 
-        download_average_queue_waiting_time_report_collection_of_time_report_data = cls(
+        _download_average_queue_waiting_time_report_collection_of_time_report_data_instance = cls(
             odata_count=odata_count,
             value=value,
         )
 
-        download_average_queue_waiting_time_report_collection_of_time_report_data.additional_properties = d
-        return download_average_queue_waiting_time_report_collection_of_time_report_data
+        _download_average_queue_waiting_time_report_collection_of_time_report_data_instance.additional_properties = d
+        return _download_average_queue_waiting_time_report_collection_of_time_report_data_instance
 
     @property
     def additional_keys(self) -> list[str]:

@@ -77,13 +77,13 @@ class DownloadBreachesSlaCollectionOfBreachesSla:
 
                 value.append(value_item)
 
-        download_breaches_sla_collection_of_breaches_sla = cls(
+        _download_breaches_sla_collection_of_breaches_sla_instance = cls(
             odata_count=odata_count,
             value=value,
         )
 
-        download_breaches_sla_collection_of_breaches_sla.additional_properties = d
-        return download_breaches_sla_collection_of_breaches_sla
+        _download_breaches_sla_collection_of_breaches_sla_instance.additional_properties = d
+        return _download_breaches_sla_collection_of_breaches_sla_instance
 
     @property
     def additional_keys(self) -> list[str]:

@@ -77,13 +77,13 @@ class DownloadCallCostByExtensionGroupCollectionOfCallCostByExtensionGroup:
 
                 value.append(value_item)
 
-        download_call_cost_by_extension_group_collection_of_call_cost_by_extension_group = cls(
+        _download_call_cost_by_extension_group_collection_of_call_cost_by_extension_group_instance = cls(
             odata_count=odata_count,
             value=value,
         )
 
-        download_call_cost_by_extension_group_collection_of_call_cost_by_extension_group.additional_properties = d
-        return download_call_cost_by_extension_group_collection_of_call_cost_by_extension_group
+        _download_call_cost_by_extension_group_collection_of_call_cost_by_extension_group_instance.additional_properties = d
+        return _download_call_cost_by_extension_group_collection_of_call_cost_by_extension_group_instance
 
     @property
     def additional_keys(self) -> list[str]:

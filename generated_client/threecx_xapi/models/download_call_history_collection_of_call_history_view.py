@@ -77,13 +77,13 @@ class DownloadCallHistoryCollectionOfCallHistoryView:
 
                 value.append(value_item)
 
-        download_call_history_collection_of_call_history_view = cls(
+        _download_call_history_collection_of_call_history_view_instance = cls(
             odata_count=odata_count,
             value=value,
         )
 
-        download_call_history_collection_of_call_history_view.additional_properties = d
-        return download_call_history_collection_of_call_history_view
+        _download_call_history_collection_of_call_history_view_instance.additional_properties = d
+        return _download_call_history_collection_of_call_history_view_instance
 
     @property
     def additional_keys(self) -> list[str]:

@@ -77,13 +77,13 @@ class DownloadCallLogCollectionOfCallLogData:
 
                 value.append(value_item)
 
-        download_call_log_collection_of_call_log_data = cls(
+        _download_call_log_collection_of_call_log_data_instance = cls(
             odata_count=odata_count,
             value=value,
         )
 
-        download_call_log_collection_of_call_log_data.additional_properties = d
-        return download_call_log_collection_of_call_log_data
+        _download_call_log_collection_of_call_log_data_instance.additional_properties = d
+        return _download_call_log_collection_of_call_log_data_instance
 
     @property
     def additional_keys(self) -> list[str]:

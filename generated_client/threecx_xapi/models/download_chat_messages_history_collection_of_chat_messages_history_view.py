@@ -77,13 +77,13 @@ class DownloadChatMessagesHistoryCollectionOfChatMessagesHistoryView:
 
                 value.append(value_item)
 
-        download_chat_messages_history_collection_of_chat_messages_history_view = cls(
+        _download_chat_messages_history_collection_of_chat_messages_history_view_instance = cls(
             odata_count=odata_count,
             value=value,
         )
 
-        download_chat_messages_history_collection_of_chat_messages_history_view.additional_properties = d
-        return download_chat_messages_history_collection_of_chat_messages_history_view
+        _download_chat_messages_history_collection_of_chat_messages_history_view_instance.additional_properties = d
+        return _download_chat_messages_history_collection_of_chat_messages_history_view_instance
 
     @property
     def additional_keys(self) -> list[str]:

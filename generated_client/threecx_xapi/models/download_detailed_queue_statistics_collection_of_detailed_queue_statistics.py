@@ -77,13 +77,13 @@ class DownloadDetailedQueueStatisticsCollectionOfDetailedQueueStatistics:
 
                 value.append(value_item)
 
-        download_detailed_queue_statistics_collection_of_detailed_queue_statistics = cls(
+        _download_detailed_queue_statistics_collection_of_detailed_queue_statistics_instance = cls(
             odata_count=odata_count,
             value=value,
         )
 
-        download_detailed_queue_statistics_collection_of_detailed_queue_statistics.additional_properties = d
-        return download_detailed_queue_statistics_collection_of_detailed_queue_statistics
+        _download_detailed_queue_statistics_collection_of_detailed_queue_statistics_instance.additional_properties = d
+        return _download_detailed_queue_statistics_collection_of_detailed_queue_statistics_instance
 
     @property
     def additional_keys(self) -> list[str]:

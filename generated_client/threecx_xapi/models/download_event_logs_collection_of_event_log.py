@@ -77,13 +77,13 @@ class DownloadEventLogsCollectionOfEventLog:
 
                 value.append(value_item)
 
-        download_event_logs_collection_of_event_log = cls(
+        _download_event_logs_collection_of_event_log_instance = cls(
             odata_count=odata_count,
             value=value,
         )
 
-        download_event_logs_collection_of_event_log.additional_properties = d
-        return download_event_logs_collection_of_event_log
+        _download_event_logs_collection_of_event_log_instance.additional_properties = d
+        return _download_event_logs_collection_of_event_log_instance
 
     @property
     def additional_keys(self) -> list[str]:

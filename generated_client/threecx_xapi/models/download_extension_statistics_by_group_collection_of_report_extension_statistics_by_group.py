@@ -77,13 +77,13 @@ class DownloadExtensionStatisticsByGroupCollectionOfReportExtensionStatisticsByG
 
                 value.append(value_item)
 
-        download_extension_statistics_by_group_collection_of_report_extension_statistics_by_group = cls(
+        _download_extension_statistics_by_group_collection_of_report_extension_statistics_by_group_instance = cls(
             odata_count=odata_count,
             value=value,
         )
 
-        download_extension_statistics_by_group_collection_of_report_extension_statistics_by_group.additional_properties = d
-        return download_extension_statistics_by_group_collection_of_report_extension_statistics_by_group
+        _download_extension_statistics_by_group_collection_of_report_extension_statistics_by_group_instance.additional_properties = d
+        return _download_extension_statistics_by_group_collection_of_report_extension_statistics_by_group_instance
 
     @property
     def additional_keys(self) -> list[str]:

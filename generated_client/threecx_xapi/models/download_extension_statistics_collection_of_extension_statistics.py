@@ -77,13 +77,13 @@ class DownloadExtensionStatisticsCollectionOfExtensionStatistics:
 
                 value.append(value_item)
 
-        download_extension_statistics_collection_of_extension_statistics = cls(
+        _download_extension_statistics_collection_of_extension_statistics_instance = cls(
             odata_count=odata_count,
             value=value,
         )
 
-        download_extension_statistics_collection_of_extension_statistics.additional_properties = d
-        return download_extension_statistics_collection_of_extension_statistics
+        _download_extension_statistics_collection_of_extension_statistics_instance.additional_properties = d
+        return _download_extension_statistics_collection_of_extension_statistics_instance
 
     @property
     def additional_keys(self) -> list[str]:

@@ -77,13 +77,17 @@ class DownloadExtensionsStatisticsByRingGroupsCollectionOfExtensionsStatisticsBy
 
                 value.append(value_item)
 
-        download_extensions_statistics_by_ring_groups_collection_of_extensions_statistics_by_ring_groups = cls(
-            odata_count=odata_count,
-            value=value,
+        _download_extensions_statistics_by_ring_groups_collection_of_extensions_statistics_by_ring_groups_instance = (
+            cls(
+                odata_count=odata_count,
+                value=value,
+            )
         )
 
-        download_extensions_statistics_by_ring_groups_collection_of_extensions_statistics_by_ring_groups.additional_properties = d
-        return download_extensions_statistics_by_ring_groups_collection_of_extensions_statistics_by_ring_groups
+        _download_extensions_statistics_by_ring_groups_collection_of_extensions_statistics_by_ring_groups_instance.additional_properties = d
+        return (
+            _download_extensions_statistics_by_ring_groups_collection_of_extensions_statistics_by_ring_groups_instance
+        )
 
     @property
     def additional_keys(self) -> list[str]:

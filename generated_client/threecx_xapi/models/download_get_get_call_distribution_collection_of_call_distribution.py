@@ -77,13 +77,13 @@ class DownloadGetGetCallDistributionCollectionOfCallDistribution:
 
                 value.append(value_item)
 
-        download_get_get_call_distribution_collection_of_call_distribution = cls(
+        _download_get_get_call_distribution_collection_of_call_distribution_instance = cls(
             odata_count=odata_count,
             value=value,
         )
 
-        download_get_get_call_distribution_collection_of_call_distribution.additional_properties = d
-        return download_get_get_call_distribution_collection_of_call_distribution
+        _download_get_get_call_distribution_collection_of_call_distribution_instance.additional_properties = d
+        return _download_get_get_call_distribution_collection_of_call_distribution_instance
 
     @property
     def additional_keys(self) -> list[str]:

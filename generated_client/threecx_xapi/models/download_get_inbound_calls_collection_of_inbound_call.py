@@ -77,13 +77,13 @@ class DownloadGetInboundCallsCollectionOfInboundCall:
 
                 value.append(value_item)
 
-        download_get_inbound_calls_collection_of_inbound_call = cls(
+        _download_get_inbound_calls_collection_of_inbound_call_instance = cls(
             odata_count=odata_count,
             value=value,
         )
 
-        download_get_inbound_calls_collection_of_inbound_call.additional_properties = d
-        return download_get_inbound_calls_collection_of_inbound_call
+        _download_get_inbound_calls_collection_of_inbound_call_instance.additional_properties = d
+        return _download_get_inbound_calls_collection_of_inbound_call_instance
 
     @property
     def additional_keys(self) -> list[str]:

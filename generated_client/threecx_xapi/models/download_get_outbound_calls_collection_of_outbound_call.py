@@ -77,13 +77,13 @@ class DownloadGetOutboundCallsCollectionOfOutboundCall:
 
                 value.append(value_item)
 
-        download_get_outbound_calls_collection_of_outbound_call = cls(
+        _download_get_outbound_calls_collection_of_outbound_call_instance = cls(
             odata_count=odata_count,
             value=value,
         )
 
-        download_get_outbound_calls_collection_of_outbound_call.additional_properties = d
-        return download_get_outbound_calls_collection_of_outbound_call
+        _download_get_outbound_calls_collection_of_outbound_call_instance.additional_properties = d
+        return _download_get_outbound_calls_collection_of_outbound_call_instance
 
     @property
     def additional_keys(self) -> list[str]:

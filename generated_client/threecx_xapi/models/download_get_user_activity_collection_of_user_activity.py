@@ -77,13 +77,13 @@ class DownloadGetUserActivityCollectionOfUserActivity:
 
                 value.append(value_item)
 
-        download_get_user_activity_collection_of_user_activity = cls(
+        _download_get_user_activity_collection_of_user_activity_instance = cls(
             odata_count=odata_count,
             value=value,
         )
 
-        download_get_user_activity_collection_of_user_activity.additional_properties = d
-        return download_get_user_activity_collection_of_user_activity
+        _download_get_user_activity_collection_of_user_activity_instance.additional_properties = d
+        return _download_get_user_activity_collection_of_user_activity_instance
 
     @property
     def additional_keys(self) -> list[str]:

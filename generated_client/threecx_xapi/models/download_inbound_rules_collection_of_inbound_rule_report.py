@@ -77,13 +77,13 @@ class DownloadInboundRulesCollectionOfInboundRuleReport:
 
                 value.append(value_item)
 
-        download_inbound_rules_collection_of_inbound_rule_report = cls(
+        _download_inbound_rules_collection_of_inbound_rule_report_instance = cls(
             odata_count=odata_count,
             value=value,
         )
 
-        download_inbound_rules_collection_of_inbound_rule_report.additional_properties = d
-        return download_inbound_rules_collection_of_inbound_rule_report
+        _download_inbound_rules_collection_of_inbound_rule_report_instance.additional_properties = d
+        return _download_inbound_rules_collection_of_inbound_rule_report_instance
 
     @property
     def additional_keys(self) -> list[str]:

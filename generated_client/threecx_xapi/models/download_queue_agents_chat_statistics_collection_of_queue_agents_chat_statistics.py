@@ -77,13 +77,13 @@ class DownloadQueueAgentsChatStatisticsCollectionOfQueueAgentsChatStatistics:
 
                 value.append(value_item)
 
-        download_queue_agents_chat_statistics_collection_of_queue_agents_chat_statistics = cls(
+        _download_queue_agents_chat_statistics_collection_of_queue_agents_chat_statistics_instance = cls(
             odata_count=odata_count,
             value=value,
         )
 
-        download_queue_agents_chat_statistics_collection_of_queue_agents_chat_statistics.additional_properties = d
-        return download_queue_agents_chat_statistics_collection_of_queue_agents_chat_statistics
+        _download_queue_agents_chat_statistics_collection_of_queue_agents_chat_statistics_instance.additional_properties = d
+        return _download_queue_agents_chat_statistics_collection_of_queue_agents_chat_statistics_instance
 
     @property
     def additional_keys(self) -> list[str]:

@@ -77,13 +77,13 @@ class DownloadQueueAgentsChatStatisticsTotalsCollectionOfQueueAgentsChatStatisti
 
                 value.append(value_item)
 
-        download_queue_agents_chat_statistics_totals_collection_of_queue_agents_chat_statistics_totals = cls(
+        _download_queue_agents_chat_statistics_totals_collection_of_queue_agents_chat_statistics_totals_instance = cls(
             odata_count=odata_count,
             value=value,
         )
 
-        download_queue_agents_chat_statistics_totals_collection_of_queue_agents_chat_statistics_totals.additional_properties = d
-        return download_queue_agents_chat_statistics_totals_collection_of_queue_agents_chat_statistics_totals
+        _download_queue_agents_chat_statistics_totals_collection_of_queue_agents_chat_statistics_totals_instance.additional_properties = d
+        return _download_queue_agents_chat_statistics_totals_collection_of_queue_agents_chat_statistics_totals_instance
 
     @property
     def additional_keys(self) -> list[str]:

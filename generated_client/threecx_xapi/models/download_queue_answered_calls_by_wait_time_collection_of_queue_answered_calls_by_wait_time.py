@@ -77,13 +77,13 @@ class DownloadQueueAnsweredCallsByWaitTimeCollectionOfQueueAnsweredCallsByWaitTi
 
                 value.append(value_item)
 
-        download_queue_answered_calls_by_wait_time_collection_of_queue_answered_calls_by_wait_time = cls(
+        _download_queue_answered_calls_by_wait_time_collection_of_queue_answered_calls_by_wait_time_instance = cls(
             odata_count=odata_count,
             value=value,
         )
 
-        download_queue_answered_calls_by_wait_time_collection_of_queue_answered_calls_by_wait_time.additional_properties = d
-        return download_queue_answered_calls_by_wait_time_collection_of_queue_answered_calls_by_wait_time
+        _download_queue_answered_calls_by_wait_time_collection_of_queue_answered_calls_by_wait_time_instance.additional_properties = d
+        return _download_queue_answered_calls_by_wait_time_collection_of_queue_answered_calls_by_wait_time_instance
 
     @property
     def additional_keys(self) -> list[str]:

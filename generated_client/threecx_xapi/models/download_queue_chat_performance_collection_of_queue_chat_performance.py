@@ -77,13 +77,13 @@ class DownloadQueueChatPerformanceCollectionOfQueueChatPerformance:
 
                 value.append(value_item)
 
-        download_queue_chat_performance_collection_of_queue_chat_performance = cls(
+        _download_queue_chat_performance_collection_of_queue_chat_performance_instance = cls(
             odata_count=odata_count,
             value=value,
         )
 
-        download_queue_chat_performance_collection_of_queue_chat_performance.additional_properties = d
-        return download_queue_chat_performance_collection_of_queue_chat_performance
+        _download_queue_chat_performance_collection_of_queue_chat_performance_instance.additional_properties = d
+        return _download_queue_chat_performance_collection_of_queue_chat_performance_instance
 
     @property
     def additional_keys(self) -> list[str]:

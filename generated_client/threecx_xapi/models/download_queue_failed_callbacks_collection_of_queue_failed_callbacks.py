@@ -77,13 +77,13 @@ class DownloadQueueFailedCallbacksCollectionOfQueueFailedCallbacks:
 
                 value.append(value_item)
 
-        download_queue_failed_callbacks_collection_of_queue_failed_callbacks = cls(
+        _download_queue_failed_callbacks_collection_of_queue_failed_callbacks_instance = cls(
             odata_count=odata_count,
             value=value,
         )
 
-        download_queue_failed_callbacks_collection_of_queue_failed_callbacks.additional_properties = d
-        return download_queue_failed_callbacks_collection_of_queue_failed_callbacks
+        _download_queue_failed_callbacks_collection_of_queue_failed_callbacks_instance.additional_properties = d
+        return _download_queue_failed_callbacks_collection_of_queue_failed_callbacks_instance
 
     @property
     def additional_keys(self) -> list[str]:

@@ -77,13 +77,13 @@ class DownloadQueuePerformanceOverviewCollectionOfQueuePerformanceOverview:
 
                 value.append(value_item)
 
-        download_queue_performance_overview_collection_of_queue_performance_overview = cls(
+        _download_queue_performance_overview_collection_of_queue_performance_overview_instance = cls(
             odata_count=odata_count,
             value=value,
         )
 
-        download_queue_performance_overview_collection_of_queue_performance_overview.additional_properties = d
-        return download_queue_performance_overview_collection_of_queue_performance_overview
+        _download_queue_performance_overview_collection_of_queue_performance_overview_instance.additional_properties = d
+        return _download_queue_performance_overview_collection_of_queue_performance_overview_instance
 
     @property
     def additional_keys(self) -> list[str]:

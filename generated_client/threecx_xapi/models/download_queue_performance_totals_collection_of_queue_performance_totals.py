@@ -77,13 +77,13 @@ class DownloadQueuePerformanceTotalsCollectionOfQueuePerformanceTotals:
 
                 value.append(value_item)
 
-        download_queue_performance_totals_collection_of_queue_performance_totals = cls(
+        _download_queue_performance_totals_collection_of_queue_performance_totals_instance = cls(
             odata_count=odata_count,
             value=value,
         )
 
-        download_queue_performance_totals_collection_of_queue_performance_totals.additional_properties = d
-        return download_queue_performance_totals_collection_of_queue_performance_totals
+        _download_queue_performance_totals_collection_of_queue_performance_totals_instance.additional_properties = d
+        return _download_queue_performance_totals_collection_of_queue_performance_totals_instance
 
     @property
     def additional_keys(self) -> list[str]:

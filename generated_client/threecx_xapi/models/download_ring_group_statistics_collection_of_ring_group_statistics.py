@@ -77,13 +77,13 @@ class DownloadRingGroupStatisticsCollectionOfRingGroupStatistics:
 
                 value.append(value_item)
 
-        download_ring_group_statistics_collection_of_ring_group_statistics = cls(
+        _download_ring_group_statistics_collection_of_ring_group_statistics_instance = cls(
             odata_count=odata_count,
             value=value,
         )
 
-        download_ring_group_statistics_collection_of_ring_group_statistics.additional_properties = d
-        return download_ring_group_statistics_collection_of_ring_group_statistics
+        _download_ring_group_statistics_collection_of_ring_group_statistics_instance.additional_properties = d
+        return _download_ring_group_statistics_collection_of_ring_group_statistics_instance
 
     @property
     def additional_keys(self) -> list[str]:

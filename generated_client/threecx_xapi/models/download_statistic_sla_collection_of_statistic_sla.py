@@ -77,13 +77,13 @@ class DownloadStatisticSlaCollectionOfStatisticSla:
 
                 value.append(value_item)
 
-        download_statistic_sla_collection_of_statistic_sla = cls(
+        _download_statistic_sla_collection_of_statistic_sla_instance = cls(
             odata_count=odata_count,
             value=value,
         )
 
-        download_statistic_sla_collection_of_statistic_sla.additional_properties = d
-        return download_statistic_sla_collection_of_statistic_sla
+        _download_statistic_sla_collection_of_statistic_sla_instance.additional_properties = d
+        return _download_statistic_sla_collection_of_statistic_sla_instance
 
     @property
     def additional_keys(self) -> list[str]:

@@ -77,13 +77,13 @@ class DownloadTeamQueueGeneralStatisticsCollectionOfTeamQueueGeneralStatistics:
 
                 value.append(value_item)
 
-        download_team_queue_general_statistics_collection_of_team_queue_general_statistics = cls(
+        _download_team_queue_general_statistics_collection_of_team_queue_general_statistics_instance = cls(
             odata_count=odata_count,
             value=value,
         )
 
-        download_team_queue_general_statistics_collection_of_team_queue_general_statistics.additional_properties = d
-        return download_team_queue_general_statistics_collection_of_team_queue_general_statistics
+        _download_team_queue_general_statistics_collection_of_team_queue_general_statistics_instance.additional_properties = d
+        return _download_team_queue_general_statistics_collection_of_team_queue_general_statistics_instance
 
     @property
     def additional_keys(self) -> list[str]:

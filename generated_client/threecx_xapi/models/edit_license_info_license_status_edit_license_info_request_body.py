@@ -52,12 +52,12 @@ class EditLicenseInfoLicenseStatusEditLicenseInfoRequestBody:
         else:
             license_params = XLicenseParams.from_dict(_license_params)
 
-        edit_license_info_license_status_edit_license_info_request_body = cls(
+        _edit_license_info_license_status_edit_license_info_request_body_instance = cls(
             license_params=license_params,
         )
 
-        edit_license_info_license_status_edit_license_info_request_body.additional_properties = d
-        return edit_license_info_license_status_edit_license_info_request_body
+        _edit_license_info_license_status_edit_license_info_request_body_instance.additional_properties = d
+        return _edit_license_info_license_status_edit_license_info_request_body_instance
 
     @property
     def additional_keys(self) -> list[str]:

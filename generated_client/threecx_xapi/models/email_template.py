@@ -161,7 +161,7 @@ class EmailTemplate:
 
         template_path = d.pop("TemplatePath", UNSET)
 
-        email_template = cls(
+        _email_template_instance = cls(
             body=body,
             from_=from_,
             is_conference=is_conference,
@@ -172,8 +172,8 @@ class EmailTemplate:
             template_path=template_path,
         )
 
-        email_template.additional_properties = d
-        return email_template
+        _email_template_instance.additional_properties = d
+        return _email_template_instance
 
     @property
     def additional_keys(self) -> list[str]:

@@ -47,13 +47,13 @@ class EmailVariable:
 
         value = d.pop("Value", UNSET)
 
-        email_variable = cls(
+        _email_variable_instance = cls(
             name=name,
             value=value,
         )
 
-        email_variable.additional_properties = d
-        return email_variable
+        _email_variable_instance.additional_properties = d
+        return _email_variable_instance
 
     @property
     def additional_keys(self) -> list[str]:

@@ -87,15 +87,15 @@ class EmergencyGeoTrunkLocation:
 
         trunk_dn = _parse_trunk_dn(d.pop("TrunkDn", UNSET))
 
-        emergency_geo_trunk_location = cls(
+        _emergency_geo_trunk_location_instance = cls(
             id=id,
             location=location,
             provider_uri=provider_uri,
             trunk_dn=trunk_dn,
         )
 
-        emergency_geo_trunk_location.additional_properties = d
-        return emergency_geo_trunk_location
+        _emergency_geo_trunk_location_instance.additional_properties = d
+        return _emergency_geo_trunk_location_instance
 
     @property
     def additional_keys(self) -> list[str]:

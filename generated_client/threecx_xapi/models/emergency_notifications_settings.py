@@ -137,15 +137,15 @@ class EmergencyNotificationsSettings:
 
         specified_list = _parse_specified_list(d.pop("SpecifiedList", UNSET))
 
-        emergency_notifications_settings = cls(
+        _emergency_notifications_settings_instance = cls(
             chat_recipients=chat_recipients,
             emergency_dn_prompt=emergency_dn_prompt,
             emergency_play_prompt=emergency_play_prompt,
             specified_list=specified_list,
         )
 
-        emergency_notifications_settings.additional_properties = d
-        return emergency_notifications_settings
+        _emergency_notifications_settings_instance.additional_properties = d
+        return _emergency_notifications_settings_instance
 
     @property
     def additional_keys(self) -> list[str]:

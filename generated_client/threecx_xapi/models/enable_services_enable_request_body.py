@@ -52,12 +52,12 @@ class EnableServicesEnableRequestBody:
         else:
             options = XServiceManageOptions.from_dict(_options)
 
-        enable_services_enable_request_body = cls(
+        _enable_services_enable_request_body_instance = cls(
             options=options,
         )
 
-        enable_services_enable_request_body.additional_properties = d
-        return enable_services_enable_request_body
+        _enable_services_enable_request_body_instance.additional_properties = d
+        return _enable_services_enable_request_body_instance
 
     @property
     def additional_keys(self) -> list[str]:

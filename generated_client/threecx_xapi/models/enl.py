@@ -47,13 +47,13 @@ class ENL:
 
         to = d.pop("To", UNSET)
 
-        enl = cls(
+        _enl_instance = cls(
             from_=from_,
             to=to,
         )
 
-        enl.additional_properties = d
-        return enl
+        _enl_instance.additional_properties = d
+        return _enl_instance
 
     @property
     def additional_keys(self) -> list[str]:

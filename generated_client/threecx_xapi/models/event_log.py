@@ -205,7 +205,7 @@ class EventLog:
 
         type_ = _parse_type_(d.pop("Type", UNSET))
 
-        event_log = cls(
+        _event_log_instance = cls(
             event_id=event_id,
             group=group,
             group_name=group_name,
@@ -217,8 +217,8 @@ class EventLog:
             type_=type_,
         )
 
-        event_log.additional_properties = d
-        return event_log
+        _event_log_instance.additional_properties = d
+        return _event_log_instance
 
     @property
     def additional_keys(self) -> list[str]:

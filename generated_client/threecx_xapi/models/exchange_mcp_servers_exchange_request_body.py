@@ -63,15 +63,15 @@ class ExchangeMcpServersExchangeRequestBody:
 
         verifier = d.pop("verifier", UNSET)
 
-        exchange_mcp_servers_exchange_request_body = cls(
+        _exchange_mcp_servers_exchange_request_body_instance = cls(
             code=code,
             scope=scope,
             token_endpoint=token_endpoint,
             verifier=verifier,
         )
 
-        exchange_mcp_servers_exchange_request_body.additional_properties = d
-        return exchange_mcp_servers_exchange_request_body
+        _exchange_mcp_servers_exchange_request_body_instance.additional_properties = d
+        return _exchange_mcp_servers_exchange_request_body_instance
 
     @property
     def additional_keys(self) -> list[str]:

@@ -77,13 +77,13 @@ class ExportCallerIdRulesCollectionOfInboundRule:
 
                 value.append(value_item)
 
-        export_caller_id_rules_collection_of_inbound_rule = cls(
+        _export_caller_id_rules_collection_of_inbound_rule_instance = cls(
             odata_count=odata_count,
             value=value,
         )
 
-        export_caller_id_rules_collection_of_inbound_rule.additional_properties = d
-        return export_caller_id_rules_collection_of_inbound_rule
+        _export_caller_id_rules_collection_of_inbound_rule_instance.additional_properties = d
+        return _export_caller_id_rules_collection_of_inbound_rule_instance
 
     @property
     def additional_keys(self) -> list[str]:

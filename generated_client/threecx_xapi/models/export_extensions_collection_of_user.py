@@ -77,13 +77,13 @@ class ExportExtensionsCollectionOfUser:
 
                 value.append(value_item)
 
-        export_extensions_collection_of_user = cls(
+        _export_extensions_collection_of_user_instance = cls(
             odata_count=odata_count,
             value=value,
         )
 
-        export_extensions_collection_of_user.additional_properties = d
-        return export_extensions_collection_of_user
+        _export_extensions_collection_of_user_instance.additional_properties = d
+        return _export_extensions_collection_of_user_instance
 
     @property
     def additional_keys(self) -> list[str]:

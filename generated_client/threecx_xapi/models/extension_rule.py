@@ -207,7 +207,7 @@ class ExtensionRule:
 
         id = d.pop("Id", UNSET)
 
-        extension_rule = cls(
+        _extension_rule_instance = cls(
             call_type=call_type,
             condition=condition,
             data=data,
@@ -217,8 +217,8 @@ class ExtensionRule:
             id=id,
         )
 
-        extension_rule.additional_properties = d
-        return extension_rule
+        _extension_rule_instance.additional_properties = d
+        return _extension_rule_instance
 
     @property
     def additional_keys(self) -> list[str]:

@@ -181,7 +181,7 @@ class ExtensionsStatisticsByRingGroups:
 
         sort_order = _parse_sort_order(d.pop("SortOrder", UNSET))
 
-        extensions_statistics_by_ring_groups = cls(
+        _extensions_statistics_by_ring_groups_instance = cls(
             extension_answered_count=extension_answered_count,
             extension_display_name=extension_display_name,
             extension_dn=extension_dn,
@@ -193,8 +193,8 @@ class ExtensionsStatisticsByRingGroups:
             sort_order=sort_order,
         )
 
-        extensions_statistics_by_ring_groups.additional_properties = d
-        return extensions_statistics_by_ring_groups
+        _extensions_statistics_by_ring_groups_instance.additional_properties = d
+        return _extensions_statistics_by_ring_groups_instance
 
     @property
     def additional_keys(self) -> list[str]:

@@ -55,14 +55,14 @@ class ExternalAccount:
 
         name = d.pop("Name", UNSET)
 
-        external_account = cls(
+        _external_account_instance = cls(
             email=email,
             id=id,
             name=name,
         )
 
-        external_account.additional_properties = d
-        return external_account
+        _external_account_instance.additional_properties = d
+        return _external_account_instance
 
     @property
     def additional_keys(self) -> list[str]:

@@ -55,14 +55,14 @@ class ExternalGroup:
 
         id = d.pop("Id", UNSET)
 
-        external_group = cls(
+        _external_group_instance = cls(
             description=description,
             display_name=display_name,
             id=id,
         )
 
-        external_group.additional_properties = d
-        return external_group
+        _external_group_instance.additional_properties = d
+        return _external_group_instance
 
     @property
     def additional_keys(self) -> list[str]:

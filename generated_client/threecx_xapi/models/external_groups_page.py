@@ -76,13 +76,13 @@ class ExternalGroupsPage:
 
         next_page_token = _parse_next_page_token(d.pop("NextPageToken", UNSET))
 
-        external_groups_page = cls(
+        _external_groups_page_instance = cls(
             groups=groups,
             next_page_token=next_page_token,
         )
 
-        external_groups_page.additional_properties = d
-        return external_groups_page
+        _external_groups_page_instance.additional_properties = d
+        return _external_groups_page_instance
 
     @property
     def additional_keys(self) -> list[str]:

@@ -210,7 +210,7 @@ class FaxServerSettings:
 
         remote_storage_enabled = _parse_remote_storage_enabled(d.pop("RemoteStorageEnabled", UNSET))
 
-        fax_server_settings = cls(
+        _fax_server_settings_instance = cls(
             auth_id=auth_id,
             auth_password=auth_password,
             auto_cleanup=auto_cleanup,
@@ -222,8 +222,8 @@ class FaxServerSettings:
             remote_storage_enabled=remote_storage_enabled,
         )
 
-        fax_server_settings.additional_properties = d
-        return fax_server_settings
+        _fax_server_settings_instance.additional_properties = d
+        return _fax_server_settings_instance
 
     @property
     def additional_keys(self) -> list[str]:

@@ -52,12 +52,12 @@ class FinalizeTrunkProvisioningTrunksFinalizeTrunkProvisioningRequestBody:
         else:
             model = CreateTrunk.from_dict(_model)
 
-        finalize_trunk_provisioning_trunks_finalize_trunk_provisioning_request_body = cls(
+        _finalize_trunk_provisioning_trunks_finalize_trunk_provisioning_request_body_instance = cls(
             model=model,
         )
 
-        finalize_trunk_provisioning_trunks_finalize_trunk_provisioning_request_body.additional_properties = d
-        return finalize_trunk_provisioning_trunks_finalize_trunk_provisioning_request_body
+        _finalize_trunk_provisioning_trunks_finalize_trunk_provisioning_request_body_instance.additional_properties = d
+        return _finalize_trunk_provisioning_trunks_finalize_trunk_provisioning_request_body_instance
 
     @property
     def additional_keys(self) -> list[str]:

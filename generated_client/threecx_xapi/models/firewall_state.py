@@ -97,15 +97,15 @@ class FirewallState:
 
         stopping = _parse_stopping(d.pop("Stopping", UNSET))
 
-        firewall_state = cls(
+        _firewall_state_instance = cls(
             html=html,
             id=id,
             running=running,
             stopping=stopping,
         )
 
-        firewall_state.additional_properties = d
-        return firewall_state
+        _firewall_state_instance.additional_properties = d
+        return _firewall_state_instance
 
     @property
     def additional_keys(self) -> list[str]:

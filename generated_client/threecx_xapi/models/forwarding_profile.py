@@ -282,7 +282,7 @@ class ForwardingProfile:
 
         ring_my_mobile = _parse_ring_my_mobile(d.pop("RingMyMobile", UNSET))
 
-        forwarding_profile = cls(
+        _forwarding_profile_instance = cls(
             accept_multiple_calls=accept_multiple_calls,
             available_route=available_route,
             away_route=away_route,
@@ -297,8 +297,8 @@ class ForwardingProfile:
             ring_my_mobile=ring_my_mobile,
         )
 
-        forwarding_profile.additional_properties = d
-        return forwarding_profile
+        _forwarding_profile_instance.additional_properties = d
+        return _forwarding_profile_instance
 
     @property
     def additional_keys(self) -> list[str]:

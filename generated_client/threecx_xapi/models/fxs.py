@@ -385,7 +385,7 @@ class Fxs:
 
                 variables.append(variables_item)
 
-        fxs = cls(
+        _fxs_instance = cls(
             brand=brand,
             codecs=codecs,
             fxs_line_count=fxs_line_count,
@@ -405,8 +405,8 @@ class Fxs:
             variables=variables,
         )
 
-        fxs.additional_properties = d
-        return fxs
+        _fxs_instance.additional_properties = d
+        return _fxs_instance
 
     @property
     def additional_keys(self) -> list[str]:

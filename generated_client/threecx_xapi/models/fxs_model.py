@@ -67,14 +67,14 @@ class FxsModel:
 
         user_agent = d.pop("UserAgent", UNSET)
 
-        fxs_model = cls(
+        _fxs_model_instance = cls(
             can_be_sbc=can_be_sbc,
             display_name=display_name,
             user_agent=user_agent,
         )
 
-        fxs_model.additional_properties = d
-        return fxs_model
+        _fxs_model_instance.additional_properties = d
+        return _fxs_model_instance
 
     @property
     def additional_keys(self) -> list[str]:

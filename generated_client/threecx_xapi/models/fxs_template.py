@@ -238,7 +238,7 @@ class FxsTemplate:
 
                 variables.append(variables_item)
 
-        fxs_template = cls(
+        _fxs_template_instance = cls(
             allowed_net_configs=allowed_net_configs,
             allow_ssl_provisioning=allow_ssl_provisioning,
             brand=brand,
@@ -256,8 +256,8 @@ class FxsTemplate:
             variables=variables,
         )
 
-        fxs_template.additional_properties = d
-        return fxs_template
+        _fxs_template_instance.additional_properties = d
+        return _fxs_template_instance
 
     @property
     def additional_keys(self) -> list[str]:

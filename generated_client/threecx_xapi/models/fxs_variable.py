@@ -92,15 +92,15 @@ class FxsVariable:
 
         validation_type = _parse_validation_type(d.pop("ValidationType", UNSET))
 
-        fxs_variable = cls(
+        _fxs_variable_instance = cls(
             choices=choices,
             name=name,
             title=title,
             validation_type=validation_type,
         )
 
-        fxs_variable.additional_properties = d
-        return fxs_variable
+        _fxs_variable_instance.additional_properties = d
+        return _fxs_variable_instance
 
     @property
     def additional_keys(self) -> list[str]:

@@ -47,13 +47,13 @@ class FxsVariableChoice:
 
         name = d.pop("Name", UNSET)
 
-        fxs_variable_choice = cls(
+        _fxs_variable_choice_instance = cls(
             display_name=display_name,
             name=name,
         )
 
-        fxs_variable_choice.additional_properties = d
-        return fxs_variable_choice
+        _fxs_variable_choice_instance.additional_properties = d
+        return _fxs_variable_choice_instance
 
     @property
     def additional_keys(self) -> list[str]:

@@ -119,15 +119,15 @@ class GarbageCollect:
 
         mode = _parse_mode(d.pop("Mode", UNSET))
 
-        garbage_collect = cls(
+        _garbage_collect_instance = cls(
             blocking=blocking,
             compacting=compacting,
             generation=generation,
             mode=mode,
         )
 
-        garbage_collect.additional_properties = d
-        return garbage_collect
+        _garbage_collect_instance.additional_properties = d
+        return _garbage_collect_instance
 
     @property
     def additional_keys(self) -> list[str]:

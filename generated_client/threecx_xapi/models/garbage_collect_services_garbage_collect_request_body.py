@@ -52,12 +52,12 @@ class GarbageCollectServicesGarbageCollectRequestBody:
         else:
             options = GarbageCollect.from_dict(_options)
 
-        garbage_collect_services_garbage_collect_request_body = cls(
+        _garbage_collect_services_garbage_collect_request_body_instance = cls(
             options=options,
         )
 
-        garbage_collect_services_garbage_collect_request_body.additional_properties = d
-        return garbage_collect_services_garbage_collect_request_body
+        _garbage_collect_services_garbage_collect_request_body_instance.additional_properties = d
+        return _garbage_collect_services_garbage_collect_request_body_instance
 
     @property
     def additional_keys(self) -> list[str]:

@@ -77,13 +77,13 @@ class GeCrmtTemplatesCollectionOfCrmTemplate:
 
                 value.append(value_item)
 
-        ge_crmt_templates_collection_of_crm_template = cls(
+        _ge_crmt_templates_collection_of_crm_template_instance = cls(
             odata_count=odata_count,
             value=value,
         )
 
-        ge_crmt_templates_collection_of_crm_template.additional_properties = d
-        return ge_crmt_templates_collection_of_crm_template
+        _ge_crmt_templates_collection_of_crm_template_instance.additional_properties = d
+        return _ge_crmt_templates_collection_of_crm_template_instance
 
     @property
     def additional_keys(self) -> list[str]:

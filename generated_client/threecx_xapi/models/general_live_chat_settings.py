@@ -187,7 +187,7 @@ class GeneralLiveChatSettings:
 
         greeting = _parse_greeting(d.pop("Greeting", UNSET))
 
-        general_live_chat_settings = cls(
+        _general_live_chat_settings_instance = cls(
             allow_sound_notifications=allow_sound_notifications,
             authentication=authentication,
             disable_offline_messages=disable_offline_messages,
@@ -197,8 +197,8 @@ class GeneralLiveChatSettings:
             greeting=greeting,
         )
 
-        general_live_chat_settings.additional_properties = d
-        return general_live_chat_settings
+        _general_live_chat_settings_instance.additional_properties = d
+        return _general_live_chat_settings_instance
 
     @property
     def additional_keys(self) -> list[str]:

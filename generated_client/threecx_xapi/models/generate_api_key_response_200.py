@@ -39,12 +39,12 @@ class GenerateApiKeyResponse200:
         d = dict(src_dict)
         value = d.pop("value", UNSET)
 
-        generate_api_key_response_200 = cls(
+        _generate_api_key_response_200_instance = cls(
             value=value,
         )
 
-        generate_api_key_response_200.additional_properties = d
-        return generate_api_key_response_200
+        _generate_api_key_response_200_instance.additional_properties = d
+        return _generate_api_key_response_200_instance
 
     @property
     def additional_keys(self) -> list[str]:

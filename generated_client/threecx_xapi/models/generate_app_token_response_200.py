@@ -39,12 +39,12 @@ class GenerateAppTokenResponse200:
         d = dict(src_dict)
         value = d.pop("value", UNSET)
 
-        generate_app_token_response_200 = cls(
+        _generate_app_token_response_200_instance = cls(
             value=value,
         )
 
-        generate_app_token_response_200.additional_properties = d
-        return generate_app_token_response_200
+        _generate_app_token_response_200_instance.additional_properties = d
+        return _generate_app_token_response_200_instance
 
     @property
     def additional_keys(self) -> list[str]:

@@ -77,13 +77,13 @@ class GetAbandonedChatsStatisticsDataCollectionOfAbandonedChatsStatistics:
 
                 value.append(value_item)
 
-        get_abandoned_chats_statistics_data_collection_of_abandoned_chats_statistics = cls(
+        _get_abandoned_chats_statistics_data_collection_of_abandoned_chats_statistics_instance = cls(
             odata_count=odata_count,
             value=value,
         )
 
-        get_abandoned_chats_statistics_data_collection_of_abandoned_chats_statistics.additional_properties = d
-        return get_abandoned_chats_statistics_data_collection_of_abandoned_chats_statistics
+        _get_abandoned_chats_statistics_data_collection_of_abandoned_chats_statistics_instance.additional_properties = d
+        return _get_abandoned_chats_statistics_data_collection_of_abandoned_chats_statistics_instance
 
     @property
     def additional_keys(self) -> list[str]:

@@ -77,13 +77,13 @@ class GetAbandonedQueueCallsDataCollectionOfAbandonedQueueCalls:
 
                 value.append(value_item)
 
-        get_abandoned_queue_calls_data_collection_of_abandoned_queue_calls = cls(
+        _get_abandoned_queue_calls_data_collection_of_abandoned_queue_calls_instance = cls(
             odata_count=odata_count,
             value=value,
         )
 
-        get_abandoned_queue_calls_data_collection_of_abandoned_queue_calls.additional_properties = d
-        return get_abandoned_queue_calls_data_collection_of_abandoned_queue_calls
+        _get_abandoned_queue_calls_data_collection_of_abandoned_queue_calls_instance.additional_properties = d
+        return _get_abandoned_queue_calls_data_collection_of_abandoned_queue_calls_instance
 
     @property
     def additional_keys(self) -> list[str]:

@@ -77,13 +77,13 @@ class GetAgentLoginHistoryDataCollectionOfAgentLoginHistory:
 
                 value.append(value_item)
 
-        get_agent_login_history_data_collection_of_agent_login_history = cls(
+        _get_agent_login_history_data_collection_of_agent_login_history_instance = cls(
             odata_count=odata_count,
             value=value,
         )
 
-        get_agent_login_history_data_collection_of_agent_login_history.additional_properties = d
-        return get_agent_login_history_data_collection_of_agent_login_history
+        _get_agent_login_history_data_collection_of_agent_login_history_instance.additional_properties = d
+        return _get_agent_login_history_data_collection_of_agent_login_history_instance
 
     @property
     def additional_keys(self) -> list[str]:

@@ -77,13 +77,13 @@ class GetAuditLogDataCollectionOfAuditLog:
 
                 value.append(value_item)
 
-        get_audit_log_data_collection_of_audit_log = cls(
+        _get_audit_log_data_collection_of_audit_log_instance = cls(
             odata_count=odata_count,
             value=value,
         )
 
-        get_audit_log_data_collection_of_audit_log.additional_properties = d
-        return get_audit_log_data_collection_of_audit_log
+        _get_audit_log_data_collection_of_audit_log_instance.additional_properties = d
+        return _get_audit_log_data_collection_of_audit_log_instance
 
     @property
     def additional_keys(self) -> list[str]:

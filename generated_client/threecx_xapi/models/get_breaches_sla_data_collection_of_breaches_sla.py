@@ -77,13 +77,13 @@ class GetBreachesSlaDataCollectionOfBreachesSla:
 
                 value.append(value_item)
 
-        get_breaches_sla_data_collection_of_breaches_sla = cls(
+        _get_breaches_sla_data_collection_of_breaches_sla_instance = cls(
             odata_count=odata_count,
             value=value,
         )
 
-        get_breaches_sla_data_collection_of_breaches_sla.additional_properties = d
-        return get_breaches_sla_data_collection_of_breaches_sla
+        _get_breaches_sla_data_collection_of_breaches_sla_instance.additional_properties = d
+        return _get_breaches_sla_data_collection_of_breaches_sla_instance
 
     @property
     def additional_keys(self) -> list[str]:

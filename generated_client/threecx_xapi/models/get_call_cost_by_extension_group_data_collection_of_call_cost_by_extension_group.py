@@ -77,13 +77,13 @@ class GetCallCostByExtensionGroupDataCollectionOfCallCostByExtensionGroup:
 
                 value.append(value_item)
 
-        get_call_cost_by_extension_group_data_collection_of_call_cost_by_extension_group = cls(
+        _get_call_cost_by_extension_group_data_collection_of_call_cost_by_extension_group_instance = cls(
             odata_count=odata_count,
             value=value,
         )
 
-        get_call_cost_by_extension_group_data_collection_of_call_cost_by_extension_group.additional_properties = d
-        return get_call_cost_by_extension_group_data_collection_of_call_cost_by_extension_group
+        _get_call_cost_by_extension_group_data_collection_of_call_cost_by_extension_group_instance.additional_properties = d
+        return _get_call_cost_by_extension_group_data_collection_of_call_cost_by_extension_group_instance
 
     @property
     def additional_keys(self) -> list[str]:

@@ -77,13 +77,13 @@ class GetCallDistributionCollectionOfCallDistribution:
 
                 value.append(value_item)
 
-        get_call_distribution_collection_of_call_distribution = cls(
+        _get_call_distribution_collection_of_call_distribution_instance = cls(
             odata_count=odata_count,
             value=value,
         )
 
-        get_call_distribution_collection_of_call_distribution.additional_properties = d
-        return get_call_distribution_collection_of_call_distribution
+        _get_call_distribution_collection_of_call_distribution_instance.additional_properties = d
+        return _get_call_distribution_collection_of_call_distribution_instance
 
     @property
     def additional_keys(self) -> list[str]:

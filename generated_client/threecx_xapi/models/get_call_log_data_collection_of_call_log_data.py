@@ -77,13 +77,13 @@ class GetCallLogDataCollectionOfCallLogData:
 
                 value.append(value_item)
 
-        get_call_log_data_collection_of_call_log_data = cls(
+        _get_call_log_data_collection_of_call_log_data_instance = cls(
             odata_count=odata_count,
             value=value,
         )
 
-        get_call_log_data_collection_of_call_log_data.additional_properties = d
-        return get_call_log_data_collection_of_call_log_data
+        _get_call_log_data_collection_of_call_log_data_instance.additional_properties = d
+        return _get_call_log_data_collection_of_call_log_data_instance
 
     @property
     def additional_keys(self) -> list[str]:

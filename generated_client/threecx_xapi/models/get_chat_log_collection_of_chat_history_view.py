@@ -77,13 +77,13 @@ class GetChatLogCollectionOfChatHistoryView:
 
                 value.append(value_item)
 
-        get_chat_log_collection_of_chat_history_view = cls(
+        _get_chat_log_collection_of_chat_history_view_instance = cls(
             odata_count=odata_count,
             value=value,
         )
 
-        get_chat_log_collection_of_chat_history_view.additional_properties = d
-        return get_chat_log_collection_of_chat_history_view
+        _get_chat_log_collection_of_chat_history_view_instance.additional_properties = d
+        return _get_chat_log_collection_of_chat_history_view_instance
 
     @property
     def additional_keys(self) -> list[str]:

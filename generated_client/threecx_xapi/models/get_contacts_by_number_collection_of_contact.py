@@ -77,13 +77,13 @@ class GetContactsByNumberCollectionOfContact:
 
                 value.append(value_item)
 
-        get_contacts_by_number_collection_of_contact = cls(
+        _get_contacts_by_number_collection_of_contact_instance = cls(
             odata_count=odata_count,
             value=value,
         )
 
-        get_contacts_by_number_collection_of_contact.additional_properties = d
-        return get_contacts_by_number_collection_of_contact
+        _get_contacts_by_number_collection_of_contact_instance.additional_properties = d
+        return _get_contacts_by_number_collection_of_contact_instance
 
     @property
     def additional_keys(self) -> list[str]:

@@ -77,13 +77,13 @@ class GetDetailedQueueStatisticsDataCollectionOfDetailedQueueStatistics:
 
                 value.append(value_item)
 
-        get_detailed_queue_statistics_data_collection_of_detailed_queue_statistics = cls(
+        _get_detailed_queue_statistics_data_collection_of_detailed_queue_statistics_instance = cls(
             odata_count=odata_count,
             value=value,
         )
 
-        get_detailed_queue_statistics_data_collection_of_detailed_queue_statistics.additional_properties = d
-        return get_detailed_queue_statistics_data_collection_of_detailed_queue_statistics
+        _get_detailed_queue_statistics_data_collection_of_detailed_queue_statistics_instance.additional_properties = d
+        return _get_detailed_queue_statistics_data_collection_of_detailed_queue_statistics_instance
 
     @property
     def additional_keys(self) -> list[str]:

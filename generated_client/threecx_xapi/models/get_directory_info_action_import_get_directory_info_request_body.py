@@ -52,12 +52,12 @@ class GetDirectoryInfoActionImportGetDirectoryInfoRequestBody:
         else:
             parameters = DirectoryParameters.from_dict(_parameters)
 
-        get_directory_info_action_import_get_directory_info_request_body = cls(
+        _get_directory_info_action_import_get_directory_info_request_body_instance = cls(
             parameters=parameters,
         )
 
-        get_directory_info_action_import_get_directory_info_request_body.additional_properties = d
-        return get_directory_info_action_import_get_directory_info_request_body
+        _get_directory_info_action_import_get_directory_info_request_body_instance.additional_properties = d
+        return _get_directory_info_action_import_get_directory_info_request_body_instance
 
     @property
     def additional_keys(self) -> list[str]:

@@ -41,12 +41,12 @@ class GetDuplicatedEmailsUsersGetDuplicatedEmailsRequestBody:
         d = dict(src_dict)
         emails = cast(list[str], d.pop("emails", UNSET))
 
-        get_duplicated_emails_users_get_duplicated_emails_request_body = cls(
+        _get_duplicated_emails_users_get_duplicated_emails_request_body_instance = cls(
             emails=emails,
         )
 
-        get_duplicated_emails_users_get_duplicated_emails_request_body.additional_properties = d
-        return get_duplicated_emails_users_get_duplicated_emails_request_body
+        _get_duplicated_emails_users_get_duplicated_emails_request_body_instance.additional_properties = d
+        return _get_duplicated_emails_users_get_duplicated_emails_request_body_instance
 
     @property
     def additional_keys(self) -> list[str]:

@@ -77,13 +77,13 @@ class GetEmergencyOutboundRulesCollectionOfOutboundRule:
 
                 value.append(value_item)
 
-        get_emergency_outbound_rules_collection_of_outbound_rule = cls(
+        _get_emergency_outbound_rules_collection_of_outbound_rule_instance = cls(
             odata_count=odata_count,
             value=value,
         )
 
-        get_emergency_outbound_rules_collection_of_outbound_rule.additional_properties = d
-        return get_emergency_outbound_rules_collection_of_outbound_rule
+        _get_emergency_outbound_rules_collection_of_outbound_rule_instance.additional_properties = d
+        return _get_emergency_outbound_rules_collection_of_outbound_rule_instance
 
     @property
     def additional_keys(self) -> list[str]:

@@ -77,13 +77,13 @@ class GetExtensionStatisticsByGroupDataCollectionOfReportExtensionStatisticsByGr
 
                 value.append(value_item)
 
-        get_extension_statistics_by_group_data_collection_of_report_extension_statistics_by_group = cls(
+        _get_extension_statistics_by_group_data_collection_of_report_extension_statistics_by_group_instance = cls(
             odata_count=odata_count,
             value=value,
         )
 
-        get_extension_statistics_by_group_data_collection_of_report_extension_statistics_by_group.additional_properties = d
-        return get_extension_statistics_by_group_data_collection_of_report_extension_statistics_by_group
+        _get_extension_statistics_by_group_data_collection_of_report_extension_statistics_by_group_instance.additional_properties = d
+        return _get_extension_statistics_by_group_data_collection_of_report_extension_statistics_by_group_instance
 
     @property
     def additional_keys(self) -> list[str]:

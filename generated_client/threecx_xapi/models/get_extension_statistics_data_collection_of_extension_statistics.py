@@ -77,13 +77,13 @@ class GetExtensionStatisticsDataCollectionOfExtensionStatistics:
 
                 value.append(value_item)
 
-        get_extension_statistics_data_collection_of_extension_statistics = cls(
+        _get_extension_statistics_data_collection_of_extension_statistics_instance = cls(
             odata_count=odata_count,
             value=value,
         )
 
-        get_extension_statistics_data_collection_of_extension_statistics.additional_properties = d
-        return get_extension_statistics_data_collection_of_extension_statistics
+        _get_extension_statistics_data_collection_of_extension_statistics_instance.additional_properties = d
+        return _get_extension_statistics_data_collection_of_extension_statistics_instance
 
     @property
     def additional_keys(self) -> list[str]:

@@ -77,13 +77,17 @@ class GetExtensionsStatisticsByRingGroupsDataCollectionOfExtensionsStatisticsByR
 
                 value.append(value_item)
 
-        get_extensions_statistics_by_ring_groups_data_collection_of_extensions_statistics_by_ring_groups = cls(
-            odata_count=odata_count,
-            value=value,
+        _get_extensions_statistics_by_ring_groups_data_collection_of_extensions_statistics_by_ring_groups_instance = (
+            cls(
+                odata_count=odata_count,
+                value=value,
+            )
         )
 
-        get_extensions_statistics_by_ring_groups_data_collection_of_extensions_statistics_by_ring_groups.additional_properties = d
-        return get_extensions_statistics_by_ring_groups_data_collection_of_extensions_statistics_by_ring_groups
+        _get_extensions_statistics_by_ring_groups_data_collection_of_extensions_statistics_by_ring_groups_instance.additional_properties = d
+        return (
+            _get_extensions_statistics_by_ring_groups_data_collection_of_extensions_statistics_by_ring_groups_instance
+        )
 
     @property
     def additional_keys(self) -> list[str]:

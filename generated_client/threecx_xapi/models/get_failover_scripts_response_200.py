@@ -77,13 +77,13 @@ class GetFailoverScriptsResponse200:
 
                 value.append(value_item)
 
-        get_failover_scripts_response_200 = cls(
+        _get_failover_scripts_response_200_instance = cls(
             odata_count=odata_count,
             value=value,
         )
 
-        get_failover_scripts_response_200.additional_properties = d
-        return get_failover_scripts_response_200
+        _get_failover_scripts_response_200_instance.additional_properties = d
+        return _get_failover_scripts_response_200_instance
 
     @property
     def additional_keys(self) -> list[str]:

@@ -39,12 +39,12 @@ class GetFaxFilesSizeResponse200:
         d = dict(src_dict)
         value = d.pop("value", UNSET)
 
-        get_fax_files_size_response_200 = cls(
+        _get_fax_files_size_response_200_instance = cls(
             value=value,
         )
 
-        get_fax_files_size_response_200.additional_properties = d
-        return get_fax_files_size_response_200
+        _get_fax_files_size_response_200_instance.additional_properties = d
+        return _get_fax_files_size_response_200_instance
 
     @property
     def additional_keys(self) -> list[str]:

@@ -69,12 +69,12 @@ class GetGoogleUsersGoogleSettingsGetGoogleUsersRequestBody:
 
         options = _parse_options(d.pop("options", UNSET))
 
-        get_google_users_google_settings_get_google_users_request_body = cls(
+        _get_google_users_google_settings_get_google_users_request_body_instance = cls(
             options=options,
         )
 
-        get_google_users_google_settings_get_google_users_request_body.additional_properties = d
-        return get_google_users_google_settings_get_google_users_request_body
+        _get_google_users_google_settings_get_google_users_request_body_instance.additional_properties = d
+        return _get_google_users_google_settings_get_google_users_request_body_instance
 
     @property
     def additional_keys(self) -> list[str]:

@@ -61,13 +61,13 @@ class GetIfacesResponse200:
 
         value = cast(list[str], d.pop("value", UNSET))
 
-        get_ifaces_response_200 = cls(
+        _get_ifaces_response_200_instance = cls(
             odata_count=odata_count,
             value=value,
         )
 
-        get_ifaces_response_200.additional_properties = d
-        return get_ifaces_response_200
+        _get_ifaces_response_200_instance.additional_properties = d
+        return _get_ifaces_response_200_instance
 
     @property
     def additional_keys(self) -> list[str]:

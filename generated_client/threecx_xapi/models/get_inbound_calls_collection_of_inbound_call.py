@@ -77,13 +77,13 @@ class GetInboundCallsCollectionOfInboundCall:
 
                 value.append(value_item)
 
-        get_inbound_calls_collection_of_inbound_call = cls(
+        _get_inbound_calls_collection_of_inbound_call_instance = cls(
             odata_count=odata_count,
             value=value,
         )
 
-        get_inbound_calls_collection_of_inbound_call.additional_properties = d
-        return get_inbound_calls_collection_of_inbound_call
+        _get_inbound_calls_collection_of_inbound_call_instance.additional_properties = d
+        return _get_inbound_calls_collection_of_inbound_call_instance
 
     @property
     def additional_keys(self) -> list[str]:

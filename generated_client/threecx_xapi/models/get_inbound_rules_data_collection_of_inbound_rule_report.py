@@ -77,13 +77,13 @@ class GetInboundRulesDataCollectionOfInboundRuleReport:
 
                 value.append(value_item)
 
-        get_inbound_rules_data_collection_of_inbound_rule_report = cls(
+        _get_inbound_rules_data_collection_of_inbound_rule_report_instance = cls(
             odata_count=odata_count,
             value=value,
         )
 
-        get_inbound_rules_data_collection_of_inbound_rule_report.additional_properties = d
-        return get_inbound_rules_data_collection_of_inbound_rule_report
+        _get_inbound_rules_data_collection_of_inbound_rule_report_instance.additional_properties = d
+        return _get_inbound_rules_data_collection_of_inbound_rule_report_instance
 
     @property
     def additional_keys(self) -> list[str]:

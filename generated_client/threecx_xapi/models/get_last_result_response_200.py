@@ -39,12 +39,12 @@ class GetLastResultResponse200:
         d = dict(src_dict)
         value = d.pop("value", UNSET)
 
-        get_last_result_response_200 = cls(
+        _get_last_result_response_200_instance = cls(
             value=value,
         )
 
-        get_last_result_response_200.additional_properties = d
-        return get_last_result_response_200
+        _get_last_result_response_200_instance.additional_properties = d
+        return _get_last_result_response_200_instance
 
     @property
     def additional_keys(self) -> list[str]:

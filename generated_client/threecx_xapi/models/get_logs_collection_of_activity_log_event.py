@@ -77,13 +77,13 @@ class GetLogsCollectionOfActivityLogEvent:
 
                 value.append(value_item)
 
-        get_logs_collection_of_activity_log_event = cls(
+        _get_logs_collection_of_activity_log_event_instance = cls(
             odata_count=odata_count,
             value=value,
         )
 
-        get_logs_collection_of_activity_log_event.additional_properties = d
-        return get_logs_collection_of_activity_log_event
+        _get_logs_collection_of_activity_log_event_instance.additional_properties = d
+        return _get_logs_collection_of_activity_log_event_instance
 
     @property
     def additional_keys(self) -> list[str]:

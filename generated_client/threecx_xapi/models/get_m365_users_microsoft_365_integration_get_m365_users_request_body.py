@@ -69,12 +69,12 @@ class GetM365UsersMicrosoft365IntegrationGetM365UsersRequestBody:
 
         options = _parse_options(d.pop("options", UNSET))
 
-        get_m365_users_microsoft_365_integration_get_m365_users_request_body = cls(
+        _get_m365_users_microsoft_365_integration_get_m365_users_request_body_instance = cls(
             options=options,
         )
 
-        get_m365_users_microsoft_365_integration_get_m365_users_request_body.additional_properties = d
-        return get_m365_users_microsoft_365_integration_get_m365_users_request_body
+        _get_m365_users_microsoft_365_integration_get_m365_users_request_body_instance.additional_properties = d
+        return _get_m365_users_microsoft_365_integration_get_m365_users_request_body_instance
 
     @property
     def additional_keys(self) -> list[str]:

@@ -41,12 +41,12 @@ class GetMultiEditGreetingsUsersGetMultiEditGreetingsRequestBody:
         d = dict(src_dict)
         ids = cast(list[int], d.pop("ids", UNSET))
 
-        get_multi_edit_greetings_users_get_multi_edit_greetings_request_body = cls(
+        _get_multi_edit_greetings_users_get_multi_edit_greetings_request_body_instance = cls(
             ids=ids,
         )
 
-        get_multi_edit_greetings_users_get_multi_edit_greetings_request_body.additional_properties = d
-        return get_multi_edit_greetings_users_get_multi_edit_greetings_request_body
+        _get_multi_edit_greetings_users_get_multi_edit_greetings_request_body_instance.additional_properties = d
+        return _get_multi_edit_greetings_users_get_multi_edit_greetings_request_body_instance
 
     @property
     def additional_keys(self) -> list[str]:

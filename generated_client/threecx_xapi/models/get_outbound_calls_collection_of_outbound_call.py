@@ -77,13 +77,13 @@ class GetOutboundCallsCollectionOfOutboundCall:
 
                 value.append(value_item)
 
-        get_outbound_calls_collection_of_outbound_call = cls(
+        _get_outbound_calls_collection_of_outbound_call_instance = cls(
             odata_count=odata_count,
             value=value,
         )
 
-        get_outbound_calls_collection_of_outbound_call.additional_properties = d
-        return get_outbound_calls_collection_of_outbound_call
+        _get_outbound_calls_collection_of_outbound_call_instance.additional_properties = d
+        return _get_outbound_calls_collection_of_outbound_call_instance
 
     @property
     def additional_keys(self) -> list[str]:

@@ -77,13 +77,13 @@ class GetPhoneRegistrarsResponse200:
 
                 value.append(value_item)
 
-        get_phone_registrars_response_200 = cls(
+        _get_phone_registrars_response_200_instance = cls(
             odata_count=odata_count,
             value=value,
         )
 
-        get_phone_registrars_response_200.additional_properties = d
-        return get_phone_registrars_response_200
+        _get_phone_registrars_response_200_instance.additional_properties = d
+        return _get_phone_registrars_response_200_instance
 
     @property
     def additional_keys(self) -> list[str]:

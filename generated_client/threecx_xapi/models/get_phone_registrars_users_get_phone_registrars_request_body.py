@@ -41,12 +41,12 @@ class GetPhoneRegistrarsUsersGetPhoneRegistrarsRequestBody:
         d = dict(src_dict)
         macs = cast(list[str], d.pop("macs", UNSET))
 
-        get_phone_registrars_users_get_phone_registrars_request_body = cls(
+        _get_phone_registrars_users_get_phone_registrars_request_body_instance = cls(
             macs=macs,
         )
 
-        get_phone_registrars_users_get_phone_registrars_request_body.additional_properties = d
-        return get_phone_registrars_users_get_phone_registrars_request_body
+        _get_phone_registrars_users_get_phone_registrars_request_body_instance.additional_properties = d
+        return _get_phone_registrars_users_get_phone_registrars_request_body_instance
 
     @property
     def additional_keys(self) -> list[str]:

@@ -77,13 +77,13 @@ class GetPropertiesByDnCollectionOfDNProperty:
 
                 value.append(value_item)
 
-        get_properties_by_dn_collection_of_dn_property = cls(
+        _get_properties_by_dn_collection_of_dn_property_instance = cls(
             odata_count=odata_count,
             value=value,
         )
 
-        get_properties_by_dn_collection_of_dn_property.additional_properties = d
-        return get_properties_by_dn_collection_of_dn_property
+        _get_properties_by_dn_collection_of_dn_property_instance.additional_properties = d
+        return _get_properties_by_dn_collection_of_dn_property_instance
 
     @property
     def additional_keys(self) -> list[str]:

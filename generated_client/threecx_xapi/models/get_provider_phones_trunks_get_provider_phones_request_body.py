@@ -52,12 +52,12 @@ class GetProviderPhonesTrunksGetProviderPhonesRequestBody:
         else:
             model = GetProviderPhones.from_dict(_model)
 
-        get_provider_phones_trunks_get_provider_phones_request_body = cls(
+        _get_provider_phones_trunks_get_provider_phones_request_body_instance = cls(
             model=model,
         )
 
-        get_provider_phones_trunks_get_provider_phones_request_body.additional_properties = d
-        return get_provider_phones_trunks_get_provider_phones_request_body
+        _get_provider_phones_trunks_get_provider_phones_request_body_instance.additional_properties = d
+        return _get_provider_phones_trunks_get_provider_phones_request_body_instance
 
     @property
     def additional_keys(self) -> list[str]:

@@ -77,13 +77,13 @@ class GetQueueAgentsChatStatisticsDataCollectionOfQueueAgentsChatStatistics:
 
                 value.append(value_item)
 
-        get_queue_agents_chat_statistics_data_collection_of_queue_agents_chat_statistics = cls(
+        _get_queue_agents_chat_statistics_data_collection_of_queue_agents_chat_statistics_instance = cls(
             odata_count=odata_count,
             value=value,
         )
 
-        get_queue_agents_chat_statistics_data_collection_of_queue_agents_chat_statistics.additional_properties = d
-        return get_queue_agents_chat_statistics_data_collection_of_queue_agents_chat_statistics
+        _get_queue_agents_chat_statistics_data_collection_of_queue_agents_chat_statistics_instance.additional_properties = d
+        return _get_queue_agents_chat_statistics_data_collection_of_queue_agents_chat_statistics_instance
 
     @property
     def additional_keys(self) -> list[str]:

@@ -77,13 +77,13 @@ class GetQueueAgentsChatStatisticsTotalsDataCollectionOfQueueAgentsChatStatistic
 
                 value.append(value_item)
 
-        get_queue_agents_chat_statistics_totals_data_collection_of_queue_agents_chat_statistics_totals = cls(
+        _get_queue_agents_chat_statistics_totals_data_collection_of_queue_agents_chat_statistics_totals_instance = cls(
             odata_count=odata_count,
             value=value,
         )
 
-        get_queue_agents_chat_statistics_totals_data_collection_of_queue_agents_chat_statistics_totals.additional_properties = d
-        return get_queue_agents_chat_statistics_totals_data_collection_of_queue_agents_chat_statistics_totals
+        _get_queue_agents_chat_statistics_totals_data_collection_of_queue_agents_chat_statistics_totals_instance.additional_properties = d
+        return _get_queue_agents_chat_statistics_totals_data_collection_of_queue_agents_chat_statistics_totals_instance
 
     @property
     def additional_keys(self) -> list[str]:

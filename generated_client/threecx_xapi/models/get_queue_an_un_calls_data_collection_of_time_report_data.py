@@ -77,13 +77,13 @@ class GetQueueAnUnCallsDataCollectionOfTimeReportData:
 
                 value.append(value_item)
 
-        get_queue_an_un_calls_data_collection_of_time_report_data = cls(
+        _get_queue_an_un_calls_data_collection_of_time_report_data_instance = cls(
             odata_count=odata_count,
             value=value,
         )
 
-        get_queue_an_un_calls_data_collection_of_time_report_data.additional_properties = d
-        return get_queue_an_un_calls_data_collection_of_time_report_data
+        _get_queue_an_un_calls_data_collection_of_time_report_data_instance.additional_properties = d
+        return _get_queue_an_un_calls_data_collection_of_time_report_data_instance
 
     @property
     def additional_keys(self) -> list[str]:

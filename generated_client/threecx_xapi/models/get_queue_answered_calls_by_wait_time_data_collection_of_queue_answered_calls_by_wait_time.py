@@ -77,13 +77,13 @@ class GetQueueAnsweredCallsByWaitTimeDataCollectionOfQueueAnsweredCallsByWaitTim
 
                 value.append(value_item)
 
-        get_queue_answered_calls_by_wait_time_data_collection_of_queue_answered_calls_by_wait_time = cls(
+        _get_queue_answered_calls_by_wait_time_data_collection_of_queue_answered_calls_by_wait_time_instance = cls(
             odata_count=odata_count,
             value=value,
         )
 
-        get_queue_answered_calls_by_wait_time_data_collection_of_queue_answered_calls_by_wait_time.additional_properties = d
-        return get_queue_answered_calls_by_wait_time_data_collection_of_queue_answered_calls_by_wait_time
+        _get_queue_answered_calls_by_wait_time_data_collection_of_queue_answered_calls_by_wait_time_instance.additional_properties = d
+        return _get_queue_answered_calls_by_wait_time_data_collection_of_queue_answered_calls_by_wait_time_instance
 
     @property
     def additional_keys(self) -> list[str]:

@@ -77,13 +77,13 @@ class GetQueueChatPerformanceDataCollectionOfQueueChatPerformance:
 
                 value.append(value_item)
 
-        get_queue_chat_performance_data_collection_of_queue_chat_performance = cls(
+        _get_queue_chat_performance_data_collection_of_queue_chat_performance_instance = cls(
             odata_count=odata_count,
             value=value,
         )
 
-        get_queue_chat_performance_data_collection_of_queue_chat_performance.additional_properties = d
-        return get_queue_chat_performance_data_collection_of_queue_chat_performance
+        _get_queue_chat_performance_data_collection_of_queue_chat_performance_instance.additional_properties = d
+        return _get_queue_chat_performance_data_collection_of_queue_chat_performance_instance
 
     @property
     def additional_keys(self) -> list[str]:

@@ -77,13 +77,13 @@ class GetQueueFailedCallbacksDataCollectionOfQueueFailedCallbacks:
 
                 value.append(value_item)
 
-        get_queue_failed_callbacks_data_collection_of_queue_failed_callbacks = cls(
+        _get_queue_failed_callbacks_data_collection_of_queue_failed_callbacks_instance = cls(
             odata_count=odata_count,
             value=value,
         )
 
-        get_queue_failed_callbacks_data_collection_of_queue_failed_callbacks.additional_properties = d
-        return get_queue_failed_callbacks_data_collection_of_queue_failed_callbacks
+        _get_queue_failed_callbacks_data_collection_of_queue_failed_callbacks_instance.additional_properties = d
+        return _get_queue_failed_callbacks_data_collection_of_queue_failed_callbacks_instance
 
     @property
     def additional_keys(self) -> list[str]:

@@ -77,13 +77,13 @@ class GetQueuePerformanceOverviewDataCollectionOfQueuePerformanceOverview:
 
                 value.append(value_item)
 
-        get_queue_performance_overview_data_collection_of_queue_performance_overview = cls(
+        _get_queue_performance_overview_data_collection_of_queue_performance_overview_instance = cls(
             odata_count=odata_count,
             value=value,
         )
 
-        get_queue_performance_overview_data_collection_of_queue_performance_overview.additional_properties = d
-        return get_queue_performance_overview_data_collection_of_queue_performance_overview
+        _get_queue_performance_overview_data_collection_of_queue_performance_overview_instance.additional_properties = d
+        return _get_queue_performance_overview_data_collection_of_queue_performance_overview_instance
 
     @property
     def additional_keys(self) -> list[str]:

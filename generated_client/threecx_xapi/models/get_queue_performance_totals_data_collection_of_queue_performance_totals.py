@@ -77,13 +77,13 @@ class GetQueuePerformanceTotalsDataCollectionOfQueuePerformanceTotals:
 
                 value.append(value_item)
 
-        get_queue_performance_totals_data_collection_of_queue_performance_totals = cls(
+        _get_queue_performance_totals_data_collection_of_queue_performance_totals_instance = cls(
             odata_count=odata_count,
             value=value,
         )
 
-        get_queue_performance_totals_data_collection_of_queue_performance_totals.additional_properties = d
-        return get_queue_performance_totals_data_collection_of_queue_performance_totals
+        _get_queue_performance_totals_data_collection_of_queue_performance_totals_instance.additional_properties = d
+        return _get_queue_performance_totals_data_collection_of_queue_performance_totals_instance
 
     @property
     def additional_keys(self) -> list[str]:

@@ -77,13 +77,13 @@ class GetReportPeersCollectionOfPeer:
 
                 value.append(value_item)
 
-        get_report_peers_collection_of_peer = cls(
+        _get_report_peers_collection_of_peer_instance = cls(
             odata_count=odata_count,
             value=value,
         )
 
-        get_report_peers_collection_of_peer.additional_properties = d
-        return get_report_peers_collection_of_peer
+        _get_report_peers_collection_of_peer_instance.additional_properties = d
+        return _get_report_peers_collection_of_peer_instance
 
     @property
     def additional_keys(self) -> list[str]:

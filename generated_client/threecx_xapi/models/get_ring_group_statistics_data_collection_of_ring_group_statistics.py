@@ -77,13 +77,13 @@ class GetRingGroupStatisticsDataCollectionOfRingGroupStatistics:
 
                 value.append(value_item)
 
-        get_ring_group_statistics_data_collection_of_ring_group_statistics = cls(
+        _get_ring_group_statistics_data_collection_of_ring_group_statistics_instance = cls(
             odata_count=odata_count,
             value=value,
         )
 
-        get_ring_group_statistics_data_collection_of_ring_group_statistics.additional_properties = d
-        return get_ring_group_statistics_data_collection_of_ring_group_statistics
+        _get_ring_group_statistics_data_collection_of_ring_group_statistics_instance.additional_properties = d
+        return _get_ring_group_statistics_data_collection_of_ring_group_statistics_instance
 
     @property
     def additional_keys(self) -> list[str]:

@@ -41,12 +41,12 @@ class GetRoutesDefsGetRoutesRequestBody:
         d = dict(src_dict)
         ids = cast(list[int], d.pop("ids", UNSET))
 
-        get_routes_defs_get_routes_request_body = cls(
+        _get_routes_defs_get_routes_request_body_instance = cls(
             ids=ids,
         )
 
-        get_routes_defs_get_routes_request_body.additional_properties = d
-        return get_routes_defs_get_routes_request_body
+        _get_routes_defs_get_routes_request_body_instance.additional_properties = d
+        return _get_routes_defs_get_routes_request_body_instance
 
     @property
     def additional_keys(self) -> list[str]:

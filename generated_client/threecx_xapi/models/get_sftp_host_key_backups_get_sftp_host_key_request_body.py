@@ -39,12 +39,12 @@ class GetSftpHostKeyBackupsGetSftpHostKeyRequestBody:
         d = dict(src_dict)
         sftp_path = d.pop("sftpPath", UNSET)
 
-        get_sftp_host_key_backups_get_sftp_host_key_request_body = cls(
+        _get_sftp_host_key_backups_get_sftp_host_key_request_body_instance = cls(
             sftp_path=sftp_path,
         )
 
-        get_sftp_host_key_backups_get_sftp_host_key_request_body.additional_properties = d
-        return get_sftp_host_key_backups_get_sftp_host_key_request_body
+        _get_sftp_host_key_backups_get_sftp_host_key_request_body_instance.additional_properties = d
+        return _get_sftp_host_key_backups_get_sftp_host_key_request_body_instance
 
     @property
     def additional_keys(self) -> list[str]:

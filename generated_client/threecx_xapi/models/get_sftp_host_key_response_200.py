@@ -51,12 +51,12 @@ class GetSftpHostKeyResponse200:
 
         value = _parse_value(d.pop("value", UNSET))
 
-        get_sftp_host_key_response_200 = cls(
+        _get_sftp_host_key_response_200_instance = cls(
             value=value,
         )
 
-        get_sftp_host_key_response_200.additional_properties = d
-        return get_sftp_host_key_response_200
+        _get_sftp_host_key_response_200_instance.additional_properties = d
+        return _get_sftp_host_key_response_200_instance
 
     @property
     def additional_keys(self) -> list[str]:

@@ -77,13 +77,13 @@ class GetStatisticSlaDataCollectionOfStatisticSla:
 
                 value.append(value_item)
 
-        get_statistic_sla_data_collection_of_statistic_sla = cls(
+        _get_statistic_sla_data_collection_of_statistic_sla_instance = cls(
             odata_count=odata_count,
             value=value,
         )
 
-        get_statistic_sla_data_collection_of_statistic_sla.additional_properties = d
-        return get_statistic_sla_data_collection_of_statistic_sla
+        _get_statistic_sla_data_collection_of_statistic_sla_instance.additional_properties = d
+        return _get_statistic_sla_data_collection_of_statistic_sla_instance
 
     @property
     def additional_keys(self) -> list[str]:

@@ -77,13 +77,13 @@ class GetTeamQueueGeneralStatisticsDataCollectionOfTeamQueueGeneralStatistics:
 
                 value.append(value_item)
 
-        get_team_queue_general_statistics_data_collection_of_team_queue_general_statistics = cls(
+        _get_team_queue_general_statistics_data_collection_of_team_queue_general_statistics_instance = cls(
             odata_count=odata_count,
             value=value,
         )
 
-        get_team_queue_general_statistics_data_collection_of_team_queue_general_statistics.additional_properties = d
-        return get_team_queue_general_statistics_data_collection_of_team_queue_general_statistics
+        _get_team_queue_general_statistics_data_collection_of_team_queue_general_statistics_instance.additional_properties = d
+        return _get_team_queue_general_statistics_data_collection_of_team_queue_general_statistics_instance
 
     @property
     def additional_keys(self) -> list[str]:

@@ -39,12 +39,12 @@ class GetUpdateDetailsResponse200:
         d = dict(src_dict)
         value = d.pop("value", UNSET)
 
-        get_update_details_response_200 = cls(
+        _get_update_details_response_200_instance = cls(
             value=value,
         )
 
-        get_update_details_response_200.additional_properties = d
-        return get_update_details_response_200
+        _get_update_details_response_200_instance.additional_properties = d
+        return _get_update_details_response_200_instance
 
     @property
     def additional_keys(self) -> list[str]:

@@ -77,13 +77,13 @@ class GetUserActivityCollectionOfUserActivity:
 
                 value.append(value_item)
 
-        get_user_activity_collection_of_user_activity = cls(
+        _get_user_activity_collection_of_user_activity_instance = cls(
             odata_count=odata_count,
             value=value,
         )
 
-        get_user_activity_collection_of_user_activity.additional_properties = d
-        return get_user_activity_collection_of_user_activity
+        _get_user_activity_collection_of_user_activity_instance.additional_properties = d
+        return _get_user_activity_collection_of_user_activity_instance
 
     @property
     def additional_keys(self) -> list[str]:

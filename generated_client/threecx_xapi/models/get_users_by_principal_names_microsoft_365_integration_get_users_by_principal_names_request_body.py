@@ -41,12 +41,16 @@ class GetUsersByPrincipalNamesMicrosoft365IntegrationGetUsersByPrincipalNamesReq
         d = dict(src_dict)
         principal_names = cast(list[str], d.pop("principalNames", UNSET))
 
-        get_users_by_principal_names_microsoft_365_integration_get_users_by_principal_names_request_body = cls(
-            principal_names=principal_names,
+        _get_users_by_principal_names_microsoft_365_integration_get_users_by_principal_names_request_body_instance = (
+            cls(
+                principal_names=principal_names,
+            )
         )
 
-        get_users_by_principal_names_microsoft_365_integration_get_users_by_principal_names_request_body.additional_properties = d
-        return get_users_by_principal_names_microsoft_365_integration_get_users_by_principal_names_request_body
+        _get_users_by_principal_names_microsoft_365_integration_get_users_by_principal_names_request_body_instance.additional_properties = d
+        return (
+            _get_users_by_principal_names_microsoft_365_integration_get_users_by_principal_names_request_body_instance
+        )
 
     @property
     def additional_keys(self) -> list[str]:

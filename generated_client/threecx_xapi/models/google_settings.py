@@ -204,7 +204,7 @@ class GoogleSettings:
 
         user_sync = _parse_user_sync(d.pop("UserSync", UNSET))
 
-        google_settings = cls(
+        _google_settings_instance = cls(
             client_id=client_id,
             client_secret=client_secret,
             id=id,
@@ -215,8 +215,8 @@ class GoogleSettings:
             user_sync=user_sync,
         )
 
-        google_settings.additional_properties = d
-        return google_settings
+        _google_settings_instance.additional_properties = d
+        return _google_settings_instance
 
     @property
     def additional_keys(self) -> list[str]:

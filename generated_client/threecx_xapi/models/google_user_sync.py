@@ -188,7 +188,7 @@ class GoogleUserSync:
             d.pop("UseCalendarEventsAsPresence", UNSET)
         )
 
-        google_user_sync = cls(
+        _google_user_sync_instance = cls(
             is_enabled=is_enabled,
             is_sync_departments=is_sync_departments,
             is_sync_personal_contacts=is_sync_personal_contacts,
@@ -199,8 +199,8 @@ class GoogleUserSync:
             use_calendar_events_as_presence=use_calendar_events_as_presence,
         )
 
-        google_user_sync.additional_properties = d
-        return google_user_sync
+        _google_user_sync_instance.additional_properties = d
+        return _google_user_sync_instance
 
     @property
     def additional_keys(self) -> list[str]:

@@ -86,14 +86,14 @@ class Greeting:
         else:
             type_ = ProfileType(_type_)
 
-        greeting = cls(
+        _greeting_instance = cls(
             display_name=display_name,
             filename=filename,
             type_=type_,
         )
 
-        greeting.additional_properties = d
-        return greeting
+        _greeting_instance.additional_properties = d
+        return _greeting_instance
 
     @property
     def additional_keys(self) -> list[str]:

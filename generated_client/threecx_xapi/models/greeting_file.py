@@ -59,13 +59,13 @@ class GreetingFile:
 
         filename = d.pop("Filename", UNSET)
 
-        greeting_file = cls(
+        _greeting_file_instance = cls(
             display_name=display_name,
             filename=filename,
         )
 
-        greeting_file.additional_properties = d
-        return greeting_file
+        _greeting_file_instance.additional_properties = d
+        return _greeting_file_instance
 
     @property
     def additional_keys(self) -> list[str]:

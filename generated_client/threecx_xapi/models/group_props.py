@@ -472,7 +472,7 @@ class GroupProps:
 
         user_number_to = _parse_user_number_to(d.pop("UserNumberTo", UNSET))
 
-        group_props = cls(
+        _group_props_instance = cls(
             dect_max_count=dect_max_count,
             department_contacts_max_count=department_contacts_max_count,
             fqdn=fqdn,
@@ -497,8 +497,8 @@ class GroupProps:
             user_number_to=user_number_to,
         )
 
-        group_props.additional_properties = d
-        return group_props
+        _group_props_instance.additional_properties = d
+        return _group_props_instance
 
     @property
     def additional_keys(self) -> list[str]:

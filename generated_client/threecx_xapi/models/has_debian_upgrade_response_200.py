@@ -39,12 +39,12 @@ class HasDebianUpgradeResponse200:
         d = dict(src_dict)
         value = d.pop("value", UNSET)
 
-        has_debian_upgrade_response_200 = cls(
+        _has_debian_upgrade_response_200_instance = cls(
             value=value,
         )
 
-        has_debian_upgrade_response_200.additional_properties = d
-        return has_debian_upgrade_response_200
+        _has_debian_upgrade_response_200_instance.additional_properties = d
+        return _has_debian_upgrade_response_200_instance
 
     @property
     def additional_keys(self) -> list[str]:

@@ -168,7 +168,7 @@ class Holiday:
 
         year_end = d.pop("YearEnd", UNSET)
 
-        holiday = cls(
+        _holiday_instance = cls(
             day=day,
             day_end=day_end,
             group=group,
@@ -184,8 +184,8 @@ class Holiday:
             year_end=year_end,
         )
 
-        holiday.additional_properties = d
-        return holiday
+        _holiday_instance.additional_properties = d
+        return _holiday_instance
 
     @property
     def additional_keys(self) -> list[str]:

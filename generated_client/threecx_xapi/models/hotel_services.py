@@ -185,7 +185,7 @@ class HotelServices:
 
         port = _parse_port(d.pop("Port", UNSET))
 
-        hotel_services = cls(
+        _hotel_services_instance = cls(
             enabled=enabled,
             hotel_groups=hotel_groups,
             integration_type=integration_type,
@@ -195,8 +195,8 @@ class HotelServices:
             port=port,
         )
 
-        hotel_services.additional_properties = d
-        return hotel_services
+        _hotel_services_instance.additional_properties = d
+        return _hotel_services_instance
 
     @property
     def additional_keys(self) -> list[str]:

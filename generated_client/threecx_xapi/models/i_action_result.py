@@ -25,10 +25,10 @@ class IActionResult:
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         d = dict(src_dict)
-        i_action_result = cls()
+        _i_action_result_instance = cls()
 
-        i_action_result.additional_properties = d
-        return i_action_result
+        _i_action_result_instance.additional_properties = d
+        return _i_action_result_instance
 
     @property
     def additional_keys(self) -> list[str]:

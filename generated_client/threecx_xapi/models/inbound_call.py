@@ -481,7 +481,7 @@ class InboundCall:
 
         trunk_number = _parse_trunk_number(d.pop("TrunkNumber", UNSET))
 
-        inbound_call = cls(
+        _inbound_call_instance = cls(
             call_duration=call_duration,
             call_history_id=call_history_id,
             cdr_id=cdr_id,
@@ -508,8 +508,8 @@ class InboundCall:
             trunk_number=trunk_number,
         )
 
-        inbound_call.additional_properties = d
-        return inbound_call
+        _inbound_call_instance.additional_properties = d
+        return _inbound_call_instance
 
     @property
     def additional_keys(self) -> list[str]:

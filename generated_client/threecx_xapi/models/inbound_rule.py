@@ -360,7 +360,7 @@ class InboundRule:
 
         trunk_dn = _parse_trunk_dn(d.pop("TrunkDN", UNSET))
 
-        inbound_rule = cls(
+        _inbound_rule_instance = cls(
             alter_destination_during_holidays=alter_destination_during_holidays,
             alter_destination_during_out_of_office_hours=alter_destination_during_out_of_office_hours,
             call_type=call_type,
@@ -376,8 +376,8 @@ class InboundRule:
             trunk_dn=trunk_dn,
         )
 
-        inbound_rule.additional_properties = d
-        return inbound_rule
+        _inbound_rule_instance.additional_properties = d
+        return _inbound_rule_instance
 
     @property
     def additional_keys(self) -> list[str]:

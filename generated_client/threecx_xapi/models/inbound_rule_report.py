@@ -163,7 +163,7 @@ class InboundRuleReport:
 
         trunk = _parse_trunk(d.pop("Trunk", UNSET))
 
-        inbound_rule_report = cls(
+        _inbound_rule_report_instance = cls(
             did=did,
             id=id,
             in_office_routing=in_office_routing,
@@ -172,8 +172,8 @@ class InboundRuleReport:
             trunk=trunk,
         )
 
-        inbound_rule_report.additional_properties = d
-        return inbound_rule_report
+        _inbound_rule_report_instance.additional_properties = d
+        return _inbound_rule_report_instance
 
     @property
     def additional_keys(self) -> list[str]:

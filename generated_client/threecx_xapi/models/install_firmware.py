@@ -70,13 +70,13 @@ class InstallFirmware:
 
         user_agent = _parse_user_agent(d.pop("UserAgent", UNSET))
 
-        install_firmware = cls(
+        _install_firmware_instance = cls(
             model=model,
             user_agent=user_agent,
         )
 
-        install_firmware.additional_properties = d
-        return install_firmware
+        _install_firmware_instance.additional_properties = d
+        return _install_firmware_instance
 
     @property
     def additional_keys(self) -> list[str]:

@@ -52,12 +52,12 @@ class InstallFirmwareUsersInstallFirmwareRequestBody:
         else:
             phone = InstallFirmware.from_dict(_phone)
 
-        install_firmware_users_install_firmware_request_body = cls(
+        _install_firmware_users_install_firmware_request_body_instance = cls(
             phone=phone,
         )
 
-        install_firmware_users_install_firmware_request_body.additional_properties = d
-        return install_firmware_users_install_firmware_request_body
+        _install_firmware_users_install_firmware_request_body_instance.additional_properties = d
+        return _install_firmware_users_install_firmware_request_body_instance
 
     @property
     def additional_keys(self) -> list[str]:

@@ -67,13 +67,13 @@ class InstallUpdates:
         else:
             key = UUID(_key)
 
-        install_updates = cls(
+        _install_updates_instance = cls(
             entries=entries,
             key=key,
         )
 
-        install_updates.additional_properties = d
-        return install_updates
+        _install_updates_instance.additional_properties = d
+        return _install_updates_instance
 
     @property
     def additional_keys(self) -> list[str]:

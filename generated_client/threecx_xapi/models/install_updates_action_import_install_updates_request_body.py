@@ -52,12 +52,12 @@ class InstallUpdatesActionImportInstallUpdatesRequestBody:
         else:
             install = InstallUpdates.from_dict(_install)
 
-        install_updates_action_import_install_updates_request_body = cls(
+        _install_updates_action_import_install_updates_request_body_instance = cls(
             install=install,
         )
 
-        install_updates_action_import_install_updates_request_body.additional_properties = d
-        return install_updates_action_import_install_updates_request_body
+        _install_updates_action_import_install_updates_request_body_instance.additional_properties = d
+        return _install_updates_action_import_install_updates_request_body_instance
 
     @property
     def additional_keys(self) -> list[str]:

@@ -25,10 +25,10 @@ class KeyValuePair2OfStringOnBoardConnectedParticipant:
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         d = dict(src_dict)
-        key_value_pair_2_of_string_on_board_connected_participant = cls()
+        _key_value_pair_2_of_string_on_board_connected_participant_instance = cls()
 
-        key_value_pair_2_of_string_on_board_connected_participant.additional_properties = d
-        return key_value_pair_2_of_string_on_board_connected_participant
+        _key_value_pair_2_of_string_on_board_connected_participant_instance.additional_properties = d
+        return _key_value_pair_2_of_string_on_board_connected_participant_instance
 
     @property
     def additional_keys(self) -> list[str]:

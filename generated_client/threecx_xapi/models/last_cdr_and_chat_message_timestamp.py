@@ -76,13 +76,13 @@ class LastCdrAndChatMessageTimestamp:
 
         last_chat_message_time_sent = _parse_last_chat_message_time_sent(d.pop("LastChatMessageTimeSent", UNSET))
 
-        last_cdr_and_chat_message_timestamp = cls(
+        _last_cdr_and_chat_message_timestamp_instance = cls(
             last_cdr_started_at=last_cdr_started_at,
             last_chat_message_time_sent=last_chat_message_time_sent,
         )
 
-        last_cdr_and_chat_message_timestamp.additional_properties = d
-        return last_cdr_and_chat_message_timestamp
+        _last_cdr_and_chat_message_timestamp_instance.additional_properties = d
+        return _last_cdr_and_chat_message_timestamp_instance
 
     @property
     def additional_keys(self) -> list[str]:

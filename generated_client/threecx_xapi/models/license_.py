@@ -184,7 +184,7 @@ class License:
 
         product_code = _parse_product_code(d.pop("ProductCode", UNSET))
 
-        license_ = cls(
+        _license__instance = cls(
             country_code=country_code,
             is_branding_enabled=is_branding_enabled,
             is_cfd_enabled=is_cfd_enabled,
@@ -195,8 +195,8 @@ class License:
             product_code=product_code,
         )
 
-        license_.additional_properties = d
-        return license_
+        _license__instance.additional_properties = d
+        return _license__instance
 
     @property
     def additional_keys(self) -> list[str]:

@@ -394,7 +394,7 @@ class LicenseStatus:
 
         version = _parse_version(d.pop("Version", UNSET))
 
-        license_status = cls(
+        _license_status_instance = cls(
             activated=activated,
             active_modules=active_modules,
             admin_e_mail=admin_e_mail,
@@ -416,8 +416,8 @@ class LicenseStatus:
             version=version,
         )
 
-        license_status.additional_properties = d
-        return license_status
+        _license_status_instance.additional_properties = d
+        return _license_status_instance
 
     @property
     def additional_keys(self) -> list[str]:

@@ -47,13 +47,13 @@ class LinkGroupPartnerGroupsLinkGroupPartnerRequestBody:
 
         reseller_id = d.pop("resellerId", UNSET)
 
-        link_group_partner_groups_link_group_partner_request_body = cls(
+        _link_group_partner_groups_link_group_partner_request_body_instance = cls(
             group_id=group_id,
             reseller_id=reseller_id,
         )
 
-        link_group_partner_groups_link_group_partner_request_body.additional_properties = d
-        return link_group_partner_groups_link_group_partner_request_body
+        _link_group_partner_groups_link_group_partner_request_body_instance.additional_properties = d
+        return _link_group_partner_groups_link_group_partner_request_body_instance
 
     @property
     def additional_keys(self) -> list[str]:

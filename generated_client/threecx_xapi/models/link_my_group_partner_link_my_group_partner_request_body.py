@@ -39,12 +39,12 @@ class LinkMyGroupPartnerLinkMyGroupPartnerRequestBody:
         d = dict(src_dict)
         reseller_id = d.pop("resellerId", UNSET)
 
-        link_my_group_partner_link_my_group_partner_request_body = cls(
+        _link_my_group_partner_link_my_group_partner_request_body_instance = cls(
             reseller_id=reseller_id,
         )
 
-        link_my_group_partner_link_my_group_partner_request_body.additional_properties = d
-        return link_my_group_partner_link_my_group_partner_request_body
+        _link_my_group_partner_link_my_group_partner_request_body_instance.additional_properties = d
+        return _link_my_group_partner_link_my_group_partner_request_body_instance
 
     @property
     def additional_keys(self) -> list[str]:

@@ -119,15 +119,15 @@ class LiveChatAdvancedSettings:
 
         ignore_queue_ownership = _parse_ignore_queue_ownership(d.pop("IgnoreQueueOwnership", UNSET))
 
-        live_chat_advanced_settings = cls(
+        _live_chat_advanced_settings_instance = cls(
             call_title=call_title,
             communication_options=communication_options,
             enable_direct_call=enable_direct_call,
             ignore_queue_ownership=ignore_queue_ownership,
         )
 
-        live_chat_advanced_settings.additional_properties = d
-        return live_chat_advanced_settings
+        _live_chat_advanced_settings_instance.additional_properties = d
+        return _live_chat_advanced_settings_instance
 
     @property
     def additional_keys(self) -> list[str]:

@@ -315,7 +315,7 @@ class LiveChatBox:
 
         window_icon = _parse_window_icon(d.pop("WindowIcon", UNSET))
 
-        live_chat_box = cls(
+        _live_chat_box_instance = cls(
             button_icon_type=button_icon_type,
             button_icon_url=button_icon_url,
             chat_delay=chat_delay,
@@ -330,8 +330,8 @@ class LiveChatBox:
             window_icon=window_icon,
         )
 
-        live_chat_box.additional_properties = d
-        return live_chat_box
+        _live_chat_box_instance.additional_properties = d
+        return _live_chat_box_instance
 
     @property
     def additional_keys(self) -> list[str]:

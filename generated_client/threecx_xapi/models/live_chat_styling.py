@@ -119,15 +119,15 @@ class LiveChatStyling:
 
         use_rubik = _parse_use_rubik(d.pop("UseRubik", UNSET))
 
-        live_chat_styling = cls(
+        _live_chat_styling_instance = cls(
             animation=animation,
             minimized=minimized,
             style=style,
             use_rubik=use_rubik,
         )
 
-        live_chat_styling.additional_properties = d
-        return live_chat_styling
+        _live_chat_styling_instance.additional_properties = d
+        return _live_chat_styling_instance
 
     @property
     def additional_keys(self) -> list[str]:

@@ -55,13 +55,13 @@ class LogEntry:
         else:
             time_stamp = datetime.datetime.fromisoformat(_time_stamp)
 
-        log_entry = cls(
+        _log_entry_instance = cls(
             text=text,
             time_stamp=time_stamp,
         )
 
-        log_entry.additional_properties = d
-        return log_entry
+        _log_entry_instance.additional_properties = d
+        return _log_entry_instance
 
     @property
     def additional_keys(self) -> list[str]:

@@ -89,14 +89,14 @@ class LoggingSettings:
 
         logging_level = _parse_logging_level(d.pop("LoggingLevel", UNSET))
 
-        logging_settings = cls(
+        _logging_settings_instance = cls(
             keep_logs=keep_logs,
             keep_logs_days=keep_logs_days,
             logging_level=logging_level,
         )
 
-        logging_settings.additional_properties = d
-        return logging_settings
+        _logging_settings_instance.additional_properties = d
+        return _logging_settings_instance
 
     @property
     def additional_keys(self) -> list[str]:

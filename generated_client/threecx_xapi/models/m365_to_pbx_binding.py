@@ -92,13 +92,13 @@ class M365ToPbxBinding:
 
         to = _parse_to(d.pop("To", UNSET))
 
-        m365_to_pbx_binding = cls(
+        _m365_to_pbx_binding_instance = cls(
             from_=from_,
             to=to,
         )
 
-        m365_to_pbx_binding.additional_properties = d
-        return m365_to_pbx_binding
+        _m365_to_pbx_binding_instance.additional_properties = d
+        return _m365_to_pbx_binding_instance
 
     @property
     def additional_keys(self) -> list[str]:

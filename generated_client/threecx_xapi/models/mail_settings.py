@@ -194,7 +194,7 @@ class MailSettings:
 
         mail_user = _parse_mail_user(d.pop("MailUser", UNSET))
 
-        mail_settings = cls(
+        _mail_settings_instance = cls(
             can_edit_mail_server_type=can_edit_mail_server_type,
             mail_address=mail_address,
             mail_password=mail_password,
@@ -204,8 +204,8 @@ class MailSettings:
             mail_user=mail_user,
         )
 
-        mail_settings.additional_properties = d
-        return mail_settings
+        _mail_settings_instance.additional_properties = d
+        return _mail_settings_instance
 
     @property
     def additional_keys(self) -> list[str]:

@@ -47,13 +47,13 @@ class MakeCallUserRecordGreetingMakeCallUserRecordGreetingRequestBody:
 
         filename = d.pop("filename", UNSET)
 
-        make_call_user_record_greeting_make_call_user_record_greeting_request_body = cls(
+        _make_call_user_record_greeting_make_call_user_record_greeting_request_body_instance = cls(
             dn=dn,
             filename=filename,
         )
 
-        make_call_user_record_greeting_make_call_user_record_greeting_request_body.additional_properties = d
-        return make_call_user_record_greeting_make_call_user_record_greeting_request_body
+        _make_call_user_record_greeting_make_call_user_record_greeting_request_body_instance.additional_properties = d
+        return _make_call_user_record_greeting_make_call_user_record_greeting_request_body_instance
 
     @property
     def additional_keys(self) -> list[str]:

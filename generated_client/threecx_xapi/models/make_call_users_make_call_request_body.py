@@ -97,15 +97,15 @@ class MakeCallUsersMakeCallRequestBody:
 
         test_call = _parse_test_call(d.pop("testCall", UNSET))
 
-        make_call_users_make_call_request_body = cls(
+        _make_call_users_make_call_request_body_instance = cls(
             contact=contact,
             destination=destination,
             dn=dn,
             test_call=test_call,
         )
 
-        make_call_users_make_call_request_body.additional_properties = d
-        return make_call_users_make_call_request_body
+        _make_call_users_make_call_request_body_instance.additional_properties = d
+        return _make_call_users_make_call_request_body_instance
 
     @property
     def additional_keys(self) -> list[str]:

@@ -160,7 +160,7 @@ class MCURequestStatus:
 
         state = _parse_state(d.pop("State", UNSET))
 
-        mcu_request_status = cls(
+        _mcu_request_status_instance = cls(
             error_message=error_message,
             mcu_id=mcu_id,
             operation=operation,
@@ -168,8 +168,8 @@ class MCURequestStatus:
             state=state,
         )
 
-        mcu_request_status.additional_properties = d
-        return mcu_request_status
+        _mcu_request_status_instance.additional_properties = d
+        return _mcu_request_status_instance
 
     @property
     def additional_keys(self) -> list[str]:

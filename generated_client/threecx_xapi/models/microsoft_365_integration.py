@@ -125,7 +125,7 @@ class Microsoft365Integration:
 
         tenant_id = d.pop("TenantId", UNSET)
 
-        microsoft_365_integration = cls(
+        _microsoft_365_integration_instance = cls(
             ad_users=ad_users,
             application_id=application_id,
             id=id,
@@ -133,8 +133,8 @@ class Microsoft365Integration:
             tenant_id=tenant_id,
         )
 
-        microsoft_365_integration.additional_properties = d
-        return microsoft_365_integration
+        _microsoft_365_integration_instance.additional_properties = d
+        return _microsoft_365_integration_instance
 
     @property
     def additional_keys(self) -> list[str]:

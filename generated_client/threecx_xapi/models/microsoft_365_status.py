@@ -89,14 +89,14 @@ class Microsoft365Status:
 
         provision_url = _parse_provision_url(d.pop("ProvisionUrl", UNSET))
 
-        microsoft_365_status = cls(
+        _microsoft_365_status_instance = cls(
             application_id=application_id,
             exception_message=exception_message,
             provision_url=provision_url,
         )
 
-        microsoft_365_status.additional_properties = d
-        return microsoft_365_status
+        _microsoft_365_status_instance.additional_properties = d
+        return _microsoft_365_status_instance
 
     @property
     def additional_keys(self) -> list[str]:

@@ -89,14 +89,14 @@ class Microsoft365SubscriptionTestResult:
 
         is_subscription_available = _parse_is_subscription_available(d.pop("IsSubscriptionAvailable", UNSET))
 
-        microsoft_365_subscription_test_result = cls(
+        _microsoft_365_subscription_test_result_instance = cls(
             exception_message=exception_message,
             fqdn=fqdn,
             is_subscription_available=is_subscription_available,
         )
 
-        microsoft_365_subscription_test_result.additional_properties = d
-        return microsoft_365_subscription_test_result
+        _microsoft_365_subscription_test_result_instance.additional_properties = d
+        return _microsoft_365_subscription_test_result_instance
 
     @property
     def additional_keys(self) -> list[str]:

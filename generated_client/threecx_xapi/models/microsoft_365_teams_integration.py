@@ -317,7 +317,7 @@ class Microsoft365TeamsIntegration:
 
         tls_port_for_non_native_fqdn = _parse_tls_port_for_non_native_fqdn(d.pop("TlsPortForNonNativeFQDN", UNSET))
 
-        microsoft_365_teams_integration = cls(
+        _microsoft_365_teams_integration_instance = cls(
             area_code=area_code,
             dial_plan_code=dial_plan_code,
             enabled=enabled,
@@ -334,8 +334,8 @@ class Microsoft365TeamsIntegration:
             tls_port_for_non_native_fqdn=tls_port_for_non_native_fqdn,
         )
 
-        microsoft_365_teams_integration.additional_properties = d
-        return microsoft_365_teams_integration
+        _microsoft_365_teams_integration_instance.additional_properties = d
+        return _microsoft_365_teams_integration_instance
 
     @property
     def additional_keys(self) -> list[str]:

@@ -47,13 +47,13 @@ class MoveUpDownOutboundRulesMoveUpDownRequestBody:
 
         up = d.pop("up", UNSET)
 
-        move_up_down_outbound_rules_move_up_down_request_body = cls(
+        _move_up_down_outbound_rules_move_up_down_request_body_instance = cls(
             id=id,
             up=up,
         )
 
-        move_up_down_outbound_rules_move_up_down_request_body.additional_properties = d
-        return move_up_down_outbound_rules_move_up_down_request_body
+        _move_up_down_outbound_rules_move_up_down_request_body_instance.additional_properties = d
+        return _move_up_down_outbound_rules_move_up_down_request_body_instance
 
     @property
     def additional_keys(self) -> list[str]:

@@ -49,13 +49,13 @@ class MultiDeleteGreetingUsersMultiDeleteGreetingRequestBody:
 
         ids = cast(list[int], d.pop("ids", UNSET))
 
-        multi_delete_greeting_users_multi_delete_greeting_request_body = cls(
+        _multi_delete_greeting_users_multi_delete_greeting_request_body_instance = cls(
             filename=filename,
             ids=ids,
         )
 
-        multi_delete_greeting_users_multi_delete_greeting_request_body.additional_properties = d
-        return multi_delete_greeting_users_multi_delete_greeting_request_body
+        _multi_delete_greeting_users_multi_delete_greeting_request_body_instance.additional_properties = d
+        return _multi_delete_greeting_users_multi_delete_greeting_request_body_instance
 
     @property
     def additional_keys(self) -> list[str]:

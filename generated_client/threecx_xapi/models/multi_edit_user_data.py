@@ -1005,7 +1005,7 @@ class MultiEditUserData:
 
         vm_play_msg_date_time = _parse_vm_play_msg_date_time(d.pop("VMPlayMsgDateTime", UNSET))
 
-        multi_edit_user_data = cls(
+        _multi_edit_user_data_instance = cls(
             agent_settings=agent_settings,
             allow_lan_only=allow_lan_only,
             allow_own_recordings=allow_own_recordings,
@@ -1055,8 +1055,8 @@ class MultiEditUserData:
             vm_play_msg_date_time=vm_play_msg_date_time,
         )
 
-        multi_edit_user_data.additional_properties = d
-        return multi_edit_user_data
+        _multi_edit_user_data_instance.additional_properties = d
+        return _multi_edit_user_data_instance
 
     @property
     def additional_keys(self) -> list[str]:

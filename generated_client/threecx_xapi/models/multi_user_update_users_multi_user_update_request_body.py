@@ -62,13 +62,13 @@ class MultiUserUpdateUsersMultiUserUpdateRequestBody:
         else:
             user = MultiEditUserData.from_dict(_user)
 
-        multi_user_update_users_multi_user_update_request_body = cls(
+        _multi_user_update_users_multi_user_update_request_body_instance = cls(
             ids=ids,
             user=user,
         )
 
-        multi_user_update_users_multi_user_update_request_body.additional_properties = d
-        return multi_user_update_users_multi_user_update_request_body
+        _multi_user_update_users_multi_user_update_request_body_instance.additional_properties = d
+        return _multi_user_update_users_multi_user_update_request_body_instance
 
     @property
     def additional_keys(self) -> list[str]:

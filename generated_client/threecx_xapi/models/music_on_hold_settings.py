@@ -269,7 +269,7 @@ class MusicOnHoldSettings:
             d.pop("MusicOnHoldRandomizePerCall", UNSET)
         )
 
-        music_on_hold_settings = cls(
+        _music_on_hold_settings_instance = cls(
             id=id,
             music_on_hold=music_on_hold,
             music_on_hold_1=music_on_hold_1,
@@ -285,8 +285,8 @@ class MusicOnHoldSettings:
             music_on_hold_randomize_per_call=music_on_hold_randomize_per_call,
         )
 
-        music_on_hold_settings.additional_properties = d
-        return music_on_hold_settings
+        _music_on_hold_settings_instance.additional_properties = d
+        return _music_on_hold_settings_instance
 
     @property
     def additional_keys(self) -> list[str]:

@@ -77,13 +77,13 @@ class MyPhoneRequestIdTelemetryCollectionOfMyPhoneRequestStats:
 
                 value.append(value_item)
 
-        my_phone_request_id_telemetry_collection_of_my_phone_request_stats = cls(
+        _my_phone_request_id_telemetry_collection_of_my_phone_request_stats_instance = cls(
             odata_count=odata_count,
             value=value,
         )
 
-        my_phone_request_id_telemetry_collection_of_my_phone_request_stats.additional_properties = d
-        return my_phone_request_id_telemetry_collection_of_my_phone_request_stats
+        _my_phone_request_id_telemetry_collection_of_my_phone_request_stats_instance.additional_properties = d
+        return _my_phone_request_id_telemetry_collection_of_my_phone_request_stats_instance
 
     @property
     def additional_keys(self) -> list[str]:

@@ -39,12 +39,12 @@ class MyUserGenerateProvLinkResponse200:
         d = dict(src_dict)
         value = d.pop("value", UNSET)
 
-        my_user_generate_prov_link_response_200 = cls(
+        _my_user_generate_prov_link_response_200_instance = cls(
             value=value,
         )
 
-        my_user_generate_prov_link_response_200.additional_properties = d
-        return my_user_generate_prov_link_response_200
+        _my_user_generate_prov_link_response_200_instance.additional_properties = d
+        return _my_user_generate_prov_link_response_200_instance
 
     @property
     def additional_keys(self) -> list[str]:

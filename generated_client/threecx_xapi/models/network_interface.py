@@ -39,12 +39,12 @@ class NetworkInterface:
         d = dict(src_dict)
         id = d.pop("Id", UNSET)
 
-        network_interface = cls(
+        _network_interface_instance = cls(
             id=id,
         )
 
-        network_interface.additional_properties = d
-        return network_interface
+        _network_interface_instance.additional_properties = d
+        return _network_interface_instance
 
     @property
     def additional_keys(self) -> list[str]:

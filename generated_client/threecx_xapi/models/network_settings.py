@@ -401,7 +401,7 @@ class NetworkSettings:
 
         tunnel_port = _parse_tunnel_port(d.pop("TunnelPort", UNSET))
 
-        network_settings = cls(
+        _network_settings_instance = cls(
             allow_source_as_outbound=allow_source_as_outbound,
             direct_sip_allow_external=direct_sip_allow_external,
             direct_sip_local_domain=direct_sip_local_domain,
@@ -424,8 +424,8 @@ class NetworkSettings:
             tunnel_port=tunnel_port,
         )
 
-        network_settings.additional_properties = d
-        return network_settings
+        _network_settings_instance.additional_properties = d
+        return _network_settings_instance
 
     @property
     def additional_keys(self) -> list[str]:

@@ -128,15 +128,15 @@ class NetworkTelemetry:
 
         time = _parse_time(d.pop("Time", UNSET))
 
-        network_telemetry = cls(
+        _network_telemetry_instance = cls(
             id=id,
             kbps_received=kbps_received,
             kbps_sent=kbps_sent,
             time=time,
         )
 
-        network_telemetry.additional_properties = d
-        return network_telemetry
+        _network_telemetry_instance.additional_properties = d
+        return _network_telemetry_instance
 
     @property
     def additional_keys(self) -> list[str]:

@@ -77,13 +77,13 @@ class NetworkTelemetryCollectionOfNetworkTelemetry:
 
                 value.append(value_item)
 
-        network_telemetry_collection_of_network_telemetry = cls(
+        _network_telemetry_collection_of_network_telemetry_instance = cls(
             odata_count=odata_count,
             value=value,
         )
 
-        network_telemetry_collection_of_network_telemetry.additional_properties = d
-        return network_telemetry_collection_of_network_telemetry
+        _network_telemetry_collection_of_network_telemetry_instance.additional_properties = d
+        return _network_telemetry_collection_of_network_telemetry_instance
 
     @property
     def additional_keys(self) -> list[str]:

@@ -233,7 +233,7 @@ class NotificationSettings:
 
                 setpoints.append(setpoints_item)
 
-        notification_settings = cls(
+        _notification_settings_instance = cls(
             auto_restart_failed_services=auto_restart_failed_services,
             can_edit_email_addresses=can_edit_email_addresses,
             email_addresses=email_addresses,
@@ -246,8 +246,8 @@ class NotificationSettings:
             setpoints=setpoints,
         )
 
-        notification_settings.additional_properties = d
-        return notification_settings
+        _notification_settings_instance.additional_properties = d
+        return _notification_settings_instance
 
     @property
     def additional_keys(self) -> list[str]:

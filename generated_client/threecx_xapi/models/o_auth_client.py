@@ -193,7 +193,7 @@ class OAuthClient:
 
         used_at = _parse_used_at(d.pop("UsedAt", UNSET))
 
-        o_auth_client = cls(
+        _o_auth_client_instance = cls(
             client_id=client_id,
             created_at=created_at,
             created_by=created_by,
@@ -207,8 +207,8 @@ class OAuthClient:
             used_at=used_at,
         )
 
-        o_auth_client.additional_properties = d
-        return o_auth_client
+        _o_auth_client_instance.additional_properties = d
+        return _o_auth_client_instance
 
     @property
     def additional_keys(self) -> list[str]:

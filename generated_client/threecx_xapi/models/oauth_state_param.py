@@ -67,14 +67,14 @@ class OauthStateParam:
 
         variable = d.pop("Variable", UNSET)
 
-        oauth_state_param = cls(
+        _oauth_state_param_instance = cls(
             pkce_code_verifier=pkce_code_verifier,
             redirect_uri=redirect_uri,
             variable=variable,
         )
 
-        oauth_state_param.additional_properties = d
-        return oauth_state_param
+        _oauth_state_param_instance.additional_properties = d
+        return _oauth_state_param_instance
 
     @property
     def additional_keys(self) -> list[str]:

@@ -158,7 +158,7 @@ class OfficeHours:
 
         time_zone_id = _parse_time_zone_id(d.pop("TimeZoneId", UNSET))
 
-        office_hours = cls(
+        _office_hours_instance = cls(
             break_time=break_time,
             hours=hours,
             office_holidays=office_holidays,
@@ -166,8 +166,8 @@ class OfficeHours:
             time_zone_id=time_zone_id,
         )
 
-        office_hours.additional_properties = d
-        return office_hours
+        _office_hours_instance.additional_properties = d
+        return _office_hours_instance
 
     @property
     def additional_keys(self) -> list[str]:

@@ -233,7 +233,7 @@ class OnBoardConverterData:
         else:
             ts = datetime.datetime.fromisoformat(_ts)
 
-        on_board_converter_data = cls(
+        _on_board_converter_data_instance = cls(
             available=available,
             clock_skew=clock_skew,
             connected=connected,
@@ -254,8 +254,8 @@ class OnBoardConverterData:
             ts=ts,
         )
 
-        on_board_converter_data.additional_properties = d
-        return on_board_converter_data
+        _on_board_converter_data_instance.additional_properties = d
+        return _on_board_converter_data_instance
 
     @property
     def additional_keys(self) -> list[str]:

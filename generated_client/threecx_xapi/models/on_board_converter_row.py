@@ -166,7 +166,7 @@ class OnBoardConverterRow:
 
         version = d.pop("Version", UNSET)
 
-        on_board_converter_row = cls(
+        _on_board_converter_row_instance = cls(
             active=active,
             cloud=cloud,
             enabled=enabled,
@@ -184,8 +184,8 @@ class OnBoardConverterRow:
             version=version,
         )
 
-        on_board_converter_row.additional_properties = d
-        return on_board_converter_row
+        _on_board_converter_row_instance.additional_properties = d
+        return _on_board_converter_row_instance
 
     @property
     def additional_keys(self) -> list[str]:

@@ -95,7 +95,7 @@ class OnBoardConverterSession:
 
         progress = d.pop("Progress", UNSET)
 
-        on_board_converter_session = cls(
+        _on_board_converter_session_instance = cls(
             attempts=attempts,
             call_id=call_id,
             descr=descr,
@@ -105,8 +105,8 @@ class OnBoardConverterSession:
             progress=progress,
         )
 
-        on_board_converter_session.additional_properties = d
-        return on_board_converter_session
+        _on_board_converter_session_instance.additional_properties = d
+        return _on_board_converter_session_instance
 
     @property
     def additional_keys(self) -> list[str]:

@@ -204,7 +204,7 @@ class OnBoardMcuData:
 
         update_interval = d.pop("UpdateInterval", UNSET)
 
-        on_board_mcu_data = cls(
+        _on_board_mcu_data_instance = cls(
             attempts=attempts,
             attendee_count=attendee_count,
             available=available,
@@ -226,8 +226,8 @@ class OnBoardMcuData:
             update_interval=update_interval,
         )
 
-        on_board_mcu_data.additional_properties = d
-        return on_board_mcu_data
+        _on_board_mcu_data_instance.additional_properties = d
+        return _on_board_mcu_data_instance
 
     @property
     def additional_keys(self) -> list[str]:

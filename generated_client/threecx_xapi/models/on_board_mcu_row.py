@@ -273,7 +273,7 @@ class OnBoardMcuRow:
 
         zone = d.pop("Zone", UNSET)
 
-        on_board_mcu_row = cls(
+        _on_board_mcu_row_instance = cls(
             active=active,
             band_cap=band_cap,
             city_name=city_name,
@@ -299,8 +299,8 @@ class OnBoardMcuRow:
             zone=zone,
         )
 
-        on_board_mcu_row.additional_properties = d
-        return on_board_mcu_row
+        _on_board_mcu_row_instance.additional_properties = d
+        return _on_board_mcu_row_instance
 
     @property
     def additional_keys(self) -> list[str]:

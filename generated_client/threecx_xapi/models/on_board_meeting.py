@@ -134,7 +134,7 @@ class OnBoardMeeting:
         else:
             start = datetime.datetime.fromisoformat(_start)
 
-        on_board_meeting = cls(
+        _on_board_meeting_instance = cls(
             mcu_fqdn=mcu_fqdn,
             meeting=meeting,
             meeting_id=meeting_id,
@@ -145,8 +145,8 @@ class OnBoardMeeting:
             start=start,
         )
 
-        on_board_meeting.additional_properties = d
-        return on_board_meeting
+        _on_board_meeting_instance.additional_properties = d
+        return _on_board_meeting_instance
 
     @property
     def additional_keys(self) -> list[str]:

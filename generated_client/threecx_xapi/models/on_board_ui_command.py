@@ -79,7 +79,7 @@ class OnBoardUICommand:
 
         state = d.pop("State", UNSET)
 
-        on_board_ui_command = cls(
+        _on_board_ui_command_instance = cls(
             error_message=error_message,
             mcu_id=mcu_id,
             operation=operation,
@@ -87,8 +87,8 @@ class OnBoardUICommand:
             state=state,
         )
 
-        on_board_ui_command.additional_properties = d
-        return on_board_ui_command
+        _on_board_ui_command_instance.additional_properties = d
+        return _on_board_ui_command_instance
 
     @property
     def additional_keys(self) -> list[str]:

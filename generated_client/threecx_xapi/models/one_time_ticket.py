@@ -59,13 +59,13 @@ class OneTimeTicket:
 
         ticket = d.pop("Ticket", UNSET)
 
-        one_time_ticket = cls(
+        _one_time_ticket_instance = cls(
             expires_in_seconds=expires_in_seconds,
             ticket=ticket,
         )
 
-        one_time_ticket.additional_properties = d
-        return one_time_ticket
+        _one_time_ticket_instance.additional_properties = d
+        return _one_time_ticket_instance
 
     @property
     def additional_keys(self) -> list[str]:

@@ -488,7 +488,7 @@ class OutboundCall:
 
         trunk_number = _parse_trunk_number(d.pop("TrunkNumber", UNSET))
 
-        outbound_call = cls(
+        _outbound_call_instance = cls(
             answered=answered,
             call_cost=call_cost,
             call_duration=call_duration,
@@ -516,8 +516,8 @@ class OutboundCall:
             trunk_number=trunk_number,
         )
 
-        outbound_call.additional_properties = d
-        return outbound_call
+        _outbound_call_instance.additional_properties = d
+        return _outbound_call_instance
 
     @property
     def additional_keys(self) -> list[str]:

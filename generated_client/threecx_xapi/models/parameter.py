@@ -97,15 +97,15 @@ class Parameter:
 
         value = _parse_value(d.pop("Value", UNSET))
 
-        parameter = cls(
+        _parameter_instance = cls(
             description=description,
             id=id,
             name=name,
             value=value,
         )
 
-        parameter.additional_properties = d
-        return parameter
+        _parameter_instance.additional_properties = d
+        return _parameter_instance
 
     @property
     def additional_keys(self) -> list[str]:

@@ -340,7 +340,7 @@ class PbxCallFlowApp:
 
         trunk = _parse_trunk(d.pop("Trunk", UNSET))
 
-        pbx_call_flow_app = cls(
+        _pbx_call_flow_app_instance = cls(
             groups=groups,
             id=id,
             number=number,
@@ -357,8 +357,8 @@ class PbxCallFlowApp:
             trunk=trunk,
         )
 
-        pbx_call_flow_app.additional_properties = d
-        return pbx_call_flow_app
+        _pbx_call_flow_app_instance.additional_properties = d
+        return _pbx_call_flow_app_instance
 
     @property
     def additional_keys(self) -> list[str]:

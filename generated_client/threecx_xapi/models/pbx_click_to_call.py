@@ -220,7 +220,7 @@ class PbxClickToCall:
 
         click_to_call_id = _parse_click_to_call_id(d.pop("ClickToCallId", UNSET))
 
-        pbx_click_to_call = cls(
+        _pbx_click_to_call_instance = cls(
             groups=groups,
             id=id,
             number=number,
@@ -232,8 +232,8 @@ class PbxClickToCall:
             click_to_call_id=click_to_call_id,
         )
 
-        pbx_click_to_call.additional_properties = d
-        return pbx_click_to_call
+        _pbx_click_to_call_instance.additional_properties = d
+        return _pbx_click_to_call_instance
 
     @property
     def additional_keys(self) -> list[str]:

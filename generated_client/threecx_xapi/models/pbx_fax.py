@@ -190,7 +190,7 @@ class PbxFax:
 
         outbound_caller_id = _parse_outbound_caller_id(d.pop("OutboundCallerId", UNSET))
 
-        pbx_fax = cls(
+        _pbx_fax_instance = cls(
             groups=groups,
             id=id,
             number=number,
@@ -201,8 +201,8 @@ class PbxFax:
             outbound_caller_id=outbound_caller_id,
         )
 
-        pbx_fax.additional_properties = d
-        return pbx_fax
+        _pbx_fax_instance.additional_properties = d
+        return _pbx_fax_instance
 
     @property
     def additional_keys(self) -> list[str]:

@@ -886,7 +886,7 @@ class PbxGroup:
 
         time_zone_id = _parse_time_zone_id(d.pop("TimeZoneId", UNSET))
 
-        pbx_group = cls(
+        _pbx_group_instance = cls(
             groups=groups,
             id=id,
             number=number,
@@ -926,8 +926,8 @@ class PbxGroup:
             time_zone_id=time_zone_id,
         )
 
-        pbx_group.additional_properties = d
-        return pbx_group
+        _pbx_group_instance.additional_properties = d
+        return _pbx_group_instance
 
     @property
     def additional_keys(self) -> list[str]:

@@ -67,14 +67,14 @@ class PbxODataErrorsErrorDetails:
 
         target = _parse_target(d.pop("target", UNSET))
 
-        pbx_o_data_errors_error_details = cls(
+        _pbx_o_data_errors_error_details_instance = cls(
             code=code,
             message=message,
             target=target,
         )
 
-        pbx_o_data_errors_error_details.additional_properties = d
-        return pbx_o_data_errors_error_details
+        _pbx_o_data_errors_error_details_instance.additional_properties = d
+        return _pbx_o_data_errors_error_details_instance
 
     @property
     def additional_keys(self) -> list[str]:

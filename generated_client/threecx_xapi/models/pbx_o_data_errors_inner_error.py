@@ -27,10 +27,10 @@ class PbxODataErrorsInnerError:
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         d = dict(src_dict)
-        pbx_o_data_errors_inner_error = cls()
+        _pbx_o_data_errors_inner_error_instance = cls()
 
-        pbx_o_data_errors_inner_error.additional_properties = d
-        return pbx_o_data_errors_inner_error
+        _pbx_o_data_errors_inner_error_instance.additional_properties = d
+        return _pbx_o_data_errors_inner_error_instance
 
     @property
     def additional_keys(self) -> list[str]:

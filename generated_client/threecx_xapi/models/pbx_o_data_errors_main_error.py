@@ -110,7 +110,7 @@ class PbxODataErrorsMainError:
 
         target = _parse_target(d.pop("target", UNSET))
 
-        pbx_o_data_errors_main_error = cls(
+        _pbx_o_data_errors_main_error_instance = cls(
             code=code,
             message=message,
             details=details,
@@ -118,8 +118,8 @@ class PbxODataErrorsMainError:
             target=target,
         )
 
-        pbx_o_data_errors_main_error.additional_properties = d
-        return pbx_o_data_errors_main_error
+        _pbx_o_data_errors_main_error_instance.additional_properties = d
+        return _pbx_o_data_errors_main_error_instance
 
     @property
     def additional_keys(self) -> list[str]:

@@ -45,12 +45,12 @@ class PbxODataErrorsODataError:
         d = dict(src_dict)
         error = PbxODataErrorsMainError.from_dict(d.pop("error"))
 
-        pbx_o_data_errors_o_data_error = cls(
+        _pbx_o_data_errors_o_data_error_instance = cls(
             error=error,
         )
 
-        pbx_o_data_errors_o_data_error.additional_properties = d
-        return pbx_o_data_errors_o_data_error
+        _pbx_o_data_errors_o_data_error_instance.additional_properties = d
+        return _pbx_o_data_errors_o_data_error_instance
 
     @property
     def additional_keys(self) -> list[str]:

@@ -114,15 +114,15 @@ class PbxParking:
 
         transcription_mode = _parse_transcription_mode(d.pop("TranscriptionMode", UNSET))
 
-        pbx_parking = cls(
+        _pbx_parking_instance = cls(
             groups=groups,
             id=id,
             number=number,
             transcription_mode=transcription_mode,
         )
 
-        pbx_parking.additional_properties = d
-        return pbx_parking
+        _pbx_parking_instance.additional_properties = d
+        return _pbx_parking_instance
 
     @property
     def additional_keys(self) -> list[str]:

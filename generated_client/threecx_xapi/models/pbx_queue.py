@@ -1196,7 +1196,7 @@ class PbxQueue:
 
         wrap_up_time = _parse_wrap_up_time(d.pop("WrapUpTime", UNSET))
 
-        pbx_queue = cls(
+        _pbx_queue_instance = cls(
             groups=groups,
             id=id,
             number=number,
@@ -1254,8 +1254,8 @@ class PbxQueue:
             wrap_up_time=wrap_up_time,
         )
 
-        pbx_queue.additional_properties = d
-        return pbx_queue
+        _pbx_queue_instance.additional_properties = d
+        return _pbx_queue_instance
 
     @property
     def additional_keys(self) -> list[str]:

@@ -507,7 +507,7 @@ class PbxReceptionist:
 
         use_ms_exchange = _parse_use_ms_exchange(d.pop("UseMSExchange", UNSET))
 
-        pbx_receptionist = cls(
+        _pbx_receptionist_instance = cls(
             groups=groups,
             id=id,
             number=number,
@@ -531,8 +531,8 @@ class PbxReceptionist:
             use_ms_exchange=use_ms_exchange,
         )
 
-        pbx_receptionist.additional_properties = d
-        return pbx_receptionist
+        _pbx_receptionist_instance.additional_properties = d
+        return _pbx_receptionist_instance
 
     @property
     def additional_keys(self) -> list[str]:

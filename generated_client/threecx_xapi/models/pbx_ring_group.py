@@ -596,7 +596,7 @@ class PbxRingGroup:
 
         vm_email_options = _parse_vm_email_options(d.pop("VMEmailOptions", UNSET))
 
-        pbx_ring_group = cls(
+        _pbx_ring_group_instance = cls(
             groups=groups,
             id=id,
             number=number,
@@ -624,8 +624,8 @@ class PbxRingGroup:
             vm_email_options=vm_email_options,
         )
 
-        pbx_ring_group.additional_properties = d
-        return pbx_ring_group
+        _pbx_ring_group_instance.additional_properties = d
+        return _pbx_ring_group_instance
 
     @property
     def additional_keys(self) -> list[str]:

@@ -242,7 +242,7 @@ class PbxServicePrincipal:
 
         xapi_enabled = _parse_xapi_enabled(d.pop("XAPIEnabled", UNSET))
 
-        pbx_service_principal = cls(
+        _pbx_service_principal_instance = cls(
             groups=groups,
             id=id,
             number=number,
@@ -255,8 +255,8 @@ class PbxServicePrincipal:
             xapi_enabled=xapi_enabled,
         )
 
-        pbx_service_principal.additional_properties = d
-        return pbx_service_principal
+        _pbx_service_principal_instance.additional_properties = d
+        return _pbx_service_principal_instance
 
     @property
     def additional_keys(self) -> list[str]:

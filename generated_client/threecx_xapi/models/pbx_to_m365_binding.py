@@ -92,13 +92,13 @@ class PbxToM365Binding:
 
         to = _parse_to(d.pop("To", UNSET))
 
-        pbx_to_m365_binding = cls(
+        _pbx_to_m365_binding_instance = cls(
             from_=from_,
             to=to,
         )
 
-        pbx_to_m365_binding.additional_properties = d
-        return pbx_to_m365_binding
+        _pbx_to_m365_binding_instance.additional_properties = d
+        return _pbx_to_m365_binding_instance
 
     @property
     def additional_keys(self) -> list[str]:

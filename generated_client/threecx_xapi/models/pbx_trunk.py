@@ -1004,7 +1004,7 @@ class PbxTrunk:
 
         use_separate_auth_id = _parse_use_separate_auth_id(d.pop("UseSeparateAuthId", UNSET))
 
-        pbx_trunk = cls(
+        _pbx_trunk_instance = cls(
             groups=groups,
             id=id,
             number=number,
@@ -1054,8 +1054,8 @@ class PbxTrunk:
             use_separate_auth_id=use_separate_auth_id,
         )
 
-        pbx_trunk.additional_properties = d
-        return pbx_trunk
+        _pbx_trunk_instance.additional_properties = d
+        return _pbx_trunk_instance
 
     @property
     def additional_keys(self) -> list[str]:

@@ -1670,7 +1670,7 @@ class PbxUser:
 
         web_meeting_friendly_name = _parse_web_meeting_friendly_name(d.pop("WebMeetingFriendlyName", UNSET))
 
-        pbx_user = cls(
+        _pbx_user_instance = cls(
             groups=groups,
             id=id,
             number=number,
@@ -1753,8 +1753,8 @@ class PbxUser:
             web_meeting_friendly_name=web_meeting_friendly_name,
         )
 
-        pbx_user.additional_properties = d
-        return pbx_user
+        _pbx_user_instance.additional_properties = d
+        return _pbx_user_instance
 
     @property
     def additional_keys(self) -> list[str]:

@@ -174,7 +174,7 @@ class Peer:
 
         type_ = _parse_type_(d.pop("Type", UNSET))
 
-        peer = cls(
+        _peer_instance = cls(
             hidden=hidden,
             id=id,
             member_of=member_of,
@@ -184,8 +184,8 @@ class Peer:
             type_=type_,
         )
 
-        peer.additional_properties = d
-        return peer
+        _peer_instance.additional_properties = d
+        return _peer_instance
 
     @property
     def additional_keys(self) -> list[str]:

@@ -115,7 +115,7 @@ class PeerGroup:
 
         role_name = _parse_role_name(d.pop("RoleName", UNSET))
 
-        peer_group = cls(
+        _peer_group_instance = cls(
             group_id=group_id,
             is_primary=is_primary,
             name=name,
@@ -123,8 +123,8 @@ class PeerGroup:
             role_name=role_name,
         )
 
-        peer_group.additional_properties = d
-        return peer_group
+        _peer_group_instance.additional_properties = d
+        return _peer_group_instance
 
     @property
     def additional_keys(self) -> list[str]:

@@ -100,14 +100,14 @@ class Period:
 
         stop = _parse_stop(d.pop("Stop", UNSET))
 
-        period = cls(
+        _period_instance = cls(
             day_of_week=day_of_week,
             start=start,
             stop=stop,
         )
 
-        period.additional_properties = d
-        return period
+        _period_instance.additional_properties = d
+        return _period_instance
 
     @property
     def additional_keys(self) -> list[str]:

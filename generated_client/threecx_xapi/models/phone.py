@@ -190,7 +190,7 @@ class Phone:
 
         template_name = _parse_template_name(d.pop("TemplateName", UNSET))
 
-        phone = cls(
+        _phone_instance = cls(
             id=id,
             interface=interface,
             mac_address=mac_address,
@@ -201,8 +201,8 @@ class Phone:
             template_name=template_name,
         )
 
-        phone.additional_properties = d
-        return phone
+        _phone_instance.additional_properties = d
+        return _phone_instance
 
     @property
     def additional_keys(self) -> list[str]:

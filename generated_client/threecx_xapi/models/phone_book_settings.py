@@ -141,15 +141,15 @@ class PhoneBookSettings:
 
         resolving_type = _parse_resolving_type(d.pop("ResolvingType", UNSET))
 
-        phone_book_settings = cls(
+        _phone_book_settings_instance = cls(
             phone_book_add_queue_name=phone_book_add_queue_name,
             phone_book_display=phone_book_display,
             resolving_length=resolving_length,
             resolving_type=resolving_type,
         )
 
-        phone_book_settings.additional_properties = d
-        return phone_book_settings
+        _phone_book_settings_instance.additional_properties = d
+        return _phone_book_settings_instance
 
     @property
     def additional_keys(self) -> list[str]:

@@ -233,7 +233,7 @@ class PhoneDeviceVlanInfo:
 
         vlan_id_min = _parse_vlan_id_min(d.pop("VlanIdMin", UNSET))
 
-        phone_device_vlan_info = cls(
+        _phone_device_vlan_info_instance = cls(
             configurable=configurable,
             enabled=enabled,
             priority=priority,
@@ -246,8 +246,8 @@ class PhoneDeviceVlanInfo:
             vlan_id_min=vlan_id_min,
         )
 
-        phone_device_vlan_info.additional_properties = d
-        return phone_device_vlan_info
+        _phone_device_vlan_info_instance.additional_properties = d
+        return _phone_device_vlan_info_instance
 
     @property
     def additional_keys(self) -> list[str]:

@@ -70,13 +70,13 @@ class PhoneLldpInfo:
 
         value = _parse_value(d.pop("Value", UNSET))
 
-        phone_lldp_info = cls(
+        _phone_lldp_info_instance = cls(
             configurable=configurable,
             value=value,
         )
 
-        phone_lldp_info.additional_properties = d
-        return phone_lldp_info
+        _phone_lldp_info_instance.additional_properties = d
+        return _phone_lldp_info_instance
 
     @property
     def additional_keys(self) -> list[str]:

@@ -59,13 +59,13 @@ class PhoneLogo:
 
         filename = d.pop("Filename", UNSET)
 
-        phone_logo = cls(
+        _phone_logo_instance = cls(
             display_name=display_name,
             filename=filename,
         )
 
-        phone_logo.additional_properties = d
-        return phone_logo
+        _phone_logo_instance.additional_properties = d
+        return _phone_logo_instance
 
     @property
     def additional_keys(self) -> list[str]:

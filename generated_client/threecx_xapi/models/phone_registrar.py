@@ -203,7 +203,7 @@ class PhoneRegistrar:
 
         vendor = _parse_vendor(d.pop("Vendor", UNSET))
 
-        phone_registrar = cls(
+        _phone_registrar_instance = cls(
             capabilities=capabilities,
             firmware_available=firmware_available,
             firmware_version=firmware_version,
@@ -215,8 +215,8 @@ class PhoneRegistrar:
             vendor=vendor,
         )
 
-        phone_registrar.additional_properties = d
-        return phone_registrar
+        _phone_registrar_instance.additional_properties = d
+        return _phone_registrar_instance
 
     @property
     def additional_keys(self) -> list[str]:

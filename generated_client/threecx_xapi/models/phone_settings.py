@@ -668,7 +668,7 @@ class PhoneSettings:
 
         xfer_type = _parse_xfer_type(d.pop("XferType", UNSET))
 
-        phone_settings = cls(
+        _phone_settings_instance = cls(
             allow_custom_queue_ringtones=allow_custom_queue_ringtones,
             backlight=backlight,
             codecs=codecs,
@@ -703,8 +703,8 @@ class PhoneSettings:
             xfer_type=xfer_type,
         )
 
-        phone_settings.additional_properties = d
-        return phone_settings
+        _phone_settings_instance.additional_properties = d
+        return _phone_settings_instance
 
     @property
     def additional_keys(self) -> list[str]:

@@ -47,13 +47,13 @@ class PlayPromptPromptSetsPromptSetPlayPromptRequestBody:
 
         prompt_id = d.pop("promptId", UNSET)
 
-        play_prompt_prompt_sets_prompt_set_play_prompt_request_body = cls(
+        _play_prompt_prompt_sets_prompt_set_play_prompt_request_body_instance = cls(
             extension=extension,
             prompt_id=prompt_id,
         )
 
-        play_prompt_prompt_sets_prompt_set_play_prompt_request_body.additional_properties = d
-        return play_prompt_prompt_sets_prompt_set_play_prompt_request_body
+        _play_prompt_prompt_sets_prompt_set_play_prompt_request_body_instance.additional_properties = d
+        return _play_prompt_prompt_sets_prompt_set_play_prompt_request_body_instance
 
     @property
     def additional_keys(self) -> list[str]:

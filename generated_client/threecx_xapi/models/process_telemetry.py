@@ -168,7 +168,7 @@ class ProcessTelemetry:
 
         time = _parse_time(d.pop("Time", UNSET))
 
-        process_telemetry = cls(
+        _process_telemetry_instance = cls(
             handle_count=handle_count,
             private_memory=private_memory,
             process_count=process_count,
@@ -177,8 +177,8 @@ class ProcessTelemetry:
             time=time,
         )
 
-        process_telemetry.additional_properties = d
-        return process_telemetry
+        _process_telemetry_instance.additional_properties = d
+        return _process_telemetry_instance
 
     @property
     def additional_keys(self) -> list[str]:

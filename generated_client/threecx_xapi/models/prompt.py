@@ -78,14 +78,14 @@ class Prompt:
 
         transcription = _parse_transcription(d.pop("Transcription", UNSET))
 
-        prompt = cls(
+        _prompt_instance = cls(
             filename=filename,
             id=id,
             transcription=transcription,
         )
 
-        prompt.additional_properties = d
-        return prompt
+        _prompt_instance.additional_properties = d
+        return _prompt_instance
 
     @property
     def additional_keys(self) -> list[str]:

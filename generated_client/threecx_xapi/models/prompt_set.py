@@ -231,7 +231,7 @@ class PromptSet:
 
         version = _parse_version(d.pop("Version", UNSET))
 
-        prompt_set = cls(
+        _prompt_set_instance = cls(
             culture_code=culture_code,
             description=description,
             folder=folder,
@@ -244,8 +244,8 @@ class PromptSet:
             version=version,
         )
 
-        prompt_set.additional_properties = d
-        return prompt_set
+        _prompt_set_instance.additional_properties = d
+        return _prompt_set_instance
 
     @property
     def additional_keys(self) -> list[str]:

@@ -67,14 +67,14 @@ class Property:
 
         value = d.pop("Value", UNSET)
 
-        property_ = cls(
+        _property__instance = cls(
             description=description,
             name=name,
             value=value,
         )
 
-        property_.additional_properties = d
-        return property_
+        _property__instance.additional_properties = d
+        return _property__instance
 
     @property
     def additional_keys(self) -> list[str]:

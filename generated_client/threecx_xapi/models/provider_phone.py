@@ -116,7 +116,7 @@ class ProviderPhone:
 
         sid = d.pop("Sid", UNSET)
 
-        provider_phone = cls(
+        _provider_phone_instance = cls(
             friendly_name=friendly_name,
             is_in_trunk=is_in_trunk,
             is_messaging_enabled=is_messaging_enabled,
@@ -124,8 +124,8 @@ class ProviderPhone:
             sid=sid,
         )
 
-        provider_phone.additional_properties = d
-        return provider_phone
+        _provider_phone_instance.additional_properties = d
+        return _provider_phone_instance
 
     @property
     def additional_keys(self) -> list[str]:

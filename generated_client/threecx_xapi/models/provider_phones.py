@@ -77,13 +77,13 @@ class ProviderPhones:
 
                 phones.append(phones_item)
 
-        provider_phones = cls(
+        _provider_phones_instance = cls(
             next_page_token=next_page_token,
             phones=phones,
         )
 
-        provider_phones.additional_properties = d
-        return provider_phones
+        _provider_phones_instance.additional_properties = d
+        return _provider_phones_instance
 
     @property
     def additional_keys(self) -> list[str]:

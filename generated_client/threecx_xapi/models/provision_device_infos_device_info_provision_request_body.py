@@ -47,13 +47,13 @@ class ProvisionDeviceInfosDeviceInfoProvisionRequestBody:
 
         user_id = d.pop("userId", UNSET)
 
-        provision_device_infos_device_info_provision_request_body = cls(
+        _provision_device_infos_device_info_provision_request_body_instance = cls(
             reprovision=reprovision,
             user_id=user_id,
         )
 
-        provision_device_infos_device_info_provision_request_body.additional_properties = d
-        return provision_device_infos_device_info_provision_request_body
+        _provision_device_infos_device_info_provision_request_body_instance.additional_properties = d
+        return _provision_device_infos_device_info_provision_request_body_instance
 
     @property
     def additional_keys(self) -> list[str]:

@@ -52,12 +52,12 @@ class PurgeChatsActionImportPurgeChatsRequestBody:
         else:
             period = PurgeSettings.from_dict(_period)
 
-        purge_chats_action_import_purge_chats_request_body = cls(
+        _purge_chats_action_import_purge_chats_request_body_instance = cls(
             period=period,
         )
 
-        purge_chats_action_import_purge_chats_request_body.additional_properties = d
-        return purge_chats_action_import_purge_chats_request_body
+        _purge_chats_action_import_purge_chats_request_body_instance.additional_properties = d
+        return _purge_chats_action_import_purge_chats_request_body_instance
 
     @property
     def additional_keys(self) -> list[str]:

@@ -69,12 +69,12 @@ class PurgeOutboundRulesPurgeRequestBody:
 
         purge_object = _parse_purge_object(d.pop("purgeObject", UNSET))
 
-        purge_outbound_rules_purge_request_body = cls(
+        _purge_outbound_rules_purge_request_body_instance = cls(
             purge_object=purge_object,
         )
 
-        purge_outbound_rules_purge_request_body.additional_properties = d
-        return purge_outbound_rules_purge_request_body
+        _purge_outbound_rules_purge_request_body_instance.additional_properties = d
+        return _purge_outbound_rules_purge_request_body_instance
 
     @property
     def additional_keys(self) -> list[str]:

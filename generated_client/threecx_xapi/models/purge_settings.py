@@ -98,14 +98,14 @@ class PurgeSettings:
 
         stop = _parse_stop(d.pop("Stop", UNSET))
 
-        purge_settings = cls(
+        _purge_settings_instance = cls(
             all_=all_,
             start=start,
             stop=stop,
         )
 
-        purge_settings.additional_properties = d
-        return purge_settings
+        _purge_settings_instance.additional_properties = d
+        return _purge_settings_instance
 
     @property
     def additional_keys(self) -> list[str]:

@@ -39,12 +39,12 @@ class PushFirmwareSipDevicesSipDevicePushFirmwareRequestBody:
         d = dict(src_dict)
         firmware_id = d.pop("firmwareId", UNSET)
 
-        push_firmware_sip_devices_sip_device_push_firmware_request_body = cls(
+        _push_firmware_sip_devices_sip_device_push_firmware_request_body_instance = cls(
             firmware_id=firmware_id,
         )
 
-        push_firmware_sip_devices_sip_device_push_firmware_request_body.additional_properties = d
-        return push_firmware_sip_devices_sip_device_push_firmware_request_body
+        _push_firmware_sip_devices_sip_device_push_firmware_request_body_instance.additional_properties = d
+        return _push_firmware_sip_devices_sip_device_push_firmware_request_body_instance
 
     @property
     def additional_keys(self) -> list[str]:

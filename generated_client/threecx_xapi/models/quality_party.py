@@ -502,7 +502,7 @@ class QualityParty:
 
         user_agent = _parse_user_agent(d.pop("UserAgent", UNSET))
 
-        quality_party = cls(
+        _quality_party_instance = cls(
             address_str=address_str,
             burst=burst,
             codec=codec,
@@ -526,8 +526,8 @@ class QualityParty:
             user_agent=user_agent,
         )
 
-        quality_party.additional_properties = d
-        return quality_party
+        _quality_party_instance.additional_properties = d
+        return _quality_party_instance
 
     @property
     def additional_keys(self) -> list[str]:

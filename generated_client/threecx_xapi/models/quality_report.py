@@ -204,7 +204,7 @@ class QualityReport:
 
         transcoding = _parse_transcoding(d.pop("Transcoding", UNSET))
 
-        quality_report = cls(
+        _quality_report_instance = cls(
             mos=mos,
             overall_score=overall_score,
             party_1=party_1,
@@ -214,8 +214,8 @@ class QualityReport:
             transcoding=transcoding,
         )
 
-        quality_report.additional_properties = d
-        return quality_report
+        _quality_report_instance.additional_properties = d
+        return _quality_report_instance
 
     @property
     def additional_keys(self) -> list[str]:

@@ -118,7 +118,7 @@ class QueueAgent:
 
                 tags.append(tags_item)
 
-        queue_agent = cls(
+        _queue_agent_instance = cls(
             id=id,
             name=name,
             number=number,
@@ -126,8 +126,8 @@ class QueueAgent:
             tags=tags,
         )
 
-        queue_agent.additional_properties = d
-        return queue_agent
+        _queue_agent_instance.additional_properties = d
+        return _queue_agent_instance
 
     @property
     def additional_keys(self) -> list[str]:

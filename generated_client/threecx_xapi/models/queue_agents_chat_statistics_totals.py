@@ -97,15 +97,15 @@ class QueueAgentsChatStatisticsTotals:
 
         queue_display_name = _parse_queue_display_name(d.pop("QueueDisplayName", UNSET))
 
-        queue_agents_chat_statistics_totals = cls(
+        _queue_agents_chat_statistics_totals_instance = cls(
             answered_count=answered_count,
             dealt_with_count=dealt_with_count,
             queue=queue,
             queue_display_name=queue_display_name,
         )
 
-        queue_agents_chat_statistics_totals.additional_properties = d
-        return queue_agents_chat_statistics_totals
+        _queue_agents_chat_statistics_totals_instance.additional_properties = d
+        return _queue_agents_chat_statistics_totals_instance
 
     @property
     def additional_keys(self) -> list[str]:

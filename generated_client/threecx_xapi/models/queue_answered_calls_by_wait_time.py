@@ -143,7 +143,7 @@ class QueueAnsweredCallsByWaitTime:
 
         source = d.pop("Source", UNSET)
 
-        queue_answered_calls_by_wait_time = cls(
+        _queue_answered_calls_by_wait_time_instance = cls(
             answered_time=answered_time,
             call_time=call_time,
             destination=destination,
@@ -154,8 +154,8 @@ class QueueAnsweredCallsByWaitTime:
             source=source,
         )
 
-        queue_answered_calls_by_wait_time.additional_properties = d
-        return queue_answered_calls_by_wait_time
+        _queue_answered_calls_by_wait_time_instance.additional_properties = d
+        return _queue_answered_calls_by_wait_time_instance
 
     @property
     def additional_keys(self) -> list[str]:

@@ -116,7 +116,7 @@ class QueueCallbacks:
 
         received_count = _parse_received_count(d.pop("ReceivedCount", UNSET))
 
-        queue_callbacks = cls(
+        _queue_callbacks_instance = cls(
             callbacks_count=callbacks_count,
             dn=dn,
             fail_callbacks_count=fail_callbacks_count,
@@ -124,8 +124,8 @@ class QueueCallbacks:
             received_count=received_count,
         )
 
-        queue_callbacks.additional_properties = d
-        return queue_callbacks
+        _queue_callbacks_instance.additional_properties = d
+        return _queue_callbacks_instance
 
     @property
     def additional_keys(self) -> list[str]:

@@ -135,7 +135,7 @@ class QueueChatPerformance:
 
         queue_display_name = _parse_queue_display_name(d.pop("QueueDisplayName", UNSET))
 
-        queue_chat_performance = cls(
+        _queue_chat_performance_instance = cls(
             abandoned_count=abandoned_count,
             answered_count=answered_count,
             incoming_count=incoming_count,
@@ -144,8 +144,8 @@ class QueueChatPerformance:
             queue_display_name=queue_display_name,
         )
 
-        queue_chat_performance.additional_properties = d
-        return queue_chat_performance
+        _queue_chat_performance_instance.additional_properties = d
+        return _queue_chat_performance_instance
 
     @property
     def additional_keys(self) -> list[str]:

@@ -101,7 +101,7 @@ class QueueFailedCallbacks:
 
         ring_time = _parse_ring_time(d.pop("RingTime", UNSET))
 
-        queue_failed_callbacks = cls(
+        _queue_failed_callbacks_instance = cls(
             callback_no=callback_no,
             call_time=call_time,
             dn=dn,
@@ -109,8 +109,8 @@ class QueueFailedCallbacks:
             ring_time=ring_time,
         )
 
-        queue_failed_callbacks.additional_properties = d
-        return queue_failed_callbacks
+        _queue_failed_callbacks_instance.additional_properties = d
+        return _queue_failed_callbacks_instance
 
     @property
     def additional_keys(self) -> list[str]:

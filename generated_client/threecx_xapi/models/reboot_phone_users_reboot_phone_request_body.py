@@ -39,12 +39,12 @@ class RebootPhoneUsersRebootPhoneRequestBody:
         d = dict(src_dict)
         mac = d.pop("mac", UNSET)
 
-        reboot_phone_users_reboot_phone_request_body = cls(
+        _reboot_phone_users_reboot_phone_request_body_instance = cls(
             mac=mac,
         )
 
-        reboot_phone_users_reboot_phone_request_body.additional_properties = d
-        return reboot_phone_users_reboot_phone_request_body
+        _reboot_phone_users_reboot_phone_request_body_instance.additional_properties = d
+        return _reboot_phone_users_reboot_phone_request_body_instance
 
     @property
     def additional_keys(self) -> list[str]:

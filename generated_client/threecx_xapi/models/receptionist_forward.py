@@ -143,7 +143,7 @@ class ReceptionistForward:
 
         peer_type = _parse_peer_type(d.pop("PeerType", UNSET))
 
-        receptionist_forward = cls(
+        _receptionist_forward_instance = cls(
             custom_data=custom_data,
             forward_dn=forward_dn,
             forward_type=forward_type,
@@ -152,8 +152,8 @@ class ReceptionistForward:
             peer_type=peer_type,
         )
 
-        receptionist_forward.additional_properties = d
-        return receptionist_forward
+        _receptionist_forward_instance.additional_properties = d
+        return _receptionist_forward_instance
 
     @property
     def additional_keys(self) -> list[str]:

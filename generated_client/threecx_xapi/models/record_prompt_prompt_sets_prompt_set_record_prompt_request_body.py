@@ -47,13 +47,13 @@ class RecordPromptPromptSetsPromptSetRecordPromptRequestBody:
 
         prompt_id = d.pop("promptId", UNSET)
 
-        record_prompt_prompt_sets_prompt_set_record_prompt_request_body = cls(
+        _record_prompt_prompt_sets_prompt_set_record_prompt_request_body_instance = cls(
             extension=extension,
             prompt_id=prompt_id,
         )
 
-        record_prompt_prompt_sets_prompt_set_record_prompt_request_body.additional_properties = d
-        return record_prompt_prompt_sets_prompt_set_record_prompt_request_body
+        _record_prompt_prompt_sets_prompt_set_record_prompt_request_body_instance.additional_properties = d
+        return _record_prompt_prompt_sets_prompt_set_record_prompt_request_body_instance
 
     @property
     def additional_keys(self) -> list[str]:

@@ -585,7 +585,7 @@ class Recording:
 
         transcription_result = _parse_transcription_result(d.pop("TranscriptionResult", UNSET))
 
-        recording = cls(
+        _recording_instance = cls(
             archived_url=archived_url,
             call_type=call_type,
             can_be_transcribed=can_be_transcribed,
@@ -616,8 +616,8 @@ class Recording:
             transcription_result=transcription_result,
         )
 
-        recording.additional_properties = d
-        return recording
+        _recording_instance.additional_properties = d
+        return _recording_instance
 
     @property
     def additional_keys(self) -> list[str]:

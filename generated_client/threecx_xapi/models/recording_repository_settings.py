@@ -165,7 +165,7 @@ class RecordingRepositorySettings:
 
         recording_used_space = _parse_recording_used_space(d.pop("RecordingUsedSpace", UNSET))
 
-        recording_repository_settings = cls(
+        _recording_repository_settings_instance = cls(
             auto_delete_recording_days=auto_delete_recording_days,
             auto_delete_recording_enabled=auto_delete_recording_enabled,
             is_recording_archive_enabled=is_recording_archive_enabled,
@@ -175,8 +175,8 @@ class RecordingRepositorySettings:
             recording_used_space=recording_used_space,
         )
 
-        recording_repository_settings.additional_properties = d
-        return recording_repository_settings
+        _recording_repository_settings_instance.additional_properties = d
+        return _recording_repository_settings_instance
 
     @property
     def additional_keys(self) -> list[str]:

@@ -58,13 +58,13 @@ class ReferenceUpdate:
 
         odata_type = _parse_odata_type(d.pop("@odata.type", UNSET))
 
-        reference_update = cls(
+        _reference_update_instance = cls(
             odata_id=odata_id,
             odata_type=odata_type,
         )
 
-        reference_update.additional_properties = d
-        return reference_update
+        _reference_update_instance.additional_properties = d
+        return _reference_update_instance
 
     @property
     def additional_keys(self) -> list[str]:

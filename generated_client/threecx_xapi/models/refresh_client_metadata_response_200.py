@@ -39,12 +39,12 @@ class RefreshClientMetadataResponse200:
         d = dict(src_dict)
         value = d.pop("value", UNSET)
 
-        refresh_client_metadata_response_200 = cls(
+        _refresh_client_metadata_response_200_instance = cls(
             value=value,
         )
 
-        refresh_client_metadata_response_200.additional_properties = d
-        return refresh_client_metadata_response_200
+        _refresh_client_metadata_response_200_instance.additional_properties = d
+        return _refresh_client_metadata_response_200_instance
 
     @property
     def additional_keys(self) -> list[str]:

@@ -39,12 +39,12 @@ class RefreshRegistrationTrunksRefreshRegistrationRequestBody:
         d = dict(src_dict)
         id = d.pop("id", UNSET)
 
-        refresh_registration_trunks_refresh_registration_request_body = cls(
+        _refresh_registration_trunks_refresh_registration_request_body_instance = cls(
             id=id,
         )
 
-        refresh_registration_trunks_refresh_registration_request_body.additional_properties = d
-        return refresh_registration_trunks_refresh_registration_request_body
+        _refresh_registration_trunks_refresh_registration_request_body_instance.additional_properties = d
+        return _refresh_registration_trunks_refresh_registration_request_body_instance
 
     @property
     def additional_keys(self) -> list[str]:

@@ -348,7 +348,7 @@ class RefreshToken:
 
         username = d.pop("Username", UNSET)
 
-        refresh_token = cls(
+        _refresh_token_instance = cls(
             client=client,
             client_id=client_id,
             created=created,
@@ -372,8 +372,8 @@ class RefreshToken:
             username=username,
         )
 
-        refresh_token.additional_properties = d
-        return refresh_token
+        _refresh_token_instance.additional_properties = d
+        return _refresh_token_instance
 
     @property
     def additional_keys(self) -> list[str]:

@@ -87,7 +87,7 @@ class RegenerateOptions:
 
         webclient_password = d.pop("WebclientPassword", UNSET)
 
-        regenerate_options = cls(
+        _regenerate_options_instance = cls(
             configuration_link=configuration_link,
             deskphone_password=deskphone_password,
             rps_key=rps_key,
@@ -97,8 +97,8 @@ class RegenerateOptions:
             webclient_password=webclient_password,
         )
 
-        regenerate_options.additional_properties = d
-        return regenerate_options
+        _regenerate_options_instance.additional_properties = d
+        return _regenerate_options_instance
 
     @property
     def additional_keys(self) -> list[str]:

@@ -62,13 +62,13 @@ class RegeneratePasswordsUsersRegeneratePasswordsRequestBody:
         else:
             opts = RegenerateOptions.from_dict(_opts)
 
-        regenerate_passwords_users_regenerate_passwords_request_body = cls(
+        _regenerate_passwords_users_regenerate_passwords_request_body_instance = cls(
             ids=ids,
             opts=opts,
         )
 
-        regenerate_passwords_users_regenerate_passwords_request_body.additional_properties = d
-        return regenerate_passwords_users_regenerate_passwords_request_body
+        _regenerate_passwords_users_regenerate_passwords_request_body_instance.additional_properties = d
+        return _regenerate_passwords_users_regenerate_passwords_request_body_instance
 
     @property
     def additional_keys(self) -> list[str]:

@@ -52,12 +52,12 @@ class RegenerateRegenerateRequestBody:
         else:
             opts = RegenerateOptions.from_dict(_opts)
 
-        regenerate_regenerate_request_body = cls(
+        _regenerate_regenerate_request_body_instance = cls(
             opts=opts,
         )
 
-        regenerate_regenerate_request_body.additional_properties = d
-        return regenerate_regenerate_request_body
+        _regenerate_regenerate_request_body_instance.additional_properties = d
+        return _regenerate_regenerate_request_body_instance
 
     @property
     def additional_keys(self) -> list[str]:

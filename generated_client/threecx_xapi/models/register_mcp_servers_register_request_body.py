@@ -47,13 +47,13 @@ class RegisterMcpServersRegisterRequestBody:
 
         scope = d.pop("scope", UNSET)
 
-        register_mcp_servers_register_request_body = cls(
+        _register_mcp_servers_register_request_body_instance = cls(
             registration_endpoint=registration_endpoint,
             scope=scope,
         )
 
-        register_mcp_servers_register_request_body.additional_properties = d
-        return register_mcp_servers_register_request_body
+        _register_mcp_servers_register_request_body_instance.additional_properties = d
+        return _register_mcp_servers_register_request_body_instance
 
     @property
     def additional_keys(self) -> list[str]:

@@ -225,7 +225,7 @@ class RemoteArchivingSettings:
 
         voicemails = _parse_voicemails(d.pop("Voicemails", UNSET))
 
-        remote_archiving_settings = cls(
+        _remote_archiving_settings_instance = cls(
             backups=backups,
             chats=chats,
             faxes=faxes,
@@ -235,8 +235,8 @@ class RemoteArchivingSettings:
             voicemails=voicemails,
         )
 
-        remote_archiving_settings.additional_properties = d
-        return remote_archiving_settings
+        _remote_archiving_settings_instance.additional_properties = d
+        return _remote_archiving_settings_instance
 
     @property
     def additional_keys(self) -> list[str]:

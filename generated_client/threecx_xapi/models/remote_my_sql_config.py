@@ -145,7 +145,7 @@ class RemoteMySqlConfig:
 
         user_id = _parse_user_id(d.pop("UserId", UNSET))
 
-        remote_my_sql_config = cls(
+        _remote_my_sql_config_instance = cls(
             database=database,
             host=host,
             password=password,
@@ -153,8 +153,8 @@ class RemoteMySqlConfig:
             user_id=user_id,
         )
 
-        remote_my_sql_config.additional_properties = d
-        return remote_my_sql_config
+        _remote_my_sql_config_instance.additional_properties = d
+        return _remote_my_sql_config_instance
 
     @property
     def additional_keys(self) -> list[str]:

@@ -295,7 +295,7 @@ class RemotePostgreConfig:
 
         username = _parse_username(d.pop("Username", UNSET))
 
-        remote_postgre_config = cls(
+        _remote_postgre_config_instance = cls(
             authenticate_mode=authenticate_mode,
             ca_certificate=ca_certificate,
             client_certificate=client_certificate,
@@ -308,8 +308,8 @@ class RemotePostgreConfig:
             username=username,
         )
 
-        remote_postgre_config.additional_properties = d
-        return remote_postgre_config
+        _remote_postgre_config_instance.additional_properties = d
+        return _remote_postgre_config_instance
 
     @property
     def additional_keys(self) -> list[str]:

@@ -145,7 +145,7 @@ class RemoteSqlServerConfig:
 
         user_id = _parse_user_id(d.pop("UserId", UNSET))
 
-        remote_sql_server_config = cls(
+        _remote_sql_server_config_instance = cls(
             database=database,
             host=host,
             password=password,
@@ -153,8 +153,8 @@ class RemoteSqlServerConfig:
             user_id=user_id,
         )
 
-        remote_sql_server_config.additional_properties = d
-        return remote_sql_server_config
+        _remote_sql_server_config_instance.additional_properties = d
+        return _remote_sql_server_config_instance
 
     @property
     def additional_keys(self) -> list[str]:

@@ -47,13 +47,13 @@ class ReplaceGroupLicenseKeyGroupsReplaceGroupLicenseKeyRequestBody:
 
         license_key = d.pop("licenseKey", UNSET)
 
-        replace_group_license_key_groups_replace_group_license_key_request_body = cls(
+        _replace_group_license_key_groups_replace_group_license_key_request_body_instance = cls(
             group_id=group_id,
             license_key=license_key,
         )
 
-        replace_group_license_key_groups_replace_group_license_key_request_body.additional_properties = d
-        return replace_group_license_key_groups_replace_group_license_key_request_body
+        _replace_group_license_key_groups_replace_group_license_key_request_body_instance.additional_properties = d
+        return _replace_group_license_key_groups_replace_group_license_key_request_body_instance
 
     @property
     def additional_keys(self) -> list[str]:

@@ -39,12 +39,12 @@ class ReplaceLicenseKeyLicenseStatusReplaceLicenseKeyRequestBody:
         d = dict(src_dict)
         license_key = d.pop("licenseKey", UNSET)
 
-        replace_license_key_license_status_replace_license_key_request_body = cls(
+        _replace_license_key_license_status_replace_license_key_request_body_instance = cls(
             license_key=license_key,
         )
 
-        replace_license_key_license_status_replace_license_key_request_body.additional_properties = d
-        return replace_license_key_license_status_replace_license_key_request_body
+        _replace_license_key_license_status_replace_license_key_request_body_instance.additional_properties = d
+        return _replace_license_key_license_status_replace_license_key_request_body_instance
 
     @property
     def additional_keys(self) -> list[str]:

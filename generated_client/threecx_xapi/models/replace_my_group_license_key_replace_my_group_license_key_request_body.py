@@ -39,12 +39,12 @@ class ReplaceMyGroupLicenseKeyReplaceMyGroupLicenseKeyRequestBody:
         d = dict(src_dict)
         license_key = d.pop("licenseKey", UNSET)
 
-        replace_my_group_license_key_replace_my_group_license_key_request_body = cls(
+        _replace_my_group_license_key_replace_my_group_license_key_request_body_instance = cls(
             license_key=license_key,
         )
 
-        replace_my_group_license_key_replace_my_group_license_key_request_body.additional_properties = d
-        return replace_my_group_license_key_replace_my_group_license_key_request_body
+        _replace_my_group_license_key_replace_my_group_license_key_request_body_instance.additional_properties = d
+        return _replace_my_group_license_key_replace_my_group_license_key_request_body_instance
 
     @property
     def additional_keys(self) -> list[str]:

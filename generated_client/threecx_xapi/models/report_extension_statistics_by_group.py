@@ -192,7 +192,7 @@ class ReportExtensionStatisticsByGroup:
 
         sentiment_score = _parse_sentiment_score(d.pop("SentimentScore", UNSET))
 
-        report_extension_statistics_by_group = cls(
+        _report_extension_statistics_by_group_instance = cls(
             display_name=display_name,
             dn=dn,
             inbound_answered_count=inbound_answered_count,
@@ -204,8 +204,8 @@ class ReportExtensionStatisticsByGroup:
             sentiment_score=sentiment_score,
         )
 
-        report_extension_statistics_by_group.additional_properties = d
-        return report_extension_statistics_by_group
+        _report_extension_statistics_by_group_instance.additional_properties = d
+        return _report_extension_statistics_by_group_instance
 
     @property
     def additional_keys(self) -> list[str]:

@@ -73,15 +73,15 @@ class ReportLogEvent:
         else:
             type_ = EventLogType(_type_)
 
-        report_log_event = cls(
+        _report_log_event_instance = cls(
             event_id=event_id,
             params=params,
             source=source,
             type_=type_,
         )
 
-        report_log_event.additional_properties = d
-        return report_log_event
+        _report_log_event_instance.additional_properties = d
+        return _report_log_event_instance
 
     @property
     def additional_keys(self) -> list[str]:

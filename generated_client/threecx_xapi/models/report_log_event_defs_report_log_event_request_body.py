@@ -52,12 +52,12 @@ class ReportLogEventDefsReportLogEventRequestBody:
         else:
             request = ReportLogEvent.from_dict(_request)
 
-        report_log_event_defs_report_log_event_request_body = cls(
+        _report_log_event_defs_report_log_event_request_body_instance = cls(
             request=request,
         )
 
-        report_log_event_defs_report_log_event_request_body.additional_properties = d
-        return report_log_event_defs_report_log_event_request_body
+        _report_log_event_defs_report_log_event_request_body_instance.additional_properties = d
+        return _report_log_event_defs_report_log_event_request_body_instance
 
     @property
     def additional_keys(self) -> list[str]:

@@ -41,12 +41,12 @@ class ReprovisionAllPhonesUsersReprovisionAllPhonesRequestBody:
         d = dict(src_dict)
         ids = cast(list[int], d.pop("ids", UNSET))
 
-        reprovision_all_phones_users_reprovision_all_phones_request_body = cls(
+        _reprovision_all_phones_users_reprovision_all_phones_request_body_instance = cls(
             ids=ids,
         )
 
-        reprovision_all_phones_users_reprovision_all_phones_request_body.additional_properties = d
-        return reprovision_all_phones_users_reprovision_all_phones_request_body
+        _reprovision_all_phones_users_reprovision_all_phones_request_body_instance.additional_properties = d
+        return _reprovision_all_phones_users_reprovision_all_phones_request_body_instance
 
     @property
     def additional_keys(self) -> list[str]:

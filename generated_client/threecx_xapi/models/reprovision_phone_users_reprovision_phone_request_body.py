@@ -39,12 +39,12 @@ class ReprovisionPhoneUsersReprovisionPhoneRequestBody:
         d = dict(src_dict)
         mac = d.pop("mac", UNSET)
 
-        reprovision_phone_users_reprovision_phone_request_body = cls(
+        _reprovision_phone_users_reprovision_phone_request_body_instance = cls(
             mac=mac,
         )
 
-        reprovision_phone_users_reprovision_phone_request_body.additional_properties = d
-        return reprovision_phone_users_reprovision_phone_request_body
+        _reprovision_phone_users_reprovision_phone_request_body_instance.additional_properties = d
+        return _reprovision_phone_users_reprovision_phone_request_body_instance
 
     @property
     def additional_keys(self) -> list[str]:

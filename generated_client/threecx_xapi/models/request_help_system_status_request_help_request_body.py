@@ -69,12 +69,12 @@ class RequestHelpSystemStatusRequestHelpRequestBody:
 
         description = _parse_description(d.pop("description", UNSET))
 
-        request_help_system_status_request_help_request_body = cls(
+        _request_help_system_status_request_help_request_body_instance = cls(
             description=description,
         )
 
-        request_help_system_status_request_help_request_body.additional_properties = d
-        return request_help_system_status_request_help_request_body
+        _request_help_system_status_request_help_request_body_instance.additional_properties = d
+        return _request_help_system_status_request_help_request_body_instance
 
     @property
     def additional_keys(self) -> list[str]:

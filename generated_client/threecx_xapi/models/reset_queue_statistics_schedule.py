@@ -111,14 +111,14 @@ class ResetQueueStatisticsSchedule:
 
         time = _parse_time(d.pop("Time", UNSET))
 
-        reset_queue_statistics_schedule = cls(
+        _reset_queue_statistics_schedule_instance = cls(
             day=day,
             frequency=frequency,
             time=time,
         )
 
-        reset_queue_statistics_schedule.additional_properties = d
-        return reset_queue_statistics_schedule
+        _reset_queue_statistics_schedule_instance.additional_properties = d
+        return _reset_queue_statistics_schedule_instance
 
     @property
     def additional_keys(self) -> list[str]:

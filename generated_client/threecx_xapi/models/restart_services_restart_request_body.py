@@ -52,12 +52,12 @@ class RestartServicesRestartRequestBody:
         else:
             options = XServiceManageOptions.from_dict(_options)
 
-        restart_services_restart_request_body = cls(
+        _restart_services_restart_request_body_instance = cls(
             options=options,
         )
 
-        restart_services_restart_request_body.additional_properties = d
-        return restart_services_restart_request_body
+        _restart_services_restart_request_body_instance.additional_properties = d
+        return _restart_services_restart_request_body_instance
 
     @property
     def additional_keys(self) -> list[str]:

@@ -47,13 +47,13 @@ class RestoreBackupsBackupsRestoreRequestBody:
 
         password = d.pop("password", UNSET)
 
-        restore_backups_backups_restore_request_body = cls(
+        _restore_backups_backups_restore_request_body_instance = cls(
             footprint=footprint,
             password=password,
         )
 
-        restore_backups_backups_restore_request_body.additional_properties = d
-        return restore_backups_backups_restore_request_body
+        _restore_backups_backups_restore_request_body_instance.additional_properties = d
+        return _restore_backups_backups_restore_request_body_instance
 
     @property
     def additional_keys(self) -> list[str]:

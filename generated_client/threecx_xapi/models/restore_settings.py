@@ -139,15 +139,15 @@ class RestoreSettings:
 
         schedule_enabled = _parse_schedule_enabled(d.pop("ScheduleEnabled", UNSET))
 
-        restore_settings = cls(
+        _restore_settings_instance = cls(
             encrypt_backup=encrypt_backup,
             encrypt_backup_password=encrypt_backup_password,
             schedule=schedule,
             schedule_enabled=schedule_enabled,
         )
 
-        restore_settings.additional_properties = d
-        return restore_settings
+        _restore_settings_instance.additional_properties = d
+        return _restore_settings_instance
 
     @property
     def additional_keys(self) -> list[str]:

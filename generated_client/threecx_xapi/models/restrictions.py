@@ -233,7 +233,7 @@ class Restrictions:
 
         users = _parse_users(d.pop("Users", UNSET))
 
-        restrictions = cls(
+        _restrictions_instance = cls(
             dects=dects,
             live_chats=live_chats,
             max_prompts=max_prompts,
@@ -243,8 +243,8 @@ class Restrictions:
             users=users,
         )
 
-        restrictions.additional_properties = d
-        return restrictions
+        _restrictions_instance.additional_properties = d
+        return _restrictions_instance
 
     @property
     def additional_keys(self) -> list[str]:

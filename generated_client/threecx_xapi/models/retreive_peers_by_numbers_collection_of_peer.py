@@ -77,13 +77,13 @@ class RetreivePeersByNumbersCollectionOfPeer:
 
                 value.append(value_item)
 
-        retreive_peers_by_numbers_collection_of_peer = cls(
+        _retreive_peers_by_numbers_collection_of_peer_instance = cls(
             odata_count=odata_count,
             value=value,
         )
 
-        retreive_peers_by_numbers_collection_of_peer.additional_properties = d
-        return retreive_peers_by_numbers_collection_of_peer
+        _retreive_peers_by_numbers_collection_of_peer_instance.additional_properties = d
+        return _retreive_peers_by_numbers_collection_of_peer_instance
 
     @property
     def additional_keys(self) -> list[str]:

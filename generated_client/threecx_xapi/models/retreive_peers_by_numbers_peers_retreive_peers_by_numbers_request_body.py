@@ -52,12 +52,12 @@ class RetreivePeersByNumbersPeersRetreivePeersByNumbersRequestBody:
         else:
             peers_request = RetreivePeersRequest.from_dict(_peers_request)
 
-        retreive_peers_by_numbers_peers_retreive_peers_by_numbers_request_body = cls(
+        _retreive_peers_by_numbers_peers_retreive_peers_by_numbers_request_body_instance = cls(
             peers_request=peers_request,
         )
 
-        retreive_peers_by_numbers_peers_retreive_peers_by_numbers_request_body.additional_properties = d
-        return retreive_peers_by_numbers_peers_retreive_peers_by_numbers_request_body
+        _retreive_peers_by_numbers_peers_retreive_peers_by_numbers_request_body_instance.additional_properties = d
+        return _retreive_peers_by_numbers_peers_retreive_peers_by_numbers_request_body_instance
 
     @property
     def additional_keys(self) -> list[str]:

@@ -325,7 +325,7 @@ class Rights:
 
         show_my_presence_outside = _parse_show_my_presence_outside(d.pop("ShowMyPresenceOutside", UNSET))
 
-        rights = cls(
+        _rights_instance = cls(
             allow_ivr=allow_ivr,
             allow_parking=allow_parking,
             allow_to_change_presence=allow_to_change_presence,
@@ -344,8 +344,8 @@ class Rights:
             show_my_presence_outside=show_my_presence_outside,
         )
 
-        rights.additional_properties = d
-        return rights
+        _rights_instance.additional_properties = d
+        return _rights_instance
 
     @property
     def additional_keys(self) -> list[str]:

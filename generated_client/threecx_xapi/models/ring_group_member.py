@@ -98,15 +98,15 @@ class RingGroupMember:
 
                 tags.append(tags_item)
 
-        ring_group_member = cls(
+        _ring_group_member_instance = cls(
             id=id,
             name=name,
             number=number,
             tags=tags,
         )
 
-        ring_group_member.additional_properties = d
-        return ring_group_member
+        _ring_group_member_instance.additional_properties = d
+        return _ring_group_member_instance
 
     @property
     def additional_keys(self) -> list[str]:

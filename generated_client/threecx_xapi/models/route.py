@@ -107,14 +107,14 @@ class Route:
 
         route = _parse_route(d.pop("Route", UNSET))
 
-        route = cls(
+        _route_instance = cls(
             is_prompt_enabled=is_prompt_enabled,
             prompt=prompt,
             route=route,
         )
 
-        route.additional_properties = d
-        return route
+        _route_instance.additional_properties = d
+        return _route_instance
 
     @property
     def additional_keys(self) -> list[str]:

@@ -77,13 +77,13 @@ class RunAnalysisResponse200:
 
                 value.append(value_item)
 
-        run_analysis_response_200 = cls(
+        _run_analysis_response_200_instance = cls(
             odata_count=odata_count,
             value=value,
         )
 
-        run_analysis_response_200.additional_properties = d
-        return run_analysis_response_200
+        _run_analysis_response_200_instance.additional_properties = d
+        return _run_analysis_response_200_instance
 
     @property
     def additional_keys(self) -> list[str]:

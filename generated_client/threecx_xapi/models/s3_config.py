@@ -89,14 +89,14 @@ class S3Config:
 
         region = _parse_region(d.pop("Region", UNSET))
 
-        s3_config = cls(
+        _s3_config_instance = cls(
             apply_bucket=apply_bucket,
             bucket_name=bucket_name,
             region=region,
         )
 
-        s3_config.additional_properties = d
-        return s3_config
+        _s3_config_instance.additional_properties = d
+        return _s3_config_instance
 
     @property
     def additional_keys(self) -> list[str]:

@@ -381,7 +381,7 @@ class Sbc:
 
         version = _parse_version(d.pop("Version", UNSET))
 
-        sbc = cls(
+        _sbc_instance = cls(
             audio_port=audio_port,
             connection=connection,
             display_name=display_name,
@@ -402,8 +402,8 @@ class Sbc:
             version=version,
         )
 
-        sbc.additional_properties = d
-        return sbc
+        _sbc_instance.additional_properties = d
+        return _sbc_instance
 
     @property
     def additional_keys(self) -> list[str]:

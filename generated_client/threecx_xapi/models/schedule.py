@@ -93,14 +93,14 @@ class Schedule:
         else:
             type_ = RuleHoursType(_type_)
 
-        schedule = cls(
+        _schedule_instance = cls(
             ignore_holidays=ignore_holidays,
             periods=periods,
             type_=type_,
         )
 
-        schedule.additional_properties = d
-        return schedule
+        _schedule_instance.additional_properties = d
+        return _schedule_instance
 
     @property
     def additional_keys(self) -> list[str]:

@@ -119,7 +119,7 @@ class ScheduledReport:
         else:
             schedule_type = ReportScheduleType(_schedule_type)
 
-        scheduled_report = cls(
+        _scheduled_report_instance = cls(
             dn=dn,
             email_addresses=email_addresses,
             filter_description=filter_description,
@@ -131,8 +131,8 @@ class ScheduledReport:
             schedule_type=schedule_type,
         )
 
-        scheduled_report.additional_properties = d
-        return scheduled_report
+        _scheduled_report_instance.additional_properties = d
+        return _scheduled_report_instance
 
     @property
     def additional_keys(self) -> list[str]:

@@ -98,13 +98,13 @@ class SecureSipSettings:
 
         private_key = _parse_private_key(d.pop("PrivateKey", UNSET))
 
-        secure_sip_settings = cls(
+        _secure_sip_settings_instance = cls(
             certificate=certificate,
             private_key=private_key,
         )
 
-        secure_sip_settings.additional_properties = d
-        return secure_sip_settings
+        _secure_sip_settings_instance.additional_properties = d
+        return _secure_sip_settings_instance
 
     @property
     def additional_keys(self) -> list[str]:

@@ -9,3 +9,18 @@ class Security(StrEnum):
 
     def __str__(self) -> str:
         return str(self.value)
+
+    @classmethod
+    def _missing_(cls, value: object) -> "Security | None":
+        """A value a newer PBX sends that this document does not list: kept, not a ValueError."""
+        if not isinstance(value, str):
+            return None
+        member = str.__new__(cls, value)
+        member._name_ = "UNKNOWN"
+        member._value_ = value
+        return member
+
+    @property
+    def is_known(self) -> bool:
+        """False for a value kept from a newer PBX."""
+        return self._name_ != "UNKNOWN"

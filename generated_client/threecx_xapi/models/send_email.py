@@ -104,15 +104,15 @@ class SendEmail:
 
                 variables.append(variables_item)
 
-        send_email = cls(
+        _send_email_instance = cls(
             date_time=date_time,
             destination=destination,
             template=template,
             variables=variables,
         )
 
-        send_email.additional_properties = d
-        return send_email
+        _send_email_instance.additional_properties = d
+        return _send_email_instance
 
     @property
     def additional_keys(self) -> list[str]:

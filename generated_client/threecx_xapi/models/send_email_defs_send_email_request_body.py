@@ -52,12 +52,12 @@ class SendEmailDefsSendEmailRequestBody:
         else:
             send_email = SendEmail.from_dict(_send_email)
 
-        send_email_defs_send_email_request_body = cls(
+        _send_email_defs_send_email_request_body_instance = cls(
             send_email=send_email,
         )
 
-        send_email_defs_send_email_request_body.additional_properties = d
-        return send_email_defs_send_email_request_body
+        _send_email_defs_send_email_request_body_instance.additional_properties = d
+        return _send_email_defs_send_email_request_body_instance
 
     @property
     def additional_keys(self) -> list[str]:

@@ -221,7 +221,7 @@ class ServiceInfo:
 
         total_processor_time = _parse_total_processor_time(d.pop("TotalProcessorTime", UNSET))
 
-        service_info = cls(
+        _service_info_instance = cls(
             display_name=display_name,
             handle_count=handle_count,
             memory_used=memory_used,
@@ -234,8 +234,8 @@ class ServiceInfo:
             total_processor_time=total_processor_time,
         )
 
-        service_info.additional_properties = d
-        return service_info
+        _service_info_instance.additional_properties = d
+        return _service_info_instance
 
     @property
     def additional_keys(self) -> list[str]:

@@ -77,13 +77,13 @@ class ServiceTelemetryCollectionOfProcessTelemetry:
 
                 value.append(value_item)
 
-        service_telemetry_collection_of_process_telemetry = cls(
+        _service_telemetry_collection_of_process_telemetry_instance = cls(
             odata_count=odata_count,
             value=value,
         )
 
-        service_telemetry_collection_of_process_telemetry.additional_properties = d
-        return service_telemetry_collection_of_process_telemetry
+        _service_telemetry_collection_of_process_telemetry_instance.additional_properties = d
+        return _service_telemetry_collection_of_process_telemetry_instance
 
     @property
     def additional_keys(self) -> list[str]:

@@ -39,12 +39,12 @@ class SetAlternatePronunciationPromptSetsPromptSetSetAlternatePronunciationReque
         d = dict(src_dict)
         alternate_pronunciation = d.pop("alternatePronunciation", UNSET)
 
-        set_alternate_pronunciation_prompt_sets_prompt_set_set_alternate_pronunciation_request_body = cls(
+        _set_alternate_pronunciation_prompt_sets_prompt_set_set_alternate_pronunciation_request_body_instance = cls(
             alternate_pronunciation=alternate_pronunciation,
         )
 
-        set_alternate_pronunciation_prompt_sets_prompt_set_set_alternate_pronunciation_request_body.additional_properties = d
-        return set_alternate_pronunciation_prompt_sets_prompt_set_set_alternate_pronunciation_request_body
+        _set_alternate_pronunciation_prompt_sets_prompt_set_set_alternate_pronunciation_request_body_instance.additional_properties = d
+        return _set_alternate_pronunciation_prompt_sets_prompt_set_set_alternate_pronunciation_request_body_instance
 
     @property
     def additional_keys(self) -> list[str]:

@@ -52,12 +52,12 @@ class SetBackupSettingsBackupsSetBackupSettingsRequestBody:
         else:
             settings = BackupSettings.from_dict(_settings)
 
-        set_backup_settings_backups_set_backup_settings_request_body = cls(
+        _set_backup_settings_backups_set_backup_settings_request_body_instance = cls(
             settings=settings,
         )
 
-        set_backup_settings_backups_set_backup_settings_request_body.additional_properties = d
-        return set_backup_settings_backups_set_backup_settings_request_body
+        _set_backup_settings_backups_set_backup_settings_request_body_instance.additional_properties = d
+        return _set_backup_settings_backups_set_backup_settings_request_body_instance
 
     @property
     def additional_keys(self) -> list[str]:

@@ -39,12 +39,12 @@ class SetChatLogStatusSystemStatusSetChatLogStatusRequestBody:
         d = dict(src_dict)
         enable = d.pop("enable", UNSET)
 
-        set_chat_log_status_system_status_set_chat_log_status_request_body = cls(
+        _set_chat_log_status_system_status_set_chat_log_status_request_body_instance = cls(
             enable=enable,
         )
 
-        set_chat_log_status_system_status_set_chat_log_status_request_body.additional_properties = d
-        return set_chat_log_status_system_status_set_chat_log_status_request_body
+        _set_chat_log_status_system_status_set_chat_log_status_request_body_instance.additional_properties = d
+        return _set_chat_log_status_system_status_set_chat_log_status_request_body_instance
 
     @property
     def additional_keys(self) -> list[str]:

@@ -52,12 +52,12 @@ class SetDirSearchSettingsContactsSetDirSearchSettingsRequestBody:
         else:
             dir_search_settings = ContactsDirSearchSettings.from_dict(_dir_search_settings)
 
-        set_dir_search_settings_contacts_set_dir_search_settings_request_body = cls(
+        _set_dir_search_settings_contacts_set_dir_search_settings_request_body_instance = cls(
             dir_search_settings=dir_search_settings,
         )
 
-        set_dir_search_settings_contacts_set_dir_search_settings_request_body.additional_properties = d
-        return set_dir_search_settings_contacts_set_dir_search_settings_request_body
+        _set_dir_search_settings_contacts_set_dir_search_settings_request_body_instance.additional_properties = d
+        return _set_dir_search_settings_contacts_set_dir_search_settings_request_body_instance
 
     @property
     def additional_keys(self) -> list[str]:

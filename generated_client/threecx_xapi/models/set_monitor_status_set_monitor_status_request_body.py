@@ -39,12 +39,12 @@ class SetMonitorStatusSetMonitorStatusRequestBody:
         d = dict(src_dict)
         days = d.pop("days", UNSET)
 
-        set_monitor_status_set_monitor_status_request_body = cls(
+        _set_monitor_status_set_monitor_status_request_body_instance = cls(
             days=days,
         )
 
-        set_monitor_status_set_monitor_status_request_body.additional_properties = d
-        return set_monitor_status_set_monitor_status_request_body
+        _set_monitor_status_set_monitor_status_request_body_instance.additional_properties = d
+        return _set_monitor_status_set_monitor_status_request_body_instance
 
     @property
     def additional_keys(self) -> list[str]:

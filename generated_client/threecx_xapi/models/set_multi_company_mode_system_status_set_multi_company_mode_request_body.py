@@ -39,12 +39,12 @@ class SetMultiCompanyModeSystemStatusSetMultiCompanyModeRequestBody:
         d = dict(src_dict)
         enable = d.pop("enable", UNSET)
 
-        set_multi_company_mode_system_status_set_multi_company_mode_request_body = cls(
+        _set_multi_company_mode_system_status_set_multi_company_mode_request_body_instance = cls(
             enable=enable,
         )
 
-        set_multi_company_mode_system_status_set_multi_company_mode_request_body.additional_properties = d
-        return set_multi_company_mode_system_status_set_multi_company_mode_request_body
+        _set_multi_company_mode_system_status_set_multi_company_mode_request_body_instance.additional_properties = d
+        return _set_multi_company_mode_system_status_set_multi_company_mode_request_body_instance
 
     @property
     def additional_keys(self) -> list[str]:

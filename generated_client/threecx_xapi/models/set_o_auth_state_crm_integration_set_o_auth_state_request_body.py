@@ -52,12 +52,12 @@ class SetOAuthStateCrmIntegrationSetOAuthStateRequestBody:
         else:
             state = OauthStateParam.from_dict(_state)
 
-        set_o_auth_state_crm_integration_set_o_auth_state_request_body = cls(
+        _set_o_auth_state_crm_integration_set_o_auth_state_request_body_instance = cls(
             state=state,
         )
 
-        set_o_auth_state_crm_integration_set_o_auth_state_request_body.additional_properties = d
-        return set_o_auth_state_crm_integration_set_o_auth_state_request_body
+        _set_o_auth_state_crm_integration_set_o_auth_state_request_body_instance.additional_properties = d
+        return _set_o_auth_state_crm_integration_set_o_auth_state_request_body_instance
 
     @property
     def additional_keys(self) -> list[str]:

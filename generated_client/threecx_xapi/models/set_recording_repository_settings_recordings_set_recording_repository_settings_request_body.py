@@ -52,12 +52,12 @@ class SetRecordingRepositorySettingsRecordingsSetRecordingRepositorySettingsRequ
         else:
             settings = RecordingRepositorySettings.from_dict(_settings)
 
-        set_recording_repository_settings_recordings_set_recording_repository_settings_request_body = cls(
+        _set_recording_repository_settings_recordings_set_recording_repository_settings_request_body_instance = cls(
             settings=settings,
         )
 
-        set_recording_repository_settings_recordings_set_recording_repository_settings_request_body.additional_properties = d
-        return set_recording_repository_settings_recordings_set_recording_repository_settings_request_body
+        _set_recording_repository_settings_recordings_set_recording_repository_settings_request_body_instance.additional_properties = d
+        return _set_recording_repository_settings_recordings_set_recording_repository_settings_request_body_instance
 
     @property
     def additional_keys(self) -> list[str]:

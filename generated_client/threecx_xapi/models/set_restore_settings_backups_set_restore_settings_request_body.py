@@ -52,12 +52,12 @@ class SetRestoreSettingsBackupsSetRestoreSettingsRequestBody:
         else:
             settings = RestoreSettings.from_dict(_settings)
 
-        set_restore_settings_backups_set_restore_settings_request_body = cls(
+        _set_restore_settings_backups_set_restore_settings_request_body_instance = cls(
             settings=settings,
         )
 
-        set_restore_settings_backups_set_restore_settings_request_body.additional_properties = d
-        return set_restore_settings_backups_set_restore_settings_request_body
+        _set_restore_settings_backups_set_restore_settings_request_body_instance.additional_properties = d
+        return _set_restore_settings_backups_set_restore_settings_request_body_instance
 
     @property
     def additional_keys(self) -> list[str]:

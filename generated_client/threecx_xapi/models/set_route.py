@@ -66,14 +66,14 @@ class SetRoute:
 
         trunk_id = d.pop("TrunkId", UNSET)
 
-        set_route = cls(
+        _set_route_instance = cls(
             did=did,
             display_name=display_name,
             trunk_id=trunk_id,
         )
 
-        set_route.additional_properties = d
-        return set_route
+        _set_route_instance.additional_properties = d
+        return _set_route_instance
 
     @property
     def additional_keys(self) -> list[str]:

@@ -65,13 +65,13 @@ class SetRouteRequest:
 
                 routes.append(routes_item)
 
-        set_route_request = cls(
+        _set_route_request_instance = cls(
             id=id,
             routes=routes,
         )
 
-        set_route_request.additional_properties = d
-        return set_route_request
+        _set_route_request_instance.additional_properties = d
+        return _set_route_request_instance
 
     @property
     def additional_keys(self) -> list[str]:

@@ -52,12 +52,12 @@ class SetRoutesTrunksSetRoutesRequestBody:
         else:
             routes = SetRouteRequest.from_dict(_routes)
 
-        set_routes_trunks_set_routes_request_body = cls(
+        _set_routes_trunks_set_routes_request_body_instance = cls(
             routes=routes,
         )
 
-        set_routes_trunks_set_routes_request_body.additional_properties = d
-        return set_routes_trunks_set_routes_request_body
+        _set_routes_trunks_set_routes_request_body_instance.additional_properties = d
+        return _set_routes_trunks_set_routes_request_body_instance
 
     @property
     def additional_keys(self) -> list[str]:

@@ -52,12 +52,12 @@ class SetUpdateSettingsActionImportSetUpdateSettingsRequestBody:
         else:
             settings = UpdateSettings.from_dict(_settings)
 
-        set_update_settings_action_import_set_update_settings_request_body = cls(
+        _set_update_settings_action_import_set_update_settings_request_body_instance = cls(
             settings=settings,
         )
 
-        set_update_settings_action_import_set_update_settings_request_body.additional_properties = d
-        return set_update_settings_action_import_set_update_settings_request_body
+        _set_update_settings_action_import_set_update_settings_request_body_instance.additional_properties = d
+        return _set_update_settings_action_import_set_update_settings_request_body_instance
 
     @property
     def additional_keys(self) -> list[str]:

@@ -74,14 +74,14 @@ class Setpoint:
 
         value = _parse_value(d.pop("Value", UNSET))
 
-        setpoint = cls(
+        _setpoint_instance = cls(
             enabled=enabled,
             type_=type_,
             value=value,
         )
 
-        setpoint.additional_properties = d
-        return setpoint
+        _setpoint_instance.additional_properties = d
+        return _setpoint_instance
 
     @property
     def additional_keys(self) -> list[str]:

@@ -147,7 +147,7 @@ class SipDevice:
 
         registrar = _parse_registrar(d.pop("Registrar", UNSET))
 
-        sip_device = cls(
+        _sip_device_instance = cls(
             dn=dn,
             id=id,
             phone_web_password=phone_web_password,
@@ -155,8 +155,8 @@ class SipDevice:
             registrar=registrar,
         )
 
-        sip_device.additional_properties = d
-        return sip_device
+        _sip_device_instance.additional_properties = d
+        return _sip_device_instance
 
     @property
     def additional_keys(self) -> list[str]:

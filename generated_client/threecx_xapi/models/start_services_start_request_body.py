@@ -52,12 +52,12 @@ class StartServicesStartRequestBody:
         else:
             options = XServiceManageOptions.from_dict(_options)
 
-        start_services_start_request_body = cls(
+        _start_services_start_request_body_instance = cls(
             options=options,
         )
 
-        start_services_start_request_body.additional_properties = d
-        return start_services_start_request_body
+        _start_services_start_request_body_instance.additional_properties = d
+        return _start_services_start_request_body_instance
 
     @property
     def additional_keys(self) -> list[str]:

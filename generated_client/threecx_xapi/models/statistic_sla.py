@@ -97,15 +97,15 @@ class StatisticSla:
 
         received_count = _parse_received_count(d.pop("ReceivedCount", UNSET))
 
-        statistic_sla = cls(
+        _statistic_sla_instance = cls(
             bad_sla_calls_count=bad_sla_calls_count,
             dn=dn,
             queue_dn_number=queue_dn_number,
             received_count=received_count,
         )
 
-        statistic_sla.additional_properties = d
-        return statistic_sla
+        _statistic_sla_instance.additional_properties = d
+        return _statistic_sla_instance
 
     @property
     def additional_keys(self) -> list[str]:

@@ -52,12 +52,12 @@ class StopServicesStopRequestBody:
         else:
             options = XServiceManageOptions.from_dict(_options)
 
-        stop_services_stop_request_body = cls(
+        _stop_services_stop_request_body_instance = cls(
             options=options,
         )
 
-        stop_services_stop_request_body.additional_properties = d
-        return stop_services_stop_request_body
+        _stop_services_stop_request_body_instance.additional_properties = d
+        return _stop_services_stop_request_body_instance
 
     @property
     def additional_keys(self) -> list[str]:

@@ -166,7 +166,7 @@ class SyslogCustomRelayConfig:
 
         protocol = _parse_protocol(d.pop("Protocol", UNSET))
 
-        syslog_custom_relay_config = cls(
+        _syslog_custom_relay_config_instance = cls(
             client_certificate=client_certificate,
             client_private_key=client_private_key,
             host=host,
@@ -174,8 +174,8 @@ class SyslogCustomRelayConfig:
             protocol=protocol,
         )
 
-        syslog_custom_relay_config.additional_properties = d
-        return syslog_custom_relay_config
+        _syslog_custom_relay_config_instance.additional_properties = d
+        return _syslog_custom_relay_config_instance
 
     @property
     def additional_keys(self) -> list[str]:

@@ -127,7 +127,7 @@ class SystemDatabaseInformation:
 
         id = _parse_id(d.pop("Id", UNSET))
 
-        system_database_information = cls(
+        _system_database_information_instance = cls(
             calls_used_space=calls_used_space,
             chat_files_count=chat_files_count,
             chats_used_space=chats_used_space,
@@ -135,8 +135,8 @@ class SystemDatabaseInformation:
             id=id,
         )
 
-        system_database_information.additional_properties = d
-        return system_database_information
+        _system_database_information_instance.additional_properties = d
+        return _system_database_information_instance
 
     @property
     def additional_keys(self) -> list[str]:

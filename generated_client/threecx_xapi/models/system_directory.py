@@ -60,13 +60,13 @@ class SystemDirectory:
 
         path = _parse_path(d.pop("Path", UNSET))
 
-        system_directory = cls(
+        _system_directory_instance = cls(
             dirs=dirs,
             path=path,
         )
 
-        system_directory.additional_properties = d
-        return system_directory
+        _system_directory_instance.additional_properties = d
+        return _system_directory_instance
 
     @property
     def additional_keys(self) -> list[str]:

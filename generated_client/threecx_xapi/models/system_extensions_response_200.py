@@ -77,13 +77,13 @@ class SystemExtensionsResponse200:
 
                 value.append(value_item)
 
-        system_extensions_response_200 = cls(
+        _system_extensions_response_200_instance = cls(
             odata_count=odata_count,
             value=value,
         )
 
-        system_extensions_response_200.additional_properties = d
-        return system_extensions_response_200
+        _system_extensions_response_200_instance.additional_properties = d
+        return _system_extensions_response_200_instance
 
     @property
     def additional_keys(self) -> list[str]:

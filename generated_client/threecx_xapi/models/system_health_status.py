@@ -146,7 +146,7 @@ class SystemHealthStatus:
 
         unsupported_firmwares_count = _parse_unsupported_firmwares_count(d.pop("UnsupportedFirmwaresCount", UNSET))
 
-        system_health_status = cls(
+        _system_health_status_instance = cls(
             custom_templates_count=custom_templates_count,
             firewall=firewall,
             id=id,
@@ -155,8 +155,8 @@ class SystemHealthStatus:
             unsupported_firmwares_count=unsupported_firmwares_count,
         )
 
-        system_health_status.additional_properties = d
-        return system_health_status
+        _system_health_status_instance.additional_properties = d
+        return _system_health_status_instance
 
     @property
     def additional_keys(self) -> list[str]:

@@ -720,7 +720,7 @@ class SystemParameters:
 
         webrtc_last_port = _parse_webrtc_last_port(d.pop("WebrtcLastPort", UNSET))
 
-        system_parameters = cls(
+        _system_parameters_instance = cls(
             ai_version=ai_version,
             custom_1_name=custom_1_name,
             custom_2_name=custom_2_name,
@@ -757,8 +757,8 @@ class SystemParameters:
             webrtc_last_port=webrtc_last_port,
         )
 
-        system_parameters.additional_properties = d
-        return system_parameters
+        _system_parameters_instance.additional_properties = d
+        return _system_parameters_instance
 
     @property
     def additional_keys(self) -> list[str]:

@@ -1086,7 +1086,7 @@ class SystemStatus:
 
         voicemail_stopped = _parse_voicemail_stopped(d.pop("VoicemailStopped", UNSET))
 
-        system_status = cls(
+        _system_status_instance = cls(
             activated=activated,
             auto_update_enabled=auto_update_enabled,
             available_local_ips=available_local_ips,
@@ -1141,8 +1141,8 @@ class SystemStatus:
             voicemail_stopped=voicemail_stopped,
         )
 
-        system_status.additional_properties = d
-        return system_status
+        _system_status_instance.additional_properties = d
+        return _system_status_instance
 
     @property
     def additional_keys(self) -> list[str]:

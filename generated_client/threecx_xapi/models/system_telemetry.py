@@ -225,7 +225,7 @@ class SystemTelemetry:
 
         total_virtual_memory = _parse_total_virtual_memory(d.pop("TotalVirtualMemory", UNSET))
 
-        system_telemetry = cls(
+        _system_telemetry_instance = cls(
             cpu_usage=cpu_usage,
             free_disk_space=free_disk_space,
             free_physical_memory=free_physical_memory,
@@ -237,8 +237,8 @@ class SystemTelemetry:
             total_virtual_memory=total_virtual_memory,
         )
 
-        system_telemetry.additional_properties = d
-        return system_telemetry
+        _system_telemetry_instance.additional_properties = d
+        return _system_telemetry_instance
 
     @property
     def additional_keys(self) -> list[str]:

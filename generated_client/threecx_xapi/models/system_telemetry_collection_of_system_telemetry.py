@@ -77,13 +77,13 @@ class SystemTelemetryCollectionOfSystemTelemetry:
 
                 value.append(value_item)
 
-        system_telemetry_collection_of_system_telemetry = cls(
+        _system_telemetry_collection_of_system_telemetry_instance = cls(
             odata_count=odata_count,
             value=value,
         )
 
-        system_telemetry_collection_of_system_telemetry.additional_properties = d
-        return system_telemetry_collection_of_system_telemetry
+        _system_telemetry_collection_of_system_telemetry_instance.additional_properties = d
+        return _system_telemetry_collection_of_system_telemetry_instance
 
     @property
     def additional_keys(self) -> list[str]:

@@ -52,12 +52,12 @@ class TestConnectionSyslogSettingsTestConnectionRequestBody:
         else:
             config = SyslogSettings.from_dict(_config)
 
-        test_connection_syslog_settings_test_connection_request_body = cls(
+        _test_connection_syslog_settings_test_connection_request_body_instance = cls(
             config=config,
         )
 
-        test_connection_syslog_settings_test_connection_request_body.additional_properties = d
-        return test_connection_syslog_settings_test_connection_request_body
+        _test_connection_syslog_settings_test_connection_request_body_instance.additional_properties = d
+        return _test_connection_syslog_settings_test_connection_request_body_instance
 
     @property
     def additional_keys(self) -> list[str]:

@@ -55,13 +55,13 @@ class TestCrmIntegrationTestRequestBody:
 
         query = d.pop("query", UNSET)
 
-        test_crm_integration_test_request_body = cls(
+        _test_crm_integration_test_request_body_instance = cls(
             mode=mode,
             query=query,
         )
 
-        test_crm_integration_test_request_body.additional_properties = d
-        return test_crm_integration_test_request_body
+        _test_crm_integration_test_request_body_instance.additional_properties = d
+        return _test_crm_integration_test_request_body_instance
 
     @property
     def additional_keys(self) -> list[str]:

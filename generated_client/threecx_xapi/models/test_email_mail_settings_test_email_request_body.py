@@ -60,13 +60,13 @@ class TestEmailMailSettingsTestEmailRequestBody:
         else:
             settings = MailSettings.from_dict(_settings)
 
-        test_email_mail_settings_test_email_request_body = cls(
+        _test_email_mail_settings_test_email_request_body_instance = cls(
             email=email,
             settings=settings,
         )
 
-        test_email_mail_settings_test_email_request_body.additional_properties = d
-        return test_email_mail_settings_test_email_request_body
+        _test_email_mail_settings_test_email_request_body_instance.additional_properties = d
+        return _test_email_mail_settings_test_email_request_body_instance
 
     @property
     def additional_keys(self) -> list[str]:

@@ -47,13 +47,13 @@ class TestOutboundCallTrunksTrunkTestOutboundCallRequestBody:
 
         destination = d.pop("destination", UNSET)
 
-        test_outbound_call_trunks_trunk_test_outbound_call_request_body = cls(
+        _test_outbound_call_trunks_trunk_test_outbound_call_request_body_instance = cls(
             contact=contact,
             destination=destination,
         )
 
-        test_outbound_call_trunks_trunk_test_outbound_call_request_body.additional_properties = d
-        return test_outbound_call_trunks_trunk_test_outbound_call_request_body
+        _test_outbound_call_trunks_trunk_test_outbound_call_request_body_instance.additional_properties = d
+        return _test_outbound_call_trunks_trunk_test_outbound_call_request_body_instance
 
     @property
     def additional_keys(self) -> list[str]:

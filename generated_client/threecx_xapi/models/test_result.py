@@ -80,14 +80,14 @@ class TestResult:
 
         success = _parse_success(d.pop("Success", UNSET))
 
-        test_result = cls(
+        _test_result_instance = cls(
             error=error,
             parameters=parameters,
             success=success,
         )
 
-        test_result.additional_properties = d
-        return test_result
+        _test_result_instance.additional_properties = d
+        return _test_result_instance
 
     @property
     def additional_keys(self) -> list[str]:

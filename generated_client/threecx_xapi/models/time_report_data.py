@@ -85,14 +85,14 @@ class TimeReportData:
 
         y_value_2 = _parse_y_value_2(d.pop("YValue2", UNSET))
 
-        time_report_data = cls(
+        _time_report_data_instance = cls(
             x_value=x_value,
             y_value_1=y_value_1,
             y_value_2=y_value_2,
         )
 
-        time_report_data.additional_properties = d
-        return time_report_data
+        _time_report_data_instance.additional_properties = d
+        return _time_report_data_instance
 
     @property
     def additional_keys(self) -> list[str]:

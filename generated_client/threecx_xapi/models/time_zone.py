@@ -63,15 +63,15 @@ class TimeZone:
 
         windows_name = d.pop("WindowsName", UNSET)
 
-        time_zone = cls(
+        _time_zone_instance = cls(
             iana_name=iana_name,
             id=id,
             name=name,
             windows_name=windows_name,
         )
 
-        time_zone.additional_properties = d
-        return time_zone
+        _time_zone_instance.additional_properties = d
+        return _time_zone_instance
 
     @property
     def additional_keys(self) -> list[str]:

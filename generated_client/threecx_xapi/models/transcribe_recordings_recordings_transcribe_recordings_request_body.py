@@ -41,12 +41,12 @@ class TranscribeRecordingsRecordingsTranscribeRecordingsRequestBody:
         d = dict(src_dict)
         ids = cast(list[int], d.pop("ids", UNSET))
 
-        transcribe_recordings_recordings_transcribe_recordings_request_body = cls(
+        _transcribe_recordings_recordings_transcribe_recordings_request_body_instance = cls(
             ids=ids,
         )
 
-        transcribe_recordings_recordings_transcribe_recordings_request_body.additional_properties = d
-        return transcribe_recordings_recordings_transcribe_recordings_request_body
+        _transcribe_recordings_recordings_transcribe_recordings_request_body_instance.additional_properties = d
+        return _transcribe_recordings_recordings_transcribe_recordings_request_body_instance
 
     @property
     def additional_keys(self) -> list[str]:

@@ -127,7 +127,7 @@ class TrunkMessaging:
 
         webhook = _parse_webhook(d.pop("Webhook", UNSET))
 
-        trunk_messaging = cls(
+        _trunk_messaging_instance = cls(
             enabled=enabled,
             number_length=number_length,
             number_length_enabled=number_length_enabled,
@@ -135,8 +135,8 @@ class TrunkMessaging:
             webhook=webhook,
         )
 
-        trunk_messaging.additional_properties = d
-        return trunk_messaging
+        _trunk_messaging_instance.additional_properties = d
+        return _trunk_messaging_instance
 
     @property
     def additional_keys(self) -> list[str]:

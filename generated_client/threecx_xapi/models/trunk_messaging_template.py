@@ -133,7 +133,7 @@ class TrunkMessagingTemplate:
 
         type_ = _parse_type_(d.pop("Type", UNSET))
 
-        trunk_messaging_template = cls(
+        _trunk_messaging_template_instance = cls(
             messaging_variables=messaging_variables,
             optional=optional,
             outbound=outbound,
@@ -141,8 +141,8 @@ class TrunkMessagingTemplate:
             type_=type_,
         )
 
-        trunk_messaging_template.additional_properties = d
-        return trunk_messaging_template
+        _trunk_messaging_template_instance.additional_properties = d
+        return _trunk_messaging_template_instance
 
     @property
     def additional_keys(self) -> list[str]:

@@ -110,15 +110,15 @@ class TrunkReport:
 
         template = d.pop("Template", UNSET)
 
-        trunk_report = cls(
+        _trunk_report_instance = cls(
             code=code,
             level=level,
             params=params,
             template=template,
         )
 
-        trunk_report.additional_properties = d
-        return trunk_report
+        _trunk_report_instance.additional_properties = d
+        return _trunk_report_instance
 
     @property
     def additional_keys(self) -> list[str]:

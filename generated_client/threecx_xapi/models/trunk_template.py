@@ -275,7 +275,7 @@ class TrunkTemplate:
 
         url = _parse_url(d.pop("Url", UNSET))
 
-        trunk_template = cls(
+        _trunk_template_instance = cls(
             add_allowed=add_allowed,
             content=content,
             countries=countries,
@@ -292,8 +292,8 @@ class TrunkTemplate:
             url=url,
         )
 
-        trunk_template.additional_properties = d
-        return trunk_template
+        _trunk_template_instance.additional_properties = d
+        return _trunk_template_instance
 
     @property
     def additional_keys(self) -> list[str]:

@@ -79,13 +79,13 @@ class TrunkTestResult:
 
                 reports.append(reports_item)
 
-        trunk_test_result = cls(
+        _trunk_test_result_instance = cls(
             log=log,
             reports=reports,
         )
 
-        trunk_test_result.additional_properties = d
-        return trunk_test_result
+        _trunk_test_result_instance.additional_properties = d
+        return _trunk_test_result_instance
 
     @property
     def additional_keys(self) -> list[str]:

@@ -252,7 +252,7 @@ class TrunkVariable:
 
         validation = _parse_validation(d.pop("Validation", UNSET))
 
-        trunk_variable = cls(
+        _trunk_variable_instance = cls(
             default_value=default_value,
             max_length=max_length,
             min_length=min_length,
@@ -266,8 +266,8 @@ class TrunkVariable:
             validation=validation,
         )
 
-        trunk_variable.additional_properties = d
-        return trunk_variable
+        _trunk_variable_instance.additional_properties = d
+        return _trunk_variable_instance
 
     @property
     def additional_keys(self) -> list[str]:

@@ -57,12 +57,12 @@ class UpdateCostCallCostSettingsUpdateCostRequestBody:
 
                 costs.append(costs_item)
 
-        update_cost_call_cost_settings_update_cost_request_body = cls(
+        _update_cost_call_cost_settings_update_cost_request_body_instance = cls(
             costs=costs,
         )
 
-        update_cost_call_cost_settings_update_cost_request_body.additional_properties = d
-        return update_cost_call_cost_settings_update_cost_request_body
+        _update_cost_call_cost_settings_update_cost_request_body_instance.additional_properties = d
+        return _update_cost_call_cost_settings_update_cost_request_body_instance
 
     @property
     def additional_keys(self) -> list[str]:

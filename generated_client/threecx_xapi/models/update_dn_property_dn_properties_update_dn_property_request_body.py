@@ -60,13 +60,13 @@ class UpdateDnPropertyDNPropertiesUpdateDNPropertyRequestBody:
         else:
             property_ = DNProperty.from_dict(_property_)
 
-        update_dn_property_dn_properties_update_dn_property_request_body = cls(
+        _update_dn_property_dn_properties_update_dn_property_request_body_instance = cls(
             dn_number=dn_number,
             property_=property_,
         )
 
-        update_dn_property_dn_properties_update_dn_property_request_body.additional_properties = d
-        return update_dn_property_dn_properties_update_dn_property_request_body
+        _update_dn_property_dn_properties_update_dn_property_request_body_instance.additional_properties = d
+        return _update_dn_property_dn_properties_update_dn_property_request_body_instance
 
     @property
     def additional_keys(self) -> list[str]:

@@ -57,12 +57,12 @@ class UpdateEmergencyGeoLocationsUpdateRequestBody:
 
                 locations.append(locations_item)
 
-        update_emergency_geo_locations_update_request_body = cls(
+        _update_emergency_geo_locations_update_request_body_instance = cls(
             locations=locations,
         )
 
-        update_emergency_geo_locations_update_request_body.additional_properties = d
-        return update_emergency_geo_locations_update_request_body
+        _update_emergency_geo_locations_update_request_body_instance.additional_properties = d
+        return _update_emergency_geo_locations_update_request_body_instance
 
     @property
     def additional_keys(self) -> list[str]:

@@ -204,7 +204,7 @@ class UpdateItem:
 
         update_type = _parse_update_type(d.pop("UpdateType", UNSET))
 
-        update_item = cls(
+        _update_item_instance = cls(
             category=category,
             description=description,
             description_link=description_link,
@@ -219,8 +219,8 @@ class UpdateItem:
             update_type=update_type,
         )
 
-        update_item.additional_properties = d
-        return update_item
+        _update_item_instance.additional_properties = d
+        return _update_item_instance
 
     @property
     def additional_keys(self) -> list[str]:

@@ -136,15 +136,15 @@ class UpdateList:
 
         last_successful_update = _parse_last_successful_update(d.pop("LastSuccessfulUpdate", UNSET))
 
-        update_list = cls(
+        _update_list_instance = cls(
             entries=entries,
             is_maintanance_expired=is_maintanance_expired,
             key=key,
             last_successful_update=last_successful_update,
         )
 
-        update_list.additional_properties = d
-        return update_list
+        _update_list_instance.additional_properties = d
+        return _update_list_instance
 
     @property
     def additional_keys(self) -> list[str]:

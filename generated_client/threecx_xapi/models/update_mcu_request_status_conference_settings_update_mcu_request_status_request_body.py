@@ -52,12 +52,12 @@ class UpdateMcuRequestStatusConferenceSettingsUpdateMCURequestStatusRequestBody:
         else:
             request = MCURequestStatus.from_dict(_request)
 
-        update_mcu_request_status_conference_settings_update_mcu_request_status_request_body = cls(
+        _update_mcu_request_status_conference_settings_update_mcu_request_status_request_body_instance = cls(
             request=request,
         )
 
-        update_mcu_request_status_conference_settings_update_mcu_request_status_request_body.additional_properties = d
-        return update_mcu_request_status_conference_settings_update_mcu_request_status_request_body
+        _update_mcu_request_status_conference_settings_update_mcu_request_status_request_body_instance.additional_properties = d
+        return _update_mcu_request_status_conference_settings_update_mcu_request_status_request_body_instance
 
     @property
     def additional_keys(self) -> list[str]:

@@ -88,13 +88,13 @@ class UpdateSettings:
 
         schedule = _parse_schedule(d.pop("Schedule", UNSET))
 
-        update_settings = cls(
+        _update_settings_instance = cls(
             auto_update_enabled=auto_update_enabled,
             schedule=schedule,
         )
 
-        update_settings.additional_properties = d
-        return update_settings
+        _update_settings_instance.additional_properties = d
+        return _update_settings_instance
 
     @property
     def additional_keys(self) -> list[str]:

@@ -52,12 +52,12 @@ class UpdateVectorStoreAISettingsUpdateVectorStoreRequestBody:
         else:
             model = VectorStore.from_dict(_model)
 
-        update_vector_store_ai_settings_update_vector_store_request_body = cls(
+        _update_vector_store_ai_settings_update_vector_store_request_body_instance = cls(
             model=model,
         )
 
-        update_vector_store_ai_settings_update_vector_store_request_body.additional_properties = d
-        return update_vector_store_ai_settings_update_vector_store_request_body
+        _update_vector_store_ai_settings_update_vector_store_request_body_instance.additional_properties = d
+        return _update_vector_store_ai_settings_update_vector_store_request_body_instance
 
     @property
     def additional_keys(self) -> list[str]:

@@ -77,13 +77,13 @@ class UpdatesStats:
 
                 tcx_update.append(tcx_update_item)
 
-        updates_stats = cls(
+        _updates_stats_instance = cls(
             per_page=per_page,
             tcx_update=tcx_update,
         )
 
-        updates_stats.additional_properties = d
-        return updates_stats
+        _updates_stats_instance.additional_properties = d
+        return _updates_stats_instance
 
     @property
     def additional_keys(self) -> list[str]:

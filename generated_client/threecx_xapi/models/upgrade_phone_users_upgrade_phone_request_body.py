@@ -55,14 +55,14 @@ class UpgradePhoneUsersUpgradePhoneRequestBody:
 
         version = d.pop("version", UNSET)
 
-        upgrade_phone_users_upgrade_phone_request_body = cls(
+        _upgrade_phone_users_upgrade_phone_request_body_instance = cls(
             mac=mac,
             useragent=useragent,
             version=version,
         )
 
-        upgrade_phone_users_upgrade_phone_request_body.additional_properties = d
-        return upgrade_phone_users_upgrade_phone_request_body
+        _upgrade_phone_users_upgrade_phone_request_body_instance.additional_properties = d
+        return _upgrade_phone_users_upgrade_phone_request_body_instance
 
     @property
     def additional_keys(self) -> list[str]:

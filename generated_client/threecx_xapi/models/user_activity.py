@@ -63,14 +63,14 @@ class UserActivity:
 
         unanswered_count = d.pop("UnansweredCount", UNSET)
 
-        user_activity = cls(
+        _user_activity_instance = cls(
             answered_count=answered_count,
             date_time_interval=date_time_interval,
             unanswered_count=unanswered_count,
         )
 
-        user_activity.additional_properties = d
-        return user_activity
+        _user_activity_instance.additional_properties = d
+        return _user_activity_instance
 
     @property
     def additional_keys(self) -> list[str]:

@@ -293,7 +293,7 @@ class UserGroup:
 
         type_ = _parse_type_(d.pop("Type", UNSET))
 
-        user_group = cls(
+        _user_group_instance = cls(
             can_delete=can_delete,
             group_id=group_id,
             group_rights=group_rights,
@@ -307,8 +307,8 @@ class UserGroup:
             type_=type_,
         )
 
-        user_group.additional_properties = d
-        return user_group
+        _user_group_instance.additional_properties = d
+        return _user_group_instance
 
     @property
     def additional_keys(self) -> list[str]:

@@ -93,15 +93,15 @@ class UsersRequestOptions:
         else:
             type_of_user = TypeOfUser(_type_of_user)
 
-        users_request_options = cls(
+        _users_request_options_instance = cls(
             count=count,
             next_page_token=next_page_token,
             search=search,
             type_of_user=type_of_user,
         )
 
-        users_request_options.additional_properties = d
-        return users_request_options
+        _users_request_options_instance.additional_properties = d
+        return _users_request_options_instance
 
     @property
     def additional_keys(self) -> list[str]:

@@ -91,14 +91,14 @@ class UsersSyncConfiguration:
 
         sync_type = _parse_sync_type(d.pop("SyncType", UNSET))
 
-        users_sync_configuration = cls(
+        _users_sync_configuration_instance = cls(
             is_enabled=is_enabled,
             selected_users=selected_users,
             sync_type=sync_type,
         )
 
-        users_sync_configuration.additional_properties = d
-        return users_sync_configuration
+        _users_sync_configuration_instance.additional_properties = d
+        return _users_sync_configuration_instance
 
     @property
     def additional_keys(self) -> list[str]:

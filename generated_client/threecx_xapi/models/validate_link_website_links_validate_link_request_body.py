@@ -52,12 +52,12 @@ class ValidateLinkWebsiteLinksValidateLinkRequestBody:
         else:
             model = ChatLinkNameValidation.from_dict(_model)
 
-        validate_link_website_links_validate_link_request_body = cls(
+        _validate_link_website_links_validate_link_request_body_instance = cls(
             model=model,
         )
 
-        validate_link_website_links_validate_link_request_body.additional_properties = d
-        return validate_link_website_links_validate_link_request_body
+        _validate_link_website_links_validate_link_request_body_instance.additional_properties = d
+        return _validate_link_website_links_validate_link_request_body_instance
 
     @property
     def additional_keys(self) -> list[str]:

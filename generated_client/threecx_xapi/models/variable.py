@@ -47,13 +47,13 @@ class Variable:
 
         value = d.pop("Value", UNSET)
 
-        variable = cls(
+        _variable_instance = cls(
             name=name,
             value=value,
         )
 
-        variable.additional_properties = d
-        return variable
+        _variable_instance.additional_properties = d
+        return _variable_instance
 
     @property
     def additional_keys(self) -> list[str]:

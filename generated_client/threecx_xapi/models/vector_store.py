@@ -232,7 +232,7 @@ class VectorStore:
 
         status = _parse_status(d.pop("Status", UNSET))
 
-        vector_store = cls(
+        _vector_store_instance = cls(
             bytes_=bytes_,
             created_at=created_at,
             description=description,
@@ -244,8 +244,8 @@ class VectorStore:
             status=status,
         )
 
-        vector_store.additional_properties = d
-        return vector_store
+        _vector_store_instance.additional_properties = d
+        return _vector_store_instance
 
     @property
     def additional_keys(self) -> list[str]:

@@ -129,15 +129,15 @@ class VectorStoreExpiration:
 
         last_active_at = _parse_last_active_at(d.pop("LastActiveAt", UNSET))
 
-        vector_store_expiration = cls(
+        _vector_store_expiration_instance = cls(
             anchor=anchor,
             days=days,
             expires_at=expires_at,
             last_active_at=last_active_at,
         )
 
-        vector_store_expiration.additional_properties = d
-        return vector_store_expiration
+        _vector_store_expiration_instance.additional_properties = d
+        return _vector_store_expiration_instance
 
     @property
     def additional_keys(self) -> list[str]:

@@ -157,7 +157,7 @@ class VectorStoreFile:
 
         vector_store_id = _parse_vector_store_id(d.pop("VectorStoreId", UNSET))
 
-        vector_store_file = cls(
+        _vector_store_file_instance = cls(
             created_at=created_at,
             id=id,
             name=name,
@@ -166,8 +166,8 @@ class VectorStoreFile:
             vector_store_id=vector_store_id,
         )
 
-        vector_store_file.additional_properties = d
-        return vector_store_file
+        _vector_store_file_instance.additional_properties = d
+        return _vector_store_file_instance
 
     @property
     def additional_keys(self) -> list[str]:

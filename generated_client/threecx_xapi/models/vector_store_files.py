@@ -115,15 +115,15 @@ class VectorStoreFiles:
 
         last_id = _parse_last_id(d.pop("LastId", UNSET))
 
-        vector_store_files = cls(
+        _vector_store_files_instance = cls(
             first_id=first_id,
             has_more=has_more,
             items=items,
             last_id=last_id,
         )
 
-        vector_store_files.additional_properties = d
-        return vector_store_files
+        _vector_store_files_instance.additional_properties = d
+        return _vector_store_files_instance
 
     @property
     def additional_keys(self) -> list[str]:

@@ -115,15 +115,15 @@ class VectorStores:
 
         last_id = _parse_last_id(d.pop("LastId", UNSET))
 
-        vector_stores = cls(
+        _vector_stores_instance = cls(
             first_id=first_id,
             has_more=has_more,
             items=items,
             last_id=last_id,
         )
 
-        vector_stores.additional_properties = d
-        return vector_stores
+        _vector_stores_instance.additional_properties = d
+        return _vector_stores_instance
 
     @property
     def additional_keys(self) -> list[str]:

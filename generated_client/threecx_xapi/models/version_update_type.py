@@ -62,12 +62,12 @@ class VersionUpdateType:
 
         type_ = _parse_type_(d.pop("Type", UNSET))
 
-        version_update_type = cls(
+        _version_update_type_instance = cls(
             type_=type_,
         )
 
-        version_update_type.additional_properties = d
-        return version_update_type
+        _version_update_type_instance.additional_properties = d
+        return _version_update_type_instance
 
     @property
     def additional_keys(self) -> list[str]:

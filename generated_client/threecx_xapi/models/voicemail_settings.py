@@ -440,7 +440,7 @@ class VoicemailSettings:
 
         used_space = _parse_used_space(d.pop("UsedSpace", UNSET))
 
-        voicemail_settings = cls(
+        _voicemail_settings_instance = cls(
             analyze_model_grok=analyze_model_grok,
             analyze_model_open_ai=analyze_model_open_ai,
             auto_delete_days=auto_delete_days,
@@ -463,8 +463,8 @@ class VoicemailSettings:
             used_space=used_space,
         )
 
-        voicemail_settings.additional_properties = d
-        return voicemail_settings
+        _voicemail_settings_instance.additional_properties = d
+        return _voicemail_settings_instance
 
     @property
     def additional_keys(self) -> list[str]:

@@ -73,15 +73,15 @@ class VoipProvider:
         else:
             type_ = TemplateType(_type_)
 
-        voip_provider = cls(
+        _voip_provider_instance = cls(
             countries=countries,
             id=id,
             name=name,
             type_=type_,
         )
 
-        voip_provider.additional_properties = d
-        return voip_provider
+        _voip_provider_instance.additional_properties = d
+        return _voip_provider_instance
 
     @property
     def additional_keys(self) -> list[str]:

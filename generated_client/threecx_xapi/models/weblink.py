@@ -418,7 +418,7 @@ class Weblink:
 
         website = cast(list[str], d.pop("Website", UNSET))
 
-        weblink = cls(
+        _weblink_instance = cls(
             advanced=advanced,
             calls_enabled=calls_enabled,
             chat_box=chat_box,
@@ -438,8 +438,8 @@ class Weblink:
             website=website,
         )
 
-        weblink.additional_properties = d
-        return weblink
+        _weblink_instance.additional_properties = d
+        return _weblink_instance
 
     @property
     def additional_keys(self) -> list[str]:

@@ -338,7 +338,7 @@ class WebsiteLinksTranslations:
 
         window_title = _parse_window_title(d.pop("WindowTitle", UNSET))
 
-        website_links_translations = cls(
+        _website_links_translations_instance = cls(
             authentication_message=authentication_message,
             ending_message=ending_message,
             first_response_message=first_response_message,
@@ -357,8 +357,8 @@ class WebsiteLinksTranslations:
             window_title=window_title,
         )
 
-        website_links_translations.additional_properties = d
-        return website_links_translations
+        _website_links_translations_instance.additional_properties = d
+        return _website_links_translations_instance
 
     @property
     def additional_keys(self) -> list[str]:

@@ -127,7 +127,7 @@ class XLicenseParams:
 
         phone = _parse_phone(d.pop("Phone", UNSET))
 
-        x_license_params = cls(
+        _x_license_params_instance = cls(
             company_name=company_name,
             contact_name=contact_name,
             country=country,
@@ -135,8 +135,8 @@ class XLicenseParams:
             phone=phone,
         )
 
-        x_license_params.additional_properties = d
-        return x_license_params
+        _x_license_params_instance.additional_properties = d
+        return _x_license_params_instance
 
     @property
     def additional_keys(self) -> list[str]:

@@ -41,12 +41,12 @@ class XOutboundRulePurge:
         d = dict(src_dict)
         ids = cast(list[int], d.pop("Ids", UNSET))
 
-        x_outbound_rule_purge = cls(
+        _x_outbound_rule_purge_instance = cls(
             ids=ids,
         )
 
-        x_outbound_rule_purge.additional_properties = d
-        return x_outbound_rule_purge
+        _x_outbound_rule_purge_instance.additional_properties = d
+        return _x_outbound_rule_purge_instance
 
     @property
     def additional_keys(self) -> list[str]:

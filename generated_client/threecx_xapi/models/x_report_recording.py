@@ -96,15 +96,15 @@ class XReportRecording:
 
         transcription = _parse_transcription(d.pop("Transcription", UNSET))
 
-        x_report_recording = cls(
+        _x_report_recording_instance = cls(
             id=id,
             sentiment_score=sentiment_score,
             summary=summary,
             transcription=transcription,
         )
 
-        x_report_recording.additional_properties = d
-        return x_report_recording
+        _x_report_recording_instance.additional_properties = d
+        return _x_report_recording_instance
 
     @property
     def additional_keys(self) -> list[str]:

@@ -41,12 +41,12 @@ class XServiceManageOptions:
         d = dict(src_dict)
         service_names = cast(list[str], d.pop("ServiceNames", UNSET))
 
-        x_service_manage_options = cls(
+        _x_service_manage_options_instance = cls(
             service_names=service_names,
         )
 
-        x_service_manage_options.additional_properties = d
-        return x_service_manage_options
+        _x_service_manage_options_instance.additional_properties = d
+        return _x_service_manage_options_instance
 
     @property
     def additional_keys(self) -> list[str]:
