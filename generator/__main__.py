@@ -6,7 +6,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from . import build, pull, verify
+from . import build, drift, pull, verify, wheel
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -28,6 +28,13 @@ def main(argv: list[str] | None = None) -> int:
     overlay_parser = commands.add_parser("overlay", help="copy overrides/ into the generated package (dev loop)")
     overlay_parser.add_argument("--output", type=Path, default=build.DEFAULT_OUTPUT)
 
+    drift_parser = commands.add_parser("drift", help="fail when generated_client/ is not what generate makes")
+    drift_parser.add_argument("--output", type=Path, default=build.DEFAULT_OUTPUT)
+
+    wheel_parser = commands.add_parser("wheel", help="build a wheel generated for one document")
+    wheel_parser.add_argument("--spec", type=Path, help="the document (default: the pinned one)")
+    wheel_parser.add_argument("--dist", type=Path, default=Path("dist"))
+
     args = parser.parse_args(argv)
     try:
         if args.command == "pull":
@@ -41,6 +48,11 @@ def main(argv: list[str] | None = None) -> int:
             return 0 if result.generated == result.documented else 1
         if args.command == "verify":
             return verify.run(args.spec, args.output)
+        if args.command == "drift":
+            return drift.run(args.output)
+        if args.command == "wheel":
+            print(f"built {wheel.build_wheel(args.spec, args.dist)}")
+            return 0
         if args.command == "overlay":
             copied = build.overlay(args.output / build.PACKAGE)
             build.format_with_ruff(*copied)

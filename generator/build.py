@@ -59,6 +59,11 @@ def xapi_version_for(spec: Path | None, sha256: str, lock: SpecLock) -> str:
     return "unknown"
 
 
+def package_version(xapi_version: str, sha256: str) -> str:
+    """`0.1.0+xapi.20.0.10.8934b31c`: 3CX republishes a version's document, so the digest tells them apart."""
+    return f"{PACKAGE_BASE_VERSION}+xapi.{xapi_version}.{sha256[:8]}"
+
+
 def _config(output_dir: Path, source: str) -> Config:
     file_config = ConfigFile.load_from_path(CONFIG)
     return Config.from_sources(file_config, MetaType.NONE, source, "utf-8", True, output_dir)
@@ -102,7 +107,7 @@ def write_runtime_data(
         f'SPEC_SHA256 = "{sha256}"\n'
         f"OPERATION_COUNT = {len(entries)}\n"
         f'GENERATOR = "{GENERATOR_VERSION}"\n'
-        f'PACKAGE_VERSION = "{PACKAGE_BASE_VERSION}+xapi.{xapi_version}"\n',
+        f'PACKAGE_VERSION = "{package_version(xapi_version, sha256)}"\n',
         encoding="utf-8",
     )
     (package_dir / "py.typed").write_text("", encoding="utf-8")

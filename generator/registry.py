@@ -15,7 +15,7 @@ from openapi_python_client.parser.openapi import Endpoint
 
 from .transforms import NULLABLE_MARK, Document, iter_operations
 
-_EDM_BY_FORMAT = {
+_EDM_BY_FORMAT: dict[tuple[str, str | None], str] = {
     ("string", "date-time"): "Edm.DateTimeOffset",
     ("string", "date"): "Edm.Date",
     ("string", "uuid"): "Edm.Guid",
@@ -74,14 +74,14 @@ def _success(operation: dict[str, Any], components: dict[str, Any]) -> tuple[int
 def build_registry(document: Document, generated: GeneratorData, *, field_prefix: str) -> list[dict[str, Any]]:
     """One entry per operation, in document order."""
     endpoints: dict[str, tuple[str, Endpoint]] = {}
-    for tag, collection in generated.endpoint_collections_by_tag.items():
-        for endpoint in collection.endpoints:
-            endpoints[str(endpoint.name)] = (str(tag), endpoint)
+    for tag_module, collection in generated.endpoint_collections_by_tag.items():
+        for generated_endpoint in collection.endpoints:
+            endpoints[str(generated_endpoint.name)] = (str(tag_module), generated_endpoint)
 
     components = document.get("components", {})
     entries: list[dict[str, Any]] = []
     for path, method, operation in iter_operations(document):
-        tag, endpoint = endpoints[str(strings.PythonIdentifier(operation["operationId"], field_prefix))]
+        tag, endpoint = endpoints[_text(strings.PythonIdentifier(operation["operationId"], field_prefix))]
         python_names = {
             _text(parameter.name): str(parameter.python_name)
             for parameter in (*endpoint.path_parameters, *endpoint.query_parameters, *endpoint.header_parameters)
@@ -140,7 +140,8 @@ class TemplateHelpers:
         entry = self.operation(endpoint)
         for parameter in entry["parameters"]:
             if parameter["name"] == _text(name):
-                return parameter
+                found: dict[str, Any] = parameter
+                return found
         raise KeyError(f"{entry['operation_id']} has no parameter {_text(name)!r}")
 
     def docstring_line(self, endpoint: Endpoint, parameter: Any) -> str:

@@ -32,7 +32,7 @@ def generated_operations(package_dir: Path) -> Counter[tuple[str, str]]:
 
 
 def documented_operations(document: dict[str, object]) -> Counter[tuple[str, str]]:
-    return Counter((method.upper(), path) for path, method, _ in iter_operations(document))  # type: ignore[arg-type]
+    return Counter((method.upper(), path) for path, method, _ in iter_operations(document))
 
 
 def run(spec: Path | None, output: Path) -> int:

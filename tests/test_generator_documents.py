@@ -1,52 +1,70 @@
-"""Every published XAPI document generates completely: no operation skipped, one function per operation."""
+"""Every published XAPI document generates completely, and its wheel installs and imports in a fresh venv."""
 
 from __future__ import annotations
 
 import json
 import subprocess
 import sys
+import sysconfig
+import venv
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
+from typing import Any, TypeVar
 
 import pytest
 
 from generator.document import load_document
 from generator.transforms import iter_operations
 from generator.verify import generated_operations
+from generator.wheel import package
 
 REPO = Path(__file__).resolve().parents[1]
 SPECS = REPO.parent / "shared" / "specs"
-MANIFEST = json.loads((SPECS / "MANIFEST.json").read_text()) if (SPECS / "MANIFEST.json").is_file() else []
+MANIFEST: list[dict[str, Any]] = (
+    json.loads((SPECS / "MANIFEST.json").read_text()) if (SPECS / "MANIFEST.json").is_file() else []
+)
+IDS = [entry["file"] for entry in MANIFEST]
 
 pytestmark = pytest.mark.skipif(not MANIFEST, reason="../shared/specs is not beside the project")
 
+T = TypeVar("T")
+R = TypeVar("R")
 
-def _generate(spec: Path, output: Path) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "generator", "generate", "--spec", str(spec), "--output", str(output)],
+
+def _two_at_a_time(work: Callable[[T], R], items: dict[str, T]) -> dict[str, R]:
+    """The machine has two cores: run subprocess-bound work two at a time."""
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        return dict(zip(items, pool.map(work, items.values()), strict=True))
+
+
+def _generate(job: tuple[Path, Path]) -> str:
+    spec, project = job
+    result = subprocess.run(
+        [sys.executable, "-m", "generator", "generate", "--spec", str(spec), "--output", f"{project}/generated_client"],
         cwd=REPO,
         capture_output=True,
         text=True,
     )
+    return result.stdout + result.stderr
 
 
 @pytest.fixture(scope="module")
-def generated_trees(tmp_path_factory: pytest.TempPathFactory) -> dict[str, tuple[Path, str]]:
-    """Each document generated into its own folder, two at a time (the machine has two cores)."""
-    root = tmp_path_factory.mktemp("eleven")
+def projects(tmp_path_factory: pytest.TempPathFactory) -> dict[str, tuple[Path, str]]:
+    """Each document generated into its own project folder; the value is (folder, generator output)."""
+    root = tmp_path_factory.mktemp("documents")
     jobs = {entry["file"]: (SPECS / entry["file"], root / entry["file"].removesuffix(".yaml")) for entry in MANIFEST}
-    with ThreadPoolExecutor(max_workers=2) as pool:
-        results = dict(zip(jobs, pool.map(lambda job: _generate(*job), jobs.values()), strict=True))
-    return {name: (jobs[name][1], result.stdout + result.stderr) for name, result in results.items()}
+    logs = _two_at_a_time(_generate, jobs)
+    return {name: (jobs[name][1], logs[name]) for name in jobs}
 
 
-@pytest.mark.parametrize("entry", MANIFEST, ids=[entry["file"] for entry in MANIFEST])
+@pytest.mark.parametrize("entry", MANIFEST, ids=IDS)
 def test_every_operation_of_each_published_document_is_generated(
-    entry: dict[str, object], generated_trees: dict[str, tuple[Path, str]]
+    entry: dict[str, Any], projects: dict[str, tuple[Path, str]]
 ) -> None:
-    output, log = generated_trees[str(entry["file"])]
-    documented = {(method.upper(), path) for path, method, _ in iter_operations(load_document(SPECS / str(entry["file"])))}
-    generated = generated_operations(output / "threecx_xapi")
+    project, log = projects[entry["file"]]
+    documented = {(method.upper(), path) for path, method, _ in iter_operations(load_document(SPECS / entry["file"]))}
+    generated = generated_operations(project / "generated_client" / "threecx_xapi")
 
     assert len(documented) == entry["operations"], "the manifest and the document disagree"
     assert set(generated) == documented, log
@@ -55,10 +73,41 @@ def test_every_operation_of_each_published_document_is_generated(
     assert f"XAPI {entry['api_version']}" in log
 
 
-def test_verify_reports_generated_equals_documented_for_the_pinned_document() -> None:
-    result = subprocess.run(
-        [sys.executable, "-m", "generator", "verify"], cwd=REPO, capture_output=True, text=True, check=False
+def _install_and_import(job: tuple[Path, Path]) -> str:
+    """Install a wheel with pip into a fresh venv and import it there; returns what the import printed."""
+    wheel, env = job
+    venv.EnvBuilder(with_pip=False).create(env)
+    python = env / "bin" / "python"
+    subprocess.run(
+        [sys.executable, "-m", "pip", "--python", str(python), "install", "-q", "--no-deps", "--no-index", str(wheel)],
+        check=True,
+        capture_output=True,
     )
+    # Dependencies (httpx, attrs...) come from the test interpreter's site-packages, appended after the venv's own.
+    probe = (
+        f"import sys; sys.path.append({sysconfig.get_paths()['purelib']!r}); "
+        "import threecx_xapi, threecx_xapi.api.users.list_user as op; "
+        "assert threecx_xapi.__file__.startswith(sys.prefix), threecx_xapi.__file__; "
+        "print(threecx_xapi.__xapi_version__, threecx_xapi.__version__, op.OPERATION_ID)"
+    )
+    return subprocess.run([str(python), "-c", probe], check=True, capture_output=True, text=True).stdout.strip()
+
+
+def test_every_published_document_builds_a_wheel_that_installs_and_imports_in_a_fresh_venv(
+    projects: dict[str, tuple[Path, str]], tmp_path: Path
+) -> None:
+    wheels = {name: package(project, tmp_path / "dist" / name) for name, (project, _log) in projects.items()}
+    printed = _two_at_a_time(
+        _install_and_import, {name: (wheel, tmp_path / f"venv-{i}") for i, (name, wheel) in enumerate(wheels.items())}
+    )
+    for entry in MANIFEST:
+        version = entry["api_version"]
+        expected = f"{version} 0.1.0+xapi.{version}.{entry['sha256'][:8]} ListUser"
+        assert printed[entry["file"]] == expected
+
+
+def test_verify_reports_generated_equals_documented_for_the_pinned_document() -> None:
+    result = subprocess.run([sys.executable, "-m", "generator", "verify"], cwd=REPO, capture_output=True, text=True)
     lock = json.loads((REPO / "spec" / "xapi.lock.json").read_text())
     assert result.returncode == 0, result.stdout + result.stderr
     assert f"documented {lock['operations']}, generated {lock['operations']}" in result.stdout

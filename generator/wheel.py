@@ -1,0 +1,41 @@
+"""`python -m generator wheel [--spec DOC]`: a wheel of threecx-xapi generated for one XAPI document.
+
+The wheel's version names the document (`0.1.0+xapi.20.0.9`), so production can pin one 3CX version.
+"""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+from .build import generate
+from .lock import REPO_ROOT
+
+
+def package(project: Path, dist: Path) -> Path:
+    """Build the wheel of a project folder holding `generated_client/threecx_xapi`, with our pyproject and README."""
+    dist = dist.resolve()
+    dist.mkdir(parents=True, exist_ok=True)
+    for name in ("pyproject.toml", "README.md"):
+        shutil.copy2(REPO_ROOT / name, project / name)
+    before = set(dist.glob("*.whl"))
+    subprocess.run(
+        [sys.executable, "-m", "hatchling", "build", "-t", "wheel", "-d", str(dist)],
+        cwd=project,
+        check=True,
+        capture_output=True,
+    )
+    built = sorted(set(dist.glob("*.whl")) - before)
+    if not built:
+        raise RuntimeError(f"hatchling built no new wheel in {dist} (is the same version already there?)")
+    return built[0]
+
+
+def build_wheel(spec: Path | None, dist: Path) -> Path:
+    """Generate into a scratch copy of the project and build its wheel into `dist`."""
+    with tempfile.TemporaryDirectory(prefix="threecx-xapi-wheel-") as scratch:
+        generate(spec.resolve() if spec else None, Path(scratch) / "generated_client")
+        return package(Path(scratch), dist)
