@@ -111,3 +111,48 @@ def test_verify_reports_generated_equals_documented_for_the_pinned_document() ->
     lock = json.loads((REPO / "spec" / "xapi.lock.json").read_text())
     assert result.returncode == 0, result.stdout + result.stderr
     assert f"documented {lock['operations']}, generated {lock['operations']}" in result.stdout
+
+
+# A 20.0.10 user: Tags "AI" and "WeakPass" and the fields AIAgent/AgentSettings/BlockTunnel are unknown to 20.0.4.
+NEWER_USER = {
+    "Id": 7,
+    "Number": "100",
+    "FirstName": "Zoë",
+    "Tags": ["Teams", "AI", "WeakPass"],
+    "AIAgent": True,
+    "AgentSettings": {"Mode": "Assist"},
+    "BlockTunnel": False,
+}
+
+TOLERANCE_PROBE = """
+import json, sys
+from threecx_xapi import __xapi_version__
+from threecx_xapi.models.user import User
+payload = json.loads(sys.argv[1])
+user = User.from_dict(payload)
+print(json.dumps({
+    "version": __xapi_version__,
+    "tags": [[tag.value, tag.is_known] for tag in user.tags],
+    "unknown_fields": sorted(user.additional_properties),
+    "email_unset": type(user.email_address).__name__,
+    "round_trip": user.to_dict() == payload,
+}))
+"""
+
+
+def test_a_client_generated_from_20_0_4_keeps_what_a_20_0_10_pbx_sends(projects: dict[str, tuple[Path, str]]) -> None:
+    oldest = next(entry for entry in MANIFEST if entry["api_version"] == "20.0.4")
+    package_root = projects[oldest["file"]][0] / "generated_client"
+    result = subprocess.run(
+        [sys.executable, "-c", TOLERANCE_PROBE, json.dumps(NEWER_USER)],
+        env={"PYTHONPATH": str(package_root), "PATH": "/usr/bin:/bin"},
+        capture_output=True,
+        text=True,
+    )
+    assert result.returncode == 0, result.stderr
+    seen = json.loads(result.stdout)
+    assert seen["version"] == "20.0.4"
+    assert seen["tags"] == [["Teams", True], ["AI", False], ["WeakPass", False]]
+    assert seen["unknown_fields"] == ["AIAgent", "AgentSettings", "BlockTunnel"]
+    assert seen["email_unset"] == "Unset"
+    assert seen["round_trip"] is True
