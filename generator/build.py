@@ -21,7 +21,7 @@ from openapi_python_client.config import Config, ConfigFile, MetaType
 from openapi_python_client.parser import GeneratorData
 from openapi_python_client.parser.errors import GeneratorError
 
-from .document import parse_document, sha256_of
+from .document import parse_document, sha256_of, version_from_manifest
 from .lock import GENERATOR_VERSION, REPO_ROOT, SpecLock
 from .registry import TemplateHelpers, build_registry
 from .transforms import apply_all, iter_operations
@@ -52,11 +52,7 @@ def xapi_version_for(spec: Path | None, sha256: str, lock: SpecLock) -> str:
     """The 3CX version of a document: the lock's, or a MANIFEST.json beside the document, else 'unknown'."""
     if sha256 == lock.sha256:
         return lock.xapi_version
-    if spec is not None and (manifest := spec.parent / "MANIFEST.json").is_file():
-        for entry in json.loads(manifest.read_text(encoding="utf-8")):
-            if entry.get("sha256") == sha256:
-                return str(entry["api_version"])
-    return "unknown"
+    return (version_from_manifest(spec, sha256) if spec is not None else None) or "unknown"
 
 
 def package_version(xapi_version: str, sha256: str) -> str:

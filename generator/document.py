@@ -63,6 +63,17 @@ def load_document(source: str | Path) -> dict[str, Any]:
     return parse_document(data, source=str(source))
 
 
+def version_from_manifest(document_path: Path, sha256: str) -> str | None:
+    """The 3CX version a MANIFEST.json beside a published document gives for this sha256, if any."""
+    manifest = document_path.parent / "MANIFEST.json"
+    if not manifest.is_file():
+        return None
+    for entry in json.loads(manifest.read_text(encoding="utf-8")):
+        if entry.get("sha256") == sha256:
+            return str(entry["api_version"])
+    return None
+
+
 def count_operations(document: dict[str, Any]) -> int:
     from .transforms import iter_operations
 

@@ -2,24 +2,13 @@
 
 from __future__ import annotations
 
-import json
 from dataclasses import replace
 from pathlib import Path
 
-from .document import count_operations, parse_document, read_source, sha256_of
+from .document import count_operations, parse_document, read_source, sha256_of, version_from_manifest
 from .lock import LOCK_PATH, REPO_ROOT, SpecLock
 
 CACHE = REPO_ROOT / "spec" / "cache"
-
-
-def _version_from_manifest(source: str, sha256: str) -> str | None:
-    manifest = Path(source).parent / "MANIFEST.json"
-    if "://" in source or not manifest.is_file():
-        return None
-    for entry in json.loads(manifest.read_text(encoding="utf-8")):
-        if entry.get("sha256") == sha256:
-            return str(entry["api_version"])
-    return None
 
 
 def run(source: str, *, xapi_version: str | None = None, lock_path: Path = LOCK_PATH) -> int:
@@ -30,7 +19,7 @@ def run(source: str, *, xapi_version: str | None = None, lock_path: Path = LOCK_
     document = parse_document(data, source=source)
     sha256 = sha256_of(data)
     server_version = headers.get("X-3CX-Version") if headers is not None else None
-    version = xapi_version or _version_from_manifest(source, sha256)
+    version = xapi_version or (None if "://" in source else version_from_manifest(Path(source), sha256))
     if version is None and server_version:
         version = ".".join(server_version.split(".")[:3])  # 20.0.10.1621 -> 20.0.10
     if version is None:
