@@ -1,7 +1,7 @@
 """pytest plugin (registered through the `pytest11` entry point): the `xapi_emulator` fixture.
 
-    def test_users(xapi_emulator):
-        client = XapiClient(xapi_emulator.url, xapi_emulator.client_id, xapi_emulator.client_secret)
+def test_users(xapi_emulator):
+    client = XapiClient(xapi_emulator.url, xapi_emulator.client_id, xapi_emulator.client_secret)
 """
 
 from __future__ import annotations

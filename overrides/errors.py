@@ -1,0 +1,212 @@
+"""The exceptions threecx_xapi raises, one tree:
+
+    XapiError                   any failed XAPI call: status, OData code/message/details/target, method, URL,
+    │                           the PBX's X-3CX-Version
+    ├── BadRequest              400
+    ├── AuthenticationError     401, and any failure of the token endpoint (/connect/token)
+    ├── PermissionDenied        403
+    ├── NotFound                404
+    ├── Conflict                409
+    ├── RateLimited             429 (retry_after: seconds, when the PBX said)
+    ├── ServerError             5xx
+    ├── UnexpectedStatus        a status the operation does not declare (e.g. 2xx with another code)
+    └── TransportError          the PBX could not be reached or stopped answering (no status)
+
+Generated functions call `raise_for_response(response)` for every status they do not parse.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from datetime import UTC, datetime
+from email.utils import parsedate_to_datetime
+from typing import Any, NoReturn
+
+import httpx
+
+__all__ = [
+    "AuthenticationError",
+    "BadRequest",
+    "Conflict",
+    "NotFound",
+    "PermissionDenied",
+    "RateLimited",
+    "ServerError",
+    "TransportError",
+    "UnexpectedStatus",
+    "XapiError",
+    "raise_for_response",
+]
+
+_SECRET_IN_URL = re.compile(r"((?:access_token|client_secret|token)=)[^&\s]+", re.IGNORECASE)
+
+
+def _scrub(text: str) -> str:
+    """Tokens and secrets never appear in exception text, even when a URL carries one."""
+    return _SECRET_IN_URL.sub(r"\1***", text)
+
+
+class XapiError(Exception):
+    """A failed XAPI call. `str()` reads on its own: status, OData code and message, method and URL."""
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        status_code: int | None = None,
+        code: str | None = None,
+        details: list[dict[str, Any]] | None = None,
+        target: str | None = None,
+        method: str | None = None,
+        url: str | None = None,
+        server_version: str | None = None,
+        response: httpx.Response | None = None,
+    ) -> None:
+        self.message = message
+        self.status_code = status_code
+        self.code = code
+        self.details = details or []
+        self.target = target
+        self.method = method
+        self.url = _scrub(url) if url else url
+        self.server_version = server_version
+        self.response = response
+        super().__init__(self.__str__())
+
+    def __str__(self) -> str:
+        parts = [str(self.status_code)] if self.status_code is not None else []
+        if self.code:
+            parts.append(self.code)
+        head = " ".join(parts)
+        text = f"{head}: {self.message}" if head else self.message
+        if self.target:
+            text += f" (target: {self.target})"
+        for detail in self.details[:3]:
+            text += f"; {detail.get('code', '')}: {detail.get('message', '')}".rstrip(": ")
+        if self.method and self.url:
+            text += f" [{self.method} {self.url}]"
+        return _scrub(text)
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}(status_code={self.status_code!r}, code={self.code!r}, message={self.message!r})"
+
+    @classmethod
+    def from_response(cls, response: httpx.Response) -> XapiError:
+        """The exception for an error response, with the OData error body's fields when there is one."""
+        error = _odata_error(response)
+        message = str(error.get("message") or response.reason_phrase or "request failed")
+        details = [item for item in error.get("details") or [] if isinstance(item, dict)]
+        return cls(
+            message,
+            status_code=response.status_code,
+            code=str(error["code"]) if error.get("code") else None,
+            details=details,
+            target=str(error["target"]) if error.get("target") else None,
+            method=response.request.method,
+            url=str(response.request.url),
+            server_version=response.headers.get("X-3CX-Version"),
+            response=response,
+        )
+
+
+class BadRequest(XapiError):
+    """400: the PBX refused the request (bad OData literal, invalid body...)."""
+
+
+class AuthenticationError(XapiError):
+    """401, or the token endpoint refused the client credentials."""
+
+
+class PermissionDenied(XapiError):
+    """403: the client's role may not do this."""
+
+
+class NotFound(XapiError):
+    """404: no such entity or route."""
+
+
+class Conflict(XapiError):
+    """409: the change conflicts with the PBX's state (e.g. the number is taken)."""
+
+
+class RateLimited(XapiError):
+    """429: too many requests; `retry_after` is the wait the PBX asked for, in seconds."""
+
+    @property
+    def retry_after(self) -> float | None:
+        return retry_after_seconds(self.response.headers.get("Retry-After")) if self.response is not None else None
+
+
+class ServerError(XapiError):
+    """5xx: the PBX failed."""
+
+
+class UnexpectedStatus(XapiError):
+    """A status the operation does not declare."""
+
+
+class TransportError(XapiError):
+    """The PBX could not be reached, or the connection failed mid-request; chained from the httpx error."""
+
+    @classmethod
+    def from_exception(cls, exc: httpx.TransportError, request: httpx.Request) -> TransportError:
+        return cls(
+            f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__,
+            method=request.method,
+            url=str(request.url),
+        )
+
+
+_BY_STATUS: dict[int, type[XapiError]] = {
+    400: BadRequest,
+    401: AuthenticationError,
+    403: PermissionDenied,
+    404: NotFound,
+    409: Conflict,
+    429: RateLimited,
+}
+
+
+def error_class(status_code: int) -> type[XapiError]:
+    if status_code in _BY_STATUS:
+        return _BY_STATUS[status_code]
+    if status_code >= 500:
+        return ServerError
+    if status_code < 400:
+        return UnexpectedStatus
+    return XapiError
+
+
+def raise_for_response(response: httpx.Response) -> NoReturn:
+    """Raise the exception that matches this response's status, filled from its OData error body."""
+    response.read()
+    raise error_class(response.status_code).from_response(response)
+
+
+def retry_after_seconds(value: str | None) -> float | None:
+    """`Retry-After` as seconds: a number of seconds or an HTTP date."""
+    if not value:
+        return None
+    try:
+        return max(0.0, float(value))
+    except ValueError:
+        pass
+    try:
+        when = parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    return max(0.0, (when - datetime.now(UTC)).total_seconds())
+
+
+def _odata_error(response: httpx.Response) -> dict[str, Any]:
+    """The `error` object of an OData error body; empty when the body is not one."""
+    try:
+        body = json.loads(response.content) if response.content else None
+    except ValueError:
+        return {"message": response.text[:200].strip()} if response.text.strip() else {}
+    if isinstance(body, dict):
+        error = body.get("error", body)
+        if isinstance(error, dict):
+            return error
+    return {}
