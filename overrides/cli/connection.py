@@ -1,0 +1,101 @@
+"""How the commands reach a PBX: credentials, the client, and `--debug` request/response lines.
+
+`Connection` is the seam for tests and embedding: click's context object. The console script uses the
+default (real HTTP); a test passes `Connection(transport=httpx.MockTransport(handler))` as `obj=` to
+`CliRunner.invoke`, and every command that talks to a PBX builds its client through `make_client`.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+
+import click
+import httpx
+
+from ..client import ENVIRONMENT, XapiClient
+from ..errors import _scrub
+from .errors import InputError
+
+URL_VARIABLE, CLIENT_ID_VARIABLE, CLIENT_SECRET_VARIABLE = ENVIRONMENT
+
+
+@dataclass(frozen=True)
+class Credentials:
+    url: str | None
+    client_id: str | None
+    client_secret: str | None
+
+    def __repr__(self) -> str:
+        return f"Credentials(url={self.url!r}, client_id={self.client_id!r})"
+
+    def require(self) -> tuple[str, str, str]:
+        """All three, or an InputError naming the flags and variables that are missing."""
+        missing = [
+            f"{flag} (or {variable})"
+            for flag, variable, value in (
+                ("--url", URL_VARIABLE, self.url),
+                ("--client-id", CLIENT_ID_VARIABLE, self.client_id),
+                ("--client-secret", CLIENT_SECRET_VARIABLE, self.client_secret),
+            )
+            if not value
+        ]
+        if missing:
+            raise InputError("missing " + ", ".join(missing))
+        assert self.url and self.client_id and self.client_secret
+        return self.url, self.client_id, self.client_secret
+
+
+def _debug(text: str) -> None:
+    click.echo(f"debug: {text}", err=True)
+
+
+def _log_request(request: httpx.Request) -> None:
+    # Method and URL only: headers carry the bearer token, and the token request's body the secret.
+    _debug(f"> {request.method} {_scrub(str(request.url))}")
+
+
+def _log_response(response: httpx.Response) -> None:
+    headers = response.headers
+    details = [headers.get("content-type", "no content-type"), f"{headers.get('content-length', '?')} bytes"]
+    if "X-3CX-Version" in headers:
+        details.append(f"X-3CX-Version {headers['X-3CX-Version']}")
+    _debug(f"< {response.status_code} {response.reason_phrase} ({', '.join(details)})")
+
+
+@contextlib.contextmanager
+def library_debug_log() -> Iterator[None]:
+    """The library's own DEBUG lines (attempts, timings) on stderr for the duration of one command."""
+    logger = logging.getLogger("threecx_xapi")
+    handler = logging.StreamHandler(click.get_text_stream("stderr"))
+    handler.setFormatter(logging.Formatter("debug: %(message)s"))
+    previous = logger.level
+    logger.addHandler(handler)
+    logger.setLevel(logging.DEBUG)
+    try:
+        yield
+    finally:
+        logger.removeHandler(handler)
+        logger.setLevel(previous)
+
+
+@dataclass(frozen=True)
+class Connection:
+    """Builds the XapiClient for a command; `transport` replaces the network (tests, embedding)."""
+
+    transport: httpx.BaseTransport | None = None
+
+    def make_client(self, credentials: Credentials, *, debug: bool = False) -> XapiClient:
+        url, client_id, client_secret = credentials.require()
+        httpx_args: dict[str, Any] = {}
+        if self.transport is not None:
+            httpx_args["transport"] = self.transport
+        if debug:
+            httpx_args["event_hooks"] = {"request": [_log_request], "response": [_log_response]}
+        try:
+            return XapiClient(url, client_id, client_secret, httpx_args=httpx_args)
+        except ValueError as exc:
+            raise InputError(str(exc)) from None
