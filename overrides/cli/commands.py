@@ -123,7 +123,7 @@ class Progress:
 @contextlib.contextmanager
 def _destination(path: str | None) -> Iterator[TextIO]:
     if path is None:
-        yield click.get_text_stream("stdout")
+        yield sys.stdout
         return
     try:
         stream = open(path, "w", encoding="utf-8", newline="")  # noqa: SIM115 - closed below
@@ -191,7 +191,7 @@ def call(
         client = stack.enter_context(connection.make_client(credentials, debug=debug))
         try:
             result = calls.fetch(prepared, client)
-            progress = Progress(operation_id, click.get_text_stream("stderr")) if all_pages else None
+            progress = Progress(operation_id, sys.stderr) if all_pages else None
             pages = progress.count(result.pages) if progress else result.pages
             first = next(pages, None)  # the first request answers before any output file is created
             result = calls.Result(result.collection, itertools.chain([first] if first is not None else [], pages))

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import sys
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
@@ -70,7 +71,7 @@ def _log_response(response: httpx.Response) -> None:
 def library_debug_log() -> Iterator[None]:
     """The library's own DEBUG lines (attempts, timings) on stderr for the duration of one command."""
     logger = logging.getLogger("threecx_xapi")
-    handler = logging.StreamHandler(click.get_text_stream("stderr"))
+    handler = logging.StreamHandler(sys.stderr)
     handler.setFormatter(logging.Formatter("debug: %(message)s"))
     previous = logger.level
     logger.addHandler(handler)

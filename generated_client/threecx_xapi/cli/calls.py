@@ -10,13 +10,12 @@ from __future__ import annotations
 
 import itertools
 import json
+import sys
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import ModuleType
 from typing import Any
-
-import click
 
 from .. import models, registry
 from ..client import XapiClient
@@ -96,7 +95,7 @@ def prepare(
     *,
     body: str | None = None,
     all_pages: bool = False,
-    stdin: Callable[[], str] = lambda: click.get_text_stream("stdin").read(),
+    stdin: Callable[[], str] = lambda: sys.stdin.read(),
 ) -> PreparedCall:
     """The checked call, or an InputError naming what is wrong; nothing is sent."""
     operation = find_operation(operation_id)

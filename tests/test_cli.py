@@ -1,0 +1,324 @@
+"""The threecx-xapi command line, against an in-process fake PBX (httpx.MockTransport)."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+from urllib.parse import parse_qs, unquote
+
+import httpx
+import pytest
+from click.testing import CliRunner
+from threecx_xapi import registry
+from threecx_xapi.cli import Connection, cli
+from threecx_xapi.cli.output import write_csv
+
+URL = "https://pbx.example.com"
+CLIENT_ID = "cli-test"
+SECRET = "Cli-Secret-7f3a9c0e5d"
+TOKEN = "Bearer-Token-b81d2e44"
+ENV = {"THREECX_XAPI_URL": URL, "THREECX_XAPI_CLIENT_ID": CLIENT_ID, "THREECX_XAPI_CLIENT_SECRET": SECRET}
+CALL_LOG_PARAMS = [
+    "periodFrom=2026-09-12T00:00:00Z",
+    "periodTo=2026-09-13T23:59:59+01:00",
+    "sourceType=0",
+    "sourceFilter=",
+    "destinationType=0",
+    "destinationFilter=null",
+    "callsType=0",
+    "callTimeFilterType=0",
+    "callTimeFilterFrom=0:00:0",
+    "callTimeFilterTo=0:00:0",
+    "hidePcalls=true",
+]
+
+
+class FakePbx:
+    """A token endpoint, /Users with $top/$skip over `users`, call-log rows, and a record of every request."""
+
+    def __init__(self, users: int = 3) -> None:
+        self.requests: list[httpx.Request] = []
+        self.users = [
+            {"Id": index, "Number": f"{1000 + index}", "FirstName": f"User {index}", "Groups": [{"GroupId": 1}]}
+            for index in range(users)
+        ]
+
+    def handle(self, request: httpx.Request) -> httpx.Response:
+        self.requests.append(request)
+        headers = {"X-3CX-Version": "20.0.10.402"}
+        path = unquote(request.url.path)
+        if path == "/connect/token":
+            if parse_qs(request.content.decode()).get("client_secret") != [SECRET]:
+                return httpx.Response(400, json={"error": "invalid_client"}, headers=headers)
+            return httpx.Response(200, json={"access_token": TOKEN, "expires_in": 3600}, headers=headers)
+        if request.headers.get("Authorization") != f"Bearer {TOKEN}":
+            return httpx.Response(401, headers=headers)
+        if path == "/xapi/v1/Users" and request.method == "GET":
+            skip = int(request.url.params.get("$skip", 0))
+            top = int(request.url.params.get("$top", len(self.users)))
+            return httpx.Response(200, json={"value": self.users[skip : skip + top]}, headers=headers)
+        if path == "/xapi/v1/Users" and request.method == "POST":
+            return httpx.Response(201, json=json.loads(request.content), headers=headers)
+        if path.startswith("/xapi/v1/Users(Number="):
+            return httpx.Response(200, json=self.users[0], headers=headers)
+        if path.startswith("/xapi/v1/ReportCallLogData/Pbx.GetCallLogData("):
+            rows = [{"CallId": 1, "SourceDisplayName": "Ann", "Status": "Answered"}, {"CallId": 2, "Status": "Missed"}]
+            return httpx.Response(200, json={"value": rows}, headers=headers)
+        if path == "/xapi/v1/SystemStatus":
+            return httpx.Response(200, json={"Version": "20.0.10.402"}, headers=headers)
+        return httpx.Response(404, json={"error": {"code": "NotFound", "message": f"no route {path}"}}, headers=headers)
+
+    @property
+    def api_requests(self) -> list[httpx.Request]:
+        return [request for request in self.requests if request.url.path != "/connect/token"]
+
+
+@pytest.fixture
+def pbx() -> FakePbx:
+    return FakePbx()
+
+
+@pytest.fixture
+def run(pbx: FakePbx) -> Callable[..., Any]:
+    def invoke(*args: str, env: dict[str, str] | None = None, input: str | None = None) -> Any:
+        runner = CliRunner()
+        connection = Connection(transport=httpx.MockTransport(pbx.handle))
+        return runner.invoke(cli, list(args), obj=connection, env=ENV if env is None else env, input=input)
+
+    return invoke
+
+
+def test_ops_lists_every_operation_of_the_pinned_document(run: Callable[..., Any]) -> None:
+    result = run("ops")
+    lines = result.stdout.splitlines()
+    assert result.exit_code == 0
+    assert len(lines) == len(registry.operations())
+    assert lines[0].split("\t")[0] == registry.operations()[0].operation_id
+    assert all(len(line.split("\t")) == 5 for line in lines)
+
+
+def test_ops_text_matches_id_path_tag_or_summary_in_any_case(run: Callable[..., Any]) -> None:
+    result = run("ops", "calllog")
+    ids = [line.split("\t")[0] for line in result.stdout.splitlines()]
+    assert "GetCallLogData" in ids and "ListUser" not in ids
+    assert all("calllog" in line.lower() for line in result.stdout.splitlines())
+
+
+def test_ops_without_a_match_says_so_and_exits_1(run: Callable[..., Any]) -> None:
+    result = run("ops", "no-such-operation-anywhere")
+    assert result.exit_code == 1 and result.stdout == ""
+    assert "no operation matches" in result.stderr
+
+
+def test_call_log_prints_the_rows_of_the_collection(run: Callable[..., Any], pbx: FakePbx) -> None:
+    result = run("call", "GetCallLogData", *(arg for item in CALL_LOG_PARAMS for arg in ("--param", item)))
+    assert result.exit_code == 0, result.stderr
+    assert [row["CallId"] for row in json.loads(result.stdout)] == [1, 2]
+    (request,) = pbx.api_requests
+    path = unquote(request.url.path)
+    assert "periodFrom=2026-09-12T00:00:00Z," in path
+    assert "periodTo=2026-09-13T23:59:59+01:00," in path
+    assert "sourceFilter=''," in path and "destinationFilter=null," in path
+    assert "callTimeFilterFrom='0:00:0'," in path and path.endswith("hidePcalls=true)")
+
+
+def test_call_takes_python_parameter_names_too(run: Callable[..., Any], pbx: FakePbx) -> None:
+    params = ["period_from=2026-09-12T00:00:00Z", *CALL_LOG_PARAMS[1:]]
+    result = run("call", "GetCallLogData", *(arg for item in params for arg in ("-p", item)), "--format", "jsonl")
+    assert result.exit_code == 0, result.stderr
+    assert [json.loads(line)["CallId"] for line in result.stdout.splitlines()] == [1, 2]
+
+
+def test_call_quotes_a_key_as_the_library_does(run: Callable[..., Any], pbx: FakePbx) -> None:
+    result = run("call", "GetUserByNumber", "--param", "Number=O'Brien", "--select", "Id,Number")
+    assert result.exit_code == 0, result.stderr
+    assert json.loads(result.stdout)["Number"] == "1000"
+    (request,) = pbx.api_requests
+    assert unquote(request.url.path) == "/xapi/v1/Users(Number='O''Brien')"
+    assert request.url.params["$select"] == "Id,Number"
+
+
+def test_call_sends_the_body_from_a_file(run: Callable[..., Any], pbx: FakePbx, tmp_path: Path) -> None:
+    body = {"Number": "2001", "FirstName": "Ada", "Groups": [{"GroupId": 7}]}
+    (tmp_path / "user.json").write_text(json.dumps(body), encoding="utf-8")
+    result = run("call", "CreateUser", "--body", f"@{tmp_path / 'user.json'}")
+    assert result.exit_code == 0, result.stderr
+    (request,) = pbx.api_requests
+    assert request.method == "POST" and json.loads(request.content) == body
+    assert json.loads(result.stdout)["FirstName"] == "Ada"
+
+
+def test_call_reads_the_body_from_stdin(run: Callable[..., Any], pbx: FakePbx) -> None:
+    result = run("call", "CreateUser", "--body", "@-", input='{"Number": "2002"}')
+    assert result.exit_code == 0, result.stderr
+    assert json.loads(pbx.api_requests[0].content) == {"Number": "2002"}
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["call", "NoSuchOperation"], "unknown operation 'NoSuchOperation'"),
+        (["call", "GetUserByNumber", "-p", "Number=1", "-p", "Colour=red"], "has no parameter 'Colour'"),
+        (["call", "GetUserByNumber", "-p", "Number"], "is not NAME=VALUE"),
+        (["call", "GetUserByNumber", "-p", "Number=1", "-p", "number=2"], "given twice"),
+        (["call", "GetUserByNumber"], "GetUserByNumber needs Number"),
+        (["call", "GetCallLogData", "-p", "periodFrom=2026-09-12T00:00:00Z"], "needs periodTo, sourceType"),
+        (["call", "ListUser", "--top", "ten"], "'$top' (Edm.Int64) expects an integer, got 'ten'"),
+        (["call", "ListUser", "--top", "-1"], "expects a number of at least 0"),
+        (["call", "ListUser", "--count", "maybe"], "--count"),
+        (["call", "ListUser", "-p", "$count=maybe"], "expects true or false"),
+        (["call", "ListUser", "--select", "Id,,Number"], "without empty items"),
+        (["call", "DeleteUser", "-p", "Id=2147483648"], "at most 2147483647"),
+        (["call", "CreateUser", "--body", "{'Number': 1}"], "bad JSON body (--body): Expecting property name"),
+        (["call", "CreateUser", "--body", "[1, 2]"], "must be a JSON object (PbxUser)"),
+        (["call", "CreateUser", "--body", "@/no/such/file.json"], "cannot read the body from /no/such/file.json"),
+        (["call", "CreateUser"], "CreateUser needs a body"),
+        (["call", "ListUser", "--body", "{}"], "ListUser takes no body"),
+        (["call", "GetUserByNumber", "-p", "Number=1", "--top", "5"], "has no parameter '$top'"),
+        (["call", "GetUserByNumber", "-p", "Number=1", "--all"], "--all pages with $top/$skip"),
+        (["call", "ListUser", "--all", "--top", "0"], "must be at least 1"),
+        (["call", "ListUser", "--format", "xml"], "'xml' is not one of 'json', 'jsonl', 'csv'"),
+    ],
+)
+def test_bad_input_is_one_line_exit_2_and_nothing_is_sent(
+    run: Callable[..., Any], pbx: FakePbx, args: list[str], message: str
+) -> None:
+    result = run(*args)
+    assert result.exit_code == 2
+    assert result.stdout == ""
+    assert len(result.stderr.splitlines()) == 1 and result.stderr.startswith("error: ")
+    assert message in result.stderr
+    assert pbx.requests == []
+
+
+@pytest.mark.parametrize(
+    ("value", "message"),
+    [
+        ("2026-09-12T00:00:00", "with an offset or Z"),
+        ("12/09/2026", "an ISO 8601 date-time"),
+        ("null", "expects an ISO 8601 date-time"),
+    ],
+)
+def test_a_date_time_needs_an_offset(run: Callable[..., Any], pbx: FakePbx, value: str, message: str) -> None:
+    params = [f"periodFrom={value}", *CALL_LOG_PARAMS[1:]]
+    result = run("call", "GetCallLogData", *(arg for item in params for arg in ("-p", item)))
+    assert result.exit_code == 2 and message in result.stderr and "'periodFrom'" in result.stderr
+    assert pbx.requests == []
+
+
+def test_missing_credentials_name_the_flags_and_variables(run: Callable[..., Any], pbx: FakePbx) -> None:
+    result = run("call", "ListUser", env={"THREECX_XAPI_URL": URL})
+    assert result.exit_code == 2
+    assert result.stderr == (
+        "error: missing --client-id (or THREECX_XAPI_CLIENT_ID), --client-secret (or THREECX_XAPI_CLIENT_SECRET)\n"
+    )
+    assert pbx.requests == []
+
+
+def test_flags_stand_in_for_the_environment(run: Callable[..., Any], pbx: FakePbx) -> None:
+    flags = ["--url", URL, "--client-id", CLIENT_ID, "--client-secret", SECRET]
+    result = run("call", "ListUser", *flags, env={})
+    assert result.exit_code == 0, result.stderr
+    assert pbx.requests[0].url == f"{URL}/connect/token"
+
+
+def test_an_error_answer_is_one_line_exit_2(run: Callable[..., Any]) -> None:
+    result = run("call", "GetUser", "-p", "Id=7")
+    assert result.exit_code == 2 and result.stdout == ""
+    assert result.stderr.startswith("error: 404 NotFound: no route /xapi/v1/Users(7)")
+    assert len(result.stderr.splitlines()) == 1
+
+
+def test_a_refused_secret_never_shows(run: Callable[..., Any], pbx: FakePbx) -> None:
+    env = dict(ENV, THREECX_XAPI_CLIENT_SECRET="wrong-" + SECRET)
+    result = run("call", "ListUser", "--debug", env=env)
+    assert result.exit_code == 2 and result.stderr.startswith("debug: > POST")
+    assert result.stderr.splitlines()[-1].startswith("error: 400")
+    assert SECRET not in result.output and SECRET not in result.stderr
+
+
+def test_debug_logs_requests_and_responses_without_secrets(run: Callable[..., Any]) -> None:
+    result = run("call", "ListUser", "--top", "2", "--debug")
+    assert result.exit_code == 0, result.stderr
+    assert f"debug: > POST {URL}/connect/token" in result.stderr
+    assert f"debug: > GET {URL}/xapi/v1/Users?%24top=2" in result.stderr
+    assert "debug: < 200 OK" in result.stderr and "X-3CX-Version 20.0.10.402" in result.stderr
+    assert SECRET not in result.stderr and TOKEN not in result.stderr
+    assert len(json.loads(result.stdout)) == 2
+
+
+def test_help_never_echoes_the_secret(run: Callable[..., Any]) -> None:
+    result = run("call", "--help")
+    assert result.exit_code == 0 and "THREECX_XAPI_CLIENT_SECRET" in result.stdout
+    assert SECRET not in result.output
+
+
+def test_all_writes_every_row_of_every_page_once_as_csv(run: Callable[..., Any], pbx: FakePbx) -> None:
+    pbx.users = FakePbx(users=250).users
+    result = run("call", "ListUser", "--all", "--top", "100", "--format", "csv")
+    assert result.exit_code == 0, result.stderr
+    rows = list(csv.DictReader(io.StringIO(result.stdout)))
+    assert [row["Id"] for row in rows] == [str(index) for index in range(250)]
+    assert rows[0]["Groups"] == '[{"GroupId": 1}]'
+    assert [request.url.params["$skip"] for request in pbx.api_requests] == ["0", "100", "200"]
+    assert result.stderr == "ListUser: 250 rows, 3 pages\n"
+
+
+def test_all_ends_after_a_full_last_page_with_one_empty_page(run: Callable[..., Any], pbx: FakePbx) -> None:
+    pbx.users = FakePbx(users=4).users
+    result = run("call", "ListUser", "--all", "--top", "2", "--format", "jsonl")
+    assert [json.loads(line)["Id"] for line in result.stdout.splitlines()] == [0, 1, 2, 3]
+    assert [request.url.params["$skip"] for request in pbx.api_requests] == ["0", "2", "4"]
+
+
+def test_json_of_a_collection_is_an_array_even_when_empty(run: Callable[..., Any], pbx: FakePbx) -> None:
+    pbx.users = []
+    result = run("call", "ListUser", "--filter", "Number eq '9'")
+    assert result.exit_code == 0 and json.loads(result.stdout) == []
+    assert pbx.api_requests[0].url.params["$filter"] == "Number eq '9'"
+
+
+def test_output_goes_to_the_file(run: Callable[..., Any], tmp_path: Path) -> None:
+    target = tmp_path / "users.jsonl"
+    result = run("call", "ListUser", "--format", "jsonl", "--output", str(target))
+    assert result.exit_code == 0 and result.stdout == ""
+    assert len(target.read_text(encoding="utf-8").splitlines()) == 3
+
+
+def test_a_failed_call_creates_no_output_file(run: Callable[..., Any], tmp_path: Path) -> None:
+    target = tmp_path / "user.json"
+    result = run("call", "GetUser", "-p", "Id=7", "--output", str(target))
+    assert result.exit_code == 2 and not target.exists()
+
+
+def test_version_reports_the_pbx_and_the_pinned_document(run: Callable[..., Any]) -> None:
+    result = run("version")
+    assert result.exit_code == 0, result.stderr
+    lines = result.stdout.splitlines()
+    assert lines[1].startswith(f"document: XAPI {registry.xapi_version()} ")
+    assert lines[2] == f"pbx: XAPI 20.0.10.402 at {URL}"
+
+
+def test_version_without_a_pbx_reports_the_package(run: Callable[..., Any], pbx: FakePbx) -> None:
+    result = run("version", env={})
+    assert result.exit_code == 0 and "pbx: not asked" in result.stdout
+    assert pbx.requests == []
+
+
+def test_an_unknown_option_is_one_line_exit_2(run: Callable[..., Any]) -> None:
+    result = run("call", "ListUser", "--colour", "red")
+    assert result.exit_code == 2 and result.stderr.startswith("error: No such option")
+    assert "--colour" in result.stderr
+    assert len(result.stderr.splitlines()) == 1
+
+
+def test_csv_columns_come_from_the_first_page_and_late_keys_are_reported() -> None:
+    stream, warnings = io.StringIO(), list[str]()
+    pages: list[list[dict[str, Any]]] = [[{"A": 1, "B": None}, {"C": True}], [{"A": 2, "D": {"x": [1]}}]]
+    assert write_csv(iter(pages), stream, warn=warnings.append) == 3
+    assert stream.getvalue().splitlines() == ["A,B,C", "1,,", ",,true", "2,,"]
+    assert warnings == ["column(s) D first appear after the first page and are left out of the CSV"]
