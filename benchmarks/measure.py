@@ -1,0 +1,54 @@
+"""Timing helpers and the figure every benchmark returns: a ratio to a baseline measured in the same run."""
+
+from __future__ import annotations
+
+import statistics
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Figure:
+    """One line of the report: `ratio` is ours over the baseline (or a page count for memory)."""
+
+    name: str
+    ratio: float
+    target: str
+    met: bool | None  # None: shown for reference, no target
+    detail: str
+
+    @classmethod
+    def at_most(cls, name: str, ratio: float, limit: float, detail: str) -> Figure:
+        return cls(name, ratio, f"<= {limit}", ratio <= limit, detail)
+
+    @classmethod
+    def reference(cls, name: str, ratio: float, detail: str) -> Figure:
+        return cls(name, ratio, "none", None, detail)
+
+    @classmethod
+    def at_least(cls, name: str, ratio: float, limit: float, detail: str) -> Figure:
+        return cls(name, ratio, f">= {limit}", ratio >= limit, detail)
+
+
+def seconds(action: Callable[[], object]) -> float:
+    started = time.perf_counter()
+    action()
+    return time.perf_counter() - started
+
+
+def interleaved_medians(
+    candidate: Callable[[], object], baseline: Callable[[], object], repeat: int
+) -> tuple[float, float]:
+    """Median seconds of each, the two run in turn so that a noisy moment hits both alike."""
+    candidate(), baseline()  # warm caches and lazy imports; not counted
+    ours: list[float] = []
+    theirs: list[float] = []
+    for _ in range(repeat):
+        ours.append(seconds(candidate))
+        theirs.append(seconds(baseline))
+    return statistics.median(ours), statistics.median(theirs)
+
+
+def ms(value: float) -> str:
+    return f"{value * 1000:.1f} ms"
