@@ -6,7 +6,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from . import build, drift, pull, verify, wheel
+from . import build, docs, drift, pull, verify, wheel
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -35,6 +35,9 @@ def main(argv: list[str] | None = None) -> int:
     wheel_parser.add_argument("--spec", type=Path, help="the document (default: the pinned one)")
     wheel_parser.add_argument("--dist", type=Path, default=Path("dist"))
 
+    docs_parser = commands.add_parser("docs", help="write docs/operations.md from the operation registry")
+    docs_parser.add_argument("--check", action="store_true", help="fail when docs/operations.md is out of date")
+
     args = parser.parse_args(argv)
     try:
         if args.command == "pull":
@@ -48,6 +51,8 @@ def main(argv: list[str] | None = None) -> int:
             return 0 if result.generated == result.documented else 1
         if args.command == "verify":
             return verify.run(args.spec, args.output)
+        if args.command == "docs":
+            return docs.run(check=args.check)
         if args.command == "drift":
             return drift.run(args.output)
         if args.command == "wheel":

@@ -177,6 +177,7 @@ def test_call_reads_the_body_from_stdin(run: Callable[..., Any], pbx: FakePbx) -
         (["call", "CreateUser", "--body", "[1, 2]"], "must be a JSON object (PbxUser)"),
         (["call", "CreateUser", "--body", "@/no/such/file.json"], "cannot read the body from /no/such/file.json"),
         (["call", "CreateUser"], "CreateUser needs a body"),
+        (["call", "ReplaceMyGroupLicenseKey"], "ReplaceMyGroupLicenseKey needs a body"),
         (["call", "ListUser", "--body", "{}"], "ListUser takes no body"),
         (["call", "GetUserByNumber", "-p", "Number=1", "--top", "5"], "has no parameter '$top'"),
         (["call", "GetUserByNumber", "-p", "Number=1", "--all"], "--all pages with $top/$skip"),

@@ -8,6 +8,7 @@ exactly as for a library call. `pages()` runs the call and yields the response a
 
 from __future__ import annotations
 
+import inspect
 import itertools
 import json
 import sys
@@ -112,9 +113,10 @@ def prepare(
         raise InputError(
             f"{operation.operation_id} needs {', '.join(missing)} (--param NAME=VALUE; see docs/operations.md)"
         )
+    module = operation.load()
     if body is not None:
         arguments["body"] = read_body(body, operation, stdin)
-    elif operation.request_body is not None and operation.request_body["required"]:
+    elif body_required(operation, module):
         raise InputError(f"{operation.operation_id} needs a body: --body JSON or --body @file.json")
     if all_pages:
         names = {parameter.name for parameter in operation.parameters}
@@ -122,13 +124,20 @@ def prepare(
             raise InputError(f"--all pages with $top/$skip, which {operation.operation_id} does not take")
         if arguments.get("top", DEFAULT_PAGE_SIZE) < 1:
             raise InputError("--top is the page size with --all and must be at least 1")
-    module = operation.load()
     try:
         # A dry run of the generated encoder: every literal the request would carry, built without sending.
         module._get_kwargs(**arguments)
     except (TypeError, ValueError) as exc:
         raise InputError(str(exc)) from None
     return PreparedCall(operation, module, arguments, all_pages)
+
+
+def body_required(operation: Operation, module: ModuleType) -> bool:
+    """The document's flag, or the generated signature where it asks for a body the document calls optional."""
+    if operation.request_body is None:
+        return False
+    parameter = inspect.signature(module.sync).parameters["body"]
+    return bool(operation.request_body["required"]) or parameter.default is inspect.Parameter.empty
 
 
 def to_python_or_fail(text: str, parameter: Parameter) -> Any:
