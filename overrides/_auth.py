@@ -125,7 +125,10 @@ class TokenAuth(httpx.Auth):
             with self._thread_lock:
                 token = self._usable(stale)
                 if token is None:
-                    token = self._accept((yield self._token_request()))
+                    # Overriding the flow runners skips httpx's own read of the body: read the token answer here.
+                    answer = yield self._token_request()
+                    answer.read()
+                    token = self._accept(answer)
             response = yield self._authorize(request, token)
             if response.status_code != 401 or attempt == 1:
                 return
@@ -139,7 +142,9 @@ class TokenAuth(httpx.Auth):
             async with self._task_lock:
                 token = self._usable(stale)
                 if token is None:
-                    token = self._accept((yield self._token_request()))
+                    answer = yield self._token_request()
+                    await answer.aread()
+                    token = self._accept(answer)
             response = yield self._authorize(request, token)
             if response.status_code != 401 or attempt == 1:
                 return
