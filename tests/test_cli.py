@@ -5,17 +5,26 @@ from __future__ import annotations
 import csv
 import io
 import json
-from collections.abc import Callable
+import os
+import signal
+import subprocess
+import sys
+from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qs, unquote
 
 import httpx
 import pytest
 from click.testing import CliRunner
 from threecx_xapi import registry
+from threecx_xapi.api.users import create_user
 from threecx_xapi.cli import Connection, cli
 from threecx_xapi.cli.output import write_csv
+from threecx_xapi.models import PbxUser
+
+if TYPE_CHECKING:
+    from threecx_xapi.testing import Emulator
 
 URL = "https://pbx.example.com"
 CLIENT_ID = "cli-test"
@@ -323,3 +332,120 @@ def test_csv_columns_come_from_the_first_page_and_late_keys_are_reported() -> No
     assert write_csv(iter(pages), stream, warn=warnings.append) == 3
     assert stream.getvalue().splitlines() == ["A,B,C", "1,,", ",,true", "2,,"]
     assert warnings == ["column(s) D first appear after the first page and are left out of the CSV"]
+
+
+# Against the emulator, over HTTP on 127.0.0.1: what a user runs.
+
+
+@pytest.fixture
+def emulator() -> Iterator[Emulator]:
+    from threecx_xapi.testing import Emulator
+
+    with Emulator(port=0, seed=0) as pbx:
+        yield pbx
+
+
+def _emulator_env(pbx: Emulator) -> dict[str, str]:
+    return {
+        "THREECX_XAPI_URL": pbx.url,
+        "THREECX_XAPI_CLIENT_ID": pbx.client_id,
+        "THREECX_XAPI_CLIENT_SECRET": pbx.client_secret,
+    }
+
+
+def test_emulator_call_log_prints_rows(emulator: Emulator) -> None:
+    args = ["call", "GetCallLogData", *(arg for item in CALL_LOG_PARAMS for arg in ("--param", item))]
+    result = CliRunner().invoke(cli, [*args, "--format", "jsonl"], env=_emulator_env(emulator))
+    assert result.exit_code == 0, result.stderr
+    rows = [json.loads(line) for line in result.stdout.splitlines()]
+    assert rows and all("CallId" in row and "StartTime" in row for row in rows)
+
+
+def test_emulator_all_pages_write_every_user_once_as_csv(emulator: Emulator, tmp_path: Path) -> None:
+    # Hundreds of users through the library (in-process, same emulator), a few more through the CLI's --body.
+    with emulator.client(httpx_args={"transport": emulator.transport()}) as client:
+        for index in range(300):
+            create_user.sync(client=client, body=PbxUser(number=f"7{index:03d}", first_name=f"Bulk {index}"))
+    env = _emulator_env(emulator)
+    for number in ("8001", "8002"):
+        created = CliRunner().invoke(cli, ["call", "CreateUser", "--body", json.dumps({"Number": number})], env=env)
+        assert created.exit_code == 0, created.stderr
+    expected = {str(row["Number"]) for row in emulator.entities("Users")}
+    assert len(expected) > 300
+
+    target = tmp_path / "users.csv"
+    args = ["call", "ListUser", "--all", "--top", "70", "--select", "Id,Number", "--format", "csv", "-o", str(target)]
+    result = CliRunner().invoke(cli, args, env=env)
+    assert result.exit_code == 0, result.stderr
+    rows = list(csv.DictReader(io.StringIO(target.read_text(encoding="utf-8"))))
+    numbers = [row["Number"] for row in rows]
+    assert len(numbers) == len(set(numbers)) == len(expected) and set(numbers) == expected
+    assert list(rows[0]) == ["Id", "Number"]
+    pages = -(-len(expected) // 70)
+    assert result.stderr == f"ListUser: {len(expected)} rows, {pages} pages\n"
+
+
+def test_emulator_inbound_rule_from_a_body_file(emulator: Emulator, tmp_path: Path) -> None:
+    rule = {
+        "RuleName": "Main number",
+        "Data": "+442071234567",
+        "OfficeHoursDestination": {"To": "Queue", "Number": "800"},
+        "OutOfOfficeHoursDestination": {"To": "VoiceMail", "Number": "100"},
+        "HolidaysDestination": {"To": "External", "External": "+447700900123"},
+        "AlterDestinationDuringOutOfOfficeHours": True,
+        "AlterDestinationDuringHolidays": True,
+    }
+    (tmp_path / "rule.json").write_text(json.dumps(rule), encoding="utf-8")
+    env = _emulator_env(emulator)
+    result = CliRunner().invoke(cli, ["call", "CreateInboundRule", "--body", f"@{tmp_path / 'rule.json'}"], env=env)
+    assert result.exit_code == 0, result.stderr
+    assert json.loads(result.stdout)["RuleName"] == "Main number"
+    found = CliRunner().invoke(cli, ["call", "ListInboundRule", "--filter", "RuleName eq 'Main number'"], env=env)
+    assert [row["Data"] for row in json.loads(found.stdout)] == ["+442071234567"]
+
+
+def test_emulator_refuses_a_wrong_secret_in_one_line(emulator: Emulator) -> None:
+    env = dict(_emulator_env(emulator), THREECX_XAPI_CLIENT_SECRET="not-the-secret")
+    result = CliRunner().invoke(cli, ["call", "ListUser"], env=env)
+    assert result.exit_code == 2 and result.stderr.startswith("error: ") and len(result.stderr.splitlines()) == 1
+    assert "not-the-secret" not in result.stderr and emulator.client_secret not in result.stderr
+
+
+def test_emulator_version_reports_its_x_3cx_version(emulator: Emulator) -> None:
+    result = CliRunner().invoke(cli, ["version"], env=_emulator_env(emulator))
+    assert result.exit_code == 0, result.stderr
+    assert result.stdout.splitlines()[2] == f"pbx: XAPI {registry.xapi_version()}.0 at {emulator.url}"
+
+
+def test_the_installed_console_script_calls_the_emulator(emulator: Emulator) -> None:
+    script = Path(sys.executable).with_name("threecx-xapi")
+    env = dict(os.environ, **_emulator_env(emulator))
+    done = subprocess.run(
+        [str(script), "call", "ListUser", "--top", "5", "--select", "Id,Number", "--format", "jsonl"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    assert [sorted(json.loads(line)) for line in done.stdout.splitlines()] == [["Id", "Number"]] * 5
+
+
+def test_the_emulator_command_serves_until_interrupted() -> None:
+    script = Path(sys.executable).with_name("threecx-xapi")
+    server = subprocess.Popen(
+        [str(script), "emulator", "--port", "0"], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+    )
+    try:
+        assert server.stdout is not None
+        exported = dict(server.stdout.readline().removeprefix("export ").strip().split("=", 1) for _ in range(3))
+        assert exported["THREECX_XAPI_URL"].startswith("http://127.0.0.1:")
+        result = CliRunner().invoke(cli, ["call", "ListUser", "--top", "2"], env=exported)
+        assert result.exit_code == 0, result.stderr
+        assert len(json.loads(result.stdout)) == 2
+    finally:
+        server.send_signal(signal.SIGINT)
+        _, errors = server.communicate(timeout=30)
+    assert server.returncode == 0, errors
+    assert "stopped" in errors

@@ -5,7 +5,6 @@ from __future__ import annotations
 import contextlib
 import itertools
 import sys
-import threading
 from collections.abc import Callable, Iterator
 from typing import Any, TextIO, TypeVar
 
@@ -235,14 +234,14 @@ def emulator(port: int, seed: int) -> None:
         from ..testing import Emulator
     except ImportError as exc:
         raise InputError(f"the emulator needs pip install 'threecx-xapi[emulator]' ({exc})") from None
-    with Emulator(port=port, seed=seed) as pbx:
-        # The one place a secret is printed: the emulator's own, so a user can connect to it.
-        click.echo(f"export {URL_VARIABLE}={pbx.url}")
-        click.echo(f"export {CLIENT_ID_VARIABLE}={pbx.client_id}")
-        click.echo(f"export {CLIENT_SECRET_VARIABLE}={pbx.client_secret}")
-        click.echo(f"XAPI emulator serving {pbx.url} until Ctrl-C", err=True)
-        sys.stdout.flush()
-        try:
-            threading.Event().wait()
-        except KeyboardInterrupt:
-            click.echo("stopped", err=True)
+    pbx = Emulator(port=port, seed=seed).start()
+    # The one place a secret is printed: the emulator's own, so a user can connect to it.
+    click.echo(f"export {URL_VARIABLE}={pbx.url}")
+    click.echo(f"export {CLIENT_ID_VARIABLE}={pbx.client_id}")
+    click.echo(f"export {CLIENT_SECRET_VARIABLE}={pbx.client_secret}")
+    click.echo(f"XAPI emulator serving {pbx.url} until Ctrl-C", err=True)
+    sys.stdout.flush()
+    try:
+        pbx.serve_forever()
+    except KeyboardInterrupt:
+        click.echo("stopped", err=True)
