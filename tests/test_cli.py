@@ -3,13 +3,17 @@
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import io
 import json
 import os
+import re
 import signal
 import subprocess
 import sys
+import uuid
 from collections.abc import Callable, Iterator
+from decimal import Decimal
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qs, unquote
@@ -20,8 +24,11 @@ from click.testing import CliRunner
 from threecx_xapi import registry
 from threecx_xapi.api.users import create_user
 from threecx_xapi.cli import Connection, cli
+from threecx_xapi.cli.commands import Progress
 from threecx_xapi.cli.output import write_csv
+from threecx_xapi.cli.values import to_python
 from threecx_xapi.models import PbxUser
+from threecx_xapi.registry import Parameter
 
 if TYPE_CHECKING:
     from threecx_xapi.testing import Emulator
@@ -332,6 +339,67 @@ def test_csv_columns_come_from_the_first_page_and_late_keys_are_reported() -> No
     assert write_csv(iter(pages), stream, warn=warnings.append) == 3
     assert stream.getvalue().splitlines() == ["A,B,C", "1,,", ",,true", "2,,"]
     assert warnings == ["column(s) D first appear after the first page and are left out of the CSV"]
+
+
+class Terminal(io.StringIO):
+    def isatty(self) -> bool:
+        return True
+
+
+def test_progress_rewrites_one_line_on_a_terminal() -> None:
+    terminal = Terminal()
+    progress = Progress("ListUser", terminal)
+    assert list(progress.count(iter([[{"Id": 1}], [{"Id": 2}, {"Id": 3}]]))) == [[{"Id": 1}], [{"Id": 2}, {"Id": 3}]]
+    progress.finish()
+    assert terminal.getvalue() == "\rListUser: 1 row, 1 page\rListUser: 3 rows, 2 pages\rListUser: 3 rows, 2 pages\n"
+
+
+def _parameter(edm_type: str, nullable: bool = False, **schema: Any) -> Parameter:
+    return Parameter("value", "value", "path", edm_type, nullable, True, "", schema)
+
+
+@pytest.mark.parametrize(
+    ("text", "edm_type", "schema", "expected"),
+    [
+        ("42", "Edm.Int32", {}, 42),
+        (" -7 ", "Edm.Int64", {}, -7),
+        ("TRUE", "Edm.Boolean", {}, True),
+        ("no", "Edm.Boolean", {}, False),
+        ("2026-09-12T08:00:00+02:00", "Edm.DateTimeOffset", {}, dt.datetime(2026, 9, 12, 6, tzinfo=dt.UTC)),
+        ("3f2504e0-4f89-11d3-9a0c-0305e82c3301", "Edm.Guid", {}, uuid.UUID("3f2504e0-4f89-11d3-9a0c-0305e82c3301")),
+        ("Id, Number", "Collection(Edm.String)", {}, ["Id", "Number"]),
+        ("-P1DT2H30M", "Edm.Duration", {}, -dt.timedelta(days=1, hours=2, minutes=30)),
+        ("2026-09-12", "Edm.Date", {}, dt.date(2026, 9, 12)),
+        ("1.50", "Edm.Decimal", {}, Decimal("1.50")),
+        ("Queue", "Edm.String", {"enum": ["Queue", "VoiceMail"]}, "Queue"),
+        ("null", "Edm.String", {}, "null"),
+    ],
+)
+def test_values_are_read_as_their_declared_type(text: str, edm_type: str, schema: Any, expected: Any) -> None:
+    assert to_python(text, _parameter(edm_type, **schema)) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "edm_type", "schema", "message"),
+    [
+        ("4.5", "Edm.Int32", {}, "expects an integer"),
+        ("3f2504e0", "Edm.Guid", {}, "expects a GUID"),
+        ("P", "Edm.Duration", {}, "expects an ISO 8601 duration"),
+        ("Fax", "Edm.String", {"enum": ["Queue", "VoiceMail"]}, "expects one of Queue, VoiceMail, got 'Fax'"),
+        ("1234567890123", "Edm.String", {"maxLength": 12}, "at most 12 characters"),
+        ("x", "Edm.Binary", {}, "the CLI cannot read"),
+    ],
+)
+def test_a_value_of_the_wrong_type_names_what_it_expects(text: str, edm_type: str, schema: Any, message: str) -> None:
+    with pytest.raises(ValueError, match=re.escape(message)):
+        to_python(text, _parameter(edm_type, **schema))
+
+
+def test_null_is_none_only_where_the_document_allows_it() -> None:
+    assert to_python("null", _parameter("Edm.String", nullable=True)) is None
+    assert to_python("null", _parameter("Edm.Int32", nullable=True)) is None
+    with pytest.raises(ValueError, match="expects an integer"):
+        to_python("null", _parameter("Edm.Int32"))
 
 
 # Against the emulator, over HTTP on 127.0.0.1: what a user runs.

@@ -104,7 +104,8 @@ class Progress:
         self.pages = 0
 
     def line(self) -> str:
-        return f"{self.label}: {self.rows} rows, {self.pages} pages"
+        rows, pages = ("row" if self.rows == 1 else "rows"), ("page" if self.pages == 1 else "pages")
+        return f"{self.label}: {self.rows} {rows}, {self.pages} {pages}"
 
     def count(self, pages: Iterator[list[output.Row]]) -> Iterator[list[output.Row]]:
         for page in pages:

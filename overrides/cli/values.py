@@ -156,15 +156,3 @@ def to_python(text: str, parameter: Parameter) -> Any:
     except ValueError as exc:
         raise ValueError(f"parameter {parameter.name!r} ({parameter.edm_type}) expects {exc}, got {text!r}") from None
     return value
-
-
-def describe(parameter: Parameter) -> str:
-    """How to write a value of this parameter on the command line, for help and docs."""
-    examples = {
-        "Edm.Boolean": "true|false",
-        "Edm.DateTimeOffset": "2026-09-12T00:00:00Z",
-        "Edm.Guid": "GUID",
-        "Collection(Edm.String)": "A,B,C",
-    }
-    example = examples.get(parameter.edm_type, "INTEGER" if "Int" in parameter.edm_type else "TEXT")
-    return example + ("|null" if parameter.nullable else "")
