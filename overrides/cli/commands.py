@@ -181,6 +181,9 @@ def call(
     Parameters take the document's name or the Python one (periodFrom or period_from); values are read
     as the parameter's type: integers, true/false, date-times with an offset or Z, GUIDs, comma lists,
     and null where the document allows it. Bad input is reported before anything is sent.
+
+    CSV columns are the keys of the first page (later pages are written as they arrive); nested values
+    are JSON. Use --select to fix the columns, or --format jsonl to keep every key.
     """
     options = {"select": select, "filter": filter_, "orderby": orderby, "top": top, "skip": skip}
     prepared = calls.prepare(operation_id, assignments, options, body=body, all_pages=all_pages)

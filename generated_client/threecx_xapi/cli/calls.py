@@ -3,7 +3,7 @@
 
 `prepare()` turns `--param NAME=VALUE`, `--body` and the OData options into the keyword arguments of the
 generated function, each converted to its declared type (values.py); the generated function encodes them
-exactly as for a library call. `pages()` runs the call and yields the response as pages of JSON rows.
+exactly as for a library call. `fetch()` runs the call and gives the response as pages of JSON rows.
 """
 
 from __future__ import annotations
