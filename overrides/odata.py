@@ -32,6 +32,13 @@ __all__ = ["F", "Filter", "comma_list", "literal", "path_literal", "search_phras
 
 INT32 = (-(2**31), 2**31 - 1)
 INT64 = (-(2**63), 2**63 - 1)
+_INTEGER_BOUNDS = {
+    "Edm.Byte": (0, 2**8 - 1),
+    "Edm.SByte": (-(2**7), 2**7 - 1),
+    "Edm.Int16": (-(2**15), 2**15 - 1),
+    "Edm.Int32": INT32,
+    "Edm.Int64": INT64,
+}
 # OData punctuation that stays readable in a path segment; everything else outside unreserved is percent-encoded.
 _PATH_SAFE = "'(),=:"
 _IDENTIFIER_PATH = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*(/[A-Za-z_][A-Za-z0-9_]*)*$")
@@ -86,10 +93,10 @@ def _typed_literal(value: object, name: str, edm_type: str) -> str:
         if not isinstance(value, str):
             raise _expects(name, "str", edm_type, value)
         return _string(value)
-    if edm_type in ("Edm.Int32", "Edm.Int64", "Edm.Int16", "Edm.Byte", "Edm.SByte"):
+    if edm_type in _INTEGER_BOUNDS:
         if isinstance(value, bool) or not isinstance(value, int):
             raise _expects(name, "int", edm_type, value)
-        return _integer(value, INT64 if edm_type == "Edm.Int64" else INT32, name, edm_type)
+        return _integer(value, _INTEGER_BOUNDS[edm_type], name, edm_type)
     if edm_type == "Edm.Boolean":
         if not isinstance(value, bool):
             raise _expects(name, "bool", edm_type, value)
@@ -107,6 +114,8 @@ def _typed_literal(value: object, name: str, edm_type: str) -> str:
     if edm_type == "Edm.TimeOfDay":
         if not isinstance(value, datetime.time):
             raise _expects(name, "time", edm_type, value)
+        if value.tzinfo is not None:
+            raise ValueError(f"parameter {name!r} ({edm_type}) takes a time without a timezone")
         return value.isoformat()
     if edm_type == "Edm.Duration":
         if not isinstance(value, datetime.timedelta):
