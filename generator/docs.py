@@ -47,7 +47,12 @@ def _is_query_option(parameter: dict[str, Any]) -> bool:
 
 
 def _schema_name(schema: dict[str, Any] | None) -> str | None:
-    ref = (schema or {}).get("$ref")
+    """`Pbx.User` for `{"$ref": ".../Pbx.User"}`, also when wrapped as the one item of an `allOf`."""
+    schema = schema or {}
+    parts = schema.get("allOf") or []
+    if "$ref" not in schema and len(parts) == 1 and isinstance(parts[0], dict):
+        schema = parts[0]
+    ref = schema.get("$ref")
     return ref.rsplit("/", 1)[-1] if isinstance(ref, str) else None
 
 
@@ -113,6 +118,9 @@ def _operation_section(operation: dict[str, Any]) -> list[str]:
     response = operation["response"]
     if response["model"]:
         lines += [f"Returns ({response['status']}): `threecx_xapi.models.{response['model']}`.", ""]
+    elif response["schema"]:
+        schema = _schema_name(response["schema"])
+        lines += [f"Returns ({response['status']}): JSON" + (f" (document schema `{schema}`)." if schema else "."), ""]
     else:
         lines += [f"Returns ({response['status']}): nothing.", ""]
     return lines

@@ -80,6 +80,17 @@ def test_parameter_meanings_come_from_the_document_and_stay_in_their_cell() -> N
     assert "OData options: `$select`, `$expand`." in docs.render(fake)
 
 
+def test_a_response_without_a_model_is_still_documented_as_json() -> None:
+    fake = copy.deepcopy(REGISTRY)
+    operation = fake["operations"][_index("GetUserByNumber")]
+    ref = {"$ref": "#/components/schemas/Pbx.VectorStores"}
+    operation["response"] = {"status": 200, "model": None, "schema": {"allOf": [ref], "nullable": True}}
+    fake["operations"] = [operation]
+    assert "Returns (200): JSON (document schema `Pbx.VectorStores`)." in docs.render(fake)
+    operation["response"] = {"status": 204, "model": None, "schema": None}
+    assert "Returns (204): nothing." in docs.render(fake)
+
+
 @pytest.fixture(scope="module")
 def modules() -> dict[str, Any]:
     return {operation.operation_id: operation.load() for operation in registry.operations()}
