@@ -43,9 +43,7 @@ def jwt_expiry(token: str) -> float | None:
 
 
 class TokenAuth(httpx.Auth):
-    """Bearer auth with the PBX's client-credentials token."""
-
-    requires_response_body = True
+    """Bearer auth with the PBX's client-credentials token, sent to the PBX's own address only."""
 
     def __init__(
         self,
@@ -57,6 +55,7 @@ class TokenAuth(httpx.Auth):
         clock: Callable[[], float] = time.time,
     ) -> None:
         self.token_url = token_url
+        self._origin = _origin(httpx.URL(token_url))
         self.client_id = client_id
         self._client_secret = client_secret
         self.margin = margin
@@ -88,9 +87,12 @@ class TokenAuth(httpx.Auth):
         body = body if isinstance(body, dict) else {}
         value = body.get("access_token")
         if response.status_code != 200 or not isinstance(value, str) or not value:
-            reason = body.get("error_description") or body.get("error") or response.reason_phrase or "no token"
+            if response.status_code == 200:
+                reason = "the answer carries no access_token"
+            else:
+                reason = str(body.get("error_description") or body.get("error") or response.reason_phrase or "refused")
             raise AuthenticationError(
-                f"the token endpoint refused client {self.client_id!r}: {reason}",
+                f"the token endpoint refused client {self.client_id!r}: {reason.replace(self._client_secret, '***')}",
                 status_code=response.status_code,
                 code=str(body["error"]) if body.get("error") else None,
                 method="POST",
@@ -101,8 +103,7 @@ class TokenAuth(httpx.Auth):
         expires = jwt_expiry(value)
         if expires is None:
             # `expires_in` was minutes before 20.0.9 and is seconds since: reading it as seconds is never too late.
-            lifetime = float(body.get("expires_in") or 0) or 60.0
-            expires = now + lifetime
+            expires = now + _seconds(body.get("expires_in"), default=60.0)
         lifetime = max(expires - now, 0.0)
         self._token = Token(value, expires - min(self.margin, lifetime / 2))
         return self._token
@@ -119,7 +120,14 @@ class TokenAuth(httpx.Auth):
         request.headers["Authorization"] = f"Bearer {token.value}"
         return request
 
+    def _for_pbx(self, request: httpx.Request) -> bool:
+        """Only the PBX the token came from ever receives it (same scheme, host and port)."""
+        return _origin(request.url) == self._origin
+
     def sync_auth_flow(self, request: httpx.Request) -> Generator[httpx.Request, httpx.Response, None]:
+        if not self._for_pbx(request):
+            yield request
+            return
         stale: Token | None = None
         for attempt in range(2):
             with self._thread_lock:
@@ -135,6 +143,9 @@ class TokenAuth(httpx.Auth):
             stale = token
 
     async def async_auth_flow(self, request: httpx.Request) -> AsyncGenerator[httpx.Request, httpx.Response]:
+        if not self._for_pbx(request):
+            yield request
+            return
         if self._task_lock is None:
             self._task_lock = asyncio.Lock()
         stale: Token | None = None
@@ -149,3 +160,19 @@ class TokenAuth(httpx.Auth):
             if response.status_code != 401 or attempt == 1:
                 return
             stale = token
+
+
+def _origin(url: httpx.URL) -> tuple[str, str, int | None]:
+    default_port = {"http": 80, "https": 443}.get(url.scheme)
+    return url.scheme, url.host, url.port or default_port
+
+
+def _seconds(value: object, *, default: float) -> float:
+    """A positive number of seconds from a token answer's field, else `default`."""
+    if isinstance(value, bool) or not isinstance(value, int | float | str):
+        return default
+    try:
+        seconds = float(value)
+    except ValueError:
+        return default
+    return seconds if 0 < seconds < float("inf") else default
