@@ -77,6 +77,11 @@ def test_reserved_characters_are_percent_encoded_once() -> None:
     assert encode("Zoë", "Edm.String") == "'Zo%C3%AB'"
 
 
+def test_text_that_cannot_be_utf8_is_a_value_error_naming_the_parameter() -> None:
+    with pytest.raises(ValueError, match="'Number'.*not valid Unicode"):
+        encode("lone \ud800 surrogate", "Edm.String", name="Number")
+
+
 def test_an_enum_member_is_sent_as_its_value() -> None:
     class Colour(enum.StrEnum):
         RED = "Red"
@@ -355,7 +360,7 @@ def test_split_parameters_refuses_malformed_lists(inner: str, message: str) -> N
 
 
 # Any text, with the characters that mean something in a path or a literal drawn far more often than by chance.
-ANY_TEXT = st.text(alphabet=st.characters() | st.sampled_from("'(),=/?#%+&@ \t"))
+ANY_TEXT = st.text(alphabet=st.characters(codec="utf-8") | st.sampled_from("'(),=/?#%+&@ \t"))
 
 
 @given(ANY_TEXT)

@@ -153,7 +153,10 @@ def path_literal(value: object, *, name: str, edm_type: str, nullable: bool) -> 
         if not nullable:
             raise ValueError(f"parameter {name!r} ({edm_type}) may not be None")
         return "null"
-    return quote(_typed_literal(value, name, edm_type), safe=_PATH_SAFE)
+    try:
+        return quote(_typed_literal(value, name, edm_type), safe=_PATH_SAFE)
+    except UnicodeEncodeError:
+        raise ValueError(f"parameter {name!r} ({edm_type}) holds text that is not valid Unicode") from None
 
 
 def literal(value: object) -> str:
@@ -177,7 +180,7 @@ def literal(value: object) -> str:
     if isinstance(value, datetime.date):
         return value.isoformat()
     if isinstance(value, datetime.time):
-        return value.isoformat()
+        return _typed_literal(value, "value", "Edm.TimeOfDay")
     if isinstance(value, datetime.timedelta):
         return _duration(value)
     if isinstance(value, uuid.UUID):
