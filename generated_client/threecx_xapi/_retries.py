@@ -3,8 +3,8 @@
 
 Retried: connection failures before the request was sent (any method), and 429/502/503/504 answers to
 idempotent methods. A POST or PATCH that may have reached the PBX is never sent twice (XAPI has no
-idempotency keys). `Retry-After` is honoured (seconds or an HTTP date), capped; otherwise capped exponential
-backoff with full jitter. Each attempt logs one DEBUG line under `threecx_xapi`.
+idempotency keys). `Retry-After` is honoured (seconds or an HTTP date) within the total delay budget;
+otherwise capped exponential backoff with full jitter. Each attempt logs one DEBUG line under `threecx_xapi`.
 """
 
 from __future__ import annotations
@@ -22,7 +22,8 @@ from .errors import TransportError, retry_after_seconds
 logger = logging.getLogger("threecx_xapi")
 
 IDEMPOTENT_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "PUT", "DELETE"})
-NOT_SENT = (httpx.ConnectError, httpx.ConnectTimeout)
+# Failures that happen before a single byte of the request left: safe to retry for any method.
+NOT_SENT = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout)
 
 
 def backoff_delay(attempt: int, base: float, cap: float) -> float:
@@ -30,9 +31,23 @@ def backoff_delay(attempt: int, base: float, cap: float) -> float:
     return random.uniform(0.0, min(cap, base * 2 ** (attempt - 1)))
 
 
+def pause(seconds: float) -> None:
+    """The wait between two attempts of a sync request; tests replace it."""
+    time.sleep(seconds)
+
+
+async def apause(seconds: float) -> None:
+    """The wait between two attempts of an async request; tests replace it."""
+    await asyncio.sleep(seconds)
+
+
 @dataclass(frozen=True)
 class RetryPolicy:
-    """How failed requests are retried; `RetryPolicy(max_attempts=1)` turns retries off."""
+    """How failed requests are retried; `RetryPolicy(max_attempts=1)` turns retries off.
+
+    `max_attempts` counts the first attempt; `max_total_delay` caps the sum of the waits of one request
+    (a `Retry-After` longer than what is left ends the retries and the answer is returned as it is).
+    """
 
     MAX_ATTEMPTS = 4
     BACKOFF_BASE = 0.5
@@ -48,56 +63,88 @@ class RetryPolicy:
     def __post_init__(self) -> None:
         if self.max_attempts < 1:
             raise ValueError("RetryPolicy max_attempts must be at least 1")
+        if self.backoff_base < 0 or self.backoff_cap < 0 or self.max_total_delay < 0:
+            raise ValueError("RetryPolicy delays must not be negative")
 
     def delay(self, attempt: int, response: httpx.Response | None) -> float:
         """The wait before the next attempt: the PBX's Retry-After when it sent one, else backoff."""
         asked = retry_after_seconds(response.headers.get("Retry-After")) if response is not None else None
         if asked is not None:
-            return min(asked, self.backoff_cap)
+            return asked
         return backoff_delay(attempt, self.backoff_base, self.backoff_cap)
 
     def retry_status(self, request: httpx.Request, response: httpx.Response) -> bool:
         return response.status_code in self.statuses and request.method in IDEMPOTENT_METHODS
 
-    def allows(self, attempt: int, waited: float, delay: float) -> bool:
-        return attempt < self.max_attempts and waited + delay <= self.max_total_delay
+    def next_wait(self, attempt: int, waited: float, response: httpx.Response | None) -> float | None:
+        """The wait before the attempt after `attempt`, or None when the attempts or the delay budget are spent."""
+        if attempt >= self.max_attempts:
+            return None
+        delay = self.delay(attempt, response)
+        return delay if waited + delay <= self.max_total_delay else None
 
 
-def _log(request: httpx.Request, status: int | str, started: float, attempt: int) -> None:
-    if logger.isEnabledFor(logging.DEBUG):
-        elapsed = (time.perf_counter() - started) * 1000
-        logger.debug("%s %s -> %s in %.1f ms (attempt %d)", request.method, request.url.path, status, elapsed, attempt)
+class _Attempts:
+    """The retry decisions for one request, shared by the sync and async transports (which only do I/O)."""
+
+    def __init__(self, policy: RetryPolicy, request: httpx.Request) -> None:
+        self.policy = policy
+        self.request = request
+        self.number = 0
+        self.waited = 0.0
+        self.started = 0.0
+
+    def start(self) -> None:
+        self.number += 1
+        self.started = time.perf_counter()
+
+    def failed(self, exc: httpx.TransportError) -> float:
+        """The wait before retrying after a transport failure; raises TransportError when it is final."""
+        self._log(type(exc).__name__)
+        delay = self._next_wait(None) if isinstance(exc, NOT_SENT) else None
+        if delay is None:
+            raise TransportError.from_exception(exc, self.request) from exc
+        return delay
+
+    def answered(self, response: httpx.Response) -> float | None:
+        """The wait before retrying after this answer, or None when the answer is final."""
+        self._log(response.status_code)
+        return self._next_wait(response) if self.policy.retry_status(self.request, response) else None
+
+    def _next_wait(self, response: httpx.Response | None) -> float | None:
+        delay = self.policy.next_wait(self.number, self.waited, response)
+        self.waited += delay or 0.0
+        return delay
+
+    def _log(self, status: int | str) -> None:
+        if logger.isEnabledFor(logging.DEBUG):
+            elapsed = (time.perf_counter() - self.started) * 1000
+            request = self.request
+            logger.debug(
+                "%s %s -> %s in %.1f ms (attempt %d)", request.method, request.url.path, status, elapsed, self.number
+            )
 
 
 class RetryTransport(httpx.BaseTransport):
     def __init__(self, inner: httpx.BaseTransport, policy: RetryPolicy) -> None:
         self.inner = inner
         self.policy = policy
-        self.sleep = time.sleep
 
     def handle_request(self, request: httpx.Request) -> httpx.Response:
-        attempt, waited = 1, 0.0
+        attempts = _Attempts(self.policy, request)
         while True:
-            started = time.perf_counter()
+            attempts.start()
             try:
                 response = self.inner.handle_request(request)
-            except NOT_SENT as exc:
-                _log(request, type(exc).__name__, started, attempt)
-                delay = self.policy.delay(attempt, None)
-                if not self.policy.allows(attempt, waited, delay):
-                    raise TransportError.from_exception(exc, request) from exc
             except httpx.TransportError as exc:
-                _log(request, type(exc).__name__, started, attempt)
-                raise TransportError.from_exception(exc, request) from exc
+                delay = attempts.failed(exc)
             else:
-                _log(request, response.status_code, started, attempt)
-                delay = self.policy.delay(attempt, response)
-                if not (self.policy.retry_status(request, response) and self.policy.allows(attempt, waited, delay)):
+                answered = attempts.answered(response)
+                if answered is None:
                     return response
                 response.close()
-            self.sleep(delay)
-            waited += delay
-            attempt += 1
+                delay = answered
+            pause(delay)
 
     def close(self) -> None:
         self.inner.close()
@@ -107,31 +154,22 @@ class AsyncRetryTransport(httpx.AsyncBaseTransport):
     def __init__(self, inner: httpx.AsyncBaseTransport, policy: RetryPolicy) -> None:
         self.inner = inner
         self.policy = policy
-        self.sleep = asyncio.sleep
 
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
-        attempt, waited = 1, 0.0
+        attempts = _Attempts(self.policy, request)
         while True:
-            started = time.perf_counter()
+            attempts.start()
             try:
                 response = await self.inner.handle_async_request(request)
-            except NOT_SENT as exc:
-                _log(request, type(exc).__name__, started, attempt)
-                delay = self.policy.delay(attempt, None)
-                if not self.policy.allows(attempt, waited, delay):
-                    raise TransportError.from_exception(exc, request) from exc
             except httpx.TransportError as exc:
-                _log(request, type(exc).__name__, started, attempt)
-                raise TransportError.from_exception(exc, request) from exc
+                delay = attempts.failed(exc)
             else:
-                _log(request, response.status_code, started, attempt)
-                delay = self.policy.delay(attempt, response)
-                if not (self.policy.retry_status(request, response) and self.policy.allows(attempt, waited, delay)):
+                answered = attempts.answered(response)
+                if answered is None:
                     return response
                 await response.aclose()
-            await self.sleep(delay)
-            waited += delay
-            attempt += 1
+                delay = answered
+            await apause(delay)
 
     async def aclose(self) -> None:
         await self.inner.aclose()
