@@ -43,28 +43,42 @@ def _text(value: object) -> str:
     return str(untrusted()) if untrusted is not None else str(value)
 
 
+def _class_name(prop: Any) -> str | None:
+    """The model class of a property; a nullable model (`allOf` + `nullable`) is a union holding it."""
+    class_info = getattr(prop, "class_info", None)
+    if class_info is not None:
+        return str(class_info.name)
+    for inner in getattr(prop, "inner_properties", ()):
+        if getattr(inner, "class_info", None) is not None:
+            return str(inner.class_info.name)
+    return None
+
+
 def _model_of(endpoint: Endpoint, status: int) -> str | None:
     for response in endpoint.responses.patterns:
         if response.status_code.range == (status, status):
-            class_info = getattr(response.prop, "class_info", None)
-            return str(class_info.name) if class_info is not None else None
+            return _class_name(response.prop)
     return None
 
 
 def _body_model(endpoint: Endpoint) -> str | None:
-    if not endpoint.bodies:
-        return None
-    class_info = getattr(endpoint.bodies[0].prop, "class_info", None)
-    return str(class_info.name) if class_info is not None else None
+    return _class_name(endpoint.bodies[0].prop) if endpoint.bodies else None
+
+
+def _dereference(item: dict[str, Any], components: dict[str, Any]) -> dict[str, Any]:
+    """A response or request body given as `$ref: '#/components/<kind>/<name>'`, looked up."""
+    ref = item.get("$ref")
+    if not isinstance(ref, str):
+        return item
+    _, _, kind, name = ref.split("/", 3)
+    found: dict[str, Any] = components[kind][name]
+    return found
 
 
 def _success(operation: dict[str, Any], components: dict[str, Any]) -> tuple[int, dict[str, Any] | None]:
     for status in sorted(code for code in operation.get("responses", {}) if code.isdigit()):
         if status.startswith("2"):
-            response = operation["responses"][status]
-            ref = response.get("$ref")
-            if isinstance(ref, str):
-                response = components["responses"][ref.rsplit("/", 1)[1]]
+            response = _dereference(operation["responses"][status], components)
             content = response.get("content", {})
             schema = content.get("application/json", {}).get("schema") if content else None
             return int(status), schema
@@ -102,6 +116,7 @@ def build_registry(document: Document, generated: GeneratorData, *, field_prefix
         body = operation.get("requestBody")
         request_body = None
         if body is not None:
+            body = _dereference(body, components)
             content_type, media = next(iter(body.get("content", {"application/json": {}}).items()))
             request_body = {
                 "model": _body_model(endpoint),

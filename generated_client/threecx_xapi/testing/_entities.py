@@ -1,0 +1,119 @@
+# Copied from overrides/testing/_entities.py by the generator: edit it there.
+"""The emulator's entity sets: rows in memory, found by key or alternate key, created, merged and deleted."""
+
+from __future__ import annotations
+
+import copy
+import datetime
+import uuid
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+from ..registry import Operation
+from ._fakedata import FakeData, collection_items
+from ._routes import POSITIONAL, RouteError, Segment, template_segments
+
+
+def json_value(value: Any) -> Any:
+    """A parsed path literal as it is held in a row."""
+    if isinstance(value, uuid.UUID):
+        return str(value)
+    if isinstance(value, datetime.datetime):
+        return value.isoformat().replace("+00:00", "Z")
+    return value
+
+
+@dataclass
+class EntitySet:
+    """One entity set, e.g. Users keyed by `Id` with the alternate key `Number`."""
+
+    name: str
+    key: str
+    integer_key: bool
+    item_schema: dict[str, Any]
+    alternate_keys: set[str] = field(default_factory=set)
+    rows: dict[Any, dict[str, Any]] = field(default_factory=dict)
+
+    def seed(self, fake: FakeData, count: int) -> None:
+        for row, entity in enumerate(fake.rows(self.item_schema, count, salt=self.name)):
+            if self.integer_key:
+                entity[self.key] = row + 1
+            self.rows[entity.get(self.key, row)] = entity
+
+    def __iter__(self) -> Iterator[dict[str, Any]]:
+        return iter(self.rows.values())
+
+    def find(self, arguments: Iterable[tuple[str, Any]]) -> dict[str, Any]:
+        """The entity with these key values (the primary key, or an alternate key such as Number); 404 if none."""
+        wanted = {self.key if name == POSITIONAL else name: json_value(value) for name, value in arguments}
+        for entity in self.rows.values():
+            if all(entity.get(name) == value for name, value in wanted.items()):
+                return entity
+        shown = ",".join(f"{name}={value!r}" for name, value in wanted.items())
+        raise RouteError(404, "NotFound", f"{self.name}({shown}) does not exist")
+
+    def create(self, entity: dict[str, Any]) -> dict[str, Any]:
+        entity = copy.deepcopy(entity)
+        if self.integer_key:  # the PBX numbers new entities itself, whatever Id was sent
+            entity[self.key] = max((key for key in self.rows if isinstance(key, int)), default=0) + 1
+        if entity.get(self.key) is None:
+            raise RouteError(400, "BadRequest", f"a new {self.name} entity needs its key {self.key!r}")
+        self._check_unique(entity, (self.key, *sorted(self.alternate_keys)))
+        self.rows[entity[self.key]] = entity
+        return entity
+
+    def update(self, entity: dict[str, Any], changes: dict[str, Any]) -> None:
+        """PATCH semantics: the properties sent replace those held; the key stays."""
+        changes = {name: value for name, value in changes.items() if name != self.key}
+        self._check_unique(changes, sorted(self.alternate_keys), besides=entity)
+        entity.update(changes)
+
+    def _check_unique(self, values: dict[str, Any], names: Iterable[str], besides: object = None) -> None:
+        """Keys and alternate keys (Number) identify one entity: a second one is a 409, as on a PBX."""
+        for name in names:
+            value = values.get(name)
+            if value is None:
+                continue
+            if any(other.get(name) == value for other in self.rows.values() if other is not besides):
+                raise RouteError(409, "Conflict", f"{self.name} with {name}={value!r} already exists")
+
+    def delete(self, entity: dict[str, Any]) -> None:
+        del self.rows[entity[self.key]]
+
+
+def discover(operations: Iterable[Operation], schemas: dict[str, Any]) -> dict[str, EntitySet]:
+    """Entity sets are the top-level segments addressed by key (`/Users({Id})`, `/Users(Number={Number})`)."""
+    keyed: list[tuple[Operation, Segment]] = []
+    for operation in operations:
+        segments = template_segments(operation.path)
+        if len(segments) == 1 and segments[0].arguments:
+            keyed.append((operation, segments[0]))
+    sets: dict[str, EntitySet] = {}
+    # The positional key (`Users({Id})`) is the primary key; named ones (`Users(Number=...)`) are alternates.
+    for operation, segment in sorted(keyed, key=lambda pair: pair[1].arguments[0][0] != POSITIONAL):  # type: ignore[index]
+        key, placeholder = (segment.arguments or ())[0]
+        if segment.name not in sets and key != POSITIONAL:
+            continue  # named arguments alone make a function import, e.g. GetUpdateDetails(key=...,id=...)
+        if segment.name not in sets:
+            item_schema = _item_schema(operation, schemas)
+            if item_schema is None:
+                continue
+            parameter = operation.parameter(placeholder)
+            sets[segment.name] = EntitySet(
+                name=segment.name,
+                key=parameter.name,
+                integer_key=parameter.edm_type.startswith("Edm.Int"),
+                item_schema=item_schema,
+            )
+        if key != POSITIONAL:
+            sets[segment.name].alternate_keys.add(key)
+    return sets
+
+
+def _item_schema(operation: Operation, schemas: dict[str, Any]) -> dict[str, Any] | None:
+    """The entity type, from the GET-by-key operation's response."""
+    schema = operation.response["schema"]
+    if operation.method != "GET" or schema is None or collection_items(schemas, schema) is not None:
+        return None
+    return dict(schema)

@@ -1,0 +1,139 @@
+"""Deterministic, schema-valid JSON values for the emulator, made from the document's own schemas.
+
+The same seed, schema and row number always give the same value, so tests and the demo see stable data.
+"""
+
+from __future__ import annotations
+
+import datetime
+import random
+import uuid
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+# Nested objects below this depth are left out: XAPI payloads are shallow and some schemas are recursive.
+MAX_DEPTH = 3
+DEFAULT_PERIOD = (
+    datetime.datetime(2026, 9, 1, tzinfo=datetime.UTC),
+    datetime.datetime(2026, 9, 30, 23, 59, 59, tzinfo=datetime.UTC),
+)
+
+
+def resolve(schemas: Mapping[str, Any], schema: Mapping[str, Any]) -> dict[str, Any]:
+    """One flat schema: `$ref` followed, `allOf` merged, the first `oneOf`/`anyOf` choice taken."""
+    while "$ref" in schema:
+        schema = schemas[schema["$ref"].rsplit("/", 1)[1]]
+    flat = {key: value for key, value in schema.items() if key not in ("allOf", "oneOf", "anyOf")}
+    for part in schema.get("allOf", ()):
+        resolved = resolve(schemas, part)
+        properties = {**resolved.get("properties", {}), **flat.get("properties", {})}
+        flat = {**resolved, **flat}
+        if properties:
+            flat["properties"] = properties
+    for key in ("oneOf", "anyOf"):
+        if schema.get(key):
+            flat = {**resolve(schemas, schema[key][0]), **flat}
+    return flat
+
+
+def collection_items(schemas: Mapping[str, Any], schema: Mapping[str, Any]) -> dict[str, Any] | None:
+    """The item schema when `schema` is an OData collection response (`{"value": [...]}`), else None."""
+    value = resolve(schemas, schema).get("properties", {}).get("value")
+    if value is None or resolve(schemas, value).get("type") != "array":
+        return None
+    return dict(resolve(schemas, value)["items"])
+
+
+@dataclass(frozen=True)
+class FakeData:
+    """Values for schemas of one document; `period` bounds every date-time it makes."""
+
+    schemas: Mapping[str, Any]
+    seed: int = 0
+    period: tuple[datetime.datetime, datetime.datetime] = DEFAULT_PERIOD
+
+    def rows(self, schema: Mapping[str, Any], count: int, *, salt: str) -> list[Any]:
+        return [self.value(schema, salt=salt, row=row) for row in range(count)]
+
+    def value(self, schema: Mapping[str, Any], *, salt: str, row: int = 0, name: str = "", depth: int = 0) -> Any:
+        rng = random.Random(f"{self.seed}:{salt}:{row}:{name}")
+        return self._value(resolve(self.schemas, schema), rng, salt=salt, row=row, name=name, depth=depth)
+
+    def _value(self, schema: dict[str, Any], rng: random.Random, *, salt: str, row: int, name: str, depth: int) -> Any:
+        if "enum" in schema:
+            return schema["enum"][rng.randrange(len(schema["enum"]))]
+        kind = schema.get("type", "object" if "properties" in schema else "string")
+        if kind == "object":
+            if depth >= MAX_DEPTH:
+                return {}
+            return {
+                key: self.value(sub, salt=salt, row=row, name=key, depth=depth + 1)
+                for key, sub in schema.get("properties", {}).items()
+                if not key.startswith("@") and not sub.get("x-ms-navigationProperty")
+                if depth + 1 < MAX_DEPTH or not _is_container(self.schemas, sub)
+            }
+        if kind == "array":
+            items = schema.get("items", {})
+            return [self.value(items, salt=salt, row=row * 2 + i, name=name, depth=depth + 1) for i in range(2)]
+        if kind == "boolean":
+            return rng.random() < 0.5
+        if kind == "integer":
+            return _integer(schema, rng)
+        if kind == "number":
+            return round(rng.uniform(0, 100), 2)
+        return self._string(schema, rng, row=row, name=name)
+
+    def _string(self, schema: dict[str, Any], rng: random.Random, *, row: int, name: str) -> str:
+        fmt = schema.get("format")
+        if fmt == "date-time":
+            start, end = self.period
+            seconds = int((end - start).total_seconds())
+            when = start + datetime.timedelta(seconds=rng.randrange(max(seconds, 1)))
+            return when.strftime("%Y-%m-%dT%H:%M:%SZ")
+        if fmt == "date":
+            return self.period[0].date().isoformat()
+        if fmt == "time":
+            return f"{rng.randrange(24):02d}:{rng.randrange(60):02d}:00"
+        if fmt == "duration":
+            return f"PT{rng.randrange(10)}M{rng.randrange(60)}S"
+        if fmt == "uuid":
+            return str(uuid.UUID(int=rng.getrandbits(128), version=4))
+        if fmt in ("byte", "base64url"):
+            return "AAEC"
+        return _named_string(name, row, rng, schema.get("maxLength"))
+
+
+def _is_container(schemas: Mapping[str, Any], schema: Mapping[str, Any]) -> bool:
+    resolved = resolve(schemas, schema)
+    return resolved.get("type") in ("object", "array") or "properties" in resolved
+
+
+def _integer(schema: dict[str, Any], rng: random.Random) -> int:
+    low = max(int(schema.get("minimum", 0)), 0)
+    high = min(int(schema.get("maximum", 1000)), low + 1000)
+    if schema.get("format") == "uint8":
+        high = min(high, 255)
+    return rng.randint(low, max(low, high))
+
+
+_FIRST = ("Alex", "Sam", "Robin", "Kim", "Jo", "Chris", "Pat", "Lee")
+_LAST = ("Smith", "O'Brien", "Jones", "Müller", "Garcia", "Novak", "Tanaka", "Brown")
+
+
+def _named_string(name: str, row: int, rng: random.Random, max_length: int | None) -> str:
+    """A plausible value for the common XAPI property names; the row keeps numbers and addresses unique."""
+    lowered = name.lower()
+    if lowered in ("number", "dn") or lowered.endswith(("number", "dn")):
+        text = str(100 + row)
+    elif "email" in lowered:
+        text = f"user{row}@example.com"
+    elif lowered == "firstname":
+        text = _FIRST[row % len(_FIRST)]
+    elif lowered == "lastname":
+        text = _LAST[row % len(_LAST)]
+    elif "name" in lowered:
+        text = f"{_FIRST[row % len(_FIRST)]} {_LAST[rng.randrange(len(_LAST))]}"
+    else:
+        text = f"{name or 'value'} {row}"
+    return text[:max_length] if max_length else text

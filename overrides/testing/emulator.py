@@ -1,0 +1,236 @@
+"""A local 3CX XAPI emulator, routed from the operation registry of the pinned document.
+
+    with Emulator() as pbx:                              # HTTP on 127.0.0.1, a free port
+        client = XapiClient(pbx.url, pbx.client_id, pbx.client_secret)
+
+    pbx = Emulator()
+    client = pbx.client()                                # in-process: no server, no socket
+
+What it does, as a PBX does: `/connect/token` with client credentials and one active token per client;
+every operation of the document routed, keys and function parameters read with a strict OData literal
+parser (a bare string or a quoted date-time is a 400 with an OData error body); request bodies validated
+against the document's schemas; entity sets held in memory (create, get by key or alternate key, PATCH
+merges, delete, list with `$filter`, `$select`, `$orderby`, `$top`, `$skip`, `$count`, `$search`);
+functions and reports answered with deterministic, schema-valid rows from `seed`; `X-3CX-Version` on
+every response. Faults for tests: `fail(...)` and `expire_tokens()`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import secrets
+import socket
+import threading
+import time
+from collections.abc import Callable
+from types import TracebackType
+from typing import TYPE_CHECKING, Any
+
+import httpx
+import uvicorn
+from starlette.requests import Request
+from starlette.types import Receive, Scope, Send
+
+from .. import registry
+from ._handler import Fault, Handler, RecordedRequest, Reply, Settings
+
+if TYPE_CHECKING:
+    from ..client import XapiClient
+
+__all__ = ["Emulator", "RecordedRequest"]
+
+
+class ConnectionDropped(Exception):
+    """Raised inside the server to close a connection mid-answer, as a failing PBX or proxy does."""
+
+
+class Emulator:
+    """A 3CX PBX's XAPI on 127.0.0.1 (`start()`, or `with`) or in-process (`transport()`, `client()`)."""
+
+    def __init__(
+        self,
+        *,
+        port: int = 0,
+        seed: int = 0,
+        client_id: str = "threecx-xapi-emulator",
+        client_secret: str | None = None,
+        token_lifetime: float = 3600.0,
+        expires_in_minutes: bool = False,
+        collection_size: int = 25,
+        server_version: str | None = None,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
+        self.port = port
+        self.client_id = client_id
+        self.client_secret = client_secret or secrets.token_urlsafe(24)
+        self._handler = Handler(
+            Settings(
+                seed=seed,
+                client_id=client_id,
+                client_secret=self.client_secret,
+                token_lifetime=token_lifetime,
+                expires_in_minutes=expires_in_minutes,
+                collection_size=collection_size,
+                server_version=server_version or f"{registry.xapi_version()}.0",
+                clock=clock,
+            )
+        )
+        self._server: uvicorn.Server | None = None
+        self._thread: threading.Thread | None = None
+
+    def __repr__(self) -> str:
+        where = self.url if self._server is not None else "in-process"
+        return f"Emulator({where}, client_id={self.client_id!r})"
+
+    # -- where it answers ---------------------------------------------------------------------------------
+
+    @property
+    def url(self) -> str:
+        """`http://127.0.0.1:<port>` while serving; the in-process address otherwise."""
+        return f"http://127.0.0.1:{self.port}" if self._server is not None else "http://127.0.0.1"
+
+    def transport(self) -> httpx.MockTransport:
+        """An in-process transport for httpx (sync and async): the same handler, no socket."""
+        return httpx.MockTransport(self._answer_in_process)
+
+    def client(self, **kwargs: Any) -> XapiClient:
+        """An `XapiClient` for this emulator: over HTTP while serving, in-process otherwise."""
+        from ..client import XapiClient
+
+        if self._server is None:
+            httpx_args = {"transport": self.transport(), **kwargs.pop("httpx_args", {})}
+            kwargs["httpx_args"] = httpx_args
+        return XapiClient(self.url, self.client_id, self.client_secret, **kwargs)
+
+    def start(self) -> Emulator:
+        """Serve on 127.0.0.1 in a background thread; returns once it accepts connections."""
+        if self._server is not None:
+            return self
+        listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        listener.bind(("127.0.0.1", self.port))
+        self.port = listener.getsockname()[1]
+        config = uvicorn.Config(
+            self._asgi,
+            interface="asgi3",
+            log_level="critical",
+            lifespan="off",
+            ws="none",
+            http="h11",
+            access_log=False,
+            proxy_headers=False,
+        )
+        server = uvicorn.Server(config)
+        self._thread = threading.Thread(target=server.run, kwargs={"sockets": [listener]}, daemon=True)
+        self._server = server
+        self._thread.start()
+        while not server.started:
+            if not self._thread.is_alive():
+                raise RuntimeError(f"the emulator could not serve on 127.0.0.1:{self.port}")
+            time.sleep(0.01)
+        return self
+
+    def stop(self) -> None:
+        if self._server is None or self._thread is None:
+            return
+        self._server.should_exit = True
+        self._thread.join(timeout=10)
+        self._server = None
+        self._thread = None
+
+    def serve_forever(self) -> None:
+        """Serve until interrupted (Ctrl-C): the command line's `threecx-xapi emulator`."""
+        self.start()
+        try:
+            while self._thread is not None and self._thread.is_alive():
+                self._thread.join(timeout=0.5)
+        finally:
+            self.stop()
+
+    def __enter__(self) -> Emulator:
+        return self.start()
+
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        self.stop()
+
+    # -- what tests look at and change -------------------------------------------------------------------
+
+    @property
+    def requests(self) -> list[RecordedRequest]:
+        """Every request answered so far, oldest first (token requests included)."""
+        with self._handler.lock:
+            return list(self._handler.requests)
+
+    @property
+    def token_requests(self) -> int:
+        return sum(1 for request in self.requests if request.operation_id == "token")
+
+    def entities(self, entity_set: str) -> list[dict[str, Any]]:
+        """A copy of an entity set's rows, e.g. `entities("Users")`."""
+        with self._handler.lock:
+            found = self._handler.entity_set(entity_set)
+            if found is None:
+                raise KeyError(f"{entity_set!r} is not an entity set of this document")
+            return [dict(row) for row in found]
+
+    def fail(
+        self,
+        target: str = "*",
+        *,
+        status: int | None = 503,
+        retry_after: float | None = None,
+        delay: float = 0.0,
+        drop: bool = False,
+        times: int | None = 1,
+    ) -> None:
+        """Answer the next `times` requests for `target` (an operationId, "token" or "*") with a fault.
+
+        `status` replaces the answer (None keeps it: latency or a drop only); `retry_after` adds the header;
+        `delay` waits that many seconds first; `drop` closes the connection without a complete answer.
+        """
+        with self._handler.lock:
+            self._handler.faults.append(Fault(target, status, retry_after, delay, drop, times))
+
+    def expire_tokens(self) -> None:
+        """Every issued token expires now, as after the PBX's token lifetime."""
+        with self._handler.lock:
+            self._handler.tokens.expire_all()
+
+    # -- the two adapters over the one handler -----------------------------------------------------------
+
+    def _answer_in_process(self, request: httpx.Request) -> httpx.Response:
+        reply = self._handler.handle(
+            request.method,
+            request.url.raw_path.split(b"?", 1)[0].decode("ascii"),
+            request.url.query.decode("ascii"),
+            request.headers,
+            request.read(),
+        )
+        if reply.delay:
+            time.sleep(reply.delay)
+        if reply.drop:
+            raise httpx.RemoteProtocolError("Server disconnected without sending a complete response", request=request)
+        return httpx.Response(reply.status, headers=reply.headers, content=reply.body, request=request)
+
+    async def _asgi(self, scope: Scope, receive: Receive, send: Send) -> None:
+        request = Request(scope, receive)
+        raw_path = scope.get("raw_path") or scope["path"].encode()
+        reply: Reply = self._handler.handle(
+            request.method,
+            raw_path.decode("ascii"),
+            scope.get("query_string", b"").decode("ascii"),
+            request.headers,
+            await request.body(),
+        )
+        if reply.delay:
+            await asyncio.sleep(reply.delay)
+        headers = [(name.lower().encode(), value.encode()) for name, value in reply.headers.items()]
+        if reply.drop:
+            # Promise a body and close the connection without it: the client sees a broken answer.
+            await send({"type": "http.response.start", "status": 200, "headers": [(b"content-length", b"100")]})
+            raise ConnectionDropped("fault injected: connection dropped")
+        headers.append((b"content-length", str(len(reply.body)).encode()))
+        await send({"type": "http.response.start", "status": reply.status, "headers": headers})
+        await send({"type": "http.response.body", "body": reply.body})
