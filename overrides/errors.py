@@ -17,6 +17,7 @@ Generated functions call `raise_for_response(response)` for every status they do
 
 from __future__ import annotations
 
+import html
 import json
 import re
 from datetime import UTC, datetime
@@ -40,6 +41,7 @@ __all__ = [
 ]
 
 _SECRET_IN_URL = re.compile(r"((?:access_token|client_secret|token)=)[^&\s]+", re.IGNORECASE)
+_MARKUP = re.compile(r"<(head|script|style)\b.*?</\1\s*>|<[^>]*>", re.IGNORECASE | re.DOTALL)
 
 
 def _scrub(text: str) -> str:
@@ -95,7 +97,7 @@ class XapiError(Exception):
     def from_response(cls, response: httpx.Response) -> XapiError:
         """The exception for an error response, with the OData error body's fields when there is one."""
         error = _odata_error(response)
-        message = str(error.get("message") or response.reason_phrase or "request failed")
+        message = str(error.get("message") or error.get("title") or response.reason_phrase or "request failed")
         details = [item for item in error.get("details") or [] if isinstance(item, dict)]
         return cls(
             message,
@@ -204,9 +206,16 @@ def _odata_error(response: httpx.Response) -> dict[str, Any]:
     try:
         body = json.loads(response.content) if response.content else None
     except ValueError:
-        return {"message": response.text[:200].strip()} if response.text.strip() else {}
+        text = _plain_text(response.text)
+        return {"message": f"{response.reason_phrase}: {text}" if response.reason_phrase else text} if text else {}
     if isinstance(body, dict):
         error = body.get("error", body)
         if isinstance(error, dict):
             return error
     return {}
+
+
+def _plain_text(body: str, limit: int = 200) -> str:
+    """A non-JSON error body (a proxy's HTML page, a stack trace) as one short line of text."""
+    text = " ".join(html.unescape(_MARKUP.sub(" ", body)).split())
+    return text if len(text) <= limit else text[: limit - 1] + "…"
