@@ -136,6 +136,7 @@ class RetryTransport(httpx.BaseTransport):
             attempts.start()
             try:
                 response = self.inner.handle_request(request)
+                response.read()  # a connection broken mid-answer fails this attempt, as a TransportError
             except httpx.TransportError as exc:
                 delay = attempts.failed(exc)
             else:
@@ -161,6 +162,7 @@ class AsyncRetryTransport(httpx.AsyncBaseTransport):
             attempts.start()
             try:
                 response = await self.inner.handle_async_request(request)
+                await response.aread()  # a connection broken mid-answer fails this attempt, as a TransportError
             except httpx.TransportError as exc:
                 delay = attempts.failed(exc)
             else:

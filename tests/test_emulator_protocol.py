@@ -1,0 +1,223 @@
+"""What the emulator promises as a PBX: tokens, strict literals, validated bodies, OData errors, headers, faults."""
+
+from __future__ import annotations
+
+import base64
+import json
+from collections.abc import Iterator
+
+import httpx
+import pytest
+from threecx_xapi import XapiClient, errors, registry
+from threecx_xapi.api.report_call_log_data import get_call_log_data
+from threecx_xapi.api.users import get_user, list_user, update_user
+from threecx_xapi.models.pbx_user import PbxUser
+from threecx_xapi.testing import Emulator
+
+API = "/xapi/v1"
+
+
+@pytest.fixture
+def pbx() -> Iterator[Emulator]:
+    with Emulator(collection_size=5) as emulator:
+        yield emulator
+
+
+def token(pbx: Emulator, http: httpx.Client) -> str:
+    form = {"grant_type": "client_credentials", "client_id": pbx.client_id, "client_secret": pbx.client_secret}
+    answer = http.post("/connect/token", data=form)
+    assert answer.status_code == 200
+    return str(answer.json()["access_token"])
+
+
+@pytest.fixture
+def http(pbx: Emulator) -> Iterator[httpx.Client]:
+    with httpx.Client(base_url=pbx.url) as client:
+        yield client
+
+
+def authorised(pbx: Emulator, http: httpx.Client) -> dict[str, str]:
+    return {"Authorization": f"Bearer {token(pbx, http)}"}
+
+
+def test_tokens_are_jwts_with_exp_and_seconds(pbx: Emulator, http: httpx.Client) -> None:
+    form = {"grant_type": "client_credentials", "client_id": pbx.client_id, "client_secret": pbx.client_secret}
+    body = http.post("/connect/token", data=form).json()
+    claims = json.loads(base64.urlsafe_b64decode(body["access_token"].split(".")[1] + "=="))
+    assert body["expires_in"] == 3600
+    assert claims["exp"] - claims["iat"] == 3600
+
+
+def test_a_new_token_revokes_the_previous_one(pbx: Emulator, http: httpx.Client) -> None:
+    first = authorised(pbx, http)
+    assert http.get(f"{API}/Users", headers=first).status_code == 200
+    second = authorised(pbx, http)
+    assert http.get(f"{API}/Users", headers=first).status_code == 401
+    assert http.get(f"{API}/Users", headers=second).status_code == 200
+
+
+@pytest.mark.parametrize("header", [None, "Bearer nonsense", "Basic abc"])
+def test_missing_or_wrong_tokens_are_401_with_an_odata_error(
+    pbx: Emulator, http: httpx.Client, header: str | None
+) -> None:
+    answer = http.get(f"{API}/Users", headers={"Authorization": header} if header else {})
+    assert answer.status_code == 401
+    assert answer.json()["error"]["code"] == "Unauthorized"
+
+
+def test_a_wrong_secret_is_refused(pbx: Emulator) -> None:
+    with XapiClient(pbx.url, pbx.client_id, "not-the-secret") as client, pytest.raises(errors.AuthenticationError):
+        list_user.sync(client=client)
+    assert pbx.token_requests == 1
+
+
+def test_expired_tokens_are_refreshed_once_by_the_client(pbx: Emulator) -> None:
+    with XapiClient(pbx.url, pbx.client_id, pbx.client_secret) as client:
+        list_user.sync(client=client)
+        pbx.expire_tokens()
+        list_user.sync(client=client)
+    assert pbx.token_requests == 2
+    assert [request.status for request in pbx.requests if request.operation_id == "ListUser"] == [200, 401, 200]
+
+
+def test_old_pbxs_count_expires_in_in_minutes() -> None:
+    pbx = Emulator(expires_in_minutes=True)
+    form = {"grant_type": "client_credentials", "client_id": pbx.client_id, "client_secret": pbx.client_secret}
+    with httpx.Client(transport=pbx.transport(), base_url=pbx.url) as http:
+        assert http.post("/connect/token", data=form).json()["expires_in"] == 60
+
+
+@pytest.mark.parametrize(
+    ("path", "named"),
+    [
+        ("/Users(Number=100)", "Number"),  # a bare string
+        ("/Users(Number='O'Brien')", "Number"),  # an undoubled quote
+        ("/Users('42')", "Id"),  # a quoted integer
+        ("/Users(2147483648)", "Id"),  # beyond Edm.Int32
+        (
+            "/ReportCallLogData/Pbx.GetCallLogData(periodFrom='2026-09-12T00:00:00Z',periodTo=2026-09-13T23:59:59Z,"
+            "sourceType=0,sourceFilter='',destinationType=0,destinationFilter='',callsType=0,callTimeFilterType=0,"
+            "callTimeFilterFrom='0:00:0',callTimeFilterTo='0:00:0',hidePcalls=true)",
+            "periodFrom",  # a quoted date-time
+        ),
+    ],
+)
+def test_malformed_literals_are_400_naming_the_parameter(
+    pbx: Emulator, http: httpx.Client, path: str, named: str
+) -> None:
+    answer = http.get(API + path, headers=authorised(pbx, http))
+    assert answer.status_code == 400
+    assert named in answer.json()["error"]["message"]
+
+
+def test_well_formed_literals_reach_the_entity(pbx: Emulator, http: httpx.Client) -> None:
+    headers = authorised(pbx, http)
+    assert http.get(f"{API}/Users(Number='101')", headers=headers).json()["Id"] == 2
+    assert http.get(f"{API}/Users(2)", headers=headers).json()["Number"] == "101"
+    assert http.get(f"{API}/Users(Number='O''Brien')", headers=headers).status_code == 404
+
+
+def test_invalid_bodies_are_400_with_the_place(pbx: Emulator, http: httpx.Client) -> None:
+    headers = authorised(pbx, http)
+    answer = http.patch(f"{API}/Users(1)", headers=headers, json={"FirstName": 5})
+    assert answer.status_code == 400
+    assert "FirstName" in answer.json()["error"]["message"]
+    assert http.post(f"{API}/Users", headers=headers, content=b"{not json").status_code == 400
+    assert pbx.entities("Users")[0]["FirstName"] != 5
+
+
+def test_every_answer_carries_the_version(pbx: Emulator, http: httpx.Client) -> None:
+    headers = authorised(pbx, http)
+    for path in ("/Users", "/Users(999)", "/Nowhere"):
+        assert http.get(API + path, headers=headers).headers["X-3CX-Version"] == f"{registry.xapi_version()}.0"
+
+
+def test_unknown_paths_and_methods(pbx: Emulator, http: httpx.Client) -> None:
+    headers = authorised(pbx, http)
+    assert http.get(f"{API}/Nowhere", headers=headers).status_code == 404
+    assert http.put(f"{API}/Users", headers=headers).status_code == 405
+
+
+def test_search_and_bad_query_options(pbx: Emulator) -> None:
+    def holds(row: dict[str, object], phrase: str) -> bool:
+        return any(isinstance(value, str) and phrase in value.lower() for value in row.values())
+
+    users = pbx.entities("Users")
+    phrase = str(users[0]["DisplayName"])  # two words: the client sends it quoted, as one phrase
+    with pbx.client() as client:
+        for search in ("O'Brien", phrase):
+            expected = [row["Id"] for row in users if holds(row, search.lower())]
+            found = list_user.sync(client=client, search=search).to_dict()["value"]
+            assert 0 < len(expected) < len(users)
+            assert [row["Id"] for row in found] == expected
+        with pytest.raises(errors.BadRequest) as raised:
+            list_user.sync(client=client, filter_="Number eq")
+        assert "$filter" in raised.value.message
+
+
+def test_report_rows_fall_inside_the_period() -> None:
+    import datetime
+
+    start = datetime.datetime(2026, 9, 12, tzinfo=datetime.UTC)
+    end = datetime.datetime(2026, 9, 12, 6, tzinfo=datetime.UTC)
+    with Emulator().client() as client:
+        rows = get_call_log_data.sync(
+            period_from=start,
+            period_to=end,
+            source_type=0,
+            source_filter="",
+            destination_type=0,
+            destination_filter="",
+            calls_type=0,
+            call_time_filter_type=0,
+            call_time_filter_from="0:00:0",
+            call_time_filter_to="0:00:0",
+            hide_pcalls=True,
+            client=client,
+        ).value
+    assert rows and all(start <= row.start_time <= end for row in rows)
+
+
+def test_the_same_seed_gives_the_same_data() -> None:
+    assert Emulator(seed=3).entities("Users") == Emulator(seed=3).entities("Users")
+    assert Emulator(seed=3).entities("Users") != Emulator(seed=4).entities("Users")
+
+
+def test_injected_status_with_retry_after_is_retried_by_the_client(pbx: Emulator) -> None:
+    pbx.fail("GetUser", status=503, retry_after=0)
+    with XapiClient(pbx.url, pbx.client_id, pbx.client_secret) as client:
+        assert get_user.sync(1, client=client).id == 1
+    assert [request.status for request in pbx.requests if request.operation_id == "GetUser"] == [503, 200]
+
+
+def test_injected_failure_on_a_patch_is_not_retried(pbx: Emulator) -> None:
+    pbx.fail("UpdateUser", status=503)
+    with XapiClient(pbx.url, pbx.client_id, pbx.client_secret) as client, pytest.raises(errors.ServerError):
+        update_user.sync(1, client=client, body=PbxUser(first_name="Once"))
+    assert [request.status for request in pbx.requests if request.operation_id == "UpdateUser"] == [503]
+
+
+def test_a_dropped_connection_is_a_transport_error(pbx: Emulator) -> None:
+    pbx.fail("UpdateUser", status=None, drop=True)
+    with XapiClient(pbx.url, pbx.client_id, pbx.client_secret) as client, pytest.raises(errors.TransportError):
+        update_user.sync(1, client=client, body=PbxUser(first_name="Dropped"))
+
+
+def test_a_fault_for_the_token_endpoint(pbx: Emulator) -> None:
+    pbx.fail("token", status=400, times=None)
+    with XapiClient(pbx.url, pbx.client_id, pbx.client_secret) as client, pytest.raises(errors.AuthenticationError):
+        list_user.sync(client=client)
+
+
+async def test_in_process_async_and_no_secret_in_repr() -> None:
+    pbx = Emulator()
+    assert pbx.client_secret not in repr(pbx)
+    async with pbx.client() as client:
+        users = await list_user.asyncio(client=client, top=2)
+    assert [user.id for user in users.value] == [1, 2]
+
+
+def test_the_pytest_fixture_serves_over_http(xapi_emulator: Emulator) -> None:
+    assert xapi_emulator.url.startswith("http://127.0.0.1:")
+    with XapiClient(xapi_emulator.url, xapi_emulator.client_id, xapi_emulator.client_secret) as client:
+        assert list_user.sync(client=client, count=True).odata_count == 25
