@@ -177,7 +177,8 @@ def main() -> int:
         with XapiClient(pbx.url, pbx.client_id, pbx.client_secret) as client:
             for output in run(client):
                 print(output)
-            print(f"\nPBX version {client.server_version}; the emulator is stopped now.")
+            version = client.server_version
+    print(f"\nPBX version {version}; the emulator is stopped now.")
     return 0
 
 

@@ -67,12 +67,21 @@ class FakeData:
         if kind == "object":
             if depth >= MAX_DEPTH:
                 return {}
-            return {
-                key: self.value(sub, salt=salt, row=row, name=key, depth=depth + 1)
+            properties = {
+                key: sub
                 for key, sub in schema.get("properties", {}).items()
                 if not key.startswith("@") and not sub.get("x-ms-navigationProperty")
                 if depth + 1 < MAX_DEPTH or not _is_container(self.schemas, sub)
             }
+            made = {
+                key: self.value(sub, salt=salt, row=row, name=key, depth=depth + 1) for key, sub in properties.items()
+            }
+            # Start before end: an object's date-times follow the order of its properties (StartTime, EndTime).
+            moments = [
+                key for key, sub in properties.items() if resolve(self.schemas, sub).get("format") == "date-time"
+            ]
+            made.update(zip(moments, sorted(made[key] for key in moments), strict=True))
+            return made
         if kind == "array":
             items = schema.get("items", {})
             return [self.value(items, salt=salt, row=row * 2 + i, name=name, depth=depth + 1) for i in range(2)]
@@ -118,21 +127,24 @@ def _integer(schema: dict[str, Any], rng: random.Random) -> int:
 
 
 _FIRST = ("Alex", "Sam", "Robin", "Kim", "Jo", "Chris", "Pat", "Lee")
+_STATUSES = ("Answered", "Unanswered", "Redirected", "Voicemail")
 _LAST = ("Smith", "O'Brien", "Jones", "Müller", "Garcia", "Novak", "Tanaka", "Brown")
 
 
 def _named_string(name: str, row: int, rng: random.Random, max_length: int | None) -> str:
     """A plausible value for the common XAPI property names; the row keeps numbers and addresses unique."""
     lowered = name.lower()
-    if lowered in ("number", "dn") or lowered.endswith(("number", "dn")):
+    if lowered in ("number", "dn") or lowered.endswith(("number", "dn", "no")):
         text = str(100 + row)
+    elif lowered.endswith("status"):
+        text = _STATUSES[rng.randrange(len(_STATUSES))]
     elif "email" in lowered:
         text = f"user{row}@example.com"
     elif lowered == "firstname":
         text = _FIRST[row % len(_FIRST)]
     elif lowered == "lastname":
         text = _LAST[row % len(_LAST)]
-    elif "name" in lowered:
+    elif "name" in lowered or lowered.endswith("agent"):
         text = f"{_FIRST[row % len(_FIRST)]} {_LAST[rng.randrange(len(_LAST))]}"
     else:
         text = f"{name or 'value'} {row}"
