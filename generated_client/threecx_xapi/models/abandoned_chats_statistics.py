@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import datetime
 from collections.abc import Mapping
-from typing import Any, TypeVar, cast
+from typing import Any, ClassVar, TypeVar, cast
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from ..parsing import datetime_from_json
 from ..types import UNSET, Unset
 
 T = TypeVar("T", bound="AbandonedChatsStatistics")
@@ -43,6 +44,19 @@ class AbandonedChatsStatistics:
     reason_for_dealt_with: None | str | Unset = UNSET
     source: str | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+    _json_names: ClassVar[dict[str, str]] = {
+        "chat_id": "ChatId",
+        "date_of_request": "DateOfRequest",
+        "participant_email": "ParticipantEmail",
+        "participant_message": "ParticipantMessage",
+        "participant_name": "ParticipantName",
+        "participant_number": "ParticipantNumber",
+        "queue_display_name": "QueueDisplayName",
+        "queue_no": "QueueNo",
+        "reason_for_abandoned": "ReasonForAbandoned",
+        "reason_for_dealt_with": "ReasonForDealtWith",
+        "source": "Source",
+    }
 
     def to_dict(self) -> dict[str, Any]:
         chat_id = self.chat_id
@@ -123,7 +137,7 @@ class AbandonedChatsStatistics:
         if isinstance(_date_of_request, Unset):
             date_of_request = UNSET
         else:
-            date_of_request = datetime.datetime.fromisoformat(_date_of_request)
+            date_of_request = datetime_from_json(_date_of_request)
 
         participant_email = d.pop("ParticipantEmail", UNSET)
 

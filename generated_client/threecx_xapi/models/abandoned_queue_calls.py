@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import datetime
 from collections.abc import Mapping
-from typing import Any, TypeVar, cast
+from typing import Any, ClassVar, TypeVar, cast
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from ..parsing import datetime_from_json, duration_from_json, duration_to_json
 from ..types import UNSET, Unset
 
 T = TypeVar("T", bound="AbandonedQueueCalls")
@@ -28,7 +29,7 @@ class AbandonedQueueCalls:
         polling_attempts (int | None | Unset):
         queue_display_name (None | str | Unset):
         queue_dn (str | Unset):
-        wait_time (None | str | Unset):
+        wait_time (datetime.timedelta | None | Unset):
     """
 
     caller_id: None | str | Unset = UNSET
@@ -41,8 +42,21 @@ class AbandonedQueueCalls:
     polling_attempts: int | None | Unset = UNSET
     queue_display_name: None | str | Unset = UNSET
     queue_dn: str | Unset = UNSET
-    wait_time: None | str | Unset = UNSET
+    wait_time: datetime.timedelta | None | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+    _json_names: ClassVar[dict[str, str]] = {
+        "caller_id": "CallerId",
+        "call_history_id": "CallHistoryId",
+        "call_time": "CallTime",
+        "call_time_for_csv": "CallTimeForCsv",
+        "extension_display_name": "ExtensionDisplayName",
+        "extension_dn": "ExtensionDn",
+        "is_logged_in": "IsLoggedIn",
+        "polling_attempts": "PollingAttempts",
+        "queue_display_name": "QueueDisplayName",
+        "queue_dn": "QueueDn",
+        "wait_time": "WaitTime",
+    }
 
     def to_dict(self) -> dict[str, Any]:
         caller_id: None | str | Unset
@@ -105,9 +119,9 @@ class AbandonedQueueCalls:
 
         queue_dn = self.queue_dn
 
-        wait_time: None | str | Unset
-        if isinstance(self.wait_time, Unset):
-            wait_time = UNSET
+        wait_time: str | None | Unset
+        if isinstance(self.wait_time, datetime.timedelta):
+            wait_time = duration_to_json(self.wait_time)
         else:
             wait_time = self.wait_time
 
@@ -169,7 +183,7 @@ class AbandonedQueueCalls:
             try:
                 if not isinstance(data, str):
                     raise TypeError()
-                call_time_type_0 = datetime.datetime.fromisoformat(data)
+                call_time_type_0 = datetime_from_json(data)
 
                 return call_time_type_0
             except (TypeError, ValueError, AttributeError, KeyError):
@@ -186,7 +200,7 @@ class AbandonedQueueCalls:
             try:
                 if not isinstance(data, str):
                     raise TypeError()
-                call_time_for_csv_type_0 = datetime.datetime.fromisoformat(data)
+                call_time_for_csv_type_0 = datetime_from_json(data)
 
                 return call_time_for_csv_type_0
             except (TypeError, ValueError, AttributeError, KeyError):
@@ -242,14 +256,12 @@ class AbandonedQueueCalls:
 
         queue_dn = d.pop("QueueDn", UNSET)
 
-        def _parse_wait_time(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        wait_time = _parse_wait_time(d.pop("WaitTime", UNSET))
+        _wait_time = d.pop("WaitTime", UNSET)
+        wait_time: datetime.timedelta | None | Unset
+        if isinstance(_wait_time, str):
+            wait_time = duration_from_json(_wait_time)
+        else:
+            wait_time = cast(datetime.timedelta | None | Unset, _wait_time)
 
         _abandoned_queue_calls_instance = cls(
             caller_id=caller_id,

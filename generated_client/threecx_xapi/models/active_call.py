@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import datetime
 from collections.abc import Mapping
-from typing import Any, TypeVar, cast
+from typing import Any, ClassVar, TypeVar, cast
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from ..parsing import datetime_from_json
 from ..types import UNSET, Unset
 
 T = TypeVar("T", bound="ActiveCall")
@@ -35,6 +36,15 @@ class ActiveCall:
     server_now: datetime.datetime | None | Unset = UNSET
     status: None | str | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+    _json_names: ClassVar[dict[str, str]] = {
+        "callee": "Callee",
+        "caller": "Caller",
+        "established_at": "EstablishedAt",
+        "id": "Id",
+        "last_change_status": "LastChangeStatus",
+        "server_now": "ServerNow",
+        "status": "Status",
+    }
 
     def to_dict(self) -> dict[str, Any]:
         callee: None | str | Unset
@@ -131,7 +141,7 @@ class ActiveCall:
             try:
                 if not isinstance(data, str):
                     raise TypeError()
-                established_at_type_0 = datetime.datetime.fromisoformat(data)
+                established_at_type_0 = datetime_from_json(data)
 
                 return established_at_type_0
             except (TypeError, ValueError, AttributeError, KeyError):
@@ -150,7 +160,7 @@ class ActiveCall:
             try:
                 if not isinstance(data, str):
                     raise TypeError()
-                last_change_status_type_0 = datetime.datetime.fromisoformat(data)
+                last_change_status_type_0 = datetime_from_json(data)
 
                 return last_change_status_type_0
             except (TypeError, ValueError, AttributeError, KeyError):
@@ -167,7 +177,7 @@ class ActiveCall:
             try:
                 if not isinstance(data, str):
                     raise TypeError()
-                server_now_type_0 = datetime.datetime.fromisoformat(data)
+                server_now_type_0 = datetime_from_json(data)
 
                 return server_now_type_0
             except (TypeError, ValueError, AttributeError, KeyError):

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import datetime
 from collections.abc import Mapping
-from typing import Any, TypeVar, cast
+from typing import Any, ClassVar, TypeVar, cast
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from ..parsing import datetime_from_json
 from ..types import UNSET, Unset
 
 T = TypeVar("T", bound="ActivityLogEvent")
@@ -27,6 +28,11 @@ class ActivityLogEvent:
     message: None | str | Unset = UNSET
     time_stamp: datetime.datetime | None | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+    _json_names: ClassVar[dict[str, str]] = {
+        "index": "Index",
+        "message": "Message",
+        "time_stamp": "TimeStamp",
+    }
 
     def to_dict(self) -> dict[str, Any]:
         index = self.index
@@ -79,7 +85,7 @@ class ActivityLogEvent:
             try:
                 if not isinstance(data, str):
                     raise TypeError()
-                time_stamp_type_0 = datetime.datetime.fromisoformat(data)
+                time_stamp_type_0 = datetime_from_json(data)
 
                 return time_stamp_type_0
             except (TypeError, ValueError, AttributeError, KeyError):

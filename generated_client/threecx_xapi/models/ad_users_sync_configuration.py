@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, TypeVar, cast
+from typing import TYPE_CHECKING, Any, ClassVar, TypeVar, cast
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
@@ -55,6 +55,23 @@ class ADUsersSyncConfiguration:
     sync_personal_contacts: bool | None | Unset = UNSET
     sync_type: IntegrationSyncType | None | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+    _json_names: ClassVar[dict[str, str]] = {
+        "enable_sso": "EnableSSO",
+        "is_enabled": "IsEnabled",
+        "is_sync_departments": "IsSyncDepartments",
+        "is_sync_details": "IsSyncDetails",
+        "is_sync_office_phone": "IsSyncOfficePhone",
+        "is_sync_photo": "IsSyncPhoto",
+        "selected_groups": "SelectedGroups",
+        "selected_users": "SelectedUsers",
+        "set_teams_presence": "SetTeamsPresence",
+        "starting_extension_number": "StartingExtensionNumber",
+        "status_sync_configuration": "StatusSyncConfiguration",
+        "sync_events": "SyncEvents",
+        "sync_guest_users": "SyncGuestUsers",
+        "sync_personal_contacts": "SyncPersonalContacts",
+        "sync_type": "SyncType",
+    }
 
     def to_dict(self) -> dict[str, Any]:
         from ..models.status_sync_configuration import StatusSyncConfiguration  # noqa: PLC0415

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import datetime
 from collections.abc import Mapping
-from typing import Any, TypeVar, cast
+from typing import Any, ClassVar, TypeVar, cast
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from ..parsing import datetime_from_json, duration_from_json, duration_to_json
 from ..types import UNSET, Unset
 
 T = TypeVar("T", bound="AgentLoginHistory")
@@ -21,30 +22,44 @@ class AgentLoginHistory:
         agent (str | Unset):
         agent_no (str | Unset):
         day (datetime.datetime | None | Unset):
-        logged_in_day_interval (None | str | Unset):
+        logged_in_day_interval (datetime.timedelta | None | Unset):
         logged_in_dt (datetime.datetime | None | Unset):
-        logged_in_interval (None | str | Unset):
-        logged_in_total_interval (None | str | Unset):
+        logged_in_interval (datetime.timedelta | None | Unset):
+        logged_in_total_interval (datetime.timedelta | None | Unset):
         logged_out_dt (datetime.datetime | None | Unset):
         queue_no (str | Unset):
-        talking_day_interval (None | str | Unset):
-        talking_interval (None | str | Unset):
-        talking_total_interval (None | str | Unset):
+        talking_day_interval (datetime.timedelta | None | Unset):
+        talking_interval (datetime.timedelta | None | Unset):
+        talking_total_interval (datetime.timedelta | None | Unset):
     """
 
     agent: str | Unset = UNSET
     agent_no: str | Unset = UNSET
     day: datetime.datetime | None | Unset = UNSET
-    logged_in_day_interval: None | str | Unset = UNSET
+    logged_in_day_interval: datetime.timedelta | None | Unset = UNSET
     logged_in_dt: datetime.datetime | None | Unset = UNSET
-    logged_in_interval: None | str | Unset = UNSET
-    logged_in_total_interval: None | str | Unset = UNSET
+    logged_in_interval: datetime.timedelta | None | Unset = UNSET
+    logged_in_total_interval: datetime.timedelta | None | Unset = UNSET
     logged_out_dt: datetime.datetime | None | Unset = UNSET
     queue_no: str | Unset = UNSET
-    talking_day_interval: None | str | Unset = UNSET
-    talking_interval: None | str | Unset = UNSET
-    talking_total_interval: None | str | Unset = UNSET
+    talking_day_interval: datetime.timedelta | None | Unset = UNSET
+    talking_interval: datetime.timedelta | None | Unset = UNSET
+    talking_total_interval: datetime.timedelta | None | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+    _json_names: ClassVar[dict[str, str]] = {
+        "agent": "Agent",
+        "agent_no": "AgentNo",
+        "day": "Day",
+        "logged_in_day_interval": "LoggedInDayInterval",
+        "logged_in_dt": "loggedInDt",
+        "logged_in_interval": "LoggedInInterval",
+        "logged_in_total_interval": "LoggedInTotalInterval",
+        "logged_out_dt": "LoggedOutDt",
+        "queue_no": "QueueNo",
+        "talking_day_interval": "TalkingDayInterval",
+        "talking_interval": "TalkingInterval",
+        "talking_total_interval": "TalkingTotalInterval",
+    }
 
     def to_dict(self) -> dict[str, Any]:
         agent = self.agent
@@ -59,9 +74,9 @@ class AgentLoginHistory:
         else:
             day = self.day
 
-        logged_in_day_interval: None | str | Unset
-        if isinstance(self.logged_in_day_interval, Unset):
-            logged_in_day_interval = UNSET
+        logged_in_day_interval: str | None | Unset
+        if isinstance(self.logged_in_day_interval, datetime.timedelta):
+            logged_in_day_interval = duration_to_json(self.logged_in_day_interval)
         else:
             logged_in_day_interval = self.logged_in_day_interval
 
@@ -73,15 +88,15 @@ class AgentLoginHistory:
         else:
             logged_in_dt = self.logged_in_dt
 
-        logged_in_interval: None | str | Unset
-        if isinstance(self.logged_in_interval, Unset):
-            logged_in_interval = UNSET
+        logged_in_interval: str | None | Unset
+        if isinstance(self.logged_in_interval, datetime.timedelta):
+            logged_in_interval = duration_to_json(self.logged_in_interval)
         else:
             logged_in_interval = self.logged_in_interval
 
-        logged_in_total_interval: None | str | Unset
-        if isinstance(self.logged_in_total_interval, Unset):
-            logged_in_total_interval = UNSET
+        logged_in_total_interval: str | None | Unset
+        if isinstance(self.logged_in_total_interval, datetime.timedelta):
+            logged_in_total_interval = duration_to_json(self.logged_in_total_interval)
         else:
             logged_in_total_interval = self.logged_in_total_interval
 
@@ -95,21 +110,21 @@ class AgentLoginHistory:
 
         queue_no = self.queue_no
 
-        talking_day_interval: None | str | Unset
-        if isinstance(self.talking_day_interval, Unset):
-            talking_day_interval = UNSET
+        talking_day_interval: str | None | Unset
+        if isinstance(self.talking_day_interval, datetime.timedelta):
+            talking_day_interval = duration_to_json(self.talking_day_interval)
         else:
             talking_day_interval = self.talking_day_interval
 
-        talking_interval: None | str | Unset
-        if isinstance(self.talking_interval, Unset):
-            talking_interval = UNSET
+        talking_interval: str | None | Unset
+        if isinstance(self.talking_interval, datetime.timedelta):
+            talking_interval = duration_to_json(self.talking_interval)
         else:
             talking_interval = self.talking_interval
 
-        talking_total_interval: None | str | Unset
-        if isinstance(self.talking_total_interval, Unset):
-            talking_total_interval = UNSET
+        talking_total_interval: str | None | Unset
+        if isinstance(self.talking_total_interval, datetime.timedelta):
+            talking_total_interval = duration_to_json(self.talking_total_interval)
         else:
             talking_total_interval = self.talking_total_interval
 
@@ -158,7 +173,7 @@ class AgentLoginHistory:
             try:
                 if not isinstance(data, str):
                     raise TypeError()
-                day_type_0 = datetime.datetime.fromisoformat(data)
+                day_type_0 = datetime_from_json(data)
 
                 return day_type_0
             except (TypeError, ValueError, AttributeError, KeyError):
@@ -167,14 +182,12 @@ class AgentLoginHistory:
 
         day = _parse_day(d.pop("Day", UNSET))
 
-        def _parse_logged_in_day_interval(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        logged_in_day_interval = _parse_logged_in_day_interval(d.pop("LoggedInDayInterval", UNSET))
+        _logged_in_day_interval = d.pop("LoggedInDayInterval", UNSET)
+        logged_in_day_interval: datetime.timedelta | None | Unset
+        if isinstance(_logged_in_day_interval, str):
+            logged_in_day_interval = duration_from_json(_logged_in_day_interval)
+        else:
+            logged_in_day_interval = cast(datetime.timedelta | None | Unset, _logged_in_day_interval)
 
         def _parse_logged_in_dt(data: object) -> datetime.datetime | None | Unset:
             if data is None:
@@ -184,7 +197,7 @@ class AgentLoginHistory:
             try:
                 if not isinstance(data, str):
                     raise TypeError()
-                logged_in_dt_type_0 = datetime.datetime.fromisoformat(data)
+                logged_in_dt_type_0 = datetime_from_json(data)
 
                 return logged_in_dt_type_0
             except (TypeError, ValueError, AttributeError, KeyError):
@@ -193,23 +206,19 @@ class AgentLoginHistory:
 
         logged_in_dt = _parse_logged_in_dt(d.pop("loggedInDt", UNSET))
 
-        def _parse_logged_in_interval(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
+        _logged_in_interval = d.pop("LoggedInInterval", UNSET)
+        logged_in_interval: datetime.timedelta | None | Unset
+        if isinstance(_logged_in_interval, str):
+            logged_in_interval = duration_from_json(_logged_in_interval)
+        else:
+            logged_in_interval = cast(datetime.timedelta | None | Unset, _logged_in_interval)
 
-        logged_in_interval = _parse_logged_in_interval(d.pop("LoggedInInterval", UNSET))
-
-        def _parse_logged_in_total_interval(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        logged_in_total_interval = _parse_logged_in_total_interval(d.pop("LoggedInTotalInterval", UNSET))
+        _logged_in_total_interval = d.pop("LoggedInTotalInterval", UNSET)
+        logged_in_total_interval: datetime.timedelta | None | Unset
+        if isinstance(_logged_in_total_interval, str):
+            logged_in_total_interval = duration_from_json(_logged_in_total_interval)
+        else:
+            logged_in_total_interval = cast(datetime.timedelta | None | Unset, _logged_in_total_interval)
 
         def _parse_logged_out_dt(data: object) -> datetime.datetime | None | Unset:
             if data is None:
@@ -219,7 +228,7 @@ class AgentLoginHistory:
             try:
                 if not isinstance(data, str):
                     raise TypeError()
-                logged_out_dt_type_0 = datetime.datetime.fromisoformat(data)
+                logged_out_dt_type_0 = datetime_from_json(data)
 
                 return logged_out_dt_type_0
             except (TypeError, ValueError, AttributeError, KeyError):
@@ -230,32 +239,26 @@ class AgentLoginHistory:
 
         queue_no = d.pop("QueueNo", UNSET)
 
-        def _parse_talking_day_interval(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
+        _talking_day_interval = d.pop("TalkingDayInterval", UNSET)
+        talking_day_interval: datetime.timedelta | None | Unset
+        if isinstance(_talking_day_interval, str):
+            talking_day_interval = duration_from_json(_talking_day_interval)
+        else:
+            talking_day_interval = cast(datetime.timedelta | None | Unset, _talking_day_interval)
 
-        talking_day_interval = _parse_talking_day_interval(d.pop("TalkingDayInterval", UNSET))
+        _talking_interval = d.pop("TalkingInterval", UNSET)
+        talking_interval: datetime.timedelta | None | Unset
+        if isinstance(_talking_interval, str):
+            talking_interval = duration_from_json(_talking_interval)
+        else:
+            talking_interval = cast(datetime.timedelta | None | Unset, _talking_interval)
 
-        def _parse_talking_interval(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        talking_interval = _parse_talking_interval(d.pop("TalkingInterval", UNSET))
-
-        def _parse_talking_total_interval(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        talking_total_interval = _parse_talking_total_interval(d.pop("TalkingTotalInterval", UNSET))
+        _talking_total_interval = d.pop("TalkingTotalInterval", UNSET)
+        talking_total_interval: datetime.timedelta | None | Unset
+        if isinstance(_talking_total_interval, str):
+            talking_total_interval = duration_from_json(_talking_total_interval)
+        else:
+            talking_total_interval = cast(datetime.timedelta | None | Unset, _talking_total_interval)
 
         _agent_login_history_instance = cls(
             agent=agent,

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any, TypeVar, cast
+from typing import Any, ClassVar, TypeVar, cast
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
@@ -32,6 +32,13 @@ class AgentRoutingDirectory:
     tags: list[UserTag] | Unset = UNSET
     type_: None | PeerType | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+    _json_names: ClassVar[dict[str, str]] = {
+        "description": "Description",
+        "name": "Name",
+        "number": "Number",
+        "tags": "Tags",
+        "type_": "Type",
+    }
 
     def to_dict(self) -> dict[str, Any]:
         description = self.description

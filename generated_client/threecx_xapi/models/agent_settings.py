@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, TypeVar, cast
+from typing import TYPE_CHECKING, Any, ClassVar, TypeVar, cast
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
@@ -69,6 +69,29 @@ class AgentSettings:
     system_prompt: None | str | Unset = UNSET
     voice: None | str | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+    _json_names: ClassVar[dict[str, str]] = {
+        "abusive_caller_action": "AbusiveCallerAction",
+        "agent_fallback": "AgentFallback",
+        "agent_type": "AgentType",
+        "allowed_extensions": "AllowedExtensions",
+        "allow_websearch": "AllowWebsearch",
+        "boss_interruption_settings": "BossInterruptionSettings",
+        "caller_does_not_respond_action": "CallerDoesNotRespondAction",
+        "check_status_before_transfer": "CheckStatusBeforeTransfer",
+        "enable_name_matching": "EnableNameMatching",
+        "first_message": "FirstMessage",
+        "human_handoff": "HumanHandoff",
+        "knowledgebase": "Knowledgebase",
+        "language": "Language",
+        "max_call_duration": "MaxCallDuration",
+        "phonebook_override": "PhonebookOverride",
+        "routing_directory": "RoutingDirectory",
+        "spam_action": "SpamAction",
+        "spam_instructions": "SpamInstructions",
+        "switch_language": "SwitchLanguage",
+        "system_prompt": "SystemPrompt",
+        "voice": "Voice",
+    }
 
     def to_dict(self) -> dict[str, Any]:
         from ..models.agent_routing_action import AgentRoutingAction  # noqa: PLC0415

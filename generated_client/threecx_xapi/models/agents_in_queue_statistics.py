@@ -2,12 +2,14 @@
 # Document sha256 8934b31ce6c4fc25. Do not edit: change generator/ or overrides/, run 'make generate'.
 from __future__ import annotations
 
+import datetime
 from collections.abc import Mapping
-from typing import Any, TypeVar, cast
+from typing import Any, ClassVar, TypeVar, cast
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from ..parsing import duration_from_json, duration_to_json
 from ..types import UNSET, Unset
 
 T = TypeVar("T", bound="AgentsInQueueStatistics")
@@ -20,32 +22,47 @@ class AgentsInQueueStatistics:
         answered_count (int | None | Unset):
         answered_percent (int | None | Unset):
         answered_per_hour_count (int | None | Unset):
-        avg_ring_time (None | str | Unset):
-        avg_talk_time (None | str | Unset):
+        avg_ring_time (datetime.timedelta | None | Unset):
+        avg_talk_time (datetime.timedelta | None | Unset):
         dn (str | Unset):
         dn_display_name (None | str | Unset):
-        logged_in_time (None | str | Unset):
+        logged_in_time (datetime.timedelta | None | Unset):
         lost_count (int | None | Unset):
         queue (None | str | Unset):
         queue_display_name (None | str | Unset):
-        ring_time (None | str | Unset):
-        talk_time (None | str | Unset):
+        ring_time (datetime.timedelta | None | Unset):
+        talk_time (datetime.timedelta | None | Unset):
     """
 
     answered_count: int | None | Unset = UNSET
     answered_percent: int | None | Unset = UNSET
     answered_per_hour_count: int | None | Unset = UNSET
-    avg_ring_time: None | str | Unset = UNSET
-    avg_talk_time: None | str | Unset = UNSET
+    avg_ring_time: datetime.timedelta | None | Unset = UNSET
+    avg_talk_time: datetime.timedelta | None | Unset = UNSET
     dn: str | Unset = UNSET
     dn_display_name: None | str | Unset = UNSET
-    logged_in_time: None | str | Unset = UNSET
+    logged_in_time: datetime.timedelta | None | Unset = UNSET
     lost_count: int | None | Unset = UNSET
     queue: None | str | Unset = UNSET
     queue_display_name: None | str | Unset = UNSET
-    ring_time: None | str | Unset = UNSET
-    talk_time: None | str | Unset = UNSET
+    ring_time: datetime.timedelta | None | Unset = UNSET
+    talk_time: datetime.timedelta | None | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+    _json_names: ClassVar[dict[str, str]] = {
+        "answered_count": "AnsweredCount",
+        "answered_percent": "AnsweredPercent",
+        "answered_per_hour_count": "AnsweredPerHourCount",
+        "avg_ring_time": "AvgRingTime",
+        "avg_talk_time": "AvgTalkTime",
+        "dn": "Dn",
+        "dn_display_name": "DnDisplayName",
+        "logged_in_time": "LoggedInTime",
+        "lost_count": "LostCount",
+        "queue": "Queue",
+        "queue_display_name": "QueueDisplayName",
+        "ring_time": "RingTime",
+        "talk_time": "TalkTime",
+    }
 
     def to_dict(self) -> dict[str, Any]:
         answered_count: int | None | Unset
@@ -66,15 +83,15 @@ class AgentsInQueueStatistics:
         else:
             answered_per_hour_count = self.answered_per_hour_count
 
-        avg_ring_time: None | str | Unset
-        if isinstance(self.avg_ring_time, Unset):
-            avg_ring_time = UNSET
+        avg_ring_time: str | None | Unset
+        if isinstance(self.avg_ring_time, datetime.timedelta):
+            avg_ring_time = duration_to_json(self.avg_ring_time)
         else:
             avg_ring_time = self.avg_ring_time
 
-        avg_talk_time: None | str | Unset
-        if isinstance(self.avg_talk_time, Unset):
-            avg_talk_time = UNSET
+        avg_talk_time: str | None | Unset
+        if isinstance(self.avg_talk_time, datetime.timedelta):
+            avg_talk_time = duration_to_json(self.avg_talk_time)
         else:
             avg_talk_time = self.avg_talk_time
 
@@ -86,9 +103,9 @@ class AgentsInQueueStatistics:
         else:
             dn_display_name = self.dn_display_name
 
-        logged_in_time: None | str | Unset
-        if isinstance(self.logged_in_time, Unset):
-            logged_in_time = UNSET
+        logged_in_time: str | None | Unset
+        if isinstance(self.logged_in_time, datetime.timedelta):
+            logged_in_time = duration_to_json(self.logged_in_time)
         else:
             logged_in_time = self.logged_in_time
 
@@ -110,15 +127,15 @@ class AgentsInQueueStatistics:
         else:
             queue_display_name = self.queue_display_name
 
-        ring_time: None | str | Unset
-        if isinstance(self.ring_time, Unset):
-            ring_time = UNSET
+        ring_time: str | None | Unset
+        if isinstance(self.ring_time, datetime.timedelta):
+            ring_time = duration_to_json(self.ring_time)
         else:
             ring_time = self.ring_time
 
-        talk_time: None | str | Unset
-        if isinstance(self.talk_time, Unset):
-            talk_time = UNSET
+        talk_time: str | None | Unset
+        if isinstance(self.talk_time, datetime.timedelta):
+            talk_time = duration_to_json(self.talk_time)
         else:
             talk_time = self.talk_time
 
@@ -185,23 +202,19 @@ class AgentsInQueueStatistics:
 
         answered_per_hour_count = _parse_answered_per_hour_count(d.pop("AnsweredPerHourCount", UNSET))
 
-        def _parse_avg_ring_time(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
+        _avg_ring_time = d.pop("AvgRingTime", UNSET)
+        avg_ring_time: datetime.timedelta | None | Unset
+        if isinstance(_avg_ring_time, str):
+            avg_ring_time = duration_from_json(_avg_ring_time)
+        else:
+            avg_ring_time = cast(datetime.timedelta | None | Unset, _avg_ring_time)
 
-        avg_ring_time = _parse_avg_ring_time(d.pop("AvgRingTime", UNSET))
-
-        def _parse_avg_talk_time(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        avg_talk_time = _parse_avg_talk_time(d.pop("AvgTalkTime", UNSET))
+        _avg_talk_time = d.pop("AvgTalkTime", UNSET)
+        avg_talk_time: datetime.timedelta | None | Unset
+        if isinstance(_avg_talk_time, str):
+            avg_talk_time = duration_from_json(_avg_talk_time)
+        else:
+            avg_talk_time = cast(datetime.timedelta | None | Unset, _avg_talk_time)
 
         dn = d.pop("Dn", UNSET)
 
@@ -214,14 +227,12 @@ class AgentsInQueueStatistics:
 
         dn_display_name = _parse_dn_display_name(d.pop("DnDisplayName", UNSET))
 
-        def _parse_logged_in_time(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        logged_in_time = _parse_logged_in_time(d.pop("LoggedInTime", UNSET))
+        _logged_in_time = d.pop("LoggedInTime", UNSET)
+        logged_in_time: datetime.timedelta | None | Unset
+        if isinstance(_logged_in_time, str):
+            logged_in_time = duration_from_json(_logged_in_time)
+        else:
+            logged_in_time = cast(datetime.timedelta | None | Unset, _logged_in_time)
 
         def _parse_lost_count(data: object) -> int | None | Unset:
             if data is None:
@@ -250,23 +261,19 @@ class AgentsInQueueStatistics:
 
         queue_display_name = _parse_queue_display_name(d.pop("QueueDisplayName", UNSET))
 
-        def _parse_ring_time(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
+        _ring_time = d.pop("RingTime", UNSET)
+        ring_time: datetime.timedelta | None | Unset
+        if isinstance(_ring_time, str):
+            ring_time = duration_from_json(_ring_time)
+        else:
+            ring_time = cast(datetime.timedelta | None | Unset, _ring_time)
 
-        ring_time = _parse_ring_time(d.pop("RingTime", UNSET))
-
-        def _parse_talk_time(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        talk_time = _parse_talk_time(d.pop("TalkTime", UNSET))
+        _talk_time = d.pop("TalkTime", UNSET)
+        talk_time: datetime.timedelta | None | Unset
+        if isinstance(_talk_time, str):
+            talk_time = duration_from_json(_talk_time)
+        else:
+            talk_time = cast(datetime.timedelta | None | Unset, _talk_time)
 
         _agents_in_queue_statistics_instance = cls(
             answered_count=answered_count,

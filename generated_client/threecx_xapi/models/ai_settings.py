@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, TypeVar, cast
+from typing import TYPE_CHECKING, Any, ClassVar, TypeVar, cast
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
@@ -38,6 +38,15 @@ class AISettings:
     provider: None | str | Unset = UNSET
     realtime_model: None | str | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+    _json_names: ClassVar[dict[str, str]] = {
+        "api_key": "APIKey",
+        "company_description": "CompanyDescription",
+        "company_name": "CompanyName",
+        "completion_model": "CompletionModel",
+        "management_api_key": "ManagementAPIKey",
+        "provider": "Provider",
+        "realtime_model": "RealtimeModel",
+    }
 
     def to_dict(self) -> dict[str, Any]:
         from ..models.concealed_password import ConcealedPassword  # noqa: PLC0415

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, TypeVar, cast
+from typing import TYPE_CHECKING, Any, ClassVar, TypeVar, cast
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
@@ -29,6 +29,10 @@ class AmazonIntegrationSettings:
     s3_config: None | S3Config | Unset = UNSET
     service_account_credentials: AmazonCredentials | None | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+    _json_names: ClassVar[dict[str, str]] = {
+        "s3_config": "S3Config",
+        "service_account_credentials": "ServiceAccountCredentials",
+    }
 
     def to_dict(self) -> dict[str, Any]:
         from ..models.amazon_credentials import AmazonCredentials  # noqa: PLC0415

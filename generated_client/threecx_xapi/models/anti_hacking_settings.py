@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any, TypeVar, cast
+from typing import Any, ClassVar, TypeVar, cast
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
@@ -38,6 +38,17 @@ class AntiHackingSettings:
     security_defense_program: bool | None | Unset = UNSET
     throttle_period_length: int | None | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+    _json_names: ClassVar[dict[str, str]] = {
+        "hack_auth_requests": "HackAuthRequests",
+        "hack_barrier_amber": "HackBarrierAmber",
+        "hack_barrier_green": "HackBarrierGreen",
+        "hack_barrier_red": "HackBarrierRed",
+        "hack_blacklist_duration": "HackBlacklistDuration",
+        "hack_challenge_requests": "HackChallengeRequests",
+        "max_request_per_period": "MaxRequestPerPeriod",
+        "security_defense_program": "SecurityDefenseProgram",
+        "throttle_period_length": "ThrottlePeriodLength",
+    }
 
     def to_dict(self) -> dict[str, Any]:
         hack_auth_requests: int | None | Unset

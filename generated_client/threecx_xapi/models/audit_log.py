@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import datetime
 from collections.abc import Mapping
-from typing import Any, TypeVar, cast
+from typing import Any, ClassVar, TypeVar, cast
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from ..parsing import datetime_from_json
 from ..types import UNSET, Unset
 
 T = TypeVar("T", bound="AuditLog")
@@ -41,6 +42,18 @@ class AuditLog:
     timestamp: datetime.datetime | None | Unset = UNSET
     user_name: None | str | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+    _json_names: ClassVar[dict[str, str]] = {
+        "action": "Action",
+        "id": "Id",
+        "ip": "Ip",
+        "new_data": "NewData",
+        "object_name": "ObjectName",
+        "object_type": "ObjectType",
+        "prev_data": "PrevData",
+        "source": "Source",
+        "timestamp": "Timestamp",
+        "user_name": "UserName",
+    }
 
     def to_dict(self) -> dict[str, Any]:
         action: int | None | Unset
@@ -204,7 +217,7 @@ class AuditLog:
             try:
                 if not isinstance(data, str):
                     raise TypeError()
-                timestamp_type_0 = datetime.datetime.fromisoformat(data)
+                timestamp_type_0 = datetime_from_json(data)
 
                 return timestamp_type_0
             except (TypeError, ValueError, AttributeError, KeyError):

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any, TypeVar, cast
+from typing import Any, ClassVar, TypeVar, cast
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
@@ -28,6 +28,12 @@ class AutoSchedulerSettings:
     profile_away: None | str | Unset = UNSET
     profile_dnd: None | str | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+    _json_names: ClassVar[dict[str, str]] = {
+        "enabled": "Enabled",
+        "profile_available": "ProfileAvailable",
+        "profile_away": "ProfileAway",
+        "profile_dnd": "ProfileDND",
+    }
 
     def to_dict(self) -> dict[str, Any]:
         enabled: bool | None | Unset

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, TypeVar, cast
+from typing import TYPE_CHECKING, Any, ClassVar, TypeVar, cast
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
@@ -42,6 +42,17 @@ class AvailableRouting:
     not_registered_external: Destination | None | Unset = UNSET
     not_registered_internal: Destination | None | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+    _json_names: ClassVar[dict[str, str]] = {
+        "busy_all_calls": "BusyAllCalls",
+        "busy_external": "BusyExternal",
+        "busy_internal": "BusyInternal",
+        "no_answer_all_calls": "NoAnswerAllCalls",
+        "no_answer_external": "NoAnswerExternal",
+        "no_answer_internal": "NoAnswerInternal",
+        "not_registered_all_calls": "NotRegisteredAllCalls",
+        "not_registered_external": "NotRegisteredExternal",
+        "not_registered_internal": "NotRegisteredInternal",
+    }
 
     def to_dict(self) -> dict[str, Any]:
         from ..models.destination import Destination  # noqa: PLC0415

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, TypeVar, cast
+from typing import TYPE_CHECKING, Any, ClassVar, TypeVar, cast
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
@@ -44,6 +44,18 @@ class BackupContents:
     recordings: bool | None | Unset = UNSET
     voice_mails: bool | None | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+    _json_names: ClassVar[dict[str, str]] = {
+        "call_history": "CallHistory",
+        "disable_backup_compression": "DisableBackupCompression",
+        "encrypt_backup": "EncryptBackup",
+        "encrypt_backup_password": "EncryptBackupPassword",
+        "fqdn": "FQDN",
+        "license_": "License",
+        "phone_provisioning": "PhoneProvisioning",
+        "prompts": "Prompts",
+        "recordings": "Recordings",
+        "voice_mails": "VoiceMails",
+    }
 
     def to_dict(self) -> dict[str, Any]:
         from ..models.concealed_password import ConcealedPassword  # noqa: PLC0415

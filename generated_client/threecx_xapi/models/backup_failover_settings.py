@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any, TypeVar, cast
+from typing import Any, ClassVar, TypeVar, cast
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
@@ -42,6 +42,18 @@ class BackupFailoverSettings:
     test_tunnel: bool | None | Unset = UNSET
     test_web_server: bool | None | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+    _json_names: ClassVar[dict[str, str]] = {
+        "condition": "Condition",
+        "enabled": "Enabled",
+        "interval": "Interval",
+        "mode": "Mode",
+        "post_start_script": "PostStartScript",
+        "pre_start_script": "PreStartScript",
+        "remote_server": "RemoteServer",
+        "test_sip_server": "TestSIPServer",
+        "test_tunnel": "TestTunnel",
+        "test_web_server": "TestWebServer",
+    }
 
     def to_dict(self) -> dict[str, Any]:
         condition: None | str | Unset

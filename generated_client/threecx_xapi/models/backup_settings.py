@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, TypeVar, cast
+from typing import TYPE_CHECKING, Any, ClassVar, TypeVar, cast
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
@@ -33,6 +33,12 @@ class BackupSettings:
     schedule: BackupSchedule | None | Unset = UNSET
     schedule_enabled: bool | None | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+    _json_names: ClassVar[dict[str, str]] = {
+        "contents": "Contents",
+        "rotation": "Rotation",
+        "schedule": "Schedule",
+        "schedule_enabled": "ScheduleEnabled",
+    }
 
     def to_dict(self) -> dict[str, Any]:
         from ..models.backup_contents import BackupContents  # noqa: PLC0415

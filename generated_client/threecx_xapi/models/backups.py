@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import datetime
 from collections.abc import Mapping
-from typing import Any, TypeVar, cast
+from typing import Any, ClassVar, TypeVar, cast
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from ..parsing import datetime_from_json
 from ..types import UNSET, Unset
 
 T = TypeVar("T", bound="Backups")
@@ -29,6 +30,12 @@ class Backups:
     file_name: str | Unset = UNSET
     size: int | None | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+    _json_names: ClassVar[dict[str, str]] = {
+        "creation_time": "CreationTime",
+        "download_link": "DownloadLink",
+        "file_name": "FileName",
+        "size": "Size",
+    }
 
     def to_dict(self) -> dict[str, Any]:
         creation_time: None | str | Unset
@@ -75,7 +82,7 @@ class Backups:
             try:
                 if not isinstance(data, str):
                     raise TypeError()
-                creation_time_type_0 = datetime.datetime.fromisoformat(data)
+                creation_time_type_0 = datetime_from_json(data)
 
                 return creation_time_type_0
             except (TypeError, ValueError, AttributeError, KeyError):

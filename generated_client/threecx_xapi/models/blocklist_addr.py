@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import datetime
 from collections.abc import Mapping
-from typing import Any, TypeVar, cast
+from typing import Any, ClassVar, TypeVar, cast
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
 from ..models.added_by import AddedBy
 from ..models.block_type import BlockType
+from ..parsing import datetime_from_json
 from ..types import UNSET, Unset
 
 T = TypeVar("T", bound="BlocklistAddr")
@@ -35,6 +36,14 @@ class BlocklistAddr:
     id: int | Unset = UNSET
     ip_addr_mask: None | str | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+    _json_names: ClassVar[dict[str, str]] = {
+        "added_by": "AddedBy",
+        "block_type": "BlockType",
+        "description": "Description",
+        "expires_at": "ExpiresAt",
+        "id": "Id",
+        "ip_addr_mask": "IPAddrMask",
+    }
 
     def to_dict(self) -> dict[str, Any]:
         added_by: None | str | Unset
@@ -148,7 +157,7 @@ class BlocklistAddr:
             try:
                 if not isinstance(data, str):
                     raise TypeError()
-                expires_at_type_0 = datetime.datetime.fromisoformat(data)
+                expires_at_type_0 = datetime_from_json(data)
 
                 return expires_at_type_0
             except (TypeError, ValueError, AttributeError, KeyError):

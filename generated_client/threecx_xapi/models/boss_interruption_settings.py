@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, TypeVar, cast
+from typing import TYPE_CHECKING, Any, ClassVar, TypeVar, cast
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
@@ -30,6 +30,11 @@ class BossInterruptionSettings:
     interrupt: InterruptionDecision | None | Unset = UNSET
     notify: InterruptionDecision | None | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+    _json_names: ClassVar[dict[str, str]] = {
+        "block": "Block",
+        "interrupt": "Interrupt",
+        "notify": "Notify",
+    }
 
     def to_dict(self) -> dict[str, Any]:
         from ..models.interruption_decision import InterruptionDecision  # noqa: PLC0415

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import datetime
 from collections.abc import Mapping
-from typing import Any, TypeVar, cast
+from typing import Any, ClassVar, TypeVar, cast
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from ..parsing import datetime_from_json, duration_from_json, duration_to_json
 from ..types import UNSET, Unset
 
 T = TypeVar("T", bound="BreachesSla")
@@ -22,15 +23,22 @@ class BreachesSla:
         call_time (datetime.datetime | Unset):
         queue (str | Unset):
         queue_dn_number (None | str | Unset):
-        waiting_time (None | str | Unset):
+        waiting_time (datetime.timedelta | None | Unset):
     """
 
     caller_id: str | Unset = UNSET
     call_time: datetime.datetime | Unset = UNSET
     queue: str | Unset = UNSET
     queue_dn_number: None | str | Unset = UNSET
-    waiting_time: None | str | Unset = UNSET
+    waiting_time: datetime.timedelta | None | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+    _json_names: ClassVar[dict[str, str]] = {
+        "caller_id": "CallerId",
+        "call_time": "CallTime",
+        "queue": "Queue",
+        "queue_dn_number": "QueueDnNumber",
+        "waiting_time": "WaitingTime",
+    }
 
     def to_dict(self) -> dict[str, Any]:
         caller_id = self.caller_id
@@ -47,9 +55,9 @@ class BreachesSla:
         else:
             queue_dn_number = self.queue_dn_number
 
-        waiting_time: None | str | Unset
-        if isinstance(self.waiting_time, Unset):
-            waiting_time = UNSET
+        waiting_time: str | None | Unset
+        if isinstance(self.waiting_time, datetime.timedelta):
+            waiting_time = duration_to_json(self.waiting_time)
         else:
             waiting_time = self.waiting_time
 
@@ -79,7 +87,7 @@ class BreachesSla:
         if isinstance(_call_time, Unset):
             call_time = UNSET
         else:
-            call_time = datetime.datetime.fromisoformat(_call_time)
+            call_time = datetime_from_json(_call_time)
 
         queue = d.pop("Queue", UNSET)
 
@@ -92,14 +100,12 @@ class BreachesSla:
 
         queue_dn_number = _parse_queue_dn_number(d.pop("QueueDnNumber", UNSET))
 
-        def _parse_waiting_time(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        waiting_time = _parse_waiting_time(d.pop("WaitingTime", UNSET))
+        _waiting_time = d.pop("WaitingTime", UNSET)
+        waiting_time: datetime.timedelta | None | Unset
+        if isinstance(_waiting_time, str):
+            waiting_time = duration_from_json(_waiting_time)
+        else:
+            waiting_time = cast(datetime.timedelta | None | Unset, _waiting_time)
 
         _breaches_sla_instance = cls(
             caller_id=caller_id,

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, TypeVar, cast
+from typing import TYPE_CHECKING, Any, ClassVar, TypeVar, cast
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
@@ -34,6 +34,13 @@ class CallControlResultResponse:
     result: CallParticipant | None | Unset = UNSET
     vtt_id: None | str | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+    _json_names: ClassVar[dict[str, str]] = {
+        "final_status": "FinalStatus",
+        "reason": "Reason",
+        "reason_text": "ReasonText",
+        "result": "Result",
+        "vtt_id": "VttId",
+    }
 
     def to_dict(self) -> dict[str, Any]:
         from ..models.call_participant import CallParticipant  # noqa: PLC0415

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import datetime
 from collections.abc import Mapping
-from typing import Any, TypeVar, cast
+from typing import Any, ClassVar, TypeVar, cast
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from ..parsing import datetime_from_json, duration_from_json, duration_to_json
 from ..types import UNSET, Unset
 
 T = TypeVar("T", bound="CallCostByExtensionGroup")
@@ -24,12 +25,12 @@ class CallCostByExtensionGroup:
         dst_dn_class (int | None | Unset):
         group_name (None | str | Unset):
         is_answered (bool | None | Unset):
-        ringing_dur (None | str | Unset):
+        ringing_dur (datetime.timedelta | None | Unset):
         seg_id (str | Unset):
         src_display_name (None | str | Unset):
         src_dn (None | str | Unset):
         start_time (datetime.datetime | None | Unset):
-        talking_dur (None | str | Unset):
+        talking_dur (datetime.timedelta | None | Unset):
     """
 
     billing_cost: int | None | Unset = UNSET
@@ -38,13 +39,27 @@ class CallCostByExtensionGroup:
     dst_dn_class: int | None | Unset = UNSET
     group_name: None | str | Unset = UNSET
     is_answered: bool | None | Unset = UNSET
-    ringing_dur: None | str | Unset = UNSET
+    ringing_dur: datetime.timedelta | None | Unset = UNSET
     seg_id: str | Unset = UNSET
     src_display_name: None | str | Unset = UNSET
     src_dn: None | str | Unset = UNSET
     start_time: datetime.datetime | None | Unset = UNSET
-    talking_dur: None | str | Unset = UNSET
+    talking_dur: datetime.timedelta | None | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+    _json_names: ClassVar[dict[str, str]] = {
+        "billing_cost": "BillingCost",
+        "call_type": "CallType",
+        "dst_dn": "DstDn",
+        "dst_dn_class": "DstDnClass",
+        "group_name": "GroupName",
+        "is_answered": "IsAnswered",
+        "ringing_dur": "RingingDur",
+        "seg_id": "SegId",
+        "src_display_name": "SrcDisplayName",
+        "src_dn": "SrcDn",
+        "start_time": "StartTime",
+        "talking_dur": "TalkingDur",
+    }
 
     def to_dict(self) -> dict[str, Any]:
         billing_cost: int | None | Unset
@@ -83,9 +98,9 @@ class CallCostByExtensionGroup:
         else:
             is_answered = self.is_answered
 
-        ringing_dur: None | str | Unset
-        if isinstance(self.ringing_dur, Unset):
-            ringing_dur = UNSET
+        ringing_dur: str | None | Unset
+        if isinstance(self.ringing_dur, datetime.timedelta):
+            ringing_dur = duration_to_json(self.ringing_dur)
         else:
             ringing_dur = self.ringing_dur
 
@@ -111,9 +126,9 @@ class CallCostByExtensionGroup:
         else:
             start_time = self.start_time
 
-        talking_dur: None | str | Unset
-        if isinstance(self.talking_dur, Unset):
-            talking_dur = UNSET
+        talking_dur: str | None | Unset
+        if isinstance(self.talking_dur, datetime.timedelta):
+            talking_dur = duration_to_json(self.talking_dur)
         else:
             talking_dur = self.talking_dur
 
@@ -205,14 +220,12 @@ class CallCostByExtensionGroup:
 
         is_answered = _parse_is_answered(d.pop("IsAnswered", UNSET))
 
-        def _parse_ringing_dur(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        ringing_dur = _parse_ringing_dur(d.pop("RingingDur", UNSET))
+        _ringing_dur = d.pop("RingingDur", UNSET)
+        ringing_dur: datetime.timedelta | None | Unset
+        if isinstance(_ringing_dur, str):
+            ringing_dur = duration_from_json(_ringing_dur)
+        else:
+            ringing_dur = cast(datetime.timedelta | None | Unset, _ringing_dur)
 
         seg_id = d.pop("SegId", UNSET)
 
@@ -242,7 +255,7 @@ class CallCostByExtensionGroup:
             try:
                 if not isinstance(data, str):
                     raise TypeError()
-                start_time_type_0 = datetime.datetime.fromisoformat(data)
+                start_time_type_0 = datetime_from_json(data)
 
                 return start_time_type_0
             except (TypeError, ValueError, AttributeError, KeyError):
@@ -251,14 +264,12 @@ class CallCostByExtensionGroup:
 
         start_time = _parse_start_time(d.pop("StartTime", UNSET))
 
-        def _parse_talking_dur(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        talking_dur = _parse_talking_dur(d.pop("TalkingDur", UNSET))
+        _talking_dur = d.pop("TalkingDur", UNSET)
+        talking_dur: datetime.timedelta | None | Unset
+        if isinstance(_talking_dur, str):
+            talking_dur = duration_from_json(_talking_dur)
+        else:
+            talking_dur = cast(datetime.timedelta | None | Unset, _talking_dur)
 
         _call_cost_by_extension_group_instance = cls(
             billing_cost=billing_cost,

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any, TypeVar, cast
+from typing import Any, ClassVar, TypeVar, cast
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
@@ -33,6 +33,14 @@ class CallCostSettings:
     rate: float | None | ReferenceNumeric | str | Unset = UNSET
     read_only: bool | None | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+    _json_names: ClassVar[dict[str, str]] = {
+        "country_name": "CountryName",
+        "id": "Id",
+        "invalid": "Invalid",
+        "prefix": "Prefix",
+        "rate": "Rate",
+        "read_only": "ReadOnly",
+    }
 
     def to_dict(self) -> dict[str, Any]:
         country_name: None | str | Unset

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import datetime
 from collections.abc import Mapping
-from typing import Any, TypeVar
+from typing import Any, ClassVar, TypeVar
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from ..parsing import datetime_from_json
 from ..types import UNSET, Unset
 
 T = TypeVar("T", bound="CallDistribution")
@@ -27,6 +28,11 @@ class CallDistribution:
     incoming_count: int | Unset = UNSET
     outgoing_count: int | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+    _json_names: ClassVar[dict[str, str]] = {
+        "date_time_interval": "DateTimeInterval",
+        "incoming_count": "IncomingCount",
+        "outgoing_count": "OutgoingCount",
+    }
 
     def to_dict(self) -> dict[str, Any]:
         date_time_interval: str | Unset = UNSET
@@ -57,7 +63,7 @@ class CallDistribution:
         if isinstance(_date_time_interval, Unset):
             date_time_interval = UNSET
         else:
-            date_time_interval = datetime.datetime.fromisoformat(_date_time_interval)
+            date_time_interval = datetime_from_json(_date_time_interval)
 
         incoming_count = d.pop("IncomingCount", UNSET)
 

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import datetime
 from collections.abc import Mapping
-from typing import Any, TypeVar, cast
+from typing import Any, ClassVar, TypeVar, cast
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from ..parsing import datetime_from_json, duration_from_json, duration_to_json
 from ..types import UNSET, Unset
 
 T = TypeVar("T", bound="CallHistoryView")
@@ -19,7 +20,7 @@ class CallHistoryView:
     """
     Attributes:
         call_answered (bool | None | Unset):
-        call_time (str | Unset):
+        call_time (datetime.timedelta | Unset):
         dst_caller_number (None | str | Unset):
         dst_display_name (None | str | Unset):
         dst_dn (None | str | Unset):
@@ -48,7 +49,7 @@ class CallHistoryView:
     """
 
     call_answered: bool | None | Unset = UNSET
-    call_time: str | Unset = UNSET
+    call_time: datetime.timedelta | Unset = UNSET
     dst_caller_number: None | str | Unset = UNSET
     dst_display_name: None | str | Unset = UNSET
     dst_dn: None | str | Unset = UNSET
@@ -75,6 +76,35 @@ class CallHistoryView:
     src_participant_id: int | Unset = UNSET
     src_rec_id: int | None | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+    _json_names: ClassVar[dict[str, str]] = {
+        "call_answered": "CallAnswered",
+        "call_time": "CallTime",
+        "dst_caller_number": "DstCallerNumber",
+        "dst_display_name": "DstDisplayName",
+        "dst_dn": "DstDn",
+        "dst_dn_type": "DstDnType",
+        "dst_extended_display_name": "DstExtendedDisplayName",
+        "dst_external": "DstExternal",
+        "dst_id": "DstId",
+        "dst_internal": "DstInternal",
+        "dst_participant_id": "DstParticipantId",
+        "dst_rec_id": "DstRecId",
+        "segment_action_id": "SegmentActionId",
+        "segment_end_time": "SegmentEndTime",
+        "segment_id": "SegmentId",
+        "segment_start_time": "SegmentStartTime",
+        "segment_type": "SegmentType",
+        "src_caller_number": "SrcCallerNumber",
+        "src_display_name": "SrcDisplayName",
+        "src_dn": "SrcDn",
+        "src_dn_type": "SrcDnType",
+        "src_extended_display_name": "SrcExtendedDisplayName",
+        "src_external": "SrcExternal",
+        "src_id": "SrcId",
+        "src_internal": "SrcInternal",
+        "src_participant_id": "SrcParticipantId",
+        "src_rec_id": "SrcRecId",
+    }
 
     def to_dict(self) -> dict[str, Any]:
         call_answered: bool | None | Unset
@@ -83,7 +113,11 @@ class CallHistoryView:
         else:
             call_answered = self.call_answered
 
-        call_time = self.call_time
+        call_time: str | Unset
+        if isinstance(self.call_time, datetime.timedelta):
+            call_time = duration_to_json(self.call_time)
+        else:
+            call_time = self.call_time
 
         dst_caller_number: None | str | Unset
         if isinstance(self.dst_caller_number, Unset):
@@ -252,7 +286,12 @@ class CallHistoryView:
 
         call_answered = _parse_call_answered(d.pop("CallAnswered", UNSET))
 
-        call_time = d.pop("CallTime", UNSET)
+        _call_time = d.pop("CallTime", UNSET)
+        call_time: datetime.timedelta | Unset
+        if isinstance(_call_time, str):
+            call_time = duration_from_json(_call_time)
+        else:
+            call_time = cast(datetime.timedelta | Unset, _call_time)
 
         def _parse_dst_caller_number(data: object) -> None | str | Unset:
             if data is None:
@@ -316,7 +355,7 @@ class CallHistoryView:
         if isinstance(_segment_end_time, Unset):
             segment_end_time = UNSET
         else:
-            segment_end_time = datetime.datetime.fromisoformat(_segment_end_time)
+            segment_end_time = datetime_from_json(_segment_end_time)
 
         segment_id = d.pop("SegmentId", UNSET)
 
@@ -325,7 +364,7 @@ class CallHistoryView:
         if isinstance(_segment_start_time, Unset):
             segment_start_time = UNSET
         else:
-            segment_start_time = datetime.datetime.fromisoformat(_segment_start_time)
+            segment_start_time = datetime_from_json(_segment_start_time)
 
         segment_type = d.pop("SegmentType", UNSET)
 

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import datetime
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, TypeVar, cast
+from typing import TYPE_CHECKING, Any, ClassVar, TypeVar, cast
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from ..parsing import datetime_from_json, duration_from_json, duration_to_json
 from ..types import UNSET, Unset
 
 if TYPE_CHECKING:
@@ -45,7 +46,7 @@ class CallLogData:
         reason (None | str | Unset):
         recordings (list[XReportRecording] | Unset):
         recording_url (None | str | Unset):
-        ringing_duration (None | str | Unset):
+        ringing_duration (datetime.timedelta | None | Unset):
         segment_id (int | None | Unset):
         sentiment_score (int | None | Unset):
         source_caller_id (None | str | Unset):
@@ -57,7 +58,7 @@ class CallLogData:
         status (None | str | Unset):
         subrow_desc_number (int | None | Unset):
         summary (None | str | Unset):
-        talking_duration (None | str | Unset):
+        talking_duration (datetime.timedelta | None | Unset):
         transcription (None | str | Unset):
     """
 
@@ -84,7 +85,7 @@ class CallLogData:
     reason: None | str | Unset = UNSET
     recordings: list[XReportRecording] | Unset = UNSET
     recording_url: None | str | Unset = UNSET
-    ringing_duration: None | str | Unset = UNSET
+    ringing_duration: datetime.timedelta | None | Unset = UNSET
     segment_id: int | None | Unset = UNSET
     sentiment_score: int | None | Unset = UNSET
     source_caller_id: None | str | Unset = UNSET
@@ -96,9 +97,48 @@ class CallLogData:
     status: None | str | Unset = UNSET
     subrow_desc_number: int | None | Unset = UNSET
     summary: None | str | Unset = UNSET
-    talking_duration: None | str | Unset = UNSET
+    talking_duration: datetime.timedelta | None | Unset = UNSET
     transcription: None | str | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+    _json_names: ClassVar[dict[str, str]] = {
+        "action_dn_caller_id": "ActionDnCallerId",
+        "action_dn_display_name": "ActionDnDisplayName",
+        "action_dn_dn": "actionDnDn",
+        "action_dn_type": "ActionDnType",
+        "action_type": "ActionType",
+        "answered": "Answered",
+        "call_cost": "CallCost",
+        "call_history_id": "CallHistoryId",
+        "call_id": "CallId",
+        "call_type": "CallType",
+        "cdr_id": "CdrId",
+        "destination_caller_id": "DestinationCallerId",
+        "destination_display_name": "DestinationDisplayName",
+        "destination_dn": "DestinationDn",
+        "destination_type": "DestinationType",
+        "direction": "Direction",
+        "dst_rec_id": "DstRecId",
+        "indent": "Indent",
+        "main_call_history_id": "MainCallHistoryId",
+        "quality_report": "QualityReport",
+        "reason": "Reason",
+        "recordings": "Recordings",
+        "recording_url": "RecordingUrl",
+        "ringing_duration": "RingingDuration",
+        "segment_id": "SegmentId",
+        "sentiment_score": "SentimentScore",
+        "source_caller_id": "SourceCallerId",
+        "source_display_name": "SourceDisplayName",
+        "source_dn": "SourceDn",
+        "source_type": "SourceType",
+        "src_rec_id": "SrcRecId",
+        "start_time": "StartTime",
+        "status": "Status",
+        "subrow_desc_number": "SubrowDescNumber",
+        "summary": "Summary",
+        "talking_duration": "TalkingDuration",
+        "transcription": "Transcription",
+    }
 
     def to_dict(self) -> dict[str, Any]:
         action_dn_caller_id: None | str | Unset
@@ -232,9 +272,9 @@ class CallLogData:
         else:
             recording_url = self.recording_url
 
-        ringing_duration: None | str | Unset
-        if isinstance(self.ringing_duration, Unset):
-            ringing_duration = UNSET
+        ringing_duration: str | None | Unset
+        if isinstance(self.ringing_duration, datetime.timedelta):
+            ringing_duration = duration_to_json(self.ringing_duration)
         else:
             ringing_duration = self.ringing_duration
 
@@ -306,9 +346,9 @@ class CallLogData:
         else:
             summary = self.summary
 
-        talking_duration: None | str | Unset
-        if isinstance(self.talking_duration, Unset):
-            talking_duration = UNSET
+        talking_duration: str | None | Unset
+        if isinstance(self.talking_duration, datetime.timedelta):
+            talking_duration = duration_to_json(self.talking_duration)
         else:
             talking_duration = self.talking_duration
 
@@ -597,14 +637,12 @@ class CallLogData:
 
         recording_url = _parse_recording_url(d.pop("RecordingUrl", UNSET))
 
-        def _parse_ringing_duration(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        ringing_duration = _parse_ringing_duration(d.pop("RingingDuration", UNSET))
+        _ringing_duration = d.pop("RingingDuration", UNSET)
+        ringing_duration: datetime.timedelta | None | Unset
+        if isinstance(_ringing_duration, str):
+            ringing_duration = duration_from_json(_ringing_duration)
+        else:
+            ringing_duration = cast(datetime.timedelta | None | Unset, _ringing_duration)
 
         def _parse_segment_id(data: object) -> int | None | Unset:
             if data is None:
@@ -677,7 +715,7 @@ class CallLogData:
             try:
                 if not isinstance(data, str):
                     raise TypeError()
-                start_time_type_0 = datetime.datetime.fromisoformat(data)
+                start_time_type_0 = datetime_from_json(data)
 
                 return start_time_type_0
             except (TypeError, ValueError, AttributeError, KeyError):
@@ -713,14 +751,12 @@ class CallLogData:
 
         summary = _parse_summary(d.pop("Summary", UNSET))
 
-        def _parse_talking_duration(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        talking_duration = _parse_talking_duration(d.pop("TalkingDuration", UNSET))
+        _talking_duration = d.pop("TalkingDuration", UNSET)
+        talking_duration: datetime.timedelta | None | Unset
+        if isinstance(_talking_duration, str):
+            talking_duration = duration_from_json(_talking_duration)
+        else:
+            talking_duration = cast(datetime.timedelta | None | Unset, _talking_duration)
 
         def _parse_transcription(data: object) -> None | str | Unset:
             if data is None:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any, TypeVar, cast
+from typing import Any, ClassVar, TypeVar, cast
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
@@ -35,6 +35,15 @@ class CallParkingSettings:
     maximum_parked_calls: int | None | Unset = UNSET
     music_on_hold: None | str | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+    _json_names: ClassVar[dict[str, str]] = {
+        "auto_pickup_enabled": "AutoPickupEnabled",
+        "auto_pickup_forward_dn": "AutoPickupForwardDN",
+        "auto_pickup_forward_external_number": "AutoPickupForwardExternalNumber",
+        "auto_pickup_forward_type": "AutoPickupForwardType",
+        "auto_pickup_timeout": "AutoPickupTimeout",
+        "maximum_parked_calls": "MaximumParkedCalls",
+        "music_on_hold": "MusicOnHold",
+    }
 
     def to_dict(self) -> dict[str, Any]:
         auto_pickup_enabled: bool | None | Unset

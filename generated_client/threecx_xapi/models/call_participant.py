@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any, TypeVar
+from typing import Any, ClassVar, TypeVar
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
@@ -42,6 +42,19 @@ class CallParticipant:
     party_dn_type: str | Unset = UNSET
     status: str | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+    _json_names: ClassVar[dict[str, str]] = {
+        "call_id": "CallId",
+        "device_id": "DeviceId",
+        "direct_control": "DirectControl",
+        "dn": "DN",
+        "id": "Id",
+        "leg_id": "LegId",
+        "party_caller_id": "PartyCallerId",
+        "party_caller_name": "PartyCallerName",
+        "party_dn": "PartyDn",
+        "party_dn_type": "PartyDnType",
+        "status": "Status",
+    }
 
     def to_dict(self) -> dict[str, Any]:
         call_id = self.call_id

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, TypeVar, cast
+from typing import TYPE_CHECKING, Any, ClassVar, TypeVar, cast
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
@@ -32,6 +32,12 @@ class CallTypesSettings:
     mobile: CallTypeInfo | None | Unset = UNSET
     national: CallTypeInfo | None | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+    _json_names: ClassVar[dict[str, str]] = {
+        "international": "International",
+        "local": "Local",
+        "mobile": "Mobile",
+        "national": "National",
+    }
 
     def to_dict(self) -> dict[str, Any]:
         from ..models.call_type_info import CallTypeInfo  # noqa: PLC0415

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, TypeVar, cast
+from typing import TYPE_CHECKING, Any, ClassVar, TypeVar, cast
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
@@ -41,6 +41,16 @@ class CDRSettings:
     socket_ip_address: None | str | Unset = UNSET
     socket_port: int | None | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+    _json_names: ClassVar[dict[str, str]] = {
+        "enabled": "Enabled",
+        "enabled_fields": "EnabledFields",
+        "log_size": "LogSize",
+        "log_type": "LogType",
+        "possible_fields": "PossibleFields",
+        "remove_comma_delimiters": "RemoveCommaDelimiters",
+        "socket_ip_address": "SocketIpAddress",
+        "socket_port": "SocketPort",
+    }
 
     def to_dict(self) -> dict[str, Any]:
         enabled: bool | None | Unset

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import datetime
 from collections.abc import Mapping
-from typing import Any, TypeVar, cast
+from typing import Any, ClassVar, TypeVar, cast
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
 from ..models.chat_type import ChatType
+from ..parsing import datetime_from_json
 from ..types import UNSET, Unset
 
 T = TypeVar("T", bound="ChatHistoryView")
@@ -52,6 +53,23 @@ class ChatHistoryView:
     source: None | str | Unset = UNSET
     time_sent: datetime.datetime | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+    _json_names: ClassVar[dict[str, str]] = {
+        "chat_name": "ChatName",
+        "conversation_id": "ConversationId",
+        "from_name": "FromName",
+        "from_no": "FromNo",
+        "is_external": "IsExternal",
+        "message": "Message",
+        "participant_email": "ParticipantEmail",
+        "participant_ip": "ParticipantIp",
+        "participant_phone": "ParticipantPhone",
+        "participants_groups_array": "ParticipantsGroupsArray",
+        "provider_name": "ProviderName",
+        "provider_type": "ProviderType",
+        "queue_number": "QueueNumber",
+        "source": "Source",
+        "time_sent": "TimeSent",
+    }
 
     def to_dict(self) -> dict[str, Any]:
         chat_name: None | str | Unset
@@ -292,7 +310,7 @@ class ChatHistoryView:
         if isinstance(_time_sent, Unset):
             time_sent = UNSET
         else:
-            time_sent = datetime.datetime.fromisoformat(_time_sent)
+            time_sent = datetime_from_json(_time_sent)
 
         _chat_history_view_instance = cls(
             chat_name=chat_name,

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any, TypeVar, cast
+from typing import Any, ClassVar, TypeVar, cast
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
@@ -26,6 +26,11 @@ class ChatLogSettings:
     auto_close_days: int | None | Unset = UNSET
     remote_storage_enabled: bool | None | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+    _json_names: ClassVar[dict[str, str]] = {
+        "auto_clear_months": "AutoClearMonths",
+        "auto_close_days": "AutoCloseDays",
+        "remote_storage_enabled": "RemoteStorageEnabled",
+    }
 
     def to_dict(self) -> dict[str, Any]:
         auto_clear_months: int | None | Unset

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import datetime
 from collections.abc import Mapping
-from typing import Any, TypeVar, cast
+from typing import Any, ClassVar, TypeVar, cast
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from ..parsing import datetime_from_json
 from ..types import UNSET, Unset
 
 T = TypeVar("T", bound="ChatMessagesHistoryView")
@@ -49,6 +50,22 @@ class ChatMessagesHistoryView:
     sender_participant_phone: None | str | Unset = UNSET
     time_sent: datetime.datetime | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+    _json_names: ClassVar[dict[str, str]] = {
+        "conversation_id": "ConversationId",
+        "is_external": "IsExternal",
+        "message": "Message",
+        "message_id": "MessageId",
+        "participants_groups_array": "ParticipantsGroupsArray",
+        "queue_number": "QueueNumber",
+        "recipients": "Recipients",
+        "sender_participant_email": "SenderParticipantEmail",
+        "sender_participant_ip": "SenderParticipantIp",
+        "sender_participant_name": "SenderParticipantName",
+        "sender_participant_no": "SenderParticipantNo",
+        "sender_participant_pbx": "SenderParticipantPbx",
+        "sender_participant_phone": "SenderParticipantPhone",
+        "time_sent": "TimeSent",
+    }
 
     def to_dict(self) -> dict[str, Any]:
         conversation_id = self.conversation_id
@@ -250,7 +267,7 @@ class ChatMessagesHistoryView:
         if isinstance(_time_sent, Unset):
             time_sent = UNSET
         else:
-            time_sent = datetime.datetime.fromisoformat(_time_sent)
+            time_sent = datetime_from_json(_time_sent)
 
         _chat_messages_history_view_instance = cls(
             conversation_id=conversation_id,

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any, TypeVar, cast
+from typing import Any, ClassVar, TypeVar, cast
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
@@ -44,6 +44,20 @@ class ClientIdMetadataDocument:
     token_endpoint_auth_method: None | str | Unset = UNSET
     tos_uri: None | str | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+    _json_names: ClassVar[dict[str, str]] = {
+        "client_id": "ClientId",
+        "client_name": "ClientName",
+        "client_uri": "ClientUri",
+        "grant_types": "GrantTypes",
+        "jwks_uri": "JwksUri",
+        "logo_uri": "LogoUri",
+        "policy_uri": "PolicyUri",
+        "redirect_uris": "RedirectUris",
+        "response_types": "ResponseTypes",
+        "scope": "Scope",
+        "token_endpoint_auth_method": "TokenEndpointAuthMethod",
+        "tos_uri": "TosUri",
+    }
 
     def to_dict(self) -> dict[str, Any]:
         client_id: None | str | Unset

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, TypeVar, cast
+from typing import TYPE_CHECKING, Any, ClassVar, TypeVar, cast
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
@@ -28,6 +28,10 @@ class CollectionOfEventLog:
     odata_count: int | None | Unset = UNSET
     value: list[EventLog] | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+    _json_names: ClassVar[dict[str, str]] = {
+        "odata_count": "@odata.count",
+        "value": "value",
+    }
 
     def to_dict(self) -> dict[str, Any]:
         odata_count: int | None | Unset

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any, TypeVar, cast
+from typing import Any, ClassVar, TypeVar, cast
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
@@ -44,6 +44,19 @@ class ConferenceSettings:
     video_conference_mode: None | Unset | VideoConferenceMode = UNSET
     zone: None | str | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+    _json_names: ClassVar[dict[str, str]] = {
+        "auto_call_participants": "AutoCallParticipants",
+        "dtmf_mode": "DtmfMode",
+        "enable_pin": "EnablePin",
+        "extension": "Extension",
+        "external_numbers": "ExternalNumbers",
+        "id": "Id",
+        "logo_path": "LogoPath",
+        "music_on_hold": "MusicOnHold",
+        "pin_number": "PinNumber",
+        "video_conference_mode": "VideoConferenceMode",
+        "zone": "Zone",
+    }
 
     def to_dict(self) -> dict[str, Any]:
         auto_call_participants: bool | None | Unset

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
@@ -29,6 +29,10 @@ class ConfiguredAiServers:
     configured_servers: list[OnBoardConverterRow] | Unset = UNSET
     release_channel: OnBoardConverterReleaseChannel | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+    _json_names: ClassVar[dict[str, str]] = {
+        "configured_servers": "ConfiguredServers",
+        "release_channel": "ReleaseChannel",
+    }
 
     def to_dict(self) -> dict[str, Any]:
         configured_servers: list[dict[str, Any]] | Unset = UNSET

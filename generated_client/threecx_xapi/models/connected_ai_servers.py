@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
@@ -28,6 +28,10 @@ class ConnectedAiServers:
     connected_servers: list[OnBoardConverterData] | Unset = UNSET
     transcription_queue: int | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+    _json_names: ClassVar[dict[str, str]] = {
+        "connected_servers": "ConnectedServers",
+        "transcription_queue": "TranscriptionQueue",
+    }
 
     def to_dict(self) -> dict[str, Any]:
         connected_servers: list[dict[str, Any]] | Unset = UNSET

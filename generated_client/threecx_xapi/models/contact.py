@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any, TypeVar, cast
+from typing import Any, ClassVar, TypeVar, cast
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
@@ -55,6 +55,25 @@ class Contact:
     tag: None | str | Unset = UNSET
     title: None | str | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+    _json_names: ClassVar[dict[str, str]] = {
+        "business": "Business",
+        "business_2": "Business2",
+        "business_fax": "BusinessFax",
+        "company_name": "CompanyName",
+        "contact_type": "ContactType",
+        "department": "Department",
+        "email": "Email",
+        "first_name": "FirstName",
+        "home": "Home",
+        "id": "Id",
+        "last_name": "LastName",
+        "mobile_2": "Mobile2",
+        "other": "Other",
+        "pager": "Pager",
+        "phone_number": "PhoneNumber",
+        "tag": "Tag",
+        "title": "Title",
+    }
 
     def to_dict(self) -> dict[str, Any]:
         business: None | str | Unset

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, TypeVar, cast
+from typing import TYPE_CHECKING, Any, ClassVar, TypeVar, cast
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
@@ -36,6 +36,14 @@ class ContactsDirSearchSettings:
     exchange_server_url: None | str | Unset = UNSET
     exchange_user: None | str | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+    _json_names: ClassVar[dict[str, str]] = {
+        "exchange_calendar_profile_switching": "ExchangeCalendarProfileSwitching",
+        "exchange_email_addresses": "ExchangeEmailAddresses",
+        "exchange_folders": "ExchangeFolders",
+        "exchange_password": "ExchangePassword",
+        "exchange_server_url": "ExchangeServerUrl",
+        "exchange_user": "ExchangeUser",
+    }
 
     def to_dict(self) -> dict[str, Any]:
         from ..models.concealed_password import ConcealedPassword  # noqa: PLC0415

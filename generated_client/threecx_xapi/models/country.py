@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any, TypeVar, cast
+from typing import Any, ClassVar, TypeVar, cast
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
@@ -42,6 +42,19 @@ class Country:
     voicemail_no: None | str | Unset = UNSET
     web_meeting_zone: None | str | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+    _json_names: ClassVar[dict[str, str]] = {
+        "continent": "Continent",
+        "country_code": "CountryCode",
+        "country_codes": "CountryCodes",
+        "download_url": "DownloadUrl",
+        "erp_code": "ErpCode",
+        "exit_code": "ExitCode",
+        "name": "Name",
+        "parent_erp_code": "ParentErpCode",
+        "stun_server": "StunServer",
+        "voicemail_no": "VoicemailNo",
+        "web_meeting_zone": "WebMeetingZone",
+    }
 
     def to_dict(self) -> dict[str, Any]:
         continent: None | str | Unset

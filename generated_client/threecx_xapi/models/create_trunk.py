@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, TypeVar, cast
+from typing import TYPE_CHECKING, Any, ClassVar, TypeVar, cast
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
@@ -41,6 +41,15 @@ class CreateTrunk:
     phone_numbers: list[ProviderPhone] | Unset = UNSET
     type_: None | TrunkType | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+    _json_names: ClassVar[dict[str, str]] = {
+        "account_sid": "AccountSid",
+        "api_key": "ApiKey",
+        "default_rule": "DefaultRule",
+        "groups": "Groups",
+        "name": "Name",
+        "phone_numbers": "PhoneNumbers",
+        "type_": "Type",
+    }
 
     def to_dict(self) -> dict[str, Any]:
         from ..models.inbound_rule import InboundRule  # noqa: PLC0415

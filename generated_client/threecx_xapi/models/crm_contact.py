@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any, TypeVar, cast
+from typing import Any, ClassVar, TypeVar, cast
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
@@ -57,6 +57,26 @@ class CrmContact:
     photo_url: None | str | Unset = UNSET
     title: None | str | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+    _json_names: ClassVar[dict[str, str]] = {
+        "company_name": "CompanyName",
+        "contact_raw_data": "ContactRawData",
+        "contact_type": "ContactType",
+        "contact_url": "ContactUrl",
+        "department": "Department",
+        "email": "Email",
+        "fax_business": "FaxBusiness",
+        "first_name": "FirstName",
+        "last_name": "LastName",
+        "pager": "Pager",
+        "phone_business": "PhoneBusiness",
+        "phone_business_2": "PhoneBusiness2",
+        "phone_home": "PhoneHome",
+        "phone_mobile": "PhoneMobile",
+        "phone_mobile_2": "PhoneMobile2",
+        "phone_other": "PhoneOther",
+        "photo_url": "PhotoUrl",
+        "title": "Title",
+    }
 
     def to_dict(self) -> dict[str, Any]:
         company_name: None | str | Unset

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, TypeVar, cast
+from typing import TYPE_CHECKING, Any, ClassVar, TypeVar, cast
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
@@ -44,6 +44,17 @@ class CrmIntegration:
     possible_values: list[CrmSelectableValue] | Unset = UNSET
     variable_choices: list[CrmChoice] | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+    _json_names: ClassVar[dict[str, str]] = {
+        "country": "Country",
+        "enabled_for_did_calls": "EnabledForDidCalls",
+        "enabled_for_external_calls": "EnabledForExternalCalls",
+        "id": "Id",
+        "name": "Name",
+        "phonebook_priority_options": "PhonebookPriorityOptions",
+        "phonebook_synchronization": "PhonebookSynchronization",
+        "possible_values": "PossibleValues",
+        "variable_choices": "VariableChoices",
+    }
 
     def to_dict(self) -> dict[str, Any]:
         country: None | str | Unset

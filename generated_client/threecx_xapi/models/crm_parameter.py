@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any, TypeVar, cast
+from typing import Any, ClassVar, TypeVar, cast
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
@@ -46,6 +46,20 @@ class CrmParameter:
     type_: None | ParameterType | Unset = UNSET
     validation: None | str | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+    _json_names: ClassVar[dict[str, str]] = {
+        "default": "Default",
+        "editor": "Editor",
+        "list_values": "ListValues",
+        "list_values_text": "ListValuesText",
+        "name": "Name",
+        "parent": "Parent",
+        "request_url": "RequestUrl",
+        "request_url_parameters": "RequestUrlParameters",
+        "response_scenario": "ResponseScenario",
+        "title": "Title",
+        "type_": "Type",
+        "validation": "Validation",
+    }
 
     def to_dict(self) -> dict[str, Any]:
         default: None | str | Unset

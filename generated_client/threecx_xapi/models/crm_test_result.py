@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, TypeVar, cast
+from typing import TYPE_CHECKING, Any, ClassVar, TypeVar, cast
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
@@ -32,6 +32,12 @@ class CrmTestResult:
     message: None | str | Unset = UNSET
     search_result: list[CrmContact] | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+    _json_names: ClassVar[dict[str, str]] = {
+        "is_error": "IsError",
+        "log": "Log",
+        "message": "Message",
+        "search_result": "SearchResult",
+    }
 
     def to_dict(self) -> dict[str, Any]:
         is_error: bool | None | Unset

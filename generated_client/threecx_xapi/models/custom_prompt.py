@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any, TypeVar
+from typing import Any, ClassVar, TypeVar
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
@@ -31,6 +31,13 @@ class CustomPrompt:
     filename: str | Unset = UNSET
     prompt_type: PromptType | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+    _json_names: ClassVar[dict[str, str]] = {
+        "can_be_deleted": "CanBeDeleted",
+        "display_name": "DisplayName",
+        "file_link": "FileLink",
+        "filename": "Filename",
+        "prompt_type": "PromptType",
+    }
 
     def to_dict(self) -> dict[str, Any]:
         can_be_deleted = self.can_be_deleted

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, TypeVar, cast
+from typing import TYPE_CHECKING, Any, ClassVar, TypeVar, cast
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
@@ -45,6 +45,16 @@ class DataConnectorSettings:
     remote_sql_server_config: None | RemoteSqlServerConfig | Unset = UNSET
     schedule: BackupSchedule | None | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+    _json_names: ClassVar[dict[str, str]] = {
+        "data_types_to_offload": "DataTypesToOffload",
+        "is_big_query_enabled": "IsBigQueryEnabled",
+        "offload_destination": "OffloadDestination",
+        "purge_after_sync": "PurgeAfterSync",
+        "remote_my_sql_config": "RemoteMySqlConfig",
+        "remote_postgre_config": "RemotePostgreConfig",
+        "remote_sql_server_config": "RemoteSqlServerConfig",
+        "schedule": "Schedule",
+    }
 
     def to_dict(self) -> dict[str, Any]:
         from ..models.backup_schedule import BackupSchedule  # noqa: PLC0415

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any, TypeVar, cast
+from typing import Any, ClassVar, TypeVar, cast
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
@@ -28,6 +28,12 @@ class DataTypesToOffload:
     recordings: bool | None | Unset = UNSET
     system_metrics: bool | None | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+    _json_names: ClassVar[dict[str, str]] = {
+        "audio_metrics": "AudioMetrics",
+        "call_history": "CallHistory",
+        "recordings": "Recordings",
+        "system_metrics": "SystemMetrics",
+    }
 
     def to_dict(self) -> dict[str, Any]:
         audio_metrics: bool | None | Unset

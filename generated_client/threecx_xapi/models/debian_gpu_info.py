@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any, TypeVar
+from typing import Any, ClassVar, TypeVar
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
@@ -34,6 +34,15 @@ class DebianGpuInfo:
     memory_usage_percent: int | Unset = UNSET
     memory_used: int | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+    _json_names: ClassVar[dict[str, str]] = {
+        "gpu_id": "GpuId",
+        "gpu_name": "GpuName",
+        "gpu_usage_percent": "GpuUsagePercent",
+        "memory_free": "MemoryFree",
+        "memory_total": "MemoryTotal",
+        "memory_usage_percent": "MemoryUsagePercent",
+        "memory_used": "MemoryUsed",
+    }
 
     def to_dict(self) -> dict[str, Any]:
         gpu_id = self.gpu_id

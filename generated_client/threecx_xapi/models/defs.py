@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
@@ -37,6 +37,13 @@ class Defs:
     id: int | Unset = UNSET
     time_zones: list[TimeZone] | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+    _json_names: ClassVar[dict[str, str]] = {
+        "codecs": "Codecs",
+        "gateway_parameters": "GatewayParameters",
+        "gateway_parameter_values": "GatewayParameterValues",
+        "id": "Id",
+        "time_zones": "TimeZones",
+    }
 
     def to_dict(self) -> dict[str, Any]:
         codecs: list[dict[str, Any]] | Unset = UNSET

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any, TypeVar, cast
+from typing import Any, ClassVar, TypeVar, cast
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
@@ -25,6 +25,10 @@ class DeleteContactsByTypeContactsDeleteContactsByTypeRequestBody:
     contact_source: ContactSource | Unset = UNSET
     number: None | str | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+    _json_names: ClassVar[dict[str, str]] = {
+        "contact_source": "contactSource",
+        "number": "number",
+    }
 
     def to_dict(self) -> dict[str, Any]:
         contact_source: str | Unset = UNSET

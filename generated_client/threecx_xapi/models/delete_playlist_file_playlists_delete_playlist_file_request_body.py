@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any, TypeVar
+from typing import Any, ClassVar, TypeVar
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
@@ -24,6 +24,10 @@ class DeletePlaylistFilePlaylistsDeletePlaylistFileRequestBody:
     file_name: str | Unset = UNSET
     playlist_key: str | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+    _json_names: ClassVar[dict[str, str]] = {
+        "file_name": "fileName",
+        "playlist_key": "playlistKey",
+    }
 
     def to_dict(self) -> dict[str, Any]:
         file_name = self.file_name

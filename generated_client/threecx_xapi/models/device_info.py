@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import datetime
 from collections.abc import Mapping
-from typing import Any, TypeVar, cast
+from typing import Any, ClassVar, TypeVar, cast
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from ..parsing import datetime_from_json
 from ..types import UNSET, Unset
 
 T = TypeVar("T", bound="DeviceInfo")
@@ -53,6 +54,24 @@ class DeviceInfo:
     vendor: None | str | Unset = UNSET
     via_sbc: bool | None | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+    _json_names: ClassVar[dict[str, str]] = {
+        "assigned": "Assigned",
+        "assigned_user": "AssignedUser",
+        "detected_at": "DetectedAt",
+        "firmware_version": "FirmwareVersion",
+        "id": "Id",
+        "interface_link": "InterfaceLink",
+        "mac": "MAC",
+        "model": "Model",
+        "network_address": "NetworkAddress",
+        "network_path": "NetworkPath",
+        "parameters": "Parameters",
+        "sbc_name": "SbcName",
+        "template_name": "TemplateName",
+        "user_agent": "UserAgent",
+        "vendor": "Vendor",
+        "via_sbc": "ViaSBC",
+    }
 
     def to_dict(self) -> dict[str, Any]:
         assigned: bool | None | Unset
@@ -217,7 +236,7 @@ class DeviceInfo:
             try:
                 if not isinstance(data, str):
                     raise TypeError()
-                detected_at_type_0 = datetime.datetime.fromisoformat(data)
+                detected_at_type_0 = datetime_from_json(data)
 
                 return detected_at_type_0
             except (TypeError, ValueError, AttributeError, KeyError):

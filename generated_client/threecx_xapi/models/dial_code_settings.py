@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any, TypeVar, cast
+from typing import Any, ClassVar, TypeVar, cast
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
@@ -46,6 +46,21 @@ class DialCodeSettings:
     dial_code_unpark: None | str | Unset = UNSET
     dial_code_v_mail: None | str | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+    _json_names: ClassVar[dict[str, str]] = {
+        "dial_code_billing_code": "DialCodeBillingCode",
+        "dial_code_hide_caller_id": "DialCodeHideCallerID",
+        "dial_code_hotdesking": "DialCodeHotdesking",
+        "dial_code_hotel_access": "DialCodeHotelAccess",
+        "dial_code_intercom": "DialCodeIntercom",
+        "dial_code_logged_in_queue": "DialCodeLoggedInQueue",
+        "dial_code_logged_out_queue": "DialCodeLoggedOutQueue",
+        "dial_code_out_office": "DialCodeOutOffice",
+        "dial_code_park": "DialCodePark",
+        "dial_code_pickup": "DialCodePickup",
+        "dial_code_profile_status": "DialCodeProfileStatus",
+        "dial_code_unpark": "DialCodeUnpark",
+        "dial_code_v_mail": "DialCodeVMail",
+    }
 
     def to_dict(self) -> dict[str, Any]:
         dial_code_billing_code: None | str | Unset

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any, TypeVar, cast
+from typing import Any, ClassVar, TypeVar, cast
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
@@ -38,6 +38,17 @@ class E164Settings:
     remove_area_code: bool | None | Unset = UNSET
     remove_country_code: bool | None | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+    _json_names: ClassVar[dict[str, str]] = {
+        "area_code": "AreaCode",
+        "country_code": "CountryCode",
+        "country_name": "CountryName",
+        "enabled": "Enabled",
+        "international_code": "InternationalCode",
+        "national_code": "NationalCode",
+        "prefix": "Prefix",
+        "remove_area_code": "RemoveAreaCode",
+        "remove_country_code": "RemoveCountryCode",
+    }
 
     def to_dict(self) -> dict[str, Any]:
         area_code: None | str | Unset

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any, TypeVar, cast
+from typing import Any, ClassVar, TypeVar, cast
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
@@ -36,6 +36,16 @@ class EmailTemplate:
     subject: None | str | Unset = UNSET
     template_path: str | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+    _json_names: ClassVar[dict[str, str]] = {
+        "body": "Body",
+        "from_": "From",
+        "is_conference": "IsConference",
+        "is_default": "IsDefault",
+        "lang": "Lang",
+        "name": "Name",
+        "subject": "Subject",
+        "template_path": "TemplatePath",
+    }
 
     def to_dict(self) -> dict[str, Any]:
         body = self.body

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, TypeVar, cast
+from typing import TYPE_CHECKING, Any, ClassVar, TypeVar, cast
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
@@ -32,6 +32,12 @@ class EmergencyGeoTrunkLocation:
     provider_uri: str | Unset = UNSET
     trunk_dn: None | str | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+    _json_names: ClassVar[dict[str, str]] = {
+        "id": "Id",
+        "location": "Location",
+        "provider_uri": "ProviderUri",
+        "trunk_dn": "TrunkDn",
+    }
 
     def to_dict(self) -> dict[str, Any]:
         id = self.id

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, TypeVar, cast
+from typing import TYPE_CHECKING, Any, ClassVar, TypeVar, cast
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
@@ -33,6 +33,12 @@ class EmergencyNotificationsSettings:
     emergency_play_prompt: None | str | Unset = UNSET
     specified_list: None | str | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+    _json_names: ClassVar[dict[str, str]] = {
+        "chat_recipients": "ChatRecipients",
+        "emergency_dn_prompt": "EmergencyDNPrompt",
+        "emergency_play_prompt": "EmergencyPlayPrompt",
+        "specified_list": "SpecifiedList",
+    }
 
     def to_dict(self) -> dict[str, Any]:
         from ..models.peer import Peer  # noqa: PLC0415

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import datetime
 from collections.abc import Mapping
-from typing import Any, TypeVar, cast
+from typing import Any, ClassVar, TypeVar, cast
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
 from ..models.event_log_type import EventLogType
+from ..parsing import datetime_from_json
 from ..types import UNSET, Unset
 
 T = TypeVar("T", bound="EventLog")
@@ -40,6 +41,17 @@ class EventLog:
     time_generated: datetime.datetime | None | Unset = UNSET
     type_: EventLogType | None | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+    _json_names: ClassVar[dict[str, str]] = {
+        "event_id": "EventId",
+        "group": "Group",
+        "group_name": "GroupName",
+        "id": "Id",
+        "message": "Message",
+        "params": "Params",
+        "source": "Source",
+        "time_generated": "TimeGenerated",
+        "type_": "Type",
+    }
 
     def to_dict(self) -> dict[str, Any]:
         event_id: int | None | Unset
@@ -179,7 +191,7 @@ class EventLog:
             try:
                 if not isinstance(data, str):
                     raise TypeError()
-                time_generated_type_0 = datetime.datetime.fromisoformat(data)
+                time_generated_type_0 = datetime_from_json(data)
 
                 return time_generated_type_0
             except (TypeError, ValueError, AttributeError, KeyError):

@@ -2,12 +2,14 @@
 # Document sha256 8934b31ce6c4fc25. Do not edit: change generator/ or overrides/, run 'make generate'.
 from __future__ import annotations
 
+import datetime
 from collections.abc import Mapping
-from typing import Any, TypeVar, cast
+from typing import Any, ClassVar, TypeVar, cast
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from ..parsing import duration_from_json, duration_to_json
 from ..types import UNSET, Unset
 
 T = TypeVar("T", bound="ExtensionStatistics")
@@ -20,22 +22,32 @@ class ExtensionStatistics:
         display_name (None | str | Unset):
         dn (str | Unset):
         inbound_answered_count (int | None | Unset):
-        inbound_answered_talking_dur (None | str | Unset):
+        inbound_answered_talking_dur (datetime.timedelta | None | Unset):
         inbound_unanswered_count (int | None | Unset):
         outbound_answered_count (int | None | Unset):
-        outbound_answered_talking_dur (None | str | Unset):
+        outbound_answered_talking_dur (datetime.timedelta | None | Unset):
         outbound_unanswered_count (int | None | Unset):
     """
 
     display_name: None | str | Unset = UNSET
     dn: str | Unset = UNSET
     inbound_answered_count: int | None | Unset = UNSET
-    inbound_answered_talking_dur: None | str | Unset = UNSET
+    inbound_answered_talking_dur: datetime.timedelta | None | Unset = UNSET
     inbound_unanswered_count: int | None | Unset = UNSET
     outbound_answered_count: int | None | Unset = UNSET
-    outbound_answered_talking_dur: None | str | Unset = UNSET
+    outbound_answered_talking_dur: datetime.timedelta | None | Unset = UNSET
     outbound_unanswered_count: int | None | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+    _json_names: ClassVar[dict[str, str]] = {
+        "display_name": "DisplayName",
+        "dn": "Dn",
+        "inbound_answered_count": "InboundAnsweredCount",
+        "inbound_answered_talking_dur": "InboundAnsweredTalkingDur",
+        "inbound_unanswered_count": "InboundUnansweredCount",
+        "outbound_answered_count": "OutboundAnsweredCount",
+        "outbound_answered_talking_dur": "OutboundAnsweredTalkingDur",
+        "outbound_unanswered_count": "OutboundUnansweredCount",
+    }
 
     def to_dict(self) -> dict[str, Any]:
         display_name: None | str | Unset
@@ -52,9 +64,9 @@ class ExtensionStatistics:
         else:
             inbound_answered_count = self.inbound_answered_count
 
-        inbound_answered_talking_dur: None | str | Unset
-        if isinstance(self.inbound_answered_talking_dur, Unset):
-            inbound_answered_talking_dur = UNSET
+        inbound_answered_talking_dur: str | None | Unset
+        if isinstance(self.inbound_answered_talking_dur, datetime.timedelta):
+            inbound_answered_talking_dur = duration_to_json(self.inbound_answered_talking_dur)
         else:
             inbound_answered_talking_dur = self.inbound_answered_talking_dur
 
@@ -70,9 +82,9 @@ class ExtensionStatistics:
         else:
             outbound_answered_count = self.outbound_answered_count
 
-        outbound_answered_talking_dur: None | str | Unset
-        if isinstance(self.outbound_answered_talking_dur, Unset):
-            outbound_answered_talking_dur = UNSET
+        outbound_answered_talking_dur: str | None | Unset
+        if isinstance(self.outbound_answered_talking_dur, datetime.timedelta):
+            outbound_answered_talking_dur = duration_to_json(self.outbound_answered_talking_dur)
         else:
             outbound_answered_talking_dur = self.outbound_answered_talking_dur
 
@@ -128,14 +140,12 @@ class ExtensionStatistics:
 
         inbound_answered_count = _parse_inbound_answered_count(d.pop("InboundAnsweredCount", UNSET))
 
-        def _parse_inbound_answered_talking_dur(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        inbound_answered_talking_dur = _parse_inbound_answered_talking_dur(d.pop("InboundAnsweredTalkingDur", UNSET))
+        _inbound_answered_talking_dur = d.pop("InboundAnsweredTalkingDur", UNSET)
+        inbound_answered_talking_dur: datetime.timedelta | None | Unset
+        if isinstance(_inbound_answered_talking_dur, str):
+            inbound_answered_talking_dur = duration_from_json(_inbound_answered_talking_dur)
+        else:
+            inbound_answered_talking_dur = cast(datetime.timedelta | None | Unset, _inbound_answered_talking_dur)
 
         def _parse_inbound_unanswered_count(data: object) -> int | None | Unset:
             if data is None:
@@ -155,14 +165,12 @@ class ExtensionStatistics:
 
         outbound_answered_count = _parse_outbound_answered_count(d.pop("OutboundAnsweredCount", UNSET))
 
-        def _parse_outbound_answered_talking_dur(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        outbound_answered_talking_dur = _parse_outbound_answered_talking_dur(d.pop("OutboundAnsweredTalkingDur", UNSET))
+        _outbound_answered_talking_dur = d.pop("OutboundAnsweredTalkingDur", UNSET)
+        outbound_answered_talking_dur: datetime.timedelta | None | Unset
+        if isinstance(_outbound_answered_talking_dur, str):
+            outbound_answered_talking_dur = duration_from_json(_outbound_answered_talking_dur)
+        else:
+            outbound_answered_talking_dur = cast(datetime.timedelta | None | Unset, _outbound_answered_talking_dur)
 
         def _parse_outbound_unanswered_count(data: object) -> int | None | Unset:
             if data is None:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any, TypeVar, cast
+from typing import Any, ClassVar, TypeVar, cast
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
@@ -38,6 +38,17 @@ class ExtensionsStatisticsByRingGroups:
     sentiment_score: int | None | Unset = UNSET
     sort_order: int | None | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+    _json_names: ClassVar[dict[str, str]] = {
+        "extension_answered_count": "ExtensionAnsweredCount",
+        "extension_display_name": "ExtensionDisplayName",
+        "extension_dn": "ExtensionDn",
+        "ring_group_display_name": "RingGroupDisplayName",
+        "ring_group_dn": "RingGroupDn",
+        "ring_group_received_count": "RingGroupReceivedCount",
+        "ring_group_unanswered_count": "RingGroupUnansweredCount",
+        "sentiment_score": "SentimentScore",
+        "sort_order": "SortOrder",
+    }
 
     def to_dict(self) -> dict[str, Any]:
         extension_answered_count: int | None | Unset

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, TypeVar, cast
+from typing import TYPE_CHECKING, Any, ClassVar, TypeVar, cast
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
@@ -42,6 +42,17 @@ class FaxServerSettings:
     number: str | Unset = UNSET
     remote_storage_enabled: bool | None | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+    _json_names: ClassVar[dict[str, str]] = {
+        "auth_id": "AuthId",
+        "auth_password": "AuthPassword",
+        "auto_cleanup": "AutoCleanup",
+        "email": "Email",
+        "fax_server_id": "FaxServerId",
+        "g711_to_t38_fallback": "G711ToT38Fallback",
+        "max_age": "MaxAge",
+        "number": "Number",
+        "remote_storage_enabled": "RemoteStorageEnabled",
+    }
 
     def to_dict(self) -> dict[str, Any]:
         from ..models.concealed_password import ConcealedPassword  # noqa: PLC0415

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, TypeVar, cast
+from typing import TYPE_CHECKING, Any, ClassVar, TypeVar, cast
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
@@ -49,6 +49,20 @@ class ForwardingProfile:
     office_hours_auto_queue_log_out: bool | None | Unset = UNSET
     ring_my_mobile: bool | None | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+    _json_names: ClassVar[dict[str, str]] = {
+        "accept_multiple_calls": "AcceptMultipleCalls",
+        "available_route": "AvailableRoute",
+        "away_route": "AwayRoute",
+        "block_push_calls": "BlockPushCalls",
+        "custom_message": "CustomMessage",
+        "custom_name": "CustomName",
+        "disable_ring_group_calls": "DisableRingGroupCalls",
+        "id": "Id",
+        "name": "Name",
+        "no_answer_timeout": "NoAnswerTimeout",
+        "office_hours_auto_queue_log_out": "OfficeHoursAutoQueueLogOut",
+        "ring_my_mobile": "RingMyMobile",
+    }
 
     def to_dict(self) -> dict[str, Any]:
         from ..models.available_routing import AvailableRouting  # noqa: PLC0415

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, TypeVar, cast
+from typing import TYPE_CHECKING, Any, ClassVar, TypeVar, cast
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
@@ -62,6 +62,25 @@ class Fxs:
     time_zone: None | str | Unset = UNSET
     variables: list[Variable] | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+    _json_names: ClassVar[dict[str, str]] = {
+        "brand": "Brand",
+        "codecs": "Codecs",
+        "fxs_line_count": "FxsLineCount",
+        "fxs_lines": "FxsLines",
+        "group": "Group",
+        "language": "Language",
+        "mac_address": "MacAddress",
+        "model": "Model",
+        "model_name": "ModelName",
+        "name": "Name",
+        "password": "Password",
+        "provisioning": "Provisioning",
+        "registered": "Registered",
+        "secret": "Secret",
+        "template": "Template",
+        "time_zone": "TimeZone",
+        "variables": "Variables",
+    }
 
     def to_dict(self) -> dict[str, Any]:
         from ..models.fxs_provisioning import FxsProvisioning  # noqa: PLC0415

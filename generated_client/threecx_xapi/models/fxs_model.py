@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any, TypeVar, cast
+from typing import Any, ClassVar, TypeVar, cast
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
@@ -26,6 +26,11 @@ class FxsModel:
     display_name: str | Unset = UNSET
     user_agent: str | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+    _json_names: ClassVar[dict[str, str]] = {
+        "can_be_sbc": "CanBeSBC",
+        "display_name": "DisplayName",
+        "user_agent": "UserAgent",
+    }
 
     def to_dict(self) -> dict[str, Any]:
         can_be_sbc: bool | None | Unset

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any, TypeVar, cast
+from typing import Any, ClassVar, TypeVar, cast
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
@@ -39,6 +39,17 @@ class FxsProvisioning:
     remote_port: int | None | Unset = UNSET
     sbc_name: None | str | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+    _json_names: ClassVar[dict[str, str]] = {
+        "local_audio_port_end": "LocalAudioPortEnd",
+        "local_audio_port_start": "LocalAudioPortStart",
+        "local_interface": "LocalInterface",
+        "local_sip_port": "LocalSipPort",
+        "method": "Method",
+        "prov_link": "ProvLink",
+        "remote_fqdn": "RemoteFQDN",
+        "remote_port": "RemotePort",
+        "sbc_name": "SbcName",
+    }
 
     def to_dict(self) -> dict[str, Any]:
         local_audio_port_end: int | None | Unset

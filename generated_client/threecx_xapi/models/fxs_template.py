@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, TypeVar, cast
+from typing import TYPE_CHECKING, Any, ClassVar, TypeVar, cast
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
@@ -57,6 +57,23 @@ class FxsTemplate:
     url: str | Unset = UNSET
     variables: list[FxsVariable] | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+    _json_names: ClassVar[dict[str, str]] = {
+        "allowed_net_configs": "AllowedNetConfigs",
+        "allow_ssl_provisioning": "AllowSSLProvisioning",
+        "brand": "Brand",
+        "content": "Content",
+        "device_type": "DeviceType",
+        "id": "Id",
+        "is_custom": "IsCustom",
+        "languages": "Languages",
+        "models": "Models",
+        "number_of_extensions": "NumberOfExtensions",
+        "rps_enabled": "RpsEnabled",
+        "template_type": "TemplateType",
+        "time_zones": "TimeZones",
+        "url": "URL",
+        "variables": "Variables",
+    }
 
     def to_dict(self) -> dict[str, Any]:
         allowed_net_configs: list[str] | Unset = UNSET

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, TypeVar, cast
+from typing import TYPE_CHECKING, Any, ClassVar, TypeVar, cast
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
@@ -90,6 +90,38 @@ class Gateway:
     use_ip_in_contact: bool | None | Unset = UNSET
     variable_choices: list[Choice] | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+    _json_names: ClassVar[dict[str, str]] = {
+        "codecs": "Codecs",
+        "deliver_audio": "DeliverAudio",
+        "dest_number_in_remote_party_id_called": "DestNumberInRemotePartyIDCalled",
+        "dest_number_in_request_line_uri": "DestNumberInRequestLineURI",
+        "dest_number_in_to": "DestNumberInTo",
+        "host": "Host",
+        "id": "Id",
+        "inbound_params": "InboundParams",
+        "internal": "Internal",
+        "ip_in_registration_contact": "IPInRegistrationContact",
+        "is_custom": "IsCustom",
+        "lines": "Lines",
+        "matching_strategy": "MatchingStrategy",
+        "name": "Name",
+        "outbound_caller_id": "OutboundCallerID",
+        "outbound_params": "OutboundParams",
+        "port": "Port",
+        "proxy_host": "ProxyHost",
+        "proxy_port": "ProxyPort",
+        "require_registration_for": "RequireRegistrationFor",
+        "source_identification": "SourceIdentification",
+        "specified_ip_for_registration_contact": "SpecifiedIPForRegistrationContact",
+        "srtp_mode": "SRTPMode",
+        "support_reinvite": "SupportReinvite",
+        "support_replaces": "SupportReplaces",
+        "template_filename": "TemplateFilename",
+        "time_between_reg": "TimeBetweenReg",
+        "type_": "Type",
+        "use_ip_in_contact": "UseIPInContact",
+        "variable_choices": "VariableChoices",
+    }
 
     def to_dict(self) -> dict[str, Any]:
         codecs: list[str] | Unset = UNSET

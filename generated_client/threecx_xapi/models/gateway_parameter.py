@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any, TypeVar, cast
+from typing import Any, ClassVar, TypeVar, cast
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
@@ -34,6 +34,15 @@ class GatewayParameter:
     outbound_possible_values: list[str] | Unset = UNSET
     source_id_possible_values: list[str] | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+    _json_names: ClassVar[dict[str, str]] = {
+        "can_have_did": "CanHaveDID",
+        "description": "Description",
+        "id": "Id",
+        "inbound_possible_values": "InboundPossibleValues",
+        "name": "Name",
+        "outbound_possible_values": "OutboundPossibleValues",
+        "source_id_possible_values": "SourceIDPossibleValues",
+    }
 
     def to_dict(self) -> dict[str, Any]:
         can_have_did: bool | None | Unset

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any, TypeVar, cast
+from typing import Any, ClassVar, TypeVar, cast
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
@@ -36,6 +36,15 @@ class GeneralLiveChatSettings:
     gdpr_enabled: bool | None | Unset = UNSET
     greeting: LiveChatGreeting | None | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+    _json_names: ClassVar[dict[str, str]] = {
+        "allow_sound_notifications": "AllowSoundNotifications",
+        "authentication": "Authentication",
+        "disable_offline_messages": "DisableOfflineMessages",
+        "enable_ga": "EnableGA",
+        "enable_on_mobile": "EnableOnMobile",
+        "gdpr_enabled": "GdprEnabled",
+        "greeting": "Greeting",
+    }
 
     def to_dict(self) -> dict[str, Any]:
         allow_sound_notifications: bool | None | Unset

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, TypeVar, cast
+from typing import TYPE_CHECKING, Any, ClassVar, TypeVar, cast
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
@@ -55,6 +55,23 @@ class GeneralSettingsForApps:
     name_of_custom_available_status: None | str | Unset = UNSET
     name_of_custom_out_of_office_status: None | str | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+    _json_names: ClassVar[dict[str, str]] = {
+        "allow_block_calls": "AllowBlockCalls",
+        "allow_change_password": "AllowChangePassword",
+        "auto_scheduler_settings": "AutoSchedulerSettings",
+        "avatar_style": "AvatarStyle",
+        "brand_logo_image": "BrandLogoImage",
+        "brand_main_image": "BrandMainImage",
+        "brand_url": "BrandUrl",
+        "enable_chat": "EnableChat",
+        "enable_selector_caller_id": "EnableSelectorCallerId",
+        "hide_abandoned_queue_calls": "HideAbandonedQueueCalls",
+        "hide_crm_contacts": "HideCRMContacts",
+        "hide_interaction_history": "HideInteractionHistory",
+        "hide_system_extensions": "HideSystemExtensions",
+        "name_of_custom_available_status": "NameOfCustomAvailableStatus",
+        "name_of_custom_out_of_office_status": "NameOfCustomOutOfOfficeStatus",
+    }
 
     def to_dict(self) -> dict[str, Any]:
         from ..models.auto_scheduler_settings import AutoSchedulerSettings  # noqa: PLC0415

@@ -2,12 +2,14 @@
 # Document sha256 8934b31ce6c4fc25. Do not edit: change generator/ or overrides/, run 'make generate'.
 from __future__ import annotations
 
+import datetime
 from collections.abc import Mapping
-from typing import Any, TypeVar, cast
+from typing import Any, ClassVar, TypeVar, cast
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from ..parsing import duration_from_json, duration_to_json
 from ..types import UNSET, Unset
 
 T = TypeVar("T", bound="GeneralSettingsForPbx")
@@ -24,14 +26,14 @@ class GeneralSettingsForPbx:
         disable_outbound_calls_out_office_hours (bool | None | Unset):
         enable_v_menu_outbound_calls (bool | None | Unset):
         hd_auto_logout_enabled (bool | None | Unset):
-        hd_auto_logout_time (None | str | Unset):
+        hd_auto_logout_time (datetime.timedelta | None | Unset):
         limit_call_pickup (bool | None | Unset):
         o_auth_cimd_enabled (bool | None | Unset):
         o_auth_dcr_enabled (bool | None | Unset):
         o_auth_open_id_connect_enabled (bool | None | Unset):
         operator_extension (None | str | Unset):
         play_busy (bool | None | Unset):
-        scheduled_report_generation_time (None | str | Unset):
+        scheduled_report_generation_time (datetime.timedelta | None | Unset):
     """
 
     allow_fwd_to_external: bool | None | Unset = UNSET
@@ -41,15 +43,32 @@ class GeneralSettingsForPbx:
     disable_outbound_calls_out_office_hours: bool | None | Unset = UNSET
     enable_v_menu_outbound_calls: bool | None | Unset = UNSET
     hd_auto_logout_enabled: bool | None | Unset = UNSET
-    hd_auto_logout_time: None | str | Unset = UNSET
+    hd_auto_logout_time: datetime.timedelta | None | Unset = UNSET
     limit_call_pickup: bool | None | Unset = UNSET
     o_auth_cimd_enabled: bool | None | Unset = UNSET
     o_auth_dcr_enabled: bool | None | Unset = UNSET
     o_auth_open_id_connect_enabled: bool | None | Unset = UNSET
     operator_extension: None | str | Unset = UNSET
     play_busy: bool | None | Unset = UNSET
-    scheduled_report_generation_time: None | str | Unset = UNSET
+    scheduled_report_generation_time: datetime.timedelta | None | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+    _json_names: ClassVar[dict[str, str]] = {
+        "allow_fwd_to_external": "AllowFwdToExternal",
+        "all_roles_can_approve_apps": "AllRolesCanApproveApps",
+        "busy_monitor": "BusyMonitor",
+        "busy_monitor_timeout": "BusyMonitorTimeout",
+        "disable_outbound_calls_out_office_hours": "DisableOutboundCallsOutOfficeHours",
+        "enable_v_menu_outbound_calls": "EnableVMenuOutboundCalls",
+        "hd_auto_logout_enabled": "HDAutoLogoutEnabled",
+        "hd_auto_logout_time": "HDAutoLogoutTime",
+        "limit_call_pickup": "LimitCallPickup",
+        "o_auth_cimd_enabled": "OAuthCimdEnabled",
+        "o_auth_dcr_enabled": "OAuthDcrEnabled",
+        "o_auth_open_id_connect_enabled": "OAuthOpenIdConnectEnabled",
+        "operator_extension": "OperatorExtension",
+        "play_busy": "PlayBusy",
+        "scheduled_report_generation_time": "ScheduledReportGenerationTime",
+    }
 
     def to_dict(self) -> dict[str, Any]:
         allow_fwd_to_external: bool | None | Unset
@@ -94,9 +113,9 @@ class GeneralSettingsForPbx:
         else:
             hd_auto_logout_enabled = self.hd_auto_logout_enabled
 
-        hd_auto_logout_time: None | str | Unset
-        if isinstance(self.hd_auto_logout_time, Unset):
-            hd_auto_logout_time = UNSET
+        hd_auto_logout_time: str | None | Unset
+        if isinstance(self.hd_auto_logout_time, datetime.timedelta):
+            hd_auto_logout_time = duration_to_json(self.hd_auto_logout_time)
         else:
             hd_auto_logout_time = self.hd_auto_logout_time
 
@@ -136,9 +155,9 @@ class GeneralSettingsForPbx:
         else:
             play_busy = self.play_busy
 
-        scheduled_report_generation_time: None | str | Unset
-        if isinstance(self.scheduled_report_generation_time, Unset):
-            scheduled_report_generation_time = UNSET
+        scheduled_report_generation_time: str | None | Unset
+        if isinstance(self.scheduled_report_generation_time, datetime.timedelta):
+            scheduled_report_generation_time = duration_to_json(self.scheduled_report_generation_time)
         else:
             scheduled_report_generation_time = self.scheduled_report_generation_time
 
@@ -247,14 +266,12 @@ class GeneralSettingsForPbx:
 
         hd_auto_logout_enabled = _parse_hd_auto_logout_enabled(d.pop("HDAutoLogoutEnabled", UNSET))
 
-        def _parse_hd_auto_logout_time(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        hd_auto_logout_time = _parse_hd_auto_logout_time(d.pop("HDAutoLogoutTime", UNSET))
+        _hd_auto_logout_time = d.pop("HDAutoLogoutTime", UNSET)
+        hd_auto_logout_time: datetime.timedelta | None | Unset
+        if isinstance(_hd_auto_logout_time, str):
+            hd_auto_logout_time = duration_from_json(_hd_auto_logout_time)
+        else:
+            hd_auto_logout_time = cast(datetime.timedelta | None | Unset, _hd_auto_logout_time)
 
         def _parse_limit_call_pickup(data: object) -> bool | None | Unset:
             if data is None:
@@ -312,16 +329,14 @@ class GeneralSettingsForPbx:
 
         play_busy = _parse_play_busy(d.pop("PlayBusy", UNSET))
 
-        def _parse_scheduled_report_generation_time(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        scheduled_report_generation_time = _parse_scheduled_report_generation_time(
-            d.pop("ScheduledReportGenerationTime", UNSET)
-        )
+        _scheduled_report_generation_time = d.pop("ScheduledReportGenerationTime", UNSET)
+        scheduled_report_generation_time: datetime.timedelta | None | Unset
+        if isinstance(_scheduled_report_generation_time, str):
+            scheduled_report_generation_time = duration_from_json(_scheduled_report_generation_time)
+        else:
+            scheduled_report_generation_time = cast(
+                datetime.timedelta | None | Unset, _scheduled_report_generation_time
+            )
 
         _general_settings_for_pbx_instance = cls(
             allow_fwd_to_external=allow_fwd_to_external,

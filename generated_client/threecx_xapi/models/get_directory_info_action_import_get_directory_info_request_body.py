@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
@@ -26,6 +26,9 @@ class GetDirectoryInfoActionImportGetDirectoryInfoRequestBody:
 
     parameters: DirectoryParameters | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+    _json_names: ClassVar[dict[str, str]] = {
+        "parameters": "parameters",
+    }
 
     def to_dict(self) -> dict[str, Any]:
         parameters: dict[str, Any] | Unset = UNSET

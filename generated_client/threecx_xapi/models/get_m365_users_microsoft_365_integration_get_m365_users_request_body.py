@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, TypeVar, cast
+from typing import TYPE_CHECKING, Any, ClassVar, TypeVar, cast
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
@@ -26,6 +26,9 @@ class GetM365UsersMicrosoft365IntegrationGetM365UsersRequestBody:
 
     options: None | Unset | UsersRequestOptions = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+    _json_names: ClassVar[dict[str, str]] = {
+        "options": "options",
+    }
 
     def to_dict(self) -> dict[str, Any]:
         from ..models.users_request_options import UsersRequestOptions  # noqa: PLC0415

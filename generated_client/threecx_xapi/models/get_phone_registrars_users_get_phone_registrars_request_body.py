@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any, TypeVar, cast
+from typing import Any, ClassVar, TypeVar, cast
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
@@ -22,6 +22,9 @@ class GetPhoneRegistrarsUsersGetPhoneRegistrarsRequestBody:
 
     macs: list[str] | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+    _json_names: ClassVar[dict[str, str]] = {
+        "macs": "macs",
+    }
 
     def to_dict(self) -> dict[str, Any]:
         macs: list[str] | Unset = UNSET

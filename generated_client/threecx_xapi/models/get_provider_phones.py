@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any, TypeVar, cast
+from typing import Any, ClassVar, TypeVar, cast
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
@@ -31,6 +31,13 @@ class GetProviderPhones:
     phones_page_size: int | Unset = UNSET
     type_: TrunkType | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+    _json_names: ClassVar[dict[str, str]] = {
+        "account_sid": "AccountSid",
+        "api_key": "ApiKey",
+        "next_page_token": "NextPageToken",
+        "phones_page_size": "PhonesPageSize",
+        "type_": "Type",
+    }
 
     def to_dict(self) -> dict[str, Any]:
         account_sid = self.account_sid

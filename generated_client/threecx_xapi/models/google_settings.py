@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, TypeVar, cast
+from typing import TYPE_CHECKING, Any, ClassVar, TypeVar, cast
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
@@ -41,6 +41,16 @@ class GoogleSettings:
     re_captcha_enabled: bool | None | Unset = UNSET
     user_sync: GoogleUserSync | None | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+    _json_names: ClassVar[dict[str, str]] = {
+        "client_id": "ClientId",
+        "client_secret": "ClientSecret",
+        "id": "Id",
+        "is_extension_sign_in_enabled": "IsExtensionSignInEnabled",
+        "project_id": "ProjectId",
+        "provision_url": "ProvisionUrl",
+        "re_captcha_enabled": "ReCaptchaEnabled",
+        "user_sync": "UserSync",
+    }
 
     def to_dict(self) -> dict[str, Any]:
         from ..models.concealed_password import ConcealedPassword  # noqa: PLC0415

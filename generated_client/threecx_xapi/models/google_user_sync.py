@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any, TypeVar, cast
+from typing import Any, ClassVar, TypeVar, cast
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
@@ -37,6 +37,16 @@ class GoogleUserSync:
     sync_type: IntegrationSyncType | None | Unset = UNSET
     use_calendar_events_as_presence: bool | None | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+    _json_names: ClassVar[dict[str, str]] = {
+        "is_enabled": "IsEnabled",
+        "is_sync_departments": "IsSyncDepartments",
+        "is_sync_personal_contacts": "IsSyncPersonalContacts",
+        "is_sync_photo": "IsSyncPhoto",
+        "selected_users": "SelectedUsers",
+        "starting_extension_number": "StartingExtensionNumber",
+        "sync_type": "SyncType",
+        "use_calendar_events_as_presence": "UseCalendarEventsAsPresence",
+    }
 
     def to_dict(self) -> dict[str, Any]:
         is_enabled: bool | None | Unset

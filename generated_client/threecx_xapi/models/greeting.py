@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any, TypeVar, cast
+from typing import Any, ClassVar, TypeVar, cast
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
@@ -27,6 +27,11 @@ class Greeting:
     filename: None | str | Unset = UNSET
     type_: ProfileType | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+    _json_names: ClassVar[dict[str, str]] = {
+        "display_name": "DisplayName",
+        "filename": "Filename",
+        "type_": "Type",
+    }
 
     def to_dict(self) -> dict[str, Any]:
         display_name: None | str | Unset

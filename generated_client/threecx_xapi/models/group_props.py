@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import datetime
 from collections.abc import Mapping
-from typing import Any, TypeVar, cast
+from typing import Any, ClassVar, TypeVar, cast
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
 from ..models.startup_license import StartupLicense
+from ..parsing import datetime_from_json
 from ..types import UNSET, Unset
 
 T = TypeVar("T", bound="GroupProps")
@@ -66,6 +67,30 @@ class GroupProps:
     user_number_from: None | str | Unset = UNSET
     user_number_to: None | str | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+    _json_names: ClassVar[dict[str, str]] = {
+        "dect_max_count": "DectMaxCount",
+        "department_contacts_max_count": "DepartmentContactsMaxCount",
+        "fqdn": "Fqdn",
+        "live_chat_max_count": "LiveChatMaxCount",
+        "outbound_rules_max_count": "OutboundRulesMaxCount",
+        "personal_contacts_max_count": "PersonalContactsMaxCount",
+        "prompts_max_count": "PromptsMaxCount",
+        "reseller_id": "ResellerId",
+        "reseller_name": "ResellerName",
+        "sbc_max_count": "SbcMaxCount",
+        "startup_license": "StartupLicense",
+        "startup_owner_email": "StartupOwnerEmail",
+        "subcription_expire_date": "SubcriptionExpireDate",
+        "subscription": "Subscription",
+        "subscription_type": "SubscriptionType",
+        "system_number_from": "SystemNumberFrom",
+        "system_number_to": "SystemNumberTo",
+        "trunk_number_from": "TrunkNumberFrom",
+        "trunk_number_to": "TrunkNumberTo",
+        "trunks_max_count": "TrunksMaxCount",
+        "user_number_from": "UserNumberFrom",
+        "user_number_to": "UserNumberTo",
+    }
 
     def to_dict(self) -> dict[str, Any]:
         dect_max_count: int | None | Unset
@@ -382,7 +407,7 @@ class GroupProps:
             try:
                 if not isinstance(data, str):
                     raise TypeError()
-                subcription_expire_date_type_0 = datetime.datetime.fromisoformat(data)
+                subcription_expire_date_type_0 = datetime_from_json(data)
 
                 return subcription_expire_date_type_0
             except (TypeError, ValueError, AttributeError, KeyError):

@@ -2,12 +2,14 @@
 # Document sha256 8934b31ce6c4fc25. Do not edit: change generator/ or overrides/, run 'make generate'.
 from __future__ import annotations
 
+import datetime
 from collections.abc import Mapping
-from typing import Any, TypeVar, cast
+from typing import Any, ClassVar, TypeVar, cast
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from ..parsing import duration_from_json, duration_to_json
 from ..types import UNSET, Unset
 
 T = TypeVar("T", bound="Holiday")
@@ -26,8 +28,8 @@ class Holiday:
         month (int | Unset):
         month_end (int | Unset):
         name (str | Unset):
-        time_of_end_date (str | Unset):
-        time_of_start_date (str | Unset):
+        time_of_end_date (datetime.timedelta | Unset):
+        time_of_start_date (datetime.timedelta | Unset):
         year (int | Unset):
         year_end (int | Unset):
     """
@@ -41,11 +43,26 @@ class Holiday:
     month: int | Unset = UNSET
     month_end: int | Unset = UNSET
     name: str | Unset = UNSET
-    time_of_end_date: str | Unset = UNSET
-    time_of_start_date: str | Unset = UNSET
+    time_of_end_date: datetime.timedelta | Unset = UNSET
+    time_of_start_date: datetime.timedelta | Unset = UNSET
     year: int | Unset = UNSET
     year_end: int | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+    _json_names: ClassVar[dict[str, str]] = {
+        "day": "Day",
+        "day_end": "DayEnd",
+        "group": "Group",
+        "holiday_prompt": "HolidayPrompt",
+        "id": "Id",
+        "is_recurrent": "IsRecurrent",
+        "month": "Month",
+        "month_end": "MonthEnd",
+        "name": "Name",
+        "time_of_end_date": "TimeOfEndDate",
+        "time_of_start_date": "TimeOfStartDate",
+        "year": "Year",
+        "year_end": "YearEnd",
+    }
 
     def to_dict(self) -> dict[str, Any]:
         day = self.day
@@ -78,9 +95,17 @@ class Holiday:
 
         name = self.name
 
-        time_of_end_date = self.time_of_end_date
+        time_of_end_date: str | Unset
+        if isinstance(self.time_of_end_date, datetime.timedelta):
+            time_of_end_date = duration_to_json(self.time_of_end_date)
+        else:
+            time_of_end_date = self.time_of_end_date
 
-        time_of_start_date = self.time_of_start_date
+        time_of_start_date: str | Unset
+        if isinstance(self.time_of_start_date, datetime.timedelta):
+            time_of_start_date = duration_to_json(self.time_of_start_date)
+        else:
+            time_of_start_date = self.time_of_start_date
 
         year = self.year
 
@@ -160,9 +185,19 @@ class Holiday:
 
         name = d.pop("Name", UNSET)
 
-        time_of_end_date = d.pop("TimeOfEndDate", UNSET)
+        _time_of_end_date = d.pop("TimeOfEndDate", UNSET)
+        time_of_end_date: datetime.timedelta | Unset
+        if isinstance(_time_of_end_date, str):
+            time_of_end_date = duration_from_json(_time_of_end_date)
+        else:
+            time_of_end_date = cast(datetime.timedelta | Unset, _time_of_end_date)
 
-        time_of_start_date = d.pop("TimeOfStartDate", UNSET)
+        _time_of_start_date = d.pop("TimeOfStartDate", UNSET)
+        time_of_start_date: datetime.timedelta | Unset
+        if isinstance(_time_of_start_date, str):
+            time_of_start_date = duration_from_json(_time_of_start_date)
+        else:
+            time_of_start_date = cast(datetime.timedelta | Unset, _time_of_start_date)
 
         year = d.pop("Year", UNSET)
 

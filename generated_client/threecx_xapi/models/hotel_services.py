@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, TypeVar, cast
+from typing import TYPE_CHECKING, Any, ClassVar, TypeVar, cast
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
@@ -39,6 +39,15 @@ class HotelServices:
     no_answer_timeout: int | None | Unset = UNSET
     port: int | None | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+    _json_names: ClassVar[dict[str, str]] = {
+        "enabled": "Enabled",
+        "hotel_groups": "HotelGroups",
+        "integration_type": "IntegrationType",
+        "ip_address": "IpAddress",
+        "no_answer_destination": "NoAnswerDestination",
+        "no_answer_timeout": "NoAnswerTimeout",
+        "port": "Port",
+    }
 
     def to_dict(self) -> dict[str, Any]:
         from ..models.destination import Destination  # noqa: PLC0415

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import datetime
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, TypeVar, cast
+from typing import TYPE_CHECKING, Any, ClassVar, TypeVar, cast
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from ..parsing import datetime_from_json, duration_from_json, duration_to_json
 from ..types import UNSET, Unset
 
 if TYPE_CHECKING:
@@ -22,7 +23,7 @@ T = TypeVar("T", bound="InboundCall")
 class InboundCall:
     """
     Attributes:
-        call_duration (None | str | Unset):
+        call_duration (datetime.timedelta | None | Unset):
         call_history_id (None | str | Unset):
         cdr_id (str | Unset):
         destination_caller_id (None | str | Unset):
@@ -33,7 +34,7 @@ class InboundCall:
         recording_id (int | None | Unset):
         recordings (list[XReportRecording] | Unset):
         recording_url (None | str | Unset):
-        ringing_duration (None | str | Unset):
+        ringing_duration (datetime.timedelta | None | Unset):
         rule_name (None | str | Unset):
         sentiment_score (int | None | Unset):
         source_caller_id (None | str | Unset):
@@ -42,13 +43,13 @@ class InboundCall:
         start_time (datetime.datetime | Unset):
         status (None | str | Unset):
         summary (None | str | Unset):
-        talking_duration (None | str | Unset):
+        talking_duration (datetime.timedelta | None | Unset):
         transcription (None | str | Unset):
         trunk_name (None | str | Unset):
         trunk_number (None | str | Unset):
     """
 
-    call_duration: None | str | Unset = UNSET
+    call_duration: datetime.timedelta | None | Unset = UNSET
     call_history_id: None | str | Unset = UNSET
     cdr_id: str | Unset = UNSET
     destination_caller_id: None | str | Unset = UNSET
@@ -59,7 +60,7 @@ class InboundCall:
     recording_id: int | None | Unset = UNSET
     recordings: list[XReportRecording] | Unset = UNSET
     recording_url: None | str | Unset = UNSET
-    ringing_duration: None | str | Unset = UNSET
+    ringing_duration: datetime.timedelta | None | Unset = UNSET
     rule_name: None | str | Unset = UNSET
     sentiment_score: int | None | Unset = UNSET
     source_caller_id: None | str | Unset = UNSET
@@ -68,16 +69,42 @@ class InboundCall:
     start_time: datetime.datetime | Unset = UNSET
     status: None | str | Unset = UNSET
     summary: None | str | Unset = UNSET
-    talking_duration: None | str | Unset = UNSET
+    talking_duration: datetime.timedelta | None | Unset = UNSET
     transcription: None | str | Unset = UNSET
     trunk_name: None | str | Unset = UNSET
     trunk_number: None | str | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+    _json_names: ClassVar[dict[str, str]] = {
+        "call_duration": "CallDuration",
+        "call_history_id": "CallHistoryId",
+        "cdr_id": "CdrId",
+        "destination_caller_id": "DestinationCallerId",
+        "destination_display_name": "DestinationDisplayName",
+        "destination_dn": "DestinationDn",
+        "did": "Did",
+        "quality_report": "QualityReport",
+        "recording_id": "RecordingId",
+        "recordings": "Recordings",
+        "recording_url": "RecordingUrl",
+        "ringing_duration": "RingingDuration",
+        "rule_name": "RuleName",
+        "sentiment_score": "SentimentScore",
+        "source_caller_id": "SourceCallerId",
+        "source_display_name": "SourceDisplayName",
+        "source_dn": "SourceDn",
+        "start_time": "StartTime",
+        "status": "Status",
+        "summary": "Summary",
+        "talking_duration": "TalkingDuration",
+        "transcription": "Transcription",
+        "trunk_name": "TrunkName",
+        "trunk_number": "TrunkNumber",
+    }
 
     def to_dict(self) -> dict[str, Any]:
-        call_duration: None | str | Unset
-        if isinstance(self.call_duration, Unset):
-            call_duration = UNSET
+        call_duration: str | None | Unset
+        if isinstance(self.call_duration, datetime.timedelta):
+            call_duration = duration_to_json(self.call_duration)
         else:
             call_duration = self.call_duration
 
@@ -138,9 +165,9 @@ class InboundCall:
         else:
             recording_url = self.recording_url
 
-        ringing_duration: None | str | Unset
-        if isinstance(self.ringing_duration, Unset):
-            ringing_duration = UNSET
+        ringing_duration: str | None | Unset
+        if isinstance(self.ringing_duration, datetime.timedelta):
+            ringing_duration = duration_to_json(self.ringing_duration)
         else:
             ringing_duration = self.ringing_duration
 
@@ -190,9 +217,9 @@ class InboundCall:
         else:
             summary = self.summary
 
-        talking_duration: None | str | Unset
-        if isinstance(self.talking_duration, Unset):
-            talking_duration = UNSET
+        talking_duration: str | None | Unset
+        if isinstance(self.talking_duration, datetime.timedelta):
+            talking_duration = duration_to_json(self.talking_duration)
         else:
             talking_duration = self.talking_duration
 
@@ -273,15 +300,12 @@ class InboundCall:
         from ..models.x_report_recording import XReportRecording  # noqa: PLC0415
 
         d = dict(src_dict)
-
-        def _parse_call_duration(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        call_duration = _parse_call_duration(d.pop("CallDuration", UNSET))
+        _call_duration = d.pop("CallDuration", UNSET)
+        call_duration: datetime.timedelta | None | Unset
+        if isinstance(_call_duration, str):
+            call_duration = duration_from_json(_call_duration)
+        else:
+            call_duration = cast(datetime.timedelta | None | Unset, _call_duration)
 
         def _parse_call_history_id(data: object) -> None | str | Unset:
             if data is None:
@@ -366,14 +390,12 @@ class InboundCall:
 
         recording_url = _parse_recording_url(d.pop("RecordingUrl", UNSET))
 
-        def _parse_ringing_duration(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        ringing_duration = _parse_ringing_duration(d.pop("RingingDuration", UNSET))
+        _ringing_duration = d.pop("RingingDuration", UNSET)
+        ringing_duration: datetime.timedelta | None | Unset
+        if isinstance(_ringing_duration, str):
+            ringing_duration = duration_from_json(_ringing_duration)
+        else:
+            ringing_duration = cast(datetime.timedelta | None | Unset, _ringing_duration)
 
         def _parse_rule_name(data: object) -> None | str | Unset:
             if data is None:
@@ -425,7 +447,7 @@ class InboundCall:
         if isinstance(_start_time, Unset):
             start_time = UNSET
         else:
-            start_time = datetime.datetime.fromisoformat(_start_time)
+            start_time = datetime_from_json(_start_time)
 
         def _parse_status(data: object) -> None | str | Unset:
             if data is None:
@@ -445,14 +467,12 @@ class InboundCall:
 
         summary = _parse_summary(d.pop("Summary", UNSET))
 
-        def _parse_talking_duration(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        talking_duration = _parse_talking_duration(d.pop("TalkingDuration", UNSET))
+        _talking_duration = d.pop("TalkingDuration", UNSET)
+        talking_duration: datetime.timedelta | None | Unset
+        if isinstance(_talking_duration, str):
+            talking_duration = duration_from_json(_talking_duration)
+        else:
+            talking_duration = cast(datetime.timedelta | None | Unset, _talking_duration)
 
         def _parse_transcription(data: object) -> None | str | Unset:
             if data is None:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, TypeVar, cast
+from typing import TYPE_CHECKING, Any, ClassVar, TypeVar, cast
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
@@ -54,6 +54,21 @@ class InboundRule:
     rule_name: None | str | Unset = UNSET
     trunk_dn: None | Peer | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+    _json_names: ClassVar[dict[str, str]] = {
+        "alter_destination_during_holidays": "AlterDestinationDuringHolidays",
+        "alter_destination_during_out_of_office_hours": "AlterDestinationDuringOutOfOfficeHours",
+        "call_type": "CallType",
+        "condition": "Condition",
+        "custom_data": "CustomData",
+        "data": "Data",
+        "holidays_destination": "HolidaysDestination",
+        "hours": "Hours",
+        "id": "Id",
+        "office_hours_destination": "OfficeHoursDestination",
+        "out_of_office_hours_destination": "OutOfOfficeHoursDestination",
+        "rule_name": "RuleName",
+        "trunk_dn": "TrunkDN",
+    }
 
     def to_dict(self) -> dict[str, Any]:
         from ..models.destination import Destination  # noqa: PLC0415

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, TypeVar, cast
+from typing import TYPE_CHECKING, Any, ClassVar, TypeVar, cast
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
@@ -36,6 +36,14 @@ class InboundRuleReport:
     rule_name: None | str | Unset = UNSET
     trunk: None | str | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+    _json_names: ClassVar[dict[str, str]] = {
+        "did": "DID",
+        "id": "Id",
+        "in_office_routing": "InOfficeRouting",
+        "out_office_routing": "OutOfficeRouting",
+        "rule_name": "RuleName",
+        "trunk": "Trunk",
+    }
 
     def to_dict(self) -> dict[str, Any]:
         from ..models.destination import Destination  # noqa: PLC0415

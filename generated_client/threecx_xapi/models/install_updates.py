@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any, TypeVar
+from typing import Any, ClassVar, TypeVar
 from uuid import UUID
 
 from attrs import define as _attrs_define
@@ -25,6 +25,10 @@ class InstallUpdates:
     entries: list[UUID] | Unset = UNSET
     key: UUID | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+    _json_names: ClassVar[dict[str, str]] = {
+        "entries": "Entries",
+        "key": "Key",
+    }
 
     def to_dict(self) -> dict[str, Any]:
         entries: list[str] | Unset = UNSET

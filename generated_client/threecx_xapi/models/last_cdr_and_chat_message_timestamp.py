@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import datetime
 from collections.abc import Mapping
-from typing import Any, TypeVar, cast
+from typing import Any, ClassVar, TypeVar, cast
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from ..parsing import datetime_from_json
 from ..types import UNSET, Unset
 
 T = TypeVar("T", bound="LastCdrAndChatMessageTimestamp")
@@ -25,6 +26,10 @@ class LastCdrAndChatMessageTimestamp:
     last_cdr_started_at: datetime.datetime | Unset = UNSET
     last_chat_message_time_sent: datetime.datetime | None | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+    _json_names: ClassVar[dict[str, str]] = {
+        "last_cdr_started_at": "LastCdrStartedAt",
+        "last_chat_message_time_sent": "LastChatMessageTimeSent",
+    }
 
     def to_dict(self) -> dict[str, Any]:
         last_cdr_started_at: str | Unset = UNSET
@@ -57,7 +62,7 @@ class LastCdrAndChatMessageTimestamp:
         if isinstance(_last_cdr_started_at, Unset):
             last_cdr_started_at = UNSET
         else:
-            last_cdr_started_at = datetime.datetime.fromisoformat(_last_cdr_started_at)
+            last_cdr_started_at = datetime_from_json(_last_cdr_started_at)
 
         def _parse_last_chat_message_time_sent(data: object) -> datetime.datetime | None | Unset:
             if data is None:
@@ -67,7 +72,7 @@ class LastCdrAndChatMessageTimestamp:
             try:
                 if not isinstance(data, str):
                     raise TypeError()
-                last_chat_message_time_sent_type_0 = datetime.datetime.fromisoformat(data)
+                last_chat_message_time_sent_type_0 = datetime_from_json(data)
 
                 return last_chat_message_time_sent_type_0
             except (TypeError, ValueError, AttributeError, KeyError):

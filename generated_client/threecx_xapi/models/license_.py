@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any, TypeVar, cast
+from typing import Any, ClassVar, TypeVar, cast
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
@@ -36,6 +36,16 @@ class License:
     max_sim_calls: int | None | Unset = UNSET
     product_code: None | str | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+    _json_names: ClassVar[dict[str, str]] = {
+        "country_code": "CountryCode",
+        "is_branding_enabled": "IsBrandingEnabled",
+        "is_cfd_enabled": "IsCfdEnabled",
+        "is_enterprise": "IsEnterprise",
+        "is_maintaince_expired": "IsMaintainceExpired",
+        "is_professional": "IsProfessional",
+        "max_sim_calls": "MaxSimCalls",
+        "product_code": "ProductCode",
+    }
 
     def to_dict(self) -> dict[str, Any]:
         country_code: None | str | Unset

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import datetime
 from collections.abc import Mapping
-from typing import Any, TypeVar, cast
+from typing import Any, ClassVar, TypeVar, cast
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from ..parsing import datetime_from_json
 from ..types import UNSET, Unset
 
 T = TypeVar("T", bound="LicenseStatus")
@@ -59,6 +60,27 @@ class LicenseStatus:
     telephone: None | str | Unset = UNSET
     version: None | str | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+    _json_names: ClassVar[dict[str, str]] = {
+        "activated": "Activated",
+        "active_modules": "ActiveModules",
+        "admin_e_mail": "AdminEMail",
+        "company_name": "CompanyName",
+        "contact_name": "ContactName",
+        "country_code": "CountryCode",
+        "country_name": "CountryName",
+        "e_mail": "EMail",
+        "expiration_date": "ExpirationDate",
+        "license_active": "LicenseActive",
+        "license_key": "LicenseKey",
+        "maintenance_expires_at": "MaintenanceExpiresAt",
+        "max_sim_calls": "MaxSimCalls",
+        "product_code": "ProductCode",
+        "reseller_name": "ResellerName",
+        "sim_meeting_participants": "SimMeetingParticipants",
+        "support": "Support",
+        "telephone": "Telephone",
+        "version": "Version",
+    }
 
     def to_dict(self) -> dict[str, Any]:
         activated: bool | None | Unset
@@ -294,7 +316,7 @@ class LicenseStatus:
             try:
                 if not isinstance(data, str):
                     raise TypeError()
-                expiration_date_type_0 = datetime.datetime.fromisoformat(data)
+                expiration_date_type_0 = datetime_from_json(data)
 
                 return expiration_date_type_0
             except (TypeError, ValueError, AttributeError, KeyError):
@@ -322,7 +344,7 @@ class LicenseStatus:
             try:
                 if not isinstance(data, str):
                     raise TypeError()
-                maintenance_expires_at_type_0 = datetime.datetime.fromisoformat(data)
+                maintenance_expires_at_type_0 = datetime_from_json(data)
 
                 return maintenance_expires_at_type_0
             except (TypeError, ValueError, AttributeError, KeyError):

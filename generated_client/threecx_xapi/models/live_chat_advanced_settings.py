@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any, TypeVar, cast
+from typing import Any, ClassVar, TypeVar, cast
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
@@ -29,6 +29,12 @@ class LiveChatAdvancedSettings:
     enable_direct_call: bool | None | Unset = UNSET
     ignore_queue_ownership: bool | None | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+    _json_names: ClassVar[dict[str, str]] = {
+        "call_title": "CallTitle",
+        "communication_options": "CommunicationOptions",
+        "enable_direct_call": "EnableDirectCall",
+        "ignore_queue_ownership": "IgnoreQueueOwnership",
+    }
 
     def to_dict(self) -> dict[str, Any]:
         call_title: None | str | Unset

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any, TypeVar, cast
+from typing import Any, ClassVar, TypeVar, cast
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
@@ -49,6 +49,20 @@ class LiveChatBox:
     show_operator_actual_name: bool | None | Unset = UNSET
     window_icon: None | str | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+    _json_names: ClassVar[dict[str, str]] = {
+        "button_icon_type": "ButtonIconType",
+        "button_icon_url": "ButtonIconUrl",
+        "chat_delay": "ChatDelay",
+        "height": "Height",
+        "live_chat_language": "LiveChatLanguage",
+        "live_message_userinfo_format": "LiveMessageUserinfoFormat",
+        "message_dateformat": "MessageDateformat",
+        "minimized_style": "MinimizedStyle",
+        "operator_icon": "OperatorIcon",
+        "operator_name": "OperatorName",
+        "show_operator_actual_name": "ShowOperatorActualName",
+        "window_icon": "WindowIcon",
+    }
 
     def to_dict(self) -> dict[str, Any]:
         button_icon_type: None | str | Unset

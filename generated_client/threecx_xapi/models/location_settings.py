@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, TypeVar, cast
+from typing import TYPE_CHECKING, Any, ClassVar, TypeVar, cast
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
@@ -64,6 +64,27 @@ class LocationSettings:
     sftp_user: None | str | Unset = UNSET
     share_point_path: None | str | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+    _json_names: ClassVar[dict[str, str]] = {
+        "file_system_type": "FileSystemType",
+        "ftp_password": "FtpPassword",
+        "ftp_path": "FtpPath",
+        "ftp_user": "FtpUser",
+        "ftp_validate_certificate": "FtpValidateCertificate",
+        "gb_json": "GbJson",
+        "gb_path": "GbPath",
+        "local_path": "LocalPath",
+        "ns_domain": "NsDomain",
+        "ns_password": "NsPassword",
+        "ns_path": "NsPath",
+        "ns_user": "NsUser",
+        "s3_path": "S3Path",
+        "sftp_host_key_fingerprint": "SftpHostKeyFingerprint",
+        "sftp_password": "SftpPassword",
+        "sftp_path": "SftpPath",
+        "sftp_private_key": "SftpPrivateKey",
+        "sftp_user": "SftpUser",
+        "share_point_path": "SharePointPath",
+    }
 
     def to_dict(self) -> dict[str, Any]:
         from ..models.concealed_data_file import ConcealedDataFile  # noqa: PLC0415

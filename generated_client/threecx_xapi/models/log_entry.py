@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import datetime
 from collections.abc import Mapping
-from typing import Any, TypeVar
+from typing import Any, ClassVar, TypeVar
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from ..parsing import datetime_from_json
 from ..types import UNSET, Unset
 
 T = TypeVar("T", bound="LogEntry")
@@ -25,6 +26,10 @@ class LogEntry:
     text: str | Unset = UNSET
     time_stamp: datetime.datetime | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+    _json_names: ClassVar[dict[str, str]] = {
+        "text": "Text",
+        "time_stamp": "TimeStamp",
+    }
 
     def to_dict(self) -> dict[str, Any]:
         text = self.text
@@ -53,7 +58,7 @@ class LogEntry:
         if isinstance(_time_stamp, Unset):
             time_stamp = UNSET
         else:
-            time_stamp = datetime.datetime.fromisoformat(_time_stamp)
+            time_stamp = datetime_from_json(_time_stamp)
 
         _log_entry_instance = cls(
             text=text,

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any, TypeVar, cast
+from typing import Any, ClassVar, TypeVar, cast
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
@@ -26,6 +26,11 @@ class LoggingSettings:
     keep_logs_days: int | None | Unset = UNSET
     logging_level: int | None | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+    _json_names: ClassVar[dict[str, str]] = {
+        "keep_logs": "KeepLogs",
+        "keep_logs_days": "KeepLogsDays",
+        "logging_level": "LoggingLevel",
+    }
 
     def to_dict(self) -> dict[str, Any]:
         keep_logs: bool | None | Unset

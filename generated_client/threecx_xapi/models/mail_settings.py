@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, TypeVar, cast
+from typing import TYPE_CHECKING, Any, ClassVar, TypeVar, cast
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
@@ -39,6 +39,15 @@ class MailSettings:
     mail_ssl_enabled: bool | None | Unset = UNSET
     mail_user: None | str | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+    _json_names: ClassVar[dict[str, str]] = {
+        "can_edit_mail_server_type": "CanEditMailServerType",
+        "mail_address": "MailAddress",
+        "mail_password": "MailPassword",
+        "mail_server": "MailServer",
+        "mail_server_type": "MailServerType",
+        "mail_ssl_enabled": "MailSslEnabled",
+        "mail_user": "MailUser",
+    }
 
     def to_dict(self) -> dict[str, Any]:
         from ..models.concealed_password import ConcealedPassword  # noqa: PLC0415

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any, TypeVar, cast
+from typing import Any, ClassVar, TypeVar, cast
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
@@ -28,6 +28,12 @@ class MakeCallUsersMakeCallRequestBody:
     dn: None | str | Unset = UNSET
     test_call: bool | None | Unset = False
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+    _json_names: ClassVar[dict[str, str]] = {
+        "contact": "contact",
+        "destination": "destination",
+        "dn": "dn",
+        "test_call": "testCall",
+    }
 
     def to_dict(self) -> dict[str, Any]:
         contact: None | str | Unset

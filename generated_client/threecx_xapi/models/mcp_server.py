@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any, TypeVar
+from typing import Any, ClassVar, TypeVar
 from uuid import UUID
 
 from attrs import define as _attrs_define
@@ -27,6 +27,11 @@ class McpServer:
     id: UUID | Unset = UNSET
     issuer: str | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+    _json_names: ClassVar[dict[str, str]] = {
+        "client_id": "ClientId",
+        "id": "Id",
+        "issuer": "Issuer",
+    }
 
     def to_dict(self) -> dict[str, Any]:
         client_id = self.client_id

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import datetime
 from collections.abc import Mapping
-from typing import Any, TypeVar, cast
+from typing import Any, ClassVar, TypeVar, cast
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
 from ..models.mcu_operation import McuOperation
 from ..models.mcu_req_state import McuReqState
+from ..parsing import datetime_from_json
 from ..types import UNSET, Unset
 
 T = TypeVar("T", bound="MCURequestStatus")
@@ -33,6 +34,13 @@ class MCURequestStatus:
     request_expiration: datetime.datetime | None | Unset = UNSET
     state: McuReqState | None | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+    _json_names: ClassVar[dict[str, str]] = {
+        "error_message": "ErrorMessage",
+        "mcu_id": "McuId",
+        "operation": "Operation",
+        "request_expiration": "RequestExpiration",
+        "state": "State",
+    }
 
     def to_dict(self) -> dict[str, Any]:
         error_message: None | str | Unset
@@ -134,7 +142,7 @@ class MCURequestStatus:
             try:
                 if not isinstance(data, str):
                     raise TypeError()
-                request_expiration_type_0 = datetime.datetime.fromisoformat(data)
+                request_expiration_type_0 = datetime_from_json(data)
 
                 return request_expiration_type_0
             except (TypeError, ValueError, AttributeError, KeyError):

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, TypeVar, cast
+from typing import TYPE_CHECKING, Any, ClassVar, TypeVar, cast
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
@@ -45,6 +45,18 @@ class MeetingObj:
     participants: list[ParticipantDetails] | Unset = UNSET
     theme: str | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+    _json_names: ClassVar[dict[str, str]] = {
+        "documentlist": "documentlist",
+        "friendlyname": "friendlyname",
+        "logo": "logo",
+        "meetingid": "meetingid",
+        "meetingprofile": "meetingprofile",
+        "openlink": "openlink",
+        "organizer": "organizer",
+        "params": "params",
+        "participants": "participants",
+        "theme": "theme",
+    }
 
     def to_dict(self) -> dict[str, Any]:
         documentlist: None | str | Unset

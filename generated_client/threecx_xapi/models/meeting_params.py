@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any, TypeVar, cast
+from typing import Any, ClassVar, TypeVar, cast
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
@@ -52,6 +52,24 @@ class MeetingParams:
     privaterooms: int | None | Unset = UNSET
     quickmeeting: int | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+    _json_names: ClassVar[dict[str, str]] = {
+        "bitrate_data": "bitrate_data",
+        "bitrate_video": "bitrate_video",
+        "canchangemedia": "canchangemedia",
+        "clicktocall": "clicktocall",
+        "forcemoderator": "forcemoderator",
+        "hideparticipants": "hideparticipants",
+        "mcu": "mcu",
+        "meetingduration": "meetingduration",
+        "meetingtitle": "meetingtitle",
+        "moderateparticipants": "moderateparticipants",
+        "needorganizer": "needorganizer",
+        "note": "note",
+        "org_properties": "org_properties",
+        "part_properties": "part_properties",
+        "privaterooms": "privaterooms",
+        "quickmeeting": "quickmeeting",
+    }
 
     def to_dict(self) -> dict[str, Any]:
         bitrate_data = self.bitrate_data

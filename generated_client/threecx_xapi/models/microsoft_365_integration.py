@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, TypeVar, cast
+from typing import TYPE_CHECKING, Any, ClassVar, TypeVar, cast
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
@@ -35,6 +35,13 @@ class Microsoft365Integration:
     shared_mailboxes_sync: None | Unset | UsersSyncConfiguration = UNSET
     tenant_id: str | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+    _json_names: ClassVar[dict[str, str]] = {
+        "ad_users": "AdUsers",
+        "application_id": "ApplicationId",
+        "id": "Id",
+        "shared_mailboxes_sync": "SharedMailboxesSync",
+        "tenant_id": "TenantId",
+    }
 
     def to_dict(self) -> dict[str, Any]:
         from ..models.ad_users_sync_configuration import ADUsersSyncConfiguration  # noqa: PLC0415

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any, TypeVar, cast
+from typing import Any, ClassVar, TypeVar, cast
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
@@ -26,6 +26,11 @@ class Microsoft365Status:
     exception_message: None | str | Unset = UNSET
     provision_url: None | str | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+    _json_names: ClassVar[dict[str, str]] = {
+        "application_id": "ApplicationId",
+        "exception_message": "ExceptionMessage",
+        "provision_url": "ProvisionUrl",
+    }
 
     def to_dict(self) -> dict[str, Any]:
         application_id: None | str | Unset

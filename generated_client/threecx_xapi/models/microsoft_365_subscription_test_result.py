@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any, TypeVar, cast
+from typing import Any, ClassVar, TypeVar, cast
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
@@ -26,6 +26,11 @@ class Microsoft365SubscriptionTestResult:
     fqdn: None | str | Unset = UNSET
     is_subscription_available: bool | None | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+    _json_names: ClassVar[dict[str, str]] = {
+        "exception_message": "ExceptionMessage",
+        "fqdn": "Fqdn",
+        "is_subscription_available": "IsSubscriptionAvailable",
+    }
 
     def to_dict(self) -> dict[str, Any]:
         exception_message: None | str | Unset

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, TypeVar, cast
+from typing import TYPE_CHECKING, Any, ClassVar, TypeVar, cast
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
@@ -52,6 +52,22 @@ class Microsoft365TeamsIntegration:
     tls_port_for_native_fqdn: int | None | Unset = UNSET
     tls_port_for_non_native_fqdn: int | None | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+    _json_names: ClassVar[dict[str, str]] = {
+        "area_code": "AreaCode",
+        "dial_plan_code": "DialPlanCode",
+        "enabled": "Enabled",
+        "id": "Id",
+        "is_dynamic_ip": "IsDynamicIP",
+        "is_native_fqdn": "IsNativeFQDN",
+        "sbc_certificate": "SbcCertificate",
+        "sbc_certificate_expiration_date": "SbcCertificateExpirationDate",
+        "sbc_fqdn": "SbcFQDN",
+        "sbc_private_key": "SbcPrivateKey",
+        "secure_sip_enabled": "SecureSipEnabled",
+        "sip_domain": "SipDomain",
+        "tls_port_for_native_fqdn": "TlsPortForNativeFQDN",
+        "tls_port_for_non_native_fqdn": "TlsPortForNonNativeFQDN",
+    }
 
     def to_dict(self) -> dict[str, Any]:
         from ..models.concealed_data_file import ConcealedDataFile  # noqa: PLC0415

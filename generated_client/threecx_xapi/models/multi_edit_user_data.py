@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, TypeVar, cast
+from typing import TYPE_CHECKING, Any, ClassVar, TypeVar, cast
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
@@ -126,6 +126,55 @@ class MultiEditUserData:
     vm_play_caller_id: bool | None | Unset = UNSET
     vm_play_msg_date_time: None | Unset | VMPlayMsgDateTimeType = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+    _json_names: ClassVar[dict[str, str]] = {
+        "agent_settings": "AgentSettings",
+        "allow_lan_only": "AllowLanOnly",
+        "allow_own_recordings": "AllowOwnRecordings",
+        "blfs": "Blfs",
+        "boss_secretary_requires_full_edit": "BossSecretaryRequiresFullEdit",
+        "call_screening": "CallScreening",
+        "can_move_forwarding_exceptions": "CanMoveForwardingExceptions",
+        "datev_enabled": "DatevEnabled",
+        "display_numbers": "DisplayNumbers",
+        "emergency_additional_info": "EmergencyAdditionalInfo",
+        "emergency_location_id": "EmergencyLocationId",
+        "enabled": "Enabled",
+        "enable_hotdesking": "EnableHotdesking",
+        "forbid_recording": "ForbidRecording",
+        "forwarding_exceptions": "ForwardingExceptions",
+        "forwarding_profiles": "ForwardingProfiles",
+        "google_calendar_enabled": "GoogleCalendarEnabled",
+        "google_contacts_enabled": "GoogleContactsEnabled",
+        "google_sign_in_enabled": "GoogleSignInEnabled",
+        "greetings": "Greetings",
+        "groups": "Groups",
+        "hide_in_phonebook": "HideInPhonebook",
+        "internal": "Internal",
+        "mobile": "Mobile",
+        "ms365_calendar_enabled": "MS365CalendarEnabled",
+        "ms365_contacts_enabled": "MS365ContactsEnabled",
+        "ms365_sign_in_enabled": "MS365SignInEnabled",
+        "ms365_teams_enabled": "MS365TeamsEnabled",
+        "my_phone_allow_delete_recordings": "MyPhoneAllowDeleteRecordings",
+        "my_phone_hide_forwardings": "MyPhoneHideForwardings",
+        "my_phone_show_recordings": "MyPhoneShowRecordings",
+        "number": "Number",
+        "pbx_delivers_audio": "PbxDeliversAudio",
+        "pin_protected": "PinProtected",
+        "pin_protect_timeout": "PinProtectTimeout",
+        "prompt_set": "PromptSet",
+        "record_calls": "RecordCalls",
+        "record_email_notify": "RecordEmailNotify",
+        "record_external_calls_only": "RecordExternalCallsOnly",
+        "send_email_missed_calls": "SendEmailMissedCalls",
+        "srtp_mode": "SRTPMode",
+        "transcription_mode": "TranscriptionMode",
+        "vm_disable_pin_auth": "VMDisablePinAuth",
+        "vm_email_options": "VMEmailOptions",
+        "vm_enabled": "VMEnabled",
+        "vm_play_caller_id": "VMPlayCallerID",
+        "vm_play_msg_date_time": "VMPlayMsgDateTime",
+    }
 
     def to_dict(self) -> dict[str, Any]:
         from ..models.agent_settings import AgentSettings  # noqa: PLC0415

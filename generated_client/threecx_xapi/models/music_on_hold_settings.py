@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any, TypeVar, cast
+from typing import Any, ClassVar, TypeVar, cast
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
@@ -46,6 +46,21 @@ class MusicOnHoldSettings:
     music_on_hold_randomize: bool | None | Unset = UNSET
     music_on_hold_randomize_per_call: bool | None | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+    _json_names: ClassVar[dict[str, str]] = {
+        "id": "Id",
+        "music_on_hold": "MusicOnHold",
+        "music_on_hold_1": "MusicOnHold1",
+        "music_on_hold_2": "MusicOnHold2",
+        "music_on_hold_3": "MusicOnHold3",
+        "music_on_hold_4": "MusicOnHold4",
+        "music_on_hold_5": "MusicOnHold5",
+        "music_on_hold_6": "MusicOnHold6",
+        "music_on_hold_7": "MusicOnHold7",
+        "music_on_hold_8": "MusicOnHold8",
+        "music_on_hold_9": "MusicOnHold9",
+        "music_on_hold_randomize": "MusicOnHoldRandomize",
+        "music_on_hold_randomize_per_call": "MusicOnHoldRandomizePerCall",
+    }
 
     def to_dict(self) -> dict[str, Any]:
         id = self.id

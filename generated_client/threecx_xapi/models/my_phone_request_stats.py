@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any, TypeVar, cast
+from typing import Any, ClassVar, TypeVar, cast
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
@@ -31,6 +31,13 @@ class MyPhoneRequestStats:
     request_id: int | None | Unset = UNSET
     sum_duration: int | None | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+    _json_names: ClassVar[dict[str, str]] = {
+        "avg_duration": "AvgDuration",
+        "count": "Count",
+        "max_duration": "MaxDuration",
+        "request_id": "RequestId",
+        "sum_duration": "SumDuration",
+    }
 
     def to_dict(self) -> dict[str, Any]:
         avg_duration: float | None | str | Unset

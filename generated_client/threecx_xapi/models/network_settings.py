@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any, TypeVar, cast
+from typing import Any, ClassVar, TypeVar, cast
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
@@ -60,6 +60,28 @@ class NetworkSettings:
     stun_third_port: int | None | Unset = UNSET
     tunnel_port: int | None | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+    _json_names: ClassVar[dict[str, str]] = {
+        "allow_source_as_outbound": "AllowSourceAsOutbound",
+        "direct_sip_allow_external": "DirectSIPAllowExternal",
+        "direct_sip_local_domain": "DirectSIPLocalDomain",
+        "firewall_keep_alive": "FirewallKeepAlive",
+        "firewall_keep_alive_interval": "FirewallKeepAliveInterval",
+        "id": "Id",
+        "ip_v6_binding_enabled": "IpV6BindingEnabled",
+        "pbx_public_fqdn": "PbxPublicFQDN",
+        "public_interface": "PublicInterface",
+        "public_static_ip": "PublicStaticIP",
+        "sip_port": "SipPort",
+        "stun_disabled": "StunDisabled",
+        "stun_primary_host": "StunPrimaryHost",
+        "stun_primary_port": "StunPrimaryPort",
+        "stun_query": "StunQuery",
+        "stun_secondary_host": "StunSecondaryHost",
+        "stun_secondary_port": "StunSecondaryPort",
+        "stun_third_host": "StunThirdHost",
+        "stun_third_port": "StunThirdPort",
+        "tunnel_port": "TunnelPort",
+    }
 
     def to_dict(self) -> dict[str, Any]:
         allow_source_as_outbound: bool | None | Unset

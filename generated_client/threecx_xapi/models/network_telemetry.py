@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import datetime
 from collections.abc import Mapping
-from typing import Any, TypeVar, cast
+from typing import Any, ClassVar, TypeVar, cast
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
 from ..models.reference_numeric import ReferenceNumeric
+from ..parsing import datetime_from_json
 from ..types import UNSET, Unset
 
 T = TypeVar("T", bound="NetworkTelemetry")
@@ -30,6 +31,12 @@ class NetworkTelemetry:
     kbps_sent: float | None | ReferenceNumeric | str | Unset = UNSET
     time: datetime.datetime | None | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+    _json_names: ClassVar[dict[str, str]] = {
+        "id": "Id",
+        "kbps_received": "KbpsReceived",
+        "kbps_sent": "KbpsSent",
+        "time": "Time",
+    }
 
     def to_dict(self) -> dict[str, Any]:
         id = self.id
@@ -119,7 +126,7 @@ class NetworkTelemetry:
             try:
                 if not isinstance(data, str):
                     raise TypeError()
-                time_type_0 = datetime.datetime.fromisoformat(data)
+                time_type_0 = datetime_from_json(data)
 
                 return time_type_0
             except (TypeError, ValueError, AttributeError, KeyError):

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, TypeVar, cast
+from typing import TYPE_CHECKING, Any, ClassVar, TypeVar, cast
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
@@ -45,6 +45,18 @@ class NotificationSettings:
     notify_updates_available: bool | None | Unset = UNSET
     setpoints: list[Setpoint] | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+    _json_names: ClassVar[dict[str, str]] = {
+        "auto_restart_failed_services": "AutoRestartFailedServices",
+        "can_edit_email_addresses": "CanEditEmailAddresses",
+        "email_addresses": "EmailAddresses",
+        "notify_codes": "NotifyCodes",
+        "notify_extension_added": "NotifyExtensionAdded",
+        "notify_service_stopped": "NotifyServiceStopped",
+        "notify_success_scheduled_backups": "NotifySuccessScheduledBackups",
+        "notify_system_owners": "NotifySystemOwners",
+        "notify_updates_available": "NotifyUpdatesAvailable",
+        "setpoints": "Setpoints",
+    }
 
     def to_dict(self) -> dict[str, Any]:
         auto_restart_failed_services: bool | None | Unset

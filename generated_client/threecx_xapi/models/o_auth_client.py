@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import datetime
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, TypeVar, cast
+from typing import TYPE_CHECKING, Any, ClassVar, TypeVar, cast
 from uuid import UUID
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
 from ..models.o_auth_provisioning_type import OAuthProvisioningType
+from ..parsing import datetime_from_json
 from ..types import UNSET, Unset
 
 if TYPE_CHECKING:
@@ -50,6 +51,19 @@ class OAuthClient:
     scopes: list[str] | Unset = UNSET
     used_at: datetime.datetime | None | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+    _json_names: ClassVar[dict[str, str]] = {
+        "client_id": "ClientId",
+        "created_at": "CreatedAt",
+        "created_by": "CreatedBy",
+        "id": "Id",
+        "metadata": "Metadata",
+        "override_console_restrictions": "OverrideConsoleRestrictions",
+        "persistent": "Persistent",
+        "provisioning_type": "ProvisioningType",
+        "refresh_tokens": "RefreshTokens",
+        "scopes": "Scopes",
+        "used_at": "UsedAt",
+    }
 
     def to_dict(self) -> dict[str, Any]:
         client_id = self.client_id
@@ -136,7 +150,7 @@ class OAuthClient:
         if isinstance(_created_at, Unset):
             created_at = UNSET
         else:
-            created_at = datetime.datetime.fromisoformat(_created_at)
+            created_at = datetime_from_json(_created_at)
 
         created_by = d.pop("CreatedBy", UNSET)
 
@@ -184,7 +198,7 @@ class OAuthClient:
             try:
                 if not isinstance(data, str):
                     raise TypeError()
-                used_at_type_0 = datetime.datetime.fromisoformat(data)
+                used_at_type_0 = datetime_from_json(data)
 
                 return used_at_type_0
             except (TypeError, ValueError, AttributeError, KeyError):

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, TypeVar, cast
+from typing import TYPE_CHECKING, Any, ClassVar, TypeVar, cast
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
@@ -35,6 +35,13 @@ class OfficeHours:
     system_language: None | str | Unset = UNSET
     time_zone_id: None | str | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+    _json_names: ClassVar[dict[str, str]] = {
+        "break_time": "BreakTime",
+        "hours": "Hours",
+        "office_holidays": "OfficeHolidays",
+        "system_language": "SystemLanguage",
+        "time_zone_id": "TimeZoneId",
+    }
 
     def to_dict(self) -> dict[str, Any]:
         from ..models.schedule import Schedule  # noqa: PLC0415

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import datetime
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from ..parsing import datetime_from_json
 from ..types import UNSET, Unset
 
 if TYPE_CHECKING:
@@ -64,6 +65,26 @@ class OnBoardConverterData:
     start_time: str | Unset = UNSET
     ts: datetime.datetime | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+    _json_names: ClassVar[dict[str, str]] = {
+        "available": "Available",
+        "clock_skew": "ClockSkew",
+        "connected": "Connected",
+        "converter": "Converter",
+        "cpu": "Cpu",
+        "cpu_mac": "CpuMac",
+        "delay": "Delay",
+        "disk_space_free": "DiskSpaceFree",
+        "disk_space_perc": "DiskSpacePerc",
+        "disk_space_total": "DiskSpaceTotal",
+        "gpu": "Gpu",
+        "instances": "Instances",
+        "memory_perc": "MemoryPerc",
+        "memory_total": "MemoryTotal",
+        "memory_used": "MemoryUsed",
+        "sessions_list": "SessionsList",
+        "start_time": "StartTime",
+        "ts": "Ts",
+    }
 
     def to_dict(self) -> dict[str, Any]:
         available = self.available
@@ -231,7 +252,7 @@ class OnBoardConverterData:
         if isinstance(_ts, Unset):
             ts = UNSET
         else:
-            ts = datetime.datetime.fromisoformat(_ts)
+            ts = datetime_from_json(_ts)
 
         _on_board_converter_data_instance = cls(
             available=available,

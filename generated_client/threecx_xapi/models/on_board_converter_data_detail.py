@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any, TypeVar
+from typing import Any, ClassVar, TypeVar
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
@@ -36,6 +36,16 @@ class OnBoardConverterDataDetail:
     port: int | Unset = UNSET
     version: str | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+    _json_names: ClassVar[dict[str, str]] = {
+        "active": "Active",
+        "cloud": "Cloud",
+        "enabled": "Enabled",
+        "guid": "Guid",
+        "host": "Host",
+        "ip": "Ip",
+        "port": "Port",
+        "version": "Version",
+    }
 
     def to_dict(self) -> dict[str, Any]:
         active = self.active

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import datetime
 from collections.abc import Mapping
-from typing import Any, TypeVar
+from typing import Any, ClassVar, TypeVar
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from ..parsing import datetime_from_json
 from ..types import UNSET, Unset
 
 T = TypeVar("T", bound="OnBoardConverterRow")
@@ -51,6 +52,23 @@ class OnBoardConverterRow:
     ts_created: datetime.datetime | Unset = UNSET
     version: str | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+    _json_names: ClassVar[dict[str, str]] = {
+        "active": "Active",
+        "cloud": "Cloud",
+        "enabled": "Enabled",
+        "guid": "Guid",
+        "host": "Host",
+        "install_script": "InstallScript",
+        "ip": "Ip",
+        "port": "Port",
+        "secret": "Secret",
+        "server_os": "ServerOS",
+        "server_os_version": "ServerOSVersion",
+        "server_status": "ServerStatus",
+        "ts_activated": "TsActivated",
+        "ts_created": "TsCreated",
+        "version": "Version",
+    }
 
     def to_dict(self) -> dict[str, Any]:
         active = self.active
@@ -155,14 +173,14 @@ class OnBoardConverterRow:
         if isinstance(_ts_activated, Unset):
             ts_activated = UNSET
         else:
-            ts_activated = datetime.datetime.fromisoformat(_ts_activated)
+            ts_activated = datetime_from_json(_ts_activated)
 
         _ts_created = d.pop("TsCreated", UNSET)
         ts_created: datetime.datetime | Unset
         if isinstance(_ts_created, Unset):
             ts_created = UNSET
         else:
-            ts_created = datetime.datetime.fromisoformat(_ts_created)
+            ts_created = datetime_from_json(_ts_created)
 
         version = d.pop("Version", UNSET)
 

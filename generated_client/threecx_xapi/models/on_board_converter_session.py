@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import datetime
 from collections.abc import Mapping
-from typing import Any, TypeVar
+from typing import Any, ClassVar, TypeVar
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from ..parsing import datetime_from_json
 from ..types import UNSET, Unset
 
 T = TypeVar("T", bound="OnBoardConverterSession")
@@ -35,6 +36,15 @@ class OnBoardConverterSession:
     id: str | Unset = UNSET
     progress: int | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+    _json_names: ClassVar[dict[str, str]] = {
+        "attempts": "Attempts",
+        "call_id": "CallId",
+        "descr": "Descr",
+        "error_message": "ErrorMessage",
+        "eta": "Eta",
+        "id": "Id",
+        "progress": "Progress",
+    }
 
     def to_dict(self) -> dict[str, Any]:
         attempts = self.attempts
@@ -89,7 +99,7 @@ class OnBoardConverterSession:
         if isinstance(_eta, Unset):
             eta = UNSET
         else:
-            eta = datetime.datetime.fromisoformat(_eta)
+            eta = datetime_from_json(_eta)
 
         id = d.pop("Id", UNSET)
 

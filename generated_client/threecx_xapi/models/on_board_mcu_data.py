@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import datetime
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from ..parsing import datetime_from_json
 from ..types import UNSET, Unset
 
 if TYPE_CHECKING:
@@ -63,6 +64,27 @@ class OnBoardMcuData:
     ts: datetime.datetime | Unset = UNSET
     update_interval: int | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+    _json_names: ClassVar[dict[str, str]] = {
+        "attempts": "Attempts",
+        "attendee_count": "AttendeeCount",
+        "available": "Available",
+        "clock_skew": "ClockSkew",
+        "connected": "Connected",
+        "cpu": "Cpu",
+        "delay": "Delay",
+        "fqdn": "Fqdn",
+        "free_disk_space": "FreeDiskSpace",
+        "mcu": "Mcu",
+        "meeting_count": "MeetingCount",
+        "memory": "Memory",
+        "net_in": "NetIn",
+        "net_out": "NetOut",
+        "online": "Online",
+        "restart_time": "RestartTime",
+        "start_time": "StartTime",
+        "ts": "Ts",
+        "update_interval": "UpdateInterval",
+    }
 
     def to_dict(self) -> dict[str, Any]:
         attempts = self.attempts
@@ -200,7 +222,7 @@ class OnBoardMcuData:
         if isinstance(_ts, Unset):
             ts = UNSET
         else:
-            ts = datetime.datetime.fromisoformat(_ts)
+            ts = datetime_from_json(_ts)
 
         update_interval = d.pop("UpdateInterval", UNSET)
 

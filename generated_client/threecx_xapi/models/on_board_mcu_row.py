@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import datetime
 from collections.abc import Mapping
-from typing import Any, TypeVar, cast
+from typing import Any, ClassVar, TypeVar, cast
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
 from ..models.reference_numeric import ReferenceNumeric
+from ..parsing import datetime_from_json
 from ..types import UNSET, Unset
 
 T = TypeVar("T", bound="OnBoardMcuRow")
@@ -68,6 +69,31 @@ class OnBoardMcuRow:
     version: str | Unset = UNSET
     zone: str | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+    _json_names: ClassVar[dict[str, str]] = {
+        "active": "Active",
+        "band_cap": "BandCap",
+        "city_name": "CityName",
+        "cloud": "Cloud",
+        "country": "Country",
+        "country_name": "CountryName",
+        "enabled": "Enabled",
+        "guid": "Guid",
+        "host": "Host",
+        "install_script": "InstallScript",
+        "ip": "Ip",
+        "latitude": "Latitude",
+        "longitude": "Longitude",
+        "manual_geo": "ManualGeo",
+        "parts_cap": "PartsCap",
+        "port": "Port",
+        "secret": "Secret",
+        "server_os": "ServerOS",
+        "server_status": "ServerStatus",
+        "ts_activated": "TsActivated",
+        "ts_created": "TsCreated",
+        "version": "Version",
+        "zone": "Zone",
+    }
 
     def to_dict(self) -> dict[str, Any]:
         active = self.active
@@ -260,14 +286,14 @@ class OnBoardMcuRow:
         if isinstance(_ts_activated, Unset):
             ts_activated = UNSET
         else:
-            ts_activated = datetime.datetime.fromisoformat(_ts_activated)
+            ts_activated = datetime_from_json(_ts_activated)
 
         _ts_created = d.pop("TsCreated", UNSET)
         ts_created: datetime.datetime | Unset
         if isinstance(_ts_created, Unset):
             ts_created = UNSET
         else:
-            ts_created = datetime.datetime.fromisoformat(_ts_created)
+            ts_created = datetime_from_json(_ts_created)
 
         version = d.pop("Version", UNSET)
 

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import datetime
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from ..parsing import datetime_from_json
 from ..types import UNSET, Unset
 
 if TYPE_CHECKING:
@@ -44,6 +45,16 @@ class OnBoardMeeting:
     sessionid: str | Unset = UNSET
     start: datetime.datetime | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+    _json_names: ClassVar[dict[str, str]] = {
+        "mcu_fqdn": "McuFqdn",
+        "meeting": "Meeting",
+        "meeting_id": "MeetingId",
+        "parts": "Parts",
+        "profile": "Profile",
+        "recorded": "Recorded",
+        "sessionid": "Sessionid",
+        "start": "Start",
+    }
 
     def to_dict(self) -> dict[str, Any]:
         mcu_fqdn = self.mcu_fqdn
@@ -132,7 +143,7 @@ class OnBoardMeeting:
         if isinstance(_start, Unset):
             start = UNSET
         else:
-            start = datetime.datetime.fromisoformat(_start)
+            start = datetime_from_json(_start)
 
         _on_board_meeting_instance = cls(
             mcu_fqdn=mcu_fqdn,

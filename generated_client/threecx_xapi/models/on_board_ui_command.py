@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import datetime
 from collections.abc import Mapping
-from typing import Any, TypeVar
+from typing import Any, ClassVar, TypeVar
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from ..parsing import datetime_from_json
 from ..types import UNSET, Unset
 
 T = TypeVar("T", bound="OnBoardUICommand")
@@ -31,6 +32,13 @@ class OnBoardUICommand:
     request_expiration: datetime.datetime | Unset = UNSET
     state: str | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+    _json_names: ClassVar[dict[str, str]] = {
+        "error_message": "ErrorMessage",
+        "mcu_id": "McuId",
+        "operation": "Operation",
+        "request_expiration": "RequestExpiration",
+        "state": "State",
+    }
 
     def to_dict(self) -> dict[str, Any]:
         error_message = self.error_message
@@ -75,7 +83,7 @@ class OnBoardUICommand:
         if isinstance(_request_expiration, Unset):
             request_expiration = UNSET
         else:
-            request_expiration = datetime.datetime.fromisoformat(_request_expiration)
+            request_expiration = datetime_from_json(_request_expiration)
 
         state = d.pop("State", UNSET)
 

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import datetime
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, TypeVar, cast
+from typing import TYPE_CHECKING, Any, ClassVar, TypeVar, cast
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from ..parsing import datetime_from_json, duration_from_json, duration_to_json
 from ..types import UNSET, Unset
 
 if TYPE_CHECKING:
@@ -24,7 +25,7 @@ class OutboundCall:
     Attributes:
         answered (bool | Unset):
         call_cost (int | None | Unset):
-        call_duration (None | str | Unset):
+        call_duration (datetime.timedelta | None | Unset):
         call_history_id (None | str | Unset):
         cdr_id (str | Unset):
         destination_callee_id (None | str | Unset):
@@ -34,7 +35,7 @@ class OutboundCall:
         recording_id (int | None | Unset):
         recordings (list[XReportRecording] | Unset):
         recording_url (None | str | Unset):
-        ringing_duration (None | str | Unset):
+        ringing_duration (datetime.timedelta | None | Unset):
         rule_name (None | str | Unset):
         sentiment_score (int | None | Unset):
         source_caller_id (None | str | Unset):
@@ -43,7 +44,7 @@ class OutboundCall:
         start_time (datetime.datetime | Unset):
         status (None | str | Unset):
         summary (None | str | Unset):
-        talking_duration (None | str | Unset):
+        talking_duration (datetime.timedelta | None | Unset):
         transcription (None | str | Unset):
         trunk_name (None | str | Unset):
         trunk_number (None | str | Unset):
@@ -51,7 +52,7 @@ class OutboundCall:
 
     answered: bool | Unset = UNSET
     call_cost: int | None | Unset = UNSET
-    call_duration: None | str | Unset = UNSET
+    call_duration: datetime.timedelta | None | Unset = UNSET
     call_history_id: None | str | Unset = UNSET
     cdr_id: str | Unset = UNSET
     destination_callee_id: None | str | Unset = UNSET
@@ -61,7 +62,7 @@ class OutboundCall:
     recording_id: int | None | Unset = UNSET
     recordings: list[XReportRecording] | Unset = UNSET
     recording_url: None | str | Unset = UNSET
-    ringing_duration: None | str | Unset = UNSET
+    ringing_duration: datetime.timedelta | None | Unset = UNSET
     rule_name: None | str | Unset = UNSET
     sentiment_score: int | None | Unset = UNSET
     source_caller_id: None | str | Unset = UNSET
@@ -70,11 +71,38 @@ class OutboundCall:
     start_time: datetime.datetime | Unset = UNSET
     status: None | str | Unset = UNSET
     summary: None | str | Unset = UNSET
-    talking_duration: None | str | Unset = UNSET
+    talking_duration: datetime.timedelta | None | Unset = UNSET
     transcription: None | str | Unset = UNSET
     trunk_name: None | str | Unset = UNSET
     trunk_number: None | str | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+    _json_names: ClassVar[dict[str, str]] = {
+        "answered": "Answered",
+        "call_cost": "CallCost",
+        "call_duration": "CallDuration",
+        "call_history_id": "CallHistoryId",
+        "cdr_id": "CdrId",
+        "destination_callee_id": "DestinationCalleeId",
+        "destination_display_name": "DestinationDisplayName",
+        "destination_dn": "DestinationDn",
+        "quality_report": "QualityReport",
+        "recording_id": "RecordingId",
+        "recordings": "Recordings",
+        "recording_url": "RecordingUrl",
+        "ringing_duration": "RingingDuration",
+        "rule_name": "RuleName",
+        "sentiment_score": "SentimentScore",
+        "source_caller_id": "SourceCallerId",
+        "source_display_name": "SourceDisplayName",
+        "source_dn": "SourceDn",
+        "start_time": "StartTime",
+        "status": "Status",
+        "summary": "Summary",
+        "talking_duration": "TalkingDuration",
+        "transcription": "Transcription",
+        "trunk_name": "TrunkName",
+        "trunk_number": "TrunkNumber",
+    }
 
     def to_dict(self) -> dict[str, Any]:
         answered = self.answered
@@ -85,9 +113,9 @@ class OutboundCall:
         else:
             call_cost = self.call_cost
 
-        call_duration: None | str | Unset
-        if isinstance(self.call_duration, Unset):
-            call_duration = UNSET
+        call_duration: str | None | Unset
+        if isinstance(self.call_duration, datetime.timedelta):
+            call_duration = duration_to_json(self.call_duration)
         else:
             call_duration = self.call_duration
 
@@ -142,9 +170,9 @@ class OutboundCall:
         else:
             recording_url = self.recording_url
 
-        ringing_duration: None | str | Unset
-        if isinstance(self.ringing_duration, Unset):
-            ringing_duration = UNSET
+        ringing_duration: str | None | Unset
+        if isinstance(self.ringing_duration, datetime.timedelta):
+            ringing_duration = duration_to_json(self.ringing_duration)
         else:
             ringing_duration = self.ringing_duration
 
@@ -194,9 +222,9 @@ class OutboundCall:
         else:
             summary = self.summary
 
-        talking_duration: None | str | Unset
-        if isinstance(self.talking_duration, Unset):
-            talking_duration = UNSET
+        talking_duration: str | None | Unset
+        if isinstance(self.talking_duration, datetime.timedelta):
+            talking_duration = duration_to_json(self.talking_duration)
         else:
             talking_duration = self.talking_duration
 
@@ -290,14 +318,12 @@ class OutboundCall:
 
         call_cost = _parse_call_cost(d.pop("CallCost", UNSET))
 
-        def _parse_call_duration(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        call_duration = _parse_call_duration(d.pop("CallDuration", UNSET))
+        _call_duration = d.pop("CallDuration", UNSET)
+        call_duration: datetime.timedelta | None | Unset
+        if isinstance(_call_duration, str):
+            call_duration = duration_from_json(_call_duration)
+        else:
+            call_duration = cast(datetime.timedelta | None | Unset, _call_duration)
 
         def _parse_call_history_id(data: object) -> None | str | Unset:
             if data is None:
@@ -373,14 +399,12 @@ class OutboundCall:
 
         recording_url = _parse_recording_url(d.pop("RecordingUrl", UNSET))
 
-        def _parse_ringing_duration(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        ringing_duration = _parse_ringing_duration(d.pop("RingingDuration", UNSET))
+        _ringing_duration = d.pop("RingingDuration", UNSET)
+        ringing_duration: datetime.timedelta | None | Unset
+        if isinstance(_ringing_duration, str):
+            ringing_duration = duration_from_json(_ringing_duration)
+        else:
+            ringing_duration = cast(datetime.timedelta | None | Unset, _ringing_duration)
 
         def _parse_rule_name(data: object) -> None | str | Unset:
             if data is None:
@@ -432,7 +456,7 @@ class OutboundCall:
         if isinstance(_start_time, Unset):
             start_time = UNSET
         else:
-            start_time = datetime.datetime.fromisoformat(_start_time)
+            start_time = datetime_from_json(_start_time)
 
         def _parse_status(data: object) -> None | str | Unset:
             if data is None:
@@ -452,14 +476,12 @@ class OutboundCall:
 
         summary = _parse_summary(d.pop("Summary", UNSET))
 
-        def _parse_talking_duration(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        talking_duration = _parse_talking_duration(d.pop("TalkingDuration", UNSET))
+        _talking_duration = d.pop("TalkingDuration", UNSET)
+        talking_duration: datetime.timedelta | None | Unset
+        if isinstance(_talking_duration, str):
+            talking_duration = duration_from_json(_talking_duration)
+        else:
+            talking_duration = cast(datetime.timedelta | None | Unset, _talking_duration)
 
         def _parse_transcription(data: object) -> None | str | Unset:
             if data is None:

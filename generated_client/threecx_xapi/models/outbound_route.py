@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any, TypeVar, cast
+from typing import Any, ClassVar, TypeVar, cast
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
@@ -32,6 +32,14 @@ class OutboundRoute:
     trunk_id: int | None | Unset = UNSET
     trunk_name: None | str | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+    _json_names: ClassVar[dict[str, str]] = {
+        "append": "Append",
+        "caller_id": "CallerID",
+        "prepend": "Prepend",
+        "strip_digits": "StripDigits",
+        "trunk_id": "TrunkId",
+        "trunk_name": "TrunkName",
+    }
 
     def to_dict(self) -> dict[str, Any]:
         append: None | str | Unset

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, TypeVar, cast
+from typing import TYPE_CHECKING, Any, ClassVar, TypeVar, cast
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
@@ -45,6 +45,18 @@ class OutboundRule:
     priority: int | None | Unset = UNSET
     routes: list[OutboundRoute] | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+    _json_names: ClassVar[dict[str, str]] = {
+        "dn_ranges": "DNRanges",
+        "emergency_rule": "EmergencyRule",
+        "group_ids": "GroupIds",
+        "group_names": "GroupNames",
+        "id": "Id",
+        "name": "Name",
+        "number_length_ranges": "NumberLengthRanges",
+        "prefix": "Prefix",
+        "priority": "Priority",
+        "routes": "Routes",
+    }
 
     def to_dict(self) -> dict[str, Any]:
         dn_ranges: list[dict[str, Any]] | Unset = UNSET

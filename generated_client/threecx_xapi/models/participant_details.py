@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any, TypeVar, cast
+from typing import Any, ClassVar, TypeVar, cast
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
@@ -30,6 +30,13 @@ class ParticipantDetails:
     name: str | Unset = UNSET
     pbx_extension: None | str | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+    _json_names: ClassVar[dict[str, str]] = {
+        "email": "email",
+        "key": "key",
+        "moderator": "moderator",
+        "name": "name",
+        "pbx_extension": "pbx_extension",
+    }
 
     def to_dict(self) -> dict[str, Any]:
         email = self.email

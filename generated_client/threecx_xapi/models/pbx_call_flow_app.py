@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import datetime
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, TypeVar, cast
+from typing import TYPE_CHECKING, Any, ClassVar, TypeVar, cast
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
 from ..models.cfa_routing_type import CfaRoutingType
 from ..models.transcription_type import TranscriptionType
+from ..parsing import datetime_from_json
 from ..types import UNSET, Unset
 
 if TYPE_CHECKING:
@@ -56,6 +57,22 @@ class PbxCallFlowApp:
     script_code: None | str | Unset = UNSET
     trunk: None | PbxTrunk | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+    _json_names: ClassVar[dict[str, str]] = {
+        "groups": "Groups",
+        "id": "Id",
+        "number": "Number",
+        "transcription_mode": "TranscriptionMode",
+        "compilation_last_success": "CompilationLastSuccess",
+        "compilation_result": "CompilationResult",
+        "compilation_succeeded": "CompilationSucceeded",
+        "invalid_script": "InvalidScript",
+        "is_registered": "IsRegistered",
+        "name": "Name",
+        "rejected_code": "RejectedCode",
+        "routing_type": "RoutingType",
+        "script_code": "ScriptCode",
+        "trunk": "Trunk",
+    }
 
     def to_dict(self) -> dict[str, Any]:
         from ..models.pbx_trunk import PbxTrunk  # noqa: PLC0415
@@ -234,7 +251,7 @@ class PbxCallFlowApp:
             try:
                 if not isinstance(data, str):
                     raise TypeError()
-                compilation_last_success_type_0 = datetime.datetime.fromisoformat(data)
+                compilation_last_success_type_0 = datetime_from_json(data)
 
                 return compilation_last_success_type_0
             except (TypeError, ValueError, AttributeError, KeyError):

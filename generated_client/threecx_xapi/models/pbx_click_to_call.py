@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, TypeVar, cast
+from typing import TYPE_CHECKING, Any, ClassVar, TypeVar, cast
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
@@ -44,6 +44,17 @@ class PbxClickToCall:
     call_us_requirement: Authentication | None | Unset = UNSET
     click_to_call_id: None | str | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+    _json_names: ClassVar[dict[str, str]] = {
+        "groups": "Groups",
+        "id": "Id",
+        "number": "Number",
+        "transcription_mode": "TranscriptionMode",
+        "call_us_enable_chat": "CallUsEnableChat",
+        "call_us_enable_phone": "CallUsEnablePhone",
+        "call_us_enable_video": "CallUsEnableVideo",
+        "call_us_requirement": "CallUsRequirement",
+        "click_to_call_id": "ClickToCallId",
+    }
 
     def to_dict(self) -> dict[str, Any]:
         groups: list[dict[str, Any]] | Unset = UNSET

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, TypeVar, cast
+from typing import TYPE_CHECKING, Any, ClassVar, TypeVar, cast
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
@@ -13,6 +13,7 @@ from ..models.authentication import Authentication
 from ..models.call_handling_flags import CallHandlingFlags
 from ..models.group_hours_mode import GroupHoursMode
 from ..models.transcription_type import TranscriptionType
+from ..parsing import datetime_from_json
 from ..types import UNSET, Unset
 
 if TYPE_CHECKING:
@@ -109,6 +110,45 @@ class PbxGroup:
     rights: list[Rights] | Unset = UNSET
     time_zone_id: None | str | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+    _json_names: ClassVar[dict[str, str]] = {
+        "groups": "Groups",
+        "id": "Id",
+        "number": "Number",
+        "transcription_mode": "TranscriptionMode",
+        "call_us_enable_chat": "CallUsEnableChat",
+        "call_us_enable_phone": "CallUsEnablePhone",
+        "call_us_enable_video": "CallUsEnableVideo",
+        "call_us_requirement": "CallUsRequirement",
+        "click_to_call_id": "ClickToCallId",
+        "allow_call_service": "AllowCallService",
+        "answer_after": "AnswerAfter",
+        "break_route": "BreakRoute",
+        "break_time": "BreakTime",
+        "call_handling_mode": "CallHandlingMode",
+        "current_group_hours": "CurrentGroupHours",
+        "custom_operator": "CustomOperator",
+        "custom_prompt": "CustomPrompt",
+        "disable_custom_prompt": "DisableCustomPrompt",
+        "globally_visible": "GloballyVisible",
+        "has_members": "HasMembers",
+        "holidays_route": "HolidaysRoute",
+        "hours": "Hours",
+        "is_default": "IsDefault",
+        "language": "Language",
+        "last_login_time": "LastLoginTime",
+        "members": "Members",
+        "music_on_hold": "MusicOnHold",
+        "name": "Name",
+        "office_holidays": "OfficeHolidays",
+        "office_route": "OfficeRoute",
+        "out_of_office_route": "OutOfOfficeRoute",
+        "override_expires_at": "OverrideExpiresAt",
+        "override_holidays": "OverrideHolidays",
+        "prompt_set": "PromptSet",
+        "props": "Props",
+        "rights": "Rights",
+        "time_zone_id": "TimeZoneId",
+    }
 
     def to_dict(self) -> dict[str, Any]:
         from ..models.destination import Destination  # noqa: PLC0415
@@ -737,7 +777,7 @@ class PbxGroup:
             try:
                 if not isinstance(data, str):
                     raise TypeError()
-                last_login_time_type_0 = datetime.datetime.fromisoformat(data)
+                last_login_time_type_0 = datetime_from_json(data)
 
                 return last_login_time_type_0
             except (TypeError, ValueError, AttributeError, KeyError):
@@ -824,7 +864,7 @@ class PbxGroup:
             try:
                 if not isinstance(data, str):
                     raise TypeError()
-                override_expires_at_type_0 = datetime.datetime.fromisoformat(data)
+                override_expires_at_type_0 = datetime_from_json(data)
 
                 return override_expires_at_type_0
             except (TypeError, ValueError, AttributeError, KeyError):

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, TypeVar, cast
+from typing import TYPE_CHECKING, Any, ClassVar, TypeVar, cast
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
@@ -35,6 +35,13 @@ class PbxODataErrorsMainError:
     inner_error: PbxODataErrorsInnerError | Unset = UNSET
     target: None | str | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+    _json_names: ClassVar[dict[str, str]] = {
+        "code": "code",
+        "message": "message",
+        "details": "details",
+        "inner_error": "innerError",
+        "target": "target",
+    }
 
     def to_dict(self) -> dict[str, Any]:
         code = self.code

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, TypeVar, cast
+from typing import TYPE_CHECKING, Any, ClassVar, TypeVar, cast
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
@@ -146,6 +146,63 @@ class PbxQueue:
     vm_email_options: None | Unset | VMEmailOptionsType = UNSET
     wrap_up_time: int | None | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+    _json_names: ClassVar[dict[str, str]] = {
+        "groups": "Groups",
+        "id": "Id",
+        "number": "Number",
+        "transcription_mode": "TranscriptionMode",
+        "call_us_enable_chat": "CallUsEnableChat",
+        "call_us_enable_phone": "CallUsEnablePhone",
+        "call_us_enable_video": "CallUsEnableVideo",
+        "call_us_requirement": "CallUsRequirement",
+        "click_to_call_id": "ClickToCallId",
+        "agent_availability_mode": "AgentAvailabilityMode",
+        "agents": "Agents",
+        "announce_estimated_wait_time": "AnnounceEstimatedWaitTime",
+        "announce_estimated_wait_time_interval": "AnnounceEstimatedWaitTimeInterval",
+        "announcement_interval": "AnnouncementInterval",
+        "announce_queue_position": "AnnounceQueuePosition",
+        "auto_logout_missed_calls": "AutoLogoutMissedCalls",
+        "break_route": "BreakRoute",
+        "callback_enable_time": "CallbackEnableTime",
+        "callback_offer_only": "CallbackOfferOnly",
+        "callback_offer_prompt": "CallbackOfferPrompt",
+        "callback_prefix": "CallbackPrefix",
+        "comfort_prompts": "ComfortPrompts",
+        "comfort_prompts_enabled": "ComfortPromptsEnabled",
+        "comfort_prompts_interval": "ComfortPromptsInterval",
+        "destination_no_answer_prompt": "DestinationNoAnswerPrompt",
+        "enable_intro": "EnableIntro",
+        "forward_no_answer": "ForwardNoAnswer",
+        "greeting_file": "GreetingFile",
+        "holidays_route": "HolidaysRoute",
+        "intro_file": "IntroFile",
+        "is_registered": "IsRegistered",
+        "managers": "Managers",
+        "master_timeout": "MasterTimeout",
+        "max_callers_in_queue": "MaxCallersInQueue",
+        "max_wait_strategy_enabled": "MaxWaitStrategyEnabled",
+        "max_wait_time_skill_group_values": "MaxWaitTimeSkillGroupValues",
+        "name": "Name",
+        "notify_codes": "NotifyCodes",
+        "on_hold_file": "OnHoldFile",
+        "out_of_office_route": "OutOfOfficeRoute",
+        "play_full_prompt": "PlayFullPrompt",
+        "polling_strategy": "PollingStrategy",
+        "priority_queue": "PriorityQueue",
+        "prompt_set": "PromptSet",
+        "recording": "Recording",
+        "reset_queue_statistics_schedule": "ResetQueueStatisticsSchedule",
+        "reset_statistics_schedule_enabled": "ResetStatisticsScheduleEnabled",
+        "ring_timeout": "RingTimeout",
+        "skill_based_ring_all_cumulative_polling_enabled": "SkillBasedRingAllCumulativePollingEnabled",
+        "sla_time": "SLATime",
+        "stop_background_when_prompt": "StopBackgroundWhenPrompt",
+        "type_of_chat_ownership_type": "TypeOfChatOwnershipType",
+        "vm_email_list": "VMEmailList",
+        "vm_email_options": "VMEmailOptions",
+        "wrap_up_time": "WrapUpTime",
+    }
 
     def to_dict(self) -> dict[str, Any]:
         from ..models.destination import Destination  # noqa: PLC0415

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, TypeVar, cast
+from typing import TYPE_CHECKING, Any, ClassVar, TypeVar, cast
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
@@ -72,6 +72,29 @@ class PbxReceptionist:
     transfer_enable: bool | None | Unset = UNSET
     use_ms_exchange: bool | None | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+    _json_names: ClassVar[dict[str, str]] = {
+        "groups": "Groups",
+        "id": "Id",
+        "number": "Number",
+        "transcription_mode": "TranscriptionMode",
+        "break_route": "BreakRoute",
+        "forwards": "Forwards",
+        "forward_sms_to": "ForwardSmsTo",
+        "holidays_route": "HolidaysRoute",
+        "invalid_key_forward_dn": "InvalidKeyForwardDN",
+        "is_registered": "IsRegistered",
+        "ivr_type": "IVRType",
+        "name": "Name",
+        "out_of_office_route": "OutOfOfficeRoute",
+        "prompt_filename": "PromptFilename",
+        "prompt_set": "PromptSet",
+        "timeout": "Timeout",
+        "timeout_forward_dn": "TimeoutForwardDN",
+        "timeout_forward_peer_type": "TimeoutForwardPeerType",
+        "timeout_forward_type": "TimeoutForwardType",
+        "transfer_enable": "TransferEnable",
+        "use_ms_exchange": "UseMSExchange",
+    }
 
     def to_dict(self) -> dict[str, Any]:
         from ..models.route import Route  # noqa: PLC0415

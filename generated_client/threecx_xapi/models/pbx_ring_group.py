@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, TypeVar, cast
+from typing import TYPE_CHECKING, Any, ClassVar, TypeVar, cast
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
@@ -81,6 +81,33 @@ class PbxRingGroup:
     vm_email_list: None | str | Unset = UNSET
     vm_email_options: None | Unset | VMEmailOptionsType = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+    _json_names: ClassVar[dict[str, str]] = {
+        "groups": "Groups",
+        "id": "Id",
+        "number": "Number",
+        "transcription_mode": "TranscriptionMode",
+        "call_us_enable_chat": "CallUsEnableChat",
+        "call_us_enable_phone": "CallUsEnablePhone",
+        "call_us_enable_video": "CallUsEnableVideo",
+        "call_us_requirement": "CallUsRequirement",
+        "click_to_call_id": "ClickToCallId",
+        "break_route": "BreakRoute",
+        "forward_no_answer": "ForwardNoAnswer",
+        "greeting_file": "GreetingFile",
+        "holidays_route": "HolidaysRoute",
+        "is_registered": "IsRegistered",
+        "members": "Members",
+        "multicast_address": "MulticastAddress",
+        "multicast_codec": "MulticastCodec",
+        "multicast_packet_time": "MulticastPacketTime",
+        "multicast_port": "MulticastPort",
+        "name": "Name",
+        "out_of_office_route": "OutOfOfficeRoute",
+        "ring_strategy": "RingStrategy",
+        "ring_time": "RingTime",
+        "vm_email_list": "VMEmailList",
+        "vm_email_options": "VMEmailOptions",
+    }
 
     def to_dict(self) -> dict[str, Any]:
         from ..models.destination import Destination  # noqa: PLC0415

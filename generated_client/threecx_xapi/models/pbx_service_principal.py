@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import datetime
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, TypeVar, cast
+from typing import TYPE_CHECKING, Any, ClassVar, TypeVar, cast
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
 from ..models.transcription_type import TranscriptionType
+from ..parsing import datetime_from_json
 from ..types import UNSET, Unset
 
 if TYPE_CHECKING:
@@ -47,6 +48,18 @@ class PbxServicePrincipal:
     peers: list[Peer] | Unset = UNSET
     xapi_enabled: bool | None | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+    _json_names: ClassVar[dict[str, str]] = {
+        "groups": "Groups",
+        "id": "Id",
+        "number": "Number",
+        "transcription_mode": "TranscriptionMode",
+        "call_control_enabled": "CallControlEnabled",
+        "is_system": "IsSystem",
+        "last_used": "LastUsed",
+        "my_phone_enabled": "MyPhoneEnabled",
+        "peers": "Peers",
+        "xapi_enabled": "XAPIEnabled",
+    }
 
     def to_dict(self) -> dict[str, Any]:
         groups: list[dict[str, Any]] | Unset = UNSET
@@ -206,7 +219,7 @@ class PbxServicePrincipal:
             try:
                 if not isinstance(data, str):
                     raise TypeError()
-                last_used_type_0 = datetime.datetime.fromisoformat(data)
+                last_used_type_0 = datetime_from_json(data)
 
                 return last_used_type_0
             except (TypeError, ValueError, AttributeError, KeyError):

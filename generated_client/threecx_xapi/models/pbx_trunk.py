@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, TypeVar, cast
+from typing import TYPE_CHECKING, Any, ClassVar, TypeVar, cast
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
@@ -131,6 +131,55 @@ class PbxTrunk:
     tunnel_remote_port: int | None | Unset = UNSET
     use_separate_auth_id: bool | None | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+    _json_names: ClassVar[dict[str, str]] = {
+        "groups": "Groups",
+        "id": "Id",
+        "number": "Number",
+        "transcription_mode": "TranscriptionMode",
+        "auth_id": "AuthID",
+        "auth_password": "AuthPassword",
+        "certificate": "Certificate",
+        "certificate_expiration_date": "CertificateExpirationDate",
+        "certificate_name": "CertificateName",
+        "configuration_issue": "ConfigurationIssue",
+        "did_numbers": "DidNumbers",
+        "direction": "Direction",
+        "disable_call_transfer": "DisableCallTransfer",
+        "disable_video": "DisableVideo",
+        "diversion_header": "DiversionHeader",
+        "e164_country_code": "E164CountryCode",
+        "e164_process_incoming_number": "E164ProcessIncomingNumber",
+        "emergency_geo_locations": "EmergencyGeoLocations",
+        "enable_inbound_calls": "EnableInboundCalls",
+        "enable_outbound_calls": "EnableOutboundCalls",
+        "external_number": "ExternalNumber",
+        "gateway": "Gateway",
+        "in_cid_formatting": "InCIDFormatting",
+        "ip_restriction": "IPRestriction",
+        "is_online": "IsOnline",
+        "messaging": "Messaging",
+        "outbound_caller_id": "OutboundCallerID",
+        "out_cid_formatting": "OutCIDFormatting",
+        "public_info_groups": "PublicInfoGroups",
+        "public_i_pin_sip": "PublicIPinSIP",
+        "publish_info": "PublishInfo",
+        "receive_extensions": "ReceiveExtensions",
+        "receive_info": "ReceiveInfo",
+        "remote_my_phone_uri_host": "RemoteMyPhoneUriHost",
+        "remote_pbx_preffix": "RemotePBXPreffix",
+        "routing_rules": "RoutingRules",
+        "script_name": "ScriptName",
+        "secondary_registrar": "SecondaryRegistrar",
+        "separate_auth_id": "SeparateAuthId",
+        "simultaneous_calls": "SimultaneousCalls",
+        "tags": "Tags",
+        "transport_restriction": "TransportRestriction",
+        "trunk_reg_times": "TrunkRegTimes",
+        "tunnel_enabled": "TunnelEnabled",
+        "tunnel_remote_addr": "TunnelRemoteAddr",
+        "tunnel_remote_port": "TunnelRemotePort",
+        "use_separate_auth_id": "UseSeparateAuthId",
+    }
 
     def to_dict(self) -> dict[str, Any]:
         from ..models.concealed_password import ConcealedPassword  # noqa: PLC0415

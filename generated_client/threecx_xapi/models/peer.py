@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, TypeVar, cast
+from typing import TYPE_CHECKING, Any, ClassVar, TypeVar, cast
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
@@ -40,6 +40,15 @@ class Peer:
     tags: list[UserTag] | Unset = UNSET
     type_: None | PeerType | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+    _json_names: ClassVar[dict[str, str]] = {
+        "hidden": "Hidden",
+        "id": "Id",
+        "member_of": "MemberOf",
+        "name": "Name",
+        "number": "Number",
+        "tags": "Tags",
+        "type_": "Type",
+    }
 
     def to_dict(self) -> dict[str, Any]:
         hidden: bool | None | Unset

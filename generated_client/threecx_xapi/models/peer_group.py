@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any, TypeVar, cast
+from typing import Any, ClassVar, TypeVar, cast
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
@@ -30,6 +30,13 @@ class PeerGroup:
     number: None | str | Unset = UNSET
     role_name: None | str | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+    _json_names: ClassVar[dict[str, str]] = {
+        "group_id": "GroupID",
+        "is_primary": "IsPrimary",
+        "name": "Name",
+        "number": "Number",
+        "role_name": "RoleName",
+    }
 
     def to_dict(self) -> dict[str, Any]:
         group_id = self.group_id

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, TypeVar, cast
+from typing import TYPE_CHECKING, Any, ClassVar, TypeVar, cast
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
@@ -40,6 +40,16 @@ class Phone:
     settings: None | PhoneSettings | Unset = UNSET
     template_name: None | str | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+    _json_names: ClassVar[dict[str, str]] = {
+        "id": "Id",
+        "interface": "Interface",
+        "mac_address": "MacAddress",
+        "name": "Name",
+        "provisioning_link_ext": "ProvisioningLinkExt",
+        "provisioning_link_local": "ProvisioningLinkLocal",
+        "settings": "Settings",
+        "template_name": "TemplateName",
+    }
 
     def to_dict(self) -> dict[str, Any]:
         from ..models.phone_settings import PhoneSettings  # noqa: PLC0415

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any, TypeVar, cast
+from typing import Any, ClassVar, TypeVar, cast
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
@@ -31,6 +31,12 @@ class PhoneBookSettings:
     resolving_length: int | None | Unset = UNSET
     resolving_type: None | TypeOfPhoneBookResolving | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+    _json_names: ClassVar[dict[str, str]] = {
+        "phone_book_add_queue_name": "PhoneBookAddQueueName",
+        "phone_book_display": "PhoneBookDisplay",
+        "resolving_length": "ResolvingLength",
+        "resolving_type": "ResolvingType",
+    }
 
     def to_dict(self) -> dict[str, Any]:
         phone_book_add_queue_name: None | str | Unset

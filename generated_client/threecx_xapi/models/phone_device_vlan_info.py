@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any, TypeVar, cast
+from typing import Any, ClassVar, TypeVar, cast
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
@@ -41,6 +41,18 @@ class PhoneDeviceVlanInfo:
     vlan_id_max: int | None | Unset = UNSET
     vlan_id_min: int | None | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+    _json_names: ClassVar[dict[str, str]] = {
+        "configurable": "Configurable",
+        "enabled": "Enabled",
+        "priority": "Priority",
+        "priority_configurable": "PriorityConfigurable",
+        "priority_max": "PriorityMax",
+        "priority_min": "PriorityMin",
+        "type_": "Type",
+        "vlan_id": "VlanId",
+        "vlan_id_max": "VlanIdMax",
+        "vlan_id_min": "VlanIdMin",
+    }
 
     def to_dict(self) -> dict[str, Any]:
         configurable: bool | None | Unset

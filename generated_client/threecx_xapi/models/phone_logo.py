@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any, TypeVar, cast
+from typing import Any, ClassVar, TypeVar, cast
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
@@ -24,6 +24,10 @@ class PhoneLogo:
     display_name: None | str | Unset = UNSET
     filename: str | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+    _json_names: ClassVar[dict[str, str]] = {
+        "display_name": "DisplayName",
+        "filename": "Filename",
+    }
 
     def to_dict(self) -> dict[str, Any]:
         display_name: None | str | Unset

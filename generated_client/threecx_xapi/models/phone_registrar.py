@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any, TypeVar, cast
+from typing import Any, ClassVar, TypeVar, cast
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
@@ -38,6 +38,17 @@ class PhoneRegistrar:
     user_agent: None | str | Unset = UNSET
     vendor: None | str | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+    _json_names: ClassVar[dict[str, str]] = {
+        "capabilities": "Capabilities",
+        "firmware_available": "FirmwareAvailable",
+        "firmware_version": "FirmwareVersion",
+        "interface_link": "InterfaceLink",
+        "ip_address": "IpAddress",
+        "mac": "MAC",
+        "model": "Model",
+        "user_agent": "UserAgent",
+        "vendor": "Vendor",
+    }
 
     def to_dict(self) -> dict[str, Any]:
         capabilities: int | None | Unset

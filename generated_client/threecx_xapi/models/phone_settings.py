@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, TypeVar, cast
+from typing import TYPE_CHECKING, Any, ClassVar, TypeVar, cast
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
@@ -92,6 +92,40 @@ class PhoneSettings:
     vlan_infos: list[PhoneDeviceVlanInfo] | Unset = UNSET
     xfer_type: None | Unset | XferTypeEnum = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+    _json_names: ClassVar[dict[str, str]] = {
+        "allow_custom_queue_ringtones": "AllowCustomQueueRingtones",
+        "backlight": "Backlight",
+        "codecs": "Codecs",
+        "custom_logo": "CustomLogo",
+        "custom_queue_ringtones": "CustomQueueRingtones",
+        "date_format": "DateFormat",
+        "firmware": "Firmware",
+        "firmware_lang": "FirmwareLang",
+        "is_logo_customizable": "IsLogoCustomizable",
+        "is_sbc": "IsSBC",
+        "ll_dp_info": "LlDpInfo",
+        "local_rtp_port_end": "LocalRTPPortEnd",
+        "local_rtp_port_start": "LocalRTPPortStart",
+        "local_sip_port": "LocalSipPort",
+        "logo_description": "LogoDescription",
+        "logo_file_extension_allowed": "LogoFileExtensionAllowed",
+        "phone_language": "PhoneLanguage",
+        "power_led": "PowerLed",
+        "provision_extended_data": "ProvisionExtendedData",
+        "provision_type": "ProvisionType",
+        "queue_ring_tone": "QueueRingTone",
+        "remote_spm_host": "RemoteSpmHost",
+        "remote_spm_port": "RemoteSpmPort",
+        "ring_tone": "RingTone",
+        "sbc_name": "SbcName",
+        "screen_saver": "ScreenSaver",
+        "secret": "Secret",
+        "srtp": "Srtp",
+        "time_format": "TimeFormat",
+        "time_zone": "TimeZone",
+        "vlan_infos": "VlanInfos",
+        "xfer_type": "XferType",
+    }
 
     def to_dict(self) -> dict[str, Any]:
         from ..models.phone_lldp_info import PhoneLldpInfo  # noqa: PLC0415

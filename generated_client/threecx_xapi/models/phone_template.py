@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, TypeVar, cast
+from typing import TYPE_CHECKING, Any, ClassVar, TypeVar, cast
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
@@ -73,6 +73,32 @@ class PhoneTemplate:
     url: None | str | Unset = UNSET
     xfer_type_enabled: bool | None | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+    _json_names: ClassVar[dict[str, str]] = {
+        "add_allowed": "AddAllowed",
+        "allowed_net_configs": "AllowedNetConfigs",
+        "allow_ssl_provisioning": "AllowSSLProvisioning",
+        "backlight_timeouts": "BacklightTimeouts",
+        "codecs": "Codecs",
+        "content": "Content",
+        "date_formats": "DateFormats",
+        "default_queue_ring_tone": "DefaultQueueRingTone",
+        "hotdesking_allowed": "HotdeskingAllowed",
+        "id": "Id",
+        "is_custom": "IsCustom",
+        "languages": "Languages",
+        "max_queue_custom_ringtones": "MaxQueueCustomRingtones",
+        "models": "Models",
+        "power_led_settings": "PowerLedSettings",
+        "queue_ring_tones": "QueueRingTones",
+        "ring_tones": "RingTones",
+        "rps_enabled": "RpsEnabled",
+        "screen_saver_timeouts": "ScreenSaverTimeouts",
+        "template_type": "TemplateType",
+        "time_formats": "TimeFormats",
+        "time_zones": "TimeZones",
+        "url": "URL",
+        "xfer_type_enabled": "XferTypeEnabled",
+    }
 
     def to_dict(self) -> dict[str, Any]:
         add_allowed: bool | None | Unset

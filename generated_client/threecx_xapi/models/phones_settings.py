@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any, TypeVar, cast
+from typing import Any, ClassVar, TypeVar, cast
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
@@ -42,6 +42,19 @@ class PhonesSettings:
     use_rpc_for_local_phones: bool | None | Unset = UNSET
     yealink_update_interval: int | None | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+    _json_names: ClassVar[dict[str, str]] = {
+        "allow_multi_queue_ringtones": "AllowMultiQueueRingtones",
+        "auto_cleanup_firmware": "AutoCleanupFirmware",
+        "auto_update_phones_on_add": "AutoUpdatePhonesOnAdd",
+        "custom_dnd_profile": "CustomDNDProfile",
+        "fanvil_update_interval": "FanvilUpdateInterval",
+        "grandstream_update_interval": "GrandstreamUpdateInterval",
+        "phone_allow_multi_firmwares": "PhoneAllowMultiFirmwares",
+        "snom_update_interval": "SnomUpdateInterval",
+        "use_provisioning_secret": "UseProvisioningSecret",
+        "use_rpc_for_local_phones": "UseRpcForLocalPhones",
+        "yealink_update_interval": "YealinkUpdateInterval",
+    }
 
     def to_dict(self) -> dict[str, Any]:
         allow_multi_queue_ringtones: bool | None | Unset

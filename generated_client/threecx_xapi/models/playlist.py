@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any, TypeVar, cast
+from typing import Any, ClassVar, TypeVar, cast
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
@@ -34,6 +34,15 @@ class Playlist:
     repository_path: None | str | Unset = UNSET
     shuffle: bool | None | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+    _json_names: ClassVar[dict[str, str]] = {
+        "auto_gain": "AutoGain",
+        "files": "Files",
+        "max_volume_percent": "MaxVolumePercent",
+        "name": "Name",
+        "prompt_name": "PromptName",
+        "repository_path": "RepositoryPath",
+        "shuffle": "Shuffle",
+    }
 
     def to_dict(self) -> dict[str, Any]:
         auto_gain: bool | None | Unset

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import datetime
 from collections.abc import Mapping
-from typing import Any, TypeVar, cast
+from typing import Any, ClassVar, TypeVar, cast
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
 from ..models.phone_system_service import PhoneSystemService
+from ..parsing import datetime_from_json
 from ..types import UNSET, Unset
 
 T = TypeVar("T", bound="ProcessTelemetry")
@@ -34,6 +35,14 @@ class ProcessTelemetry:
     thread_count: int | None | Unset = UNSET
     time: datetime.datetime | None | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+    _json_names: ClassVar[dict[str, str]] = {
+        "handle_count": "HandleCount",
+        "private_memory": "PrivateMemory",
+        "process_count": "ProcessCount",
+        "service": "Service",
+        "thread_count": "ThreadCount",
+        "time": "Time",
+    }
 
     def to_dict(self) -> dict[str, Any]:
         handle_count: int | None | Unset
@@ -159,7 +168,7 @@ class ProcessTelemetry:
             try:
                 if not isinstance(data, str):
                     raise TypeError()
-                time_type_0 = datetime.datetime.fromisoformat(data)
+                time_type_0 = datetime_from_json(data)
 
                 return time_type_0
             except (TypeError, ValueError, AttributeError, KeyError):

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, TypeVar, cast
+from typing import TYPE_CHECKING, Any, ClassVar, TypeVar, cast
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
@@ -45,6 +45,18 @@ class PromptSet:
     use_alternate_number_pronunciation: bool | None | Unset = UNSET
     version: None | str | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+    _json_names: ClassVar[dict[str, str]] = {
+        "culture_code": "CultureCode",
+        "description": "Description",
+        "folder": "Folder",
+        "id": "Id",
+        "language_code": "LanguageCode",
+        "prompts": "Prompts",
+        "prompt_set_name": "PromptSetName",
+        "prompt_set_type": "PromptSetType",
+        "use_alternate_number_pronunciation": "UseAlternateNumberPronunciation",
+        "version": "Version",
+    }
 
     def to_dict(self) -> dict[str, Any]:
         culture_code: None | str | Unset

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any, TypeVar, cast
+from typing import Any, ClassVar, TypeVar, cast
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
@@ -30,6 +30,13 @@ class ProviderPhone:
     phone_number: None | str | Unset = UNSET
     sid: str | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+    _json_names: ClassVar[dict[str, str]] = {
+        "friendly_name": "FriendlyName",
+        "is_in_trunk": "IsInTrunk",
+        "is_messaging_enabled": "IsMessagingEnabled",
+        "phone_number": "PhoneNumber",
+        "sid": "Sid",
+    }
 
     def to_dict(self) -> dict[str, Any]:
         friendly_name: None | str | Unset

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import datetime
 from collections.abc import Mapping
-from typing import Any, TypeVar, cast
+from typing import Any, ClassVar, TypeVar, cast
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from ..parsing import datetime_from_json
 from ..types import UNSET, Unset
 
 T = TypeVar("T", bound="PurgeSettings")
@@ -27,6 +28,11 @@ class PurgeSettings:
     start: datetime.datetime | None | Unset = UNSET
     stop: datetime.datetime | None | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+    _json_names: ClassVar[dict[str, str]] = {
+        "all_": "All",
+        "start": "Start",
+        "stop": "Stop",
+    }
 
     def to_dict(self) -> dict[str, Any]:
         all_ = self.all_
@@ -72,7 +78,7 @@ class PurgeSettings:
             try:
                 if not isinstance(data, str):
                     raise TypeError()
-                start_type_0 = datetime.datetime.fromisoformat(data)
+                start_type_0 = datetime_from_json(data)
 
                 return start_type_0
             except (TypeError, ValueError, AttributeError, KeyError):
@@ -89,7 +95,7 @@ class PurgeSettings:
             try:
                 if not isinstance(data, str):
                     raise TypeError()
-                stop_type_0 = datetime.datetime.fromisoformat(data)
+                stop_type_0 = datetime_from_json(data)
 
                 return stop_type_0
             except (TypeError, ValueError, AttributeError, KeyError):

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any, TypeVar, cast
+from typing import Any, ClassVar, TypeVar, cast
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
@@ -63,6 +63,29 @@ class QualityParty:
     tx_packets: int | None | Unset = UNSET
     user_agent: None | str | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+    _json_names: ClassVar[dict[str, str]] = {
+        "address_str": "AddressStr",
+        "burst": "Burst",
+        "codec": "Codec",
+        "duration": "Duration",
+        "global_port": "GlobalPort",
+        "inbound": "Inbound",
+        "local_port": "LocalPort",
+        "location": "Location",
+        "mos_from_pbx": "MOSFromPBX",
+        "mos_to_pbx": "MOSToPBX",
+        "number": "Number",
+        "rtt": "RTT",
+        "rx_jitter": "RxJitter",
+        "rx_lost": "RxLost",
+        "rx_packets": "RxPackets",
+        "tun_address_str": "TunAddressStr",
+        "tx_bursts": "TxBursts",
+        "tx_jitter": "TxJitter",
+        "tx_lost": "TxLost",
+        "tx_packets": "TxPackets",
+        "user_agent": "UserAgent",
+    }
 
     def to_dict(self) -> dict[str, Any]:
         address_str: None | str | Unset

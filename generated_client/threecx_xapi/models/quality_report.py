@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, TypeVar, cast
+from typing import TYPE_CHECKING, Any, ClassVar, TypeVar, cast
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
@@ -39,6 +39,15 @@ class QualityReport:
     summary: int | None | Unset = UNSET
     transcoding: bool | None | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+    _json_names: ClassVar[dict[str, str]] = {
+        "mos": "MOS",
+        "overall_score": "OverallScore",
+        "party_1": "Party1",
+        "party_2": "Party2",
+        "reason": "Reason",
+        "summary": "Summary",
+        "transcoding": "Transcoding",
+    }
 
     def to_dict(self) -> dict[str, Any]:
         from ..models.quality_party import QualityParty  # noqa: PLC0415

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any, TypeVar, cast
+from typing import Any, ClassVar, TypeVar, cast
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
@@ -34,6 +34,15 @@ class QueueAgentsChatStatistics:
     queue_display_name: None | str | Unset = UNSET
     sort_order: int | None | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+    _json_names: ClassVar[dict[str, str]] = {
+        "answered_count": "AnsweredCount",
+        "dealt_with_count": "DealtWithCount",
+        "dn": "Dn",
+        "dn_display_name": "DnDisplayName",
+        "queue": "Queue",
+        "queue_display_name": "QueueDisplayName",
+        "sort_order": "SortOrder",
+    }
 
     def to_dict(self) -> dict[str, Any]:
         answered_count: int | None | Unset

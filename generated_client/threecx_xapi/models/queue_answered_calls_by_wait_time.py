@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import datetime
 from collections.abc import Mapping
-from typing import Any, TypeVar, cast
+from typing import Any, ClassVar, TypeVar, cast
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from ..parsing import datetime_from_json, duration_from_json, duration_to_json
 from ..types import UNSET, Unset
 
 T = TypeVar("T", bound="QueueAnsweredCallsByWaitTime")
@@ -23,7 +24,7 @@ class QueueAnsweredCallsByWaitTime:
         destination (str | Unset):
         dn (str | Unset):
         dn_number (None | str | Unset):
-        ring_time (None | str | Unset):
+        ring_time (datetime.timedelta | None | Unset):
         sentiment_score (int | None | Unset):
         source (str | Unset):
     """
@@ -33,10 +34,20 @@ class QueueAnsweredCallsByWaitTime:
     destination: str | Unset = UNSET
     dn: str | Unset = UNSET
     dn_number: None | str | Unset = UNSET
-    ring_time: None | str | Unset = UNSET
+    ring_time: datetime.timedelta | None | Unset = UNSET
     sentiment_score: int | None | Unset = UNSET
     source: str | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+    _json_names: ClassVar[dict[str, str]] = {
+        "answered_time": "AnsweredTime",
+        "call_time": "CallTime",
+        "destination": "Destination",
+        "dn": "Dn",
+        "dn_number": "DnNumber",
+        "ring_time": "RingTime",
+        "sentiment_score": "SentimentScore",
+        "source": "Source",
+    }
 
     def to_dict(self) -> dict[str, Any]:
         answered_time: str | Unset = UNSET
@@ -57,9 +68,9 @@ class QueueAnsweredCallsByWaitTime:
         else:
             dn_number = self.dn_number
 
-        ring_time: None | str | Unset
-        if isinstance(self.ring_time, Unset):
-            ring_time = UNSET
+        ring_time: str | None | Unset
+        if isinstance(self.ring_time, datetime.timedelta):
+            ring_time = duration_to_json(self.ring_time)
         else:
             ring_time = self.ring_time
 
@@ -101,14 +112,14 @@ class QueueAnsweredCallsByWaitTime:
         if isinstance(_answered_time, Unset):
             answered_time = UNSET
         else:
-            answered_time = datetime.datetime.fromisoformat(_answered_time)
+            answered_time = datetime_from_json(_answered_time)
 
         _call_time = d.pop("CallTime", UNSET)
         call_time: datetime.datetime | Unset
         if isinstance(_call_time, Unset):
             call_time = UNSET
         else:
-            call_time = datetime.datetime.fromisoformat(_call_time)
+            call_time = datetime_from_json(_call_time)
 
         destination = d.pop("Destination", UNSET)
 
@@ -123,14 +134,12 @@ class QueueAnsweredCallsByWaitTime:
 
         dn_number = _parse_dn_number(d.pop("DnNumber", UNSET))
 
-        def _parse_ring_time(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        ring_time = _parse_ring_time(d.pop("RingTime", UNSET))
+        _ring_time = d.pop("RingTime", UNSET)
+        ring_time: datetime.timedelta | None | Unset
+        if isinstance(_ring_time, str):
+            ring_time = duration_from_json(_ring_time)
+        else:
+            ring_time = cast(datetime.timedelta | None | Unset, _ring_time)
 
         def _parse_sentiment_score(data: object) -> int | None | Unset:
             if data is None:

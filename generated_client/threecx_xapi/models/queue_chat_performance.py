@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any, TypeVar, cast
+from typing import Any, ClassVar, TypeVar, cast
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
@@ -32,6 +32,14 @@ class QueueChatPerformance:
     queue: str | Unset = UNSET
     queue_display_name: None | str | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+    _json_names: ClassVar[dict[str, str]] = {
+        "abandoned_count": "AbandonedCount",
+        "answered_count": "AnsweredCount",
+        "incoming_count": "IncomingCount",
+        "quantity_agents": "QuantityAgents",
+        "queue": "Queue",
+        "queue_display_name": "QueueDisplayName",
+    }
 
     def to_dict(self) -> dict[str, Any]:
         abandoned_count: int | None | Unset

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import datetime
 from collections.abc import Mapping
-from typing import Any, TypeVar, cast
+from typing import Any, ClassVar, TypeVar, cast
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from ..parsing import datetime_from_json, duration_from_json, duration_to_json
 from ..types import UNSET, Unset
 
 T = TypeVar("T", bound="QueueFailedCallbacks")
@@ -22,15 +23,22 @@ class QueueFailedCallbacks:
         call_time (datetime.datetime | Unset):
         dn (str | Unset):
         queue_dn_number (None | str | Unset):
-        ring_time (None | str | Unset):
+        ring_time (datetime.timedelta | None | Unset):
     """
 
     callback_no: str | Unset = UNSET
     call_time: datetime.datetime | Unset = UNSET
     dn: str | Unset = UNSET
     queue_dn_number: None | str | Unset = UNSET
-    ring_time: None | str | Unset = UNSET
+    ring_time: datetime.timedelta | None | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+    _json_names: ClassVar[dict[str, str]] = {
+        "callback_no": "CallbackNo",
+        "call_time": "CallTime",
+        "dn": "Dn",
+        "queue_dn_number": "QueueDnNumber",
+        "ring_time": "RingTime",
+    }
 
     def to_dict(self) -> dict[str, Any]:
         callback_no = self.callback_no
@@ -47,9 +55,9 @@ class QueueFailedCallbacks:
         else:
             queue_dn_number = self.queue_dn_number
 
-        ring_time: None | str | Unset
-        if isinstance(self.ring_time, Unset):
-            ring_time = UNSET
+        ring_time: str | None | Unset
+        if isinstance(self.ring_time, datetime.timedelta):
+            ring_time = duration_to_json(self.ring_time)
         else:
             ring_time = self.ring_time
 
@@ -79,7 +87,7 @@ class QueueFailedCallbacks:
         if isinstance(_call_time, Unset):
             call_time = UNSET
         else:
-            call_time = datetime.datetime.fromisoformat(_call_time)
+            call_time = datetime_from_json(_call_time)
 
         dn = d.pop("Dn", UNSET)
 
@@ -92,14 +100,12 @@ class QueueFailedCallbacks:
 
         queue_dn_number = _parse_queue_dn_number(d.pop("QueueDnNumber", UNSET))
 
-        def _parse_ring_time(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        ring_time = _parse_ring_time(d.pop("RingTime", UNSET))
+        _ring_time = d.pop("RingTime", UNSET)
+        ring_time: datetime.timedelta | None | Unset
+        if isinstance(_ring_time, str):
+            ring_time = duration_from_json(_ring_time)
+        else:
+            ring_time = cast(datetime.timedelta | None | Unset, _ring_time)
 
         _queue_failed_callbacks_instance = cls(
             callback_no=callback_no,

@@ -2,12 +2,14 @@
 # Document sha256 8934b31ce6c4fc25. Do not edit: change generator/ or overrides/, run 'make generate'.
 from __future__ import annotations
 
+import datetime
 from collections.abc import Mapping
-from typing import Any, TypeVar, cast
+from typing import Any, ClassVar, TypeVar, cast
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from ..parsing import duration_from_json, duration_to_json
 from ..types import UNSET, Unset
 
 T = TypeVar("T", bound="QueuePerformanceOverview")
@@ -26,7 +28,7 @@ class QueuePerformanceOverview:
         queue_dn (None | str | Unset):
         queue_received_count (int | None | Unset):
         sort_order (int | None | Unset):
-        talk_time (None | str | Unset):
+        talk_time (datetime.timedelta | None | Unset):
     """
 
     extension_answered_count: int | None | Unset = UNSET
@@ -38,8 +40,20 @@ class QueuePerformanceOverview:
     queue_dn: None | str | Unset = UNSET
     queue_received_count: int | None | Unset = UNSET
     sort_order: int | None | Unset = UNSET
-    talk_time: None | str | Unset = UNSET
+    talk_time: datetime.timedelta | None | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+    _json_names: ClassVar[dict[str, str]] = {
+        "extension_answered_count": "ExtensionAnsweredCount",
+        "extension_display_name": "ExtensionDisplayName",
+        "extension_dn": "ExtensionDn",
+        "extension_dropped_count": "ExtensionDroppedCount",
+        "queue_answered_count": "QueueAnsweredCount",
+        "queue_display_name": "QueueDisplayName",
+        "queue_dn": "QueueDn",
+        "queue_received_count": "QueueReceivedCount",
+        "sort_order": "SortOrder",
+        "talk_time": "TalkTime",
+    }
 
     def to_dict(self) -> dict[str, Any]:
         extension_answered_count: int | None | Unset
@@ -88,9 +102,9 @@ class QueuePerformanceOverview:
         else:
             sort_order = self.sort_order
 
-        talk_time: None | str | Unset
-        if isinstance(self.talk_time, Unset):
-            talk_time = UNSET
+        talk_time: str | None | Unset
+        if isinstance(self.talk_time, datetime.timedelta):
+            talk_time = duration_to_json(self.talk_time)
         else:
             talk_time = self.talk_time
 
@@ -191,14 +205,12 @@ class QueuePerformanceOverview:
 
         sort_order = _parse_sort_order(d.pop("SortOrder", UNSET))
 
-        def _parse_talk_time(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        talk_time = _parse_talk_time(d.pop("TalkTime", UNSET))
+        _talk_time = d.pop("TalkTime", UNSET)
+        talk_time: datetime.timedelta | None | Unset
+        if isinstance(_talk_time, str):
+            talk_time = duration_from_json(_talk_time)
+        else:
+            talk_time = cast(datetime.timedelta | None | Unset, _talk_time)
 
         _queue_performance_overview_instance = cls(
             extension_answered_count=extension_answered_count,

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any, TypeVar, cast
+from typing import Any, ClassVar, TypeVar, cast
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
@@ -30,6 +30,13 @@ class QueuePerformanceTotals:
     queue_dn: str | Unset = UNSET
     queue_received_count: int | None | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+    _json_names: ClassVar[dict[str, str]] = {
+        "extension_answered_count": "ExtensionAnsweredCount",
+        "extension_dropped_count": "ExtensionDroppedCount",
+        "queue_display_name": "QueueDisplayName",
+        "queue_dn": "QueueDn",
+        "queue_received_count": "QueueReceivedCount",
+    }
 
     def to_dict(self) -> dict[str, Any]:
         extension_answered_count: int | None | Unset

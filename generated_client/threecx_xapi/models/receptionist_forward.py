@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any, TypeVar, cast
+from typing import Any, ClassVar, TypeVar, cast
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
@@ -34,6 +34,14 @@ class ReceptionistForward:
     input_: None | str | Unset = UNSET
     peer_type: None | PeerType | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+    _json_names: ClassVar[dict[str, str]] = {
+        "custom_data": "CustomData",
+        "forward_dn": "ForwardDN",
+        "forward_type": "ForwardType",
+        "id": "Id",
+        "input_": "Input",
+        "peer_type": "PeerType",
+    }
 
     def to_dict(self) -> dict[str, Any]:
         custom_data: None | str | Unset

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import datetime
 from collections.abc import Mapping
-from typing import Any, TypeVar, cast
+from typing import Any, ClassVar, TypeVar, cast
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
 from ..models.recording_call_type import RecordingCallType
+from ..parsing import datetime_from_json
 from ..types import UNSET, Unset
 
 T = TypeVar("T", bound="Recording")
@@ -78,6 +79,36 @@ class Recording:
     transcription: None | str | Unset = UNSET
     transcription_result: int | None | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+    _json_names: ClassVar[dict[str, str]] = {
+        "archived_url": "ArchivedUrl",
+        "call_type": "CallType",
+        "can_be_transcribed": "CanBeTranscribed",
+        "end_time": "EndTime",
+        "from_caller_number": "FromCallerNumber",
+        "from_crm_contact": "FromCrmContact",
+        "from_did_number": "FromDidNumber",
+        "from_display_name": "FromDisplayName",
+        "from_dn": "FromDn",
+        "from_dn_type": "FromDnType",
+        "from_id_participant": "FromIdParticipant",
+        "id": "Id",
+        "is_archived": "IsArchived",
+        "is_transcribed": "IsTranscribed",
+        "recording_url": "RecordingUrl",
+        "ref_participant_id": "RefParticipantId",
+        "sentiment_score": "SentimentScore",
+        "start_time": "StartTime",
+        "summary": "Summary",
+        "to_caller_number": "ToCallerNumber",
+        "to_crm_contact": "ToCrmContact",
+        "to_did_number": "ToDidNumber",
+        "to_display_name": "ToDisplayName",
+        "to_dn": "ToDn",
+        "to_dn_type": "ToDnType",
+        "to_id_participant": "ToIdParticipant",
+        "transcription": "Transcription",
+        "transcription_result": "TranscriptionResult",
+    }
 
     def to_dict(self) -> dict[str, Any]:
         archived_url: None | str | Unset
@@ -359,7 +390,7 @@ class Recording:
             try:
                 if not isinstance(data, str):
                     raise TypeError()
-                end_time_type_0 = datetime.datetime.fromisoformat(data)
+                end_time_type_0 = datetime_from_json(data)
 
                 return end_time_type_0
             except (TypeError, ValueError, AttributeError, KeyError):
@@ -486,7 +517,7 @@ class Recording:
             try:
                 if not isinstance(data, str):
                     raise TypeError()
-                start_time_type_0 = datetime.datetime.fromisoformat(data)
+                start_time_type_0 = datetime_from_json(data)
 
                 return start_time_type_0
             except (TypeError, ValueError, AttributeError, KeyError):

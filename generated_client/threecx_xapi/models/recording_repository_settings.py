@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any, TypeVar, cast
+from typing import Any, ClassVar, TypeVar, cast
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
@@ -34,6 +34,15 @@ class RecordingRepositorySettings:
     recordings_quota: int | None | Unset = UNSET
     recording_used_space: int | None | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+    _json_names: ClassVar[dict[str, str]] = {
+        "auto_delete_recording_days": "AutoDeleteRecordingDays",
+        "auto_delete_recording_enabled": "AutoDeleteRecordingEnabled",
+        "is_recording_archive_enabled": "IsRecordingArchiveEnabled",
+        "recording_disk_space": "RecordingDiskSpace",
+        "recording_path": "RecordingPath",
+        "recordings_quota": "RecordingsQuota",
+        "recording_used_space": "RecordingUsedSpace",
+    }
 
     def to_dict(self) -> dict[str, Any]:
         auto_delete_recording_days: int | None | Unset

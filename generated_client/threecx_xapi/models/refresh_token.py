@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, TypeVar, cast
+from typing import TYPE_CHECKING, Any, ClassVar, TypeVar, cast
 from uuid import UUID
 
 from attrs import define as _attrs_define
@@ -12,6 +12,7 @@ from attrs import field as _attrs_field
 
 from ..models.grant_type import GrantType
 from ..models.revoke_reason import RevokeReason
+from ..parsing import datetime_from_json
 from ..types import UNSET, Unset
 
 if TYPE_CHECKING:
@@ -70,6 +71,29 @@ class RefreshToken:
     used_by_user_agent: str | Unset = UNSET
     username: str | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+    _json_names: ClassVar[dict[str, str]] = {
+        "client": "Client",
+        "client_id": "ClientId",
+        "created": "Created",
+        "created_by_ip": "CreatedByIp",
+        "created_by_user_agent": "CreatedByUserAgent",
+        "display_name": "DisplayName",
+        "expires": "Expires",
+        "id": "Id",
+        "login_type": "LoginType",
+        "override_console_restrictions": "OverrideConsoleRestrictions",
+        "reason_revoked": "ReasonRevoked",
+        "revoked": "Revoked",
+        "revoked_by_ip": "RevokedByIp",
+        "rotate_on_refresh": "RotateOnRefresh",
+        "scopes": "Scopes",
+        "sliding_expiration": "SlidingExpiration",
+        "token": "Token",
+        "used": "Used",
+        "used_by_ip": "UsedByIp",
+        "used_by_user_agent": "UsedByUserAgent",
+        "username": "Username",
+    }
 
     def to_dict(self) -> dict[str, Any]:
         from ..models.o_auth_client import OAuthClient  # noqa: PLC0415
@@ -251,7 +275,7 @@ class RefreshToken:
         if isinstance(_created, Unset):
             created = UNSET
         else:
-            created = datetime.datetime.fromisoformat(_created)
+            created = datetime_from_json(_created)
 
         created_by_ip = d.pop("CreatedByIp", UNSET)
 
@@ -271,7 +295,7 @@ class RefreshToken:
         if isinstance(_expires, Unset):
             expires = UNSET
         else:
-            expires = datetime.datetime.fromisoformat(_expires)
+            expires = datetime_from_json(_expires)
 
         id = d.pop("Id", UNSET)
 
@@ -309,7 +333,7 @@ class RefreshToken:
             try:
                 if not isinstance(data, str):
                     raise TypeError()
-                revoked_type_0 = datetime.datetime.fromisoformat(data)
+                revoked_type_0 = datetime_from_json(data)
 
                 return revoked_type_0
             except (TypeError, ValueError, AttributeError, KeyError):
@@ -340,7 +364,7 @@ class RefreshToken:
         if isinstance(_used, Unset):
             used = UNSET
         else:
-            used = datetime.datetime.fromisoformat(_used)
+            used = datetime_from_json(_used)
 
         used_by_ip = d.pop("UsedByIp", UNSET)
 

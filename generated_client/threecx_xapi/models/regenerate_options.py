@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any, TypeVar
+from typing import Any, ClassVar, TypeVar
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
@@ -34,6 +34,15 @@ class RegenerateOptions:
     voicemail_pin: bool | Unset = UNSET
     webclient_password: bool | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+    _json_names: ClassVar[dict[str, str]] = {
+        "configuration_link": "ConfigurationLink",
+        "deskphone_password": "DeskphonePassword",
+        "rps_key": "RpsKey",
+        "send_welcome_email": "SendWelcomeEmail",
+        "sip_auth": "SipAuth",
+        "voicemail_pin": "VoicemailPIN",
+        "webclient_password": "WebclientPassword",
+    }
 
     def to_dict(self) -> dict[str, Any]:
         configuration_link = self.configuration_link

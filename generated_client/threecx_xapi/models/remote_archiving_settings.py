@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, TypeVar, cast
+from typing import TYPE_CHECKING, Any, ClassVar, TypeVar, cast
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
@@ -39,6 +39,15 @@ class RemoteArchivingSettings:
     recordings: ArchiveSubsystem | None | Unset = UNSET
     voicemails: ArchiveSubsystem | None | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+    _json_names: ClassVar[dict[str, str]] = {
+        "backups": "Backups",
+        "chats": "Chats",
+        "faxes": "Faxes",
+        "id": "Id",
+        "location": "Location",
+        "recordings": "Recordings",
+        "voicemails": "Voicemails",
+    }
 
     def to_dict(self) -> dict[str, Any]:
         from ..models.archive_subsystem import ArchiveSubsystem  # noqa: PLC0415

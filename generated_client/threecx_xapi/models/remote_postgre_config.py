@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, TypeVar, cast
+from typing import TYPE_CHECKING, Any, ClassVar, TypeVar, cast
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
@@ -47,6 +47,18 @@ class RemotePostgreConfig:
     server_trust_mode: None | ServerTrustMode | Unset = UNSET
     username: None | str | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+    _json_names: ClassVar[dict[str, str]] = {
+        "authenticate_mode": "AuthenticateMode",
+        "ca_certificate": "CACertificate",
+        "client_certificate": "ClientCertificate",
+        "client_private_key": "ClientPrivateKey",
+        "database": "Database",
+        "host": "Host",
+        "password": "Password",
+        "port": "Port",
+        "server_trust_mode": "ServerTrustMode",
+        "username": "Username",
+    }
 
     def to_dict(self) -> dict[str, Any]:
         from ..models.concealed_data_file import ConcealedDataFile  # noqa: PLC0415

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any, TypeVar, cast
+from typing import Any, ClassVar, TypeVar, cast
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
@@ -29,6 +29,12 @@ class ReportLogEvent:
     source: str | Unset = UNSET
     type_: EventLogType | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+    _json_names: ClassVar[dict[str, str]] = {
+        "event_id": "EventId",
+        "params": "Params",
+        "source": "Source",
+        "type_": "Type",
+    }
 
     def to_dict(self) -> dict[str, Any]:
         event_id = self.event_id

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any, TypeVar, cast
+from typing import Any, ClassVar, TypeVar, cast
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
@@ -30,6 +30,13 @@ class RequestHelp:
     phone_number: None | str | Unset = UNSET
     reply_email: str | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+    _json_names: ClassVar[dict[str, str]] = {
+        "grant_period_days": "GrantPeriodDays",
+        "issue_description": "IssueDescription",
+        "name": "Name",
+        "phone_number": "PhoneNumber",
+        "reply_email": "ReplyEmail",
+    }
 
     def to_dict(self) -> dict[str, Any]:
         grant_period_days: int | None | Unset

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, TypeVar, cast
+from typing import TYPE_CHECKING, Any, ClassVar, TypeVar, cast
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
@@ -38,6 +38,15 @@ class Restrictions:
     trunks: EntityRestrictions | None | Unset = UNSET
     users: EntityRestrictions | None | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+    _json_names: ClassVar[dict[str, str]] = {
+        "dects": "Dects",
+        "live_chats": "LiveChats",
+        "max_prompts": "MaxPrompts",
+        "sbcs": "Sbcs",
+        "system": "System",
+        "trunks": "Trunks",
+        "users": "Users",
+    }
 
     def to_dict(self) -> dict[str, Any]:
         from ..models.entity_restrictions import EntityRestrictions  # noqa: PLC0415

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any, TypeVar, cast
+from typing import Any, ClassVar, TypeVar, cast
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
@@ -52,6 +52,24 @@ class Rights:
     show_my_presence: bool | None | Unset = UNSET
     show_my_presence_outside: bool | None | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+    _json_names: ClassVar[dict[str, str]] = {
+        "allow_ivr": "AllowIVR",
+        "allow_parking": "AllowParking",
+        "allow_to_change_presence": "AllowToChangePresence",
+        "allow_to_manage_company_book": "AllowToManageCompanyBook",
+        "assign_clear_operations": "AssignClearOperations",
+        "can_barge_in": "CanBargeIn",
+        "can_intercom": "CanIntercom",
+        "can_see_group_calls": "CanSeeGroupCalls",
+        "can_see_group_members": "CanSeeGroupMembers",
+        "can_see_group_recordings": "CanSeeGroupRecordings",
+        "invalid": "Invalid",
+        "perform_operations": "PerformOperations",
+        "role_name": "RoleName",
+        "show_my_calls": "ShowMyCalls",
+        "show_my_presence": "ShowMyPresence",
+        "show_my_presence_outside": "ShowMyPresenceOutside",
+    }
 
     def to_dict(self) -> dict[str, Any]:
         allow_ivr: bool | None | Unset

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any, TypeVar, cast
+from typing import Any, ClassVar, TypeVar, cast
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
@@ -30,6 +30,13 @@ class RingGroupStatistics:
     ring_group_received_count: int | None | Unset = UNSET
     ring_group_sentiment_score: int | None | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+    _json_names: ClassVar[dict[str, str]] = {
+        "ring_group_answered_count": "RingGroupAnsweredCount",
+        "ring_group_display_name": "RingGroupDisplayName",
+        "ring_group_dn": "RingGroupDn",
+        "ring_group_received_count": "RingGroupReceivedCount",
+        "ring_group_sentiment_score": "RingGroupSentimentScore",
+    }
 
     def to_dict(self) -> dict[str, Any]:
         ring_group_answered_count: int | None | Unset

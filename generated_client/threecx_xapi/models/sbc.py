@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, TypeVar, cast
+from typing import TYPE_CHECKING, Any, ClassVar, TypeVar, cast
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
@@ -62,6 +62,26 @@ class Sbc:
     security: None | Security | Unset = UNSET
     version: None | str | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+    _json_names: ClassVar[dict[str, str]] = {
+        "audio_port": "AudioPort",
+        "connection": "Connection",
+        "display_name": "DisplayName",
+        "group": "Group",
+        "has_connection": "HasConnection",
+        "local_i_pv_4": "LocalIPv4",
+        "log_level": "LogLevel",
+        "log_size": "LogSize",
+        "name": "Name",
+        "passive_server": "PassiveServer",
+        "passive_server_is_enabled": "PassiveServerIsEnabled",
+        "password": "Password",
+        "phone_mac": "PhoneMAC",
+        "phone_user_id": "PhoneUserId",
+        "provision_link": "ProvisionLink",
+        "public_ip": "PublicIP",
+        "security": "Security",
+        "version": "Version",
+    }
 
     def to_dict(self) -> dict[str, Any]:
         from ..models.xsbc_connection import XSBCConnection  # noqa: PLC0415

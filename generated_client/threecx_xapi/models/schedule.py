@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, TypeVar, cast
+from typing import TYPE_CHECKING, Any, ClassVar, TypeVar, cast
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
@@ -31,6 +31,11 @@ class Schedule:
     periods: list[Period] | Unset = UNSET
     type_: RuleHoursType | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+    _json_names: ClassVar[dict[str, str]] = {
+        "ignore_holidays": "IgnoreHolidays",
+        "periods": "Periods",
+        "type_": "Type",
+    }
 
     def to_dict(self) -> dict[str, Any]:
         ignore_holidays: bool | None | Unset

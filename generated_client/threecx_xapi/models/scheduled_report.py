@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any, TypeVar
+from typing import Any, ClassVar, TypeVar
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
@@ -40,6 +40,17 @@ class ScheduledReport:
     report_type: ScheduledReportType | Unset = UNSET
     schedule_type: ReportScheduleType | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+    _json_names: ClassVar[dict[str, str]] = {
+        "dn": "DN",
+        "email_addresses": "EmailAddresses",
+        "filter_description": "FilterDescription",
+        "id": "Id",
+        "name": "Name",
+        "report_link": "ReportLink",
+        "report_params": "ReportParams",
+        "report_type": "ReportType",
+        "schedule_type": "ScheduleType",
+    }
 
     def to_dict(self) -> dict[str, Any]:
         dn = self.dn

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import datetime
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, TypeVar, cast
+from typing import TYPE_CHECKING, Any, ClassVar, TypeVar, cast
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from ..parsing import datetime_from_json
 from ..types import UNSET, Unset
 
 if TYPE_CHECKING:
@@ -33,6 +34,12 @@ class SendEmail:
     template: str | Unset = UNSET
     variables: list[EmailVariable] | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+    _json_names: ClassVar[dict[str, str]] = {
+        "date_time": "DateTime",
+        "destination": "Destination",
+        "template": "Template",
+        "variables": "Variables",
+    }
 
     def to_dict(self) -> dict[str, Any]:
         date_time: None | str | Unset
@@ -82,7 +89,7 @@ class SendEmail:
             try:
                 if not isinstance(data, str):
                     raise TypeError()
-                date_time_type_0 = datetime.datetime.fromisoformat(data)
+                date_time_type_0 = datetime_from_json(data)
 
                 return date_time_type_0
             except (TypeError, ValueError, AttributeError, KeyError):

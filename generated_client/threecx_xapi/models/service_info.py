@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import datetime
 from collections.abc import Mapping
-from typing import Any, TypeVar, cast
+from typing import Any, ClassVar, TypeVar, cast
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
 from ..models.service_status import ServiceStatus
+from ..parsing import datetime_from_json
 from ..types import UNSET, Unset
 
 T = TypeVar("T", bound="ServiceInfo")
@@ -42,6 +43,18 @@ class ServiceInfo:
     thread_count: int | None | Unset = UNSET
     total_processor_time: int | None | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+    _json_names: ClassVar[dict[str, str]] = {
+        "display_name": "DisplayName",
+        "handle_count": "HandleCount",
+        "memory_used": "MemoryUsed",
+        "name": "Name",
+        "restart_enabled": "RestartEnabled",
+        "sample_time": "SampleTime",
+        "start_stop_enabled": "StartStopEnabled",
+        "status": "Status",
+        "thread_count": "ThreadCount",
+        "total_processor_time": "TotalProcessorTime",
+    }
 
     def to_dict(self) -> dict[str, Any]:
         display_name = self.display_name
@@ -168,7 +181,7 @@ class ServiceInfo:
             try:
                 if not isinstance(data, str):
                     raise TypeError()
-                sample_time_type_0 = datetime.datetime.fromisoformat(data)
+                sample_time_type_0 = datetime_from_json(data)
 
                 return sample_time_type_0
             except (TypeError, ValueError, AttributeError, KeyError):

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, TypeVar, cast
+from typing import TYPE_CHECKING, Any, ClassVar, TypeVar, cast
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
@@ -35,6 +35,13 @@ class SipDevice:
     prov_link: None | str | Unset = UNSET
     registrar: None | PhoneRegistrar | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+    _json_names: ClassVar[dict[str, str]] = {
+        "dn": "DN",
+        "id": "Id",
+        "phone_web_password": "PhoneWebPassword",
+        "prov_link": "ProvLink",
+        "registrar": "Registrar",
+    }
 
     def to_dict(self) -> dict[str, Any]:
         from ..models.peer import Peer  # noqa: PLC0415

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any, TypeVar, cast
+from typing import Any, ClassVar, TypeVar, cast
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
@@ -28,6 +28,12 @@ class StatisticSla:
     queue_dn_number: str | Unset = UNSET
     received_count: int | None | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+    _json_names: ClassVar[dict[str, str]] = {
+        "bad_sla_calls_count": "BadSlaCallsCount",
+        "dn": "Dn",
+        "queue_dn_number": "QueueDnNumber",
+        "received_count": "ReceivedCount",
+    }
 
     def to_dict(self) -> dict[str, Any]:
         bad_sla_calls_count: int | None | Unset

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, TypeVar, cast
+from typing import TYPE_CHECKING, Any, ClassVar, TypeVar, cast
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
@@ -31,6 +31,11 @@ class StatusSyncConfiguration:
     pbx_to_m365_bindings: list[PbxToM365Binding] | Unset = UNSET
     pbx_to_m365_busy: bool | None | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+    _json_names: ClassVar[dict[str, str]] = {
+        "m365_to_pbx_bindings": "M365ToPbxBindings",
+        "pbx_to_m365_bindings": "PBXToM365Bindings",
+        "pbx_to_m365_busy": "PBXToM365Busy",
+    }
 
     def to_dict(self) -> dict[str, Any]:
         m365_to_pbx_bindings: list[dict[str, Any]] | Unset = UNSET

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any, TypeVar, cast
+from typing import Any, ClassVar, TypeVar, cast
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
@@ -26,6 +26,11 @@ class SyslogCategoryConfig:
     is_event_logs_enabled: bool | None | Unset = UNSET
     is_system_alerts_enabled: bool | None | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+    _json_names: ClassVar[dict[str, str]] = {
+        "is_audit_logs_enabled": "IsAuditLogsEnabled",
+        "is_event_logs_enabled": "IsEventLogsEnabled",
+        "is_system_alerts_enabled": "IsSystemAlertsEnabled",
+    }
 
     def to_dict(self) -> dict[str, Any]:
         is_audit_logs_enabled: bool | None | Unset

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, TypeVar, cast
+from typing import TYPE_CHECKING, Any, ClassVar, TypeVar, cast
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
@@ -35,6 +35,13 @@ class SyslogCustomRelayConfig:
     port: int | None | Unset = UNSET
     protocol: None | SyslogProtocol | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+    _json_names: ClassVar[dict[str, str]] = {
+        "client_certificate": "ClientCertificate",
+        "client_private_key": "ClientPrivateKey",
+        "host": "Host",
+        "port": "Port",
+        "protocol": "Protocol",
+    }
 
     def to_dict(self) -> dict[str, Any]:
         from ..models.concealed_data_file import ConcealedDataFile  # noqa: PLC0415

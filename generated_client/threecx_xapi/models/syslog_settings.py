@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, TypeVar, cast
+from typing import TYPE_CHECKING, Any, ClassVar, TypeVar, cast
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
@@ -32,6 +32,11 @@ class SyslogSettings:
     custom_relay_config: None | SyslogCustomRelayConfig | Unset = UNSET
     integration_type: None | SyslogIntegrationType | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+    _json_names: ClassVar[dict[str, str]] = {
+        "category_config": "CategoryConfig",
+        "custom_relay_config": "CustomRelayConfig",
+        "integration_type": "IntegrationType",
+    }
 
     def to_dict(self) -> dict[str, Any]:
         from ..models.syslog_category_config import SyslogCategoryConfig  # noqa: PLC0415

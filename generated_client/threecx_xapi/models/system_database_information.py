@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any, TypeVar, cast
+from typing import Any, ClassVar, TypeVar, cast
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
@@ -30,6 +30,13 @@ class SystemDatabaseInformation:
     event_log_used_space: int | None | Unset = UNSET
     id: int | None | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+    _json_names: ClassVar[dict[str, str]] = {
+        "calls_used_space": "CallsUsedSpace",
+        "chat_files_count": "ChatFilesCount",
+        "chats_used_space": "ChatsUsedSpace",
+        "event_log_used_space": "EventLogUsedSpace",
+        "id": "Id",
+    }
 
     def to_dict(self) -> dict[str, Any]:
         calls_used_space: int | None | Unset

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any, TypeVar, cast
+from typing import Any, ClassVar, TypeVar, cast
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
@@ -32,6 +32,14 @@ class SystemHealthStatus:
     trunks: bool | None | Unset = UNSET
     unsupported_firmwares_count: int | None | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+    _json_names: ClassVar[dict[str, str]] = {
+        "custom_templates_count": "CustomTemplatesCount",
+        "firewall": "Firewall",
+        "id": "Id",
+        "phones": "Phones",
+        "trunks": "Trunks",
+        "unsupported_firmwares_count": "UnsupportedFirmwaresCount",
+    }
 
     def to_dict(self) -> dict[str, Any]:
         custom_templates_count: int | None | Unset

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, TypeVar, cast
+from typing import TYPE_CHECKING, Any, ClassVar, TypeVar, cast
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
@@ -94,6 +94,42 @@ class SystemParameters:
     version: None | str | Unset = UNSET
     webrtc_last_port: int | None | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+    _json_names: ClassVar[dict[str, str]] = {
+        "ai_version": "AIVersion",
+        "custom_1_name": "Custom1Name",
+        "custom_2_name": "Custom2Name",
+        "em_rule_creation_allowed": "EmRuleCreationAllowed",
+        "enl": "ENL",
+        "enl_range": "ENLRange",
+        "first_external_port": "FirstExternalPort",
+        "fqdn": "FQDN",
+        "global_acprmset": "GlobalACPRMSET",
+        "global_language": "GlobalLanguage",
+        "http_port": "HttpPort",
+        "https_port": "HttpsPort",
+        "ip_v6": "IpV6",
+        "is_3cxfqdn": "Is3CXFQDN",
+        "is_chat_log_enabled": "IsChatLogEnabled",
+        "is_hosted": "IsHosted",
+        "is_hosted_3cx": "IsHosted3CX",
+        "is_multicompany_mode": "IsMulticompanyMode",
+        "is_remote_backup": "IsRemoteBackup",
+        "is_static_ip": "IsStaticIp",
+        "is_transcription_enabled": "IsTranscriptionEnabled",
+        "license_": "License",
+        "max_did_per_trunk": "MaxDIDPerTrunk",
+        "pbx_external_host": "PbxExternalHost",
+        "processor_count": "ProcessorCount",
+        "remote_storage_status": "RemoteStorageStatus",
+        "rps_enabled": "RpsEnabled",
+        "sip_port": "SipPort",
+        "sips_port": "SipsPort",
+        "static_ip": "StaticIp",
+        "stun_ip": "StunIp",
+        "tunnnel_port": "TunnnelPort",
+        "version": "Version",
+        "webrtc_last_port": "WebrtcLastPort",
+    }
 
     def to_dict(self) -> dict[str, Any]:
         from ..models.enl import ENL  # noqa: PLC0415

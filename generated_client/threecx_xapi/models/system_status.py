@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import datetime
 from collections.abc import Mapping
-from typing import Any, TypeVar, cast
+from typing import Any, ClassVar, TypeVar, cast
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
 from ..models.remote_storage_status import RemoteStorageStatus
 from ..models.x_operating_system_type import XOperatingSystemType
+from ..parsing import datetime_from_json
 from ..types import UNSET, Unset
 
 T = TypeVar("T", bound="SystemStatus")
@@ -127,6 +128,60 @@ class SystemStatus:
     voicemail_quota_reached: bool | None | Unset = UNSET
     voicemail_stopped: bool | None | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+    _json_names: ClassVar[dict[str, str]] = {
+        "activated": "Activated",
+        "auto_update_enabled": "AutoUpdateEnabled",
+        "available_local_ips": "AvailableLocalIps",
+        "backup_scheduled": "BackupScheduled",
+        "calls_active": "CallsActive",
+        "chat_used_space": "ChatUsedSpace",
+        "current_local_ip": "CurrentLocalIp",
+        "db_maintenance_in_progress": "DBMaintenanceInProgress",
+        "disk_usage": "DiskUsage",
+        "expiration_date": "ExpirationDate",
+        "extensions_registered": "ExtensionsRegistered",
+        "extensions_total": "ExtensionsTotal",
+        "fqdn": "FQDN",
+        "free_disk_space": "FreeDiskSpace",
+        "has_not_running_services": "HasNotRunningServices",
+        "has_unregistered_system_extensions": "HasUnregisteredSystemExtensions",
+        "id": "Id",
+        "ip": "Ip",
+        "ip_v4": "IpV4",
+        "ip_v6": "IpV6",
+        "is_audit_log_enabled": "IsAuditLogEnabled",
+        "is_chat_log_enabled": "IsChatLogEnabled",
+        "is_recording_archive_enabled": "IsRecordingArchiveEnabled",
+        "last_backup_date_time": "LastBackupDateTime",
+        "last_check_for_updates": "LastCheckForUpdates",
+        "last_successful_update": "LastSuccessfulUpdate",
+        "license_active": "LicenseActive",
+        "license_key": "LicenseKey",
+        "local_ip_valid": "LocalIpValid",
+        "log_used_space": "LogUsedSpace",
+        "maintenance_expires_at": "MaintenanceExpiresAt",
+        "max_sim_calls": "MaxSimCalls",
+        "max_user_extensions": "MaxUserExtensions",
+        "os": "OS",
+        "outbound_rules": "OutboundRules",
+        "product_code": "ProductCode",
+        "recording_quota": "RecordingQuota",
+        "recording_quota_reached": "RecordingQuotaReached",
+        "recording_stopped": "RecordingStopped",
+        "recording_used_space": "RecordingUsedSpace",
+        "remote_configuration_required": "RemoteConfigurationRequired",
+        "remote_storage_enabled": "RemoteStorageEnabled",
+        "remote_storage_status": "RemoteStorageStatus",
+        "reseller_name": "ResellerName",
+        "support": "Support",
+        "total_disk_space": "TotalDiskSpace",
+        "trunks_registered": "TrunksRegistered",
+        "trunks_total": "TrunksTotal",
+        "user_extensions": "UserExtensions",
+        "version": "Version",
+        "voicemail_quota_reached": "VoicemailQuotaReached",
+        "voicemail_stopped": "VoicemailStopped",
+    }
 
     def to_dict(self) -> dict[str, Any]:
         activated: bool | None | Unset
@@ -654,7 +709,7 @@ class SystemStatus:
             try:
                 if not isinstance(data, str):
                     raise TypeError()
-                expiration_date_type_0 = datetime.datetime.fromisoformat(data)
+                expiration_date_type_0 = datetime_from_json(data)
 
                 return expiration_date_type_0
             except (TypeError, ValueError, AttributeError, KeyError):
@@ -783,7 +838,7 @@ class SystemStatus:
             try:
                 if not isinstance(data, str):
                     raise TypeError()
-                last_backup_date_time_type_0 = datetime.datetime.fromisoformat(data)
+                last_backup_date_time_type_0 = datetime_from_json(data)
 
                 return last_backup_date_time_type_0
             except (TypeError, ValueError, AttributeError, KeyError):
@@ -800,7 +855,7 @@ class SystemStatus:
             try:
                 if not isinstance(data, str):
                     raise TypeError()
-                last_check_for_updates_type_0 = datetime.datetime.fromisoformat(data)
+                last_check_for_updates_type_0 = datetime_from_json(data)
 
                 return last_check_for_updates_type_0
             except (TypeError, ValueError, AttributeError, KeyError):
@@ -817,7 +872,7 @@ class SystemStatus:
             try:
                 if not isinstance(data, str):
                     raise TypeError()
-                last_successful_update_type_0 = datetime.datetime.fromisoformat(data)
+                last_successful_update_type_0 = datetime_from_json(data)
 
                 return last_successful_update_type_0
             except (TypeError, ValueError, AttributeError, KeyError):
@@ -870,7 +925,7 @@ class SystemStatus:
             try:
                 if not isinstance(data, str):
                     raise TypeError()
-                maintenance_expires_at_type_0 = datetime.datetime.fromisoformat(data)
+                maintenance_expires_at_type_0 = datetime_from_json(data)
 
                 return maintenance_expires_at_type_0
             except (TypeError, ValueError, AttributeError, KeyError):

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import datetime
 from collections.abc import Mapping
-from typing import Any, TypeVar, cast
+from typing import Any, ClassVar, TypeVar, cast
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
 from ..models.reference_numeric import ReferenceNumeric
+from ..parsing import datetime_from_json
 from ..types import UNSET, Unset
 
 T = TypeVar("T", bound="SystemTelemetry")
@@ -40,6 +41,17 @@ class SystemTelemetry:
     total_physical_memory: int | None | Unset = UNSET
     total_virtual_memory: int | None | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+    _json_names: ClassVar[dict[str, str]] = {
+        "cpu_usage": "CpuUsage",
+        "free_disk_space": "FreeDiskSpace",
+        "free_physical_memory": "FreePhysicalMemory",
+        "free_virtual_memory": "FreeVirtualMemory",
+        "tick_count": "TickCount",
+        "time": "Time",
+        "total_disk_space": "TotalDiskSpace",
+        "total_physical_memory": "TotalPhysicalMemory",
+        "total_virtual_memory": "TotalVirtualMemory",
+    }
 
     def to_dict(self) -> dict[str, Any]:
         cpu_usage: float | None | str | Unset
@@ -189,7 +201,7 @@ class SystemTelemetry:
             try:
                 if not isinstance(data, str):
                     raise TypeError()
-                time_type_0 = datetime.datetime.fromisoformat(data)
+                time_type_0 = datetime_from_json(data)
 
                 return time_type_0
             except (TypeError, ValueError, AttributeError, KeyError):

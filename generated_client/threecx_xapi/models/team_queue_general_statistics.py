@@ -2,12 +2,14 @@
 # Document sha256 8934b31ce6c4fc25. Do not edit: change generator/ or overrides/, run 'make generate'.
 from __future__ import annotations
 
+import datetime
 from collections.abc import Mapping
-from typing import Any, TypeVar, cast
+from typing import Any, ClassVar, TypeVar, cast
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from ..parsing import duration_from_json, duration_to_json
 from ..types import UNSET, Unset
 
 T = TypeVar("T", bound="TeamQueueGeneralStatistics")
@@ -19,21 +21,30 @@ class TeamQueueGeneralStatistics:
     Attributes:
         agents_in_queue_count (int | None | Unset):
         answered_count (int | None | Unset):
-        avg_talk_time (None | str | Unset):
+        avg_talk_time (datetime.timedelta | None | Unset):
         dn (None | str | Unset):
         queue_dn_number (str | Unset):
         received_count (int | None | Unset):
-        total_talk_time (None | str | Unset):
+        total_talk_time (datetime.timedelta | None | Unset):
     """
 
     agents_in_queue_count: int | None | Unset = UNSET
     answered_count: int | None | Unset = UNSET
-    avg_talk_time: None | str | Unset = UNSET
+    avg_talk_time: datetime.timedelta | None | Unset = UNSET
     dn: None | str | Unset = UNSET
     queue_dn_number: str | Unset = UNSET
     received_count: int | None | Unset = UNSET
-    total_talk_time: None | str | Unset = UNSET
+    total_talk_time: datetime.timedelta | None | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+    _json_names: ClassVar[dict[str, str]] = {
+        "agents_in_queue_count": "AgentsInQueueCount",
+        "answered_count": "AnsweredCount",
+        "avg_talk_time": "AvgTalkTime",
+        "dn": "Dn",
+        "queue_dn_number": "QueueDnNumber",
+        "received_count": "ReceivedCount",
+        "total_talk_time": "TotalTalkTime",
+    }
 
     def to_dict(self) -> dict[str, Any]:
         agents_in_queue_count: int | None | Unset
@@ -48,9 +59,9 @@ class TeamQueueGeneralStatistics:
         else:
             answered_count = self.answered_count
 
-        avg_talk_time: None | str | Unset
-        if isinstance(self.avg_talk_time, Unset):
-            avg_talk_time = UNSET
+        avg_talk_time: str | None | Unset
+        if isinstance(self.avg_talk_time, datetime.timedelta):
+            avg_talk_time = duration_to_json(self.avg_talk_time)
         else:
             avg_talk_time = self.avg_talk_time
 
@@ -68,9 +79,9 @@ class TeamQueueGeneralStatistics:
         else:
             received_count = self.received_count
 
-        total_talk_time: None | str | Unset
-        if isinstance(self.total_talk_time, Unset):
-            total_talk_time = UNSET
+        total_talk_time: str | None | Unset
+        if isinstance(self.total_talk_time, datetime.timedelta):
+            total_talk_time = duration_to_json(self.total_talk_time)
         else:
             total_talk_time = self.total_talk_time
 
@@ -116,14 +127,12 @@ class TeamQueueGeneralStatistics:
 
         answered_count = _parse_answered_count(d.pop("AnsweredCount", UNSET))
 
-        def _parse_avg_talk_time(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        avg_talk_time = _parse_avg_talk_time(d.pop("AvgTalkTime", UNSET))
+        _avg_talk_time = d.pop("AvgTalkTime", UNSET)
+        avg_talk_time: datetime.timedelta | None | Unset
+        if isinstance(_avg_talk_time, str):
+            avg_talk_time = duration_from_json(_avg_talk_time)
+        else:
+            avg_talk_time = cast(datetime.timedelta | None | Unset, _avg_talk_time)
 
         def _parse_dn(data: object) -> None | str | Unset:
             if data is None:
@@ -145,14 +154,12 @@ class TeamQueueGeneralStatistics:
 
         received_count = _parse_received_count(d.pop("ReceivedCount", UNSET))
 
-        def _parse_total_talk_time(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        total_talk_time = _parse_total_talk_time(d.pop("TotalTalkTime", UNSET))
+        _total_talk_time = d.pop("TotalTalkTime", UNSET)
+        total_talk_time: datetime.timedelta | None | Unset
+        if isinstance(_total_talk_time, str):
+            total_talk_time = duration_from_json(_total_talk_time)
+        else:
+            total_talk_time = cast(datetime.timedelta | None | Unset, _total_talk_time)
 
         _team_queue_general_statistics_instance = cls(
             agents_in_queue_count=agents_in_queue_count,

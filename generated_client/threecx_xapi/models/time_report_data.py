@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import datetime
 from collections.abc import Mapping
-from typing import Any, TypeVar, cast
+from typing import Any, ClassVar, TypeVar, cast
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from ..parsing import datetime_from_json
 from ..types import UNSET, Unset
 
 T = TypeVar("T", bound="TimeReportData")
@@ -27,6 +28,11 @@ class TimeReportData:
     y_value_1: int | None | Unset = UNSET
     y_value_2: int | None | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+    _json_names: ClassVar[dict[str, str]] = {
+        "x_value": "XValue",
+        "y_value_1": "YValue1",
+        "y_value_2": "YValue2",
+    }
 
     def to_dict(self) -> dict[str, Any]:
         x_value: str | Unset = UNSET
@@ -65,7 +71,7 @@ class TimeReportData:
         if isinstance(_x_value, Unset):
             x_value = UNSET
         else:
-            x_value = datetime.datetime.fromisoformat(_x_value)
+            x_value = datetime_from_json(_x_value)
 
         def _parse_y_value_1(data: object) -> int | None | Unset:
             if data is None:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, TypeVar, cast
+from typing import TYPE_CHECKING, Any, ClassVar, TypeVar, cast
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
@@ -34,6 +34,13 @@ class TrunkMessagingTemplate:
     provider: None | str | Unset = UNSET
     type_: None | str | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+    _json_names: ClassVar[dict[str, str]] = {
+        "messaging_variables": "MessagingVariables",
+        "optional": "Optional",
+        "outbound": "Outbound",
+        "provider": "Provider",
+        "type_": "Type",
+    }
 
     def to_dict(self) -> dict[str, Any]:
         messaging_variables: list[dict[str, Any]] | Unset = UNSET

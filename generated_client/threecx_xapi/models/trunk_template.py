@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, TypeVar, cast
+from typing import TYPE_CHECKING, Any, ClassVar, TypeVar, cast
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
@@ -54,6 +54,22 @@ class TrunkTemplate:
     template_type: TemplateType | Unset = UNSET
     url: None | str | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+    _json_names: ClassVar[dict[str, str]] = {
+        "add_allowed": "AddAllowed",
+        "content": "Content",
+        "countries": "Countries",
+        "default_proxy_port": "DefaultProxyPort",
+        "default_registrar_port": "DefaultRegistrarPort",
+        "description": "Description",
+        "editors": "Editors",
+        "id": "Id",
+        "is_custom": "IsCustom",
+        "messaging_template": "MessagingTemplate",
+        "name": "Name",
+        "tags": "Tags",
+        "template_type": "TemplateType",
+        "url": "Url",
+    }
 
     def to_dict(self) -> dict[str, Any]:
         from ..models.trunk_messaging_template import TrunkMessagingTemplate  # noqa: PLC0415

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
@@ -29,6 +29,10 @@ class TrunkTestResult:
     log: list[LogEntry] | Unset = UNSET
     reports: list[TrunkReport] | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+    _json_names: ClassVar[dict[str, str]] = {
+        "log": "Log",
+        "reports": "Reports",
+    }
 
     def to_dict(self) -> dict[str, Any]:
         log: list[dict[str, Any]] | Unset = UNSET

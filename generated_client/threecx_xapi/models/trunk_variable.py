@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any, TypeVar, cast
+from typing import Any, ClassVar, TypeVar, cast
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
@@ -43,6 +43,19 @@ class TrunkVariable:
     title: None | str | Unset = UNSET
     validation: None | str | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+    _json_names: ClassVar[dict[str, str]] = {
+        "default_value": "DefaultValue",
+        "max_length": "MaxLength",
+        "min_length": "MinLength",
+        "name": "Name",
+        "option": "Option",
+        "option_type": "OptionType",
+        "pattern": "Pattern",
+        "prompt": "Prompt",
+        "required": "Required",
+        "title": "Title",
+        "validation": "Validation",
+    }
 
     def to_dict(self) -> dict[str, Any]:
         default_value: None | str | Unset

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any, TypeVar, cast
+from typing import Any, ClassVar, TypeVar, cast
 from uuid import UUID
 
 from attrs import define as _attrs_define
@@ -46,6 +46,20 @@ class UpdateItem:
     server_version: str | Unset = UNSET
     update_type: None | Unset | UpdateType = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+    _json_names: ClassVar[dict[str, str]] = {
+        "category": "Category",
+        "description": "Description",
+        "description_link": "DescriptionLink",
+        "guid": "Guid",
+        "has_extra_details": "HasExtraDetails",
+        "ignore": "Ignore",
+        "image": "Image",
+        "local_version": "LocalVersion",
+        "name": "Name",
+        "out_of_date": "OutOfDate",
+        "server_version": "ServerVersion",
+        "update_type": "UpdateType",
+    }
 
     def to_dict(self) -> dict[str, Any]:
         category = self.category

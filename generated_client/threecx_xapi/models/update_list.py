@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import datetime
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, TypeVar, cast
+from typing import TYPE_CHECKING, Any, ClassVar, TypeVar, cast
 from uuid import UUID
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from ..parsing import datetime_from_json
 from ..types import UNSET, Unset
 
 if TYPE_CHECKING:
@@ -34,6 +35,12 @@ class UpdateList:
     key: None | Unset | UUID = UNSET
     last_successful_update: datetime.datetime | None | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+    _json_names: ClassVar[dict[str, str]] = {
+        "entries": "Entries",
+        "is_maintanance_expired": "IsMaintananceExpired",
+        "key": "Key",
+        "last_successful_update": "LastSuccessfulUpdate",
+    }
 
     def to_dict(self) -> dict[str, Any]:
         entries: list[dict[str, Any]] | Unset = UNSET
@@ -127,7 +134,7 @@ class UpdateList:
             try:
                 if not isinstance(data, str):
                     raise TypeError()
-                last_successful_update_type_0 = datetime.datetime.fromisoformat(data)
+                last_successful_update_type_0 = datetime_from_json(data)
 
                 return last_successful_update_type_0
             except (TypeError, ValueError, AttributeError, KeyError):

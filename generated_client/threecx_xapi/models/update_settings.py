@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, TypeVar, cast
+from typing import TYPE_CHECKING, Any, ClassVar, TypeVar, cast
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
@@ -28,6 +28,10 @@ class UpdateSettings:
     auto_update_enabled: bool | None | Unset = UNSET
     schedule: BackupSchedule | None | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+    _json_names: ClassVar[dict[str, str]] = {
+        "auto_update_enabled": "AutoUpdateEnabled",
+        "schedule": "Schedule",
+    }
 
     def to_dict(self) -> dict[str, Any]:
         from ..models.backup_schedule import BackupSchedule  # noqa: PLC0415

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
@@ -28,6 +28,10 @@ class UpdatesStats:
     per_page: list[CategoryUpdate] | Unset = UNSET
     tcx_update: list[CategoryUpdate] | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+    _json_names: ClassVar[dict[str, str]] = {
+        "per_page": "PerPage",
+        "tcx_update": "TcxUpdate",
+    }
 
     def to_dict(self) -> dict[str, Any]:
         per_page: list[dict[str, Any]] | Unset = UNSET

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import datetime
 from collections.abc import Mapping
-from typing import Any, TypeVar
+from typing import Any, ClassVar, TypeVar
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from ..parsing import datetime_from_json
 from ..types import UNSET, Unset
 
 T = TypeVar("T", bound="UserActivity")
@@ -27,6 +28,11 @@ class UserActivity:
     date_time_interval: datetime.datetime | Unset = UNSET
     unanswered_count: int | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+    _json_names: ClassVar[dict[str, str]] = {
+        "answered_count": "AnsweredCount",
+        "date_time_interval": "DateTimeInterval",
+        "unanswered_count": "UnansweredCount",
+    }
 
     def to_dict(self) -> dict[str, Any]:
         answered_count = self.answered_count
@@ -59,7 +65,7 @@ class UserActivity:
         if isinstance(_date_time_interval, Unset):
             date_time_interval = UNSET
         else:
-            date_time_interval = datetime.datetime.fromisoformat(_date_time_interval)
+            date_time_interval = datetime_from_json(_date_time_interval)
 
         unanswered_count = d.pop("UnansweredCount", UNSET)
 

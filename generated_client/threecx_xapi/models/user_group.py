@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, TypeVar, cast
+from typing import TYPE_CHECKING, Any, ClassVar, TypeVar, cast
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
@@ -49,6 +49,19 @@ class UserGroup:
     transcription_mode: None | TranscriptionType | Unset = UNSET
     type_: None | PeerType | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+    _json_names: ClassVar[dict[str, str]] = {
+        "can_delete": "CanDelete",
+        "group_id": "GroupId",
+        "group_rights": "GroupRights",
+        "id": "Id",
+        "member_name": "MemberName",
+        "name": "Name",
+        "number": "Number",
+        "rights": "Rights",
+        "tags": "Tags",
+        "transcription_mode": "TranscriptionMode",
+        "type_": "Type",
+    }
 
     def to_dict(self) -> dict[str, Any]:
         from ..models.rights import Rights  # noqa: PLC0415

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any, TypeVar, cast
+from typing import Any, ClassVar, TypeVar, cast
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
@@ -29,6 +29,12 @@ class UsersRequestOptions:
     search: None | str | Unset = UNSET
     type_of_user: TypeOfUser | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+    _json_names: ClassVar[dict[str, str]] = {
+        "count": "Count",
+        "next_page_token": "NextPageToken",
+        "search": "Search",
+        "type_of_user": "TypeOfUser",
+    }
 
     def to_dict(self) -> dict[str, Any]:
         count = self.count

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any, TypeVar, cast
+from typing import Any, ClassVar, TypeVar, cast
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
@@ -28,6 +28,12 @@ class VectorFileResult:
     file_name: str | Unset = UNSET
     status: str | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+    _json_names: ClassVar[dict[str, str]] = {
+        "error": "Error",
+        "external_file_id": "ExternalFileId",
+        "file_name": "FileName",
+        "status": "Status",
+    }
 
     def to_dict(self) -> dict[str, Any]:
         error: None | str | Unset

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import datetime
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, TypeVar, cast
+from typing import TYPE_CHECKING, Any, ClassVar, TypeVar, cast
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from ..parsing import datetime_from_json
 from ..types import UNSET, Unset
 
 if TYPE_CHECKING:
@@ -43,6 +44,17 @@ class VectorStore:
     name: None | str | Unset = UNSET
     status: None | str | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+    _json_names: ClassVar[dict[str, str]] = {
+        "bytes_": "Bytes",
+        "created_at": "CreatedAt",
+        "description": "Description",
+        "expiration": "Expiration",
+        "files_completed": "FilesCompleted",
+        "files_total": "FilesTotal",
+        "id": "Id",
+        "name": "Name",
+        "status": "Status",
+    }
 
     def to_dict(self) -> dict[str, Any]:
         from ..models.vector_store_expiration import VectorStoreExpiration  # noqa: PLC0415
@@ -152,7 +164,7 @@ class VectorStore:
             try:
                 if not isinstance(data, str):
                     raise TypeError()
-                created_at_type_0 = datetime.datetime.fromisoformat(data)
+                created_at_type_0 = datetime_from_json(data)
 
                 return created_at_type_0
             except (TypeError, ValueError, AttributeError, KeyError):

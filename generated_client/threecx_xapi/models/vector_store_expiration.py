@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import datetime
 from collections.abc import Mapping
-from typing import Any, TypeVar, cast
+from typing import Any, ClassVar, TypeVar, cast
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from ..parsing import datetime_from_json
 from ..types import UNSET, Unset
 
 T = TypeVar("T", bound="VectorStoreExpiration")
@@ -29,6 +30,12 @@ class VectorStoreExpiration:
     expires_at: datetime.datetime | None | Unset = UNSET
     last_active_at: datetime.datetime | None | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+    _json_names: ClassVar[dict[str, str]] = {
+        "anchor": "Anchor",
+        "days": "Days",
+        "expires_at": "ExpiresAt",
+        "last_active_at": "LastActiveAt",
+    }
 
     def to_dict(self) -> dict[str, Any]:
         anchor: None | str | Unset
@@ -103,7 +110,7 @@ class VectorStoreExpiration:
             try:
                 if not isinstance(data, str):
                     raise TypeError()
-                expires_at_type_0 = datetime.datetime.fromisoformat(data)
+                expires_at_type_0 = datetime_from_json(data)
 
                 return expires_at_type_0
             except (TypeError, ValueError, AttributeError, KeyError):
@@ -120,7 +127,7 @@ class VectorStoreExpiration:
             try:
                 if not isinstance(data, str):
                     raise TypeError()
-                last_active_at_type_0 = datetime.datetime.fromisoformat(data)
+                last_active_at_type_0 = datetime_from_json(data)
 
                 return last_active_at_type_0
             except (TypeError, ValueError, AttributeError, KeyError):

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import datetime
 from collections.abc import Mapping
-from typing import Any, TypeVar, cast
+from typing import Any, ClassVar, TypeVar, cast
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from ..parsing import datetime_from_json
 from ..types import UNSET, Unset
 
 T = TypeVar("T", bound="VectorStoreFile")
@@ -33,6 +34,14 @@ class VectorStoreFile:
     status: None | str | Unset = UNSET
     vector_store_id: None | str | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+    _json_names: ClassVar[dict[str, str]] = {
+        "created_at": "CreatedAt",
+        "id": "Id",
+        "name": "Name",
+        "size": "Size",
+        "status": "Status",
+        "vector_store_id": "VectorStoreId",
+    }
 
     def to_dict(self) -> dict[str, Any]:
         created_at: None | str | Unset
@@ -103,7 +112,7 @@ class VectorStoreFile:
             try:
                 if not isinstance(data, str):
                     raise TypeError()
-                created_at_type_0 = datetime.datetime.fromisoformat(data)
+                created_at_type_0 = datetime_from_json(data)
 
                 return created_at_type_0
             except (TypeError, ValueError, AttributeError, KeyError):

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, TypeVar, cast
+from typing import TYPE_CHECKING, Any, ClassVar, TypeVar, cast
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
@@ -32,6 +32,12 @@ class VectorStoreFiles:
     items: list[VectorStoreFile] | Unset = UNSET
     last_id: None | str | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+    _json_names: ClassVar[dict[str, str]] = {
+        "first_id": "FirstId",
+        "has_more": "HasMore",
+        "items": "Items",
+        "last_id": "LastId",
+    }
 
     def to_dict(self) -> dict[str, Any]:
         first_id: None | str | Unset

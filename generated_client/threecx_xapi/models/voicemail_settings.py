@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, TypeVar, cast
+from typing import TYPE_CHECKING, Any, ClassVar, TypeVar, cast
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
@@ -65,6 +65,28 @@ class VoicemailSettings:
     transcribe_secret_key: ConcealedPassword | None | Unset = UNSET
     used_space: int | None | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+    _json_names: ClassVar[dict[str, str]] = {
+        "analyze_model_grok": "AnalyzeModelGrok",
+        "analyze_model_open_ai": "AnalyzeModelOpenAI",
+        "auto_delete_days": "AutoDeleteDays",
+        "auto_delete_enabled": "AutoDeleteEnabled",
+        "call_recording_stereo": "CallRecordingStereo",
+        "extension": "Extension",
+        "id": "Id",
+        "min_duration": "MinDuration",
+        "operator_enabled": "OperatorEnabled",
+        "quota": "Quota",
+        "remote_storage_enabled": "RemoteStorageEnabled",
+        "send_email_quota_enabled": "SendEmailQuotaEnabled",
+        "send_email_quota_percentage": "SendEmailQuotaPercentage",
+        "transcribe_engine": "TranscribeEngine",
+        "transcribe_key_grok": "TranscribeKeyGrok",
+        "transcribe_language": "TranscribeLanguage",
+        "transcribe_model_open_ai": "TranscribeModelOpenAI",
+        "transcribe_region": "TranscribeRegion",
+        "transcribe_secret_key": "TranscribeSecretKey",
+        "used_space": "UsedSpace",
+    }
 
     def to_dict(self) -> dict[str, Any]:
         from ..models.concealed_password import ConcealedPassword  # noqa: PLC0415

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any, TypeVar, cast
+from typing import Any, ClassVar, TypeVar, cast
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
@@ -29,6 +29,12 @@ class VoipProvider:
     name: str | Unset = UNSET
     type_: TemplateType | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+    _json_names: ClassVar[dict[str, str]] = {
+        "countries": "Countries",
+        "id": "Id",
+        "name": "Name",
+        "type_": "Type",
+    }
 
     def to_dict(self) -> dict[str, Any]:
         countries: list[str] | Unset = UNSET

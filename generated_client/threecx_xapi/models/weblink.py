@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, TypeVar, cast
+from typing import TYPE_CHECKING, Any, ClassVar, TypeVar, cast
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
@@ -63,6 +63,25 @@ class Weblink:
     translations: None | Unset | WebsiteLinksTranslations = UNSET
     website: list[str] | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+    _json_names: ClassVar[dict[str, str]] = {
+        "advanced": "Advanced",
+        "calls_enabled": "CallsEnabled",
+        "chat_box": "ChatBox",
+        "chat_enabled": "ChatEnabled",
+        "default_record": "DefaultRecord",
+        "dn": "DN",
+        "enable_re_captcha": "EnableReCaptcha",
+        "general": "General",
+        "group": "Group",
+        "hidden": "Hidden",
+        "id": "Id",
+        "link": "Link",
+        "meeting_enabled": "MeetingEnabled",
+        "name": "Name",
+        "styling": "Styling",
+        "translations": "Translations",
+        "website": "Website",
+    }
 
     def to_dict(self) -> dict[str, Any]:
         from ..models.general_live_chat_settings import GeneralLiveChatSettings  # noqa: PLC0415

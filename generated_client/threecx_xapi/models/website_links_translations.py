@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any, TypeVar, cast
+from typing import Any, ClassVar, TypeVar, cast
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
@@ -52,6 +52,24 @@ class WebsiteLinksTranslations:
     unavailable_message: None | str | Unset = UNSET
     window_title: None | str | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+    _json_names: ClassVar[dict[str, str]] = {
+        "authentication_message": "AuthenticationMessage",
+        "ending_message": "EndingMessage",
+        "first_response_message": "FirstResponseMessage",
+        "gdpr_message": "GdprMessage",
+        "greeting_message": "GreetingMessage",
+        "greeting_offline_message": "GreetingOfflineMessage",
+        "invite_message": "InviteMessage",
+        "offline_email_message": "OfflineEmailMessage",
+        "offline_finish_message": "OfflineFinishMessage",
+        "offline_form_invalid_email": "OfflineFormInvalidEmail",
+        "offline_form_invalid_name": "OfflineFormInvalidName",
+        "offline_form_maximum_characters_reached": "OfflineFormMaximumCharactersReached",
+        "offline_name_message": "OfflineNameMessage",
+        "start_chat_button_text": "StartChatButtonText",
+        "unavailable_message": "UnavailableMessage",
+        "window_title": "WindowTitle",
+    }
 
     def to_dict(self) -> dict[str, Any]:
         authentication_message: None | str | Unset

@@ -2,12 +2,14 @@
 # Document sha256 8934b31ce6c4fc25. Do not edit: change generator/ or overrides/, run 'make generate'.
 from __future__ import annotations
 
+import datetime
 from collections.abc import Mapping
-from typing import Any, TypeVar, cast
+from typing import Any, ClassVar, TypeVar, cast
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from ..parsing import duration_from_json, duration_to_json
 from ..types import UNSET, Unset
 
 T = TypeVar("T", bound="XSBCConnection")
@@ -20,7 +22,7 @@ class XSBCConnection:
         calls (int | None | Unset):
         cpu (None | str | Unset):
         disk (None | str | Unset):
-        elapsed_time (None | str | Unset):
+        elapsed_time (datetime.timedelta | None | Unset):
         latency (int | None | Unset):
         memory (None | str | Unset):
         registered_phones (int | None | Unset):
@@ -31,13 +33,24 @@ class XSBCConnection:
     calls: int | None | Unset = UNSET
     cpu: None | str | Unset = UNSET
     disk: None | str | Unset = UNSET
-    elapsed_time: None | str | Unset = UNSET
+    elapsed_time: datetime.timedelta | None | Unset = UNSET
     latency: int | None | Unset = UNSET
     memory: None | str | Unset = UNSET
     registered_phones: int | None | Unset = UNSET
     udp_active: bool | None | Unset = UNSET
     up: bool | None | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+    _json_names: ClassVar[dict[str, str]] = {
+        "calls": "Calls",
+        "cpu": "Cpu",
+        "disk": "Disk",
+        "elapsed_time": "ElapsedTime",
+        "latency": "Latency",
+        "memory": "Memory",
+        "registered_phones": "RegisteredPhones",
+        "udp_active": "UdpActive",
+        "up": "Up",
+    }
 
     def to_dict(self) -> dict[str, Any]:
         calls: int | None | Unset
@@ -58,9 +71,9 @@ class XSBCConnection:
         else:
             disk = self.disk
 
-        elapsed_time: None | str | Unset
-        if isinstance(self.elapsed_time, Unset):
-            elapsed_time = UNSET
+        elapsed_time: str | None | Unset
+        if isinstance(self.elapsed_time, datetime.timedelta):
+            elapsed_time = duration_to_json(self.elapsed_time)
         else:
             elapsed_time = self.elapsed_time
 
@@ -149,14 +162,12 @@ class XSBCConnection:
 
         disk = _parse_disk(d.pop("Disk", UNSET))
 
-        def _parse_elapsed_time(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        elapsed_time = _parse_elapsed_time(d.pop("ElapsedTime", UNSET))
+        _elapsed_time = d.pop("ElapsedTime", UNSET)
+        elapsed_time: datetime.timedelta | None | Unset
+        if isinstance(_elapsed_time, str):
+            elapsed_time = duration_from_json(_elapsed_time)
+        else:
+            elapsed_time = cast(datetime.timedelta | None | Unset, _elapsed_time)
 
         def _parse_latency(data: object) -> int | None | Unset:
             if data is None:

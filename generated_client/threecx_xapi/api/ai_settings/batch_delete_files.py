@@ -5,7 +5,7 @@ from typing import Any
 
 import httpx
 
-from ... import errors
+from ... import errors, parsing
 from ...client import XapiClient
 from ...models.batch_delete_files_ai_settings_batch_delete_files_request_body import (
     BatchDeleteFilesAISettingsBatchDeleteFilesRequestBody,
@@ -43,8 +43,7 @@ _SUCCESS_STATUSES = (200,)
 def _parse_response(*, client: XapiClient, response: httpx.Response) -> BatchDeleteFilesResponse200:
     """The declared success model of the response; any other status raises `errors.XapiError`."""
     if response.status_code == 200:
-        response_200 = BatchDeleteFilesResponse200.from_dict(response.json())
-
+        response_200 = parsing.parse_json(BatchDeleteFilesResponse200, response.content)
         return response_200
 
     errors.raise_for_response(response)

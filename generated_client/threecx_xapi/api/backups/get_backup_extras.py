@@ -5,7 +5,7 @@ from typing import Any
 
 import httpx
 
-from ... import errors, odata
+from ... import errors, odata, parsing
 from ...client import XapiClient
 from ...models.backup_extras import BackupExtras
 from ...types import Response
@@ -35,8 +35,7 @@ _SUCCESS_STATUSES = (200,)
 def _parse_response(*, client: XapiClient, response: httpx.Response) -> BackupExtras:
     """The declared success model of the response; any other status raises `errors.XapiError`."""
     if response.status_code == 200:
-        response_200 = BackupExtras.from_dict(response.json())
-
+        response_200 = parsing.parse_json(BackupExtras, response.content)
         return response_200
 
     errors.raise_for_response(response)

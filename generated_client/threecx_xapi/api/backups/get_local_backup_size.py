@@ -5,7 +5,7 @@ from typing import Any
 
 import httpx
 
-from ... import errors
+from ... import errors, parsing
 from ...client import XapiClient
 from ...models.get_local_backup_size_response_200 import GetLocalBackupSizeResponse200
 from ...types import Response
@@ -31,8 +31,7 @@ _SUCCESS_STATUSES = (200,)
 def _parse_response(*, client: XapiClient, response: httpx.Response) -> GetLocalBackupSizeResponse200:
     """The declared success model of the response; any other status raises `errors.XapiError`."""
     if response.status_code == 200:
-        response_200 = GetLocalBackupSizeResponse200.from_dict(response.json())
-
+        response_200 = parsing.parse_json(GetLocalBackupSizeResponse200, response.content)
         return response_200
 
     errors.raise_for_response(response)

@@ -5,7 +5,7 @@ from typing import Any
 
 import httpx
 
-from ... import errors, odata
+from ... import errors, odata, parsing
 from ...client import XapiClient
 from ...models.download_chat_messages_history_collection_of_chat_messages_history_view import (
     DownloadChatMessagesHistoryCollectionOfChatMessagesHistoryView,
@@ -75,8 +75,9 @@ def _parse_response(
 ) -> DownloadChatMessagesHistoryCollectionOfChatMessagesHistoryView:
     """The declared success model of the response; any other status raises `errors.XapiError`."""
     if response.status_code == 200:
-        response_200 = DownloadChatMessagesHistoryCollectionOfChatMessagesHistoryView.from_dict(response.json())
-
+        response_200 = parsing.parse_json(
+            DownloadChatMessagesHistoryCollectionOfChatMessagesHistoryView, response.content
+        )
         return response_200
 
     errors.raise_for_response(response)

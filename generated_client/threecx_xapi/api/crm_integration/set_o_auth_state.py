@@ -5,7 +5,7 @@ from typing import Any
 
 import httpx
 
-from ... import errors
+from ... import errors, parsing
 from ...client import XapiClient
 from ...models.oauth_state import OauthState
 from ...models.set_o_auth_state_crm_integration_set_o_auth_state_request_body import (
@@ -43,8 +43,7 @@ _SUCCESS_STATUSES = (200,)
 def _parse_response(*, client: XapiClient, response: httpx.Response) -> OauthState:
     """The declared success model of the response; any other status raises `errors.XapiError`."""
     if response.status_code == 200:
-        response_200 = OauthState.from_dict(response.json())
-
+        response_200 = parsing.parse_json(OauthState, response.content)
         return response_200
 
     errors.raise_for_response(response)

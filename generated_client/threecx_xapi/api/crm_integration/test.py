@@ -5,7 +5,7 @@ from typing import Any
 
 import httpx
 
-from ... import errors
+from ... import errors, parsing
 from ...client import XapiClient
 from ...models.crm_test_result import CrmTestResult
 from ...models.test_crm_integration_test_request_body import TestCrmIntegrationTestRequestBody
@@ -41,8 +41,7 @@ _SUCCESS_STATUSES = (200,)
 def _parse_response(*, client: XapiClient, response: httpx.Response) -> CrmTestResult:
     """The declared success model of the response; any other status raises `errors.XapiError`."""
     if response.status_code == 200:
-        response_200 = CrmTestResult.from_dict(response.json())
-
+        response_200 = parsing.parse_json(CrmTestResult, response.content)
         return response_200
 
     errors.raise_for_response(response)

@@ -5,7 +5,7 @@ from typing import Any
 
 import httpx
 
-from ... import errors
+from ... import errors, parsing
 from ...client import XapiClient
 from ...models.get_routes_defs_get_routes_request_body import GetRoutesDefsGetRoutesRequestBody
 from ...models.get_routes_response_200 import GetRoutesResponse200
@@ -41,8 +41,7 @@ _SUCCESS_STATUSES = (200,)
 def _parse_response(*, client: XapiClient, response: httpx.Response) -> GetRoutesResponse200:
     """The declared success model of the response; any other status raises `errors.XapiError`."""
     if response.status_code == 200:
-        response_200 = GetRoutesResponse200.from_dict(response.json())
-
+        response_200 = parsing.parse_json(GetRoutesResponse200, response.content)
         return response_200
 
     errors.raise_for_response(response)

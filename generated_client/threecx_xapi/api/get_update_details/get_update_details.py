@@ -6,7 +6,7 @@ from uuid import UUID
 
 import httpx
 
-from ... import errors, odata
+from ... import errors, odata, parsing
 from ...client import XapiClient
 from ...models.get_update_details_response_200 import GetUpdateDetailsResponse200
 from ...types import Response
@@ -38,8 +38,7 @@ _SUCCESS_STATUSES = (200,)
 def _parse_response(*, client: XapiClient, response: httpx.Response) -> GetUpdateDetailsResponse200:
     """The declared success model of the response; any other status raises `errors.XapiError`."""
     if response.status_code == 200:
-        response_200 = GetUpdateDetailsResponse200.from_dict(response.json())
-
+        response_200 = parsing.parse_json(GetUpdateDetailsResponse200, response.content)
         return response_200
 
     errors.raise_for_response(response)

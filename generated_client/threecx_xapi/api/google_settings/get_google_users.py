@@ -5,7 +5,7 @@ from typing import Any
 
 import httpx
 
-from ... import errors
+from ... import errors, parsing
 from ...client import XapiClient
 from ...models.external_accounts_page import ExternalAccountsPage
 from ...models.get_google_users_google_settings_get_google_users_request_body import (
@@ -44,8 +44,7 @@ _SUCCESS_STATUSES = (200,)
 def _parse_response(*, client: XapiClient, response: httpx.Response) -> ExternalAccountsPage:
     """The declared success model of the response; any other status raises `errors.XapiError`."""
     if response.status_code == 200:
-        response_200 = ExternalAccountsPage.from_dict(response.json())
-
+        response_200 = parsing.parse_json(ExternalAccountsPage, response.content)
         return response_200
 
     errors.raise_for_response(response)

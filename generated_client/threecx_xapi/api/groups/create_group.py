@@ -5,7 +5,7 @@ from typing import Any
 
 import httpx
 
-from ... import errors
+from ... import errors, parsing
 from ...client import XapiClient
 from ...models.pbx_group import PbxGroup
 from ...types import Response
@@ -40,8 +40,7 @@ _SUCCESS_STATUSES = (201,)
 def _parse_response(*, client: XapiClient, response: httpx.Response) -> PbxGroup:
     """The declared success model of the response; any other status raises `errors.XapiError`."""
     if response.status_code == 201:
-        response_201 = PbxGroup.from_dict(response.json())
-
+        response_201 = parsing.parse_json(PbxGroup, response.content)
         return response_201
 
     errors.raise_for_response(response)

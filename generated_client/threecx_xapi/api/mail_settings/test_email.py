@@ -5,7 +5,7 @@ from typing import Any
 
 import httpx
 
-from ... import errors
+from ... import errors, parsing
 from ...client import XapiClient
 from ...models.test_email_mail_settings_test_email_request_body import TestEmailMailSettingsTestEmailRequestBody
 from ...models.test_result import TestResult
@@ -41,8 +41,7 @@ _SUCCESS_STATUSES = (200,)
 def _parse_response(*, client: XapiClient, response: httpx.Response) -> TestResult:
     """The declared success model of the response; any other status raises `errors.XapiError`."""
     if response.status_code == 200:
-        response_200 = TestResult.from_dict(response.json())
-
+        response_200 = parsing.parse_json(TestResult, response.content)
         return response_200
 
     errors.raise_for_response(response)

@@ -5,7 +5,7 @@ from typing import Any
 
 import httpx
 
-from ... import errors
+from ... import errors, parsing
 from ...client import XapiClient
 from ...models.external_groups_page import ExternalGroupsPage
 from ...models.get_m365_groups_microsoft_365_integration_get_m365_groups_request_body import (
@@ -44,8 +44,7 @@ _SUCCESS_STATUSES = (200,)
 def _parse_response(*, client: XapiClient, response: httpx.Response) -> ExternalGroupsPage:
     """The declared success model of the response; any other status raises `errors.XapiError`."""
     if response.status_code == 200:
-        response_200 = ExternalGroupsPage.from_dict(response.json())
-
+        response_200 = parsing.parse_json(ExternalGroupsPage, response.content)
         return response_200
 
     errors.raise_for_response(response)

@@ -5,7 +5,7 @@ from typing import Any
 
 import httpx
 
-from ... import errors
+from ... import errors, parsing
 from ...client import XapiClient
 from ...models.microsoft_365_subscription_test_result import Microsoft365SubscriptionTestResult
 from ...types import Response
@@ -31,8 +31,7 @@ _SUCCESS_STATUSES = (200,)
 def _parse_response(*, client: XapiClient, response: httpx.Response) -> Microsoft365SubscriptionTestResult:
     """The declared success model of the response; any other status raises `errors.XapiError`."""
     if response.status_code == 200:
-        response_200 = Microsoft365SubscriptionTestResult.from_dict(response.json())
-
+        response_200 = parsing.parse_json(Microsoft365SubscriptionTestResult, response.content)
         return response_200
 
     errors.raise_for_response(response)

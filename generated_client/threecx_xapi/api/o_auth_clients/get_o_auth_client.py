@@ -6,7 +6,7 @@ from uuid import UUID
 
 import httpx
 
-from ... import errors, odata
+from ... import errors, odata, parsing
 from ...client import XapiClient
 from ...models.o_auth_client import OAuthClient
 from ...types import UNSET, Response, Unset
@@ -50,8 +50,7 @@ _SUCCESS_STATUSES = (200,)
 def _parse_response(*, client: XapiClient, response: httpx.Response) -> OAuthClient:
     """The declared success model of the response; any other status raises `errors.XapiError`."""
     if response.status_code == 200:
-        response_200 = OAuthClient.from_dict(response.json())
-
+        response_200 = parsing.parse_json(OAuthClient, response.content)
         return response_200
 
     errors.raise_for_response(response)

@@ -6,7 +6,7 @@ from uuid import UUID
 
 import httpx
 
-from ... import errors, odata
+from ... import errors, odata, parsing
 from ...client import XapiClient
 from ...models.refresh_client_metadata_response_200 import RefreshClientMetadataResponse200
 from ...types import Response
@@ -36,8 +36,7 @@ _SUCCESS_STATUSES = (200,)
 def _parse_response(*, client: XapiClient, response: httpx.Response) -> RefreshClientMetadataResponse200:
     """The declared success model of the response; any other status raises `errors.XapiError`."""
     if response.status_code == 200:
-        response_200 = RefreshClientMetadataResponse200.from_dict(response.json())
-
+        response_200 = parsing.parse_json(RefreshClientMetadataResponse200, response.content)
         return response_200
 
     errors.raise_for_response(response)

@@ -5,7 +5,7 @@ from typing import Any
 
 import httpx
 
-from ... import errors, odata
+from ... import errors, odata, parsing
 from ...client import XapiClient
 from ...models.get_emergency_outbound_rules_collection_of_outbound_rule import (
     GetEmergencyOutboundRulesCollectionOfOutboundRule,
@@ -70,8 +70,7 @@ def _parse_response(
 ) -> GetEmergencyOutboundRulesCollectionOfOutboundRule:
     """The declared success model of the response; any other status raises `errors.XapiError`."""
     if response.status_code == 200:
-        response_200 = GetEmergencyOutboundRulesCollectionOfOutboundRule.from_dict(response.json())
-
+        response_200 = parsing.parse_json(GetEmergencyOutboundRulesCollectionOfOutboundRule, response.content)
         return response_200
 
     errors.raise_for_response(response)

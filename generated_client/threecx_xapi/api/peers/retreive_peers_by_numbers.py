@@ -5,7 +5,7 @@ from typing import Any
 
 import httpx
 
-from ... import errors
+from ... import errors, parsing
 from ...client import XapiClient
 from ...models.retreive_peers_by_numbers_collection_of_peer import RetreivePeersByNumbersCollectionOfPeer
 from ...models.retreive_peers_by_numbers_peers_retreive_peers_by_numbers_request_body import (
@@ -43,8 +43,7 @@ _SUCCESS_STATUSES = (200,)
 def _parse_response(*, client: XapiClient, response: httpx.Response) -> RetreivePeersByNumbersCollectionOfPeer:
     """The declared success model of the response; any other status raises `errors.XapiError`."""
     if response.status_code == 200:
-        response_200 = RetreivePeersByNumbersCollectionOfPeer.from_dict(response.json())
-
+        response_200 = parsing.parse_json(RetreivePeersByNumbersCollectionOfPeer, response.content)
         return response_200
 
     errors.raise_for_response(response)

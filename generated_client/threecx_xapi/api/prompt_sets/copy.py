@@ -5,7 +5,7 @@ from typing import Any
 
 import httpx
 
-from ... import errors, odata
+from ... import errors, odata, parsing
 from ...client import XapiClient
 from ...models.copy_prompt_sets_prompt_set_copy_request_body import CopyPromptSetsPromptSetCopyRequestBody
 from ...models.prompt_set import PromptSet
@@ -44,8 +44,7 @@ _SUCCESS_STATUSES = (200,)
 def _parse_response(*, client: XapiClient, response: httpx.Response) -> PromptSet:
     """The declared success model of the response; any other status raises `errors.XapiError`."""
     if response.status_code == 200:
-        response_200 = PromptSet.from_dict(response.json())
-
+        response_200 = parsing.parse_json(PromptSet, response.content)
         return response_200
 
     errors.raise_for_response(response)

@@ -6,7 +6,7 @@ from typing import Any
 
 import httpx
 
-from ... import errors, odata
+from ... import errors, odata, parsing
 from ...client import XapiClient
 from ...models.get_abandoned_queue_calls_data_collection_of_abandoned_queue_calls import (
     GetAbandonedQueueCallsDataCollectionOfAbandonedQueueCalls,
@@ -82,8 +82,7 @@ def _parse_response(
 ) -> GetAbandonedQueueCallsDataCollectionOfAbandonedQueueCalls:
     """The declared success model of the response; any other status raises `errors.XapiError`."""
     if response.status_code == 200:
-        response_200 = GetAbandonedQueueCallsDataCollectionOfAbandonedQueueCalls.from_dict(response.json())
-
+        response_200 = parsing.parse_json(GetAbandonedQueueCallsDataCollectionOfAbandonedQueueCalls, response.content)
         return response_200
 
     errors.raise_for_response(response)

@@ -6,7 +6,7 @@ from typing import Any
 
 import httpx
 
-from ... import errors, odata
+from ... import errors, odata, parsing
 from ...client import XapiClient
 from ...models.download_agent_login_history_collection_of_agent_login_history import (
     DownloadAgentLoginHistoryCollectionOfAgentLoginHistory,
@@ -84,8 +84,7 @@ def _parse_response(
 ) -> DownloadAgentLoginHistoryCollectionOfAgentLoginHistory:
     """The declared success model of the response; any other status raises `errors.XapiError`."""
     if response.status_code == 200:
-        response_200 = DownloadAgentLoginHistoryCollectionOfAgentLoginHistory.from_dict(response.json())
-
+        response_200 = parsing.parse_json(DownloadAgentLoginHistoryCollectionOfAgentLoginHistory, response.content)
         return response_200
 
     errors.raise_for_response(response)

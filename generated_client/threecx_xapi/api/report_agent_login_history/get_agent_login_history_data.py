@@ -6,7 +6,7 @@ from typing import Any
 
 import httpx
 
-from ... import errors, odata
+from ... import errors, odata, parsing
 from ...client import XapiClient
 from ...models.get_agent_login_history_data_collection_of_agent_login_history import (
     GetAgentLoginHistoryDataCollectionOfAgentLoginHistory,
@@ -84,8 +84,7 @@ def _parse_response(
 ) -> GetAgentLoginHistoryDataCollectionOfAgentLoginHistory:
     """The declared success model of the response; any other status raises `errors.XapiError`."""
     if response.status_code == 200:
-        response_200 = GetAgentLoginHistoryDataCollectionOfAgentLoginHistory.from_dict(response.json())
-
+        response_200 = parsing.parse_json(GetAgentLoginHistoryDataCollectionOfAgentLoginHistory, response.content)
         return response_200
 
     errors.raise_for_response(response)

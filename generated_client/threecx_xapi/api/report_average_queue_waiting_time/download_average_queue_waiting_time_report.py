@@ -6,7 +6,7 @@ from typing import Any
 
 import httpx
 
-from ... import errors, odata
+from ... import errors, odata, parsing
 from ...client import XapiClient
 from ...models.download_average_queue_waiting_time_report_collection_of_time_report_data import (
     DownloadAverageQueueWaitingTimeReportCollectionOfTimeReportData,
@@ -84,8 +84,9 @@ def _parse_response(
 ) -> DownloadAverageQueueWaitingTimeReportCollectionOfTimeReportData:
     """The declared success model of the response; any other status raises `errors.XapiError`."""
     if response.status_code == 200:
-        response_200 = DownloadAverageQueueWaitingTimeReportCollectionOfTimeReportData.from_dict(response.json())
-
+        response_200 = parsing.parse_json(
+            DownloadAverageQueueWaitingTimeReportCollectionOfTimeReportData, response.content
+        )
         return response_200
 
     errors.raise_for_response(response)

@@ -6,7 +6,7 @@ from typing import Any
 
 import httpx
 
-from ... import errors, odata
+from ... import errors, odata, parsing
 from ...client import XapiClient
 from ...models.get_average_queue_waiting_time_data_collection_of_time_report_data import (
     GetAverageQueueWaitingTimeDataCollectionOfTimeReportData,
@@ -84,8 +84,7 @@ def _parse_response(
 ) -> GetAverageQueueWaitingTimeDataCollectionOfTimeReportData:
     """The declared success model of the response; any other status raises `errors.XapiError`."""
     if response.status_code == 200:
-        response_200 = GetAverageQueueWaitingTimeDataCollectionOfTimeReportData.from_dict(response.json())
-
+        response_200 = parsing.parse_json(GetAverageQueueWaitingTimeDataCollectionOfTimeReportData, response.content)
         return response_200
 
     errors.raise_for_response(response)

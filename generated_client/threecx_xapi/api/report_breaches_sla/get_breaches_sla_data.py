@@ -6,7 +6,7 @@ from typing import Any
 
 import httpx
 
-from ... import errors, odata
+from ... import errors, odata, parsing
 from ...client import XapiClient
 from ...models.get_breaches_sla_data_collection_of_breaches_sla import GetBreachesSlaDataCollectionOfBreachesSla
 from ...types import UNSET, Response, Unset
@@ -76,8 +76,7 @@ _SUCCESS_STATUSES = (200,)
 def _parse_response(*, client: XapiClient, response: httpx.Response) -> GetBreachesSlaDataCollectionOfBreachesSla:
     """The declared success model of the response; any other status raises `errors.XapiError`."""
     if response.status_code == 200:
-        response_200 = GetBreachesSlaDataCollectionOfBreachesSla.from_dict(response.json())
-
+        response_200 = parsing.parse_json(GetBreachesSlaDataCollectionOfBreachesSla, response.content)
         return response_200
 
     errors.raise_for_response(response)

@@ -6,7 +6,7 @@ from typing import Any
 
 import httpx
 
-from ... import errors, odata
+from ... import errors, odata, parsing
 from ...client import XapiClient
 from ...models.get_call_cost_by_extension_group_data_collection_of_call_cost_by_extension_group import (
     GetCallCostByExtensionGroupDataCollectionOfCallCostByExtensionGroup,
@@ -82,8 +82,9 @@ def _parse_response(
 ) -> GetCallCostByExtensionGroupDataCollectionOfCallCostByExtensionGroup:
     """The declared success model of the response; any other status raises `errors.XapiError`."""
     if response.status_code == 200:
-        response_200 = GetCallCostByExtensionGroupDataCollectionOfCallCostByExtensionGroup.from_dict(response.json())
-
+        response_200 = parsing.parse_json(
+            GetCallCostByExtensionGroupDataCollectionOfCallCostByExtensionGroup, response.content
+        )
         return response_200
 
     errors.raise_for_response(response)

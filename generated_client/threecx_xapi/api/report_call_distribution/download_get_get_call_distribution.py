@@ -6,7 +6,7 @@ from typing import Any
 
 import httpx
 
-from ... import errors, odata
+from ... import errors, odata, parsing
 from ...client import XapiClient
 from ...models.download_get_get_call_distribution_collection_of_call_distribution import (
     DownloadGetGetCallDistributionCollectionOfCallDistribution,
@@ -96,8 +96,7 @@ def _parse_response(
 ) -> DownloadGetGetCallDistributionCollectionOfCallDistribution:
     """The declared success model of the response; any other status raises `errors.XapiError`."""
     if response.status_code == 200:
-        response_200 = DownloadGetGetCallDistributionCollectionOfCallDistribution.from_dict(response.json())
-
+        response_200 = parsing.parse_json(DownloadGetGetCallDistributionCollectionOfCallDistribution, response.content)
         return response_200
 
     errors.raise_for_response(response)

@@ -6,7 +6,7 @@ from typing import Any
 
 import httpx
 
-from ... import errors, odata
+from ... import errors, odata, parsing
 from ...client import XapiClient
 from ...models.get_chat_log_collection_of_chat_history_view import GetChatLogCollectionOfChatHistoryView
 from ...types import UNSET, Response, Unset
@@ -94,8 +94,7 @@ _SUCCESS_STATUSES = (200,)
 def _parse_response(*, client: XapiClient, response: httpx.Response) -> GetChatLogCollectionOfChatHistoryView:
     """The declared success model of the response; any other status raises `errors.XapiError`."""
     if response.status_code == 200:
-        response_200 = GetChatLogCollectionOfChatHistoryView.from_dict(response.json())
-
+        response_200 = parsing.parse_json(GetChatLogCollectionOfChatHistoryView, response.content)
         return response_200
 
     errors.raise_for_response(response)

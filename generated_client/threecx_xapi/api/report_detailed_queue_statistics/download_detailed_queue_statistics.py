@@ -6,7 +6,7 @@ from typing import Any
 
 import httpx
 
-from ... import errors, odata
+from ... import errors, odata, parsing
 from ...client import XapiClient
 from ...models.download_detailed_queue_statistics_collection_of_detailed_queue_statistics import (
     DownloadDetailedQueueStatisticsCollectionOfDetailedQueueStatistics,
@@ -80,8 +80,9 @@ def _parse_response(
 ) -> DownloadDetailedQueueStatisticsCollectionOfDetailedQueueStatistics:
     """The declared success model of the response; any other status raises `errors.XapiError`."""
     if response.status_code == 200:
-        response_200 = DownloadDetailedQueueStatisticsCollectionOfDetailedQueueStatistics.from_dict(response.json())
-
+        response_200 = parsing.parse_json(
+            DownloadDetailedQueueStatisticsCollectionOfDetailedQueueStatistics, response.content
+        )
         return response_200
 
     errors.raise_for_response(response)

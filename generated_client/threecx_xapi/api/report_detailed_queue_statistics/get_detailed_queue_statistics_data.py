@@ -6,7 +6,7 @@ from typing import Any
 
 import httpx
 
-from ... import errors, odata
+from ... import errors, odata, parsing
 from ...client import XapiClient
 from ...models.get_detailed_queue_statistics_data_collection_of_detailed_queue_statistics import (
     GetDetailedQueueStatisticsDataCollectionOfDetailedQueueStatistics,
@@ -80,8 +80,9 @@ def _parse_response(
 ) -> GetDetailedQueueStatisticsDataCollectionOfDetailedQueueStatistics:
     """The declared success model of the response; any other status raises `errors.XapiError`."""
     if response.status_code == 200:
-        response_200 = GetDetailedQueueStatisticsDataCollectionOfDetailedQueueStatistics.from_dict(response.json())
-
+        response_200 = parsing.parse_json(
+            GetDetailedQueueStatisticsDataCollectionOfDetailedQueueStatistics, response.content
+        )
         return response_200
 
     errors.raise_for_response(response)

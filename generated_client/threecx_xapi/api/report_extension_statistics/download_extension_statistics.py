@@ -6,7 +6,7 @@ from typing import Any
 
 import httpx
 
-from ... import errors, odata
+from ... import errors, odata, parsing
 from ...client import XapiClient
 from ...models.download_extension_statistics_collection_of_extension_statistics import (
     DownloadExtensionStatisticsCollectionOfExtensionStatistics,
@@ -84,8 +84,7 @@ def _parse_response(
 ) -> DownloadExtensionStatisticsCollectionOfExtensionStatistics:
     """The declared success model of the response; any other status raises `errors.XapiError`."""
     if response.status_code == 200:
-        response_200 = DownloadExtensionStatisticsCollectionOfExtensionStatistics.from_dict(response.json())
-
+        response_200 = parsing.parse_json(DownloadExtensionStatisticsCollectionOfExtensionStatistics, response.content)
         return response_200
 
     errors.raise_for_response(response)

@@ -6,7 +6,7 @@ from typing import Any
 
 import httpx
 
-from ... import errors, odata
+from ... import errors, odata, parsing
 from ...client import XapiClient
 from ...models.download_extension_statistics_by_group_collection_of_report_extension_statistics_by_group import (
     DownloadExtensionStatisticsByGroupCollectionOfReportExtensionStatisticsByGroup,
@@ -82,10 +82,9 @@ def _parse_response(
 ) -> DownloadExtensionStatisticsByGroupCollectionOfReportExtensionStatisticsByGroup:
     """The declared success model of the response; any other status raises `errors.XapiError`."""
     if response.status_code == 200:
-        response_200 = DownloadExtensionStatisticsByGroupCollectionOfReportExtensionStatisticsByGroup.from_dict(
-            response.json()
+        response_200 = parsing.parse_json(
+            DownloadExtensionStatisticsByGroupCollectionOfReportExtensionStatisticsByGroup, response.content
         )
-
         return response_200
 
     errors.raise_for_response(response)

@@ -6,7 +6,7 @@ from typing import Any
 
 import httpx
 
-from ... import errors, odata
+from ... import errors, odata, parsing
 from ...client import XapiClient
 from ...models.get_extension_statistics_by_group_data_collection_of_report_extension_statistics_by_group import (
     GetExtensionStatisticsByGroupDataCollectionOfReportExtensionStatisticsByGroup,
@@ -82,10 +82,9 @@ def _parse_response(
 ) -> GetExtensionStatisticsByGroupDataCollectionOfReportExtensionStatisticsByGroup:
     """The declared success model of the response; any other status raises `errors.XapiError`."""
     if response.status_code == 200:
-        response_200 = GetExtensionStatisticsByGroupDataCollectionOfReportExtensionStatisticsByGroup.from_dict(
-            response.json()
+        response_200 = parsing.parse_json(
+            GetExtensionStatisticsByGroupDataCollectionOfReportExtensionStatisticsByGroup, response.content
         )
-
         return response_200
 
     errors.raise_for_response(response)

@@ -6,7 +6,7 @@ from typing import Any
 
 import httpx
 
-from ... import errors, odata
+from ... import errors, odata, parsing
 from ...client import XapiClient
 from ...models.get_extensions_statistics_by_ring_groups_data_collection_of_extensions_statistics_by_ring_groups import (
     GetExtensionsStatisticsByRingGroupsDataCollectionOfExtensionsStatisticsByRingGroups,
@@ -82,10 +82,9 @@ def _parse_response(
 ) -> GetExtensionsStatisticsByRingGroupsDataCollectionOfExtensionsStatisticsByRingGroups:
     """The declared success model of the response; any other status raises `errors.XapiError`."""
     if response.status_code == 200:
-        response_200 = GetExtensionsStatisticsByRingGroupsDataCollectionOfExtensionsStatisticsByRingGroups.from_dict(
-            response.json()
+        response_200 = parsing.parse_json(
+            GetExtensionsStatisticsByRingGroupsDataCollectionOfExtensionsStatisticsByRingGroups, response.content
         )
-
         return response_200
 
     errors.raise_for_response(response)

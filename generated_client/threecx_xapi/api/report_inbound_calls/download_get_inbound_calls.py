@@ -6,7 +6,7 @@ from typing import Any
 
 import httpx
 
-from ... import errors, odata
+from ... import errors, odata, parsing
 from ...client import XapiClient
 from ...models.download_get_inbound_calls_collection_of_inbound_call import (
     DownloadGetInboundCallsCollectionOfInboundCall,
@@ -84,8 +84,7 @@ _SUCCESS_STATUSES = (200,)
 def _parse_response(*, client: XapiClient, response: httpx.Response) -> DownloadGetInboundCallsCollectionOfInboundCall:
     """The declared success model of the response; any other status raises `errors.XapiError`."""
     if response.status_code == 200:
-        response_200 = DownloadGetInboundCallsCollectionOfInboundCall.from_dict(response.json())
-
+        response_200 = parsing.parse_json(DownloadGetInboundCallsCollectionOfInboundCall, response.content)
         return response_200
 
     errors.raise_for_response(response)

@@ -5,7 +5,7 @@ from typing import Any
 
 import httpx
 
-from ... import errors, odata
+from ... import errors, odata, parsing
 from ...client import XapiClient
 from ...models.get_inbound_rules_data_collection_of_inbound_rule_report import (
     GetInboundRulesDataCollectionOfInboundRuleReport,
@@ -70,8 +70,7 @@ def _parse_response(
 ) -> GetInboundRulesDataCollectionOfInboundRuleReport:
     """The declared success model of the response; any other status raises `errors.XapiError`."""
     if response.status_code == 200:
-        response_200 = GetInboundRulesDataCollectionOfInboundRuleReport.from_dict(response.json())
-
+        response_200 = parsing.parse_json(GetInboundRulesDataCollectionOfInboundRuleReport, response.content)
         return response_200
 
     errors.raise_for_response(response)

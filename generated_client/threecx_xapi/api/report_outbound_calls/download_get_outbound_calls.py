@@ -6,7 +6,7 @@ from typing import Any
 
 import httpx
 
-from ... import errors, odata
+from ... import errors, odata, parsing
 from ...client import XapiClient
 from ...models.download_get_outbound_calls_collection_of_outbound_call import (
     DownloadGetOutboundCallsCollectionOfOutboundCall,
@@ -86,8 +86,7 @@ def _parse_response(
 ) -> DownloadGetOutboundCallsCollectionOfOutboundCall:
     """The declared success model of the response; any other status raises `errors.XapiError`."""
     if response.status_code == 200:
-        response_200 = DownloadGetOutboundCallsCollectionOfOutboundCall.from_dict(response.json())
-
+        response_200 = parsing.parse_json(DownloadGetOutboundCallsCollectionOfOutboundCall, response.content)
         return response_200
 
     errors.raise_for_response(response)

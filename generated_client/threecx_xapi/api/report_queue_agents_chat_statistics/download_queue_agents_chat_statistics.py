@@ -6,7 +6,7 @@ from typing import Any
 
 import httpx
 
-from ... import errors, odata
+from ... import errors, odata, parsing
 from ...client import XapiClient
 from ...models.download_queue_agents_chat_statistics_collection_of_queue_agents_chat_statistics import (
     DownloadQueueAgentsChatStatisticsCollectionOfQueueAgentsChatStatistics,
@@ -82,8 +82,9 @@ def _parse_response(
 ) -> DownloadQueueAgentsChatStatisticsCollectionOfQueueAgentsChatStatistics:
     """The declared success model of the response; any other status raises `errors.XapiError`."""
     if response.status_code == 200:
-        response_200 = DownloadQueueAgentsChatStatisticsCollectionOfQueueAgentsChatStatistics.from_dict(response.json())
-
+        response_200 = parsing.parse_json(
+            DownloadQueueAgentsChatStatisticsCollectionOfQueueAgentsChatStatistics, response.content
+        )
         return response_200
 
     errors.raise_for_response(response)

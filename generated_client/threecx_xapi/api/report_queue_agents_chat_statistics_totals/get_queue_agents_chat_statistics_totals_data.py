@@ -6,7 +6,7 @@ from typing import Any
 
 import httpx
 
-from ... import errors, odata
+from ... import errors, odata, parsing
 from ...client import XapiClient
 from ...models.get_queue_agents_chat_statistics_totals_data_collection_of_queue_agents_chat_statistics_totals import (
     GetQueueAgentsChatStatisticsTotalsDataCollectionOfQueueAgentsChatStatisticsTotals,
@@ -82,10 +82,9 @@ def _parse_response(
 ) -> GetQueueAgentsChatStatisticsTotalsDataCollectionOfQueueAgentsChatStatisticsTotals:
     """The declared success model of the response; any other status raises `errors.XapiError`."""
     if response.status_code == 200:
-        response_200 = GetQueueAgentsChatStatisticsTotalsDataCollectionOfQueueAgentsChatStatisticsTotals.from_dict(
-            response.json()
+        response_200 = parsing.parse_json(
+            GetQueueAgentsChatStatisticsTotalsDataCollectionOfQueueAgentsChatStatisticsTotals, response.content
         )
-
         return response_200
 
     errors.raise_for_response(response)

@@ -6,7 +6,7 @@ from typing import Any
 
 import httpx
 
-from ... import errors, odata
+from ... import errors, odata, parsing
 from ...client import XapiClient
 from ...models.download_queue_an_un_calls_report_collection_of_time_report_data import (
     DownloadQueueAnUnCallsReportCollectionOfTimeReportData,
@@ -84,8 +84,7 @@ def _parse_response(
 ) -> DownloadQueueAnUnCallsReportCollectionOfTimeReportData:
     """The declared success model of the response; any other status raises `errors.XapiError`."""
     if response.status_code == 200:
-        response_200 = DownloadQueueAnUnCallsReportCollectionOfTimeReportData.from_dict(response.json())
-
+        response_200 = parsing.parse_json(DownloadQueueAnUnCallsReportCollectionOfTimeReportData, response.content)
         return response_200
 
     errors.raise_for_response(response)

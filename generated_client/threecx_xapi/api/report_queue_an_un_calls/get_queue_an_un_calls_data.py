@@ -6,7 +6,7 @@ from typing import Any
 
 import httpx
 
-from ... import errors, odata
+from ... import errors, odata, parsing
 from ...client import XapiClient
 from ...models.get_queue_an_un_calls_data_collection_of_time_report_data import (
     GetQueueAnUnCallsDataCollectionOfTimeReportData,
@@ -82,8 +82,7 @@ _SUCCESS_STATUSES = (200,)
 def _parse_response(*, client: XapiClient, response: httpx.Response) -> GetQueueAnUnCallsDataCollectionOfTimeReportData:
     """The declared success model of the response; any other status raises `errors.XapiError`."""
     if response.status_code == 200:
-        response_200 = GetQueueAnUnCallsDataCollectionOfTimeReportData.from_dict(response.json())
-
+        response_200 = parsing.parse_json(GetQueueAnUnCallsDataCollectionOfTimeReportData, response.content)
         return response_200
 
     errors.raise_for_response(response)

@@ -6,7 +6,7 @@ from typing import Any
 
 import httpx
 
-from ... import errors, odata
+from ... import errors, odata, parsing
 from ...client import XapiClient
 from ...models.download_queue_answered_calls_by_wait_time_collection_of_queue_answered_calls_by_wait_time import (
     DownloadQueueAnsweredCallsByWaitTimeCollectionOfQueueAnsweredCallsByWaitTime,
@@ -86,10 +86,9 @@ def _parse_response(
 ) -> DownloadQueueAnsweredCallsByWaitTimeCollectionOfQueueAnsweredCallsByWaitTime:
     """The declared success model of the response; any other status raises `errors.XapiError`."""
     if response.status_code == 200:
-        response_200 = DownloadQueueAnsweredCallsByWaitTimeCollectionOfQueueAnsweredCallsByWaitTime.from_dict(
-            response.json()
+        response_200 = parsing.parse_json(
+            DownloadQueueAnsweredCallsByWaitTimeCollectionOfQueueAnsweredCallsByWaitTime, response.content
         )
-
         return response_200
 
     errors.raise_for_response(response)

@@ -6,7 +6,7 @@ from typing import Any
 
 import httpx
 
-from ... import errors, odata
+from ... import errors, odata, parsing
 from ...client import XapiClient
 from ...models.get_queue_answered_calls_by_wait_time_data_collection_of_queue_answered_calls_by_wait_time import (
     GetQueueAnsweredCallsByWaitTimeDataCollectionOfQueueAnsweredCallsByWaitTime,
@@ -82,10 +82,9 @@ def _parse_response(
 ) -> GetQueueAnsweredCallsByWaitTimeDataCollectionOfQueueAnsweredCallsByWaitTime:
     """The declared success model of the response; any other status raises `errors.XapiError`."""
     if response.status_code == 200:
-        response_200 = GetQueueAnsweredCallsByWaitTimeDataCollectionOfQueueAnsweredCallsByWaitTime.from_dict(
-            response.json()
+        response_200 = parsing.parse_json(
+            GetQueueAnsweredCallsByWaitTimeDataCollectionOfQueueAnsweredCallsByWaitTime, response.content
         )
-
         return response_200
 
     errors.raise_for_response(response)

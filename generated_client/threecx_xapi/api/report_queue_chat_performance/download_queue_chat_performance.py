@@ -6,7 +6,7 @@ from typing import Any
 
 import httpx
 
-from ... import errors, odata
+from ... import errors, odata, parsing
 from ...client import XapiClient
 from ...models.download_queue_chat_performance_collection_of_queue_chat_performance import (
     DownloadQueueChatPerformanceCollectionOfQueueChatPerformance,
@@ -82,8 +82,9 @@ def _parse_response(
 ) -> DownloadQueueChatPerformanceCollectionOfQueueChatPerformance:
     """The declared success model of the response; any other status raises `errors.XapiError`."""
     if response.status_code == 200:
-        response_200 = DownloadQueueChatPerformanceCollectionOfQueueChatPerformance.from_dict(response.json())
-
+        response_200 = parsing.parse_json(
+            DownloadQueueChatPerformanceCollectionOfQueueChatPerformance, response.content
+        )
         return response_200
 
     errors.raise_for_response(response)

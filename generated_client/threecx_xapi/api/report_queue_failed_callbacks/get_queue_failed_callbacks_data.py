@@ -6,7 +6,7 @@ from typing import Any
 
 import httpx
 
-from ... import errors, odata
+from ... import errors, odata, parsing
 from ...client import XapiClient
 from ...models.get_queue_failed_callbacks_data_collection_of_queue_failed_callbacks import (
     GetQueueFailedCallbacksDataCollectionOfQueueFailedCallbacks,
@@ -78,8 +78,7 @@ def _parse_response(
 ) -> GetQueueFailedCallbacksDataCollectionOfQueueFailedCallbacks:
     """The declared success model of the response; any other status raises `errors.XapiError`."""
     if response.status_code == 200:
-        response_200 = GetQueueFailedCallbacksDataCollectionOfQueueFailedCallbacks.from_dict(response.json())
-
+        response_200 = parsing.parse_json(GetQueueFailedCallbacksDataCollectionOfQueueFailedCallbacks, response.content)
         return response_200
 
     errors.raise_for_response(response)

@@ -6,7 +6,7 @@ from typing import Any
 
 import httpx
 
-from ... import errors, odata
+from ... import errors, odata, parsing
 from ...client import XapiClient
 from ...models.download_queue_performance_overview_collection_of_queue_performance_overview import (
     DownloadQueuePerformanceOverviewCollectionOfQueuePerformanceOverview,
@@ -82,8 +82,9 @@ def _parse_response(
 ) -> DownloadQueuePerformanceOverviewCollectionOfQueuePerformanceOverview:
     """The declared success model of the response; any other status raises `errors.XapiError`."""
     if response.status_code == 200:
-        response_200 = DownloadQueuePerformanceOverviewCollectionOfQueuePerformanceOverview.from_dict(response.json())
-
+        response_200 = parsing.parse_json(
+            DownloadQueuePerformanceOverviewCollectionOfQueuePerformanceOverview, response.content
+        )
         return response_200
 
     errors.raise_for_response(response)

@@ -6,7 +6,7 @@ from typing import Any
 
 import httpx
 
-from ... import errors, odata
+from ... import errors, odata, parsing
 from ...client import XapiClient
 from ...models.download_ring_group_statistics_collection_of_ring_group_statistics import (
     DownloadRingGroupStatisticsCollectionOfRingGroupStatistics,
@@ -82,8 +82,7 @@ def _parse_response(
 ) -> DownloadRingGroupStatisticsCollectionOfRingGroupStatistics:
     """The declared success model of the response; any other status raises `errors.XapiError`."""
     if response.status_code == 200:
-        response_200 = DownloadRingGroupStatisticsCollectionOfRingGroupStatistics.from_dict(response.json())
-
+        response_200 = parsing.parse_json(DownloadRingGroupStatisticsCollectionOfRingGroupStatistics, response.content)
         return response_200
 
     errors.raise_for_response(response)

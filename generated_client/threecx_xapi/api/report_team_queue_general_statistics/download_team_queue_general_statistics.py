@@ -6,7 +6,7 @@ from typing import Any
 
 import httpx
 
-from ... import errors, odata
+from ... import errors, odata, parsing
 from ...client import XapiClient
 from ...models.download_team_queue_general_statistics_collection_of_team_queue_general_statistics import (
     DownloadTeamQueueGeneralStatisticsCollectionOfTeamQueueGeneralStatistics,
@@ -80,10 +80,9 @@ def _parse_response(
 ) -> DownloadTeamQueueGeneralStatisticsCollectionOfTeamQueueGeneralStatistics:
     """The declared success model of the response; any other status raises `errors.XapiError`."""
     if response.status_code == 200:
-        response_200 = DownloadTeamQueueGeneralStatisticsCollectionOfTeamQueueGeneralStatistics.from_dict(
-            response.json()
+        response_200 = parsing.parse_json(
+            DownloadTeamQueueGeneralStatisticsCollectionOfTeamQueueGeneralStatistics, response.content
         )
-
         return response_200
 
     errors.raise_for_response(response)

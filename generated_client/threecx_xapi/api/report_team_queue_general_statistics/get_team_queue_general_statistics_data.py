@@ -6,7 +6,7 @@ from typing import Any
 
 import httpx
 
-from ... import errors, odata
+from ... import errors, odata, parsing
 from ...client import XapiClient
 from ...models.get_team_queue_general_statistics_data_collection_of_team_queue_general_statistics import (
     GetTeamQueueGeneralStatisticsDataCollectionOfTeamQueueGeneralStatistics,
@@ -80,10 +80,9 @@ def _parse_response(
 ) -> GetTeamQueueGeneralStatisticsDataCollectionOfTeamQueueGeneralStatistics:
     """The declared success model of the response; any other status raises `errors.XapiError`."""
     if response.status_code == 200:
-        response_200 = GetTeamQueueGeneralStatisticsDataCollectionOfTeamQueueGeneralStatistics.from_dict(
-            response.json()
+        response_200 = parsing.parse_json(
+            GetTeamQueueGeneralStatisticsDataCollectionOfTeamQueueGeneralStatistics, response.content
         )
-
         return response_200
 
     errors.raise_for_response(response)

@@ -6,7 +6,7 @@ from typing import Any
 
 import httpx
 
-from ... import errors, odata
+from ... import errors, odata, parsing
 from ...client import XapiClient
 from ...models.download_get_user_activity_collection_of_user_activity import (
     DownloadGetUserActivityCollectionOfUserActivity,
@@ -94,8 +94,7 @@ _SUCCESS_STATUSES = (200,)
 def _parse_response(*, client: XapiClient, response: httpx.Response) -> DownloadGetUserActivityCollectionOfUserActivity:
     """The declared success model of the response; any other status raises `errors.XapiError`."""
     if response.status_code == 200:
-        response_200 = DownloadGetUserActivityCollectionOfUserActivity.from_dict(response.json())
-
+        response_200 = parsing.parse_json(DownloadGetUserActivityCollectionOfUserActivity, response.content)
         return response_200
 
     errors.raise_for_response(response)

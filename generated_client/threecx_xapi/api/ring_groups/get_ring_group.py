@@ -5,7 +5,7 @@ from typing import Any
 
 import httpx
 
-from ... import errors, odata
+from ... import errors, odata, parsing
 from ...client import XapiClient
 from ...models.pbx_ring_group import PbxRingGroup
 from ...types import UNSET, Response, Unset
@@ -49,8 +49,7 @@ _SUCCESS_STATUSES = (200,)
 def _parse_response(*, client: XapiClient, response: httpx.Response) -> PbxRingGroup:
     """The declared success model of the response; any other status raises `errors.XapiError`."""
     if response.status_code == 200:
-        response_200 = PbxRingGroup.from_dict(response.json())
-
+        response_200 = parsing.parse_json(PbxRingGroup, response.content)
         return response_200
 
     errors.raise_for_response(response)

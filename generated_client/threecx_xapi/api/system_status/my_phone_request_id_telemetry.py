@@ -6,7 +6,7 @@ from typing import Any
 
 import httpx
 
-from ... import errors, odata
+from ... import errors, odata, parsing
 from ...client import XapiClient
 from ...models.my_phone_request_id_telemetry_collection_of_my_phone_request_stats import (
     MyPhoneRequestIdTelemetryCollectionOfMyPhoneRequestStats,
@@ -76,8 +76,7 @@ def _parse_response(
 ) -> MyPhoneRequestIdTelemetryCollectionOfMyPhoneRequestStats:
     """The declared success model of the response; any other status raises `errors.XapiError`."""
     if response.status_code == 200:
-        response_200 = MyPhoneRequestIdTelemetryCollectionOfMyPhoneRequestStats.from_dict(response.json())
-
+        response_200 = parsing.parse_json(MyPhoneRequestIdTelemetryCollectionOfMyPhoneRequestStats, response.content)
         return response_200
 
     errors.raise_for_response(response)

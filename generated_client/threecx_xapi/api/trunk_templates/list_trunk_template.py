@@ -5,7 +5,7 @@ from typing import Any
 
 import httpx
 
-from ... import errors, odata
+from ... import errors, odata, parsing
 from ...client import XapiClient
 from ...models.collection_of_trunk_template import CollectionOfTrunkTemplate
 from ...types import UNSET, Response, Unset
@@ -66,8 +66,7 @@ _SUCCESS_STATUSES = (200,)
 def _parse_response(*, client: XapiClient, response: httpx.Response) -> CollectionOfTrunkTemplate:
     """The declared success model of the response; any other status raises `errors.XapiError`."""
     if response.status_code == 200:
-        response_200 = CollectionOfTrunkTemplate.from_dict(response.json())
-
+        response_200 = parsing.parse_json(CollectionOfTrunkTemplate, response.content)
         return response_200
 
     errors.raise_for_response(response)

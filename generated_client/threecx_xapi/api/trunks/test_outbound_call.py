@@ -5,7 +5,7 @@ from typing import Any
 
 import httpx
 
-from ... import errors, odata
+from ... import errors, odata, parsing
 from ...client import XapiClient
 from ...models.test_outbound_call_trunks_trunk_test_outbound_call_request_body import (
     TestOutboundCallTrunksTrunkTestOutboundCallRequestBody,
@@ -46,8 +46,7 @@ _SUCCESS_STATUSES = (200,)
 def _parse_response(*, client: XapiClient, response: httpx.Response) -> TrunkTestResult:
     """The declared success model of the response; any other status raises `errors.XapiError`."""
     if response.status_code == 200:
-        response_200 = TrunkTestResult.from_dict(response.json())
-
+        response_200 = parsing.parse_json(TrunkTestResult, response.content)
         return response_200
 
     errors.raise_for_response(response)

@@ -5,7 +5,7 @@ from typing import Any
 
 import httpx
 
-from ... import errors
+from ... import errors, parsing
 from ...client import XapiClient
 from ...models.first_available_number import FirstAvailableNumber
 from ...types import Response
@@ -31,8 +31,7 @@ _SUCCESS_STATUSES = (200,)
 def _parse_response(*, client: XapiClient, response: httpx.Response) -> FirstAvailableNumber:
     """The declared success model of the response; any other status raises `errors.XapiError`."""
     if response.status_code == 200:
-        response_200 = FirstAvailableNumber.from_dict(response.json())
-
+        response_200 = parsing.parse_json(FirstAvailableNumber, response.content)
         return response_200
 
     errors.raise_for_response(response)

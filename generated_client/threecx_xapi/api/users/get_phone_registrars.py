@@ -5,7 +5,7 @@ from typing import Any
 
 import httpx
 
-from ... import errors
+from ... import errors, parsing
 from ...client import XapiClient
 from ...models.get_phone_registrars_response_200 import GetPhoneRegistrarsResponse200
 from ...models.get_phone_registrars_users_get_phone_registrars_request_body import (
@@ -43,8 +43,7 @@ _SUCCESS_STATUSES = (200,)
 def _parse_response(*, client: XapiClient, response: httpx.Response) -> GetPhoneRegistrarsResponse200:
     """The declared success model of the response; any other status raises `errors.XapiError`."""
     if response.status_code == 200:
-        response_200 = GetPhoneRegistrarsResponse200.from_dict(response.json())
-
+        response_200 = parsing.parse_json(GetPhoneRegistrarsResponse200, response.content)
         return response_200
 
     errors.raise_for_response(response)

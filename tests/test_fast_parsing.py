@@ -1,0 +1,177 @@
+"""Responses parse fast when everything is known, tolerantly when not, and both paths give equal models."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from collections.abc import Iterator
+from typing import Any
+
+import httpx
+import pytest
+from threecx_xapi import XapiClient, models, parsing, registry
+from threecx_xapi.api.call_history_view import list_call_history_view
+from threecx_xapi.models import CallHistoryView, CollectionOfCallHistoryView, InboundRule, PbxUser
+from threecx_xapi.testing._fakedata import FakeData
+from threecx_xapi.types import Unset
+
+UTC = dt.UTC
+ROW = {
+    "CallAnswered": True,
+    "CallTime": "PT1M23.5S",
+    "DstDisplayName": None,
+    "DstId": 12,
+    "SegmentStartTime": "2026-09-12T08:00:00.1234567Z",
+    "SegmentEndTime": "2026-09-12T10:01:23.5+02:00",
+    "SrcDn": "100",
+}
+PAGE = {
+    "@odata.context": "https://pbx.example.com/xapi/v1/$metadata#CallHistoryView",
+    "@odata.count": 1,
+    "value": [ROW],
+}
+
+
+def encoded(payload: Any) -> bytes:
+    return json.dumps(payload).encode()
+
+
+@pytest.fixture
+def tolerant_calls(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """Records each model whose from_dict (the tolerant path) parses a whole body."""
+    calls: list[str] = []
+    for model in (CollectionOfCallHistoryView, PbxUser, InboundRule):
+        original = vars(model)["from_dict"].__func__
+
+        def spy(cls: type, src_dict: Any, original: Any = original) -> Any:
+            calls.append(cls.__name__)
+            return original(cls, src_dict)
+
+        monkeypatch.setattr(model, "from_dict", classmethod(spy))
+    return calls
+
+
+def response_models() -> Iterator[tuple[str, Any, dict[str, Any]]]:
+    """(operation, model, its schema) for every operation answering with a model, one per model."""
+    seen: set[Any] = set()
+    for operation in registry.operations():
+        model = getattr(models, operation.response["model"] or "", None)
+        if model is not None and hasattr(model, "from_dict") and model not in seen:
+            seen.add(model)
+            yield operation.operation_id, model, operation.response["schema"]
+
+
+def test_every_response_model_parses_to_the_same_model_on_both_paths() -> None:
+    fake = FakeData(registry.schemas())
+    different = []
+    fast = 0
+    for operation_id, model, schema in response_models():
+        payload = fake.value(schema, salt=operation_id, row=1)
+        if isinstance(payload, dict):
+            payload["@odata.context"] = "https://pbx.example.com/xapi/v1/$metadata#Anything"
+        if parsing.parse_json(model, encoded(payload)) != model.from_dict(payload):
+            different.append(model.__name__)
+        fast += parsing._plan(model) is not None
+    assert different == []
+    assert fast >= 280, "the fast path should describe nearly every response model"
+
+
+def test_known_data_takes_the_fast_path_with_aware_datetimes_and_durations(tolerant_calls: list[str]) -> None:
+    page = parsing.parse_json(CollectionOfCallHistoryView, encoded(PAGE))
+
+    assert tolerant_calls == []
+    assert page == CollectionOfCallHistoryView.from_dict(PAGE)
+    row = page.value[0]  # type: ignore[index]
+    assert row.call_time == dt.timedelta(minutes=1, seconds=23.5)
+    assert row.segment_start_time == dt.datetime(2026, 9, 12, 8, 0, 0, 123457, tzinfo=UTC)
+    assert row.segment_end_time == dt.datetime(2026, 9, 12, 8, 1, 23, 500000, tzinfo=UTC)
+    assert row.segment_end_time.utcoffset() == dt.timedelta(hours=2)  # type: ignore[union-attr]
+    assert row.dst_display_name is None
+    assert isinstance(row.segment_type, Unset)
+    assert page.additional_properties == {"@odata.context": PAGE["@odata.context"]}
+
+
+def test_an_unknown_field_falls_back_and_is_kept(tolerant_calls: list[str]) -> None:
+    payload = {"Id": 7, "Number": "100", "AIAgentMode": "Assist", "Tags": ["Teams"]}
+
+    user = parsing.parse_json(PbxUser, encoded(payload))
+
+    assert tolerant_calls == ["PbxUser"]
+    assert user.additional_properties == {"AIAgentMode": "Assist"}
+    assert user.number == "100"
+
+
+def test_an_unknown_enum_value_is_kept_by_the_fast_path_itself(tolerant_calls: list[str]) -> None:
+    payload = {"Tags": ["Teams", "Holograms"]}
+
+    user = parsing.parse_json(PbxUser, encoded(payload))
+
+    assert tolerant_calls == []  # msgspec asks the enum's _missing_, which keeps the value
+    assert [(tag.value, tag.is_known) for tag in user.tags] == [("Teams", True), ("Holograms", False)]  # type: ignore[union-attr]
+    assert user == PbxUser.from_dict(payload)
+
+
+def test_an_unknown_enum_value_and_field_in_a_nested_model_fall_back(tolerant_calls: list[str]) -> None:
+    payload = {"RuleName": "Main", "OfficeHoursDestination": {"To": "Hologram", "Number": "800", "Beam": 1}}
+
+    rule = parsing.parse_json(InboundRule, encoded(payload))
+
+    assert tolerant_calls == ["InboundRule"]
+    destination = rule.office_hours_destination
+    assert destination.to.value == "Hologram" and not destination.to.is_known  # type: ignore[union-attr]
+    assert destination.additional_properties == {"Beam": 1}  # type: ignore[union-attr]
+
+
+def test_a_value_of_another_type_falls_back_to_what_from_dict_keeps(tolerant_calls: list[str]) -> None:
+    payload = {"value": [{"DstId": "twelve"}]}
+
+    page = parsing.parse_json(CollectionOfCallHistoryView, encoded(payload))
+
+    assert tolerant_calls == ["CollectionOfCallHistoryView"]
+    assert page.value[0].dst_id == "twelve"  # type: ignore[index]
+
+
+def test_a_malformed_body_raises_the_json_error_it_always_did() -> None:
+    with pytest.raises(json.JSONDecodeError):
+        parsing.parse_json(CollectionOfCallHistoryView, b'{"value": [')
+
+
+@pytest.mark.parametrize(
+    ("text", "value"),
+    [
+        ("PT0S", dt.timedelta(0)),
+        ("PT1M23.5S", dt.timedelta(minutes=1, seconds=23.5)),
+        ("P1DT2H3M4.000005S", dt.timedelta(days=1, hours=2, minutes=3, seconds=4, microseconds=5)),
+        ("-PT5S", dt.timedelta(seconds=-5)),
+        ("P2D", dt.timedelta(days=2)),
+    ],
+)
+def test_durations_read_and_write_iso_8601(text: str, value: dt.timedelta) -> None:
+    assert parsing.duration_from_json(text) == value
+    assert parsing.duration_to_json(value) == text
+
+
+def test_a_duration_field_round_trips_through_to_dict() -> None:
+    row = CallHistoryView(call_time=dt.timedelta(hours=1, seconds=0.25))
+
+    assert row.to_dict() == {"CallTime": "PT1H0.25S"}
+    assert CallHistoryView.from_dict(row.to_dict()) == row
+
+
+def test_a_duration_that_is_not_iso_8601_is_a_value_error() -> None:
+    with pytest.raises(ValueError, match="P2W"):
+        CallHistoryView.from_dict({"CallTime": "P2W"})
+
+
+def test_the_generated_operation_returns_typed_rows() -> None:
+    def pbx(request: httpx.Request) -> httpx.Response:
+        if request.url.path == "/connect/token":
+            return httpx.Response(200, json={"access_token": "t0ken", "expires_in": 3600})
+        return httpx.Response(200, content=encoded(PAGE), headers={"content-type": "application/json"})
+
+    transport = httpx.MockTransport(pbx)
+    with XapiClient("https://pbx.example.com", "id", "secret", httpx_args={"transport": transport}) as client:
+        page = list_call_history_view.sync(client=client)
+
+    assert page == CollectionOfCallHistoryView.from_dict(PAGE)
+    assert isinstance(page.value[0].call_time, dt.timedelta)  # type: ignore[index]
