@@ -1,0 +1,489 @@
+"""What changed between two XAPI documents, and what of it may break a caller.
+
+`compare(old, new)` is a pure function over two parsed documents and returns a `DocumentDiff`;
+`render_markdown` and `render_json` turn one into text. Operations are matched by operationId,
+parameters by (name, location), schemas by their components.schemas name, fields by property name.
+
+Breaking, for a caller of the old document: an operation removed or moved to another method or path,
+a parameter removed or retyped (type, format, nullable or required), a new required parameter, a request
+body changed, a success response changed (except from no content), a schema removed, a field removed or
+retyped, an enum member removed.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import sys
+import types
+import typing
+from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, TypeVar
+
+from .document import parse_document, read_source, sha256_of, version_from_manifest
+from .transforms import iter_operations
+
+Document = dict[str, Any]
+NO_BODY = "none"
+_SCHEMA_REF = "#/components/schemas/"
+
+
+@dataclass(frozen=True)
+class Operation:
+    operation_id: str
+    method: str
+    path: str
+
+
+@dataclass(frozen=True)
+class Parameter:
+    name: str
+    location: str
+    type: str
+    required: bool
+
+
+@dataclass(frozen=True)
+class ParameterRetyped:
+    old: Parameter
+    new: Parameter
+
+
+@dataclass(frozen=True)
+class Changed:
+    """A value that differs between the documents: a body, a response, a method and path."""
+
+    old: str
+    new: str
+
+
+@dataclass(frozen=True)
+class OperationChanges:
+    operation: Operation
+    moved_from: Operation | None = None
+    parameters_added: tuple[Parameter, ...] = ()
+    parameters_removed: tuple[Parameter, ...] = ()
+    parameters_retyped: tuple[ParameterRetyped, ...] = ()
+    request_body: Changed | None = None
+    response: Changed | None = None
+
+
+@dataclass(frozen=True)
+class Field:
+    name: str
+    type: str
+    required: bool
+
+
+@dataclass(frozen=True)
+class FieldRetyped:
+    old: Field
+    new: Field
+
+
+@dataclass(frozen=True)
+class SchemaChanges:
+    name: str
+    fields_added: tuple[Field, ...] = ()
+    fields_removed: tuple[Field, ...] = ()
+    fields_retyped: tuple[FieldRetyped, ...] = ()
+    enum_added: tuple[str, ...] = ()
+    enum_removed: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class DocumentDiff:
+    old_version: str
+    new_version: str
+    operations_added: tuple[Operation, ...] = ()
+    operations_removed: tuple[Operation, ...] = ()
+    operations_changed: tuple[OperationChanges, ...] = ()
+    schemas_added: tuple[str, ...] = ()
+    schemas_removed: tuple[str, ...] = ()
+    schemas_changed: tuple[SchemaChanges, ...] = ()
+
+    def breaking_changes(self) -> tuple[str, ...]:
+        """One line per change that may break a caller of the old document."""
+        return tuple(_breaking_lines(self))
+
+    def to_dict(self) -> dict[str, Any]:
+        return dataclasses.asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> DocumentDiff:
+        return _decode(cls, data)
+
+
+# --- describing the parts of a document ---------------------------------------------------------
+
+
+def _ref_name(ref: str) -> str:
+    return ref.removeprefix(_SCHEMA_REF).rsplit("/", 1)[-1]
+
+
+def type_of(schema: Any) -> str:
+    """A schema as one short type: `integer(int32)`, `array[Pbx.User]`, `Pbx.Route | null`."""
+    if not isinstance(schema, dict):
+        return "any"
+    alternatives = list(dict.fromkeys(_alternatives(schema)))
+    return " | ".join(alternatives) or "any"
+
+
+def _alternatives(schema: dict[str, Any]) -> Iterator[str]:
+    if "$ref" in schema:
+        yield _ref_name(str(schema["$ref"]))
+    for combiner in ("allOf", "oneOf", "anyOf"):
+        for member in schema.get(combiner, []):
+            yield from _alternatives(member) if isinstance(member, dict) else ()
+    kind = schema.get("type")
+    if kind == "array":
+        yield f"array[{type_of(schema.get('items'))}]"
+    elif isinstance(kind, str):
+        yield f"{kind}({schema['format']})" if "format" in schema else kind
+    if schema.get("nullable") is True:
+        yield "null"
+
+
+def _resolve(document: Document, node: Any, section: str) -> Any:
+    """Follow one `#/components/<section>/<name>` reference, as XAPI uses for shared parameters and bodies."""
+    if isinstance(node, dict) and str(node.get("$ref", "")).startswith(f"#/components/{section}/"):
+        return document.get("components", {}).get(section, {}).get(node["$ref"].rsplit("/", 1)[1], {})
+    return node
+
+
+def _content_type(body: Any) -> str:
+    content = body.get("content") if isinstance(body, dict) else None
+    if not isinstance(content, dict) or not content:
+        return NO_BODY
+    media = content.get("application/json") or next(iter(content.values()))
+    return type_of(media.get("schema")) if isinstance(media, dict) else "any"
+
+
+def parameters_of(document: Document, operation: dict[str, Any]) -> dict[tuple[str, str], Parameter]:
+    found: dict[tuple[str, str], Parameter] = {}
+    for raw in operation.get("parameters", []):
+        parameter = _resolve(document, raw, "parameters")
+        name, location = str(parameter.get("name", "")), str(parameter.get("in", ""))
+        required = bool(parameter.get("required", False))
+        found[(name, location)] = Parameter(name, location, type_of(parameter.get("schema")), required)
+    return found
+
+
+def request_body_of(document: Document, operation: dict[str, Any]) -> str:
+    if "requestBody" not in operation:
+        return NO_BODY
+    body = _resolve(document, operation["requestBody"], "requestBodies")
+    described = _content_type(body)
+    return described if body.get("required", False) or described == NO_BODY else f"{described} (optional)"
+
+
+def response_of(document: Document, operation: dict[str, Any]) -> str:
+    """The first 2xx response: its status and JSON schema, `204 none` for no content."""
+    responses = operation.get("responses", {})
+    success = sorted(str(code) for code in responses if str(code).startswith("2"))
+    if not success:
+        return NO_BODY
+    return f"{success[0]} {_content_type(_resolve(document, responses[success[0]], 'responses'))}"
+
+
+def _own_properties(schema: dict[str, Any]) -> Iterator[tuple[dict[str, Any], set[str]]]:
+    """The schema's own property maps with their required names: inherited ones are compared on their base."""
+    yield schema.get("properties", {}), set(schema.get("required", []))
+    for part in schema.get("allOf", []):
+        if isinstance(part, dict) and "$ref" not in part:
+            yield from _own_properties(part)
+
+
+def fields_of(schema: dict[str, Any]) -> dict[str, Field]:
+    found: dict[str, Field] = {}
+    for properties, required in _own_properties(schema):
+        for name, prop in properties.items():
+            found[name] = Field(name, type_of(prop), name in required)
+    return found
+
+
+def enum_of(schema: dict[str, Any]) -> list[str]:
+    return [str(member) for member in schema.get("enum", [])]
+
+
+def operations_of(document: Document) -> dict[str, tuple[Operation, dict[str, Any]]]:
+    found: dict[str, tuple[Operation, dict[str, Any]]] = {}
+    for path, method, operation in iter_operations(document):
+        operation_id = str(operation.get("operationId") or f"{method.upper()} {path}")
+        found[operation_id] = (Operation(operation_id, method.upper(), path), operation)
+    return found
+
+
+def version_of(document: Document) -> str:
+    return str(document.get("info", {}).get("version", "unknown"))
+
+
+# --- comparing ------------------------------------------------------------------------------------
+
+
+def compare(old: Document, new: Document, *, old_version: str = "", new_version: str = "") -> DocumentDiff:
+    """Everything that changed from `old` to `new`, sorted by name; versions default to `info.version`."""
+    old_operations, new_operations = operations_of(old), operations_of(new)
+    old_schemas = old.get("components", {}).get("schemas", {})
+    new_schemas = new.get("components", {}).get("schemas", {})
+    operations_changed = (
+        _compare_operation(old, new, old_operations[name], new_operations[name])
+        for name in sorted(old_operations.keys() & new_operations.keys())
+    )
+    schemas_changed = (
+        _compare_schema(name, old_schemas[name], new_schemas[name])
+        for name in sorted(old_schemas.keys() & new_schemas.keys())
+    )
+    return DocumentDiff(
+        old_version=old_version or version_of(old),
+        new_version=new_version or version_of(new),
+        operations_added=tuple(new_operations[name][0] for name in sorted(new_operations.keys() - old_operations)),
+        operations_removed=tuple(old_operations[name][0] for name in sorted(old_operations.keys() - new_operations)),
+        operations_changed=tuple(change for change in operations_changed if change is not None),
+        schemas_added=tuple(sorted(new_schemas.keys() - old_schemas.keys())),
+        schemas_removed=tuple(sorted(old_schemas.keys() - new_schemas.keys())),
+        schemas_changed=tuple(change for change in schemas_changed if change is not None),
+    )
+
+
+def _compare_operation(
+    old_document: Document,
+    new_document: Document,
+    old: tuple[Operation, dict[str, Any]],
+    new: tuple[Operation, dict[str, Any]],
+) -> OperationChanges | None:
+    (old_operation, old_raw), (new_operation, new_raw) = old, new
+    old_parameters = parameters_of(old_document, old_raw)
+    new_parameters = parameters_of(new_document, new_raw)
+    common = sorted(old_parameters.keys() & new_parameters.keys())
+    changes = OperationChanges(
+        operation=new_operation,
+        moved_from=old_operation if old_operation != new_operation else None,
+        parameters_added=tuple(new_parameters[key] for key in sorted(new_parameters.keys() - old_parameters)),
+        parameters_removed=tuple(old_parameters[key] for key in sorted(old_parameters.keys() - new_parameters)),
+        parameters_retyped=tuple(
+            ParameterRetyped(old_parameters[key], new_parameters[key])
+            for key in common
+            if old_parameters[key] != new_parameters[key]
+        ),
+        request_body=_changed(request_body_of(old_document, old_raw), request_body_of(new_document, new_raw)),
+        response=_changed(response_of(old_document, old_raw), response_of(new_document, new_raw)),
+    )
+    return changes if changes != OperationChanges(operation=new_operation) else None
+
+
+def _compare_schema(name: str, old: Any, new: Any) -> SchemaChanges | None:
+    old = old if isinstance(old, dict) else {}
+    new = new if isinstance(new, dict) else {}
+    old_fields, new_fields = fields_of(old), fields_of(new)
+    old_enum, new_enum = enum_of(old), enum_of(new)
+    changes = SchemaChanges(
+        name=name,
+        fields_added=tuple(new_fields[key] for key in sorted(new_fields.keys() - old_fields)),
+        fields_removed=tuple(old_fields[key] for key in sorted(old_fields.keys() - new_fields)),
+        fields_retyped=tuple(
+            FieldRetyped(old_fields[key], new_fields[key])
+            for key in sorted(old_fields.keys() & new_fields.keys())
+            if old_fields[key] != new_fields[key]
+        ),
+        enum_added=tuple(member for member in new_enum if member not in old_enum),
+        enum_removed=tuple(member for member in old_enum if member not in new_enum),
+    )
+    return changes if changes != SchemaChanges(name=name) else None
+
+
+def _changed(old: str, new: str) -> Changed | None:
+    return Changed(old, new) if old != new else None
+
+
+# --- breaking changes -----------------------------------------------------------------------------
+
+
+def _breaking_lines(diff: DocumentDiff) -> Iterator[str]:
+    for operation in diff.operations_removed:
+        yield f"operation {operation.operation_id} removed ({operation.method} {operation.path})"
+    for change in diff.operations_changed:
+        yield from _breaking_operation_lines(change)
+    for name in diff.schemas_removed:
+        yield f"schema {name} removed"
+    for schema in diff.schemas_changed:
+        for removed in schema.fields_removed:
+            yield f"schema {schema.name}: field {removed.name} removed"
+        for retyped in schema.fields_retyped:
+            old, new = describe_field(retyped.old), describe_field(retyped.new)
+            yield f"schema {schema.name}: field {retyped.old.name} {old} -> {new}"
+        for member in schema.enum_removed:
+            yield f"schema {schema.name}: enum member {member} removed"
+
+
+def _breaking_operation_lines(change: OperationChanges) -> Iterator[str]:
+    name = change.operation.operation_id
+    if change.moved_from is not None:
+        old, new = change.moved_from, change.operation
+        yield f"operation {name} moved from {old.method} {old.path} to {new.method} {new.path}"
+    for parameter in change.parameters_removed:
+        yield f"operation {name}: parameter {parameter.name} ({parameter.location}) removed"
+    for parameter in change.parameters_added:
+        if parameter.required:
+            yield f"operation {name}: new required parameter {parameter.name} ({parameter.location})"
+    for retyped in change.parameters_retyped:
+        yield (
+            f"operation {name}: parameter {retyped.old.name} ({retyped.old.location}) "
+            f"{describe_parameter(retyped.old)} -> {describe_parameter(retyped.new)}"
+        )
+    if change.request_body is not None:
+        yield f"operation {name}: request body {change.request_body.old} -> {change.request_body.new}"
+    if change.response is not None and not change.response.old.endswith(NO_BODY):
+        yield f"operation {name}: response {change.response.old} -> {change.response.new}"
+
+
+def describe_parameter(parameter: Parameter) -> str:
+    return f"{parameter.type}, required" if parameter.required else parameter.type
+
+
+def describe_field(field_: Field) -> str:
+    return f"{field_.type}, required" if field_.required else field_.type
+
+
+# --- JSON round trip ------------------------------------------------------------------------------
+
+T = TypeVar("T")
+
+
+def _decode(cls: type[T], data: Mapping[str, Any]) -> T:
+    """A dataclass from `dataclasses.asdict` output that went through JSON (lists for tuples)."""
+    hints = typing.get_type_hints(cls)
+    values = {item.name: _decode_value(hints[item.name], data[item.name]) for item in dataclasses.fields(cls)}  # type: ignore[arg-type]
+    return cls(**values)
+
+
+def _decode_value(hint: Any, value: Any) -> Any:
+    if value is None:
+        return None
+    origin = typing.get_origin(hint)
+    if origin in (types.UnionType, typing.Union):
+        hint = next(arg for arg in typing.get_args(hint) if arg is not type(None))
+        origin = typing.get_origin(hint)
+    if origin is tuple:
+        return tuple(_decode_value(typing.get_args(hint)[0], item) for item in value)
+    if dataclasses.is_dataclass(hint):
+        return _decode(hint, value)  # type: ignore[arg-type]
+    return value
+
+
+# --- rendering ------------------------------------------------------------------------------------
+
+
+def render_json(diff: DocumentDiff) -> str:
+    return json.dumps(diff.to_dict(), indent=2, sort_keys=True, ensure_ascii=False) + "\n"
+
+
+def render_markdown(diff: DocumentDiff, *, heading_level: int = 1) -> str:
+    """The diff for people: operations, then schemas; breaking changes are marked."""
+    h = "#" * heading_level
+    lines = [f"{h} XAPI {diff.old_version} -> {diff.new_version}", "", summary_line(diff), ""]
+    if diff.operations_added:
+        lines += [f"{h}# Operations added", "", *_operation_table(diff.operations_added), ""]
+    if diff.operations_removed:
+        lines += [f"{h}# Operations removed (breaking)", "", *_operation_table(diff.operations_removed), ""]
+    if diff.operations_changed:
+        lines += [f"{h}# Operations changed", ""]
+        for change in diff.operations_changed:
+            lines += [f"- `{change.operation.operation_id}` ({_endpoint(change.operation)})"]
+            lines += [f"  - {line}" for line in _operation_change_lines(change)]
+        lines.append("")
+    if diff.schemas_added:
+        lines += [f"{h}# Schemas added", "", _code_list(diff.schemas_added), ""]
+    if diff.schemas_removed:
+        lines += [f"{h}# Schemas removed (breaking)", "", _code_list(diff.schemas_removed), ""]
+    if diff.schemas_changed:
+        lines += [f"{h}# Schemas changed", ""]
+        for schema in diff.schemas_changed:
+            lines += [f"- `{schema.name}`", *(f"  - {line}" for line in _schema_change_lines(schema))]
+        lines.append("")
+    return "\n".join(lines).rstrip("\n") + "\n"
+
+
+def summary_line(diff: DocumentDiff) -> str:
+    breaking = len(diff.breaking_changes())
+    return (
+        f"Operations: {len(diff.operations_added)} added, {len(diff.operations_removed)} removed, "
+        f"{len(diff.operations_changed)} changed. Schemas: {len(diff.schemas_added)} added, "
+        f"{len(diff.schemas_removed)} removed, {len(diff.schemas_changed)} changed. "
+        f"Breaking changes: {breaking}."
+    )
+
+
+def _endpoint(operation: Operation) -> str:
+    return f"`{operation.method} {operation.path}`"
+
+
+def _operation_table(operations: Iterable[Operation]) -> list[str]:
+    rows = [f"| `{op.operation_id}` | {op.method} | `{op.path}` |" for op in operations]
+    return ["| operationId | method | path |", "| --- | --- | --- |", *rows]
+
+
+def _code_list(names: Iterable[str]) -> str:
+    return ", ".join(f"`{name}`" for name in names)
+
+
+def _operation_change_lines(change: OperationChanges) -> Iterator[str]:
+    if change.moved_from is not None:
+        yield f"moved from {_endpoint(change.moved_from)} (breaking)"
+    for parameter in change.parameters_added:
+        mark = " (breaking)" if parameter.required else ""
+        yield f"parameter added: `{parameter.name}` ({parameter.location}) `{describe_parameter(parameter)}`{mark}"
+    for parameter in change.parameters_removed:
+        yield f"parameter removed: `{parameter.name}` ({parameter.location}) (breaking)"
+    for retyped in change.parameters_retyped:
+        yield (
+            f"parameter retyped: `{retyped.old.name}` ({retyped.old.location}) "
+            f"`{describe_parameter(retyped.old)}` -> `{describe_parameter(retyped.new)}` (breaking)"
+        )
+    if change.request_body is not None:
+        yield f"request body: `{change.request_body.old}` -> `{change.request_body.new}` (breaking)"
+    if change.response is not None:
+        mark = "" if change.response.old.endswith(NO_BODY) else " (breaking)"
+        yield f"response: `{change.response.old}` -> `{change.response.new}`{mark}"
+
+
+def _schema_change_lines(schema: SchemaChanges) -> Iterator[str]:
+    for added in schema.fields_added:
+        yield f"field added: `{added.name}` `{describe_field(added)}`"
+    for removed in schema.fields_removed:
+        yield f"field removed: `{removed.name}` (breaking)"
+    for retyped in schema.fields_retyped:
+        yield (
+            f"field retyped: `{retyped.old.name}` `{describe_field(retyped.old)}` -> "
+            f"`{describe_field(retyped.new)}` (breaking)"
+        )
+    if schema.enum_added:
+        yield f"enum members added: {_code_list(schema.enum_added)}"
+    if schema.enum_removed:
+        yield f"enum members removed: {_code_list(schema.enum_removed)} (breaking)"
+
+
+# --- command line ---------------------------------------------------------------------------------
+
+
+def load(source: str) -> tuple[Document, str]:
+    """The document at a path or URL, with its 3CX version (server header or MANIFEST.json) or its name."""
+    data, headers = read_source(source)
+    document = parse_document(data, source=source)
+    if headers is not None:
+        return document, headers.get("X-3CX-Version") or source
+    return document, version_from_manifest(Path(source), sha256_of(data)) or Path(source).name
+
+
+def run(old_source: str, new_source: str, *, as_json: bool = False, fail_on_breaking: bool = False) -> int:
+    """Print the diff; with `fail_on_breaking`, list the breaking changes on stderr and return 1 if any."""
+    (old, old_version), (new, new_version) = load(old_source), load(new_source)
+    diff = compare(old, new, old_version=old_version, new_version=new_version)
+    print(render_json(diff) if as_json else render_markdown(diff), end="")
+    breaking = diff.breaking_changes()
+    if fail_on_breaking and breaking:
+        print(f"{len(breaking)} breaking changes:", *(f"  {line}" for line in breaking), sep="\n", file=sys.stderr)
+        return 1
+    return 0
