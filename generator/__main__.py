@@ -1,4 +1,4 @@
-"""python -m generator {pull,generate,verify,overlay,diff}: build threecx_xapi from the XAPI document."""
+"""python -m generator {pull,generate,verify,overlay,diff,changes}: build threecx_xapi from the XAPI document."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from . import build, docs, drift, pull, verify, wheel
+from . import build, changes, diff, docs, drift, pull, verify, wheel
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -38,6 +38,16 @@ def main(argv: list[str] | None = None) -> int:
     docs_parser = commands.add_parser("docs", help="write docs/operations.md from the operation registry")
     docs_parser.add_argument("--check", action="store_true", help="fail when docs/operations.md is out of date")
 
+    diff_parser = commands.add_parser("diff", help="what changed between two XAPI documents (paths or URLs)")
+    diff_parser.add_argument("old")
+    diff_parser.add_argument("new")
+    diff_parser.add_argument("--json", action="store_true", help="JSON for tools instead of Markdown")
+    diff_parser.add_argument("--fail-on-breaking", action="store_true", help="exit 1 when a caller may break")
+
+    changes_parser = commands.add_parser("changes", help="write docs/xapi-changes.md from ../shared/specs")
+    changes_parser.add_argument("--output", type=Path, default=changes.DEFAULT_OUTPUT)
+    changes_parser.add_argument("--check", action="store_true", help="fail when the output is out of date")
+
     args = parser.parse_args(argv)
     try:
         if args.command == "pull":
@@ -53,6 +63,10 @@ def main(argv: list[str] | None = None) -> int:
             return verify.run(args.spec, args.output)
         if args.command == "docs":
             return docs.run(check=args.check)
+        if args.command == "diff":
+            return diff.run(args.old, args.new, as_json=args.json, fail_on_breaking=args.fail_on_breaking)
+        if args.command == "changes":
+            return changes.run(args.output, check=args.check)
         if args.command == "drift":
             return drift.run(args.output)
         if args.command == "wheel":

@@ -4,10 +4,14 @@
 `render_markdown` and `render_json` turn one into text. Operations are matched by operationId,
 parameters by (name, location), schemas by their components.schemas name, fields by property name.
 
+Types are compared as the generator reads them: a `number` with an integer format is an integer.
+An inline request body or response schema (an action's parameters, a collection's `value`) is compared
+field by field under its operation; a named schema is compared once, under components.schemas.
+
 Breaking, for a caller of the old document: an operation removed or moved to another method or path,
 a parameter removed or retyped (type, format, nullable or required), a new required parameter, a request
-body changed, a success response changed (except from no content), a schema removed, a field removed or
-retyped, an enum member removed.
+body retyped or newly required, a success response retyped (except from no content), a schema removed,
+a field removed or retyped, a new required field, an enum member removed.
 """
 
 from __future__ import annotations
@@ -22,11 +26,15 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypeVar
 
+import httpx
+
 from .document import parse_document, read_source, sha256_of, version_from_manifest
-from .transforms import iter_operations
+from .transforms import integer_for_int32_numbers, iter_operations
 
 Document = dict[str, Any]
 NO_BODY = "none"
+OPTIONAL_BODY = " (optional)"
+BREAKING_MARK = " **(breaking)**"
 _SCHEMA_REF = "#/components/schemas/"
 
 
@@ -60,17 +68,6 @@ class Changed:
 
 
 @dataclass(frozen=True)
-class OperationChanges:
-    operation: Operation
-    moved_from: Operation | None = None
-    parameters_added: tuple[Parameter, ...] = ()
-    parameters_removed: tuple[Parameter, ...] = ()
-    parameters_retyped: tuple[ParameterRetyped, ...] = ()
-    request_body: Changed | None = None
-    response: Changed | None = None
-
-
-@dataclass(frozen=True)
 class Field:
     name: str
     type: str
@@ -91,6 +88,19 @@ class SchemaChanges:
     fields_retyped: tuple[FieldRetyped, ...] = ()
     enum_added: tuple[str, ...] = ()
     enum_removed: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class OperationChanges:
+    operation: Operation
+    moved_from: Operation | None = None
+    parameters_added: tuple[Parameter, ...] = ()
+    parameters_removed: tuple[Parameter, ...] = ()
+    parameters_retyped: tuple[ParameterRetyped, ...] = ()
+    request_body: Changed | None = None
+    request_body_fields: SchemaChanges | None = None
+    response: Changed | None = None
+    response_fields: SchemaChanges | None = None
 
 
 @dataclass(frozen=True)
@@ -134,12 +144,16 @@ def type_of(schema: Any) -> str:
 def _alternatives(schema: dict[str, Any]) -> Iterator[str]:
     if "$ref" in schema:
         yield _ref_name(str(schema["$ref"]))
-    for combiner in ("allOf", "oneOf", "anyOf"):
-        for member in schema.get(combiner, []):
-            yield from _alternatives(member) if isinstance(member, dict) else ()
+    all_of = [type_of(member) for member in schema.get("allOf", [])]
+    if all_of:
+        yield " & ".join(all_of)
+    for member in [*schema.get("oneOf", []), *schema.get("anyOf", [])]:
+        yield from _alternatives(member) if isinstance(member, dict) else ()
     kind = schema.get("type")
     if kind == "array":
         yield f"array[{type_of(schema.get('items'))}]"
+    elif kind == "object" and all_of:
+        pass  # `type: object` beside allOf says nothing the members do not
     elif isinstance(kind, str):
         yield f"{kind}({schema['format']})" if "format" in schema else kind
     if schema.get("nullable") is True:
@@ -153,12 +167,24 @@ def _resolve(document: Document, node: Any, section: str) -> Any:
     return node
 
 
-def _content_type(body: Any) -> str:
+def _content_schema(body: Any) -> dict[str, Any] | None:
+    """The JSON schema of a body or response, None when it has no content."""
     content = body.get("content") if isinstance(body, dict) else None
     if not isinstance(content, dict) or not content:
-        return NO_BODY
+        return None
     media = content.get("application/json") or next(iter(content.values()))
-    return type_of(media.get("schema")) if isinstance(media, dict) else "any"
+    schema = media.get("schema") if isinstance(media, dict) else None
+    return schema if isinstance(schema, dict) else {}
+
+
+def _content_type(body: Any) -> str:
+    schema = _content_schema(body)
+    return NO_BODY if schema is None else type_of(schema)
+
+
+def _inline_fields(schema: dict[str, Any] | None) -> dict[str, Field]:
+    """The fields of an inline schema; a named one is compared under components.schemas instead."""
+    return {} if schema is None or "$ref" in schema else fields_of(schema)
 
 
 def parameters_of(document: Document, operation: dict[str, Any]) -> dict[tuple[str, str], Parameter]:
@@ -171,21 +197,28 @@ def parameters_of(document: Document, operation: dict[str, Any]) -> dict[tuple[s
     return found
 
 
+def _request_body(document: Document, operation: dict[str, Any]) -> dict[str, Any]:
+    body = _resolve(document, operation.get("requestBody", {}), "requestBodies")
+    return body if isinstance(body, dict) else {}
+
+
 def request_body_of(document: Document, operation: dict[str, Any]) -> str:
-    if "requestBody" not in operation:
-        return NO_BODY
-    body = _resolve(document, operation["requestBody"], "requestBodies")
+    """The request body's type, `Pbx.User (optional)` when not required, `none` without one."""
+    body = _request_body(document, operation)
     described = _content_type(body)
-    return described if body.get("required", False) or described == NO_BODY else f"{described} (optional)"
+    return described if body.get("required", False) or described == NO_BODY else described + OPTIONAL_BODY
+
+
+def _success_response(document: Document, operation: dict[str, Any]) -> tuple[str, Any]:
+    responses = operation.get("responses", {})
+    success = sorted(str(code) for code in responses if str(code).startswith("2"))
+    return (success[0], _resolve(document, responses[success[0]], "responses")) if success else ("", {})
 
 
 def response_of(document: Document, operation: dict[str, Any]) -> str:
     """The first 2xx response: its status and JSON schema, `204 none` for no content."""
-    responses = operation.get("responses", {})
-    success = sorted(str(code) for code in responses if str(code).startswith("2"))
-    if not success:
-        return NO_BODY
-    return f"{success[0]} {_content_type(_resolve(document, responses[success[0]], 'responses'))}"
+    status, response = _success_response(document, operation)
+    return f"{status} {_content_type(response)}" if status else NO_BODY
 
 
 def _own_properties(schema: dict[str, Any]) -> Iterator[tuple[dict[str, Any], set[str]]]:
@@ -225,6 +258,8 @@ def version_of(document: Document) -> str:
 
 def compare(old: Document, new: Document, *, old_version: str = "", new_version: str = "") -> DocumentDiff:
     """Everything that changed from `old` to `new`, sorted by name; versions default to `info.version`."""
+    old_version, new_version = old_version or version_of(old), new_version or version_of(new)
+    old, new = integer_for_int32_numbers(old), integer_for_int32_numbers(new)  # as the generator reads them
     old_operations, new_operations = operations_of(old), operations_of(new)
     old_schemas = old.get("components", {}).get("schemas", {})
     new_schemas = new.get("components", {}).get("schemas", {})
@@ -237,8 +272,8 @@ def compare(old: Document, new: Document, *, old_version: str = "", new_version:
         for name in sorted(old_schemas.keys() & new_schemas.keys())
     )
     return DocumentDiff(
-        old_version=old_version or version_of(old),
-        new_version=new_version or version_of(new),
+        old_version=old_version,
+        new_version=new_version,
         operations_added=tuple(new_operations[name][0] for name in sorted(new_operations.keys() - old_operations)),
         operations_removed=tuple(old_operations[name][0] for name in sorted(old_operations.keys() - new_operations)),
         operations_changed=tuple(change for change in operations_changed if change is not None),
@@ -269,7 +304,17 @@ def _compare_operation(
             if old_parameters[key] != new_parameters[key]
         ),
         request_body=_changed(request_body_of(old_document, old_raw), request_body_of(new_document, new_raw)),
+        request_body_fields=_compare_fields(
+            "request body",
+            _inline_fields(_content_schema(_request_body(old_document, old_raw))),
+            _inline_fields(_content_schema(_request_body(new_document, new_raw))),
+        ),
         response=_changed(response_of(old_document, old_raw), response_of(new_document, new_raw)),
+        response_fields=_compare_fields(
+            "response",
+            _inline_fields(_content_schema(_success_response(old_document, old_raw)[1])),
+            _inline_fields(_content_schema(_success_response(new_document, new_raw)[1])),
+        ),
     )
     return changes if changes != OperationChanges(operation=new_operation) else None
 
@@ -277,19 +322,24 @@ def _compare_operation(
 def _compare_schema(name: str, old: Any, new: Any) -> SchemaChanges | None:
     old = old if isinstance(old, dict) else {}
     new = new if isinstance(new, dict) else {}
-    old_fields, new_fields = fields_of(old), fields_of(new)
+    fields = _compare_fields(name, fields_of(old), fields_of(new)) or SchemaChanges(name=name)
     old_enum, new_enum = enum_of(old), enum_of(new)
-    changes = SchemaChanges(
-        name=name,
-        fields_added=tuple(new_fields[key] for key in sorted(new_fields.keys() - old_fields)),
-        fields_removed=tuple(old_fields[key] for key in sorted(old_fields.keys() - new_fields)),
-        fields_retyped=tuple(
-            FieldRetyped(old_fields[key], new_fields[key])
-            for key in sorted(old_fields.keys() & new_fields.keys())
-            if old_fields[key] != new_fields[key]
-        ),
+    changes = dataclasses.replace(
+        fields,
         enum_added=tuple(member for member in new_enum if member not in old_enum),
         enum_removed=tuple(member for member in old_enum if member not in new_enum),
+    )
+    return changes if changes != SchemaChanges(name=name) else None
+
+
+def _compare_fields(name: str, old: dict[str, Field], new: dict[str, Field]) -> SchemaChanges | None:
+    changes = SchemaChanges(
+        name=name,
+        fields_added=tuple(new[key] for key in sorted(new.keys() - old.keys())),
+        fields_removed=tuple(old[key] for key in sorted(old.keys() - new.keys())),
+        fields_retyped=tuple(
+            FieldRetyped(old[key], new[key]) for key in sorted(old.keys() & new.keys()) if old[key] != new[key]
+        ),
     )
     return changes if changes != SchemaChanges(name=name) else None
 
@@ -309,13 +359,31 @@ def _breaking_lines(diff: DocumentDiff) -> Iterator[str]:
     for name in diff.schemas_removed:
         yield f"schema {name} removed"
     for schema in diff.schemas_changed:
-        for removed in schema.fields_removed:
-            yield f"schema {schema.name}: field {removed.name} removed"
-        for retyped in schema.fields_retyped:
-            old, new = describe_field(retyped.old), describe_field(retyped.new)
-            yield f"schema {schema.name}: field {retyped.old.name} {old} -> {new}"
+        yield from _breaking_field_lines(f"schema {schema.name}", schema)
         for member in schema.enum_removed:
             yield f"schema {schema.name}: enum member {member} removed"
+
+
+def _breaking_field_lines(owner: str, changes: SchemaChanges) -> Iterator[str]:
+    for added in changes.fields_added:
+        if added.required:
+            yield f"{owner}: new required field {added.name}"
+    for removed in changes.fields_removed:
+        yield f"{owner}: field {removed.name} removed"
+    for retyped in changes.fields_retyped:
+        yield f"{owner}: field {retyped.old.name} {describe_field(retyped.old)} -> {describe_field(retyped.new)}"
+
+
+def is_breaking_body(change: Changed) -> bool:
+    """A body retyped or newly required breaks a caller; one that became optional or appeared optional does not."""
+    old, new = change.old.removesuffix(OPTIONAL_BODY), change.new.removesuffix(OPTIONAL_BODY)
+    newly_required = not change.new.endswith(OPTIONAL_BODY) and change.new != NO_BODY
+    return (old != new and old != NO_BODY) or (newly_required and change.old.endswith((OPTIONAL_BODY, NO_BODY)))
+
+
+def is_breaking_response(change: Changed) -> bool:
+    """A response that had content and changed breaks a caller reading it."""
+    return not change.old.endswith(NO_BODY)
 
 
 def _breaking_operation_lines(change: OperationChanges) -> Iterator[str]:
@@ -333,10 +401,14 @@ def _breaking_operation_lines(change: OperationChanges) -> Iterator[str]:
             f"operation {name}: parameter {retyped.old.name} ({retyped.old.location}) "
             f"{describe_parameter(retyped.old)} -> {describe_parameter(retyped.new)}"
         )
-    if change.request_body is not None:
+    if change.request_body is not None and is_breaking_body(change.request_body):
         yield f"operation {name}: request body {change.request_body.old} -> {change.request_body.new}"
-    if change.response is not None and not change.response.old.endswith(NO_BODY):
+    if change.request_body_fields is not None:
+        yield from _breaking_field_lines(f"operation {name}: request body", change.request_body_fields)
+    if change.response is not None and is_breaking_response(change.response):
         yield f"operation {name}: response {change.response.old} -> {change.response.new}"
+    if change.response_fields is not None:
+        yield from _breaking_field_lines(f"operation {name}: response", change.response_fields)
 
 
 def describe_parameter(parameter: Parameter) -> str:
@@ -377,7 +449,9 @@ def _decode_value(hint: Any, value: Any) -> Any:
 
 
 def render_json(diff: DocumentDiff) -> str:
-    return json.dumps(diff.to_dict(), indent=2, sort_keys=True, ensure_ascii=False) + "\n"
+    """The diff's fields, plus `breaking`: the lines `--fail-on-breaking` prints."""
+    data = {**diff.to_dict(), "breaking": list(diff.breaking_changes())}
+    return json.dumps(data, indent=2, sort_keys=True, ensure_ascii=False) + "\n"
 
 
 def render_markdown(diff: DocumentDiff, *, heading_level: int = 1) -> str:
@@ -431,38 +505,46 @@ def _code_list(names: Iterable[str]) -> str:
 
 def _operation_change_lines(change: OperationChanges) -> Iterator[str]:
     if change.moved_from is not None:
-        yield f"moved from {_endpoint(change.moved_from)} (breaking)"
+        yield f"moved from {_endpoint(change.moved_from)}{BREAKING_MARK}"
     for parameter in change.parameters_added:
-        mark = " (breaking)" if parameter.required else ""
+        mark = BREAKING_MARK if parameter.required else ""
         yield f"parameter added: `{parameter.name}` ({parameter.location}) `{describe_parameter(parameter)}`{mark}"
     for parameter in change.parameters_removed:
-        yield f"parameter removed: `{parameter.name}` ({parameter.location}) (breaking)"
+        yield f"parameter removed: `{parameter.name}` ({parameter.location}){BREAKING_MARK}"
     for retyped in change.parameters_retyped:
         yield (
             f"parameter retyped: `{retyped.old.name}` ({retyped.old.location}) "
-            f"`{describe_parameter(retyped.old)}` -> `{describe_parameter(retyped.new)}` (breaking)"
+            f"`{describe_parameter(retyped.old)}` -> `{describe_parameter(retyped.new)}`{BREAKING_MARK}"
         )
     if change.request_body is not None:
-        yield f"request body: `{change.request_body.old}` -> `{change.request_body.new}` (breaking)"
+        mark = BREAKING_MARK if is_breaking_body(change.request_body) else ""
+        yield f"request body: `{change.request_body.old}` -> `{change.request_body.new}`{mark}"
+    if change.request_body_fields is not None:
+        yield from (f"request body {line}" for line in _field_change_lines(change.request_body_fields))
     if change.response is not None:
-        mark = "" if change.response.old.endswith(NO_BODY) else " (breaking)"
+        mark = BREAKING_MARK if is_breaking_response(change.response) else ""
         yield f"response: `{change.response.old}` -> `{change.response.new}`{mark}"
+    if change.response_fields is not None:
+        yield from (f"response {line}" for line in _field_change_lines(change.response_fields))
+
+
+def _field_change_lines(changes: SchemaChanges) -> Iterator[str]:
+    for added in changes.fields_added:
+        mark = BREAKING_MARK if added.required else ""
+        yield f"field added: `{added.name}` `{describe_field(added)}`{mark}"
+    for removed in changes.fields_removed:
+        yield f"field removed: `{removed.name}`{BREAKING_MARK}"
+    for retyped in changes.fields_retyped:
+        old, new = describe_field(retyped.old), describe_field(retyped.new)
+        yield f"field retyped: `{retyped.old.name}` `{old}` -> `{new}`{BREAKING_MARK}"
 
 
 def _schema_change_lines(schema: SchemaChanges) -> Iterator[str]:
-    for added in schema.fields_added:
-        yield f"field added: `{added.name}` `{describe_field(added)}`"
-    for removed in schema.fields_removed:
-        yield f"field removed: `{removed.name}` (breaking)"
-    for retyped in schema.fields_retyped:
-        yield (
-            f"field retyped: `{retyped.old.name}` `{describe_field(retyped.old)}` -> "
-            f"`{describe_field(retyped.new)}` (breaking)"
-        )
+    yield from _field_change_lines(schema)
     if schema.enum_added:
         yield f"enum members added: {_code_list(schema.enum_added)}"
     if schema.enum_removed:
-        yield f"enum members removed: {_code_list(schema.enum_removed)} (breaking)"
+        yield f"enum members removed: {_code_list(schema.enum_removed)}{BREAKING_MARK}"
 
 
 # --- command line ---------------------------------------------------------------------------------
@@ -470,7 +552,10 @@ def _schema_change_lines(schema: SchemaChanges) -> Iterator[str]:
 
 def load(source: str) -> tuple[Document, str]:
     """The document at a path or URL, with its 3CX version (server header or MANIFEST.json) or its name."""
-    data, headers = read_source(source)
+    try:
+        data, headers = read_source(source)
+    except httpx.HTTPError as exc:
+        raise OSError(f"{source}: {exc.__class__.__name__}") from exc
     document = parse_document(data, source=source)
     if headers is not None:
         return document, headers.get("X-3CX-Version") or source
