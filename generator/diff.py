@@ -11,13 +11,16 @@ field by field under its operation; a named schema is compared once, under compo
 Breaking, for a caller of the old document: an operation removed or moved to another method or path,
 a parameter removed or retyped (type, format, nullable or required), a new required parameter, a request
 body retyped or newly required, a success response retyped (except from no content), a schema removed,
-a field removed or retyped, a new required field, an enum member removed.
+a field removed or retyped, a new required field, an enum member removed. Retyped means a different Python
+type: every integer format (none, int32, int64, uint8) is a Python int, so a format change alone is listed
+but does not break.
 """
 
 from __future__ import annotations
 
 import dataclasses
 import json
+import re
 import sys
 import types
 import typing
@@ -35,6 +38,14 @@ Document = dict[str, Any]
 NO_BODY = "none"
 OPTIONAL_BODY = " (optional)"
 BREAKING_MARK = " **(breaking)**"
+_INTEGER_FORMAT = re.compile(r"\binteger\([^)]*\)")
+
+
+def same_python_type(old: str, new: str) -> bool:
+    """Whether two described types generate the same Python type: integer formats all read as int."""
+    return _INTEGER_FORMAT.sub("integer", old) == _INTEGER_FORMAT.sub("integer", new)
+
+
 _SCHEMA_REF = "#/components/schemas/"
 
 
@@ -58,6 +69,10 @@ class ParameterRetyped:
     old: Parameter
     new: Parameter
 
+    @property
+    def breaking(self) -> bool:
+        return self.old.required != self.new.required or not same_python_type(self.old.type, self.new.type)
+
 
 @dataclass(frozen=True)
 class Changed:
@@ -78,6 +93,10 @@ class Field:
 class FieldRetyped:
     old: Field
     new: Field
+
+    @property
+    def breaking(self) -> bool:
+        return self.old.required != self.new.required or not same_python_type(self.old.type, self.new.type)
 
 
 @dataclass(frozen=True)
@@ -182,9 +201,18 @@ def _content_type(body: Any) -> str:
     return NO_BODY if schema is None else type_of(schema)
 
 
-def _inline_fields(schema: dict[str, Any] | None) -> dict[str, Field]:
-    """The fields of an inline schema; a named one is compared under components.schemas instead."""
-    return {} if schema is None or "$ref" in schema else fields_of(schema)
+def _is_inline(schema: dict[str, Any] | None) -> bool:
+    return schema is not None and "$ref" not in schema
+
+
+def _compare_inline(
+    owner: str, old_document: Document, old: dict[str, Any] | None, new_document: Document, new: dict[str, Any] | None
+) -> SchemaChanges | None:
+    """Field changes of an inline body or response; a named schema is compared under components.schemas, and a
+    switch between inline and named is the body's or response's own change."""
+    if not (_is_inline(old) and _is_inline(new)):
+        return None
+    return _compare_fields(owner, fields_of(old_document, old, owner), fields_of(new_document, new, owner))
 
 
 def parameters_of(document: Document, operation: dict[str, Any]) -> dict[tuple[str, str], Parameter]:
@@ -221,20 +249,30 @@ def response_of(document: Document, operation: dict[str, Any]) -> str:
     return f"{status} {_content_type(response)}" if status else NO_BODY
 
 
-def _own_properties(schema: dict[str, Any]) -> Iterator[tuple[dict[str, Any], set[str]]]:
-    """The schema's own property maps with their required names: inherited ones are compared on their base."""
-    yield schema.get("properties", {}), set(schema.get("required", []))
-    for part in schema.get("allOf", []):
-        if isinstance(part, dict) and "$ref" not in part:
-            yield from _own_properties(part)
+# A field name -> the field and the schema that declares it (a base, through allOf, or the schema itself).
+Declared = dict[str, tuple[Field, str]]
 
 
-def fields_of(schema: dict[str, Any]) -> dict[str, Field]:
-    found: dict[str, Field] = {}
-    for properties, required in _own_properties(schema):
-        for name, prop in properties.items():
-            found[name] = Field(name, type_of(prop), name in required)
+def fields_of(document: Document, schema: Any, owner: str) -> Declared:
+    """Every field of a schema, inherited ones included: 3CX moves fields into shared bases between releases."""
+    found: Declared = {}
+    _collect_fields(document, schema, owner, found, frozenset({owner}))
     return found
+
+
+def _collect_fields(document: Document, schema: Any, owner: str, found: Declared, seen: frozenset[str]) -> None:
+    if not isinstance(schema, dict):
+        return
+    if str(schema.get("$ref", "")).startswith(_SCHEMA_REF):
+        base = _ref_name(schema["$ref"])
+        if base not in seen:
+            base_schema = document.get("components", {}).get("schemas", {}).get(base)
+            _collect_fields(document, base_schema, base, found, seen | {base})
+    for part in schema.get("allOf", []):
+        _collect_fields(document, part, owner, found, seen)
+    required = set(schema.get("required", []))
+    for name, prop in schema.get("properties", {}).items():
+        found[name] = (Field(name, type_of(prop), name in required), owner)
 
 
 def enum_of(schema: dict[str, Any]) -> list[str]:
@@ -267,10 +305,7 @@ def compare(old: Document, new: Document, *, old_version: str = "", new_version:
         _compare_operation(old, new, old_operations[name], new_operations[name])
         for name in sorted(old_operations.keys() & new_operations.keys())
     )
-    schemas_changed = (
-        _compare_schema(name, old_schemas[name], new_schemas[name])
-        for name in sorted(old_schemas.keys() & new_schemas.keys())
-    )
+    schemas_changed = (_compare_schema(name, old, new) for name in sorted(old_schemas.keys() & new_schemas.keys()))
     return DocumentDiff(
         old_version=old_version,
         new_version=new_version,
@@ -304,26 +339,32 @@ def _compare_operation(
             if old_parameters[key] != new_parameters[key]
         ),
         request_body=_changed(request_body_of(old_document, old_raw), request_body_of(new_document, new_raw)),
-        request_body_fields=_compare_fields(
+        request_body_fields=_compare_inline(
             "request body",
-            _inline_fields(_content_schema(_request_body(old_document, old_raw))),
-            _inline_fields(_content_schema(_request_body(new_document, new_raw))),
+            old_document,
+            _content_schema(_request_body(old_document, old_raw)),
+            new_document,
+            _content_schema(_request_body(new_document, new_raw)),
         ),
         response=_changed(response_of(old_document, old_raw), response_of(new_document, new_raw)),
-        response_fields=_compare_fields(
+        response_fields=_compare_inline(
             "response",
-            _inline_fields(_content_schema(_success_response(old_document, old_raw)[1])),
-            _inline_fields(_content_schema(_success_response(new_document, new_raw)[1])),
+            old_document,
+            _content_schema(_success_response(old_document, old_raw)[1]),
+            new_document,
+            _content_schema(_success_response(new_document, new_raw)[1]),
         ),
     )
     return changes if changes != OperationChanges(operation=new_operation) else None
 
 
-def _compare_schema(name: str, old: Any, new: Any) -> SchemaChanges | None:
-    old = old if isinstance(old, dict) else {}
-    new = new if isinstance(new, dict) else {}
-    fields = _compare_fields(name, fields_of(old), fields_of(new)) or SchemaChanges(name=name)
-    old_enum, new_enum = enum_of(old), enum_of(new)
+def _compare_schema(name: str, old_document: Document, new_document: Document) -> SchemaChanges | None:
+    old = old_document["components"]["schemas"][name]
+    new = new_document["components"]["schemas"][name]
+    old_fields, new_fields = fields_of(old_document, old, name), fields_of(new_document, new, name)
+    fields = _compare_fields(name, old_fields, new_fields) or SchemaChanges(name=name)
+    old_enum = enum_of(old) if isinstance(old, dict) else []
+    new_enum = enum_of(new) if isinstance(new, dict) else []
     changes = dataclasses.replace(
         fields,
         enum_added=tuple(member for member in new_enum if member not in old_enum),
@@ -332,13 +373,21 @@ def _compare_schema(name: str, old: Any, new: Any) -> SchemaChanges | None:
     return changes if changes != SchemaChanges(name=name) else None
 
 
-def _compare_fields(name: str, old: dict[str, Field], new: dict[str, Field]) -> SchemaChanges | None:
+def _compare_fields(name: str, old: Declared, new: Declared) -> SchemaChanges | None:
+    """Field changes of `name`; a change a base schema declares in both documents is left to that base."""
+    old_owners = {owner for _field, owner in old.values()}
+    new_owners = {owner for _field, owner in new.values()}
+    added = [new[key] for key in sorted(new.keys() - old.keys())]
+    removed = [old[key] for key in sorted(old.keys() - new.keys())]
+    common = [(old[key], new[key]) for key in sorted(old.keys() & new.keys()) if old[key][0] != new[key][0]]
     changes = SchemaChanges(
         name=name,
-        fields_added=tuple(new[key] for key in sorted(new.keys() - old.keys())),
-        fields_removed=tuple(old[key] for key in sorted(old.keys() - new.keys())),
+        fields_added=tuple(field_ for field_, owner in added if owner == name or owner not in old_owners),
+        fields_removed=tuple(field_ for field_, owner in removed if owner == name or owner not in new_owners),
         fields_retyped=tuple(
-            FieldRetyped(old[key], new[key]) for key in sorted(old.keys() & new.keys()) if old[key] != new[key]
+            FieldRetyped(old_field, new_field)
+            for (old_field, old_owner), (new_field, new_owner) in common
+            if old_owner == name or old_owner != new_owner
         ),
     )
     return changes if changes != SchemaChanges(name=name) else None
@@ -370,7 +419,7 @@ def _breaking_field_lines(owner: str, changes: SchemaChanges) -> Iterator[str]:
             yield f"{owner}: new required field {added.name}"
     for removed in changes.fields_removed:
         yield f"{owner}: field {removed.name} removed"
-    for retyped in changes.fields_retyped:
+    for retyped in (retyped for retyped in changes.fields_retyped if retyped.breaking):
         yield f"{owner}: field {retyped.old.name} {describe_field(retyped.old)} -> {describe_field(retyped.new)}"
 
 
@@ -396,7 +445,7 @@ def _breaking_operation_lines(change: OperationChanges) -> Iterator[str]:
     for parameter in change.parameters_added:
         if parameter.required:
             yield f"operation {name}: new required parameter {parameter.name} ({parameter.location})"
-    for retyped in change.parameters_retyped:
+    for retyped in (retyped for retyped in change.parameters_retyped if retyped.breaking):
         yield (
             f"operation {name}: parameter {retyped.old.name} ({retyped.old.location}) "
             f"{describe_parameter(retyped.old)} -> {describe_parameter(retyped.new)}"
@@ -507,36 +556,40 @@ def _operation_change_lines(change: OperationChanges) -> Iterator[str]:
     if change.moved_from is not None:
         yield f"moved from {_endpoint(change.moved_from)}{BREAKING_MARK}"
     for parameter in change.parameters_added:
-        mark = BREAKING_MARK if parameter.required else ""
+        mark = _mark(parameter.required)
         yield f"parameter added: `{parameter.name}` ({parameter.location}) `{describe_parameter(parameter)}`{mark}"
     for parameter in change.parameters_removed:
         yield f"parameter removed: `{parameter.name}` ({parameter.location}){BREAKING_MARK}"
     for retyped in change.parameters_retyped:
         yield (
             f"parameter retyped: `{retyped.old.name}` ({retyped.old.location}) "
-            f"`{describe_parameter(retyped.old)}` -> `{describe_parameter(retyped.new)}`{BREAKING_MARK}"
+            f"`{describe_parameter(retyped.old)}` -> `{describe_parameter(retyped.new)}`{_mark(retyped.breaking)}"
         )
     if change.request_body is not None:
-        mark = BREAKING_MARK if is_breaking_body(change.request_body) else ""
+        mark = _mark(is_breaking_body(change.request_body))
         yield f"request body: `{change.request_body.old}` -> `{change.request_body.new}`{mark}"
     if change.request_body_fields is not None:
         yield from (f"request body {line}" for line in _field_change_lines(change.request_body_fields))
     if change.response is not None:
-        mark = BREAKING_MARK if is_breaking_response(change.response) else ""
+        mark = _mark(is_breaking_response(change.response))
         yield f"response: `{change.response.old}` -> `{change.response.new}`{mark}"
     if change.response_fields is not None:
         yield from (f"response {line}" for line in _field_change_lines(change.response_fields))
 
 
+def _mark(breaking: bool) -> str:
+    return BREAKING_MARK if breaking else ""
+
+
 def _field_change_lines(changes: SchemaChanges) -> Iterator[str]:
     for added in changes.fields_added:
-        mark = BREAKING_MARK if added.required else ""
+        mark = _mark(added.required)
         yield f"field added: `{added.name}` `{describe_field(added)}`{mark}"
     for removed in changes.fields_removed:
         yield f"field removed: `{removed.name}`{BREAKING_MARK}"
     for retyped in changes.fields_retyped:
         old, new = describe_field(retyped.old), describe_field(retyped.new)
-        yield f"field retyped: `{retyped.old.name}` `{old}` -> `{new}`{BREAKING_MARK}"
+        yield f"field retyped: `{retyped.old.name}` `{old}` -> `{new}`{_mark(retyped.breaking)}"
 
 
 def _schema_change_lines(schema: SchemaChanges) -> Iterator[str]:
