@@ -37,17 +37,25 @@ def seconds(action: Callable[[], object]) -> float:
     return time.perf_counter() - started
 
 
-def interleaved_medians(
-    candidate: Callable[[], object], baseline: Callable[[], object], repeat: int
-) -> tuple[float, float]:
-    """Median seconds of each, the two run in turn so that a noisy moment hits both alike."""
+@dataclass(frozen=True)
+class Paired:
+    """`ratio`: the median over rounds of ours / baseline, each round timing the two back to back."""
+
+    ratio: float
+    ours: float
+    baseline: float
+
+
+def paired(candidate: Callable[[], object], baseline: Callable[[], object], rounds: int) -> Paired:
+    """Time the two in turn, round after round: a busy moment on a shared machine hits both runs of a round."""
     candidate(), baseline()  # warm caches and lazy imports; not counted
     ours: list[float] = []
     theirs: list[float] = []
-    for _ in range(repeat):
+    for _ in range(rounds):
         ours.append(seconds(candidate))
         theirs.append(seconds(baseline))
-    return statistics.median(ours), statistics.median(theirs)
+    ratio = statistics.median(mine / base for mine, base in zip(ours, theirs, strict=True))
+    return Paired(ratio, statistics.median(ours), statistics.median(theirs))
 
 
 def ms(value: float) -> str:

@@ -8,7 +8,7 @@ from typing import Any
 
 import call_history
 import mock_pbx
-from measure import Figure, interleaved_medians, ms
+from measure import Figure, ms, paired
 from threecx_xapi.api.call_history_view import list_call_history_view
 
 ROWS = 10_000
@@ -23,17 +23,20 @@ def _check_typed(page: Any) -> None:
         print(f"  note: CallTime (format: duration) is parsed as {type(first.call_time).__name__}, not timedelta")
 
 
-def figures(repeat: int = 7) -> list[Figure]:
+def figures(rounds: int = 9) -> list[Figure]:
     body = call_history.page_body(ROWS)
     handler = mock_pbx.serving(lambda request: body)
     client, raw = mock_pbx.xapi_client(handler), mock_pbx.raw_client(handler)
     _check_typed(list_call_history_view.sync(client=client))
-    ours, baseline = interleaved_medians(
+    timing = paired(
         lambda: list_call_history_view.sync(client=client),
         lambda: json.loads(raw.get("CallHistoryView").content),
-        repeat,
+        rounds,
     )
     client.close()
     raw.close()
-    detail = f"{ms(ours)} vs {ms(baseline)} for httpx + json.loads; {len(body) // 1024} KiB body, median of {repeat}"
-    return [Figure.at_most(f"{ROWS:,}-row CallHistoryView page, typed", ours / baseline, 1.0, detail)]
+    detail = (
+        f"{ms(timing.ours)} vs {ms(timing.baseline)} for httpx + json.loads; {len(body) // 1024} KiB body; "
+        f"median of {rounds} rounds"
+    )
+    return [Figure.at_most(f"{ROWS:,}-row CallHistoryView page, typed", timing.ratio, 1.0, detail)]

@@ -1,6 +1,7 @@
 """Runs inside the peer SDK's own venv: times `3cx-xapi-python-sdk` on a page body against httpx + json.loads.
 
-Usage: peer-python peer_probe.py BODY_FILE REPEAT; prints {"peer": seconds, "baseline": seconds} (medians).
+Usage: peer-python peer_probe.py BODY_FILE ROUNDS; prints the median of per-round ratios peer / baseline and the
+median seconds of each, the two timed in turn round after round.
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ PBX = "http://pbx.bench"
 
 
 def main() -> None:
-    body, repeat = Path(sys.argv[1]).read_bytes(), int(sys.argv[2])
+    body, rounds = Path(sys.argv[1]).read_bytes(), int(sys.argv[2])
     transport = httpx.MockTransport(lambda request: httpx.Response(200, content=body))
     peer = ThreeCXClient(base_url=PBX, client_id="bench", client_secret="bench", transport=transport)
     # The peer fetches its token with a bare httpx.post outside any transport: hand it one, so nothing leaves.
@@ -32,12 +33,14 @@ def main() -> None:
     }
     for action in actions.values():
         action()  # warm-up, not counted
-    for _ in range(repeat):
+    for _ in range(rounds):
         for name, action in actions.items():
             started = time.perf_counter()
             action()
             timings[name].append(time.perf_counter() - started)
-    print(json.dumps({name: statistics.median(values) for name, values in timings.items()}))
+    ratios = [peer / base for peer, base in zip(timings["peer"], timings["baseline"], strict=True)]
+    medians = {name: statistics.median(values) for name, values in timings.items()}
+    print(json.dumps({"ratio": statistics.median(ratios), **medians}))
 
 
 if __name__ == "__main__":

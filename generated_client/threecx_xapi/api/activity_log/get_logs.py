@@ -66,8 +66,10 @@ def _get_kwargs(
             call=odata.path_literal(call, name="call", edm_type="Edm.String", nullable=True),
             severity=odata.path_literal(severity, name="severity", edm_type="Edm.String", nullable=True),
         ),
-        "params": params,
     }
+    # httpx re-parses the URL for any params it is given, even none: give them only when there are some.
+    if params:
+        _kwargs["params"] = params
 
     return _kwargs
 

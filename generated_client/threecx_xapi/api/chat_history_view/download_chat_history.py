@@ -61,8 +61,10 @@ def _get_kwargs(
                 client_time_zone, name="clientTimeZone", edm_type="Edm.String", nullable=True
             ),
         ),
-        "params": params,
     }
+    # httpx re-parses the URL for any params it is given, even none: give them only when there are some.
+    if params:
+        _kwargs["params"] = params
 
     return _kwargs
 

@@ -57,8 +57,10 @@ def _get_kwargs(
         "url": "/Contacts/Pbx.GetContactsByNumber(number={number})".format(
             number=odata.path_literal(number, name="number", edm_type="Edm.String", nullable=False),
         ),
-        "params": params,
     }
+    # httpx re-parses the URL for any params it is given, even none: give them only when there are some.
+    if params:
+        _kwargs["params"] = params
 
     return _kwargs
 

@@ -57,8 +57,10 @@ def _get_kwargs(
         "url": "/DNProperties/Pbx.GetPropertiesByDn(dnNumber={dn_number})".format(
             dn_number=odata.path_literal(dn_number, name="dnNumber", edm_type="Edm.String", nullable=False),
         ),
-        "params": params,
     }
+    # httpx re-parses the URL for any params it is given, even none: give them only when there are some.
+    if params:
+        _kwargs["params"] = params
 
     return _kwargs
 

@@ -37,8 +37,10 @@ def _get_kwargs(
         "url": "/EmailTemplate({template_path})".format(
             template_path=odata.path_literal(template_path, name="TemplatePath", edm_type="Edm.String", nullable=False),
         ),
-        "params": params,
     }
+    # httpx re-parses the URL for any params it is given, even none: give them only when there are some.
+    if params:
+        _kwargs["params"] = params
 
     return _kwargs
 

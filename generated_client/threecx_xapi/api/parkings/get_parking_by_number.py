@@ -37,8 +37,10 @@ def _get_kwargs(
         "url": "/Parkings(Number={number})".format(
             number=odata.path_literal(number, name="Number", edm_type="Edm.String", nullable=True),
         ),
-        "params": params,
     }
+    # httpx re-parses the URL for any params it is given, even none: give them only when there are some.
+    if params:
+        _kwargs["params"] = params
 
     return _kwargs
 

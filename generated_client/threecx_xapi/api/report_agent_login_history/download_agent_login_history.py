@@ -70,8 +70,10 @@ def _get_kwargs(
             queue_dn_str=odata.path_literal(queue_dn_str, name="queueDnStr", edm_type="Edm.String", nullable=True),
             agent_dn_str=odata.path_literal(agent_dn_str, name="agentDnStr", edm_type="Edm.String", nullable=True),
         ),
-        "params": params,
     }
+    # httpx re-parses the URL for any params it is given, even none: give them only when there are some.
+    if params:
+        _kwargs["params"] = params
 
     return _kwargs
 

@@ -68,8 +68,10 @@ def _get_kwargs(
             group_filter=odata.path_literal(group_filter, name="groupFilter", edm_type="Edm.String", nullable=True),
             call_class=odata.path_literal(call_class, name="callClass", edm_type="Edm.Int32", nullable=False),
         ),
-        "params": params,
     }
+    # httpx re-parses the URL for any params it is given, even none: give them only when there are some.
+    if params:
+        _kwargs["params"] = params
 
     return _kwargs
 

@@ -90,8 +90,10 @@ def _get_kwargs(
             ),
             hide_pcalls=odata.path_literal(hide_pcalls, name="hidePcalls", edm_type="Edm.Boolean", nullable=False),
         ),
-        "params": params,
     }
+    # httpx re-parses the URL for any params it is given, even none: give them only when there are some.
+    if params:
+        _kwargs["params"] = params
 
     return _kwargs
 

@@ -68,8 +68,10 @@ def _get_kwargs(
                 ring_group_dns, name="ringGroupDns", edm_type="Edm.String", nullable=True
             ),
         ),
-        "params": params,
     }
+    # httpx re-parses the URL for any params it is given, even none: give them only when there are some.
+    if params:
+        _kwargs["params"] = params
 
     return _kwargs
 

@@ -66,8 +66,10 @@ def _get_kwargs(
             trunk_dns=odata.path_literal(trunk_dns, name="trunkDns", edm_type="Edm.String", nullable=True),
             calls_type=odata.path_literal(calls_type, name="callsType", edm_type="Edm.Int32", nullable=False),
         ),
-        "params": params,
     }
+    # httpx re-parses the URL for any params it is given, even none: give them only when there are some.
+    if params:
+        _kwargs["params"] = params
 
     return _kwargs
 

@@ -68,8 +68,10 @@ def _get_kwargs(
                 participant_type, name="participantType", edm_type="Edm.Int32", nullable=False
             ),
         ),
-        "params": params,
     }
+    # httpx re-parses the URL for any params it is given, even none: give them only when there are some.
+    if params:
+        _kwargs["params"] = params
 
     return _kwargs
 

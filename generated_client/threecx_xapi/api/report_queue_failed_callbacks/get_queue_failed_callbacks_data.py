@@ -64,8 +64,10 @@ def _get_kwargs(
             start_dt=odata.path_literal(start_dt, name="startDt", edm_type="Edm.DateTimeOffset", nullable=False),
             end_dt=odata.path_literal(end_dt, name="endDt", edm_type="Edm.DateTimeOffset", nullable=False),
         ),
-        "params": params,
     }
+    # httpx re-parses the URL for any params it is given, even none: give them only when there are some.
+    if params:
+        _kwargs["params"] = params
 
     return _kwargs
 

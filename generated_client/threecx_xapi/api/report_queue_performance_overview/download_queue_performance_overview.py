@@ -68,8 +68,10 @@ def _get_kwargs(
             queue_dns=odata.path_literal(queue_dns, name="queueDns", edm_type="Edm.String", nullable=True),
             wait_interval=odata.path_literal(wait_interval, name="waitInterval", edm_type="Edm.String", nullable=True),
         ),
-        "params": params,
     }
+    # httpx re-parses the URL for any params it is given, even none: give them only when there are some.
+    if params:
+        _kwargs["params"] = params
 
     return _kwargs
 

@@ -66,8 +66,10 @@ def _get_kwargs(
             end_dt=odata.path_literal(end_dt, name="endDt", edm_type="Edm.DateTimeOffset", nullable=False),
             wait_interval=odata.path_literal(wait_interval, name="waitInterval", edm_type="Edm.String", nullable=True),
         ),
-        "params": params,
     }
+    # httpx re-parses the URL for any params it is given, even none: give them only when there are some.
+    if params:
+        _kwargs["params"] = params
 
     return _kwargs
 

@@ -37,8 +37,10 @@ def _get_kwargs(
         "url": "/ServicePrincipals({id})".format(
             id=odata.path_literal(id, name="Id", edm_type="Edm.Int32", nullable=False),
         ),
-        "params": params,
     }
+    # httpx re-parses the URL for any params it is given, even none: give them only when there are some.
+    if params:
+        _kwargs["params"] = params
 
     return _kwargs
 

@@ -62,8 +62,10 @@ def _get_kwargs(
             start_date=odata.path_literal(start_date, name="startDate", edm_type="Edm.DateTimeOffset", nullable=False),
             end_date=odata.path_literal(end_date, name="endDate", edm_type="Edm.DateTimeOffset", nullable=False),
         ),
-        "params": params,
     }
+    # httpx re-parses the URL for any params it is given, even none: give them only when there are some.
+    if params:
+        _kwargs["params"] = params
 
     return _kwargs
 

@@ -37,8 +37,10 @@ def _get_kwargs(
         "url": "/WebsiteLinks({link})".format(
             link=odata.path_literal(link, name="Link", edm_type="Edm.String", nullable=False),
         ),
-        "params": params,
     }
+    # httpx re-parses the URL for any params it is given, even none: give them only when there are some.
+    if params:
+        _kwargs["params"] = params
 
     return _kwargs
 
