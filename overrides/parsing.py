@@ -3,10 +3,11 @@
     page = parse_json(CollectionOfCallHistoryView, response.content)
 
 The fast path decodes the JSON with msgspec straight into typed values (ints, aware date-times, durations as
-`timedelta`, known enum members) and builds the attrs models from them, one positional call per object. It
-knows exactly what the document declares: an unknown field, an unknown enum value or an unexpected type makes
-it give up on the whole body, and the generated `from_dict` parses it instead, keeping whatever is unknown
-(`additional_properties`, enum members with `is_known == False`). Both paths give equal models.
+`timedelta`, enum members) and builds the attrs models from them, one positional call per object. It knows
+exactly which fields the document declares: an unknown field or a value of an unexpected type makes it give up
+on the whole body, and the generated `from_dict` parses it instead, keeping the unknown fields in
+`additional_properties`. An unknown enum value needs no fallback: msgspec asks the enum's `_missing_`, which
+keeps it (`is_known == False`). Both paths give equal models.
 
 A model the fast path cannot describe (a union of models, a file) always takes the tolerant path. msgspec is
 imported on the first parse, so importing an operation stays cheap.
@@ -250,7 +251,7 @@ def _wire_value(hint: Any) -> tuple[Any, Build | None]:
     if hint in SCALARS or hint is uuid.UUID or hint is Any:
         return hint, None
     if isinstance(hint, type) and issubclass(hint, enum.Enum):
-        return hint, None  # an unknown value is a ValidationError: the tolerant path keeps it
+        return hint, None  # msgspec asks the enum's _missing_ for an unknown value, which keeps it
     if _is_model(hint):
         return _wire_model(hint, top_level=False)
     if typing.get_origin(hint) is list:
