@@ -59,6 +59,7 @@ wheel: $(STAMP)
 
 docs: $(STAMP)
 	$(PY) -m generator docs
+	$(PY) -m generator changes
 
 clean:
 	rm -rf dist build .mypy_cache .ruff_cache .pytest_cache
