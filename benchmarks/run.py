@@ -32,9 +32,15 @@ GROUPS: dict[str, Callable[[], list[Figure]]] = {
 }
 NOTES = [
     "Cold imports run in a fresh interpreter with bytecode already compiled, as from an installed wheel.",
+    "In-process figures time ours and the baseline in turn, round after round; the ratio is the median of the"
+    " per-round ratios, so a busy moment on a shared machine hits both sides of a round.",
     "Requests go through httpx.MockTransport in memory: the figures are the client's own cost, no network.",
+    "Typed parsing decodes with msgspec straight into the attrs models (threecx_xapi.parsing) and falls back to"
+    " the tolerant from_dict when a body holds a field the document does not declare.",
     "A page of memory is what one parsed 1,000-row page holds; the peak is tracemalloc's over the whole run.",
     "Stock openapi-python-client leaves out the 77 operations it cannot type; ours generates all of them.",
+    "The peer SDK runs in its own venv (.venv/peer, made by `benchmarks/run.py --install-peer`) and is skipped"
+    " when that venv is missing.",
 ]
 
 
