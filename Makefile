@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 SPEC ?=
 
-.PHONY: setup pull generate overlay verify check lint typecheck drift test demo bench wheel docs clean
+.PHONY: setup pull generate overlay verify check lint typecheck drift test demo bench bench-peer wheel docs clean
 
 setup: $(STAMP)
 
@@ -52,6 +52,10 @@ demo: $(STAMP)
 
 bench: $(STAMP)
 	$(PY) benchmarks/run.py
+
+# The same figures plus the peer SDK (3cx-xapi-python-sdk), installed into its own venv at .venv/peer.
+bench-peer: $(STAMP)
+	$(PY) benchmarks/run.py --install-peer
 
 # A wheel for one document: make wheel SPEC=../shared/specs/xapi-20.0.9-2026-01-22.yaml
 wheel: $(STAMP)
