@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import logging
 import os
+import threading
 from types import TracebackType
 from typing import Any
 
@@ -75,6 +76,8 @@ class XapiClient:
         self.auth = TokenAuth(f"{self.root_url}/connect/token", client_id, client_secret, margin=token_margin)
         self.server_version: str | None = None
         self._version_warned = False
+        # Threads that meet an unbuilt client build exactly one, and the version warning is logged once.
+        self._lock = threading.Lock()
         self._client: httpx.Client | None = None
         self._async_client: httpx.AsyncClient | None = None
 
@@ -95,7 +98,11 @@ class XapiClient:
         if not version:
             return
         self.server_version = version
-        if not self._version_warned and not (version + ".").startswith(XAPI_VERSION + "."):
+        if self._version_warned or (version + ".").startswith(XAPI_VERSION + "."):
+            return
+        with self._lock:
+            if self._version_warned:
+                return
             self._version_warned = True
             logger.warning(
                 "the PBX runs XAPI %s; this threecx-xapi was generated for %s: regenerate or pin a matching build",
@@ -103,9 +110,12 @@ class XapiClient:
                 XAPI_VERSION,
             )
 
-    def _client_args(self) -> tuple[dict[str, Any], dict[str, Any]]:
-        """(arguments for httpx.Client, arguments for the transport it would build)."""
+    def _client_args(self, transport_key: str) -> tuple[dict[str, Any], dict[str, Any]]:
+        """(arguments for httpx.Client, arguments for the transport it would build): `transport_key` is the
+        httpx_args entry that holds a ready-made transport, `transport` for sync, `async_transport` for async."""
         args = dict(self._httpx_args)
+        transports: dict[str, Any] = {name: args.pop(name) for name in ("transport", "async_transport") if name in args}
+        args["transport"] = transports.get(transport_key) or transports.get("transport")
         transport_args = {name: args.pop(name) for name in _TRANSPORT_ARGS if name in args}
         transport_args["verify"] = args.pop("verify", self.verify)
         hooks = dict(args.pop("event_hooks", {}))
@@ -115,22 +125,29 @@ class XapiClient:
 
     def get_httpx_client(self) -> httpx.Client:
         """The underlying httpx.Client, built on first use."""
-        if self._client is None:
-            args, transport_args = self._client_args()
-            inner = args.pop("transport", None) or httpx.HTTPTransport(**transport_args)
-            self._client = httpx.Client(transport=RetryTransport(inner, self.retry), **args)
-        return self._client
+        client = self._client
+        if client is None:
+            with self._lock:
+                if self._client is None:
+                    args, transport_args = self._client_args("transport")
+                    inner = args.pop("transport") or httpx.HTTPTransport(**transport_args)
+                    self._client = httpx.Client(transport=RetryTransport(inner, self.retry), **args)
+                client = self._client
+        return client
 
     def get_async_httpx_client(self) -> httpx.AsyncClient:
         """The underlying httpx.AsyncClient, built on first use."""
-        if self._async_client is None:
-            args, transport_args = self._client_args()
-            hooks = args["event_hooks"]
-            hooks["response"] = [_async_hook(hook) for hook in hooks["response"]]
-            inner = args.pop("async_transport", None) or args.pop("transport", None)
-            inner = inner or httpx.AsyncHTTPTransport(**transport_args)
-            self._async_client = httpx.AsyncClient(transport=AsyncRetryTransport(inner, self.retry), **args)
-        return self._async_client
+        client = self._async_client
+        if client is None:
+            with self._lock:
+                if self._async_client is None:
+                    args, transport_args = self._client_args("async_transport")
+                    hooks = args["event_hooks"]
+                    hooks["response"] = [_async_hook(hook) for hook in hooks["response"]]
+                    inner = args.pop("transport") or httpx.AsyncHTTPTransport(**transport_args)
+                    self._async_client = httpx.AsyncClient(transport=AsyncRetryTransport(inner, self.retry), **args)
+                client = self._async_client
+        return client
 
     def set_httpx_client(self, client: httpx.Client) -> XapiClient:
         """Use an httpx.Client built elsewhere (it then brings its own auth, retries and base URL)."""
