@@ -9,8 +9,9 @@
     async for user in aiterate(list_user, client=client):
         ...
 
-Pages are requested with `$top`/`$skip`; when a page carries `@odata.nextLink`, the link is followed instead.
-Every page is asked with the same filters and options.
+Pages are requested with `$top`/`$skip`; when a page carries `@odata.nextLink`, the link is followed instead
+(on the client's own PBX address). Every `$top`/`$skip` page is asked with the same filters and options; a
+next link carries the ones the PBX put in it.
 """
 
 from __future__ import annotations
@@ -22,7 +23,6 @@ from typing import Any
 import httpx
 
 from .client import XapiClient
-from .errors import XapiError
 from .types import Unset
 
 
@@ -36,16 +36,19 @@ def _items(page: Any) -> list[Any]:
 
 
 def _next_link(page: Any, client: XapiClient) -> str | None:
+    """The page's `@odata.nextLink`, as a URL on the client's own PBX address.
+
+    Only the link's path and query are kept: the token goes to the PBX the client was made for, never to a
+    host, scheme or port a page names (a PBX behind a proxy often names its inner address).
+    """
     link = getattr(page, "odata_next_link", None)
     if not isinstance(link, str):
         extra = getattr(page, "additional_properties", {})
         link = extra.get("@odata.nextLink") if isinstance(extra, dict) else None
     if not isinstance(link, str) or not link:
         return None
-    # The token goes to the PBX only: a link to another host is refused, not followed.
-    if httpx.URL(link).is_absolute_url and httpx.URL(link).host != httpx.URL(client.base_url).host:
-        raise XapiError(f"refusing @odata.nextLink to another host: {httpx.URL(link).host}")
-    return link
+    resolved = httpx.URL(client.base_url + "/").join(link)
+    return str(httpx.URL(client.root_url).copy_with(raw_path=resolved.raw_path))
 
 
 def _start(page_size: int, params: dict[str, Any]) -> int:
@@ -58,24 +61,30 @@ def _start(page_size: int, params: dict[str, Any]) -> int:
     return 0 if isinstance(skip, Unset) else int(skip)
 
 
+def _last_page(link: str | None, count: int, page_size: int, followed: bool) -> bool:
+    """Whether the page just read ends the collection."""
+    return link is None and (followed or count < page_size)
+
+
 def iterate(operation: ModuleType, *, client: XapiClient, page_size: int = 100, **params: Any) -> Iterator[Any]:
     """Yield every item of a collection operation (a generated module such as `list_user`)."""
     skip = _start(page_size, params)
-    page = operation.sync(client=client, top=page_size, skip=skip, **params)
+    link: str | None = None
+    followed = False  # once the PBX pages by next links, a page without one is the last
     while True:
-        items = _items(page)
-        link = _next_link(page, client)
-        del page  # one page in memory: the next is fetched only after this one is yielded
+        if link is None:
+            page = operation.sync(client=client, top=page_size, skip=skip, **params)
+        else:
+            page = operation._parse_response(client=client, response=client.get_httpx_client().get(link))
+        items, link = _items(page), _next_link(page, client)
+        del page  # one page in memory: the next is fetched only after this one is yielded and dropped
+        count = len(items)
         yield from items
-        if link is not None:
-            response = client.get_httpx_client().get(link)
-            page = operation._parse_response(client=client, response=response)
-            continue
-        if len(items) < page_size:
-            return
-        skip += len(items)
         del items
-        page = operation.sync(client=client, top=page_size, skip=skip, **params)
+        if _last_page(link, count, page_size, followed):
+            return
+        followed = followed or link is not None
+        skip += count
 
 
 async def aiterate(
@@ -83,19 +92,21 @@ async def aiterate(
 ) -> AsyncIterator[Any]:
     """The async twin of `iterate`: `async for item in aiterate(list_user, client=client)`."""
     skip = _start(page_size, params)
-    page = await operation.asyncio(client=client, top=page_size, skip=skip, **params)
+    link: str | None = None
+    followed = False  # once the PBX pages by next links, a page without one is the last
     while True:
-        items = _items(page)
-        link = _next_link(page, client)
-        del page
-        for item in items:
-            yield item
-        if link is not None:
+        if link is None:
+            page = await operation.asyncio(client=client, top=page_size, skip=skip, **params)
+        else:
             response = await client.get_async_httpx_client().get(link)
             page = operation._parse_response(client=client, response=response)
-            continue
-        if len(items) < page_size:
-            return
-        skip += len(items)
+        items, link = _items(page), _next_link(page, client)
+        del page
+        count = len(items)
+        for item in items:
+            yield item
         del items
-        page = await operation.asyncio(client=client, top=page_size, skip=skip, **params)
+        if _last_page(link, count, page_size, followed):
+            return
+        followed = followed or link is not None
+        skip += count
