@@ -12,7 +12,7 @@ import pytest
 from threecx_xapi import ServerError, aiterate, iterate
 from threecx_xapi.api.report_call_log_data import get_call_log_data
 from threecx_xapi.api.users import list_user
-from xapi_fakes import PBX_URL, FakePbx
+from xapi_fakes import CALL_LOG_ALL_CALLS, PBX_URL, FakePbx
 
 TOTAL = 10_000
 
@@ -130,15 +130,7 @@ def test_a_function_with_parameters_is_paged_with_the_same_arguments() -> None:
             page_size=50,
             period_from=dt.datetime(2026, 9, 12, tzinfo=dt.UTC),
             period_to=dt.datetime(2026, 9, 13, 23, 59, 59, tzinfo=dt.UTC),
-            source_type=0,
-            source_filter="",
-            destination_type=0,
-            destination_filter="",
-            calls_type=0,
-            call_time_filter_type=0,
-            call_time_filter_from="0:00:0",
-            call_time_filter_to="0:00:0",
-            hide_pcalls=True,
+            **CALL_LOG_ALL_CALLS,
         )
         assert len(list(calls)) == 100
     assert len(pbx.requests) == 3 and len({request.url.path for request in pbx.requests}) == 1

@@ -13,6 +13,7 @@ from threecx_xapi.api.report_call_log_data import get_call_log_data
 from threecx_xapi.api.users import get_user, list_user, update_user
 from threecx_xapi.models.pbx_user import PbxUser
 from threecx_xapi.testing import Emulator
+from xapi_fakes import CALL_LOG_ALL_CALLS
 
 API = "/xapi/v1"
 
@@ -164,15 +165,7 @@ def test_report_rows_fall_inside_the_period() -> None:
         rows = get_call_log_data.sync(
             period_from=start,
             period_to=end,
-            source_type=0,
-            source_filter="",
-            destination_type=0,
-            destination_filter="",
-            calls_type=0,
-            call_time_filter_type=0,
-            call_time_filter_from="0:00:0",
-            call_time_filter_to="0:00:0",
-            hide_pcalls=True,
+            **CALL_LOG_ALL_CALLS,
             client=client,
         ).value
     assert rows and all(start <= row.start_time <= end for row in rows)

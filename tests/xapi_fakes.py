@@ -30,6 +30,19 @@ SERVER_VERSION = "20.0.10.402"
 
 Route = Callable[[httpx.Request], httpx.Response]
 
+# GetCallLogData's arguments besides the period: every call, no filter.
+CALL_LOG_ALL_CALLS: dict[str, Any] = {
+    "source_type": 0,
+    "source_filter": "",
+    "destination_type": 0,
+    "destination_filter": "",
+    "calls_type": 0,
+    "call_time_filter_type": 0,
+    "call_time_filter_from": "0:00:0",
+    "call_time_filter_to": "0:00:0",
+    "hide_pcalls": True,
+}
+
 
 def make_jwt(exp: float | None, **claims: Any) -> str:
     """An unsigned JWT whose payload holds `exp` (when given) and `claims`; enough for reading the expiry."""
