@@ -125,6 +125,71 @@ async def test_an_expired_token_makes_exactly_one_refresh_among_tasks() -> None:
     assert pbx.bearer_tokens() == [pbx.tokens[0]] + [pbx.tokens[1]] * 50
 
 
+def test_threads_and_tasks_sharing_one_client_make_exactly_one_token_request() -> None:
+    pbx = FakePbx(token_delay=0.1)
+    client = pbx.client()
+
+    async def tasks() -> None:
+        await asyncio.gather(*(list_user.asyncio(client=client) for _ in range(20)))
+        await client.aclose()
+
+    threads = [threading.Thread(target=list_user.sync, kwargs={"client": client}) for _ in range(10)]
+    for thread in threads:
+        thread.start()
+    asyncio.run(tasks())
+    for thread in threads:
+        thread.join()
+    client.close()
+    assert len(pbx.token_requests) == 1
+    assert set(pbx.bearer_tokens()) == {pbx.tokens[0]} and len(pbx.requests) == 30
+
+
+def test_one_client_serves_one_event_loop_after_another() -> None:
+    """Jobs that each run `asyncio.run` share the client: the token lock belongs to no event loop."""
+    clock = Clock()
+    pbx = FakePbx(token_delay=0.02)
+    pbx.token_route = jwt_tokens(clock, lifetime=3600)
+    client = clocked(pbx, clock)
+
+    async def job() -> None:
+        await asyncio.gather(*(list_user.asyncio(client=client) for _ in range(20)))
+        await client.aclose()
+
+    for _ in range(3):
+        asyncio.run(job())
+        clock.now += 3600  # each job meets an expired token, so its tasks contend for the refresh
+    assert len(pbx.token_requests) == 3 and len(pbx.requests) == 60
+
+
+async def test_a_sync_call_inside_the_loop_that_is_fetching_the_token_raises_instead_of_hanging() -> None:
+    pbx = FakePbx(token_delay=0.2)
+    client = pbx.client()
+    fetching = asyncio.create_task(list_user.asyncio(client=client))
+    await asyncio.sleep(0.05)  # the task now holds the token lock and waits for the answer
+    with pytest.raises(RuntimeError, match=r"asyncio\(\)"):
+        list_user.sync(client=client)
+    await fetching
+    await client.aclose()
+    client.close()
+    assert len(pbx.token_requests) == 1
+
+
+@pytest.mark.parametrize("skew", [-600.0, 600.0], ids=["pbx-clock-behind", "pbx-clock-ahead"])
+def test_a_pbx_clock_off_from_ours_gets_one_token_for_the_tokens_lifetime(skew: float) -> None:
+    """`exp - iat` is the lifetime: both claims are on the PBX's clock."""
+    clock = Clock()
+    pbx = FakePbx()
+    pbx.token_route = lambda n: token_answer(make_jwt(clock.now + skew + 300, iat=clock.now + skew, n=n), 300)
+    with clocked(pbx, clock) as client:
+        for _ in range(5):
+            list_user.sync(client=client)
+            clock.now += 30
+        assert len(pbx.token_requests) == 1
+        clock.now += 150  # 300 s after the token was issued: past its life
+        list_user.sync(client=client)
+    assert len(pbx.token_requests) == 2 and pbx.bearer_tokens() == [pbx.tokens[0]] * 5 + [pbx.tokens[1]]
+
+
 def test_a_token_issued_already_expired_is_refreshed_once_on_the_next_request() -> None:
     clock = Clock()
     pbx = FakePbx()

@@ -2,8 +2,8 @@
 """The client-credentials token as an `httpx.Auth`: fetched once, shared, refreshed ahead of expiry.
 
 A PBX keeps one active token per client, so a second token request silently revokes the first: every
-thread (a `threading.Lock`) and every task (an `asyncio.Lock`) of a client shares one token, and only one
-token request is ever in flight. On a 401 the token is refreshed once and the request retried once.
+thread and every task of a client, in any event loop, shares one token behind one lock, and only one token
+request is ever in flight. On a 401 the token is refreshed once and the request retried once.
 """
 
 from __future__ import annotations
@@ -30,8 +30,12 @@ class Token:
         return f"Token(refresh_at={self.refresh_at!r})"
 
 
-def jwt_expiry(token: str) -> float | None:
-    """The `exp` claim of a JWT (authoritative when present), read without checking the signature."""
+def jwt_lifetime(token: str, now: float) -> float | None:
+    """Seconds a JWT stays valid from now, from its `exp` claim (authoritative), without checking the signature.
+
+    With an `iat` claim the lifetime is `exp - iat`: both are on the PBX's clock, so a PBX whose clock is
+    off from ours still gets its token used for its whole life and not refetched on every call.
+    """
     parts = token.split(".")
     if len(parts) != 3:
         return None
@@ -39,8 +43,15 @@ def jwt_expiry(token: str) -> float | None:
         payload = json.loads(base64.urlsafe_b64decode(parts[1] + "=" * (-len(parts[1]) % 4)))
     except ValueError:
         return None
-    exp = payload.get("exp") if isinstance(payload, dict) else None
-    return float(exp) if isinstance(exp, int | float) and not isinstance(exp, bool) else None
+    claims = payload if isinstance(payload, dict) else {}
+    exp, issued = _claim_time(claims.get("exp")), _claim_time(claims.get("iat"))
+    if exp is None:
+        return None
+    return exp - issued if issued is not None and issued <= exp else exp - now
+
+
+def _claim_time(value: object) -> float | None:
+    return float(value) if isinstance(value, int | float) and not isinstance(value, bool) else None
 
 
 class TokenAuth(httpx.Auth):
@@ -62,8 +73,9 @@ class TokenAuth(httpx.Auth):
         self.margin = margin
         self.clock = clock
         self._token: Token | None = None
-        self._thread_lock = threading.Lock()
-        self._task_lock: asyncio.Lock | None = None
+        # One lock for threads and tasks alike: a thread and a task never fetch two tokens at once.
+        self._lock = threading.Lock()
+        self._fetching_loop_thread: int | None = None  # the thread whose event loop holds the lock
 
     def __repr__(self) -> str:
         return f"TokenAuth(token_url={self.token_url!r}, client_id={self.client_id!r})"
@@ -101,12 +113,12 @@ class TokenAuth(httpx.Auth):
                 server_version=response.headers.get("X-3CX-Version"),
             )
         now = self.clock()
-        expires = jwt_expiry(value)
-        if expires is None:
+        lifetime = jwt_lifetime(value, now)
+        if lifetime is None:
             # `expires_in` was minutes before 20.0.9 and is seconds since: reading it as seconds is never too late.
-            expires = now + _seconds(body.get("expires_in"), default=60.0)
-        lifetime = max(expires - now, 0.0)
-        self._token = Token(value, expires - min(self.margin, lifetime / 2))
+            lifetime = _seconds(body.get("expires_in"), default=60.0)
+        lifetime = max(lifetime, 0.0)
+        self._token = Token(value, now + lifetime - min(self.margin, lifetime / 2))
         return self._token
 
     def _usable(self, stale: Token | None = None) -> Token | None:
@@ -125,19 +137,42 @@ class TokenAuth(httpx.Auth):
         """Only the PBX the token came from ever receives it (same scheme, host and port)."""
         return _origin(request.url) == self._origin
 
+    def _acquire(self) -> None:
+        if self._lock.acquire(blocking=False):
+            return
+        if self._fetching_loop_thread == threading.get_ident():
+            # Blocking here would stop the very event loop whose task holds the lock.
+            raise RuntimeError("a sync call inside a running event loop waits for that loop's token: call asyncio()")
+        self._lock.acquire()
+
+    async def _acquire_async(self) -> None:
+        # Polled, not blocked on: waiting must not stop the event loop, and a cancelled wait holds nothing.
+        while not self._lock.acquire(blocking=False):
+            await asyncio.sleep(0.005)
+        self._fetching_loop_thread = threading.get_ident()
+
+    def _release(self) -> None:
+        self._fetching_loop_thread = None
+        self._lock.release()
+
     def sync_auth_flow(self, request: httpx.Request) -> Generator[httpx.Request, httpx.Response, None]:
         if not self._for_pbx(request):
             yield request
             return
         stale: Token | None = None
         for attempt in range(2):
-            with self._thread_lock:
-                token = self._usable(stale)
-                if token is None:
-                    # Overriding the flow runners skips httpx's own read of the body: read the token answer here.
-                    answer = yield self._token_request()
-                    answer.read()
-                    token = self._accept(answer)
+            token = self._usable(stale)
+            if token is None:
+                self._acquire()
+                try:
+                    token = self._usable(stale)
+                    if token is None:
+                        # Overriding the flow runners skips httpx's own read of the body: read the answer here.
+                        answer = yield self._token_request()
+                        answer.read()
+                        token = self._accept(answer)
+                finally:
+                    self._release()
             response = yield self._authorize(request, token)
             if response.status_code != 401 or attempt == 1:
                 return
@@ -147,16 +182,19 @@ class TokenAuth(httpx.Auth):
         if not self._for_pbx(request):
             yield request
             return
-        if self._task_lock is None:
-            self._task_lock = asyncio.Lock()
         stale: Token | None = None
         for attempt in range(2):
-            async with self._task_lock:
-                token = self._usable(stale)
-                if token is None:
-                    answer = yield self._token_request()
-                    await answer.aread()
-                    token = self._accept(answer)
+            token = self._usable(stale)
+            if token is None:
+                await self._acquire_async()
+                try:
+                    token = self._usable(stale)
+                    if token is None:
+                        answer = yield self._token_request()
+                        await answer.aread()
+                        token = self._accept(answer)
+                finally:
+                    self._release()
             response = yield self._authorize(request, token)
             if response.status_code != 401 or attempt == 1:
                 return
