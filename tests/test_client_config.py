@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import http.server
+import json
 import logging
 import threading
 
@@ -10,7 +12,7 @@ import pytest
 from threecx_xapi import XapiClient
 from threecx_xapi._pinned import XAPI_VERSION
 from threecx_xapi.api.users import list_user
-from threecx_xapi.client import ENVIRONMENT
+from threecx_xapi.client import ENVIRONMENT, environment_proxy
 from xapi_fakes import CLIENT_ID, CLIENT_SECRET, FakePbx
 
 
@@ -175,3 +177,76 @@ async def test_an_async_transport_in_httpx_args_serves_the_async_calls() -> None
     with client:
         list_user.sync(client=client)
     assert (len(async_pbx.requests), len(sync_pbx.requests)) == (1, 1)
+
+
+def test_a_mounted_transport_gets_the_retry_policy_too() -> None:
+    pbx = FakePbx()
+    pbx.answer(503, headers={"Retry-After": "0"})
+    args = {"mounts": {"https://pbx.example.com": pbx}}
+    with XapiClient("https://pbx.example.com", CLIENT_ID, CLIENT_SECRET, httpx_args=args) as client:
+        list_user.sync(client=client)
+    assert len(pbx.requests) == 2
+
+
+@pytest.mark.parametrize(
+    ("environment", "proxy"),
+    [
+        ({"HTTPS_PROXY": "http://proxy.corp:3128"}, "http://proxy.corp:3128"),
+        ({"ALL_PROXY": "http://proxy.corp:8080"}, "http://proxy.corp:8080"),
+        ({"HTTP_PROXY": "http://proxy.corp:3128"}, None),  # an http proxy is not one for https
+        ({"HTTPS_PROXY": "http://proxy.corp:3128", "NO_PROXY": "example.com"}, None),
+        ({"HTTPS_PROXY": "http://proxy.corp:3128", "NO_PROXY": "other.example.org"}, "http://proxy.corp:3128"),
+        ({}, None),
+    ],
+)
+def test_the_environment_names_the_proxy_for_the_pbx(
+    monkeypatch: pytest.MonkeyPatch, environment: dict[str, str], proxy: str | None
+) -> None:
+    for name in ("HTTPS_PROXY", "HTTP_PROXY", "ALL_PROXY", "NO_PROXY"):
+        monkeypatch.delenv(name, raising=False)
+        monkeypatch.delenv(name.lower(), raising=False)
+    for name, value in environment.items():
+        monkeypatch.setenv(name, value)
+    assert environment_proxy("https://pbx.example.com:5001") == proxy
+
+
+class _ForwardProxy(http.server.BaseHTTPRequestHandler):
+    """A forward proxy on loopback that answers itself and records the absolute URLs it was asked for."""
+
+    seen: list[str] = []
+
+    def do_POST(self) -> None:  # noqa: N802 - the name http.server calls
+        self.rfile.read(int(self.headers["Content-Length"]))
+        self._answer({"access_token": "proxied-token", "token_type": "Bearer", "expires_in": 3600})
+
+    def do_GET(self) -> None:  # noqa: N802
+        self._answer({"value": []})
+
+    def _answer(self, body: dict[str, object]) -> None:
+        self.seen.append(self.path)
+        data = json.dumps(body).encode()
+        self.send_response(200)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(data)))
+        self.end_headers()
+        self.wfile.write(data)
+
+    def log_message(self, format: str, *args: object) -> None:  # noqa: A002 - http.server's signature
+        pass
+
+
+def test_a_proxy_from_the_environment_carries_the_requests(monkeypatch: pytest.MonkeyPatch) -> None:
+    proxy = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _ForwardProxy)
+    threading.Thread(target=proxy.serve_forever, daemon=True).start()
+    _ForwardProxy.seen = []
+    monkeypatch.setenv("HTTP_PROXY", f"http://127.0.0.1:{proxy.server_address[1]}")
+    monkeypatch.delenv("NO_PROXY", raising=False)
+    monkeypatch.delenv("no_proxy", raising=False)
+    try:
+        # The .invalid name never resolves: only the proxy can have answered.
+        with XapiClient("http://pbx.invalid", CLIENT_ID, CLIENT_SECRET) as client:
+            list_user.sync(client=client)
+    finally:
+        proxy.shutdown()
+        proxy.server_close()
+    assert _ForwardProxy.seen == ["http://pbx.invalid/connect/token", "http://pbx.invalid/xapi/v1/Users"]

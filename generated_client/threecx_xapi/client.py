@@ -16,6 +16,8 @@ from __future__ import annotations
 import logging
 import os
 import threading
+import urllib.request
+from collections.abc import Callable
 from types import TracebackType
 from typing import Any
 
@@ -118,6 +120,9 @@ class XapiClient:
         args["transport"] = transports.get(transport_key) or transports.get("transport")
         transport_args = {name: args.pop(name) for name in _TRANSPORT_ARGS if name in args}
         transport_args["verify"] = args.pop("verify", self.verify)
+        if "proxy" not in transport_args and transport_args.get("trust_env", True):
+            # httpx reads proxies from the environment only for transports it builds; this one is built here.
+            transport_args["proxy"] = environment_proxy(self.root_url)
         hooks = dict(args.pop("event_hooks", {}))
         hooks["response"] = [*hooks.get("response", []), self._record_version]
         args.update(base_url=self.base_url + "/", auth=self.auth, timeout=self.timeout, event_hooks=hooks)
@@ -131,6 +136,7 @@ class XapiClient:
                 if self._client is None:
                     args, transport_args = self._client_args("transport")
                     inner = args.pop("transport") or httpx.HTTPTransport(**transport_args)
+                    args["mounts"] = _retrying(args.get("mounts"), lambda mounted: RetryTransport(mounted, self.retry))
                     self._client = httpx.Client(transport=RetryTransport(inner, self.retry), **args)
                 client = self._client
         return client
@@ -145,6 +151,9 @@ class XapiClient:
                     hooks = args["event_hooks"]
                     hooks["response"] = [_async_hook(hook) for hook in hooks["response"]]
                     inner = args.pop("transport") or httpx.AsyncHTTPTransport(**transport_args)
+                    args["mounts"] = _retrying(
+                        args.get("mounts"), lambda mounted: AsyncRetryTransport(mounted, self.retry)
+                    )
                     self._async_client = httpx.AsyncClient(transport=AsyncRetryTransport(inner, self.retry), **args)
                 client = self._async_client
         return client
@@ -186,6 +195,22 @@ class XapiClient:
         self, exc_type: type[BaseException] | None, exc: BaseException | None, traceback: TracebackType | None
     ) -> None:
         await self.aclose()
+
+
+def environment_proxy(url: str) -> str | None:
+    """The proxy HTTPS_PROXY, HTTP_PROXY or ALL_PROXY names for `url`, unless NO_PROXY exempts its host."""
+    parsed = httpx.URL(url)
+    if urllib.request.proxy_bypass(parsed.host):
+        return None
+    proxies = urllib.request.getproxies()
+    return proxies.get(parsed.scheme) or proxies.get("all")
+
+
+def _retrying(mounts: dict[str, Any] | None, wrap: Callable[[Any], Any]) -> dict[str, Any] | None:
+    """httpx_args mounts with the retry policy around each (None still means the default transport)."""
+    if not mounts:
+        return None
+    return {pattern: None if mounted is None else wrap(mounted) for pattern, mounted in mounts.items()}
 
 
 def _async_hook(hook: Any) -> Any:

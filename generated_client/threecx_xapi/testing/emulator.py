@@ -98,9 +98,12 @@ class Emulator:
         """An `XapiClient` for this emulator: over HTTP while serving, in-process otherwise."""
         from ..client import XapiClient
 
+        httpx_args = dict(kwargs.pop("httpx_args", None) or {})
         if self._server is None:
-            httpx_args = {"transport": self.transport(), **kwargs.pop("httpx_args", {})}
-            kwargs["httpx_args"] = httpx_args
+            httpx_args.setdefault("transport", self.transport())
+        else:
+            httpx_args.setdefault("trust_env", False)  # loopback never goes through a proxy the environment names
+        kwargs["httpx_args"] = httpx_args
         return XapiClient(self.url, self.client_id, self.client_secret, **kwargs)
 
     def start(self) -> Emulator:
