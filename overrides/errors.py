@@ -152,7 +152,7 @@ class TransportError(XapiError):
     """The PBX could not be reached, or the connection failed mid-request; chained from the httpx error."""
 
     @classmethod
-    def from_exception(cls, exc: httpx.TransportError, request: httpx.Request) -> TransportError:
+    def from_exception(cls, exc: httpx.RequestError, request: httpx.Request) -> TransportError:
         return cls(
             f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__,
             method=request.method,

@@ -358,7 +358,7 @@ def test_a_token_the_pbx_expires_earlier_than_announced_is_recovered_by_the_401_
             "Client authentication failed",
         ),
         (httpx.Response(400, json={"error": "invalid_client"}), "invalid_client"),
-        (httpx.Response(502, text="<html><title>502 Bad Gateway</title></html>"), "Bad Gateway"),
+        (httpx.Response(500, text="<html><title>500 Internal Server Error</title></html>"), "Internal Server Error"),
         (httpx.Response(200, json={"token_type": "Bearer"}), "no access_token"),
         (httpx.Response(400, json={"error_description": f"secret {CLIENT_SECRET} is wrong"}), "secret *** is wrong"),
     ],
@@ -405,7 +405,7 @@ def test_a_failed_token_request_does_not_block_the_next_one() -> None:
     issue = pbx.token_route
 
     def first_fails(n: int) -> httpx.Response:
-        return httpx.Response(503, json={"error": "temporarily_unavailable"}) if n == 1 else issue(n)
+        return httpx.Response(500, json={"error": "server_error"}) if n == 1 else issue(n)  # 500 is not retried
 
     pbx.token_route = first_fails
     with pbx.client() as client:

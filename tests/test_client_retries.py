@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 import random
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable, Iterator
 from datetime import UTC, datetime, timedelta
 from email.utils import format_datetime
 
@@ -175,6 +175,34 @@ def test_the_token_request_is_retried_when_it_never_left(waits: Waits) -> None:
     with pbx.client() as client:
         assert list_user.sync(client=client).value == []
     assert len(pbx.token_requests) == 2 and len(pbx.tokens) == 1
+
+
+@pytest.mark.parametrize("status", [429, 503])
+def test_a_token_request_answered_with_a_retried_status_is_asked_again(waits: Waits, status: int) -> None:
+    pbx = FakePbx()
+    issue = pbx.token_route
+    pbx.token_route = lambda n: httpx.Response(status, headers=RETRY_AFTER_1) if n == 1 else issue(n)
+    with pbx.client() as client:
+        assert list_user.sync(client=client).value == []
+    assert len(pbx.token_requests) == 2 and waits.delays == [1.0]
+
+
+class _UndecodableBody(httpx.SyncByteStream, httpx.AsyncByteStream):
+    """A body its Content-Encoding header says is gzip, which it is not: reading it fails as it streams."""
+
+    def __iter__(self) -> Iterator[bytes]:
+        yield b"not gzip at all"
+
+    async def __aiter__(self) -> AsyncIterator[bytes]:
+        yield b"not gzip at all"
+
+
+def test_a_body_that_does_not_decode_is_a_transport_error_naming_the_request(waits: Waits) -> None:
+    pbx = FakePbx(lambda request: httpx.Response(200, headers={"Content-Encoding": "gzip"}, stream=_UndecodableBody()))
+    with pbx.client() as client, pytest.raises(TransportError, match="DecodingError") as raised:
+        list_user.sync(client=client)
+    assert (raised.value.method, raised.value.url) == ("GET", "https://pbx.example.com/xapi/v1/Users")
+    assert len(pbx.requests) == 1  # an answer came: the GET is not asked again
 
 
 def test_attempts_are_capped(waits: Waits) -> None:

@@ -18,6 +18,7 @@ from dataclasses import dataclass
 
 import httpx
 
+from ._retries import RETRY_SAFE
 from .errors import AuthenticationError
 
 
@@ -89,6 +90,7 @@ class TokenAuth(httpx.Auth):
                 "client_secret": self._client_secret,
                 "grant_type": "client_credentials",
             },
+            extensions={RETRY_SAFE: True},
         )
 
     def _accept(self, response: httpx.Response) -> Token:

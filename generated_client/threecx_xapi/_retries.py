@@ -2,8 +2,8 @@
 """One retry policy, applied by a transport wrapper around the real transport, sync and async.
 
 Retried: connection failures before the request was sent (any method), and 429/502/503/504 answers to
-idempotent methods. A POST or PATCH that may have reached the PBX is never sent twice (XAPI has no
-idempotency keys). `Retry-After` is honoured (seconds or an HTTP date) within the total delay budget;
+idempotent methods and to the token request. A POST or PATCH that may have reached the PBX is never sent
+twice (XAPI has no idempotency keys). `Retry-After` is honoured (seconds or an HTTP date) within the total delay budget;
 otherwise capped exponential backoff with full jitter. Each attempt logs one DEBUG line under `threecx_xapi`.
 """
 
@@ -24,6 +24,11 @@ logger = logging.getLogger("threecx_xapi")
 IDEMPOTENT_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "PUT", "DELETE"})
 # Failures that happen before a single byte of the request left: safe to retry for any method.
 NOT_SENT = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout)
+# A failed answer body: the connection broke mid-answer, or its Content-Encoding does not decode.
+ANSWER_FAILED = (httpx.TransportError, httpx.DecodingError)
+# The request extension that marks a POST as safe to repeat on a retried status (the token request: a 429 or
+# 503 issued no token, so asking again revokes nothing).
+RETRY_SAFE = "threecx_xapi.retry_safe"
 
 
 def backoff_delay(attempt: int, base: float, cap: float) -> float:
@@ -74,7 +79,8 @@ class RetryPolicy:
         return backoff_delay(attempt, self.backoff_base, self.backoff_cap)
 
     def retry_status(self, request: httpx.Request, response: httpx.Response) -> bool:
-        return response.status_code in self.statuses and request.method in IDEMPOTENT_METHODS
+        safe = request.method in IDEMPOTENT_METHODS or bool(request.extensions.get(RETRY_SAFE))
+        return safe and response.status_code in self.statuses
 
     def next_wait(self, attempt: int, waited: float, response: httpx.Response | None) -> float | None:
         """The wait before the attempt after `attempt`, or None when the attempts or the delay budget are spent."""
@@ -98,7 +104,7 @@ class _Attempts:
         self.number += 1
         self.started = time.perf_counter()
 
-    def failed(self, exc: httpx.TransportError) -> float:
+    def failed(self, exc: httpx.RequestError) -> float:
         """The wait before retrying after a transport failure; raises TransportError when it is final."""
         self._log(type(exc).__name__)
         delay = self._next_wait(None) if isinstance(exc, NOT_SENT) else None
@@ -137,7 +143,7 @@ class RetryTransport(httpx.BaseTransport):
             try:
                 response = self.inner.handle_request(request)
                 response.read()  # a connection broken mid-answer fails this attempt, as a TransportError
-            except httpx.TransportError as exc:
+            except ANSWER_FAILED as exc:
                 delay = attempts.failed(exc)
             else:
                 answered = attempts.answered(response)
@@ -163,7 +169,7 @@ class AsyncRetryTransport(httpx.AsyncBaseTransport):
             try:
                 response = await self.inner.handle_async_request(request)
                 await response.aread()  # a connection broken mid-answer fails this attempt, as a TransportError
-            except httpx.TransportError as exc:
+            except ANSWER_FAILED as exc:
                 delay = attempts.failed(exc)
             else:
                 answered = attempts.answered(response)
