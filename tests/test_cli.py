@@ -269,6 +269,26 @@ def test_debug_logs_requests_and_responses_without_secrets(run: Callable[..., An
     assert len(json.loads(result.stdout)) == 2
 
 
+def test_debug_shows_headers_and_bodies_with_the_secret_and_token_masked(run: Callable[..., Any]) -> None:
+    result = run("call", "CreateUser", "--body", '{"Number": "2002"}', "--debug")
+    assert result.exit_code == 0, result.stderr
+    lines = result.stderr.splitlines()
+    assert "debug: >   authorization: ***" in lines  # the API request's bearer token
+    assert any(line.startswith("debug: >   client_id=cli-test&client_secret=***") for line in lines)
+    assert any(line.startswith("debug: <   {") and '"access_token":"***"' in line for line in lines)
+    assert 'debug: >   {"Number":"2002"}' in lines  # the request body as sent
+    assert "debug: <   x-3cx-version: 20.0.10.402" in lines
+    assert SECRET not in result.stderr and TOKEN not in result.stderr
+
+
+def test_debug_cuts_a_long_body(run: Callable[..., Any], pbx: FakePbx) -> None:
+    pbx.users = FakePbx(users=200).users
+    result = run("call", "ListUser", "--debug")
+    assert result.exit_code == 0, result.stderr
+    (body,) = [line for line in result.stderr.splitlines() if line.startswith('debug: <   {"value"')]
+    assert body.endswith(" characters)") and len(body) < 2100
+
+
 def test_help_never_echoes_the_secret(run: Callable[..., Any]) -> None:
     result = run("call", "--help")
     assert result.exit_code == 0 and "THREECX_XAPI_CLIENT_SECRET" in result.stdout

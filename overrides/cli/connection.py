@@ -1,4 +1,4 @@
-"""How the commands reach a PBX: credentials, the client, and `--debug` request/response lines.
+"""How the commands reach a PBX: credentials, the client, and `--debug` request and response lines.
 
 `Connection` is the seam for tests and embedding: click's context object. The console script uses the
 default (real HTTP); a test passes `Connection(transport=httpx.MockTransport(handler))` as `obj=` to
@@ -54,17 +54,56 @@ def _debug(text: str) -> None:
     click.echo(f"debug: {text}", err=True)
 
 
-def _log_request(request: httpx.Request) -> None:
-    # Method and URL only: headers carry the bearer token, and the token request's body the secret.
-    _debug(f"> {request.method} {_scrub(str(request.url))}")
+class DebugLog:
+    """`--debug` lines for each request and response: headers and bodies, the secret and tokens masked."""
 
+    HIDDEN_HEADERS = frozenset({"authorization", "cookie", "set-cookie"})
+    TOKEN_FIELDS = ("access_token", "refresh_token", "id_token")
+    BODY_LIMIT = 2000  # characters of a body shown: enough to read an error, not a whole report
 
-def _log_response(response: httpx.Response) -> None:
-    headers = response.headers
-    details = [headers.get("content-type", "no content-type"), f"{headers.get('content-length', '?')} bytes"]
-    if "X-3CX-Version" in headers:
-        details.append(f"X-3CX-Version {headers['X-3CX-Version']}")
-    _debug(f"< {response.status_code} {response.reason_phrase} ({', '.join(details)})")
+    def __init__(self, client_secret: str) -> None:
+        self._hidden = {client_secret}
+
+    def _mask(self, text: str) -> str:
+        for hidden in self._hidden:
+            text = text.replace(hidden, "***")
+        return _scrub(text)
+
+    def _lines(self, prefix: str, headers: httpx.Headers, body: str | None) -> None:
+        for name, value in headers.items():
+            _debug(f"{prefix}   {name}: {'***' if name.lower() in self.HIDDEN_HEADERS else self._mask(value)}")
+        if body:
+            shown = body if len(body) <= self.BODY_LIMIT else f"{body[: self.BODY_LIMIT]}... ({len(body)} characters)"
+            _debug(f"{prefix}   {self._mask(shown)}")
+
+    def request(self, request: httpx.Request) -> None:
+        _debug(f"> {request.method} {self._mask(str(request.url))}")
+        try:
+            body = request.content.decode("utf-8", "replace")
+        except httpx.RequestNotRead:
+            body = "(streamed body)"
+        self._lines(">", request.headers, body)
+
+    def response(self, response: httpx.Response) -> None:
+        headers = response.headers
+        details = [headers.get("content-type", "no content-type"), f"{headers.get('content-length', '?')} bytes"]
+        if "X-3CX-Version" in headers:
+            details.append(f"X-3CX-Version {headers['X-3CX-Version']}")
+        _debug(f"< {response.status_code} {response.reason_phrase} ({', '.join(details)})")
+        response.read()
+        self._hide_tokens(response)
+        self._lines("<", headers, response.text)
+
+    def _hide_tokens(self, response: httpx.Response) -> None:
+        """Learn the tokens a token answer carries, so that no later line shows them either."""
+        if not response.request.url.path.endswith("/connect/token"):
+            return
+        try:
+            body = response.json()
+        except ValueError:
+            return
+        if isinstance(body, dict):
+            self._hidden.update(str(body[name]) for name in self.TOKEN_FIELDS if body.get(name))
 
 
 @contextlib.contextmanager
@@ -95,7 +134,8 @@ class Connection:
         if self.transport is not None:
             httpx_args["transport"] = self.transport
         if debug:
-            httpx_args["event_hooks"] = {"request": [_log_request], "response": [_log_response]}
+            log = DebugLog(client_secret)
+            httpx_args["event_hooks"] = {"request": [log.request], "response": [log.response]}
         try:
             return XapiClient(url, client_id, client_secret, httpx_args=httpx_args)
         except ValueError as exc:
