@@ -14,6 +14,7 @@ from collections.abc import Callable, Iterator
 from decimal import Decimal
 from typing import Any
 from urllib.parse import unquote, unquote_plus
+from zoneinfo import ZoneInfo
 
 import httpx
 import pytest
@@ -388,6 +389,28 @@ def test_any_aware_date_time_reads_back_with_its_offset(value: datetime.datetime
     assert "+" not in segment
     read = parse_literal(unquote(segment), "Edm.DateTimeOffset")
     assert read == value and read.utcoffset() == value.utcoffset()  # type: ignore[attr-defined]
+
+
+@given(
+    st.datetimes(
+        timezones=st.one_of(
+            st.timezones(),
+            st.builds(datetime.timezone, st.integers(-86399, 86399).map(lambda s: datetime.timedelta(seconds=s))),
+        )
+    )
+)
+def test_any_date_time_in_any_zone_reads_back_as_the_same_instant(value: datetime.datetime) -> None:
+    """Offsets with seconds (zoneinfo's local mean times, say) have no OData form: they go as UTC."""
+    read = parse_literal(unquote(encode(value, "Edm.DateTimeOffset")), "Edm.DateTimeOffset")
+    assert read == value
+    offset = value.utcoffset()
+    if offset is not None and not offset % datetime.timedelta(minutes=1):
+        assert read.utcoffset() == offset  # type: ignore[attr-defined]
+
+
+def test_an_offset_with_seconds_is_sent_in_utc() -> None:
+    local_mean_time = datetime.datetime(1900, 1, 1, 12, tzinfo=ZoneInfo("Europe/Amsterdam"))  # +00:19:32
+    assert unquote(encode(local_mean_time, "Edm.DateTimeOffset")) == "1900-01-01T11:40:28Z"
 
 
 @given(st.integers(-(2**63), 2**63 - 1))

@@ -50,8 +50,12 @@ def _string(value: str) -> str:
 
 
 def _datetime(value: datetime.datetime) -> str:
+    offset = value.utcoffset() or datetime.timedelta(0)
+    if offset % datetime.timedelta(minutes=1):
+        # OData offsets are hours and minutes: an offset with seconds (old zoneinfo times) is sent in UTC.
+        value, offset = value.astimezone(datetime.UTC), datetime.timedelta(0)
     text = value.isoformat()
-    return text.removesuffix("+00:00") + "Z" if value.utcoffset() == datetime.timedelta(0) else text
+    return text.removesuffix("+00:00") + "Z" if not offset else text
 
 
 def _duration(value: datetime.timedelta) -> str:
