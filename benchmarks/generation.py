@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import statistics
 import subprocess
 import sys
@@ -12,11 +13,13 @@ from measure import Figure, seconds
 
 REPO = Path(__file__).resolve().parents[1]
 STOCK = Path(sys.executable).with_name("openapi-python-client")
+# `make bench` does not put the venv's bin on PATH; both generators look ruff up there, and stock skips it when missing.
+ENVIRONMENT = {**os.environ, "PATH": os.pathsep.join([str(Path(sys.executable).parent), os.environ.get("PATH", "")])}
 WRITE_DOCUMENT = "import sys; from generator.lock import SpecLock; sys.stdout.buffer.write(SpecLock.read().fetch()[0])"
 
 
 def _run(command: list[str]) -> bytes:
-    return subprocess.run(command, cwd=REPO, check=True, capture_output=True).stdout
+    return subprocess.run(command, cwd=REPO, env=ENVIRONMENT, check=True, capture_output=True).stdout
 
 
 def _timed(command: list[str]) -> float:

@@ -20,7 +20,7 @@ def _check_typed(page: Any) -> None:
     if not isinstance(first.segment_start_time, dt.datetime) or first.segment_start_time.tzinfo is None:
         raise AssertionError(f"SegmentStartTime parsed as {first.segment_start_time!r}, not an aware datetime")
     if not isinstance(first.call_time, dt.timedelta):
-        print(f"  note: CallTime (format: duration) is parsed as {type(first.call_time).__name__}, not timedelta")
+        raise AssertionError(f"CallTime (format: duration) parsed as {first.call_time!r}, not a timedelta")
 
 
 def figures(rounds: int = 9) -> list[Figure]:
