@@ -4,6 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 SPEC ?=
+XAPI_VERSION ?=
 
 .PHONY: setup pull generate overlay verify check lint typecheck drift test demo bench bench-peer wheel docs clean
 
@@ -57,9 +58,9 @@ bench: $(STAMP)
 bench-peer: $(STAMP)
 	$(PY) benchmarks/run.py --install-peer
 
-# A wheel for one document: make wheel SPEC=../shared/specs/xapi-20.0.9-2026-01-22.yaml
+# A wheel for one document: make wheel SPEC=../shared/specs/xapi-20.0.9-2026-01-22.yaml [XAPI_VERSION=20.0.9]
 wheel: $(STAMP)
-	$(PY) -m generator wheel $(if $(SPEC),--spec "$(SPEC)") --dist dist
+	$(PY) -m generator wheel $(if $(SPEC),--spec "$(SPEC)") $(if $(XAPI_VERSION),--xapi-version "$(XAPI_VERSION)") --dist dist
 
 docs: $(STAMP)
 	$(PY) -m generator docs

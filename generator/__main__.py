@@ -8,6 +8,16 @@ from pathlib import Path
 
 from . import build, changes, diff, docs, drift, pull, verify, wheel
 
+XAPI_VERSION_HELP = "the document's 3CX version, like 20.0.9 (default: the lock's, a MANIFEST.json's, the file name's)"
+
+
+def xapi_version(text: str) -> str:
+    """An --xapi-version value, refused with the reason before any work starts."""
+    try:
+        return build.checked_xapi_version(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from exc
+
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m generator", description=__doc__)
@@ -15,11 +25,14 @@ def main(argv: list[str] | None = None) -> int:
 
     pull_parser = commands.add_parser("pull", help="fetch an XAPI document and pin it in spec/xapi.lock.json")
     pull_parser.add_argument("--from", dest="source", required=True, help="a path, a PBX URL or a document URL")
-    pull_parser.add_argument("--xapi-version", help="the 3CX version, when the source does not tell it")
+    pull_parser.add_argument(
+        "--xapi-version", type=xapi_version, help="the 3CX version, when the source does not tell it"
+    )
 
     generate_parser = commands.add_parser("generate", help="generate the package from the pinned document")
     generate_parser.add_argument("--spec", type=Path, help="generate from this document instead of the pinned one")
     generate_parser.add_argument("--output", type=Path, default=build.DEFAULT_OUTPUT)
+    generate_parser.add_argument("--xapi-version", type=xapi_version, help=XAPI_VERSION_HELP)
 
     verify_parser = commands.add_parser("verify", help="check every documented operation has one generated function")
     verify_parser.add_argument("--spec", type=Path, help="the document to check against (default: the pinned one)")
@@ -34,6 +47,7 @@ def main(argv: list[str] | None = None) -> int:
     wheel_parser = commands.add_parser("wheel", help="build a wheel generated for one document")
     wheel_parser.add_argument("--spec", type=Path, help="the document (default: the pinned one)")
     wheel_parser.add_argument("--dist", type=Path, default=Path("dist"))
+    wheel_parser.add_argument("--xapi-version", type=xapi_version, help=XAPI_VERSION_HELP)
 
     docs_parser = commands.add_parser("docs", help="write docs/operations.md from the operation registry")
     docs_parser.add_argument("--check", action="store_true", help="fail when docs/operations.md is out of date")
@@ -53,7 +67,7 @@ def main(argv: list[str] | None = None) -> int:
         if args.command == "pull":
             return pull.run(args.source, xapi_version=args.xapi_version)
         if args.command == "generate":
-            result = build.generate(args.spec, args.output)
+            result = build.generate(args.spec, args.output, xapi_version=args.xapi_version)
             print(
                 f"generated {result.generated} of {result.documented} operations "
                 f"(XAPI {result.xapi_version}, sha256 {result.sha256[:16]}) into {result.package_dir}"
@@ -70,7 +84,7 @@ def main(argv: list[str] | None = None) -> int:
         if args.command == "drift":
             return drift.run(args.output)
         if args.command == "wheel":
-            print(f"built {wheel.build_wheel(args.spec, args.dist)}")
+            print(f"built {wheel.build_wheel(args.spec, args.dist, xapi_version=args.xapi_version)}")
             return 0
         if args.command == "overlay":
             copied = build.overlay(args.output / build.PACKAGE)

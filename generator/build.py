@@ -8,6 +8,7 @@ copy the hand-written runtime from `overrides/`, stamp every file, and format wi
 from __future__ import annotations
 
 import json
+import re
 import shutil
 import subprocess
 import sys
@@ -21,7 +22,7 @@ from openapi_python_client.config import Config, ConfigFile, MetaType
 from openapi_python_client.parser import GeneratorData
 from openapi_python_client.parser.errors import GeneratorError
 
-from .document import parse_document, sha256_of, version_from_manifest
+from .document import parse_document, sha256_of, version_from_file_name, version_from_manifest
 from .lock import GENERATOR_VERSION, REPO_ROOT, SpecLock
 from .registry import TemplateHelpers, build_registry
 from .transforms import apply_all, iter_operations
@@ -33,6 +34,7 @@ CONFIG = Path(__file__).resolve().parent / "openapi-python-client.yaml"
 OVERRIDES = REPO_ROOT / "overrides"
 DEFAULT_OUTPUT = REPO_ROOT / "generated_client"
 RUFF_CONFIG = REPO_ROOT / "pyproject.toml"
+XAPI_VERSION = re.compile(r"\d+\.\d+\.\d+")
 
 
 class GenerationError(RuntimeError):
@@ -48,11 +50,22 @@ class Generated:
     generated: int
 
 
-def xapi_version_for(spec: Path | None, sha256: str, lock: SpecLock) -> str:
-    """The 3CX version of a document: the lock's, or a MANIFEST.json beside the document, else 'unknown'."""
+def xapi_version_for(spec: Path | None, sha256: str, lock: SpecLock, given: str | None = None) -> str:
+    """The 3CX version of a document: `given`, the lock's, a MANIFEST.json's, its file name's, else 'unknown'."""
+    if given is not None:
+        return checked_xapi_version(given)
     if sha256 == lock.sha256:
         return lock.xapi_version
-    return (version_from_manifest(spec, sha256) if spec is not None else None) or "unknown"
+    if spec is None:
+        return "unknown"
+    return version_from_manifest(spec, sha256) or version_from_file_name(spec) or "unknown"
+
+
+def checked_xapi_version(text: str) -> str:
+    """A 3CX version as the package version carries it: three numbers, like 20.0.10."""
+    if not XAPI_VERSION.fullmatch(text):
+        raise ValueError(f"an XAPI version is three numbers like 20.0.10, not {text!r}")
+    return text
 
 
 def package_version(xapi_version: str, sha256: str) -> str:
@@ -146,15 +159,23 @@ def format_with_ruff(*paths: Path) -> None:
     subprocess.run([*ruff, "format", "--quiet", *config, *targets], check=True)
 
 
-def generate(spec: Path | None = None, output: Path = DEFAULT_OUTPUT, lock: SpecLock | None = None) -> Generated:
-    """Generate `<output>/threecx_xapi` from `spec`, or from the locked document when `spec` is None."""
+def generate(
+    spec: Path | None = None,
+    output: Path = DEFAULT_OUTPUT,
+    lock: SpecLock | None = None,
+    xapi_version: str | None = None,
+) -> Generated:
+    """Generate `<output>/threecx_xapi` from `spec`, or from the locked document when `spec` is None.
+
+    `xapi_version`, when given, is the document's 3CX version, whatever the lock, a manifest or the file name say.
+    """
     lock = lock or SpecLock.read()
     if spec is None:
         data, source = lock.fetch()
     else:
         data, source = spec.read_bytes(), str(spec)
     sha256 = sha256_of(data)
-    xapi_version = xapi_version_for(spec, sha256, lock)
+    xapi_version = xapi_version_for(spec, sha256, lock, given=xapi_version)
     document = apply_all(parse_document(data, source=source))
 
     output.mkdir(parents=True, exist_ok=True)

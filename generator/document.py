@@ -74,6 +74,12 @@ def version_from_manifest(document_path: Path, sha256: str) -> str | None:
     return None
 
 
+def version_from_file_name(document_path: Path) -> str | None:
+    """The 3CX version a published document's file name gives: `xapi-20.0.9-2026-01-22.yaml` -> 20.0.9."""
+    match = re.match(r"xapi-(\d+\.\d+\.\d+)(?:-.*)?\.(?:ya?ml|json)$", document_path.name)
+    return match.group(1) if match else None
+
+
 def count_operations(document: dict[str, Any]) -> int:
     from .transforms import iter_operations
 

@@ -16,26 +16,27 @@ from .lock import REPO_ROOT
 
 
 def package(project: Path, dist: Path) -> Path:
-    """Build the wheel of a project folder holding `generated_client/threecx_xapi`, with our pyproject and README."""
+    """Build the wheel of a project folder holding `generated_client/threecx_xapi`, with our pyproject and README.
+
+    A wheel of the same name already in `dist` is replaced: hatchling would otherwise build nothing new.
+    """
     dist = dist.resolve()
     dist.mkdir(parents=True, exist_ok=True)
     for name in ("pyproject.toml", "README.md"):
         shutil.copy2(REPO_ROOT / name, project / name)
-    before = set(dist.glob("*.whl"))
-    subprocess.run(
-        [sys.executable, "-m", "hatchling", "build", "-t", "wheel", "-d", str(dist)],
-        cwd=project,
-        check=True,
-        capture_output=True,
-    )
-    built = sorted(set(dist.glob("*.whl")) - before)
-    if not built:
-        raise RuntimeError(f"hatchling built no new wheel in {dist} (is the same version already there?)")
-    return built[0]
+    with tempfile.TemporaryDirectory(prefix=".threecx-xapi-wheel-", dir=dist) as staging:
+        subprocess.run(
+            [sys.executable, "-m", "hatchling", "build", "-t", "wheel", "-d", staging],
+            cwd=project,
+            check=True,
+            capture_output=True,
+        )
+        (built,) = Path(staging).glob("*.whl")
+        return built.replace(dist / built.name)
 
 
-def build_wheel(spec: Path | None, dist: Path) -> Path:
+def build_wheel(spec: Path | None, dist: Path, xapi_version: str | None = None) -> Path:
     """Generate into a scratch copy of the project and build its wheel into `dist`."""
     with tempfile.TemporaryDirectory(prefix="threecx-xapi-wheel-") as scratch:
-        generate(spec.resolve() if spec else None, Path(scratch) / "generated_client")
+        generate(spec.resolve() if spec else None, Path(scratch) / "generated_client", xapi_version=xapi_version)
         return package(Path(scratch), dist)

@@ -5,13 +5,22 @@ from __future__ import annotations
 import datetime as dt
 import json
 from collections.abc import Iterator
+from enum import StrEnum
 from typing import Any
 
 import httpx
 import pytest
 from threecx_xapi import XapiClient, models, parsing, registry
 from threecx_xapi.api.call_history_view import list_call_history_view
-from threecx_xapi.models import CallHistoryView, CollectionOfCallHistoryView, InboundRule, PbxUser
+from threecx_xapi.models import (
+    CallHistoryView,
+    CollectionOfCallHistoryView,
+    Gateway,
+    GatewayType,
+    InboundRule,
+    PbxUser,
+    TemplateType,
+)
 from threecx_xapi.testing._fakedata import FakeData
 from threecx_xapi.types import Unset
 
@@ -109,6 +118,28 @@ def test_an_unknown_enum_value_is_kept_by_the_fast_path_itself(tolerant_calls: l
     assert tolerant_calls == []  # msgspec asks the enum's _missing_, which keeps the value
     assert [(tag.value, tag.is_known) for tag in user.tags] == [("Teams", True), ("Holograms", False)]  # type: ignore[union-attr]
     assert user == PbxUser.from_dict(payload)
+
+
+@pytest.mark.parametrize("enum", [GatewayType, TemplateType])
+def test_a_declared_member_named_unknown_is_known_and_an_undeclared_value_is_not(enum: type[StrEnum]) -> None:
+    declared = enum("Unknown")
+    undeclared = enum("Hologram")
+
+    assert declared is enum["UNKNOWN"] and declared.is_known  # type: ignore[attr-defined]
+    assert all(member.is_known for member in enum)  # type: ignore[attr-defined]
+    assert undeclared.value == "Hologram" and not undeclared.is_known  # type: ignore[attr-defined]
+
+
+def test_the_fast_path_keeps_a_member_named_unknown_known_and_an_undeclared_value_unknown(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(Gateway, "from_dict", None)  # the tolerant path must not be needed
+
+    declared = parsing.parse_json(Gateway, encoded({"Type": "Unknown"})).type_
+    undeclared = parsing.parse_json(Gateway, encoded({"Type": "Satellite"})).type_
+
+    assert declared is GatewayType.UNKNOWN and declared.is_known  # type: ignore[union-attr]
+    assert undeclared == "Satellite" and not undeclared.is_known  # type: ignore[union-attr]
 
 
 def test_an_unknown_enum_value_and_field_in_a_nested_model_fall_back(tolerant_calls: list[str]) -> None:

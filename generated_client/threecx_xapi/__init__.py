@@ -59,6 +59,11 @@ def __getattr__(name: str) -> Any:
     return value
 
 
+def __dir__() -> list[str]:
+    # The names loaded so far plus those resolved on first use, so completion offers them all.
+    return sorted({*globals(), *__all__})
+
+
 __all__ = (
     "AuthenticationError",
     "BadRequest",

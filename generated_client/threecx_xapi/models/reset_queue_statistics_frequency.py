@@ -24,5 +24,5 @@ class ResetQueueStatisticsFrequency(StrEnum):
 
     @property
     def is_known(self) -> bool:
-        """False for a value kept from a newer PBX."""
-        return self._name_ != "UNKNOWN"
+        """False for a value kept from a newer PBX; every declared member is known, one named UNKNOWN too."""
+        return type(self).__members__.get(self._name_) is self

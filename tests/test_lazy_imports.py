@@ -1,0 +1,118 @@
+"""Importing the package or one operation loads only what it needs: names resolve on first use (PEP 562)."""
+
+from __future__ import annotations
+
+import ast
+import importlib.util
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import threecx_xapi
+
+PACKAGE_DIR = Path(threecx_xapi.__file__).resolve().parent
+MODELS = "threecx_xapi.models"
+
+LOADED_AFTER = """
+import json, sys
+{statement}
+print(json.dumps(sorted(name for name in sys.modules if name.split(".")[0] in ("threecx_xapi", "msgspec"))))
+"""
+
+
+def loaded_after(statement: str) -> set[str]:
+    """The threecx_xapi and msgspec modules a fresh interpreter holds after running `statement`."""
+    result = subprocess.run(
+        [sys.executable, "-c", LOADED_AFTER.format(statement=statement)], capture_output=True, text=True
+    )
+    assert result.returncode == 0, result.stderr
+    return set(json.loads(result.stdout))
+
+
+def source_of(module: str) -> Path | None:
+    """The file that runs when `module` is imported, or None when no such module exists."""
+    path = PACKAGE_DIR.joinpath(*module.split(".")[1:])
+    for candidate in (path / "__init__.py", path.with_suffix(".py")):
+        if candidate.is_file():
+            return candidate
+    return None
+
+
+def imported_at_load(module: str) -> set[str]:
+    """Every threecx_xapi module that importing `module` runs: parents and module-level imports, followed.
+
+    Imports inside functions or under `if TYPE_CHECKING:` are not module-level statements, so they are not
+    followed; `from ..models import X` is, through the models package's table of lazy names.
+    """
+    from threecx_xapi import models
+
+    seen: set[str] = set()
+    pending = [module]
+    while pending:
+        parts = pending.pop().split(".")
+        for depth in range(1, len(parts) + 1):
+            name = ".".join(parts[:depth])
+            path = source_of(name)
+            if name in seen or path is None:
+                continue
+            seen.add(name)
+            package = name if path.name == "__init__.py" else name.rpartition(".")[0]
+            for node in ast.parse(path.read_text(encoding="utf-8")).body:
+                if not isinstance(node, ast.ImportFrom) or not (node.level or node.module == "threecx_xapi"):
+                    continue
+                target = importlib.util.resolve_name("." * node.level + (node.module or ""), package)
+                pending.append(target)
+                for alias in node.names:
+                    if target == MODELS:
+                        pending.append(f"{MODELS}{models._MODULE_OF[alias.name]}")
+                    elif source_of(f"{target}.{alias.name}") is not None:
+                        pending.append(f"{target}.{alias.name}")  # `from . import errors` imports the submodule
+    return seen
+
+
+def models_in(modules: set[str]) -> set[str]:
+    return {name for name in modules if name.startswith(f"{MODELS}.")}
+
+
+def test_importing_one_operation_loads_only_the_models_it_imports() -> None:
+    expected = models_in(imported_at_load("threecx_xapi.api.users.list_user"))
+    every_model = {path.stem for path in (PACKAGE_DIR / "models").glob("*.py") if path.stem != "__init__"}
+
+    loaded = loaded_after("import threecx_xapi.api.users.list_user")
+
+    assert models_in(loaded) == expected
+    assert f"{MODELS}.collection_of_user" in expected  # its response model, which loads the rest on first parse
+    assert len(expected) <= 3 < 500 < len(every_model)
+    assert "msgspec" not in loaded  # imported on the first parse
+
+
+def test_importing_the_package_loads_no_model_and_not_msgspec() -> None:
+    loaded = loaded_after("import threecx_xapi")
+
+    assert {name for name in loaded if name.startswith(MODELS)} == set()
+    assert "msgspec" not in loaded
+    assert loaded == imported_at_load("threecx_xapi")
+
+
+def test_a_model_imported_from_the_models_package_loads_only_its_own_module_and_imports() -> None:
+    loaded = loaded_after(
+        "import threecx_xapi.models\n"
+        "assert not [name for name in sys.modules if name.startswith('threecx_xapi.models.')]\n"
+        "from threecx_xapi.models import PbxUser\n"
+        "assert PbxUser.__module__ == 'threecx_xapi.models.pbx_user', PbxUser.__module__"
+    )
+
+    assert models_in(loaded) == models_in(imported_at_load(f"{MODELS}.pbx_user"))
+    assert f"{MODELS}.pbx_user" in loaded
+
+
+def test_dir_of_the_package_lists_the_names_it_resolves_on_first_use() -> None:
+    loaded = loaded_after(
+        "import threecx_xapi\n"
+        "names = dir(threecx_xapi)\n"
+        "assert {'XapiClient', 'iterate', 'aiterate', 'F', 'XapiError', '__version__'} <= set(names), names\n"
+        "assert 'XapiClient' not in vars(threecx_xapi)  # listing a name does not import it"
+    )
+
+    assert "threecx_xapi.client" not in loaded
