@@ -84,6 +84,14 @@ def _raise_on_errors(errors: list[GeneratorError]) -> None:
         raise GenerationError("openapi-python-client reported:\n" + "\n".join(lines))
 
 
+def _parse_errors(parsed: GeneratorData) -> list[GeneratorError]:
+    """What openapi-python-client could not read: each operation or schema it would leave out."""
+    errors: list[GeneratorError] = list(parsed.errors)
+    for collection in parsed.endpoint_collections_by_tag.values():
+        errors.extend(collection.parse_errors)
+    return errors
+
+
 def render(document: dict[str, Any], package_dir: Path, source: str) -> list[dict[str, Any]]:
     """Run openapi-python-client with our templates; returns the operation registry."""
     config = _config(package_dir, source)
@@ -91,6 +99,7 @@ def render(document: dict[str, Any], package_dir: Path, source: str) -> list[dic
     if isinstance(parsed, GeneratorError):
         _raise_on_errors([parsed])
         raise AssertionError("unreachable")
+    _raise_on_errors(_parse_errors(parsed))  # before the registry: it expects every operation to be there
     entries = build_registry(document, parsed, field_prefix=config.field_prefix)
     project = Project(openapi=parsed, config=config, custom_template_path=TEMPLATES)
     project.env.globals["xapi"] = TemplateHelpers(entries)
