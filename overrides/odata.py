@@ -28,7 +28,7 @@ from enum import Enum
 from typing import Any
 from urllib.parse import quote
 
-__all__ = ["F", "Filter", "comma_list", "literal", "path_literal", "search_phrase"]
+__all__ = ["F", "Filter", "comma_list", "literal", "path_literal", "query_option", "search_phrase"]
 
 INT32 = (-(2**31), 2**31 - 1)
 INT64 = (-(2**63), 2**63 - 1)
@@ -200,6 +200,22 @@ def comma_list(value: Iterable[str] | str, *, name: str) -> str:
         if not item.strip():
             raise ValueError(f"{name} has an empty item")
     return ",".join(items)
+
+
+def query_option(value: object, *, name: str, edm_type: str, minimum: int | None = None) -> str:
+    """A query option's value (`$top`, `$skip`, `$count`, `$filter`) checked against its declared type.
+
+    Raises TypeError or ValueError naming the option before any request is sent, as for path literals;
+    a string is sent as it is (a `$filter` is an expression, not a literal).
+    """
+    if edm_type == "Edm.String":
+        if not isinstance(value, str):
+            raise _expects(name, "str", edm_type, value)
+        return value
+    text = _typed_literal(value, name, edm_type)
+    if minimum is not None and isinstance(value, int) and value < minimum:
+        raise ValueError(f"parameter {name!r} ({edm_type}) must be at least {minimum}, got {value}")
+    return text
 
 
 def search_phrase(value: str) -> str:

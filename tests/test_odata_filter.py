@@ -261,8 +261,26 @@ def test_list_options_accept_one_name_and_send_nothing_they_were_not_given(
         ({"select": ["Id", ""]}, ValueError, r"\$select has an empty item"),
         ({"orderby": ["Number", 1]}, TypeError, r"\$orderby items must be str"),
         ({"search": 42}, TypeError, r"\$search must be str"),
+        ({"count": "yes"}, TypeError, r"'\$count' expects bool"),
+        ({"top": "5"}, TypeError, r"'\$top' expects int"),
+        ({"top": True}, TypeError, r"'\$top' expects int"),
+        ({"skip": -1}, ValueError, r"'\$skip' \(Edm.Int64\) must be at least 0"),
+        ({"top": 2**63}, ValueError, r"'\$top' \(Edm.Int64\) must be between"),
+        ({"filter_": 42}, TypeError, r"'\$filter' expects str"),
+        ({"filter_": None}, TypeError, r"'\$filter' expects str"),
     ],
-    ids=["empty-select", "int-orderby", "int-search"],
+    ids=[
+        "empty-select",
+        "int-orderby",
+        "int-search",
+        "str-count",
+        "str-top",
+        "bool-top",
+        "negative-skip",
+        "int64-overflow-top",
+        "int-filter",
+        "none-filter",
+    ],
 )
 def test_bad_query_options_fail_before_any_request(
     client: XapiClient, recorder: Recorder, arguments: dict[str, Any], error: type[Exception], message: str

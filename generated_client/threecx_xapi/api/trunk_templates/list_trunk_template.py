@@ -29,16 +29,20 @@ def _get_kwargs(
 
     params: dict[str, Any] = {}
 
-    params["$top"] = top
+    if not isinstance(top, Unset):
+        params["$top"] = odata.query_option(top, name="$top", edm_type="Edm.Int64", minimum=0)
 
-    params["$skip"] = skip
+    if not isinstance(skip, Unset):
+        params["$skip"] = odata.query_option(skip, name="$skip", edm_type="Edm.Int64", minimum=0)
 
     if not isinstance(search, Unset):
         params["$search"] = odata.search_phrase(search)
 
-    params["$filter"] = filter_
+    if not isinstance(filter_, Unset):
+        params["$filter"] = odata.query_option(filter_, name="$filter", edm_type="Edm.String")
 
-    params["$count"] = count
+    if not isinstance(count, Unset):
+        params["$count"] = odata.query_option(count, name="$count", edm_type="Edm.Boolean")
 
     if not isinstance(orderby, Unset):
         params["$orderby"] = odata.comma_list(orderby, name="$orderby")
