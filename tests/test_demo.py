@@ -25,6 +25,17 @@ def test_each_scenario_prints_a_table_with_rows() -> None:
     assert rule["OutOfOfficeHoursDestination"]["To"] == "VoiceMail"
 
 
+def test_the_agent_login_table_shows_the_queue_it_asks_for() -> None:
+    pbx = Emulator()
+    with pbx.client() as client:
+        table = demo.agent_logins(client)
+    queue = min(str(row["Number"]) for row in pbx.entities("Queues"))
+    title, header, _, *rows = table.strip().splitlines()
+    assert title.endswith(f"for queue {queue}")
+    start = header.index("Queue")
+    assert rows and [row[start:].split()[0] for row in rows] == [queue] * len(rows)
+
+
 def test_the_module_runs_to_the_end_over_http() -> None:
     finished = subprocess.run(
         [sys.executable, "-m", "threecx_xapi.demo"], capture_output=True, text=True, timeout=120, check=False

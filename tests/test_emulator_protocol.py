@@ -118,6 +118,27 @@ def test_well_formed_literals_reach_the_entity(pbx: Emulator, http: httpx.Client
     assert http.get(f"{API}/Users(Number='O''Brien')", headers=headers).status_code == 404
 
 
+def test_a_single_key_may_be_written_with_its_name(pbx: Emulator, http: httpx.Client) -> None:
+    headers = authorised(pbx, http)
+    assert http.get(f"{API}/Users(Id=2)", headers=headers).json() == http.get(f"{API}/Users(2)", headers=headers).json()
+    assert http.patch(f"{API}/Users(Id=2)", headers=headers, json={"FirstName": "Named"}).status_code == 204
+    assert pbx.entities("Users")[1]["FirstName"] == "Named"
+    assert http.get(f"{API}/Users(Id=2)/Groups", headers=headers).status_code == 200
+    assert http.get(f"{API}/Users(Id=999)", headers=headers).status_code == 404
+    assert http.get(f"{API}/Users(Id='2')", headers=headers).status_code == 400  # still read as Edm.Int32
+    assert http.get(f"{API}/Users(id=2)", headers=headers).status_code == 404  # property names are case-sensitive
+    assert http.get(f"{API}/Users(Name=2)", headers=headers).status_code == 404
+
+
+def test_the_token_endpoint_answers_other_methods_with_405(pbx: Emulator, http: httpx.Client) -> None:
+    for headers in ({}, authorised(pbx, http)):
+        answer = http.get("/connect/token", headers=headers)
+        assert answer.status_code == 405
+        assert answer.headers["Allow"] == "POST"
+        assert answer.json()["error"]["code"] == "MethodNotAllowed"
+    assert [request.status for request in pbx.requests if request.method == "GET"] == [405, 405]
+
+
 def test_invalid_bodies_are_400_with_the_place(pbx: Emulator, http: httpx.Client) -> None:
     headers = authorised(pbx, http)
     answer = http.patch(f"{API}/Users(1)", headers=headers, json={"FirstName": 5})
@@ -194,6 +215,34 @@ def test_a_dropped_connection_is_a_transport_error(pbx: Emulator) -> None:
     pbx.fail("UpdateUser", status=None, drop=True)
     with XapiClient(pbx.url, pbx.client_id, pbx.client_secret) as client, pytest.raises(errors.TransportError):
         update_user.sync(1, client=client, body=PbxUser(first_name="Dropped"))
+
+
+def test_a_delay_beyond_the_client_timeout_is_a_read_timeout_and_the_next_call_succeeds(pbx: Emulator) -> None:
+    pbx.fail("ListUser", status=None, delay=3.0)
+    with XapiClient(pbx.url, pbx.client_id, pbx.client_secret, timeout=0.5) as client:
+        with pytest.raises(errors.TransportError) as raised:
+            list_user.sync(client=client)
+        assert "ReadTimeout" in str(raised.value)
+        assert [user.id for user in list_user.sync(client=client).value] == [1, 2, 3, 4, 5]
+    # The read timeout is not retried: the PBX may have acted on the request.
+    assert [request.operation_id for request in pbx.requests].count("ListUser") == 2
+
+
+@pytest.mark.parametrize("target", ["GetUsr", "getuser", "Users", "Token", ""])
+def test_an_unknown_fault_target_is_refused_before_anything_is_armed(target: str) -> None:
+    pbx = Emulator()
+    with pytest.raises(ValueError, match="unknown fault target") as raised:
+        pbx.fail(target, status=500, times=None)
+    assert repr(target) in str(raised.value)
+    assert "'token'" in str(raised.value) and "'*'" in str(raised.value)
+    with pbx.client() as client:
+        assert list_user.sync(client=client, top=1).value[0].id == 1
+    assert [request.status for request in pbx.requests] == [200, 200]
+
+
+def test_an_unknown_fault_target_names_what_it_may_have_meant() -> None:
+    with pytest.raises(ValueError, match="did you mean 'GetUser'"):
+        Emulator().fail("getuser")
 
 
 def test_a_fault_for_the_token_endpoint(pbx: Emulator) -> None:

@@ -16,7 +16,7 @@ from openapi_schema_validator import OAS30Validator
 
 from .. import registry
 from ._entities import EntitySet, discover, json_value
-from ._fakedata import FakeData, collection_items
+from ._fakedata import FakeData, collection_items, resolve
 from ._filter import FilterError
 from ._query import collection
 from ._routes import Match, RouteError, Router
@@ -121,7 +121,7 @@ class Handler:
     def _target(self, method: str, raw_path: str) -> tuple[str | None, Match | RouteError]:
         """The operation a request addresses (its id, or "token"), or why none is."""
         if raw_path == TOKEN_PATH:
-            return TOKEN_TARGET, RouteError(405, "MethodNotAllowed", "the token endpoint takes POST")
+            return TOKEN_TARGET, RouteError(405, "MethodNotAllowed", f"{method} is not allowed on {TOKEN_PATH}")
         if not raw_path.startswith(API_PATH + "/"):
             return None, RouteError(404, "NotFound", f"no resource at {unquote(raw_path)}")
         try:
@@ -139,7 +139,11 @@ class Handler:
         headers: Mapping[str, str],
         body: bytes,
     ) -> Reply:
-        if raw_path == TOKEN_PATH and method == "POST":
+        if raw_path == TOKEN_PATH:  # no bearer token is asked of the token endpoint, whatever the method
+            if method != "POST":
+                reply = self._reply(405, error_body("MethodNotAllowed", f"{method} is not allowed on {TOKEN_PATH}"))
+                reply.headers["Allow"] = "POST"
+                return reply
             form = dict(parse_qsl(body.decode("utf-8", "replace"), keep_blank_values=True))
             return self._reply(*self.tokens.issue(form))
         if not self.tokens.is_valid(headers.get("authorization")):
@@ -237,8 +241,11 @@ class Handler:
         )
         if items is not None:
             rows = fake.rows(items, self.settings.collection_size, salt=salt)
+            _carry_arguments(match.arguments, resolve(self.schemas, items), rows)
             return status, collection(sorted(rows, key=_first_moment), options)
-        return status, fake.value(schema, salt=salt)
+        value = fake.value(schema, salt=salt)
+        _carry_arguments(match.arguments, resolve(self.schemas, schema), [value])
+        return status, value
 
     def _request_body(self, match: Match, body: bytes) -> dict[str, Any] | None:
         declared = match.operation.request_body
@@ -259,9 +266,13 @@ class Handler:
 
     def _validator(self, operation_id: str, schema: dict[str, Any]) -> OAS30Validator:
         if operation_id not in self._validators:
-            root = {"components": {"schemas": self.schemas}, "allOf": [schema]}
-            self._validators[operation_id] = OAS30Validator(root)
+            self._validators[operation_id] = schema_validator(self.schemas, schema)
         return self._validators[operation_id]
+
+
+def schema_validator(schemas: Mapping[str, Any], schema: Mapping[str, Any]) -> OAS30Validator:
+    """A validator for one schema of the document (its `$ref`s resolved in `components.schemas`)."""
+    return OAS30Validator({"components": {"schemas": schemas}, "allOf": [schema]})
 
 
 def _singleton_schemas(operations: Iterable[registry.Operation], schemas: dict[str, Any]) -> dict[str, Any]:
@@ -291,3 +302,36 @@ def _period(arguments: Mapping[str, Any]) -> tuple[datetime.datetime, datetime.d
     if len(moments) < 2 or moments[0] >= moments[-1]:
         return None
     return moments[0], moments[-1]
+
+
+# A parameter that names numbers (queueDnStr, queueDns, ringGroupDns, trunkDns, groupNumber) filters a report
+# by its subject (queue, ringgroup, trunk, group); the rows hold that subject's number as QueueNo, QueueDn,
+# QueueDnNumber, TrunkNumber, ... or, when there is no such property, as the bare subject (Queue).
+_ARGUMENT_SUFFIXES = ("dnstr", "dns", "dn", "number", "no")
+_ROW_SUFFIXES = ("no", "dn", "dnnumber", "number")
+
+
+def _carry_arguments(arguments: Mapping[str, Any], schema: Mapping[str, Any], rows: list[Any]) -> None:
+    """Rows of a filtered report carry the filter: `queueDnStr='800,801'` gives rows of queues 800 and 801.
+
+    A string argument whose name ends in a number suffix is copied into the rows' plain string properties
+    named for the same subject; a comma-separated list is spread over the rows in turn; '' (all) is left out.
+    """
+    properties = {
+        name: sub
+        for name, sub in schema.get("properties", {}).items()
+        if sub.get("type") == "string" and not {"enum", "format", "pattern", "maxLength"} & set(sub)
+    }
+    for name, value in arguments.items():
+        lowered = name.lower()
+        suffix = next((end for end in _ARGUMENT_SUFFIXES if lowered.endswith(end) and lowered != end), None)
+        values = [part.strip() for part in value.split(",") if part.strip()] if isinstance(value, str) else []
+        if suffix is None or not values:
+            continue
+        subject = lowered[: -len(suffix)]
+        numbered = {subject + end for end in _ROW_SUFFIXES}
+        targets = [key for key in properties if key.lower() in numbered]
+        targets = targets or [key for key in properties if key.lower() == subject]
+        for index, row in enumerate(rows):
+            if isinstance(row, dict):
+                row.update(dict.fromkeys(targets, values[index % len(values)]))

@@ -86,14 +86,23 @@ class Router:
 
     def __init__(self, operations: Iterable[Operation]) -> None:
         self._routes: dict[tuple[str, tuple[str, ...]], tuple[Operation, tuple[Segment, ...]]] = {}
+        self._key_names: dict[str, set[str]] = {}  # segment -> the names of its single key: Users -> {"Id"}
         for operation in operations:
             template = template_segments(operation.path)
             self._routes[(operation.method, tuple(segment.shape for segment in template))] = (operation, template)
+            for segment in template:
+                if segment.arguments is not None and [key for key, _ in segment.arguments] == [POSITIONAL]:
+                    key = operation.parameter(segment.arguments[0][1]).name
+                    self._key_names.setdefault(segment.name, set()).add(key)
         self._shapes = {shapes for _, shapes in self._routes}
 
     def match(self, method: str, raw_path: str) -> Match:
         segments = request_segments(raw_path)
         shapes = tuple(segment.shape for segment in segments)
+        if (method, shapes) not in self._routes and shapes not in self._shapes:
+            # `Users(Id=2)` is `Users(2)`: OData lets a single key be written with its property's name.
+            segments = tuple(self._positional(segment) for segment in segments)
+            shapes = tuple(segment.shape for segment in segments)
         route = self._routes.get((method, shapes))
         if route is None:
             if shapes in self._shapes:
@@ -110,6 +119,15 @@ class Router:
                 if position == 0:
                     keys.append((key, arguments[parameter.name]))
         return Match(operation, segments, arguments, tuple(keys))
+
+    def _positional(self, segment: Segment) -> Segment:
+        """`Users(Id=2)` as `Users(2)` when `Id` is the single key of `Users`; any other segment as it is."""
+        if segment.arguments is None or len(segment.arguments) != 1:
+            return segment
+        ((name, text),) = segment.arguments
+        if name in self._key_names.get(segment.name, ()):
+            return Segment(segment.name, ((POSITIONAL, text),))
+        return segment
 
 
 def _read(parameter: Parameter, text: str) -> Any:

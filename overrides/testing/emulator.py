@@ -18,6 +18,7 @@ every response. Faults for tests: `fail(...)` and `expire_tokens()`.
 from __future__ import annotations
 
 import asyncio
+import difflib
 import secrets
 import socket
 import threading
@@ -32,7 +33,7 @@ from starlette.requests import Request
 from starlette.types import Receive, Scope, Send
 
 from .. import registry
-from ._handler import Fault, Handler, RecordedRequest, Reply, Settings
+from ._handler import TOKEN_TARGET, Fault, Handler, RecordedRequest, Reply, Settings
 
 if TYPE_CHECKING:
     from ..client import XapiClient
@@ -137,6 +138,7 @@ class Emulator:
         if self._server is None or self._thread is None:
             return
         self._server.should_exit = True
+        self._server.force_exit = True  # answers still waiting out a `fail(delay=...)` end with the server
         self._thread.join(timeout=10)
         self._server = None
         self._thread = None
@@ -192,7 +194,10 @@ class Emulator:
 
         `status` replaces the answer (None keeps it: latency or a drop only); `retry_after` adds the header;
         `delay` waits that many seconds first; `drop` closes the connection without a complete answer.
+        An unknown target is a ValueError, so a misspelt operationId never arms a fault that cannot fire.
         """
+        if target not in ("*", TOKEN_TARGET) and target not in _operation_ids():
+            raise ValueError(_unknown_target(target))
         with self._handler.lock:
             self._handler.faults.append(Fault(target, status, retry_after, delay, drop, times))
 
@@ -237,3 +242,20 @@ class Emulator:
         headers.append((b"content-length", str(len(reply.body)).encode()))
         await send({"type": "http.response.start", "status": reply.status, "headers": headers})
         await send({"type": "http.response.body", "body": reply.body})
+
+
+def _operation_ids() -> list[str]:
+    return [operation.operation_id for operation in registry.operations()]
+
+
+def _unknown_target(target: str) -> str:
+    """Why `fail(target)` was refused, with the operationIds it may have meant."""
+    known = [TOKEN_TARGET, *_operation_ids()]
+    same = [operation_id for operation_id in known if operation_id.lower() == target.lower()]
+    close = same or difflib.get_close_matches(target, known, n=3)
+    hint = f"; did you mean {' or '.join(map(repr, close))}?" if close else "."
+    return (
+        f"unknown fault target {target!r}{hint} A target is an operationId as the registry spells it "
+        f"(e.g. 'GetUser'; `threecx-xapi ops WORD` finds them), {TOKEN_TARGET!r} for the token endpoint, "
+        "or '*' for every request"
+    )
