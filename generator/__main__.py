@@ -53,7 +53,7 @@ def main(argv: list[str] | None = None) -> int:
     docs_parser.add_argument("--check", action="store_true", help="fail when docs/operations.md is out of date")
 
     diff_parser = commands.add_parser("diff", help="what changed between two XAPI documents (paths or URLs)")
-    diff_parser.add_argument("old")
+    diff_parser.add_argument("old", help="a path, a URL, or `pinned` for the document the lock pins")
     diff_parser.add_argument("new")
     diff_parser.add_argument("--json", action="store_true", help="JSON for tools instead of Markdown")
     diff_parser.add_argument("--fail-on-breaking", action="store_true", help="exit 1 when a caller may break")

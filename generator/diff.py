@@ -32,6 +32,7 @@ from typing import Any, TypeVar
 import httpx
 
 from .document import parse_document, read_source, sha256_of, version_from_manifest
+from .lock import SpecLock
 from .transforms import integer_for_int32_numbers, iter_operations
 
 Document = dict[str, Any]
@@ -603,8 +604,15 @@ def _schema_change_lines(schema: SchemaChanges) -> Iterator[str]:
 # --- command line ---------------------------------------------------------------------------------
 
 
+PINNED = "pinned"  # names the lock's document, so an upgrade can be checked before it is pulled
+
+
 def load(source: str) -> tuple[Document, str]:
-    """The document at a path or URL, with its 3CX version (server header or MANIFEST.json) or its name."""
+    """The document at a path or URL (or the pinned one), with its 3CX version or its name."""
+    if source == PINNED:
+        lock = SpecLock.read()
+        data, found_at = lock.fetch()
+        return parse_document(data, source=found_at), lock.xapi_version
     try:
         data, headers = read_source(source)
     except httpx.HTTPError as exc:

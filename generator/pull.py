@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import replace
 from pathlib import Path
 
+import httpx
+
 from .document import count_operations, parse_document, read_source, sha256_of, version_from_manifest
 from .lock import LOCK_PATH, REPO_ROOT, SpecLock
 
@@ -13,8 +15,8 @@ CACHE = REPO_ROOT / "spec" / "cache"
 
 def run(source: str, *, xapi_version: str | None = None, lock_path: Path = LOCK_PATH) -> int:
     """Fetch, check, cache under spec/cache/ (not committed) and rewrite the lock."""
-    if "://" in source and not source.rstrip("/").endswith((".yaml", ".yml", ".json")):
-        source = source.rstrip("/").removesuffix("/xapi/v1") + "/xapi/v1/swagger.yaml"  # a bare PBX URL
+    if "://" in source:
+        source = _document_url(source)
     data, headers = read_source(source)
     document = parse_document(data, source=source)
     sha256 = sha256_of(data)
@@ -34,9 +36,25 @@ def run(source: str, *, xapi_version: str | None = None, lock_path: Path = LOCK_
         file=file_name,
         sha256=sha256,
         operations=count_operations(document),
-        pulled_from=source + (f" (X-3CX-Version {server_version})" if server_version else ""),
+        pulled_from=_shown(source) + (f" (X-3CX-Version {server_version})" if server_version else ""),
         published_commit=old.published_commit if sha256 == old.sha256 else None,
     )
     new.write(lock_path)
     print(f"pinned {file_name}: XAPI {version}, {new.operations} operations, sha256 {sha256}")
     return 0
+
+
+def _document_url(source: str) -> str:
+    """A bare PBX address (`https://pbx`, `https://pbx/xapi/v1`) becomes its swagger.yaml URL."""
+    url = httpx.URL(source)
+    if url.path.endswith((".yaml", ".yml", ".json")):
+        return source
+    return str(url.copy_with(path=url.path.rstrip("/").removesuffix("/xapi/v1") + "/xapi/v1/swagger.yaml"))
+
+
+def _shown(source: str) -> str:
+    """The source as the lock records it: a URL without user, password or query, which may hold credentials."""
+    if "://" not in source:
+        return source
+    url = httpx.URL(source)
+    return str(url.copy_with(userinfo=b"", query=None, fragment=None))

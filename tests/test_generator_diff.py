@@ -462,3 +462,12 @@ def test_changes_document_lists_every_release_oldest_first() -> None:
     ]
     assert table == expected
     assert sections == expected[1:]
+
+
+@needs_specs
+def test_pinned_names_the_document_the_lock_pins(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _err = _run(capsys, "diff", "pinned", str(OLD_RELEASE), "--json")
+    _code, by_path, _err = _run(capsys, "diff", str(NEW_RELEASE), str(OLD_RELEASE), "--json")
+    report = json.loads(out)
+    assert code == 0 and report["old_version"] == "20.0.10" == json.loads(by_path)["old_version"]
+    assert report["operations_removed"] == json.loads(by_path)["operations_removed"]
