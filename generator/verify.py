@@ -11,22 +11,26 @@ from .document import parse_document
 from .lock import SpecLock
 from .transforms import iter_operations
 
+# What every operation module offers its callers.
+CALLS = frozenset({"sync", "sync_detailed", "asyncio", "asyncio_detailed"})
+
 
 def generated_operations(package_dir: Path) -> Counter[tuple[str, str]]:
-    """(METHOD, path) of every generated endpoint module, read from its constants without importing it."""
+    """(METHOD, path) of every endpoint module with all four calls, read from its source without importing it."""
     found: Counter[tuple[str, str]] = Counter()
     for module in sorted((package_dir / "api").glob("*/*.py")):
         if module.name == "__init__.py":
             continue
         constants: dict[str, str] = {}
+        calls: set[str] = set()
         for node in ast.parse(module.read_text(encoding="utf-8")).body:
             if isinstance(node, ast.Assign) and isinstance(node.value, ast.Constant):
                 for target in node.targets:
                     if isinstance(target, ast.Name) and isinstance(node.value.value, str):
                         constants[target.id] = node.value.value
-            elif isinstance(node, ast.FunctionDef) and node.name == "sync_detailed":
-                constants["has_sync_detailed"] = "yes"
-        if "METHOD" in constants and "PATH" in constants and constants.get("has_sync_detailed"):
+            elif isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef) and node.name in CALLS:
+                calls.add(node.name)
+        if "METHOD" in constants and "PATH" in constants and calls == CALLS:
             found[(constants["METHOD"], constants["PATH"])] += 1
     return found
 

@@ -8,6 +8,7 @@ import pytest
 import yaml
 
 from generator.build import GenerationError, render
+from generator.verify import generated_operations
 
 # The path names no {Id}, so openapi-python-client cannot place the path parameter and drops the operation.
 DOCUMENT = yaml.safe_load("""
@@ -33,3 +34,19 @@ def test_an_operation_openapi_python_client_would_drop_fails_generation_naming_i
     with pytest.raises(GenerationError, match="openapi-python-client reported") as raised:
         render(DOCUMENT, tmp_path / "threecx_xapi", source="test document")
     assert "GET /Users/byid" in str(raised.value) and "will not be generated" in str(raised.value)
+
+
+def _endpoint(package: Path, name: str, calls: list[str]) -> None:
+    module = package / "api" / "users" / f"{name}.py"
+    module.parent.mkdir(parents=True, exist_ok=True)
+    functions = "".join(
+        f"async def {call}() -> None: ...\n" if call.startswith("asyncio") else f"def {call}() -> None: ...\n"
+        for call in calls
+    )
+    module.write_text(f'METHOD = "GET"\nPATH = "/{name}"\n{functions}')
+
+
+def test_verify_counts_an_operation_only_with_all_four_calls(tmp_path: Path) -> None:
+    _endpoint(tmp_path, "whole", ["sync", "sync_detailed", "asyncio", "asyncio_detailed"])
+    _endpoint(tmp_path, "no_async", ["sync", "sync_detailed"])
+    assert generated_operations(tmp_path) == {("GET", "/whole"): 1}
