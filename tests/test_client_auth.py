@@ -165,7 +165,8 @@ async def test_a_sync_call_inside_the_loop_that_is_fetching_the_token_raises_ins
     pbx = FakePbx(token_delay=0.2)
     client = pbx.client()
     fetching = asyncio.create_task(list_user.asyncio(client=client))
-    await asyncio.sleep(0.05)  # the task now holds the token lock and waits for the answer
+    while not client.auth._lock.locked():  # until the task holds the token lock and waits for the answer
+        await asyncio.sleep(0.001)
     with pytest.raises(RuntimeError, match=r"asyncio\(\)"):
         list_user.sync(client=client)
     await fetching
