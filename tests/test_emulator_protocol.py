@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import json
 from collections.abc import Iterator
@@ -226,6 +227,33 @@ def test_a_delay_beyond_the_client_timeout_is_a_read_timeout_and_the_next_call_s
         assert [user.id for user in list_user.sync(client=client).value] == [1, 2, 3, 4, 5]
     # The read timeout is not retried: the PBX may have acted on the request.
     assert [request.operation_id for request in pbx.requests].count("ListUser") == 2
+
+
+def test_in_process_a_delay_beyond_the_client_timeout_is_a_read_timeout_too() -> None:
+    pbx = Emulator()
+    pbx.fail("ListUser", status=None, delay=0.3)
+    with pbx.client(timeout=0.05) as client:
+        with pytest.raises(errors.TransportError, match="ReadTimeout"):
+            list_user.sync(client=client)
+        assert list_user.sync(client=client, top=1).value
+
+
+async def test_in_process_a_delay_does_not_block_the_event_loop() -> None:
+    pbx = Emulator()
+    pbx.fail("ListUser", status=None, delay=0.5)
+    ticks = 0
+
+    async def tick() -> None:
+        nonlocal ticks
+        while True:
+            await asyncio.sleep(0.01)
+            ticks += 1
+
+    ticker = asyncio.create_task(tick())
+    async with pbx.client() as client:
+        await list_user.asyncio(client=client, top=1)
+    ticker.cancel()
+    assert ticks >= 3  # other tasks ran while the answer waited (a blocking wait leaves at most one tick)
 
 
 @pytest.mark.parametrize("target", ["GetUsr", "getuser", "Users", "Token", ""])

@@ -91,9 +91,9 @@ class Emulator:
         """`http://127.0.0.1:<port>` while serving; the in-process address otherwise."""
         return f"http://127.0.0.1:{self.port}" if self._server is not None else "http://127.0.0.1"
 
-    def transport(self) -> httpx.MockTransport:
+    def transport(self) -> InProcessTransport:
         """An in-process transport for httpx (sync and async): the same handler, no socket."""
-        return httpx.MockTransport(self._answer_in_process)
+        return InProcessTransport(self._handler)
 
     def client(self, **kwargs: Any) -> XapiClient:
         """An `XapiClient` for this emulator: over HTTP while serving, in-process otherwise."""
@@ -209,20 +209,6 @@ class Emulator:
 
     # -- the two adapters over the one handler -----------------------------------------------------------
 
-    def _answer_in_process(self, request: httpx.Request) -> httpx.Response:
-        reply = self._handler.handle(
-            request.method,
-            request.url.raw_path.split(b"?", 1)[0].decode("ascii"),
-            request.url.query.decode("ascii"),
-            request.headers,
-            request.read(),
-        )
-        if reply.delay:
-            time.sleep(reply.delay)
-        if reply.drop:
-            raise httpx.RemoteProtocolError("Server disconnected without sending a complete response", request=request)
-        return httpx.Response(reply.status, headers=reply.headers, content=reply.body, request=request)
-
     async def _asgi(self, scope: Scope, receive: Receive, send: Send) -> None:
         request = Request(scope, receive)
         raw_path = scope.get("raw_path") or scope["path"].encode()
@@ -243,6 +229,54 @@ class Emulator:
         headers.append((b"content-length", str(len(reply.body)).encode()))
         await send({"type": "http.response.start", "status": reply.status, "headers": headers})
         await send({"type": "http.response.body", "body": reply.body})
+
+
+class InProcessTransport(httpx.BaseTransport, httpx.AsyncBaseTransport):
+    """The emulator without a socket. A fault's delay waits without blocking an event loop, and a delay past
+    the request's read timeout ends in httpx.ReadTimeout, as it would over the network."""
+
+    def __init__(self, handler: Handler) -> None:
+        self._handler = handler
+
+    def handle_request(self, request: httpx.Request) -> httpx.Response:
+        reply = self._reply(request, request.read())
+        time.sleep(_wait(reply, request))
+        return _response(reply, request)
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        reply = self._reply(request, await request.aread())
+        await asyncio.sleep(_wait(reply, request))
+        return _response(reply, request)
+
+    def _reply(self, request: httpx.Request, body: bytes) -> Reply:
+        return self._handler.handle(
+            request.method,
+            request.url.raw_path.split(b"?", 1)[0].decode("ascii"),
+            request.url.query.decode("ascii"),
+            request.headers,
+            body,
+        )
+
+
+def _read_timeout(request: httpx.Request) -> float | None:
+    timeout = request.extensions.get("timeout", {})
+    read = timeout.get("read") if isinstance(timeout, dict) else None
+    return float(read) if isinstance(read, int | float) else None
+
+
+def _wait(reply: Reply, request: httpx.Request) -> float:
+    """How long the answer takes: the fault's delay, cut at the read timeout the client gave."""
+    read_timeout = _read_timeout(request)
+    return reply.delay if read_timeout is None else min(reply.delay, read_timeout)
+
+
+def _response(reply: Reply, request: httpx.Request) -> httpx.Response:
+    read_timeout = _read_timeout(request)
+    if read_timeout is not None and reply.delay > read_timeout:
+        raise httpx.ReadTimeout("the emulator answered after the read timeout", request=request)
+    if reply.drop:
+        raise httpx.RemoteProtocolError("Server disconnected without sending a complete response", request=request)
+    return httpx.Response(reply.status, headers=reply.headers, content=reply.body, request=request)
 
 
 def _operation_ids() -> list[str]:
