@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 SPEC ?=
 XAPI_VERSION ?=
 
-.PHONY: setup pull generate overlay verify check lint typecheck drift test demo bench bench-peer wheel docs clean
+.PHONY: setup pull generate verify check lint typecheck drift test demo bench bench-peer wheel docs clean
 
 setup: $(STAMP)
 
@@ -25,10 +25,6 @@ generate: $(STAMP)
 	$(PY) -m generator generate
 	$(PY) -m generator verify
 
-# Dev loop: copy overrides/ into the package without regenerating the operations.
-overlay: $(STAMP)
-	$(PY) -m generator overlay
-
 verify: $(STAMP)
 	$(PY) -m generator verify
 
@@ -37,7 +33,7 @@ lint: $(STAMP)
 	$(PY) -m ruff format --check generator overrides tests benchmarks
 
 typecheck: $(STAMP)
-	$(PY) -m mypy --strict generated_client/threecx_xapi generator
+	$(PY) -m mypy --strict overrides generated_client generator
 
 # The committed generated_client/ must be exactly what the generator makes.
 drift: $(STAMP)

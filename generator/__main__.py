@@ -1,4 +1,4 @@
-"""python -m generator {pull,generate,verify,overlay,diff,changes}: build threecx_xapi from the XAPI document."""
+"""python -m generator {pull,generate,verify,drift,diff,changes,docs,wheel}: build threecx_xapi from XAPI."""
 
 from __future__ import annotations
 
@@ -37,9 +37,6 @@ def main(argv: list[str] | None = None) -> int:
     verify_parser = commands.add_parser("verify", help="check every documented operation has one generated function")
     verify_parser.add_argument("--spec", type=Path, help="the document to check against (default: the pinned one)")
     verify_parser.add_argument("--output", type=Path, default=build.DEFAULT_OUTPUT)
-
-    overlay_parser = commands.add_parser("overlay", help="copy overrides/ into the generated package (dev loop)")
-    overlay_parser.add_argument("--output", type=Path, default=build.DEFAULT_OUTPUT)
 
     drift_parser = commands.add_parser("drift", help="fail when generated_client/ is not what generate makes")
     drift_parser.add_argument("--output", type=Path, default=build.DEFAULT_OUTPUT)
@@ -85,11 +82,6 @@ def main(argv: list[str] | None = None) -> int:
             return drift.run(args.output)
         if args.command == "wheel":
             print(f"built {wheel.build_wheel(args.spec, args.dist, xapi_version=args.xapi_version)}")
-            return 0
-        if args.command == "overlay":
-            copied = build.overlay(args.output / build.PACKAGE)
-            build.format_with_ruff(*copied)
-            print(f"copied {len(copied)} files from overrides/")
             return 0
     except (build.GenerationError, OSError, ValueError, RuntimeError) as exc:
         print(f"error: {exc}", file=sys.stderr)

@@ -1,7 +1,7 @@
 """The operation registry: every operation of the document with its OData parameter types.
 
 Built from the transformed document and openapi-python-client's own parse of it, so the Python names
-are exactly the generated ones. Written to `threecx_xapi/operations.json`; the templates read the same
+are exactly the generated ones. Written to `threecx_xapi/api/operations.json`; the templates read the same
 entries to encode each parameter (see docs/architecture.md for the format).
 """
 

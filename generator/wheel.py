@@ -11,12 +11,12 @@ import sys
 import tempfile
 from pathlib import Path
 
-from .build import generate
+from .build import OVERRIDES, generate
 from .lock import REPO_ROOT
 
 
 def package(project: Path, dist: Path) -> Path:
-    """Build the wheel of a project folder holding `generated_client/threecx_xapi`, with our pyproject and README.
+    """Build the wheel of a project folder: generated_client/threecx_xapi with our runtime, pyproject and README.
 
     A wheel of the same name already in `dist` is replaced: hatchling would otherwise build nothing new.
     """
@@ -24,6 +24,8 @@ def package(project: Path, dist: Path) -> Path:
     dist.mkdir(parents=True, exist_ok=True)
     for name in ("pyproject.toml", "README.md"):
         shutil.copy2(REPO_ROOT / name, project / name)
+    if not (project / "overrides").exists():
+        shutil.copytree(OVERRIDES, project / "overrides", ignore=shutil.ignore_patterns("__pycache__", "*.pyc"))
     with tempfile.TemporaryDirectory(prefix=".threecx-xapi-wheel-", dir=dist) as staging:
         subprocess.run(
             [sys.executable, "-m", "hatchling", "build", "-t", "wheel", "-d", staging],

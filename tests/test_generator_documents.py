@@ -164,9 +164,11 @@ print(json.dumps({
 def test_a_client_generated_from_20_0_4_keeps_what_a_20_0_10_pbx_sends(projects: dict[str, tuple[Path, str]]) -> None:
     oldest = next(entry for entry in MANIFEST if entry["api_version"] == "20.0.4")
     package_root = projects[oldest["file"]][0] / "generated_client"
+    # -S: no .pth files, so the checkout's own generated_client/ cannot join the 20.0.4 package's path.
+    roots = [REPO / "overrides", package_root, Path(sysconfig.get_paths()["purelib"])]
     result = subprocess.run(
-        [sys.executable, "-c", TOLERANCE_PROBE, json.dumps(NEWER_USER)],
-        env={"PYTHONPATH": str(package_root), "PATH": "/usr/bin:/bin"},
+        [sys.executable, "-S", "-c", TOLERANCE_PROBE, json.dumps(NEWER_USER)],
+        env={"PYTHONPATH": ":".join(map(str, roots)), "PATH": "/usr/bin:/bin"},
         capture_output=True,
         text=True,
     )

@@ -11,7 +11,8 @@ from pathlib import Path
 
 import threecx_xapi
 
-PACKAGE_DIR = Path(threecx_xapi.__file__).resolve().parent
+# The package's roots: the hand-written runtime first, then the generated api/ and models/.
+PACKAGE_DIRS = [Path(root).resolve() for root in threecx_xapi.__path__]
 MODELS = "threecx_xapi.models"
 
 LOADED_AFTER = """
@@ -32,10 +33,11 @@ def loaded_after(statement: str) -> set[str]:
 
 def source_of(module: str) -> Path | None:
     """The file that runs when `module` is imported, or None when no such module exists."""
-    path = PACKAGE_DIR.joinpath(*module.split(".")[1:])
-    for candidate in (path / "__init__.py", path.with_suffix(".py")):
-        if candidate.is_file():
-            return candidate
+    for root in PACKAGE_DIRS:
+        path = root.joinpath(*module.split(".")[1:])
+        for candidate in (path / "__init__.py", path.with_suffix(".py")):
+            if candidate.is_file():
+                return candidate
     return None
 
 
@@ -77,7 +79,9 @@ def models_in(modules: set[str]) -> set[str]:
 
 def test_importing_one_operation_loads_only_the_models_it_imports() -> None:
     expected = models_in(imported_at_load("threecx_xapi.api.users.list_user"))
-    every_model = {path.stem for path in (PACKAGE_DIR / "models").glob("*.py") if path.stem != "__init__"}
+    every_model = {
+        path.stem for root in PACKAGE_DIRS for path in (root / "models").glob("*.py") if path.stem != "__init__"
+    }
 
     loaded = loaded_after("import threecx_xapi.api.users.list_user")
 

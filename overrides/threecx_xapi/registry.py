@@ -1,4 +1,3 @@
-# Copied from overrides/registry.py by the generator: edit it there.
 """Every XAPI operation of the pinned document, as data: read from `operations.json` on first use.
 
     from threecx_xapi import registry
@@ -88,7 +87,7 @@ def _operation(entry: dict[str, Any]) -> Operation:
 
 @functools.cache
 def _load() -> dict[str, Any]:
-    text = resources.files(__package__ or "threecx_xapi").joinpath("operations.json").read_text(encoding="utf-8")
+    text = resources.files("threecx_xapi.api").joinpath("operations.json").read_text(encoding="utf-8")
     data: dict[str, Any] = json.loads(text)
     return data
 
@@ -118,7 +117,7 @@ def get(operation_id: str) -> Operation:
 @functools.cache
 def schemas() -> dict[str, Any]:
     """The document's `components.schemas`, for validation and test data."""
-    text = resources.files(__package__ or "threecx_xapi").joinpath("schemas.json").read_text(encoding="utf-8")
+    text = resources.files("threecx_xapi.models").joinpath("schemas.json").read_text(encoding="utf-8")
     data: dict[str, Any] = json.loads(text)
     return data
 
