@@ -5,6 +5,8 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 SPEC ?=
 XAPI_VERSION ?=
+FROM ?=
+ALLOW_DOWNGRADE ?=
 
 .PHONY: setup pull generate verify check lint typecheck drift test demo bench bench-peer wheel docs clean
 
@@ -17,13 +19,16 @@ $(STAMP): pyproject.toml
 	$(PY) -m pip install --quiet -e '.[dev]'
 	touch $(STAMP)
 
-# Pull a new document (a PBX URL or a path): make pull FROM=https://pbx.example.com
+# Pull a new document (a PBX URL or a path): make pull FROM=https://pbx.example.com [ALLOW_DOWNGRADE=1]
 pull: $(STAMP)
-	$(PY) -m generator pull --from "$(FROM)"
+	$(PY) -m generator pull --from "$(FROM)" $(if $(XAPI_VERSION),--xapi-version "$(XAPI_VERSION)") $(if $(ALLOW_DOWNGRADE),--allow-downgrade)
 
+# generated_client/ and the pages made from it: docs/operations.md and docs/xapi-changes.md.
 generate: $(STAMP)
 	$(PY) -m generator generate
 	$(PY) -m generator verify
+	$(PY) -m generator docs
+	$(PY) -m generator changes
 
 verify: $(STAMP)
 	$(PY) -m generator verify
@@ -35,9 +40,11 @@ lint: $(STAMP)
 typecheck: $(STAMP)
 	$(PY) -m mypy --strict overrides generated_client generator
 
-# The committed generated_client/ must be exactly what the generator makes.
+# The committed generated_client/ and docs must be exactly what `make generate` makes.
 drift: $(STAMP)
 	$(PY) -m generator drift
+	$(PY) -m generator docs --check
+	$(PY) -m generator changes --check
 
 check: lint typecheck drift
 

@@ -28,6 +28,9 @@ def main(argv: list[str] | None = None) -> int:
     pull_parser.add_argument(
         "--xapi-version", type=xapi_version, help="the 3CX version, when the source does not tell it"
     )
+    pull_parser.add_argument(
+        "--allow-downgrade", action="store_true", help="pin a document older than the pinned 3CX version"
+    )
 
     generate_parser = commands.add_parser("generate", help="generate the package from the pinned document")
     generate_parser.add_argument("--spec", type=Path, help="generate from this document instead of the pinned one")
@@ -58,11 +61,14 @@ def main(argv: list[str] | None = None) -> int:
     changes_parser = commands.add_parser("changes", help="write docs/xapi-changes.md from ../shared/specs")
     changes_parser.add_argument("--output", type=Path, default=changes.DEFAULT_OUTPUT)
     changes_parser.add_argument("--check", action="store_true", help="fail when the output is out of date")
+    changes_parser.add_argument(
+        "--if-found", action="store_true", help="keep the page when the published documents are not beside the project"
+    )
 
     args = parser.parse_args(argv)
     try:
         if args.command == "pull":
-            return pull.run(args.source, xapi_version=args.xapi_version)
+            return pull.run(args.source, xapi_version=args.xapi_version, allow_downgrade=args.allow_downgrade)
         if args.command == "generate":
             result = build.generate(args.spec, args.output, xapi_version=args.xapi_version)
             print(
@@ -77,14 +83,16 @@ def main(argv: list[str] | None = None) -> int:
         if args.command == "diff":
             return diff.run(args.old, args.new, as_json=args.json, fail_on_breaking=args.fail_on_breaking)
         if args.command == "changes":
-            return changes.run(args.output, check=args.check)
+            return changes.run(args.output, check=args.check, if_found=args.if_found)
         if args.command == "drift":
             return drift.run(args.output)
         if args.command == "wheel":
             print(f"built {wheel.build_wheel(args.spec, args.dist, xapi_version=args.xapi_version)}")
             return 0
     except (build.GenerationError, OSError, ValueError, RuntimeError) as exc:
-        print(f"error: {exc}", file=sys.stderr)
+        # One line, whatever the cause; the generator's own report keeps one line per problem.
+        text = str(exc) if isinstance(exc, build.GenerationError) else " ".join(str(exc).split())
+        print(f"error: {text}", file=sys.stderr)
         return 2
     return 2
 

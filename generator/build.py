@@ -23,7 +23,7 @@ from openapi_python_client.config import Config, ConfigFile, MetaType
 from openapi_python_client.parser import GeneratorData
 from openapi_python_client.parser.errors import GeneratorError
 
-from .document import parse_document, sha256_of, version_from_file_name, version_from_manifest
+from .document import parse_document, sha256_of, xapi_version_of
 from .lock import GENERATOR_VERSION, REPO_ROOT, SpecLock
 from .registry import TemplateHelpers, build_registry
 from .transforms import apply_all, iter_operations
@@ -53,15 +53,24 @@ class Generated:
     generated: int
 
 
-def xapi_version_for(spec: Path | None, sha256: str, lock: SpecLock, given: str | None = None) -> str:
-    """The 3CX version of a document: `given`, the lock's, a MANIFEST.json's, its file name's, else 'unknown'."""
+def xapi_version_for(
+    spec: Path | None, sha256: str, lock: SpecLock, given: str | None = None, document: dict[str, Any] | None = None
+) -> str:
+    """The 3CX version of a document: `given`, the lock's, else what the document tells (`xapi_version_of`).
+
+    A document that tells nothing is refused: a package named `+xapi.unknown` pins nothing.
+    """
     if given is not None:
         return checked_xapi_version(given)
     if sha256 == lock.sha256:
         return lock.xapi_version
-    if spec is None:
-        return "unknown"
-    return version_from_manifest(spec, sha256) or version_from_file_name(spec) or "unknown"
+    found = xapi_version_of(document or {}, sha256=sha256, path=spec)
+    if found is None:
+        raise ValueError(
+            f"cannot tell the 3CX version of {spec}: no MANIFEST.json entry beside it, no version in its file name "
+            "or info.version; give it: --xapi-version 20.0.x (make wheel SPEC=... XAPI_VERSION=20.0.x)"
+        )
+    return found
 
 
 def checked_xapi_version(text: str) -> str:
@@ -175,8 +184,9 @@ def generate(
     else:
         data, source = spec.read_bytes(), str(spec)
     sha256 = sha256_of(data)
-    xapi_version = xapi_version_for(spec, sha256, lock, given=xapi_version)
-    document = apply_all(parse_document(data, source=source))
+    parsed = parse_document(data, source=source)
+    xapi_version = xapi_version_for(spec, sha256, lock, given=xapi_version, document=parsed)
+    document = apply_all(parsed)
 
     output.mkdir(parents=True, exist_ok=True)
     package_dir = output / PACKAGE

@@ -97,13 +97,23 @@ def _counts(diff: DocumentDiff | None) -> str:
     return " | ".join(str(len(items)) for items in counts)
 
 
-def run(output: Path = DEFAULT_OUTPUT, *, specs: Path | None = None, check: bool = False) -> int:
-    """Write the changes document, or with `check` return 1 when the committed one is out of date."""
-    text = render_changes(specs or specs_folder())
+def run(output: Path = DEFAULT_OUTPUT, *, specs: Path | None = None, check: bool = False, if_found: bool = False) -> int:
+    """Write the changes document, or with `check` return 1 when the committed one is out of date.
+
+    With `if_found`, a project without the published documents beside it keeps the committed page.
+    """
+    try:
+        folder = specs or specs_folder()
+    except LockError as exc:
+        if not if_found:
+            raise
+        print(f"kept {output}: {exc}")
+        return 0
+    text = render_changes(folder)
     if check:
         current = output.read_text(encoding="utf-8") if output.is_file() else ""
         if current != text:
-            print(f"{output} is out of date: run 'python -m generator changes'")
+            print(f"{output} is out of date: run 'make generate'")
             return 1
         print(f"{output} is up to date")
         return 0

@@ -29,9 +29,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypeVar
 
-import httpx
-
-from .document import parse_document, read_source, sha256_of, version_from_manifest
+from .document import parse_document, read_source, sha256_of, shown, version_from_manifest
 from .lock import SpecLock
 from .transforms import integer_for_int32_numbers, iter_operations
 
@@ -613,13 +611,10 @@ def load(source: str) -> tuple[Document, str]:
         lock = SpecLock.read()
         data, found_at = lock.fetch()
         return parse_document(data, source=found_at), lock.xapi_version
-    try:
-        data, headers = read_source(source)
-    except httpx.HTTPError as exc:
-        raise OSError(f"{source}: {exc.__class__.__name__}") from exc
+    data, headers = read_source(source)  # a SourceError is one line: the URL, what failed, what to do
     document = parse_document(data, source=source)
     if headers is not None:
-        return document, headers.get("X-3CX-Version") or source
+        return document, headers.get("X-3CX-Version") or shown(source)
     return document, version_from_manifest(Path(source), sha256_of(data)) or Path(source).name
 
 

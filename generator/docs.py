@@ -173,7 +173,7 @@ def run(registry_path: Path = DEFAULT_REGISTRY, page: Path = DEFAULT_PAGE, *, ch
     if check:
         current = page.read_text(encoding="utf-8") if page.exists() else ""
         if current != text:
-            print(f"{page} is out of date: run make docs")
+            print(f"{page} is out of date: run make generate")
             return 1
         print(f"{page} is up to date")
         return 0

@@ -11,9 +11,7 @@ import os
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
-import httpx
-
-from .document import read_source, sha256_of
+from .document import SourceError, read_source, sha256_of, shown
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 LOCK_PATH = REPO_ROOT / "spec" / "xapi.lock.json"
@@ -58,17 +56,20 @@ class SpecLock:
         for source in self.candidate_sources():
             try:
                 data, _headers = read_source(source)
-            except (OSError, httpx.HTTPError) as exc:
-                tried.append(f"{source}: {exc.__class__.__name__}")
+            except SourceError as exc:
+                tried.append(f"{exc.where} ({exc.reason})")
                 continue
             digest = sha256_of(data)
             if digest != self.sha256:
                 raise LockError(
-                    f"{source} has sha256 {digest}, the lock pins {self.sha256} ({self.file}, XAPI "
-                    f"{self.xapi_version}); run 'python -m generator pull --from {source}' to adopt it"
+                    f"{shown(source)} has sha256 {digest}, the lock pins {self.sha256} ({self.file}, XAPI "
+                    f"{self.xapi_version}); run 'make pull FROM={shown(source)}' to adopt it"
                 )
             return data, source
-        raise LockError(f"the pinned document {self.file} was not found; tried: " + "; ".join(tried or ["nothing"]))
+        raise LockError(
+            f"the pinned document {self.file} was not found; tried: {', '.join(tried) or 'nothing'}; set XAPI_SPEC "
+            "to its path or THREECX_XAPI_URL to a PBX that serves it"
+        )
 
 
 def _expand(template: str, lock: SpecLock) -> str | None:

@@ -10,9 +10,10 @@ from dataclasses import replace
 from pathlib import Path
 
 import pytest
+from threecx_xapi import _pinned
 
 from generator import pull
-from generator.document import DocumentError, parse_document, sha256_of
+from generator.document import DocumentError, count_operations, parse_document, sha256_of
 from generator.drift import compare_trees
 from generator.lock import LockError, SpecLock
 
@@ -49,7 +50,7 @@ def test_a_wrong_sha256_is_a_clear_error_never_a_silent_regeneration(
     changed = tmp_path / "changed.yaml"
     changed.write_bytes(DOCUMENT + b"# changed\n")
     monkeypatch.setenv("XAPI_SPEC", str(changed))
-    with pytest.raises(LockError, match="sha256 .* the lock pins .*python -m generator pull"):
+    with pytest.raises(LockError, match="sha256 .* the lock pins .*make pull FROM="):
         _lock(tmp_path).fetch()
 
 
@@ -61,9 +62,15 @@ def test_nothing_found_names_every_source_tried(tmp_path: Path, monkeypatch: pyt
 
 def test_the_project_lock_pins_a_document_found_beside_the_project() -> None:
     lock = SpecLock.read()
-    data, _source = lock.fetch()
+    data, source = lock.fetch()
     assert sha256_of(data) == lock.sha256
-    assert lock.operations == 601 and lock.xapi_version == "20.0.10"
+    assert lock.operations == count_operations(parse_document(data, source=source))
+    # The generated package states the same pin (after `make pull` and `make generate`, whatever the version).
+    assert (_pinned.XAPI_VERSION, _pinned.SPEC_SHA256, _pinned.OPERATION_COUNT) == (
+        lock.xapi_version,
+        lock.sha256,
+        lock.operations,
+    )
 
 
 def test_not_an_openapi_document_is_refused() -> None:

@@ -99,7 +99,7 @@ def test_the_version_a_file_name_gives(name: str, version: str | None) -> None:
     assert version_from_file_name(Path(name)) == version
 
 
-def test_a_given_version_wins_then_the_lock_then_the_file_name_else_unknown(tmp_path: Path) -> None:
+def test_a_given_version_wins_then_the_lock_then_the_file_name_then_info_version(tmp_path: Path) -> None:
     lock = SpecLock.read()
     named, unnamed = tmp_path / "xapi-20.0.9-2026-01-22.yaml", tmp_path / "pbx.yaml"
 
@@ -107,7 +107,33 @@ def test_a_given_version_wins_then_the_lock_then_the_file_name_else_unknown(tmp_
     assert xapi_version_for(None, lock.sha256, lock, given="20.0.11") == "20.0.11"
     assert xapi_version_for(named, lock.sha256, lock) == lock.xapi_version
     assert xapi_version_for(named, DIGEST, lock) == "20.0.9"
-    assert xapi_version_for(unnamed, DIGEST, lock) == "unknown"
+    assert xapi_version_for(unnamed, DIGEST, lock, document={"info": {"version": "20.0.12.300"}}) == "20.0.12"
+    with pytest.raises(ValueError, match="cannot tell the 3CX version of .*pbx.yaml.*XAPI_VERSION=20.0.x"):
+        xapi_version_for(unnamed, DIGEST, lock, document={"info": {"version": "1.0.0"}})  # as 3CX's documents say
+
+
+def test_a_wheel_of_a_document_that_tells_no_version_is_refused_before_any_work(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    spec, dist = document_named(tmp_path, "pbx.yaml"), tmp_path / "dist"
+
+    assert main(["wheel", "--spec", str(spec), "--dist", str(dist)]) == 2
+
+    assert capsys.readouterr().err == (
+        f"error: cannot tell the 3CX version of {spec}: no MANIFEST.json entry beside it, no version in its file "
+        "name or info.version; give it: --xapi-version 20.0.x (make wheel SPEC=... XAPI_VERSION=20.0.x)\n"
+    )
+    assert not dist.exists() or not any(dist.iterdir())
+
+
+def test_a_wheel_takes_the_version_from_info_version_when_it_is_a_3cx_version(tmp_path: Path) -> None:
+    spec, dist = document_named(tmp_path, "pbx.yaml"), tmp_path / "dist"
+    spec.write_bytes(DOCUMENT.replace(b"version: 1.0.0", b"version: 20.0.11.1700"))
+
+    assert main(["wheel", "--spec", str(spec), "--dist", str(dist)]) == 0
+
+    (wheel,) = dist.iterdir()
+    assert wheel.name == f"threecx_xapi-0.1.0+xapi.20.0.11.{sha256_of(spec.read_bytes())[:8]}-py3-none-any.whl"
 
 
 def test_make_wheel_passes_xapi_version_on() -> None:
