@@ -22,9 +22,10 @@ import httpx
 import pytest
 from click.testing import CliRunner
 from threecx_xapi import registry
+from threecx_xapi._pinned import XAPI_VERSION
 from threecx_xapi.api.users import create_user
 from threecx_xapi.cli import Connection, cli
-from threecx_xapi.cli.commands import Progress
+from threecx_xapi.cli.progress import Progress
 from threecx_xapi.cli.output import write_csv
 from threecx_xapi.cli.values import to_python
 from threecx_xapi.models import PbxUser
@@ -37,6 +38,7 @@ URL = "https://pbx.example.com"
 CLIENT_ID = "cli-test"
 SECRET = "Cli-Secret-7f3a9c0e5d"
 TOKEN = "Bearer-Token-b81d2e44"
+SERVER_VERSION = f"{XAPI_VERSION}.402"  # a build of the pinned version, whichever it is
 ENV = {"THREECX_XAPI_URL": URL, "THREECX_XAPI_CLIENT_ID": CLIENT_ID, "THREECX_XAPI_CLIENT_SECRET": SECRET}
 CALL_LOG_PARAMS = [
     "periodFrom=2026-09-12T00:00:00Z",
@@ -65,7 +67,7 @@ class FakePbx:
 
     def handle(self, request: httpx.Request) -> httpx.Response:
         self.requests.append(request)
-        headers = {"X-3CX-Version": "20.0.10.402"}
+        headers = {"X-3CX-Version": SERVER_VERSION}
         path = unquote(request.url.path)
         if path == "/connect/token":
             if parse_qs(request.content.decode()).get("client_secret") != [SECRET]:
@@ -85,7 +87,7 @@ class FakePbx:
             rows = [{"CallId": 1, "SourceDisplayName": "Ann", "Status": "Answered"}, {"CallId": 2, "Status": "Missed"}]
             return httpx.Response(200, json={"value": rows}, headers=headers)
         if path == "/xapi/v1/SystemStatus":
-            return httpx.Response(200, json={"Version": "20.0.10.402"}, headers=headers)
+            return httpx.Response(200, json={"Version": SERVER_VERSION}, headers=headers)
         return httpx.Response(404, json={"error": {"code": "NotFound", "message": f"no route {path}"}}, headers=headers)
 
     @property
@@ -264,7 +266,7 @@ def test_debug_logs_requests_and_responses_without_secrets(run: Callable[..., An
     assert result.exit_code == 0, result.stderr
     assert f"debug: > POST {URL}/connect/token" in result.stderr
     assert f"debug: > GET {URL}/xapi/v1/Users?%24top=2" in result.stderr
-    assert "debug: < 200 OK" in result.stderr and "X-3CX-Version 20.0.10.402" in result.stderr
+    assert "debug: < 200 OK" in result.stderr and f"X-3CX-Version {SERVER_VERSION}" in result.stderr
     assert SECRET not in result.stderr and TOKEN not in result.stderr
     assert len(json.loads(result.stdout)) == 2
 
@@ -277,7 +279,7 @@ def test_debug_shows_headers_and_bodies_with_the_secret_and_token_masked(run: Ca
     assert any(line.startswith("debug: >   client_id=cli-test&client_secret=***") for line in lines)
     assert any(line.startswith("debug: <   {") and '"access_token":"***"' in line for line in lines)
     assert 'debug: >   {"Number":"2002"}' in lines  # the request body as sent
-    assert "debug: <   x-3cx-version: 20.0.10.402" in lines
+    assert f"debug: <   x-3cx-version: {SERVER_VERSION}" in lines
     assert SECRET not in result.stderr and TOKEN not in result.stderr
 
 
@@ -303,7 +305,7 @@ def test_all_writes_every_row_of_every_page_once_as_csv(run: Callable[..., Any],
     assert [row["Id"] for row in rows] == [str(index) for index in range(250)]
     assert rows[0]["Groups"] == '[{"GroupId": 1}]'
     assert [request.url.params["$skip"] for request in pbx.api_requests] == ["0", "100", "200"]
-    assert result.stderr == "ListUser: 250 rows, 3 pages\n"
+    assert re.fullmatch(r"ListUser: 250 rows, 3 pages in \d+\.\d s \([\d,]+ rows/s\)\n", result.stderr)  # a pipe: one line
 
 
 def test_all_ends_after_a_full_last_page_with_one_empty_page(run: Callable[..., Any], pbx: FakePbx) -> None:
@@ -338,7 +340,7 @@ def test_version_reports_the_pbx_and_the_pinned_document(run: Callable[..., Any]
     assert result.exit_code == 0, result.stderr
     lines = result.stdout.splitlines()
     assert lines[1].startswith(f"document: XAPI {registry.xapi_version()} ")
-    assert lines[2] == f"pbx: XAPI 20.0.10.402 at {URL}"
+    assert lines[2] == f"pbx: XAPI {SERVER_VERSION} at {URL}"
 
 
 def test_version_without_a_pbx_reports_the_package(run: Callable[..., Any], pbx: FakePbx) -> None:
@@ -367,12 +369,36 @@ class Terminal(io.StringIO):
         return True
 
 
-def test_progress_rewrites_one_line_on_a_terminal() -> None:
+class Clock:
+    def __init__(self, *readings: float) -> None:
+        self.readings = list(readings)
+
+    def __call__(self) -> float:
+        return self.readings.pop(0)
+
+
+def test_progress_rewrites_one_line_on_a_terminal_with_rows_pages_and_rate() -> None:
     terminal = Terminal()
-    progress = Progress("ListUser", terminal)
+    progress = Progress("ListUser", terminal, clock=Clock(0.0, 0.5, 2.0, 2.0, 2.0))
     assert list(progress.count(iter([[{"Id": 1}], [{"Id": 2}, {"Id": 3}]]))) == [[{"Id": 1}], [{"Id": 2}, {"Id": 3}]]
-    progress.finish()
-    assert terminal.getvalue() == "\rListUser: 1 row, 1 page\rListUser: 3 rows, 2 pages\rListUser: 3 rows, 2 pages\n"
+    progress.finish("users.csv")
+    assert terminal.getvalue().split("\r") == [
+        "",
+        "ListUser: 1 row, 1 page, 2 rows/s\x1b[K",
+        "ListUser: 3 rows, 2 pages, 2 rows/s\x1b[K",
+        "\x1b[KListUser: 3 rows, 2 pages in 2.0 s (2 rows/s) -> users.csv\n",
+    ]
+
+
+def test_progress_on_a_pipe_is_only_the_summary_and_quiet_is_nothing() -> None:
+    pages = [[{"Id": 1}], [{"Id": 2}, {"Id": 3}]]
+    pipe, quiet = io.StringIO(), Terminal()
+    for stream, options in ((pipe, {}), (quiet, {"quiet": True})):
+        progress = Progress("ListUser", stream, clock=Clock(0.0, 4.0, 4.0), **options)  # type: ignore[arg-type]
+        assert list(progress.count(iter(pages))) == pages
+        progress.finish()
+    assert pipe.getvalue() == "ListUser: 3 rows, 2 pages in 4.0 s (1 rows/s)\n"
+    assert quiet.getvalue() == ""
 
 
 def _parameter(edm_type: str, nullable: bool = False, **schema: Any) -> Parameter:
@@ -471,7 +497,8 @@ def test_emulator_all_pages_write_every_user_once_as_csv(emulator: Emulator, tmp
     assert len(numbers) == len(set(numbers)) == len(expected) and set(numbers) == expected
     assert list(rows[0]) == ["Id", "Number"]
     pages = -(-len(expected) // 70)
-    assert result.stderr == f"ListUser: {len(expected)} rows, {pages} pages\n"
+    assert result.stderr.startswith(f"ListUser: {len(expected):,} rows, {pages} pages in ")
+    assert result.stderr.endswith(f" rows/s) -> {target}\n") and result.stderr.count("\n") == 1
 
 
 def test_emulator_inbound_rule_from_a_body_file(emulator: Emulator, tmp_path: Path) -> None:

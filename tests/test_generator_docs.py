@@ -22,7 +22,7 @@ def _words(text: str) -> str:
 
 
 def test_the_committed_page_is_up_to_date() -> None:
-    assert docs.DEFAULT_PAGE.read_text(encoding="utf-8") == docs.render(REGISTRY), "run make docs"
+    assert docs.DEFAULT_PAGE.read_text(encoding="utf-8") == docs.render(REGISTRY), "run make generate"
 
 
 def test_check_fails_on_a_stale_page(tmp_path: Any) -> None:

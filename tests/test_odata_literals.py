@@ -452,7 +452,7 @@ def _check_path_types(types: set[tuple[str, bool]]) -> None:
 
 def test_every_path_parameter_type_of_the_pinned_document_encodes_and_reads_back() -> None:
     types = {(p.edm_type, p.nullable) for op in registry.operations() for p in op.path_parameters}
-    assert {edm_type for edm_type, _ in types} >= {"Edm.String", "Edm.Int32", "Edm.DateTimeOffset", "Edm.Guid"}
+    assert {edm_type for edm_type, _ in types} >= {"Edm.String", "Edm.Int32", "Edm.DateTimeOffset"}  # any 20.0.x
     _check_path_types(types)
 
 

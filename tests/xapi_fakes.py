@@ -22,11 +22,12 @@ from typing import Any
 
 import httpx
 from threecx_xapi import XapiClient
+from threecx_xapi._pinned import XAPI_VERSION
 
 PBX_URL = "https://pbx.example.com"
 CLIENT_ID = "fake-client"
 CLIENT_SECRET = "s3cr3t-Client-Secret-0123456789"
-SERVER_VERSION = "20.0.10.402"
+SERVER_VERSION = f"{XAPI_VERSION}.402"  # a build of the pinned version: no mismatch warning
 
 Route = Callable[[httpx.Request], httpx.Response]
 

@@ -161,11 +161,38 @@ def _chunks(rows: Iterator[Row], size: int) -> Iterator[list[Row]]:
 
 
 @dataclass(frozen=True)
+class FileResult:
+    """A file the PBX answered (a recording, a script, a report as CSV): its bytes and what the PBX called it."""
+
+    payload: bytes = field(repr=False)
+    file_name: str | None
+    mime_type: str | None
+
+    def describe(self) -> str:
+        parts = [self.mime_type or "unknown type", self.file_name, f"{len(self.payload):,} bytes"]
+        return ", ".join(part for part in parts if part)
+
+
+@dataclass(frozen=True)
 class Result:
-    """The rows of a response, in pages; `collection` when they are a collection's `value` items."""
+    """The rows of a response, in pages; `collection` when they are a collection's `value` items.
+
+    `file` is set when the answer is a file; `no_content` when the call succeeded without a body (204).
+    """
 
     collection: bool
     pages: Iterator[list[Row]]
+    file: FileResult | None = None
+    no_content: bool = False
+
+
+def as_file(value: Any) -> FileResult | None:
+    """A file answer (anything with `payload`, `file_name` and `mime_type`, such as threecx_xapi.types.File)."""
+    if not all(hasattr(value, name) for name in ("payload", "file_name", "mime_type")):
+        return None
+    payload = value.payload
+    data = payload if isinstance(payload, bytes | bytearray | memoryview) else payload.read()
+    return FileResult(bytes(data), value.file_name, value.mime_type)
 
 
 def fetch(call: PreparedCall, client: XapiClient) -> Result:
@@ -175,7 +202,26 @@ def fetch(call: PreparedCall, client: XapiClient) -> Result:
         page_size = arguments.pop("top", DEFAULT_PAGE_SIZE)
         items = iterate(call.module, client=client, page_size=page_size, **arguments)
         return Result(True, _chunks((as_json(item) for item in items), page_size))
-    data = as_json(call.module.sync(client=client, **call.arguments))
+    value = call.module.sync(client=client, **call.arguments)
+    answered_file = as_file(value)
+    if answered_file is not None:
+        return Result(False, iter([]), file=answered_file)
+    if value is None:
+        return Result(False, iter([]), no_content=True)
+    data = as_json(value)
     if isinstance(data, dict) and isinstance(data.get("value"), list):
         return Result(True, iter([data["value"]]))
-    return Result(False, iter([] if data is None else [[data]]))
+    return Result(False, iter([[data]]))
+
+
+# What a call without an answer body did, by method: `updated Users(29)`.
+DONE_VERBS = {"PATCH": "updated", "PUT": "replaced", "DELETE": "deleted", "POST": "done:", "GET": "no content:"}
+
+
+def done_message(call: PreparedCall) -> str:
+    """One line saying what a successful call without a body did, with the path it addressed."""
+    try:
+        path = str(call.module._get_kwargs(**call.arguments)["url"])
+    except (AttributeError, KeyError, TypeError, ValueError):
+        path = call.operation.path
+    return f"{DONE_VERBS.get(call.operation.method, 'done:')} {path.lstrip('/')}"

@@ -5,7 +5,7 @@ from __future__ import annotations
 import contextlib
 import itertools
 import sys
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from typing import Any, TextIO, TypeVar
 
 import click
@@ -22,7 +22,9 @@ from .connection import (
     Credentials,
     library_debug_log,
 )
-from .errors import EXIT_ERROR, InputError
+from .errors import EXIT_ERROR, EXIT_INTERRUPTED, ExportFailed, ExportInterrupted, InputError
+from .files import AtomicOutput
+from .progress import Progress
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -39,7 +41,7 @@ class XapiCommandLine(click.Group):
         except XapiError as exc:
             fail(str(exc))
         except click.Abort:
-            fail("interrupted", 130)
+            fail("interrupted", EXIT_INTERRUPTED)
         sys.exit(code if isinstance(code, int) else 0)
 
 
@@ -93,46 +95,6 @@ def ops(text: str | None) -> None:
         sys.exit(1)
 
 
-class Progress:
-    """Rows written so far, on one stderr line: rewritten in place on a terminal, else written at the end."""
-
-    def __init__(self, label: str, stream: TextIO) -> None:
-        self.label = label
-        self.stream = stream
-        self.live = stream.isatty()
-        self.rows = 0
-        self.pages = 0
-
-    def line(self) -> str:
-        rows, pages = ("row" if self.rows == 1 else "rows"), ("page" if self.pages == 1 else "pages")
-        return f"{self.label}: {self.rows} {rows}, {self.pages} {pages}"
-
-    def count(self, pages: Iterator[list[output.Row]]) -> Iterator[list[output.Row]]:
-        for page in pages:
-            yield page
-            self.rows += len(page)
-            self.pages += 1
-            if self.live:
-                self.stream.write("\r" + self.line())
-                self.stream.flush()
-
-    def finish(self) -> None:
-        self.stream.write(("\r" if self.live else "") + self.line() + "\n")
-
-
-@contextlib.contextmanager
-def _destination(path: str | None) -> Iterator[TextIO]:
-    if path is None:
-        yield sys.stdout
-        return
-    try:
-        stream = open(path, "w", encoding="utf-8", newline="")  # noqa: SIM115 - closed below
-    except OSError as exc:
-        raise InputError(f"cannot write {path}: {exc.strerror or exc}") from None
-    with stream:
-        yield stream
-
-
 def write(result: calls.Result, stream: TextIO, format_: str) -> int:
     def warn(message: str) -> None:
         click.echo(f"warning: {message}", err=True)
@@ -155,7 +117,10 @@ def write(result: calls.Result, stream: TextIO, format_: str) -> int:
 @click.option("--skip", metavar="N", help="$skip: skip the first N rows.")
 @click.option("--all", "all_pages", is_flag=True, help="Every row of a collection, page by page.")
 @click.option("--format", "format_", type=click.Choice(output.FORMATS), default="json", show_default=True)
-@click.option("--output", "-o", "output_path", metavar="FILE", help="Write to FILE instead of stdout.")
+@click.option(
+    "--output", "-o", "output_path", metavar="FILE", help="Write to FILE (replaced only when complete), not stdout."
+)
+@click.option("--quiet", "-q", is_flag=True, help="No progress line and no summary on stderr.")
 @connection_options
 @click.pass_obj
 def call(
@@ -171,6 +136,7 @@ def call(
     all_pages: bool,
     format_: str,
     output_path: str | None,
+    quiet: bool,
     url: str | None,
     client_id: str | None,
     client_secret: str | None,
@@ -188,22 +154,56 @@ def call(
     options = {"select": select, "filter": filter_, "orderby": orderby, "top": top, "skip": skip}
     prepared = calls.prepare(operation_id, assignments, options, body=body, all_pages=all_pages)
     credentials = Credentials(url, client_id, client_secret)
+    target = AtomicOutput(output_path) if output_path else None
     with contextlib.ExitStack() as stack:
         if debug:
             stack.enter_context(library_debug_log())
         client = stack.enter_context(connection.make_client(credentials, debug=debug))
         try:
             result = calls.fetch(prepared, client)
-            progress = Progress(operation_id, sys.stderr) if all_pages else None
-            pages = progress.count(result.pages) if progress else result.pages
-            first = next(pages, None)  # the first request answers before any output file is created
-            result = calls.Result(result.collection, itertools.chain([first] if first is not None else [], pages))
-            with _destination(output_path) as stream:
-                write(result, stream, format_)
-            if progress:
-                progress.finish()
+            if result.file is not None:
+                write_file(result.file, target, operation_id)
+                return
+            if result.no_content:
+                click.echo(calls.done_message(prepared), err=True)  # stdout stays empty for scripts
+                return
+            export(result, format_, target, Progress(operation_id, sys.stderr, quiet=quiet or not all_pages))
         except (TypeError, ValueError) as exc:
             raise InputError(f"{type(exc).__name__}: {exc}") from None
+
+
+def export(result: calls.Result, format_: str, target: AtomicOutput | None, progress: Progress) -> None:
+    """Write the rows to stdout or the target; a target is replaced only by a complete export."""
+    pages = progress.count(result.pages)
+    first = next(pages, None)  # the first request answers before any output file is created
+    result = calls.Result(result.collection, itertools.chain([first] if first is not None else [], pages))
+    try:
+        with target.text() if target else contextlib.nullcontext(sys.stdout) as stream:
+            write(result, stream, format_)
+    except KeyboardInterrupt:
+        progress.clear()
+        kept = f"; {target.kept()}" if target else ""
+        raise ExportInterrupted(f"interrupted after {progress.done()}{kept}") from None
+    except XapiError as exc:
+        progress.clear()
+        kept = f"; {target.kept()}" if target else ""
+        raise ExportFailed(f"{exc} (after {progress.done()}){kept}") from None
+    progress.finish(str(target.path) if target else None)
+
+
+def write_file(answer: calls.FileResult, target: AtomicOutput | None, operation_id: str) -> None:
+    """A file answer goes to --output PATH, or to stdout when it is not a terminal; never dumped on a screen."""
+    if target is None:
+        if sys.stdout.isatty():
+            raise InputError(
+                f"{operation_id} answered a file ({answer.describe()}): give --output PATH, or redirect stdout"
+            )
+        sys.stdout.buffer.write(answer.payload)
+        sys.stdout.buffer.flush()
+        return
+    with target.binary() as stream:
+        stream.write(answer.payload)
+    click.echo(f"wrote {target.path} ({answer.describe()})", err=True)
 
 
 @cli.command()
