@@ -97,7 +97,9 @@ def _counts(diff: DocumentDiff | None) -> str:
     return " | ".join(str(len(items)) for items in counts)
 
 
-def run(output: Path = DEFAULT_OUTPUT, *, specs: Path | None = None, check: bool = False, if_found: bool = False) -> int:
+def run(
+    output: Path = DEFAULT_OUTPUT, *, specs: Path | None = None, check: bool = False, if_found: bool = False
+) -> int:
     """Write the changes document, or with `check` return 1 when the committed one is out of date.
 
     With `if_found`, a project without the published documents beside it keeps the committed page.

@@ -25,8 +25,8 @@ from threecx_xapi import registry
 from threecx_xapi._pinned import XAPI_VERSION
 from threecx_xapi.api.users import create_user
 from threecx_xapi.cli import Connection, cli
-from threecx_xapi.cli.progress import Progress
 from threecx_xapi.cli.output import write_csv
+from threecx_xapi.cli.progress import Progress
 from threecx_xapi.cli.values import to_python
 from threecx_xapi.models import PbxUser
 from threecx_xapi.registry import Parameter
@@ -86,6 +86,8 @@ class FakePbx:
         if path.startswith("/xapi/v1/ReportCallLogData/Pbx.GetCallLogData("):
             rows = [{"CallId": 1, "SourceDisplayName": "Ann", "Status": "Answered"}, {"CallId": 2, "Status": "Missed"}]
             return httpx.Response(200, json={"value": rows}, headers=headers)
+        if path.startswith("/xapi/v1/Users(") and request.method in ("PATCH", "DELETE"):
+            return httpx.Response(204, headers=headers)
         if path == "/xapi/v1/SystemStatus":
             return httpx.Response(200, json={"Version": SERVER_VERSION}, headers=headers)
         return httpx.Response(404, json={"error": {"code": "NotFound", "message": f"no route {path}"}}, headers=headers)
@@ -305,7 +307,8 @@ def test_all_writes_every_row_of_every_page_once_as_csv(run: Callable[..., Any],
     assert [row["Id"] for row in rows] == [str(index) for index in range(250)]
     assert rows[0]["Groups"] == '[{"GroupId": 1}]'
     assert [request.url.params["$skip"] for request in pbx.api_requests] == ["0", "100", "200"]
-    assert re.fullmatch(r"ListUser: 250 rows, 3 pages in \d+\.\d s \([\d,]+ rows/s\)\n", result.stderr)  # a pipe: one line
+    summary = r"ListUser: 250 rows, 3 pages in \d+\.\d s \([\d,]+ rows/s\)\n"
+    assert re.fullmatch(summary, result.stderr)  # a pipe: the summary line only
 
 
 def test_all_ends_after_a_full_last_page_with_one_empty_page(run: Callable[..., Any], pbx: FakePbx) -> None:
@@ -565,3 +568,83 @@ def test_the_emulator_command_serves_until_interrupted() -> None:
         _, errors = server.communicate(timeout=30)
     assert server.returncode == 0, errors
     assert "stopped" in errors
+
+
+# --- calls without a body, and files --------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("args", "said"),
+    [
+        (["UpdateUser", "--param", "Id=29", "--body", '{"FirstName": "Ann"}'], "updated Users(29)\n"),
+        (["DeleteUser", "--param", "Id=29"], "deleted Users(29)\n"),
+    ],
+)
+def test_a_call_answered_without_a_body_says_what_was_done_on_stderr_only(
+    args: list[str], said: str, run: Callable[..., Any], pbx: FakePbx
+) -> None:
+    result = run("call", *args)
+
+    assert result.exit_code == 0, result.stderr
+    assert result.stdout == "" and result.stderr == said
+    assert pbx.api_requests[-1].url.path == "/xapi/v1/Users(29)"
+
+
+class Recording:
+    """What a file answer carries (threecx_xapi.types.File): the bytes, the PBX's file name and media type."""
+
+    def __init__(self, payload: bytes) -> None:
+        self.payload, self.file_name, self.mime_type = payload, "rec-42.wav", "audio/wav"
+
+
+WAV = b"RIFF\x24\x00\x00\x00WAVEfmt \x10\x00\x00\x00\x01\x00\x01\x00\x80\xbb\x00\x00\xff\xfe"
+
+
+@pytest.fixture
+def recording(monkeypatch: pytest.MonkeyPatch) -> list[dict[str, Any]]:
+    """DownloadRecording answers a WAV file; the calls it got are recorded."""
+    module = registry.get("DownloadRecording").load()
+    calls: list[dict[str, Any]] = []
+
+    def sync(**arguments: Any) -> Recording:
+        calls.append(arguments)
+        return Recording(WAV)
+
+    monkeypatch.setattr(module, "sync", sync)
+    return calls
+
+
+def test_a_file_answer_is_written_to_output_path_byte_for_byte(
+    run: Callable[..., Any], recording: list[dict[str, Any]], tmp_path: Path
+) -> None:
+    target = tmp_path / "rec.wav"
+
+    result = run("call", "DownloadRecording", "--param", "recId=42", "--output", str(target))
+
+    assert result.exit_code == 0, result.stderr
+    assert target.read_bytes() == WAV and result.stdout == ""
+    assert result.stderr == f"wrote {target} (audio/wav, rec-42.wav, {len(WAV)} bytes)\n"
+    assert recording[0]["rec_id"] == 42
+    assert sorted(path.name for path in tmp_path.iterdir()) == ["rec.wav"]
+
+
+def test_a_file_answer_is_never_dumped_on_a_terminal(
+    run: Callable[..., Any], recording: list[dict[str, Any]], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr("threecx_xapi.cli.commands.stdout_is_terminal", lambda: True)
+
+    result = run("call", "DownloadRecording", "--param", "recId=42")
+
+    assert result.exit_code == 2 and result.stdout == ""
+    assert result.stderr == (
+        f"error: DownloadRecording answered a file (audio/wav, rec-42.wav, {len(WAV)} bytes): "
+        "give --output PATH, or redirect stdout\n"
+    )
+
+
+def test_a_file_answer_goes_to_stdout_when_it_is_redirected(
+    run: Callable[..., Any], recording: list[dict[str, Any]]
+) -> None:
+    result = run("call", "DownloadRecording", "--param", "recId=42")
+
+    assert result.exit_code == 0 and result.stdout_bytes == WAV

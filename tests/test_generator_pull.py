@@ -119,7 +119,9 @@ def test_an_http_status_is_one_line_with_the_url_without_credentials_and_what_to
     assert json.loads(lock_path.read_text())["xapi_version"] == "20.0.10"  # nothing pinned
 
 
-def test_a_closed_port_is_one_line_naming_the_network_error(lock_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_a_closed_port_is_one_line_naming_the_network_error(
+    lock_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     with socket.socket() as probe:  # a port nobody listens on: bound, then released
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
@@ -132,7 +134,9 @@ def test_a_closed_port_is_one_line_naming_the_network_error(lock_path: Path, cap
     )
 
 
-def test_an_answer_that_is_not_a_document_says_so(pbx: Pbx, lock_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_an_answer_that_is_not_a_document_says_so(
+    pbx: Pbx, lock_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     pbx.answers(Answer(body=b"<html><body>Sign in: <input name='user'></body></html>\n<p>: :\n"))
 
     line = _error_line(capsys, "pull", "--from", pbx.url)

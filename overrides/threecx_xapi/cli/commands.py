@@ -191,10 +191,14 @@ def export(result: calls.Result, format_: str, target: AtomicOutput | None, prog
     progress.finish(str(target.path) if target else None)
 
 
+def stdout_is_terminal() -> bool:
+    return sys.stdout.isatty()
+
+
 def write_file(answer: calls.FileResult, target: AtomicOutput | None, operation_id: str) -> None:
     """A file answer goes to --output PATH, or to stdout when it is not a terminal; never dumped on a screen."""
     if target is None:
-        if sys.stdout.isatty():
+        if stdout_is_terminal():
             raise InputError(
                 f"{operation_id} answered a file ({answer.describe()}): give --output PATH, or redirect stdout"
             )
