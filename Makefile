@@ -8,7 +8,7 @@ XAPI_VERSION ?=
 FROM ?=
 ALLOW_DOWNGRADE ?=
 
-.PHONY: setup pull generate verify check lint typecheck drift test demo bench bench-peer wheel docs clean
+.PHONY: setup pull generate verify check lint typecheck drift test test-fast demo bench bench-peer wheel docs clean
 
 setup: $(STAMP)
 
@@ -50,6 +50,10 @@ check: lint typecheck drift
 
 test: check
 	$(PY) -m pytest
+
+# The suite without the tests that generate whole documents (marked slow): a minute or two.
+test-fast: $(STAMP)
+	$(PY) -m pytest -m "not slow"
 
 demo: $(STAMP)
 	$(PY) -m threecx_xapi.demo

@@ -113,11 +113,12 @@ def test_an_unknown_field_falls_back_and_is_kept(tolerant_calls: list[str]) -> N
 def test_an_unknown_enum_value_is_kept_by_the_fast_path_itself(tolerant_calls: list[str]) -> None:
     payload = {"Tags": ["Teams", "Holograms"]}
 
-    user = parsing.parse_json(PbxUser, encoded(payload))
+    # Destination: on the fast path in every published document (20.0.9's User holds a union it cannot describe).
+    destination = parsing.parse_json(models.Destination, encoded(payload))
 
     assert tolerant_calls == []  # msgspec asks the enum's _missing_, which keeps the value
-    assert [(tag.value, tag.is_known) for tag in user.tags] == [("Teams", True), ("Holograms", False)]  # type: ignore[union-attr]
-    assert user == PbxUser.from_dict(payload)
+    assert [(tag.value, tag.is_known) for tag in destination.tags] == [("Teams", True), ("Holograms", False)]  # type: ignore[union-attr]
+    assert destination == models.Destination.from_dict(payload)
 
 
 @pytest.mark.parametrize("enum", [GatewayType, TemplateType])

@@ -439,6 +439,7 @@ def test_a_missing_document_is_an_error_not_a_diff(tmp_path: Path, capsys: pytes
 
 
 @needs_specs
+@pytest.mark.slow  # compares eleven documents; `make drift` checks the same page
 def test_changes_document_is_up_to_date(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     output = tmp_path / "xapi-changes.md"
 

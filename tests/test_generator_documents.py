@@ -26,7 +26,10 @@ MANIFEST: list[dict[str, Any]] = (
 )
 IDS = [entry["file"] for entry in MANIFEST]
 
-pytestmark = pytest.mark.skipif(not MANIFEST, reason="../shared/specs is not beside the project")
+pytestmark = [
+    pytest.mark.skipif(not MANIFEST, reason="../shared/specs is not beside the project"),
+    pytest.mark.slow,  # generates every published document: minutes, not part of the fast run
+]
 
 T = TypeVar("T")
 R = TypeVar("R")

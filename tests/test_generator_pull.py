@@ -112,7 +112,7 @@ def test_an_http_status_is_one_line_with_the_url_without_credentials_and_what_to
     with_credentials = pbx.url.replace("http://", "http://admin:Pa55word@")
     pbx_address, document_url = f"{with_credentials}/xapi/v1", f"{with_credentials}{SWAGGER}?access_token=Secret-Token"
 
-    for argv in (["pull", "--from", pbx_address], ["diff", "pinned", document_url]):
+    for argv in (["pull", "--from", pbx_address], ["diff", document_url, "pinned"]):  # the URL is read first
         line = _error_line(capsys, *argv)
         assert line.startswith(f"error: GET {pbx.url}{SWAGGER}: {expected}"), line
         assert "Pa55word" not in line and "Secret-Token" not in line and "admin" not in line
