@@ -33,9 +33,10 @@ class DowngradeRefused(ValueError):
 
 
 def run(
-    source: str, *, xapi_version: str | None = None, allow_downgrade: bool = False, lock_path: Path = LOCK_PATH
+    source: str, *, xapi_version: str | None = None, allow_downgrade: bool = False, lock_path: Path | None = None
 ) -> int:
-    """Fetch, check, cache under spec/cache/ (not committed) and rewrite the lock."""
+    """Fetch, check, cache under spec/cache/ (not committed) and rewrite the lock (by default the project's)."""
+    lock_path = lock_path or LOCK_PATH
     if not source:
         raise ValueError("nothing to pull: give a PBX URL or a path (make pull FROM=https://pbx.example.com)")
     is_url = "://" in source

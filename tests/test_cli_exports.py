@@ -18,6 +18,7 @@ from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
+from loopback import LoopbackServer, running
 
 TOKEN = "Export-Token-5e1f"
 SECRET = "Export-Secret-90ab"
@@ -26,18 +27,12 @@ HELD_PAGE_SKIP = 300  # the request for rows 300.. waits until the test releases
 WAIT = 60.0  # a bound on every wait of the test, so a broken run fails instead of hanging
 
 
-class ExportPbx(http.server.ThreadingHTTPServer):
-    daemon_threads = True
-
+class ExportPbx(LoopbackServer):
     def __init__(self) -> None:
-        super().__init__(("127.0.0.1", 0), _Handler)
+        super().__init__(_Handler)
         self.held = threading.Event()  # the held page was asked for
         self.release = threading.Event()  # the held request may go on (and is then dropped)
         self.hold = False
-
-    @property
-    def url(self) -> str:
-        return f"http://127.0.0.1:{self.server_address[1]}"
 
 
 class _Handler(http.server.BaseHTTPRequestHandler):
@@ -73,13 +68,9 @@ class _Handler(http.server.BaseHTTPRequestHandler):
 
 @pytest.fixture
 def pbx() -> Iterator[ExportPbx]:
-    server = ExportPbx()
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield server
-    server.release.set()
-    server.shutdown()
-    server.server_close()
+    with running(ExportPbx()) as server:
+        yield server
+        server.release.set()  # a held request must not outlive the test
 
 
 def _export(pbx: ExportPbx, target: Path, format_: str = "json") -> subprocess.Popen[str]:

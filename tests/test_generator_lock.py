@@ -2,17 +2,12 @@
 
 from __future__ import annotations
 
-import http.server
-import json
-import threading
-from collections.abc import Iterator
 from dataclasses import replace
 from pathlib import Path
 
 import pytest
 from threecx_xapi import _pinned
 
-from generator import pull
 from generator.document import DocumentError, count_operations, parse_document, sha256_of
 from generator.drift import compare_trees
 from generator.lock import LockError, SpecLock
@@ -78,58 +73,6 @@ def test_not_an_openapi_document_is_refused() -> None:
         parse_document(b"swagger: '2.0'\npaths: {}\n", source="old.yaml")
     with pytest.raises(DocumentError, match="without paths"):
         parse_document(b"openapi: 3.0.1\npaths: {}\n", source="empty.yaml")
-
-
-class _Pbx(http.server.BaseHTTPRequestHandler):
-    def do_GET(self) -> None:  # noqa: N802 - the http.server API
-        self.send_response(200 if self.path.split("?")[0] == "/xapi/v1/swagger.yaml" else 404)
-        self.send_header("X-3CX-Version", "20.0.11.1700")
-        self.end_headers()
-        self.wfile.write(DOCUMENT)
-
-    def log_message(self, format: str, *args: object) -> None:  # noqa: A002 - quiet test server
-        pass
-
-
-@pytest.fixture
-def pbx() -> Iterator[str]:
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _Pbx)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_address[1]}"
-    server.shutdown()
-    server.server_close()
-
-
-def test_pull_from_a_pbx_records_its_version_and_rewrites_the_lock(
-    pbx: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    lock_path = tmp_path / "xapi.lock.json"
-    _lock(tmp_path, sha256="0" * 64, operations=0).write(lock_path)
-    monkeypatch.setattr(pull, "CACHE", tmp_path / "cache")
-
-    assert pull.run(pbx, lock_path=lock_path) == 0
-
-    written = json.loads(lock_path.read_text())
-    assert written["xapi_version"] == "20.0.11"
-    assert written["sha256"] == sha256_of(DOCUMENT) and written["operations"] == 1
-    assert "X-3CX-Version 20.0.11.1700" in written["pulled_from"]
-    assert (tmp_path / "cache" / written["file"]).read_bytes() == DOCUMENT
-
-
-def test_pull_keeps_no_credentials_of_the_pbx_url_in_the_lock(
-    pbx: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    lock_path = tmp_path / "xapi.lock.json"
-    _lock(tmp_path, sha256="0" * 64, operations=0).write(lock_path)
-    monkeypatch.setattr(pull, "CACHE", tmp_path / "cache")
-    with_credentials = pbx.replace("http://", "http://admin:Pa55word@") + "/xapi/v1?access_token=Secret-Token"
-
-    assert pull.run(with_credentials, lock_path=lock_path) == 0
-
-    recorded = json.loads(lock_path.read_text())["pulled_from"]
-    assert recorded.startswith(f"{pbx}/xapi/v1/swagger.yaml (X-3CX-Version ")
-    assert "Pa55word" not in lock_path.read_text() and "Secret-Token" not in lock_path.read_text()
 
 
 def test_drift_lists_every_difference(tmp_path: Path) -> None:

@@ -2,16 +2,14 @@
 
 from __future__ import annotations
 
-import http.server
 import json
 import socket
 import subprocess
-import threading
 from collections.abc import Iterator
-from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
+from loopback import SWAGGER, Answer, DocumentServer, serving
 
 from generator import pull
 from generator.__main__ import main
@@ -19,50 +17,12 @@ from generator.document import sha256_of
 from generator.lock import REPO_ROOT, SpecLock
 
 DOCUMENT = b"openapi: 3.0.4\ninfo: {title: XAPI, version: 1.0.0}\npaths:\n  /Users:\n    get: {operationId: ListUser}\n"
-SWAGGER = "/xapi/v1/swagger.yaml"
-
-
-@dataclass
-class Answer:
-    status: int = 200
-    body: bytes = DOCUMENT
-    headers: dict[str, str] = field(default_factory=lambda: {"X-3CX-Version": "20.0.10.1621"})
-
-
-class _Pbx(http.server.BaseHTTPRequestHandler):
-    answer = Answer()
-
-    def do_GET(self) -> None:  # noqa: N802 - the http.server API
-        answer = self.server.answer  # type: ignore[attr-defined]
-        self.send_response(answer.status)
-        for name, value in answer.headers.items():
-            self.send_header(name, value)
-        self.send_header("Content-Length", str(len(answer.body)))
-        self.end_headers()
-        self.wfile.write(answer.body)
-
-    def log_message(self, format: str, *args: object) -> None:  # noqa: A002 - quiet test server
-        pass
-
-
-@dataclass
-class Pbx:
-    url: str
-    server: http.server.ThreadingHTTPServer
-
-    def answers(self, answer: Answer) -> None:
-        self.server.answer = answer  # type: ignore[attr-defined]
 
 
 @pytest.fixture
-def pbx() -> Iterator[Pbx]:
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _Pbx)
-    server.answer = Answer()  # type: ignore[attr-defined]
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield Pbx(f"http://127.0.0.1:{server.server_address[1]}", server)
-    server.shutdown()
-    server.server_close()
+def pbx() -> Iterator[DocumentServer]:
+    with serving(Answer(body=DOCUMENT, headers={"X-3CX-Version": "20.0.10.1621"})) as server:
+        yield server
 
 
 @pytest.fixture
@@ -71,18 +31,8 @@ def lock_path(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     path = tmp_path / "xapi.lock.json"
     SpecLock(xapi_version="20.0.10", file="old.yaml", sha256="0" * 64, operations=0).write(path)
     monkeypatch.setattr(pull, "CACHE", tmp_path / "cache")
-    monkeypatch.setattr("generator.lock.LOCK_PATH", path)
-    monkeypatch.setattr("generator.__main__.pull.run", _run_with_lock(path))
+    monkeypatch.setattr(pull, "LOCK_PATH", path)
     return path
-
-
-def _run_with_lock(path: Path):  # type: ignore[no-untyped-def]
-    real = pull.run
-
-    def run(source: str, **options: object) -> int:
-        return real(source, lock_path=path, **options)  # type: ignore[arg-type]
-
-    return run
 
 
 def _error_line(capsys: pytest.CaptureFixture[str], *argv: str) -> str:
@@ -106,9 +56,9 @@ def _error_line(capsys: pytest.CaptureFixture[str], *argv: str) -> str:
     ],
 )
 def test_an_http_status_is_one_line_with_the_url_without_credentials_and_what_to_do(
-    status: int, expected: str, pbx: Pbx, lock_path: Path, capsys: pytest.CaptureFixture[str]
+    status: int, expected: str, pbx: DocumentServer, lock_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    pbx.answers(Answer(status=status, body=b'{"error": "no"}'))
+    pbx.answer = Answer(status=status, body=b'{"error": "no"}')
     with_credentials = pbx.url.replace("http://", "http://admin:Pa55word@")
     pbx_address, document_url = f"{with_credentials}/xapi/v1", f"{with_credentials}{SWAGGER}?access_token=Secret-Token"
 
@@ -135,9 +85,9 @@ def test_a_closed_port_is_one_line_naming_the_network_error(
 
 
 def test_an_answer_that_is_not_a_document_says_so(
-    pbx: Pbx, lock_path: Path, capsys: pytest.CaptureFixture[str]
+    pbx: DocumentServer, lock_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    pbx.answers(Answer(body=b"<html><body>Sign in: <input name='user'></body></html>\n<p>: :\n"))
+    pbx.answer = Answer(body=b"<html><body>Sign in: <input name='user'></body></html>\n<p>: :\n")
 
     line = _error_line(capsys, "pull", "--from", pbx.url)
 
@@ -174,9 +124,9 @@ def _with_sources(lock: SpecLock, folder: Path) -> SpecLock:
 
 
 def test_an_older_version_is_a_downgrade_refused_unless_asked(
-    pbx: Pbx, lock_path: Path, capsys: pytest.CaptureFixture[str]
+    pbx: DocumentServer, lock_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    pbx.answers(Answer(headers={"X-3CX-Version": "20.0.9.1100"}))
+    pbx.answer = Answer(body=DOCUMENT, headers={"X-3CX-Version": "20.0.9.1100"})
     before = lock_path.read_bytes()
 
     line = _error_line(capsys, "pull", "--from", pbx.url)
@@ -194,9 +144,9 @@ def test_an_older_version_is_a_downgrade_refused_unless_asked(
 
 @pytest.mark.parametrize("server_version", ["20.0.10.1700", "20.0.11.100", "21.0.0.1"])
 def test_the_same_or_a_newer_version_is_pinned(
-    server_version: str, pbx: Pbx, lock_path: Path, capsys: pytest.CaptureFixture[str]
+    server_version: str, pbx: DocumentServer, lock_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    pbx.answers(Answer(headers={"X-3CX-Version": server_version}))
+    pbx.answer = Answer(body=DOCUMENT, headers={"X-3CX-Version": server_version})
 
     assert main(["pull", "--from", pbx.url]) == 0
 
@@ -205,9 +155,9 @@ def test_the_same_or_a_newer_version_is_pinned(
 
 
 def test_a_document_that_tells_no_version_asks_for_one(
-    pbx: Pbx, lock_path: Path, capsys: pytest.CaptureFixture[str]
+    pbx: DocumentServer, lock_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    pbx.answers(Answer(headers={}))
+    pbx.answer = Answer(body=DOCUMENT, headers={})
 
     line = _error_line(capsys, "pull", "--from", pbx.url)
 
@@ -228,3 +178,25 @@ def test_make_pull_passes_the_downgrade_and_version_options_on() -> None:
     ).stdout
 
     assert '-m generator pull --from "pbx.yaml" --xapi-version "20.0.9" --allow-downgrade' in " ".join(printed.split())
+
+
+def test_pull_from_a_pbx_records_its_version_and_rewrites_the_lock(pbx: DocumentServer, lock_path: Path) -> None:
+    pbx.answer = Answer(body=DOCUMENT, headers={"X-3CX-Version": "20.0.11.1700"})
+
+    assert pull.run(pbx.url, lock_path=lock_path) == 0
+
+    written = json.loads(lock_path.read_text())
+    assert written["xapi_version"] == "20.0.11"
+    assert written["sha256"] == sha256_of(DOCUMENT) and written["operations"] == 1
+    assert written["pulled_from"] == f"{pbx.url}{SWAGGER} (X-3CX-Version 20.0.11.1700)"
+    assert (pull.CACHE / written["file"]).read_bytes() == DOCUMENT
+
+
+def test_pull_keeps_no_credentials_of_the_pbx_url_in_the_lock(pbx: DocumentServer, lock_path: Path) -> None:
+    with_credentials = pbx.url.replace("http://", "http://admin:Pa55word@") + "/xapi/v1?access_token=Secret-Token"
+
+    assert pull.run(with_credentials, lock_path=lock_path) == 0
+
+    recorded = json.loads(lock_path.read_text())["pulled_from"]
+    assert recorded.startswith(f"{pbx.url}{SWAGGER} (X-3CX-Version ")
+    assert "Pa55word" not in lock_path.read_text() and "Secret-Token" not in lock_path.read_text()

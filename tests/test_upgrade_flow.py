@@ -11,14 +11,13 @@ to the project's document, and `make generate` gives the project's generated_cli
 from __future__ import annotations
 
 import filecmp
-import http.server
 import json
 import subprocess
-import threading
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from loopback import Answer, serving
 from project_copies import REPO, copy_project, fresh_venv, run
 
 from generator.document import version_key
@@ -65,36 +64,13 @@ def _older_published_document(pinned: SpecLock) -> dict[str, str]:
     return max(older, key=lambda entry: (version_key(entry["api_version"]), entry["published"]))
 
 
-class _DocumentHandler(http.server.BaseHTTPRequestHandler):
-    """A PBX that serves its document at /xapi/v1/swagger.yaml with its X-3CX-Version, as PBXs do."""
-
-    document = b""
-    server_version = ""
-
-    def do_GET(self) -> None:  # noqa: N802 - the http.server API
-        found = self.path.split("?")[0] == "/xapi/v1/swagger.yaml"
-        body = self.document if found else b"{}"
-        self.send_response(200 if found else 404)
-        self.send_header("X-3CX-Version", self.server_version)
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        self.wfile.write(body)
-
-    def log_message(self, format: str, *args: object) -> None:  # noqa: A002 - quiet test server
-        pass
-
-
 @pytest.fixture
 def pbx_serving_the_project_document() -> Iterator[str]:
+    """A PBX on 127.0.0.1 serving the project's pinned document with its X-3CX-Version, as PBXs do."""
     lock = SpecLock.read(REPO / "spec" / "xapi.lock.json")
-    answers = {"document": lock.fetch()[0], "server_version": f"{lock.xapi_version}.1621"}
-    handler = type("Handler", (_DocumentHandler,), answers)
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_address[1]}"
-    server.shutdown()
-    server.server_close()
+    answer = Answer(body=lock.fetch()[0], headers={"X-3CX-Version": f"{lock.xapi_version}.1621"})
+    with serving(answer) as server:
+        yield server.url
 
 
 def test_readme_upgrade_flow_ends_green_on_another_document_and_back(
