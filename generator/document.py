@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import re
 from pathlib import Path
 from typing import Any
@@ -84,18 +85,56 @@ def read_source(source: str, *, timeout: float = 30.0) -> tuple[bytes, httpx.Hea
         raise SourceError(source, f"cannot read it ({reason})", "check the path and its permissions") from None
 
 
+CLIENT_ID_VARIABLE, CLIENT_SECRET_VARIABLE = "THREECX_XAPI_CLIENT_ID", "THREECX_XAPI_CLIENT_SECRET"
 # What to do about an HTTP status, by status; other 4xx and 5xx get the general advice below.
 _STATUS_ADVICE = {
-    401: "the PBX asks for a sign-in; download the document in a signed-in browser and pull that file",
+    401: (
+        f"the PBX asks for a sign-in: set {CLIENT_ID_VARIABLE} and {CLIENT_SECRET_VARIABLE}, or download the "
+        "document in a signed-in browser and pull that file"
+    ),
     403: "the PBX refused it; download the document in a signed-in browser and pull that file",
     404: "no document there; give the PBX address (https://pbx.example.com) or the document's URL",
 }
 
 
 def _read_url(source: str, timeout: float) -> tuple[bytes, httpx.Headers]:
-    where = f"GET {shown(source)}"
+    response = _request("GET", source, timeout)
+    client_id, client_secret = os.environ.get(CLIENT_ID_VARIABLE), os.environ.get(CLIENT_SECRET_VARIABLE)
+    if response.status_code == 401 and client_id and client_secret:
+        token = _token(source, timeout, client_id, client_secret)
+        response = _request("GET", source, timeout, headers={"Authorization": f"Bearer {token}"})
+    if response.is_success:
+        return response.content, response.headers
+    status = f"{response.status_code} {response.reason_phrase}".strip()
+    advice = _STATUS_ADVICE.get(response.status_code)
+    if advice is None:
+        advice = "the PBX failed; try again later" if response.is_server_error else "check the URL"
+    raise SourceError(f"GET {shown(source)}", status, advice)
+
+
+def _token(source: str, timeout: float, client_id: str, client_secret: str) -> str:
+    """A client-credentials token from the PBX's /connect/token, for a PBX that serves its document signed in."""
+    url = str(httpx.URL(source).copy_with(path="/connect/token", query=None, fragment=None, userinfo=b""))
+    form = {"grant_type": "client_credentials", "client_id": client_id, "client_secret": client_secret}
+    response = _request("POST", url, timeout, data=form)
     try:
-        response = httpx.get(source, timeout=timeout, follow_redirects=True)
+        answer = response.json() if response.is_success else None
+    except ValueError:  # not JSON: no token in it
+        answer = None
+    token = answer.get("access_token") if isinstance(answer, dict) else None
+    if not isinstance(token, str) or not token:
+        status = f"{response.status_code} {response.reason_phrase}".strip()
+        raise SourceError(
+            f"POST {url}", f"{status}, no token", f"check {CLIENT_ID_VARIABLE} and {CLIENT_SECRET_VARIABLE}"
+        )
+    return token
+
+
+def _request(method: str, source: str, timeout: float, **options: Any) -> httpx.Response:
+    """One request; a network failure is a SourceError naming the request and the reason."""
+    where = f"{method} {shown(source)}"
+    try:
+        return httpx.request(method, source, timeout=timeout, follow_redirects=True, **options)
     except httpx.TimeoutException:
         raise SourceError(where, f"no answer within {timeout:g} s", "check the address and try again") from None
     except httpx.ConnectError as exc:
@@ -106,13 +145,6 @@ def _read_url(source: str, timeout: float) -> tuple[bytes, httpx.Headers]:
     except httpx.HTTPError as exc:
         reason = _network_reason(exc)
         raise SourceError(where, f"{exc.__class__.__name__} ({reason})", "check the address and try again") from None
-    if response.is_success:
-        return response.content, response.headers
-    status = f"{response.status_code} {response.reason_phrase}".strip()
-    advice = _STATUS_ADVICE.get(response.status_code)
-    if advice is None:
-        advice = "the PBX failed; try again later" if response.is_server_error else "check the URL"
-    raise SourceError(where, status, advice)
 
 
 def _network_reason(exc: httpx.HTTPError) -> str:

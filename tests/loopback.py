@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import contextlib
 import http.server
+import json
 import threading
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import TypeVar
+from urllib.parse import parse_qs
 
 SWAGGER = "/xapi/v1/swagger.yaml"
 
@@ -19,6 +21,8 @@ class Answer:
     status: int = 200
     body: bytes = b""
     headers: dict[str, str] = field(default_factory=dict)
+    token: str | None = None  # when set, the document needs `Authorization: Bearer <token>` (else 401)
+    client_secret: str = ""  # what /connect/token takes for `token`
 
 
 class LoopbackServer(http.server.ThreadingHTTPServer):
@@ -61,9 +65,22 @@ class _Handler(http.server.BaseHTTPRequestHandler):
     def do_GET(self) -> None:  # noqa: N802 - the http.server API
         answer = self.server.answer
         found = self.path.split("?")[0] == SWAGGER
-        body = answer.body if found else b"{}"
-        self.send_response(answer.status if found else 404)
-        for name, value in answer.headers.items():
+        if found and answer.token and self.headers.get("Authorization") != f"Bearer {answer.token}":
+            self._answer(401, b'{"error": "unauthorized"}')
+        else:
+            self._answer(answer.status if found else 404, answer.body if found else b"{}")
+
+    def do_POST(self) -> None:  # noqa: N802 - the http.server API
+        form = parse_qs(self.rfile.read(int(self.headers.get("Content-Length", 0))).decode())
+        answer = self.server.answer
+        if self.path == "/connect/token" and answer.token and form.get("client_secret") == [answer.client_secret]:
+            self._answer(200, json.dumps({"access_token": answer.token, "expires_in": 3600}).encode())
+        else:
+            self._answer(400, b'{"error": "invalid_client"}')
+
+    def _answer(self, status: int, body: bytes) -> None:
+        self.send_response(status)
+        for name, value in self.server.answer.headers.items():
             self.send_header(name, value)
         self.send_header("Content-Length", str(len(body)))
         self.end_headers()

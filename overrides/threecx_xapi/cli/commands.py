@@ -175,9 +175,9 @@ def call(
 def export(result: calls.Result, format_: str, target: AtomicOutput | None, progress: Progress) -> None:
     """Write the rows to stdout or the target; a target is replaced only by a complete export."""
     pages = progress.count(result.pages)
-    first = next(pages, None)  # the first request answers before any output file is created
-    result = calls.Result(result.collection, itertools.chain([first] if first is not None else [], pages))
     try:
+        first = next(pages, None)  # the first request answers before any output file is created
+        result = calls.Result(result.collection, itertools.chain([first] if first is not None else [], pages))
         with target.text() if target else contextlib.nullcontext(sys.stdout) as stream:
             write(result, stream, format_)
     except KeyboardInterrupt:
