@@ -17,8 +17,9 @@ import pytest
 from threecx_xapi import TransportError, XapiClient, _retries
 from threecx_xapi._retries import RetryPolicy
 from threecx_xapi.api.inbound_rules import create_inbound_rule
-from threecx_xapi.api.users import delete_user, list_user, update_user
+from threecx_xapi.api.users import delete_user, get_user_by_number, list_user, update_user
 from threecx_xapi.models import InboundRule, PbxUser
+from threecx_xapi.odata import F
 from threecx_xapi.testing.emulator import Emulator
 from xapi_fakes import PBX_URL, FakePbx
 
@@ -251,3 +252,36 @@ def test_a_body_whose_content_encoding_does_not_decode_is_a_transport_error() ->
     with pbx.client(retry=RetryPolicy(max_attempts=1)) as client, pytest.raises(TransportError) as raised:
         list_user.sync(client=client)
     assert isinstance(raised.value.__cause__, httpx.DecodingError) and raised.value.method == "GET"
+
+
+def test_a_url_httpx_cannot_build_is_a_transport_error_and_nothing_is_sent() -> None:
+    pbx = FakePbx()
+    numbers = [str(number) for number in range(20000)]
+    with (
+        pbx.client() as client,
+        pytest.raises(TransportError, match="InvalidURL: .*too long; nothing was sent") as raised,
+    ):
+        list_user.sync(client=client, filter_=F("Number").in_(numbers))
+    assert raised.value.method == "GET" and raised.value.url is not None
+    assert raised.value.url.startswith(f"{PBX_URL}/xapi/v1/Users") and len(raised.value.url) < 300
+    assert isinstance(raised.value.__cause__, httpx.InvalidURL)
+    assert pbx.requests == []
+
+
+async def test_an_async_url_httpx_cannot_build_is_a_transport_error() -> None:
+    async with FakePbx().client() as client:
+        with pytest.raises(TransportError, match="InvalidURL"):
+            await get_user_by_number.asyncio("1" * 70000, client=client)
+
+
+@pytest.mark.parametrize("use_async", [False, True])
+async def test_too_many_redirects_is_a_transport_error_naming_the_request(use_async: bool) -> None:
+    pbx = FakePbx(lambda request: httpx.Response(302, headers={"Location": str(request.url)}))
+    httpx_args = {"transport": pbx, "follow_redirects": True, "max_redirects": 2}
+    with XapiClient(PBX_URL, "id", "secret", httpx_args=httpx_args) as client:
+        with pytest.raises(TransportError, match="TooManyRedirects") as raised:
+            if use_async:
+                await list_user.asyncio(client=client)
+            else:
+                list_user.sync(client=client)
+    assert raised.value.method == "GET" and isinstance(raised.value.__cause__, httpx.TooManyRedirects)

@@ -2,9 +2,10 @@
 
 Retried: connection failures before the request was sent (any method); a connection the PBX closed or reset
 without a (complete) answer, for idempotent methods (a kept-alive connection closed as it was reused); and
-429/502/503/504 answers to idempotent methods and to the token request. A POST or PATCH that may have reached the PBX is never sent
-twice (XAPI has no idempotency keys). `Retry-After` is honoured (seconds or an HTTP date) within the total delay budget;
-otherwise capped exponential backoff with full jitter. Each attempt logs one DEBUG line under `threecx_xapi`.
+429/502/503/504 answers to idempotent methods and to the token request. A POST or PATCH that may have reached
+the PBX is never sent twice (XAPI has no idempotency keys). `Retry-After` is honoured (seconds or an HTTP date)
+within the total delay budget; otherwise capped exponential backoff with full jitter. Each attempt logs one
+DEBUG line under `threecx_xapi`.
 """
 
 from __future__ import annotations
