@@ -224,6 +224,39 @@ def non_null_keys(document: Document) -> Document:
     return result
 
 
+# What a PBX answers to null for a report's string parameter, and what it takes instead (the web client sends '').
+EMPTY_FOR_ALL = (
+    "A PBX refuses null here (400 \"The {name} field is required.\"): pass a value, or '' for all, as the 3CX web "
+    "client does."
+)
+
+
+def is_report_string_parameter(path: str, parameter: dict[str, Any]) -> bool:
+    """The one rule: a nullable string parameter of a report function (`/Report.../Pbx.Function(...)`)."""
+    schema = parameter.get("schema", {})
+    nullable = schema.get("nullable") or parameter.get(NULLABLE_MARK)
+    return (
+        path.startswith("/Report")
+        and parameter.get("in") == "path"
+        and parameter.get("name") not in key_parameter_names(path)
+        and schema.get("type", "string") == "string"
+        and "format" not in schema
+        and bool(nullable)
+    )
+
+
+def empty_string_for_report_parameters(document: Document) -> Document:
+    """Real PBXs refuse null for a report's string parameter and take '' for all: its description says so."""
+    result = copy.deepcopy(document)
+    for path, _method, operation in iter_operations(result):
+        for parameter in operation.get("parameters", []):
+            if is_report_string_parameter(path, parameter):
+                note = EMPTY_FOR_ALL.format(name=parameter["name"])
+                description = str(parameter.get("description", "")).rstrip().rstrip(".")
+                parameter["description"] = f"{description}. {note}" if description else note
+    return result
+
+
 def lift_nullable_path_strings(document: Document) -> Document:
     """Path strings marked nullable: openapi-python-client drops such operations; the OData encoder sends `null`."""
     result = copy.deepcopy(document)
@@ -270,6 +303,7 @@ TRANSFORMS: tuple[Transform, ...] = (
     *OPENAPI_31_TRANSFORMS,
     inline_parameter_refs,
     non_null_keys,
+    empty_string_for_report_parameters,
     lift_nullable_path_strings,
     integer_for_int32_numbers,
 )
