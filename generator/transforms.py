@@ -159,9 +159,24 @@ def _single_example(schema: dict[str, Any]) -> dict[str, Any]:
     return {**rest, "example": examples[0]} if examples else rest
 
 
+def _parameters(document: Document) -> Iterator[dict[str, Any]]:
+    yield from document.get("components", {}).get("parameters", {}).values()
+    for _path, _method, operation in iter_operations(document):
+        yield from operation.get("parameters", [])
+
+
 def example_from_examples(document: Document) -> Document:
-    """3.1 schemas list `examples`; openapi-python-client's 3.0 schema model has one `example` (and rejects a list)."""
-    return _each_schema(document, _single_example)
+    """3.1 schemas list `examples`; openapi-python-client reads one `example` (a parameter's own, as 3.0 has it)."""
+    result = copy.deepcopy(document)
+    for parameter in _parameters(result):
+        schema = parameter.get("schema")
+        if not isinstance(schema, dict) or "example" in parameter or "examples" in parameter:
+            continue
+        examples = schema.get("examples")
+        if isinstance(examples, list) and examples:
+            parameter["example"] = examples[0]
+            parameter["schema"] = {name: value for name, value in schema.items() if name != "examples"}
+    return _each_schema(result, _single_example)
 
 
 def _enum_for_const(schema: dict[str, Any]) -> dict[str, Any]:
@@ -219,8 +234,9 @@ def non_null_keys(document: Document) -> Document:
     for path, _method, operation in iter_operations(result):
         keys = key_parameter_names(path)
         for parameter in operation.get("parameters", []):
-            if parameter.get("in") == "path" and parameter.get("name") in keys:
-                parameter.get("schema", {}).pop("nullable", None)
+            if parameter.get("in") == "path" and parameter.get("name") in keys and "schema" in parameter:
+                # A new schema dict: a YAML alias may share this one with a function parameter that keeps null.
+                parameter["schema"] = {k: v for k, v in parameter["schema"].items() if k != "nullable"}
     return result
 
 

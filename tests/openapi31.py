@@ -3,8 +3,8 @@
 Used by the tests to prove that a 3.1 document generates the same package as its 3.0 form. It rewrites
 only what 3.1 spells differently: `openapi: 3.1.0`; `nullable: true` becomes `null` in a `type` list; a
 nullable `$ref` becomes `anyOf` with `{type: "null"}`, or, when other keywords stand beside it (OData's
-`x-ms-navigationProperty`), a `$ref` with those siblings and `type: [object, "null"]`;
-schema `example` becomes `examples`; a one-value `enum` becomes `const`; a boolean `exclusiveMinimum` /
+`x-ms-navigationProperty`), a `$ref` with those siblings and `type: [object, "null"]`; schema and parameter
+`example` become schema `examples`; a one-value `enum` becomes `const`; a boolean `exclusiveMinimum` /
 `exclusiveMaximum` becomes the bound itself.
 """
 
@@ -46,7 +46,9 @@ def to_openapi_31(document: dict[str, Any]) -> dict[str, Any]:
 
 def _parameter(parameter: dict[str, Any]) -> None:
     if "schema" in parameter:
-        parameter["schema"] = _schema(parameter["schema"])  # a parameter's own `example` is 3.1 as it is
+        parameter["schema"] = _schema(parameter["schema"])
+        if "example" in parameter:  # as JSON Schema 2020-12 spells it: a list of examples in the schema
+            parameter["schema"]["examples"] = [parameter.pop("example")]
 
 
 def _content(item: dict[str, Any]) -> None:
