@@ -115,6 +115,18 @@ def nullable_from_type_lists(document: Document) -> Document:
     return _each_schema(document, _nullable_type)
 
 
+def _enum_without_null(schema: dict[str, Any]) -> dict[str, Any]:
+    values = schema.get("enum")
+    if not isinstance(values, list) or None not in values:
+        return schema
+    return {**schema, "enum": [value for value in values if value is not None], "nullable": True}
+
+
+def nullable_from_null_enum_values(document: Document) -> Document:
+    """3.1 lists null among a nullable enum's values; 3.0 marks the enum nullable (a None member is no member)."""
+    return _each_schema(document, _enum_without_null)
+
+
 def _nullable_alternative(schema: dict[str, Any]) -> dict[str, Any]:
     for key in ("anyOf", "oneOf"):
         members = schema.get(key)
@@ -212,6 +224,7 @@ def boolean_exclusive_bounds(document: Document) -> Document:
 
 OPENAPI_31_TRANSFORMS: tuple[Transform, ...] = (
     nullable_from_type_lists,
+    nullable_from_null_enum_values,
     nullable_from_null_alternatives,
     all_of_for_ref_siblings,
     example_from_examples,

@@ -4,8 +4,8 @@ Used by the tests to prove that a 3.1 document generates the same package as its
 only what 3.1 spells differently: `openapi: 3.1.0`; `nullable: true` becomes `null` in a `type` list; a
 nullable `$ref` becomes `anyOf` with `{type: "null"}`, or, when other keywords stand beside it (OData's
 `x-ms-navigationProperty`), a `$ref` with those siblings and `type: [object, "null"]`; schema and parameter
-`example` become schema `examples`; a one-value `enum` becomes `const`; a boolean `exclusiveMinimum` /
-`exclusiveMaximum` becomes the bound itself.
+`example` become schema `examples`; a nullable `enum` lists `null`; a one-value `enum` becomes `const`; a
+boolean `exclusiveMinimum` / `exclusiveMaximum` becomes the bound itself.
 """
 
 from __future__ import annotations
@@ -97,4 +97,6 @@ def _schema(schema: Any) -> Any:
             return {"anyOf": [schema, {"type": "null"}]}
         elif "enum" in schema:
             schema["type"] = [schema.get("type", "string"), "null"]
+        if isinstance(schema.get("enum"), list):
+            schema["enum"] = [*schema["enum"], None]  # a nullable enum lists null among its values in 2020-12
     return schema

@@ -28,6 +28,7 @@ from generator.transforms import (
     enum_from_const,
     example_from_examples,
     nullable_from_null_alternatives,
+    nullable_from_null_enum_values,
     nullable_from_type_lists,
 )
 from generator.verify import run as verify
@@ -76,6 +77,12 @@ CASES = [
     (nullable_from_type_lists, {"type": ["null", "integer"], "format": "int32"}, None),
     (nullable_from_type_lists, {"type": ["integer", "string"]}, "unchanged"),
     (nullable_from_type_lists, {"type": "null"}, "unchanged"),
+    (
+        nullable_from_null_enum_values,
+        {"type": "string", "enum": ["-INF", "INF", "NaN", None]},
+        {"type": "string", "enum": ["-INF", "INF", "NaN"], "nullable": True},
+    ),
+    (nullable_from_null_enum_values, {"type": "string", "enum": ["No", "Yes"]}, "unchanged"),
     (nullable_from_null_alternatives, {"anyOf": [REF, {"type": "null"}]}, {"allOf": [REF], "nullable": True}),
     (nullable_from_null_alternatives, {"oneOf": [{"type": "null"}, REF]}, {"allOf": [REF], "nullable": True}),
     (
@@ -186,6 +193,8 @@ def _constructs(node: Any, found: set[str]) -> set[str]:
             found.add("type list")
         if node.get("type") == "null":
             found.add("type null")
+        if isinstance(node.get("enum"), list) and None in node["enum"]:
+            found.add("null enum value")
         if "$ref" in node and len(node) > 1:
             found.add("$ref with siblings")
         for value in node.values():
@@ -205,7 +214,7 @@ def pinned_document() -> dict[str, Any]:
 def test_the_31_form_of_the_pinned_document_uses_31_constructs_only(pinned_document: dict[str, Any]) -> None:
     converted = to_openapi_31(pinned_document)
     assert converted["openapi"] == "3.1.0"
-    assert _constructs(converted, set()) == {"type list", "type null", "$ref with siblings"}
+    assert _constructs(converted, set()) == {"type list", "type null", "$ref with siblings", "null enum value"}
     assert _constructs(pinned_document, set()) == {"nullable"}, "the pinned document is left as it was"
 
 
