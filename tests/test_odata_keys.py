@@ -16,6 +16,7 @@ import httpx
 import pytest
 from threecx_xapi import XapiClient, odata, registry
 from threecx_xapi.api.report_agent_login_history import get_agent_login_history_data
+from xapi_fakes import FakePbx
 
 from generator.transforms import key_parameter_names, non_null_keys
 
@@ -31,28 +32,23 @@ ALTERNATE_KEYS = [
 ]
 
 
-class Recorder:
-    def __init__(self) -> None:
-        self.paths: list[str] = []
-
-    def __call__(self, request: httpx.Request) -> httpx.Response:
-        if request.url.path == "/connect/token":
-            return httpx.Response(200, json={"access_token": "t0ken", "token_type": "Bearer", "expires_in": 3600})
-        self.paths.append(request.url.raw_path.decode())
-        return httpx.Response(200, json={"Id": 7, "Number": "100"})
+def one_user(request: httpx.Request) -> httpx.Response:
+    return httpx.Response(200, json={"Id": 7, "Number": "100"})
 
 
 @pytest.fixture
-def pbx() -> Recorder:
-    return Recorder()
+def pbx() -> FakePbx:
+    return FakePbx(one_user)
 
 
 @pytest.fixture
-def client(pbx: Recorder) -> Iterator[XapiClient]:
-    with XapiClient(
-        "https://pbx.example.com", "id", "secret", httpx_args={"transport": httpx.MockTransport(pbx)}
-    ) as xapi:
+def client(pbx: FakePbx) -> Iterator[XapiClient]:
+    with pbx.client() as xapi:
         yield xapi
+
+
+def sent_paths(pbx: FakePbx) -> list[str]:
+    return [request.url.raw_path.decode() for request in pbx.requests]
 
 
 def test_the_eight_alternate_keys_are_found() -> None:
@@ -62,23 +58,23 @@ def test_the_eight_alternate_keys_are_found() -> None:
 
 @pytest.mark.parametrize("operation", ALTERNATE_KEYS, ids=[operation.operation_id for operation in ALTERNATE_KEYS])
 def test_an_alternate_key_is_a_str_and_none_is_refused_naming_it_before_sending(
-    operation: Any, client: XapiClient, pbx: Recorder
+    operation: Any, client: XapiClient, pbx: FakePbx
 ) -> None:
     module = importlib.import_module(operation.module)
     assert inspect.signature(module.sync).parameters["number"].annotation is str
     assert next(p for p in operation.parameters if p.name == "Number").nullable is False
     with pytest.raises(ValueError, match=r"parameter 'Number' \(Edm.String\) may not be None"):
         module.sync(None, client=client)
-    assert pbx.paths == [], "nothing was sent"
+    assert pbx.requests == [] and pbx.token_requests == [], "nothing was sent"
     module.sync("O'Brien", client=client)
-    assert pbx.paths[-1].endswith("(Number='O''Brien')")
+    assert sent_paths(pbx)[-1].endswith("(Number='O''Brien')")
 
 
-async def test_none_for_an_alternate_key_is_refused_by_async_calls(client: XapiClient, pbx: Recorder) -> None:
+async def test_none_for_an_alternate_key_is_refused_by_async_calls(client: XapiClient, pbx: FakePbx) -> None:
     module = importlib.import_module(ALTERNATE_KEYS[0].module)
     with pytest.raises(ValueError, match="'Number'"):
         await module.asyncio_detailed(None, client=client)
-    assert pbx.paths == []
+    assert pbx.requests == [] and pbx.token_requests == []
 
 
 def test_every_key_of_every_operation_is_non_nullable_and_function_parameters_keep_null() -> None:
@@ -94,12 +90,12 @@ def test_every_key_of_every_operation_is_non_nullable_and_function_parameters_ke
     assert nullable_functions > 100, "report and function parameters still take null where the document allows it"
 
 
-def test_a_function_parameter_the_document_allows_null_for_still_sends_null(client: XapiClient, pbx: Recorder) -> None:
+def test_a_function_parameter_the_document_allows_null_for_still_sends_null(client: XapiClient, pbx: FakePbx) -> None:
     import datetime as dt
 
     start = dt.datetime(2026, 9, 12, tzinfo=dt.UTC)
     get_agent_login_history_data.sync_detailed("Europe/London", start, start, "800", None, client=client)
-    assert "agentDnStr=null" in pbx.paths[-1]
+    assert "agentDnStr=null" in sent_paths(pbx)[-1]
 
 
 def test_path_literal_refuses_none_for_a_key_called_directly() -> None:

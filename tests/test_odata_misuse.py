@@ -11,39 +11,26 @@ from collections.abc import Iterator
 from typing import Any
 from zoneinfo import ZoneInfo
 
-import httpx
 import pytest
 from threecx_xapi import XapiClient, odata
 from threecx_xapi.api.report_call_log_data import get_call_log_data
 from threecx_xapi.api.users import list_user
 from threecx_xapi.odata import F, literal
+from xapi_fakes import FakePbx
 
 MINUS_FIVE = dt.timezone(dt.timedelta(hours=-5))
 PLUS_FIVE = dt.timezone(dt.timedelta(hours=5))
 START = dt.datetime(2026, 9, 12, tzinfo=dt.UTC)
 
 
-class Recorder:
-    def __init__(self) -> None:
-        self.requests: list[httpx.Request] = []
-
-    def __call__(self, request: httpx.Request) -> httpx.Response:
-        self.requests.append(request)
-        if request.url.path == "/connect/token":
-            return httpx.Response(200, json={"access_token": "t0ken", "token_type": "Bearer", "expires_in": 3600})
-        return httpx.Response(200, json={"value": []})
+@pytest.fixture
+def pbx() -> FakePbx:
+    return FakePbx()
 
 
 @pytest.fixture
-def pbx() -> Recorder:
-    return Recorder()
-
-
-@pytest.fixture
-def client(pbx: Recorder) -> Iterator[XapiClient]:
-    with XapiClient(
-        "https://pbx.example.com", "id", "secret", httpx_args={"transport": httpx.MockTransport(pbx)}
-    ) as xapi:
+def client(pbx: FakePbx) -> Iterator[XapiClient]:
+    with pbx.client() as xapi:
         yield xapi
 
 
@@ -71,11 +58,11 @@ SENDABLE = [
 
 @pytest.mark.parametrize("value", UNSENDABLE, ids=[value.isoformat() for value in UNSENDABLE])
 def test_a_date_time_outside_years_1_to_9999_in_utc_is_a_value_error_naming_the_parameter(
-    client: XapiClient, pbx: Recorder, value: dt.datetime
+    client: XapiClient, pbx: FakePbx, value: dt.datetime
 ) -> None:
     with pytest.raises(ValueError, match=r"parameter 'periodTo' \(Edm.DateTimeOffset\).*outside years 1..9999"):
         _call_log(client, START, value)
-    assert pbx.requests == [], "nothing was sent, not even the token request"
+    assert pbx.requests == [] and pbx.token_requests == [], "nothing was sent, not even the token request"
     with pytest.raises(ValueError, match="'StartTime'.*outside years 1..9999"):
         F("StartTime") >= value  # noqa: B015
     with pytest.raises(ValueError, match="outside years 1..9999"):
@@ -84,7 +71,7 @@ def test_a_date_time_outside_years_1_to_9999_in_utc_is_a_value_error_naming_the_
         odata.query_option(value, name="$since", edm_type="Edm.DateTimeOffset")
 
 
-async def test_an_unsendable_date_time_is_refused_by_async_calls(client: XapiClient, pbx: Recorder) -> None:
+async def test_an_unsendable_date_time_is_refused_by_async_calls(client: XapiClient, pbx: FakePbx) -> None:
     with pytest.raises(ValueError, match="'periodFrom'"):
         await get_call_log_data.asyncio_detailed(
             dt.datetime.min.replace(tzinfo=PLUS_FIVE),
@@ -100,12 +87,12 @@ async def test_an_unsendable_date_time_is_refused_by_async_calls(client: XapiCli
             True,
             client=client,
         )
-    assert pbx.requests == []
+    assert pbx.requests == [] and pbx.token_requests == []
 
 
 @pytest.mark.parametrize(("value", "sent"), SENDABLE, ids=[sent for _, sent in SENDABLE])
 def test_the_extreme_date_times_a_pbx_can_read_are_sent(
-    client: XapiClient, pbx: Recorder, value: dt.datetime, sent: str
+    client: XapiClient, pbx: FakePbx, value: dt.datetime, sent: str
 ) -> None:
     _call_log(client, value, START)
     assert f"periodFrom={sent.replace('+', '%2B')}," in pbx.requests[-1].url.raw_path.decode()
@@ -129,7 +116,7 @@ def test_python_and_or_not_on_expressions_is_a_type_error_pointing_at_the_operat
     assert ((F("a") == 1) & (F("b") == 2)) == "a eq 1 and b eq 2"
 
 
-def test_an_expression_sent_as_a_filter_still_reaches_the_pbx_as_its_text(client: XapiClient, pbx: Recorder) -> None:
+def test_an_expression_sent_as_a_filter_still_reaches_the_pbx_as_its_text(client: XapiClient, pbx: FakePbx) -> None:
     list_user.sync_detailed(client=client, filter_=(F("a") == 1) | (F("b") == 2))
     assert pbx.requests[-1].url.params["$filter"] == "a eq 1 or b eq 2"
 

@@ -20,6 +20,7 @@ from threecx_xapi import BadRequest, XapiClient, registry
 from threecx_xapi.api.report_agent_login_history import get_agent_login_history_data
 from threecx_xapi.api.report_call_distribution import download_get_get_call_distribution
 from threecx_xapi.cli.commands import cli
+from xapi_fakes import FakePbx
 
 from generator import docs
 from generator.transforms import EMPTY_FOR_ALL, empty_string_for_report_parameters
@@ -116,45 +117,38 @@ def test_the_transform_notes_report_strings_only() -> None:
 # --- as a real PBX answers ------------------------------------------------------------------------------------
 
 
-class RealPbxReports:
+def real_pbx_reports(request: httpx.Request) -> httpx.Response:
     """Answers report functions as a real PBX does: a `null` string parameter is a 400 naming the field."""
-
-    def __init__(self) -> None:
-        self.paths: list[str] = []
-
-    def __call__(self, request: httpx.Request) -> httpx.Response:
-        if request.url.path == "/connect/token":
-            return httpx.Response(200, json={"access_token": "t0ken", "token_type": "Bearer", "expires_in": 3600})
-        path = request.url.raw_path.decode().split("?", 1)[0]
-        self.paths.append(path)
-        refused = re.search(r"[(,](\w+)=null[,)]", path)
-        if refused:
-            message = f"The {refused.group(1)} field is required."
-            return httpx.Response(400, json={"error": {"code": "", "message": message, "details": []}})
-        return httpx.Response(200, json={"@odata.context": "$metadata#Collection", "value": []})
+    refused = re.search(r"[(,](\w+)=null[,)]", request.url.raw_path.decode().split("?", 1)[0])
+    if refused:
+        message = f"The {refused.group(1)} field is required."
+        return httpx.Response(400, json={"error": {"code": "", "message": message, "details": []}})
+    return httpx.Response(200, json={"@odata.context": "$metadata#Collection", "value": []})
 
 
 @pytest.fixture
-def pbx() -> RealPbxReports:
-    return RealPbxReports()
+def pbx() -> FakePbx:
+    return FakePbx(real_pbx_reports)
 
 
 @pytest.fixture
-def client(pbx: RealPbxReports) -> Iterator[XapiClient]:
-    with XapiClient(
-        "https://pbx.example.com", "id", "secret", httpx_args={"transport": httpx.MockTransport(pbx)}
-    ) as xapi:
+def client(pbx: FakePbx) -> Iterator[XapiClient]:
+    with pbx.client() as xapi:
         yield xapi
 
 
+def sent_paths(pbx: FakePbx) -> list[str]:
+    return [request.url.raw_path.decode().split("?", 1)[0] for request in pbx.requests]
+
+
 def test_empty_strings_are_sent_as_the_web_client_sends_them_and_a_pbx_answers(
-    client: XapiClient, pbx: RealPbxReports
+    client: XapiClient, pbx: FakePbx
 ) -> None:
     logins = get_agent_login_history_data.sync(
         client_time_zone="Europe/London", start_dt=START, end_dt=END, queue_dn_str="800", agent_dn_str="", client=client
     )
     assert logins.value == []
-    assert pbx.paths[-1].endswith("queueDnStr='800',agentDnStr='')")
+    assert sent_paths(pbx)[-1].endswith("queueDnStr='800',agentDnStr='')")
     rows = download_get_get_call_distribution.sync(
         client_time_zone="Europe/London",
         period_from=START,
@@ -168,11 +162,11 @@ def test_empty_strings_are_sent_as_the_web_client_sends_them_and_a_pbx_answers(
         client=client,
     )
     assert rows.value == []
-    assert "extensionDns='',waitInterval=''," in pbx.paths[-1]
+    assert "extensionDns='',waitInterval=''," in sent_paths(pbx)[-1]
 
 
 def test_null_is_still_sent_where_the_document_allows_it_and_a_real_pbx_refuses_it(
-    client: XapiClient, pbx: RealPbxReports
+    client: XapiClient, pbx: FakePbx
 ) -> None:
     with pytest.raises(BadRequest, match="The agentDnStr field is required."):
         get_agent_login_history_data.sync(
@@ -183,7 +177,7 @@ def test_null_is_still_sent_where_the_document_allows_it_and_a_real_pbx_refuses_
             agent_dn_str=None,
             client=client,
         )
-    assert pbx.paths[-1].endswith("agentDnStr=null)")
+    assert sent_paths(pbx)[-1].endswith("agentDnStr=null)")
 
 
 def test_readme_passes_no_null_to_a_report_string_parameter() -> None:
@@ -199,9 +193,9 @@ def test_readme_passes_no_null_to_a_report_string_parameter() -> None:
     assert report_calls and all("None" not in arguments for arguments in report_calls)
 
 
-def test_the_demo_reports_run_against_a_pbx_that_refuses_null(client: XapiClient, pbx: RealPbxReports) -> None:
+def test_the_demo_reports_run_against_a_pbx_that_refuses_null(client: XapiClient, pbx: FakePbx) -> None:
     demo = importlib.import_module("threecx_xapi.demo")
     assert "Call distribution for group (all)" in demo.call_distribution(client)
     assert "Agent login history for queue (all)" in demo.agent_logins(client)
-    reports = [path for path in pbx.paths if path.startswith("/xapi/v1/Report")]
+    reports = [path for path in sent_paths(pbx) if path.startswith("/xapi/v1/Report")]
     assert len(reports) == 2 and all("=null" not in path for path in reports)
