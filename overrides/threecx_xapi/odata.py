@@ -157,8 +157,9 @@ def _typed_literal(value: object, name: str, edm_type: str) -> str:
 def path_literal(value: object, *, name: str, edm_type: str, nullable: bool) -> str:
     """The OData literal of a key or function parameter, percent-encoded once for the URL path.
 
-    Raises TypeError (wrong Python type) or ValueError (None where the document forbids null, a naive
-    datetime, an out-of-range integer), naming the parameter, before any request is sent.
+    Raises TypeError (wrong Python type) or ValueError (None for a key or where the document forbids null, a
+    naive datetime, a date-time outside years 1..9999 in UTC, an out-of-range integer), naming the parameter,
+    before any request is sent. `nullable` is the registry's: False for every key, as OData has no null key.
     """
     if value is None:
         if not nullable:
