@@ -150,6 +150,10 @@ def nullable_from_null_alternatives(document: Document) -> Document:
 
 def _ref_without_siblings(schema: dict[str, Any]) -> dict[str, Any]:
     ref = schema.get("$ref")
+    members = schema.get("allOf")
+    if ref is None and schema.get("type") == "object" and isinstance(members, list) and len(members) == 1:
+        if set(members[0]) == {"$ref"}:  # `allOf: [$ref]` with the type repeated beside it: the reference decides
+            return {name: value for name, value in schema.items() if name != "type"}
     if not isinstance(ref, str) or len(schema) == 1:
         return schema
     siblings = {name: value for name, value in schema.items() if name != "$ref"}

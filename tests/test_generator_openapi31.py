@@ -107,6 +107,12 @@ CASES = [
         {"nullable": True, "allOf": [REF]},
     ),
     (all_of_for_ref_siblings, REF, "unchanged"),
+    (
+        all_of_for_ref_siblings,
+        {"allOf": [REF], "type": "object", "nullable": True},
+        {"allOf": [REF], "nullable": True},
+    ),
+    (all_of_for_ref_siblings, {"allOf": [REF, {"type": "object"}], "type": "object"}, "unchanged"),
     (example_from_examples, {"type": "string", "examples": []}, {"type": "string"}),
     (enum_from_const, {"type": "string", "const": "Active"}, {"type": "string", "enum": ["Active"]}),
     (boolean_exclusive_bounds, {"type": "integer", "exclusiveMinimum": 0}, {"type": "integer", "minimum": 1}),
@@ -162,10 +168,18 @@ def test_nested_schemas_are_normalised_innermost_first() -> None:
     }
 
 
-def test_a_nullable_ref_written_with_siblings_is_the_30_nullable_reference() -> None:
-    schema = {**REF, "type": ["object", "null"], "x-ms-navigationProperty": True}
+@pytest.mark.parametrize(
+    "schema",
+    [
+        {**REF, "type": ["object", "null"], "x-ms-navigationProperty": True},
+        {"allOf": [REF], "type": ["object", "null"], "x-ms-navigationProperty": True},
+        {"anyOf": [REF, {"type": "null"}], "x-ms-navigationProperty": True},
+        {"oneOf": [{"type": "null"}, REF], "x-ms-navigationProperty": True},
+    ],
+)
+def test_each_spelling_of_a_nullable_ref_with_siblings_is_the_30_nullable_reference(schema: dict[str, Any]) -> None:
     result = apply_all(_with_schema(schema))
-    expected = {"nullable": True, "x-ms-navigationProperty": True, "allOf": [REF]}
+    expected = {"allOf": [REF], "nullable": True, "x-ms-navigationProperty": True}
     assert _places(result)[:2] == [expected, expected]
 
 

@@ -20,6 +20,7 @@ from threecx_xapi import BadRequest, XapiClient, registry
 from threecx_xapi.api.report_agent_login_history import get_agent_login_history_data
 from threecx_xapi.api.report_call_distribution import download_get_get_call_distribution
 from threecx_xapi.cli.commands import cli
+from threecx_xapi.testing.emulator import Emulator
 from xapi_fakes import FakePbx
 
 from generator import docs
@@ -199,3 +200,18 @@ def test_the_demo_reports_run_against_a_pbx_that_refuses_null(client: XapiClient
     assert "Agent login history for queue (all)" in demo.agent_logins(client)
     reports = [path for path in sent_paths(pbx) if path.startswith("/xapi/v1/Report")]
     assert len(reports) == 2 and all("=null" not in path for path in reports)
+
+
+def test_the_command_line_sends_an_empty_value_as_the_empty_string(xapi_emulator: Emulator) -> None:
+    environment = {
+        "THREECX_XAPI_URL": xapi_emulator.url,
+        "THREECX_XAPI_CLIENT_ID": xapi_emulator.client_id,
+        "THREECX_XAPI_CLIENT_SECRET": xapi_emulator.client_secret,
+    }
+    arguments = ["call", "GetAgentLoginHistoryData", "--param", "clientTimeZone=Europe/London"]
+    arguments += ["--param", "startDt=2026-09-12T00:00:00Z", "--param", "endDt=2026-09-13T23:59:59Z"]
+    arguments += ["--param", "queueDnStr=800", "--param", "agentDnStr="]
+    done = CliRunner().invoke(cli, arguments, env=environment)
+    assert done.exit_code == 0, done.output
+    path = xapi_emulator.requests[-1].path
+    assert path.endswith("queueDnStr='800',agentDnStr='')")
