@@ -261,6 +261,7 @@ def _signatures(output: Path) -> dict[str, list[str]]:
     return signatures
 
 
+@pytest.mark.slow  # generates the whole pinned document twice
 def test_the_31_form_of_the_pinned_document_generates_the_same_package(
     pinned_document: dict[str, Any], tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
