@@ -246,7 +246,9 @@ def emulator(port: int, seed: int) -> None:
     try:
         from ..testing import Emulator
     except ImportError as exc:
-        raise InputError(f"the emulator needs pip install 'threecx-xapi[emulator]' ({exc})") from None
+        raise InputError(
+            f"the emulator needs the [emulator] extra: threecx-xapi[emulator] @ <the wheel or repository> ({exc})"
+        ) from None
     pbx = Emulator(port=port, seed=seed).start()
     # The one place a secret is printed: the emulator's own, so a user can connect to it.
     click.echo(f"export {URL_VARIABLE}={pbx.url}")

@@ -1,4 +1,4 @@
-"""Testing support: a local XAPI emulator and a pytest fixture (`pip install 'threecx-xapi[emulator]'`).
+"""Testing support: a local XAPI emulator and a pytest fixture (the `emulator` extra: `threecx-xapi[emulator]`).
 
     from threecx_xapi.testing import Emulator
 
