@@ -85,14 +85,15 @@ class ClientCredentials:
         return (self._client_secret,)
 
     def sign_in(self) -> SignInFlow:
-        form = {"grant_type": "client_credentials"}
-        headers = {}
+        form: dict[str, str] = {}
+        headers: dict[str, str] = {}
         if self.basic:
             # RFC 6749 §2.3.1: id and secret are form-encoded before they are joined and base64-encoded.
             pair = f"{quote(self.client_id, safe='')}:{quote(self._client_secret, safe='')}"
             headers["Authorization"] = "Basic " + base64.b64encode(pair.encode()).decode("ascii")
         else:
             form.update(client_id=self.client_id, client_secret=self._client_secret)
+        form["grant_type"] = "client_credentials"
         answer = yield _post(self.token_url, data=form, headers=headers)
         return read_token_answer(answer, self.who, self.secrets, refused=WrongCredentials)
 

@@ -57,32 +57,41 @@ class MemoryTokenStore:
 
 
 class FileTokenStore:
-    """Tokens in a JSON file with mode 0600 (its folder 0700), replaced atomically on every save."""
+    """Tokens in a JSON file with mode 0600 (its folder 0700), replaced atomically on every save.
 
-    def __init__(self, path: str | os.PathLike[str]) -> None:
+    `account` (e.g. `{"username": "100"}`) is written beside the tokens, so a later process knows whose they are.
+    """
+
+    def __init__(self, path: str | os.PathLike[str], *, account: dict[str, str] | None = None) -> None:
         self.path = Path(path)
+        self.account = dict(account or {})
         self._lock = threading.Lock()
 
     def __repr__(self) -> str:
         return f"FileTokenStore({str(self.path)!r})"
 
+    @classmethod
+    def stored_account(cls, path: str | os.PathLike[str]) -> dict[str, str]:
+        """The account a token file was written for; empty when there is no readable file."""
+        data = _read(Path(path))
+        account = data.get("account") if data else None
+        return {str(key): str(value) for key, value in account.items()} if isinstance(account, dict) else {}
+
     def load(self) -> StoredTokens | None:
-        try:
-            data = json.loads(self.path.read_text(encoding="utf-8"))
-        except (OSError, ValueError):
-            return None  # no file yet, or one that is not ours: sign in again
-        if not isinstance(data, dict) or not isinstance(data.get("access_token"), str):
+        data = _read(self.path)
+        access_token = data.get("access_token") if data else None
+        if data is None or not isinstance(access_token, str):
             return None
         refresh_at, refresh_token = data.get("refresh_at"), data.get("refresh_token")
         return StoredTokens(
-            data["access_token"],
+            access_token,
             float(refresh_at) if isinstance(refresh_at, int | float) else 0.0,
             refresh_token if isinstance(refresh_token, str) and refresh_token else None,
         )
 
     def save(self, tokens: StoredTokens) -> None:
         fields = {"access_token": tokens.access_token, "refresh_at": tokens.refresh_at}
-        text = json.dumps({**fields, "refresh_token": tokens.refresh_token})
+        text = json.dumps({**fields, "refresh_token": tokens.refresh_token, "account": self.account})
         with self._lock:
             self.path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
             # Created 0600 before a byte is written, then renamed over the old file: never readable by others.
@@ -99,3 +108,11 @@ class FileTokenStore:
     def clear(self) -> None:
         with self._lock:
             self.path.unlink(missing_ok=True)
+
+
+def _read(path: Path) -> dict[str, object] | None:
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None  # no file yet, or one that is not ours: sign in again
+    return data if isinstance(data, dict) else None

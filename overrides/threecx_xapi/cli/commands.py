@@ -23,6 +23,7 @@ from .connection import (
     library_debug_log,
 )
 from .errors import EXIT_ERROR, InputError
+from .login import login, logout
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -249,3 +250,7 @@ def emulator(port: int, seed: int) -> None:
         pbx.serve_forever()
     except KeyboardInterrupt:
         click.echo("stopped", err=True)
+
+
+cli.add_command(connection_options(login))
+cli.add_command(logout)
