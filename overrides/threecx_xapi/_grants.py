@@ -152,7 +152,7 @@ class UserLogin:
                 return issued
             if _wants_second_factor(status, body):
                 if code:
-                    reason = f"the second-factor code was refused ({status})"
+                    reason = "the second-factor code was refused"
                     raise self._error(SecondFactorRejected, answer, reason, hidden)
                 if self._prompt is not None and not asked:
                     asked, code = True, (self._prompt() or "").strip() or None
@@ -161,13 +161,13 @@ class UserLogin:
                 raise self._error(
                     SecondFactorRequired,
                     answer,
-                    f"the account asks for a second-factor code ({status}): pass security_code= or a prompt",
+                    "the account asks for a second-factor code: pass security_code= or security_code_prompt=",
                     hidden,
                 )
             if _is_locked(status):
-                raise self._error(AccountLocked, answer, f"the account is locked or blocked ({status})", hidden)
+                raise self._error(AccountLocked, answer, "the account is locked or blocked", hidden)
             if answer.status_code == 200 or status:
-                reason = f"wrong username or password ({status or 'refused'})"
+                reason = "wrong username or password"
                 raise self._error(WrongCredentials, answer, reason, hidden)
             raise self._error(AuthenticationError, answer, _reason(answer, body), hidden)
 
@@ -178,7 +178,10 @@ class UserLogin:
     def _error(
         self, kind: type[AuthenticationError], answer: httpx.Response, reason: str, hidden: tuple[str, ...]
     ) -> AuthenticationError:
-        return auth_error(kind, f"the PBX refused {self.who}: {reason}", answer, hidden)
+        status = _json_object(answer).get("Status")
+        message = f"the PBX refused {self.who}: {reason}"
+        # Refused in the body's Status rather than by HTTP: "200" in the message would read as a success.
+        return auth_error(kind, message, answer, hidden, code=str(status) if status else None, in_body=True)
 
     def refresh_request(self, refresh_token: str) -> httpx.Request | None:
         return refresh_request(self.root_url + TOKEN_PATH, WEBCLIENT_ID, refresh_token, cookie=True)
@@ -269,14 +272,16 @@ def auth_error(
     hidden: tuple[str, ...],
     *,
     code: str | None = None,
+    in_body: bool = False,
 ) -> AuthenticationError:
-    """An error for a refused sign-in; the response is left out, since it may carry tokens."""
+    """An error for a refused sign-in; the response is left out, since it may carry tokens. `in_body`: the
+    refusal is the answer's Status, not its HTTP status, which is then left out when it is 200."""
     for value in hidden:
         if value:
             message = message.replace(value, "***")
     return kind(
         message,
-        status_code=answer.status_code,
+        status_code=None if in_body and answer.status_code == 200 else answer.status_code,
         code=code,
         method=answer.request.method,
         url=str(answer.request.url),

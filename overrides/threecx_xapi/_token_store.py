@@ -91,7 +91,21 @@ class FileTokenStore:
 
     def save(self, tokens: StoredTokens) -> None:
         fields = {"access_token": tokens.access_token, "refresh_at": tokens.refresh_at}
-        text = json.dumps({**fields, "refresh_token": tokens.refresh_token, "account": self.account})
+        self._write({**fields, "refresh_token": tokens.refresh_token, "account": self.account})
+
+    def clear(self) -> None:
+        """Forget the tokens; the account stays, so a later command can say whose sign-in to renew."""
+        if self.account:
+            self._write({"account": self.account})
+        else:
+            self.remove()
+
+    def remove(self) -> None:
+        with self._lock:
+            self.path.unlink(missing_ok=True)
+
+    def _write(self, data: dict[str, object]) -> None:
+        text = json.dumps(data)
         with self._lock:
             self.path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
             # Created 0600 before a byte is written, then renamed over the old file: never readable by others.
@@ -104,10 +118,6 @@ class FileTokenStore:
             except BaseException:
                 Path(temporary).unlink(missing_ok=True)
                 raise
-
-    def clear(self) -> None:
-        with self._lock:
-            self.path.unlink(missing_ok=True)
 
 
 def _read(path: Path) -> dict[str, object] | None:

@@ -72,7 +72,7 @@ def logout(url: str | None) -> None:
     if not url:
         raise InputError("missing --url (or THREECX_XAPI_URL)")
     path = token_file(url)
-    FileTokenStore(path).clear()
+    FileTokenStore(path).remove()
     click.echo(f"signed out: {path} removed", err=True)
 
 
