@@ -12,7 +12,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 import httpx
 from signin_support import login_requests, user_client
-from threecx_xapi._token_store import MemoryTokenStore, StoredTokens
+from threecx_xapi import MemoryTokenStore, StoredTokens
 from threecx_xapi.api.users import list_user
 from threecx_xapi.testing import Emulator
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import base64
+import hashlib
 import re
 from collections.abc import Iterator
 from urllib.parse import parse_qs, urlsplit
@@ -9,15 +11,16 @@ from urllib.parse import parse_qs, urlsplit
 import httpx
 import pytest
 from signin_support import Browser, app_client
-from threecx_xapi._auth_errors import (
+from threecx_xapi import (
     AuthorizationCodeRejected,
     AuthorizationDenied,
+    AuthorizationRequest,
+    LoopbackRedirect,
+    MemoryTokenStore,
     RefreshTokenRejected,
     SignInRequired,
     StateMismatch,
 )
-from threecx_xapi._pkce import AuthorizationRequest, LoopbackRedirect, code_challenge
-from threecx_xapi._token_store import MemoryTokenStore
 from threecx_xapi.api.users import list_user
 from threecx_xapi.testing import Emulator
 
@@ -33,10 +36,13 @@ def browser(pbx: Emulator, **kwargs: object) -> Browser:
 
 
 def test_the_code_challenge_is_s256_of_the_verifier() -> None:
-    # RFC 7636 Appendix B's example.
-    assert (
-        code_challenge("dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk") == "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM"
-    )
+    verifier = "dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk"  # RFC 7636 Appendix B
+    request = AuthorizationRequest("https://pbx/connect/authorize", "app", "http://127.0.0.1/", (), "s", verifier)
+    assert parse_qs(urlsplit(request.url).query)["code_challenge"] == ["E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM"]
+
+
+def s256(verifier: str) -> str:
+    return base64.urlsafe_b64encode(hashlib.sha256(verifier.encode()).digest()).rstrip(b"=").decode()
 
 
 def test_the_authorize_url_carries_state_and_an_s256_challenge_never_the_verifier() -> None:
@@ -50,7 +56,7 @@ def test_the_authorize_url_carries_state_and_an_s256_challenge_never_the_verifie
         "redirect_uri": "http://127.0.0.1:5000/callback",
         "scope": "openid profile email offline_access",
         "state": request.state,
-        "code_challenge": code_challenge(request.code_verifier),
+        "code_challenge": s256(request.code_verifier),
         "code_challenge_method": "S256",
     }
     assert re.fullmatch(r"[A-Za-z0-9\-._~]{43,128}", request.code_verifier)

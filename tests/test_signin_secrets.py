@@ -11,9 +11,14 @@ import httpx
 import pytest
 from click.testing import CliRunner
 from signin_support import PASSWORD, Browser, app_client, user_client
-from threecx_xapi import XapiClient
-from threecx_xapi._pkce import AuthorizationRequest, LoopbackRedirect
-from threecx_xapi._token_store import FileTokenStore, MemoryTokenStore, StoredTokens
+from threecx_xapi import (
+    AuthorizationRequest,
+    FileTokenStore,
+    LoopbackRedirect,
+    MemoryTokenStore,
+    StoredTokens,
+    XapiClient,
+)
 from threecx_xapi.api.users import list_user
 from threecx_xapi.cli.commands import cli
 from threecx_xapi.cli.connection import Connection

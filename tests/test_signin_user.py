@@ -6,16 +6,17 @@ from collections.abc import Iterator
 
 import pytest
 from signin_support import PASSWORD, login_requests, over, user_client
-from threecx_xapi import AuthenticationError, XapiClient
-from threecx_xapi._auth_errors import (
+from threecx_xapi import (
     AccountLocked,
+    AuthenticationError,
+    MemoryTokenStore,
     RefreshTokenRejected,
     SecondFactorRejected,
     SecondFactorRequired,
     SignInRequired,
     WrongCredentials,
+    XapiClient,
 )
-from threecx_xapi._token_store import MemoryTokenStore
 from threecx_xapi.api.users import list_user
 from threecx_xapi.testing import Emulator
 
