@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+import httpx
 import pytest
 from signin_support import PASSWORD, login_requests, over, user_client
 from threecx_xapi import (
@@ -234,3 +235,27 @@ def test_from_env_takes_a_username_and_password(monkeypatch: pytest.MonkeyPatch,
     monkeypatch.delenv("THREECX_XAPI_PASSWORD")
     with pytest.raises(ValueError, match="THREECX_XAPI_PASSWORD"):
         XapiClient.from_env()
+
+
+def test_the_refresh_token_cookie_is_never_sent_with_api_requests(pbx: Emulator) -> None:
+    sent: list[httpx.Request] = []
+    with user_client(pbx, httpx_args={"event_hooks": {"request": [sent.append]}}) as client:
+        list_user.sync(client=client)
+        pbx.expire_tokens()
+        list_user.sync(client=client)
+        list_user.sync(client=client)
+    api = [request for request in sent if request.url.path.startswith("/xapi/")]
+    assert len(api) == 4 and all("RefreshTokenCookie" not in request.headers.get("cookie", "") for request in api)
+
+
+def test_from_env_prefers_the_api_client_when_both_are_set(monkeypatch: pytest.MonkeyPatch) -> None:
+    for name, value in {
+        "THREECX_XAPI_URL": "https://pbx.example.com",
+        "THREECX_XAPI_CLIENT_ID": "api",
+        "THREECX_XAPI_CLIENT_SECRET": "secret",
+        "THREECX_XAPI_USERNAME": "100",
+        "THREECX_XAPI_PASSWORD": "pw",
+    }.items():
+        monkeypatch.setenv(name, value)
+    client = XapiClient.from_env()
+    assert client.client_id == "api" and client.username is None

@@ -109,13 +109,6 @@ class TokenAuth(httpx.Auth):
     def __repr__(self) -> str:
         return f"TokenAuth(token_url={self.token_url!r}, grant={self.grant!r})"
 
-    @property
-    def secrets(self) -> tuple[str, ...]:
-        """What no log line may show: the grant's secrets and the tokens held now."""
-        held = self.store.load()
-        tokens = (held.access_token, held.refresh_token or "") if held else ()
-        return tuple(value for value in (*self.grant.secrets, *tokens) if value)
-
     # -- the one flow --------------------------------------------------------------------------------------
 
     def _flow(self, request: httpx.Request) -> Flow:
@@ -155,18 +148,8 @@ class TokenAuth(httpx.Auth):
                 raise
             # A PBX may keep the refresh token when it does not rotate it.
             return self._keep(issued, issued.refresh_token or held.refresh_token)
-        issued = yield from self._sign_in_steps()
+        issued = yield from _fetched(self.grant.sign_in())
         return self._keep(issued, issued.refresh_token)
-
-    def _sign_in_steps(self) -> Generator[Step, httpx.Response | None, Issued]:
-        steps = self.grant.sign_in()
-        answer: httpx.Response | None = None
-        try:
-            while True:
-                answer = yield _Fetch(steps.send(answer))  # type: ignore[arg-type]
-        except StopIteration as done:
-            issued: Issued = done.value
-            return issued
 
     def _keep(self, issued: Issued, refresh_token: str | None) -> Token:
         now = self.clock()
@@ -182,15 +165,7 @@ class TokenAuth(httpx.Auth):
     def sign_in_flow(self, steps: SignInSteps | None = None) -> Flow:
         """Sign in now (with the grant, or with `steps`, e.g. a code exchange), keeping the tokens."""
         yield LOCK
-        if steps is None:
-            issued = yield from self._sign_in_steps()
-        else:
-            answer: httpx.Response | None = None
-            try:
-                while True:
-                    answer = yield _Fetch(steps.send(answer))  # type: ignore[arg-type]
-            except StopIteration as done:
-                issued = done.value
+        issued = yield from _fetched(self.grant.sign_in() if steps is None else steps)
         token = self._keep(issued, issued.refresh_token)
         yield UNLOCK
         return token
@@ -317,6 +292,17 @@ class TokenAuth(httpx.Auth):
             return
         finally:
             await runner.aclose()
+
+
+def _fetched(steps: SignInSteps) -> Generator[Step, httpx.Response | None, Issued]:
+    """A grant's requests as steps whose answers are read in full; returns what the grant made of them."""
+    answer: httpx.Response | None = None
+    try:
+        while True:
+            answer = yield _Fetch(steps.send(answer))  # type: ignore[arg-type]
+    except StopIteration as done:
+        issued: Issued = done.value
+        return issued
 
 
 def _origin(url: httpx.URL) -> tuple[str, str, int | None]:

@@ -17,6 +17,7 @@ line per request under `threecx_xapi`, and remembers the PBX's `X-3CX-Version`.
 from __future__ import annotations
 
 import asyncio
+import http.cookiejar
 import logging
 import os
 import threading
@@ -29,7 +30,7 @@ from typing import Any
 import httpx
 
 from ._auth import TokenAuth
-from ._grants import AuthorizationCode, ClientCredentials, Grant, UserLogin
+from ._grants import REFRESH_COOKIE, AuthorizationCode, ClientCredentials, Grant, UserLogin
 from ._pinned import XAPI_VERSION
 from ._pkce import AuthorizationRequest, LoopbackRedirect
 from ._retries import AsyncRetryTransport, RetryPolicy, RetryTransport
@@ -117,7 +118,10 @@ class XapiClient:
         url_variable, id_variable, secret_variable = ENVIRONMENT
         user_variable, password_variable, code_variable = USER_ENVIRONMENT
         environ = os.environ
-        if environ.get(user_variable) or environ.get(password_variable):
+        as_user = not (environ.get(id_variable) and environ.get(secret_variable)) and bool(
+            environ.get(user_variable) or environ.get(password_variable)
+        )  # an API client when both of its variables are set, as on the command line
+        if as_user:
             missing = [name for name in (url_variable, user_variable, password_variable) if not environ.get(name)]
             if missing:
                 raise ValueError("missing environment variables: " + ", ".join(missing))
@@ -221,6 +225,9 @@ class XapiClient:
         if "proxy" not in transport_args and transport_args.get("trust_env", True):
             # httpx reads proxies from the environment only for transports it builds; this one is built here.
             transport_args["proxy"] = environment_proxy(self.root_url)
+        # The web client's refresh token may come as a cookie: it is read from the answer, never kept in the jar
+        # and sent along with every API request.
+        args.setdefault("cookies", http.cookiejar.CookieJar(policy=_WithoutRefreshTokenCookie()))
         hooks = dict(args.pop("event_hooks", {}))
         hooks["response"] = [*hooks.get("response", []), self._record_version]
         args.update(base_url=self.base_url + "/", auth=self.auth, timeout=self.timeout, event_hooks=hooks)
@@ -293,6 +300,11 @@ class XapiClient:
         self, exc_type: type[BaseException] | None, exc: BaseException | None, traceback: TracebackType | None
     ) -> None:
         await self.aclose()
+
+
+class _WithoutRefreshTokenCookie(http.cookiejar.DefaultCookiePolicy):
+    def set_ok(self, cookie: http.cookiejar.Cookie, request: Any) -> bool:
+        return cookie.name != REFRESH_COOKIE and super().set_ok(cookie, request)
 
 
 def _grant(
