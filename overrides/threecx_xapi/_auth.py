@@ -136,18 +136,19 @@ class TokenAuth(httpx.Auth):
             if self.clock() < held.refresh_at:
                 self._token = Token(held.access_token, held.refresh_at)
                 return self._token
-        refresh = self.grant.refresh_request(held.refresh_token) if held and held.refresh_token else None
-        if refresh is not None and held is not None and held.refresh_token:
+        refresh_token = held.refresh_token if held is not None else None
+        refresh = self.grant.refresh_request(refresh_token) if refresh_token else None
+        if refresh is not None and refresh_token:
             answer = yield _Fetch(refresh)
             assert answer is not None
             try:
-                issued = read_refresh_answer(answer, self.grant.who, held.refresh_token)
+                issued = read_refresh_answer(answer, self.grant.who, refresh_token)
             except RefreshTokenRejected:
                 self.store.clear()  # a refused refresh token is never sent again: the next call signs in afresh
                 self._token = None
                 raise
             # A PBX may keep the refresh token when it does not rotate it.
-            return self._keep(issued, issued.refresh_token or held.refresh_token)
+            return self._keep(issued, issued.refresh_token or refresh_token)
         issued = yield from _fetched(self.grant.sign_in())
         return self._keep(issued, issued.refresh_token)
 
