@@ -130,3 +130,9 @@ def test_a_refused_basic_sign_in_is_an_authentication_error_without_the_secret(p
         with pytest.raises(AuthenticationError, match="invalid_client") as raised:
             list_user.sync(client=client)
     assert raised.value.status_code == 401 and "wrong secret" not in str(raised.value) + repr(raised.value)
+
+
+async def test_the_client_signs_in_with_http_basic_async(pbx: Emulator) -> None:
+    args = {"trust_env": False}
+    async with XapiClient(pbx.url, CLIENT_ID, CLIENT_SECRET, basic_auth=True, httpx_args=args) as client:
+        assert len((await list_user.asyncio(client=client)).value) == 1

@@ -161,7 +161,8 @@ class UserLogin:
                 raise self._error(
                     SecondFactorRequired,
                     answer,
-                    "the account asks for a second-factor code: pass security_code= or security_code_prompt=",
+                    "the account asks for a second-factor code: pass security_code= or security_code_prompt= "
+                    "(on the command line: THREECX_XAPI_SECURITY_CODE, or `threecx-xapi login`, which asks)",
                     hidden,
                 )
             if _is_locked(status):

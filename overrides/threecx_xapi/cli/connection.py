@@ -82,7 +82,9 @@ class Credentials:
         if self.username:
             store = FileTokenStore(store_path, account={"username": self.username})
             arguments = {"username": self.username, "password": self.password, "security_code": self.security_code}
-            return {**arguments, "token_store": store}
+            # At a terminal, a second-factor code is asked for when the PBX wants one.
+            prompt = ask_security_code if sys.stdin.isatty() else None
+            return {**arguments, "token_store": store, "security_code_prompt": prompt}
         account = FileTokenStore.stored_account(store_path)
         if account.get("username"):
             return {"username": account["username"], "token_store": FileTokenStore(store_path, account=account)}
@@ -90,6 +92,10 @@ class Credentials:
             return {"client_id": account["client_id"], "token_store": FileTokenStore(store_path, account=account)}
         self.require()  # names what is missing for the usual way, an API client
         raise AssertionError("unreachable")
+
+
+def ask_security_code() -> str:
+    return str(click.prompt("Second-factor code", hide_input=True, err=True))
 
 
 def token_file(url: str) -> Path:

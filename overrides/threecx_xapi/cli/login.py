@@ -10,7 +10,7 @@ from typing import Any
 import click
 
 from .._token_store import FileTokenStore
-from .connection import Connection, Credentials, library_debug_log, token_file
+from .connection import Connection, Credentials, ask_security_code, library_debug_log, token_file
 from .errors import InputError
 
 
@@ -53,7 +53,7 @@ def login(
             "username": username,
             "password": password,
             "security_code": credentials.security_code,
-            "security_code_prompt": lambda: click.prompt("Second-factor code", hide_input=True, err=True),
+            "security_code_prompt": ask_security_code,
             "token_store": FileTokenStore(path, account={"username": username}),
         }
     with library_debug_log() if debug else contextlib.nullcontext():
