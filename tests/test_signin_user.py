@@ -259,3 +259,18 @@ def test_from_env_prefers_the_api_client_when_both_are_set(monkeypatch: pytest.M
         monkeypatch.setenv(name, value)
     client = XapiClient.from_env()
     assert client.client_id == "api" and client.username is None
+
+
+def test_a_failing_token_endpoint_keeps_the_refresh_token_for_the_next_call(pbx: Emulator) -> None:
+    store = MemoryTokenStore()
+    with user_client(pbx, token_store=store) as client:
+        list_user.sync(client=client)
+        pbx.expire_tokens()
+        pbx.fail("token", status=500)  # the PBX failing says nothing about the refresh token
+        with pytest.raises(AuthenticationError) as raised:
+            list_user.sync(client=client)
+        assert not isinstance(raised.value, RefreshTokenRejected) and "sign in again" not in str(raised.value)
+        held = store.load()
+        assert held is not None and held.refresh_token
+        list_user.sync(client=client)
+    assert login_requests(pbx) == 1 and pbx.token_requests == 2

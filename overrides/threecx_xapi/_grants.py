@@ -239,9 +239,9 @@ def refresh_request(token_url: str, client_id: str, refresh_token: str, *, cooki
 
 def read_refresh_answer(answer: httpx.Response, who: str, refresh_token: str) -> Issued:
     """The refreshed tokens, or RefreshTokenRejected when the PBX refused the refresh token itself."""
+    # A 400 or 401 refuses the refresh token itself (invalid_grant); a 5xx is the PBX failing, the token may be fine.
     refused = RefreshTokenRejected if answer.status_code in (400, 401) else AuthenticationError
-    issued = read_token_answer(answer, who, (refresh_token,), refused=refused, refreshing=True)
-    return issued
+    return read_token_answer(answer, who, (refresh_token,), refused=refused, refreshing=True)
 
 
 def read_token_answer(
@@ -258,12 +258,13 @@ def read_token_answer(
     if issued is not None:
         return issued
     reason = "the answer carries no access_token" if answer.status_code == 200 else _reason(answer, body)
-    if refreshing:
+    if refreshing and issubclass(refused, RefreshTokenRejected):
         message = f"the PBX refused the refresh token of {who}: {reason}; sign in again"
+    elif refreshing:
+        message = f"the refresh of {who}'s token failed: {reason}"
     else:
         message = f"the token endpoint refused {who}: {reason}"
-    return_code = str(body["error"]) if body.get("error") else None
-    raise auth_error(refused, message, answer, hidden, code=return_code)
+    raise auth_error(refused, message, answer, hidden, code=str(body["error"]) if body.get("error") else None)
 
 
 def auth_error(
