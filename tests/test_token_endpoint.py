@@ -136,3 +136,46 @@ async def test_the_client_signs_in_with_http_basic_async(pbx: Emulator) -> None:
     args = {"trust_env": False}
     async with XapiClient(pbx.url, CLIENT_ID, CLIENT_SECRET, basic_auth=True, httpx_args=args) as client:
         assert len((await list_user.asyncio(client=client)).value) == 1
+
+
+def test_the_web_client_login_and_a_cookie_refresh_over_http(pbx: Emulator, http: httpx.Client) -> None:
+    login = {"Username": pbx.accounts.username, "Password": pbx.accounts.password, "SecurityCode": ""}
+    answer = http.post("/webclient/api/Login/GetAccessToken", json=login)
+    assert answer.status_code == 200 and answer.json()["Status"] == "AuthSuccess"
+    token = answer.json()["Token"]
+    assert set(token) == {"token_type", "expires_in", "access_token", "refresh_token"}
+    assert http.cookies["RefreshTokenCookie"] == token["refresh_token"]
+    # As some integrations do: the refresh token only as the cookie the login set.
+    refreshed = http.post("/connect/token", data={"grant_type": "refresh_token", "client_id": "Webclient"})
+    assert refreshed.status_code == 200, refreshed.text
+    assert refreshed.json()["refresh_token"] == http.cookies["RefreshTokenCookie"] != token["refresh_token"]
+    again = http.post(
+        "/connect/token",
+        data={"grant_type": "refresh_token", "client_id": "Webclient", "refresh_token": token["refresh_token"]},
+    )
+    assert again.status_code == 400 and again.json()["error"] == "invalid_grant"  # used already: all revoked
+    assert (
+        http.post("/connect/token", data={"grant_type": "refresh_token", "client_id": "Webclient"}).status_code == 400
+    )
+
+
+@pytest.mark.parametrize(
+    ("method", "body", "status"),
+    [("GET", None, 405), ("POST", b"not json", 400), ("POST", b'{"Username": 1}', 400)],
+    ids=["get", "not-json", "wrong-types"],
+)
+def test_the_web_client_login_refuses_what_it_cannot_read(
+    http: httpx.Client, method: str, body: bytes | None, status: int
+) -> None:
+    answer = http.request(
+        method, "/webclient/api/Login/GetAccessToken", content=body, headers={"Content-Type": "application/json"}
+    )
+    assert answer.status_code == status
+
+
+def test_a_wrong_password_is_answered_200_with_its_status_as_the_web_client_sees_it(
+    pbx: Emulator, http: httpx.Client
+) -> None:
+    login = {"Username": pbx.accounts.username, "Password": "wrong", "SecurityCode": ""}
+    answer = http.post("/webclient/api/Login/GetAccessToken", json=login)
+    assert answer.status_code == 200 and answer.json() == {"Status": "AuthFailed", "Token": None, "TwoFactorAuth": None}
