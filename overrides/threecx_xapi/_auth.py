@@ -224,52 +224,40 @@ class TokenAuth(httpx.Auth):
             await runner.aclose()  # a flow httpx abandons gives the lock back
 
     def run_sync(self, flow: Flow) -> Generator[httpx.Request, httpx.Response, None]:
-        held = False
-        try:
-            step = next(flow)
-            while True:
-                answer: httpx.Response | None = None
-                if isinstance(step, _Lock):
-                    self._acquire()
-                    held = True
-                elif isinstance(step, _Unlock):
-                    held = False
-                    self._release()
-                elif isinstance(step, _Fetch):
-                    answer = yield step.request
-                    answer.read()  # overriding the runners skips httpx's own read of the body
-                else:
-                    answer = yield step
-                step = flow.send(answer)
-        except StopIteration:
-            return
-        finally:
-            if held:
-                self._release()
+        with _Holding(self) as holding:
+            try:
+                step = next(flow)
+                while True:
+                    answer: httpx.Response | None = None
+                    if isinstance(step, _Fetch):
+                        answer = yield step.request
+                        answer.read()  # overriding the runners skips httpx's own read of the body
+                    elif isinstance(step, httpx.Request):
+                        answer = yield step
+                    elif holding.needs_lock(step):
+                        self._acquire()
+                        holding.held = True
+                    step = flow.send(answer)
+            except StopIteration:
+                return
 
     async def run_async(self, flow: Flow) -> AsyncGenerator[httpx.Request, httpx.Response]:
-        held = False
-        try:
-            step = next(flow)
-            while True:
-                answer: httpx.Response | None = None
-                if isinstance(step, _Lock):
-                    await self._acquire_async()
-                    held = True
-                elif isinstance(step, _Unlock):
-                    held = False
-                    self._release()
-                elif isinstance(step, _Fetch):
-                    answer = yield step.request
-                    await answer.aread()
-                else:
-                    answer = yield step
-                step = flow.send(answer)
-        except StopIteration:
-            return
-        finally:
-            if held:
-                self._release()
+        with _Holding(self) as holding:
+            try:
+                step = next(flow)
+                while True:
+                    answer: httpx.Response | None = None
+                    if isinstance(step, _Fetch):
+                        answer = yield step.request
+                        await answer.aread()
+                    elif isinstance(step, httpx.Request):
+                        answer = yield step
+                    elif holding.needs_lock(step):
+                        await self._acquire_async()
+                        holding.held = True
+                    step = flow.send(answer)
+            except StopIteration:
+                return
 
     # -- signing in directly, outside any request ------------------------------------------------------------
 
@@ -293,6 +281,30 @@ class TokenAuth(httpx.Auth):
             return
         finally:
             await runner.aclose()
+
+
+class _Holding:
+    """Whether a runner holds the token lock; it is given back however the flow ends."""
+
+    def __init__(self, auth: TokenAuth) -> None:
+        self.auth = auth
+        self.held = False
+
+    def needs_lock(self, step: _Lock | _Unlock) -> bool:
+        """True for LOCK, which each runner takes its own way (blocking or polled); UNLOCK gives it back here."""
+        if isinstance(step, _Lock):
+            return True
+        self.held = False
+        self.auth._release()
+        return False
+
+    def __enter__(self) -> _Holding:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self.held:
+            self.held = False
+            self.auth._release()
 
 
 def _fetched(steps: SignInSteps) -> Generator[Step, httpx.Response | None, Issued]:
