@@ -274,3 +274,13 @@ def test_a_failing_token_endpoint_keeps_the_refresh_token_for_the_next_call(pbx:
         assert held is not None and held.refresh_token
         list_user.sync(client=client)
     assert login_requests(pbx) == 1 and pbx.token_requests == 2
+
+
+async def test_a_failed_sign_in_gives_the_lock_back_async(pbx: Emulator) -> None:
+    pbx.fail("login", status=500)
+    async with user_client(pbx) as client:
+        with pytest.raises(AuthenticationError, match="500: the PBX refused user '100': fault injected for login"):
+            await list_user.asyncio(client=client)
+        assert not client.auth._lock.locked()
+        assert len((await list_user.asyncio(client=client)).value) == 3
+    assert login_requests(pbx) == 2

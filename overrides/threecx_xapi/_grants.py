@@ -264,7 +264,8 @@ def read_token_answer(
         message = f"the refresh of {who}'s token failed: {reason}"
     else:
         message = f"the token endpoint refused {who}: {reason}"
-    raise auth_error(refused, message, answer, hidden, code=str(body["error"]) if body.get("error") else None)
+    code = body.get("error") if isinstance(body.get("error"), str) else None
+    raise auth_error(refused, message, answer, hidden, code=code or None)
 
 
 def auth_error(
@@ -327,7 +328,11 @@ def _cookie(answer: httpx.Response, name: str) -> str | None:
 
 
 def _reason(answer: httpx.Response, body: dict[str, Any]) -> str:
-    return str(body.get("error_description") or body.get("error") or answer.reason_phrase or "refused")
+    """RFC 6749 §5.2's error_description or error, an OData error's message, or the HTTP reason."""
+    error = body.get("error")
+    if isinstance(error, dict):  # an OData error body, e.g. from a proxy or a failing PBX
+        error = error.get("message") or error.get("code")
+    return str(body.get("error_description") or error or answer.reason_phrase or "refused")
 
 
 # 3CX answers AuthSuccess and otherwise a Status naming the failure; the names below are read by their words,
