@@ -28,6 +28,8 @@ ANSWER_FAILED = (httpx.TransportError, httpx.DecodingError)
 # The request extension that marks a POST as safe to repeat on a retried status (the token request: a 429 or
 # 503 issued no token, so asking again revokes nothing).
 RETRY_SAFE = "threecx_xapi.retry_safe"
+# A request whose answer is streamed to a file: its body is read by the caller, chunk by chunk, not here.
+STREAMED = "threecx_xapi.streamed"
 
 
 def backoff_delay(attempt: int, base: float, cap: float) -> float:
@@ -141,7 +143,8 @@ class RetryTransport(httpx.BaseTransport):
             attempts.start()
             try:
                 response = self.inner.handle_request(request)
-                response.read()  # a connection broken mid-answer fails this attempt, as a TransportError
+                if not request.extensions.get(STREAMED):
+                    response.read()  # a connection broken mid-answer fails this attempt, as a TransportError
             except ANSWER_FAILED as exc:
                 delay = attempts.failed(exc)
             else:
@@ -167,7 +170,8 @@ class AsyncRetryTransport(httpx.AsyncBaseTransport):
             attempts.start()
             try:
                 response = await self.inner.handle_async_request(request)
-                await response.aread()  # a connection broken mid-answer fails this attempt, as a TransportError
+                if not request.extensions.get(STREAMED):
+                    await response.aread()  # a connection broken mid-answer fails this attempt, as a TransportError
             except ANSWER_FAILED as exc:
                 delay = attempts.failed(exc)
             else:

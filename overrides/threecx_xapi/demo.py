@@ -20,7 +20,7 @@ from .api.groups import list_group
 from .api.inbound_rules import create_inbound_rule
 from .api.queues import list_queue
 from .api.report_agent_login_history import get_agent_login_history_data
-from .api.report_call_distribution import download_get_get_call_distribution
+from .api.report_call_distribution import get_call_distribution
 from .api.report_call_log_data import get_call_log_data
 from .api.users import export_extensions
 from .client import XapiClient
@@ -135,8 +135,18 @@ def call_distribution(client: XapiClient) -> str:
     groups = list_group.sync(client=client, top=1, orderby=["Name"]).value
     group = groups[0] if not isinstance(groups, Unset) and groups else None
     group_number = None if group is None or isinstance(group.number, Unset) else group.number
-    page = download_get_get_call_distribution.sync(
-        TIME_ZONE, PERIOD_FROM, PERIOD_TO, group_number, None, None, True, 0, 0, client=client, top=7
+    page = get_call_distribution.sync(
+        client=client,
+        client_time_zone=TIME_ZONE,
+        period_from=PERIOD_FROM,
+        period_to=PERIOD_TO,
+        group_number=group_number,
+        extension_dns=None,
+        wait_interval=None,
+        include_queue_calls=True,
+        call_area=0,
+        grouping_type=0,
+        top=7,
     )
     rows = page.value if not isinstance(page.value, Unset) else []
     return table(
@@ -151,7 +161,13 @@ def agent_logins(client: XapiClient) -> str:
     queue = queues[0] if not isinstance(queues, Unset) and queues else None
     queue_number = None if queue is None or isinstance(queue.number, Unset) else queue.number
     page = get_agent_login_history_data.sync(
-        TIME_ZONE, PERIOD_FROM, PERIOD_TO, queue_number, None, client=client, top=8
+        client=client,
+        client_time_zone=TIME_ZONE,
+        start_dt=PERIOD_FROM,
+        end_dt=PERIOD_TO,
+        queue_dn_str=queue_number,
+        agent_dn_str=None,
+        top=8,
     )
     rows = page.value if not isinstance(page.value, Unset) else []
     return table(
