@@ -227,6 +227,16 @@ class Endpoint(Generic[T]):
 
     def request(self, http: httpx.Client | httpx.AsyncClient, arguments: Mapping[str, Any]) -> httpx.Request:
         """The request for these arguments (a generated function's `locals()`), checked before anything is sent."""
+        url, params, headers, body = self.encode(arguments)
+        extra = {} if body is UNSET else {"json": body}
+        # httpx re-parses the URL for any params it is given, even none: give them only when there are some.
+        return http.build_request(self.method, url, params=params or None, headers=headers or None, **extra)
+
+    def encode(self, arguments: Mapping[str, Any]) -> tuple[str, dict[str, str], dict[str, str], Any]:
+        """(URL path, query options, headers, JSON body or UNSET): every argument checked and encoded, nothing sent.
+
+        Raises TypeError or ValueError naming the parameter that cannot be sent as its OData type.
+        """
         path_values: dict[str, str] = {}
         params: dict[str, str] = {}
         headers: dict[str, str] = {}
@@ -236,14 +246,11 @@ class Endpoint(Generic[T]):
                 path_values[parameter.name] = parameter.encode(given)
             elif given is not UNSET and given is not None:
                 (params if parameter.location == QUERY else headers)[parameter.name] = parameter.encode(given)
-        extra: dict[str, Any] = {}
-        if self.body is not None:
-            given = arguments.get("body", UNSET)
-            if given is not UNSET:
-                extra["json"] = self._body(given)
+        body: Any = UNSET
+        if self.body is not None and arguments.get("body", UNSET) is not UNSET:
+            body = self._body(arguments["body"])
         url = self.path.format_map(path_values) if path_values else self.path
-        # httpx re-parses the URL for any params it is given, even none: give them only when there are some.
-        return http.build_request(self.method, url, params=params or None, headers=headers or None, **extra)
+        return url, params, headers, body
 
     def _body(self, body: object) -> Any:
         """The JSON of a body: a model's `to_dict()`, or a dict of its JSON fields checked by reading it as one."""

@@ -249,14 +249,22 @@ def _odata_error(response: httpx.Response) -> dict[str, Any]:
     """The `error` object of an OData error body; empty when the body is not one."""
     try:
         body = json.loads(response.content) if response.content else None
-    except ValueError:
-        text = _plain_text(response.text)
+    except ValueError:  # UnicodeDecodeError included
+        text = _plain_text(_text_of(response))
         return {"message": f"{response.reason_phrase}: {text}" if response.reason_phrase else text} if text else {}
     if isinstance(body, dict):
         error = body.get("error", body)
         if isinstance(error, dict):
             return error
     return {}
+
+
+def _text_of(response: httpx.Response) -> str:
+    """The body as text in its declared charset, never failing: a wrong or unknown charset falls back to UTF-8."""
+    try:
+        return response.text
+    except (UnicodeError, LookupError):
+        return response.content.decode("utf-8", errors="replace")
 
 
 def body_preview(content: bytes, limit: int = 120) -> str:
