@@ -279,7 +279,9 @@ class TemplateHelpers:
                 continue
             extra = ", nullable=True" if odata["nullable"] else ""
             extra += f", minimum={minimum}" if minimum is not None and where == "query" else ""
-            parts.append(f'Param("{parameter.python_name}", "{odata["name"]}", "{where}", "{odata["edm_type"]}"{extra})')
+            parts.append(
+                f'Param("{parameter.python_name}", "{odata["name"]}", "{where}", "{odata["edm_type"]}"{extra})'
+            )
         if endpoint.bodies:
             parts.append(f"body={endpoint.bodies[0].prop.get_type_string(no_optional=True).as_unembedded_code()}")
         return f"ENDPOINT = Endpoint({', '.join(parts)})"

@@ -22,7 +22,9 @@ def module_calls(module: Path) -> set[str]:
         return set()
     tree = ast.parse(module.read_text(encoding="utf-8"))
     return {
-        node.name for node in tree.body if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef) and node.name in CALLS
+        node.name
+        for node in tree.body
+        if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef) and node.name in CALLS
     }
 
 

@@ -102,7 +102,12 @@ def client() -> Iterator[XapiClient]:
 
 def test_a_queue_filtered_report_has_rows_of_that_queue_only(client: XapiClient) -> None:
     page = get_agent_login_history_data.sync(
-        client=client, client_time_zone="Europe/London", start_dt=START, end_dt=END, queue_dn_str="800", agent_dn_str=None
+        client=client,
+        client_time_zone="Europe/London",
+        start_dt=START,
+        end_dt=END,
+        queue_dn_str="800",
+        agent_dn_str=None,
     )
     assert len(page.value) == 25
     assert {row.queue_no for row in page.value} == {"800"}

@@ -12,8 +12,8 @@ import httpx
 import pytest
 from threecx_xapi import XapiClient, errors, iterate
 from threecx_xapi.api.recordings import download_recording
-from threecx_xapi.api.system_status import get_remote_access_status
 from threecx_xapi.api.report_call_distribution import download_get_get_call_distribution
+from threecx_xapi.api.system_status import get_remote_access_status
 from threecx_xapi.api.users import create_user, get_user, list_user
 from threecx_xapi.types import File
 

@@ -8,7 +8,6 @@ otherwise capped exponential backoff with full jitter. Each attempt logs one DEB
 
 from __future__ import annotations
 
-import asyncio
 import logging
 import random
 import time
@@ -44,6 +43,8 @@ def pause(seconds: float) -> None:
 
 async def apause(seconds: float) -> None:
     """The wait between two attempts of an async request; tests replace it."""
+    import asyncio  # here, not at the top: importing an operation must not pay for asyncio
+
     await asyncio.sleep(seconds)
 
 

@@ -227,8 +227,10 @@ class Endpoint(Generic[T]):
 
     def request(self, http: httpx.Client | httpx.AsyncClient, arguments: Mapping[str, Any]) -> httpx.Request:
         """The request for these arguments (a generated function's `locals()`), checked before anything is sent."""
-        url, params, headers, body = self.encode(arguments)
+        path, params, headers, body = self.encode(arguments)
         extra = {} if body is UNSET else {"json": body}
+        # An absolute URL spares httpx a second parse to merge a relative one into its base URL (half its cost).
+        url = str(http.base_url).rstrip("/") + path
         # httpx re-parses the URL for any params it is given, even none: give them only when there are some.
         return http.build_request(self.method, url, params=params or None, headers=headers or None, **extra)
 
@@ -262,8 +264,7 @@ class Endpoint(Generic[T]):
                 checked = self.body.from_dict(dict(body))  # type: ignore[attr-defined]
             except (KeyError, TypeError, ValueError, AttributeError) as exc:
                 raise TypeError(
-                    f"body of {self.operation_id}: the dict is not a {self.body.__name__} "
-                    f"({type(exc).__name__}: {exc})"
+                    f"body of {self.operation_id}: the dict is not a {self.body.__name__} ({type(exc).__name__}: {exc})"
                 ) from None
             return checked.to_dict()
         raise TypeError(

@@ -17,11 +17,10 @@ limit it names.
 
 from __future__ import annotations
 
+import re
 from collections.abc import AsyncIterator, Iterator
 from types import ModuleType
 from typing import Any
-
-import re
 
 import httpx
 
