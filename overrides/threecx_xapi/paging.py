@@ -71,11 +71,13 @@ def _endpoint(operation: ModuleType) -> Endpoint[Any]:
     return endpoint
 
 
-def _top_limit(error: BadRequest, page_size: int) -> int | None:
-    """The `$top` cap a 400 names, when it is below the page size asked for."""
-    match = _TOP_LIMIT.search(str(error))
-    limit = int(match.group(1)) if match else None
-    return limit if limit is not None and 0 < limit < page_size else None
+def _capped_page_size(error: BadRequest, page_size: int, capped: bool) -> int:
+    """The `$top` cap a 400 names, to ask the page again at once; otherwise the error is raised again."""
+    match = None if capped else _TOP_LIMIT.search(str(error))
+    limit = int(match.group(1)) if match else 0
+    if not 0 < limit < page_size:
+        raise error
+    return limit
 
 
 def _start(page_size: int, params: dict[str, Any]) -> int:
@@ -107,10 +109,7 @@ def iterate(
             try:
                 page = operation.sync(client=client, top=page_size, skip=skip, **params)
             except BadRequest as error:
-                limit = None if capped else _top_limit(error, page_size)
-                if limit is None:
-                    raise
-                page_size, capped = limit, True
+                page_size, capped = _capped_page_size(error, page_size, capped), True
                 continue
         else:
             page = endpoint.read(endpoint.send_url(client, link))
@@ -139,10 +138,7 @@ async def aiterate(
             try:
                 page = await operation.asyncio(client=client, top=page_size, skip=skip, **params)
             except BadRequest as error:
-                limit = None if capped else _top_limit(error, page_size)
-                if limit is None:
-                    raise
-                page_size, capped = limit, True
+                page_size, capped = _capped_page_size(error, page_size, capped), True
                 continue
         else:
             page = endpoint.read(await endpoint.asend_url(client, link))
