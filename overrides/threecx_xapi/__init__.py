@@ -30,6 +30,7 @@ if TYPE_CHECKING:
         RateLimited,
         ServerError,
         TransportError,
+        UnexpectedContent,
         XapiError,
     )
     from .odata import F
@@ -46,6 +47,7 @@ _MODULE_OF = {
     "RateLimited": ".errors",
     "ServerError": ".errors",
     "TransportError": ".errors",
+    "UnexpectedContent": ".errors",
     "F": ".odata",
     "iterate": ".paging",
     "aiterate": ".paging",
@@ -76,6 +78,7 @@ __all__ = (
     "RateLimited",
     "ServerError",
     "TransportError",
+    "UnexpectedContent",
     "XapiClient",
     "XapiError",
     "__version__",
