@@ -194,3 +194,16 @@ def test_iterate_retries_once_at_the_top_limit_a_pbx_names(client: XapiClient, p
     ids = [user.id for user in iterate(list_user, client=client, page_size=500)]
     assert ids == list(range(150))
     assert [request.url.params["$top"] for request in pbx.requests] == ["500", "100", "100"]
+
+
+def test_a_download_cut_short_is_a_transport_error_and_leaves_no_file(
+    client: XapiClient, pbx: PBXStandIn, tmp_path: Path
+) -> None:
+    def cut_short() -> Iterator[bytes]:
+        yield WAV[:1000]
+        raise httpx.ReadError("connection reset by peer")
+
+    pbx.answer = lambda request: httpx.Response(200, content=cut_short(), headers={"Content-Type": "audio/wav"})
+    with pytest.raises(errors.TransportError, match="ReadError"):
+        download_recording.stream(client=client, rec_id=7, to=tmp_path / "r.wav")
+    assert not (tmp_path / "r.wav").exists()
