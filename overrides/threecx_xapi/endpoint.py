@@ -246,7 +246,7 @@ class Endpoint(Generic[T]):
             given = arguments.get(parameter.python_name, UNSET)
             if parameter.location in (KEY, FUNCTION):
                 path_values[parameter.name] = parameter.encode(given)
-            elif given is not UNSET and given is not None:
+            elif given is not UNSET:  # None is no option value: the encoder refuses it, naming the option
                 (params if parameter.location == QUERY else headers)[parameter.name] = parameter.encode(given)
         body: Any = UNSET
         if self.body is not None and arguments.get("body", UNSET) is not UNSET:
