@@ -12,19 +12,19 @@ ENDPOINT = Endpoint(
     "/Fax(Number={Number})",
     200,
     model(PbxFax),
-    Param("number", "Number", "key", "Edm.String", nullable=True),
+    Param("number", "Number", "key", "Edm.String"),
     SELECT,
     EXPAND,
 )
 
 
 def sync(
-    number: str | None, *, client: XapiClient, select: list[str] | Unset = UNSET, expand: list[str] | Unset = UNSET
+    number: str, *, client: XapiClient, select: list[str] | Unset = UNSET, expand: list[str] | Unset = UNSET
 ) -> PbxFax:
     """Get entity from Fax by key (Number): `GET /Fax(Number={Number})` (XAPI `GetFaxByNumber`).
 
     Args:
-        number (str | None): `Number`, OData Edm.String. Alternate key of Fax
+        number (str): `Number`, OData Edm.String. Alternate key of Fax
         select (list[str] | Unset): `$select`, OData Collection(Edm.String). Select properties to be returned
         expand (list[str] | Unset): `$expand`, OData Collection(Edm.String). Expand related entities
 
@@ -35,19 +35,19 @@ def sync(
 
 
 def sync_detailed(
-    number: str | None, *, client: XapiClient, select: list[str] | Unset = UNSET, expand: list[str] | Unset = UNSET
+    number: str, *, client: XapiClient, select: list[str] | Unset = UNSET, expand: list[str] | Unset = UNSET
 ) -> Response[PbxFax]:
     """Like `sync`, returning the `Response` (status, headers, body); `parsed` is None for an error status."""
     return ENDPOINT.sync_detailed(locals())
 
 
 async def asyncio(
-    number: str | None, *, client: XapiClient, select: list[str] | Unset = UNSET, expand: list[str] | Unset = UNSET
+    number: str, *, client: XapiClient, select: list[str] | Unset = UNSET, expand: list[str] | Unset = UNSET
 ) -> PbxFax:
     """Get entity from Fax by key (Number): `GET /Fax(Number={Number})` (XAPI `GetFaxByNumber`).
 
     Args:
-        number (str | None): `Number`, OData Edm.String. Alternate key of Fax
+        number (str): `Number`, OData Edm.String. Alternate key of Fax
         select (list[str] | Unset): `$select`, OData Collection(Edm.String). Select properties to be returned
         expand (list[str] | Unset): `$expand`, OData Collection(Edm.String). Expand related entities
 
@@ -58,7 +58,7 @@ async def asyncio(
 
 
 async def asyncio_detailed(
-    number: str | None, *, client: XapiClient, select: list[str] | Unset = UNSET, expand: list[str] | Unset = UNSET
+    number: str, *, client: XapiClient, select: list[str] | Unset = UNSET, expand: list[str] | Unset = UNSET
 ) -> Response[PbxFax]:
     """Like `asyncio`, returning the `Response` (status, headers, body); `parsed` is None for an error status."""
     return await ENDPOINT.asyncio_detailed(locals())

@@ -12,19 +12,19 @@ ENDPOINT = Endpoint(
     "/Receptionists(Number={Number})",
     200,
     model(PbxReceptionist),
-    Param("number", "Number", "key", "Edm.String", nullable=True),
+    Param("number", "Number", "key", "Edm.String"),
     SELECT,
     EXPAND,
 )
 
 
 def sync(
-    number: str | None, *, client: XapiClient, select: list[str] | Unset = UNSET, expand: list[str] | Unset = UNSET
+    number: str, *, client: XapiClient, select: list[str] | Unset = UNSET, expand: list[str] | Unset = UNSET
 ) -> PbxReceptionist:
     """Get entity from Receptionists by key (Number): `GET /Receptionists(Number={Number})` (XAPI `GetReceptionistByNumber`).
 
     Args:
-        number (str | None): `Number`, OData Edm.String. Alternate key of Receptionist
+        number (str): `Number`, OData Edm.String. Alternate key of Receptionist
         select (list[str] | Unset): `$select`, OData Collection(Edm.String). Select properties to be returned
         expand (list[str] | Unset): `$expand`, OData Collection(Edm.String). Expand related entities
 
@@ -35,19 +35,19 @@ def sync(
 
 
 def sync_detailed(
-    number: str | None, *, client: XapiClient, select: list[str] | Unset = UNSET, expand: list[str] | Unset = UNSET
+    number: str, *, client: XapiClient, select: list[str] | Unset = UNSET, expand: list[str] | Unset = UNSET
 ) -> Response[PbxReceptionist]:
     """Like `sync`, returning the `Response` (status, headers, body); `parsed` is None for an error status."""
     return ENDPOINT.sync_detailed(locals())
 
 
 async def asyncio(
-    number: str | None, *, client: XapiClient, select: list[str] | Unset = UNSET, expand: list[str] | Unset = UNSET
+    number: str, *, client: XapiClient, select: list[str] | Unset = UNSET, expand: list[str] | Unset = UNSET
 ) -> PbxReceptionist:
     """Get entity from Receptionists by key (Number): `GET /Receptionists(Number={Number})` (XAPI `GetReceptionistByNumber`).
 
     Args:
-        number (str | None): `Number`, OData Edm.String. Alternate key of Receptionist
+        number (str): `Number`, OData Edm.String. Alternate key of Receptionist
         select (list[str] | Unset): `$select`, OData Collection(Edm.String). Select properties to be returned
         expand (list[str] | Unset): `$expand`, OData Collection(Edm.String). Expand related entities
 
@@ -58,7 +58,7 @@ async def asyncio(
 
 
 async def asyncio_detailed(
-    number: str | None, *, client: XapiClient, select: list[str] | Unset = UNSET, expand: list[str] | Unset = UNSET
+    number: str, *, client: XapiClient, select: list[str] | Unset = UNSET, expand: list[str] | Unset = UNSET
 ) -> Response[PbxReceptionist]:
     """Like `asyncio`, returning the `Response` (status, headers, body); `parsed` is None for an error status."""
     return await ENDPOINT.asyncio_detailed(locals())

@@ -51,11 +51,11 @@ def sync(
     """Invoke function DownloadAgentLoginHistory: `GET /ReportAgentLoginHistory/Pbx.DownloadAgentLoginHistory(clientTimeZone={clientTimeZone},startDt={startDt},endDt={endDt},queueDnStr={queueDnStr},agentDnStr={agentDnStr})` (XAPI `DownloadAgentLoginHistory`).
 
     Args:
-        client_time_zone (str | None): `clientTimeZone`, OData Edm.String. Usage: clientTimeZone={clientTimeZone}
+        client_time_zone (str | None): `clientTimeZone`, OData Edm.String. Usage: clientTimeZone={clientTimeZone}. A PBX refuses null here (400 "The clientTimeZone field is required."): pass a value, or '' for all, as the 3CX web client does.
         start_dt (datetime.datetime): `startDt`, OData Edm.DateTimeOffset. Usage: startDt={startDt}
         end_dt (datetime.datetime): `endDt`, OData Edm.DateTimeOffset. Usage: endDt={endDt}
-        queue_dn_str (str | None): `queueDnStr`, OData Edm.String. Usage: queueDnStr={queueDnStr}
-        agent_dn_str (str | None): `agentDnStr`, OData Edm.String. Usage: agentDnStr={agentDnStr}
+        queue_dn_str (str | None): `queueDnStr`, OData Edm.String. Usage: queueDnStr={queueDnStr}. A PBX refuses null here (400 "The queueDnStr field is required."): pass a value, or '' for all, as the 3CX web client does.
+        agent_dn_str (str | None): `agentDnStr`, OData Edm.String. Usage: agentDnStr={agentDnStr}. A PBX refuses null here (400 "The agentDnStr field is required."): pass a value, or '' for all, as the 3CX web client does.
         top (int | Unset): `$top`, OData Edm.Int64. Show only the first n items
         skip (int | Unset): `$skip`, OData Edm.Int64. Skip the first n items
         search (str | Unset): `$search`, OData Edm.String. Search items by search phrases
@@ -115,11 +115,11 @@ async def asyncio(
     """Invoke function DownloadAgentLoginHistory: `GET /ReportAgentLoginHistory/Pbx.DownloadAgentLoginHistory(clientTimeZone={clientTimeZone},startDt={startDt},endDt={endDt},queueDnStr={queueDnStr},agentDnStr={agentDnStr})` (XAPI `DownloadAgentLoginHistory`).
 
     Args:
-        client_time_zone (str | None): `clientTimeZone`, OData Edm.String. Usage: clientTimeZone={clientTimeZone}
+        client_time_zone (str | None): `clientTimeZone`, OData Edm.String. Usage: clientTimeZone={clientTimeZone}. A PBX refuses null here (400 "The clientTimeZone field is required."): pass a value, or '' for all, as the 3CX web client does.
         start_dt (datetime.datetime): `startDt`, OData Edm.DateTimeOffset. Usage: startDt={startDt}
         end_dt (datetime.datetime): `endDt`, OData Edm.DateTimeOffset. Usage: endDt={endDt}
-        queue_dn_str (str | None): `queueDnStr`, OData Edm.String. Usage: queueDnStr={queueDnStr}
-        agent_dn_str (str | None): `agentDnStr`, OData Edm.String. Usage: agentDnStr={agentDnStr}
+        queue_dn_str (str | None): `queueDnStr`, OData Edm.String. Usage: queueDnStr={queueDnStr}. A PBX refuses null here (400 "The queueDnStr field is required."): pass a value, or '' for all, as the 3CX web client does.
+        agent_dn_str (str | None): `agentDnStr`, OData Edm.String. Usage: agentDnStr={agentDnStr}. A PBX refuses null here (400 "The agentDnStr field is required."): pass a value, or '' for all, as the 3CX web client does.
         top (int | Unset): `$top`, OData Edm.Int64. Show only the first n items
         skip (int | Unset): `$skip`, OData Edm.Int64. Skip the first n items
         search (str | Unset): `$search`, OData Edm.String. Search items by search phrases

@@ -40,7 +40,7 @@ def sync(
     """Invoke function DownloadAuditLog: `GET /ReportAuditLog/Pbx.DownloadAuditLog(clientTimeZone={clientTimeZone})` (XAPI `DownloadAuditLog`).
 
     Args:
-        client_time_zone (str | None): `clientTimeZone`, OData Edm.String. Usage: clientTimeZone={clientTimeZone}
+        client_time_zone (str | None): `clientTimeZone`, OData Edm.String. Usage: clientTimeZone={clientTimeZone}. A PBX refuses null here (400 "The clientTimeZone field is required."): pass a value, or '' for all, as the 3CX web client does.
         top (int | Unset): `$top`, OData Edm.Int64. Show only the first n items
         skip (int | Unset): `$skip`, OData Edm.Int64. Skip the first n items
         search (str | Unset): `$search`, OData Edm.String. Search items by search phrases
@@ -92,7 +92,7 @@ async def asyncio(
     """Invoke function DownloadAuditLog: `GET /ReportAuditLog/Pbx.DownloadAuditLog(clientTimeZone={clientTimeZone})` (XAPI `DownloadAuditLog`).
 
     Args:
-        client_time_zone (str | None): `clientTimeZone`, OData Edm.String. Usage: clientTimeZone={clientTimeZone}
+        client_time_zone (str | None): `clientTimeZone`, OData Edm.String. Usage: clientTimeZone={clientTimeZone}. A PBX refuses null here (400 "The clientTimeZone field is required."): pass a value, or '' for all, as the 3CX web client does.
         top (int | Unset): `$top`, OData Edm.Int64. Show only the first n items
         skip (int | Unset): `$skip`, OData Edm.Int64. Skip the first n items
         search (str | Unset): `$search`, OData Edm.String. Search items by search phrases

@@ -49,11 +49,11 @@ def sync(
     """Invoke function DownloadBreachesSla: `GET /ReportBreachesSla/Pbx.DownloadBreachesSla(queueDnStr={queueDnStr},startDt={startDt},endDt={endDt},waitInterval={waitInterval},clientTimeZone={clientTimeZone})` (XAPI `DownloadBreachesSla`).
 
     Args:
-        queue_dn_str (str | None): `queueDnStr`, OData Edm.String. Usage: queueDnStr={queueDnStr}
+        queue_dn_str (str | None): `queueDnStr`, OData Edm.String. Usage: queueDnStr={queueDnStr}. A PBX refuses null here (400 "The queueDnStr field is required."): pass a value, or '' for all, as the 3CX web client does.
         start_dt (datetime.datetime): `startDt`, OData Edm.DateTimeOffset. Usage: startDt={startDt}
         end_dt (datetime.datetime): `endDt`, OData Edm.DateTimeOffset. Usage: endDt={endDt}
-        wait_interval (str | None): `waitInterval`, OData Edm.String. Usage: waitInterval={waitInterval}
-        client_time_zone (str | None): `clientTimeZone`, OData Edm.String. Usage: clientTimeZone={clientTimeZone}
+        wait_interval (str | None): `waitInterval`, OData Edm.String. Usage: waitInterval={waitInterval}. A PBX refuses null here (400 "The waitInterval field is required."): pass a value, or '' for all, as the 3CX web client does.
+        client_time_zone (str | None): `clientTimeZone`, OData Edm.String. Usage: clientTimeZone={clientTimeZone}. A PBX refuses null here (400 "The clientTimeZone field is required."): pass a value, or '' for all, as the 3CX web client does.
         top (int | Unset): `$top`, OData Edm.Int64. Show only the first n items
         skip (int | Unset): `$skip`, OData Edm.Int64. Skip the first n items
         search (str | Unset): `$search`, OData Edm.String. Search items by search phrases
@@ -113,11 +113,11 @@ async def asyncio(
     """Invoke function DownloadBreachesSla: `GET /ReportBreachesSla/Pbx.DownloadBreachesSla(queueDnStr={queueDnStr},startDt={startDt},endDt={endDt},waitInterval={waitInterval},clientTimeZone={clientTimeZone})` (XAPI `DownloadBreachesSla`).
 
     Args:
-        queue_dn_str (str | None): `queueDnStr`, OData Edm.String. Usage: queueDnStr={queueDnStr}
+        queue_dn_str (str | None): `queueDnStr`, OData Edm.String. Usage: queueDnStr={queueDnStr}. A PBX refuses null here (400 "The queueDnStr field is required."): pass a value, or '' for all, as the 3CX web client does.
         start_dt (datetime.datetime): `startDt`, OData Edm.DateTimeOffset. Usage: startDt={startDt}
         end_dt (datetime.datetime): `endDt`, OData Edm.DateTimeOffset. Usage: endDt={endDt}
-        wait_interval (str | None): `waitInterval`, OData Edm.String. Usage: waitInterval={waitInterval}
-        client_time_zone (str | None): `clientTimeZone`, OData Edm.String. Usage: clientTimeZone={clientTimeZone}
+        wait_interval (str | None): `waitInterval`, OData Edm.String. Usage: waitInterval={waitInterval}. A PBX refuses null here (400 "The waitInterval field is required."): pass a value, or '' for all, as the 3CX web client does.
+        client_time_zone (str | None): `clientTimeZone`, OData Edm.String. Usage: clientTimeZone={clientTimeZone}. A PBX refuses null here (400 "The clientTimeZone field is required."): pass a value, or '' for all, as the 3CX web client does.
         top (int | Unset): `$top`, OData Edm.Int64. Show only the first n items
         skip (int | Unset): `$skip`, OData Edm.Int64. Skip the first n items
         search (str | Unset): `$search`, OData Edm.String. Search items by search phrases

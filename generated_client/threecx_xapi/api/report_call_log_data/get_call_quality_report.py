@@ -35,8 +35,8 @@ def sync(
         cdr_id (str): `cdrId`, OData Edm.String. Usage: cdrId={cdrId}
         src_number (str): `srcNumber`, OData Edm.String. Usage: srcNumber={srcNumber}
         dst_number (str): `dstNumber`, OData Edm.String. Usage: dstNumber={dstNumber}
-        src_caller_id (str | None): `srcCallerId`, OData Edm.String. Usage: srcCallerId={srcCallerId}
-        dst_caller_id (str | None): `dstCallerId`, OData Edm.String. Usage: dstCallerId={dstCallerId}
+        src_caller_id (str | None): `srcCallerId`, OData Edm.String. Usage: srcCallerId={srcCallerId}. A PBX refuses null here (400 "The srcCallerId field is required."): pass a value, or '' for all, as the 3CX web client does.
+        dst_caller_id (str | None): `dstCallerId`, OData Edm.String. Usage: dstCallerId={dstCallerId}. A PBX refuses null here (400 "The dstCallerId field is required."): pass a value, or '' for all, as the 3CX web client does.
 
     Raises:
         errors.XapiError: an error status (a subclass per status), a body that is not the JSON it declares (UnexpectedContent), no answer (TransportError); TypeError, ValueError: an argument that cannot be sent, before any request.
@@ -72,8 +72,8 @@ async def asyncio(
         cdr_id (str): `cdrId`, OData Edm.String. Usage: cdrId={cdrId}
         src_number (str): `srcNumber`, OData Edm.String. Usage: srcNumber={srcNumber}
         dst_number (str): `dstNumber`, OData Edm.String. Usage: dstNumber={dstNumber}
-        src_caller_id (str | None): `srcCallerId`, OData Edm.String. Usage: srcCallerId={srcCallerId}
-        dst_caller_id (str | None): `dstCallerId`, OData Edm.String. Usage: dstCallerId={dstCallerId}
+        src_caller_id (str | None): `srcCallerId`, OData Edm.String. Usage: srcCallerId={srcCallerId}. A PBX refuses null here (400 "The srcCallerId field is required."): pass a value, or '' for all, as the 3CX web client does.
+        dst_caller_id (str | None): `dstCallerId`, OData Edm.String. Usage: dstCallerId={dstCallerId}. A PBX refuses null here (400 "The dstCallerId field is required."): pass a value, or '' for all, as the 3CX web client does.
 
     Raises:
         errors.XapiError: an error status (a subclass per status), a body that is not the JSON it declares (UnexpectedContent), no answer (TransportError); TypeError, ValueError: an argument that cannot be sent, before any request.

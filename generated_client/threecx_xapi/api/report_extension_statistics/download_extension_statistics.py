@@ -51,7 +51,7 @@ def sync(
     Args:
         period_from (datetime.datetime): `periodFrom`, OData Edm.DateTimeOffset. Usage: periodFrom={periodFrom}
         period_to (datetime.datetime): `periodTo`, OData Edm.DateTimeOffset. Usage: periodTo={periodTo}
-        extension_filter (str | None): `extensionFilter`, OData Edm.String. Usage: extensionFilter={extensionFilter}
+        extension_filter (str | None): `extensionFilter`, OData Edm.String. Usage: extensionFilter={extensionFilter}. A PBX refuses null here (400 "The extensionFilter field is required."): pass a value, or '' for all, as the 3CX web client does.
         call_area (int): `callArea`, OData Edm.Int32. Usage: callArea={callArea}
         top (int | Unset): `$top`, OData Edm.Int64. Show only the first n items
         skip (int | Unset): `$skip`, OData Edm.Int64. Skip the first n items
@@ -112,7 +112,7 @@ async def asyncio(
     Args:
         period_from (datetime.datetime): `periodFrom`, OData Edm.DateTimeOffset. Usage: periodFrom={periodFrom}
         period_to (datetime.datetime): `periodTo`, OData Edm.DateTimeOffset. Usage: periodTo={periodTo}
-        extension_filter (str | None): `extensionFilter`, OData Edm.String. Usage: extensionFilter={extensionFilter}
+        extension_filter (str | None): `extensionFilter`, OData Edm.String. Usage: extensionFilter={extensionFilter}. A PBX refuses null here (400 "The extensionFilter field is required."): pass a value, or '' for all, as the 3CX web client does.
         call_area (int): `callArea`, OData Edm.Int32. Usage: callArea={callArea}
         top (int | Unset): `$top`, OData Edm.Int64. Show only the first n items
         skip (int | Unset): `$skip`, OData Edm.Int64. Skip the first n items

@@ -49,7 +49,7 @@ def sync(
     """Invoke function GetExtensionStatisticsByGroupData: `GET /ReportExtensionStatisticsByGroup/Pbx.GetExtensionStatisticsByGroupData(groupNumber={groupNumber},periodFrom={periodFrom},periodTo={periodTo},callArea={callArea})` (XAPI `GetExtensionStatisticsByGroupData`).
 
     Args:
-        group_number (str | None): `groupNumber`, OData Edm.String. Usage: groupNumber={groupNumber}
+        group_number (str | None): `groupNumber`, OData Edm.String. Usage: groupNumber={groupNumber}. A PBX refuses null here (400 "The groupNumber field is required."): pass a value, or '' for all, as the 3CX web client does.
         period_from (datetime.datetime): `periodFrom`, OData Edm.DateTimeOffset. Usage: periodFrom={periodFrom}
         period_to (datetime.datetime): `periodTo`, OData Edm.DateTimeOffset. Usage: periodTo={periodTo}
         call_area (int): `callArea`, OData Edm.Int32. Usage: callArea={callArea}
@@ -107,7 +107,7 @@ async def asyncio(
     """Invoke function GetExtensionStatisticsByGroupData: `GET /ReportExtensionStatisticsByGroup/Pbx.GetExtensionStatisticsByGroupData(groupNumber={groupNumber},periodFrom={periodFrom},periodTo={periodTo},callArea={callArea})` (XAPI `GetExtensionStatisticsByGroupData`).
 
     Args:
-        group_number (str | None): `groupNumber`, OData Edm.String. Usage: groupNumber={groupNumber}
+        group_number (str | None): `groupNumber`, OData Edm.String. Usage: groupNumber={groupNumber}. A PBX refuses null here (400 "The groupNumber field is required."): pass a value, or '' for all, as the 3CX web client does.
         period_from (datetime.datetime): `periodFrom`, OData Edm.DateTimeOffset. Usage: periodFrom={periodFrom}
         period_to (datetime.datetime): `periodTo`, OData Edm.DateTimeOffset. Usage: periodTo={periodTo}
         call_area (int): `callArea`, OData Edm.Int32. Usage: callArea={callArea}

@@ -49,7 +49,7 @@ def sync(
     Args:
         period_from (datetime.datetime): `periodFrom`, OData Edm.DateTimeOffset. Usage: periodFrom={periodFrom}
         period_to (datetime.datetime): `periodTo`, OData Edm.DateTimeOffset. Usage: periodTo={periodTo}
-        ring_group_dns (str | None): `ringGroupDns`, OData Edm.String. Usage: ringGroupDns={ringGroupDns}
+        ring_group_dns (str | None): `ringGroupDns`, OData Edm.String. Usage: ringGroupDns={ringGroupDns}. A PBX refuses null here (400 "The ringGroupDns field is required."): pass a value, or '' for all, as the 3CX web client does.
         top (int | Unset): `$top`, OData Edm.Int64. Show only the first n items
         skip (int | Unset): `$skip`, OData Edm.Int64. Skip the first n items
         search (str | Unset): `$search`, OData Edm.String. Search items by search phrases
@@ -107,7 +107,7 @@ async def asyncio(
     Args:
         period_from (datetime.datetime): `periodFrom`, OData Edm.DateTimeOffset. Usage: periodFrom={periodFrom}
         period_to (datetime.datetime): `periodTo`, OData Edm.DateTimeOffset. Usage: periodTo={periodTo}
-        ring_group_dns (str | None): `ringGroupDns`, OData Edm.String. Usage: ringGroupDns={ringGroupDns}
+        ring_group_dns (str | None): `ringGroupDns`, OData Edm.String. Usage: ringGroupDns={ringGroupDns}. A PBX refuses null here (400 "The ringGroupDns field is required."): pass a value, or '' for all, as the 3CX web client does.
         top (int | Unset): `$top`, OData Edm.Int64. Show only the first n items
         skip (int | Unset): `$skip`, OData Edm.Int64. Skip the first n items
         search (str | Unset): `$search`, OData Edm.String. Search items by search phrases

@@ -49,10 +49,10 @@ def sync(
     """Invoke function GetQueueAnsweredCallsByWaitTimeData: `GET /ReportQueueAnsweredCallsByWaitTime/Pbx.GetQueueAnsweredCallsByWaitTimeData(queueDnStr={queueDnStr},startDt={startDt},endDt={endDt},answerInterval={answerInterval})` (XAPI `GetQueueAnsweredCallsByWaitTimeData`).
 
     Args:
-        queue_dn_str (str | None): `queueDnStr`, OData Edm.String. Usage: queueDnStr={queueDnStr}
+        queue_dn_str (str | None): `queueDnStr`, OData Edm.String. Usage: queueDnStr={queueDnStr}. A PBX refuses null here (400 "The queueDnStr field is required."): pass a value, or '' for all, as the 3CX web client does.
         start_dt (datetime.datetime): `startDt`, OData Edm.DateTimeOffset. Usage: startDt={startDt}
         end_dt (datetime.datetime): `endDt`, OData Edm.DateTimeOffset. Usage: endDt={endDt}
-        answer_interval (str | None): `answerInterval`, OData Edm.String. Usage: answerInterval={answerInterval}
+        answer_interval (str | None): `answerInterval`, OData Edm.String. Usage: answerInterval={answerInterval}. A PBX refuses null here (400 "The answerInterval field is required."): pass a value, or '' for all, as the 3CX web client does.
         top (int | Unset): `$top`, OData Edm.Int64. Show only the first n items
         skip (int | Unset): `$skip`, OData Edm.Int64. Skip the first n items
         search (str | Unset): `$search`, OData Edm.String. Search items by search phrases
@@ -107,10 +107,10 @@ async def asyncio(
     """Invoke function GetQueueAnsweredCallsByWaitTimeData: `GET /ReportQueueAnsweredCallsByWaitTime/Pbx.GetQueueAnsweredCallsByWaitTimeData(queueDnStr={queueDnStr},startDt={startDt},endDt={endDt},answerInterval={answerInterval})` (XAPI `GetQueueAnsweredCallsByWaitTimeData`).
 
     Args:
-        queue_dn_str (str | None): `queueDnStr`, OData Edm.String. Usage: queueDnStr={queueDnStr}
+        queue_dn_str (str | None): `queueDnStr`, OData Edm.String. Usage: queueDnStr={queueDnStr}. A PBX refuses null here (400 "The queueDnStr field is required."): pass a value, or '' for all, as the 3CX web client does.
         start_dt (datetime.datetime): `startDt`, OData Edm.DateTimeOffset. Usage: startDt={startDt}
         end_dt (datetime.datetime): `endDt`, OData Edm.DateTimeOffset. Usage: endDt={endDt}
-        answer_interval (str | None): `answerInterval`, OData Edm.String. Usage: answerInterval={answerInterval}
+        answer_interval (str | None): `answerInterval`, OData Edm.String. Usage: answerInterval={answerInterval}. A PBX refuses null here (400 "The answerInterval field is required."): pass a value, or '' for all, as the 3CX web client does.
         top (int | Unset): `$top`, OData Edm.Int64. Show only the first n items
         skip (int | Unset): `$skip`, OData Edm.Int64. Skip the first n items
         search (str | Unset): `$search`, OData Edm.String. Search items by search phrases

@@ -49,7 +49,7 @@ def sync(
     """Invoke function DownloadQueueChatPerformance: `GET /ReportQueueChatPerformance/Pbx.DownloadQueueChatPerformance(queueDnStr={queueDnStr},startDt={startDt},endDt={endDt},participantType={participantType})` (XAPI `DownloadQueueChatPerformance`).
 
     Args:
-        queue_dn_str (str | None): `queueDnStr`, OData Edm.String. Usage: queueDnStr={queueDnStr}
+        queue_dn_str (str | None): `queueDnStr`, OData Edm.String. Usage: queueDnStr={queueDnStr}. A PBX refuses null here (400 "The queueDnStr field is required."): pass a value, or '' for all, as the 3CX web client does.
         start_dt (datetime.datetime): `startDt`, OData Edm.DateTimeOffset. Usage: startDt={startDt}
         end_dt (datetime.datetime): `endDt`, OData Edm.DateTimeOffset. Usage: endDt={endDt}
         participant_type (int): `participantType`, OData Edm.Int32. Usage: participantType={participantType}
@@ -110,7 +110,7 @@ async def asyncio(
     """Invoke function DownloadQueueChatPerformance: `GET /ReportQueueChatPerformance/Pbx.DownloadQueueChatPerformance(queueDnStr={queueDnStr},startDt={startDt},endDt={endDt},participantType={participantType})` (XAPI `DownloadQueueChatPerformance`).
 
     Args:
-        queue_dn_str (str | None): `queueDnStr`, OData Edm.String. Usage: queueDnStr={queueDnStr}
+        queue_dn_str (str | None): `queueDnStr`, OData Edm.String. Usage: queueDnStr={queueDnStr}. A PBX refuses null here (400 "The queueDnStr field is required."): pass a value, or '' for all, as the 3CX web client does.
         start_dt (datetime.datetime): `startDt`, OData Edm.DateTimeOffset. Usage: startDt={startDt}
         end_dt (datetime.datetime): `endDt`, OData Edm.DateTimeOffset. Usage: endDt={endDt}
         participant_type (int): `participantType`, OData Edm.Int32. Usage: participantType={participantType}

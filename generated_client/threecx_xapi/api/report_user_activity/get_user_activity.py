@@ -57,12 +57,12 @@ def sync(
     """Invoke function GetUserActivity: `GET /ReportUserActivity/Pbx.GetUserActivity(clientTimeZone={clientTimeZone},periodFrom={periodFrom},periodTo={periodTo},groupNumber={groupNumber},extensionDns={extensionDns},waitInterval={waitInterval},includeQueueCalls={includeQueueCalls},callArea={callArea},groupingType={groupingType})` (XAPI `GetUserActivity`).
 
     Args:
-        client_time_zone (str | None): `clientTimeZone`, OData Edm.String. Usage: clientTimeZone={clientTimeZone}
+        client_time_zone (str | None): `clientTimeZone`, OData Edm.String. Usage: clientTimeZone={clientTimeZone}. A PBX refuses null here (400 "The clientTimeZone field is required."): pass a value, or '' for all, as the 3CX web client does.
         period_from (datetime.datetime): `periodFrom`, OData Edm.DateTimeOffset. Usage: periodFrom={periodFrom}
         period_to (datetime.datetime): `periodTo`, OData Edm.DateTimeOffset. Usage: periodTo={periodTo}
-        group_number (str | None): `groupNumber`, OData Edm.String. Usage: groupNumber={groupNumber}
-        extension_dns (str | None): `extensionDns`, OData Edm.String. Usage: extensionDns={extensionDns}
-        wait_interval (str | None): `waitInterval`, OData Edm.String. Usage: waitInterval={waitInterval}
+        group_number (str | None): `groupNumber`, OData Edm.String. Usage: groupNumber={groupNumber}. A PBX refuses null here (400 "The groupNumber field is required."): pass a value, or '' for all, as the 3CX web client does.
+        extension_dns (str | None): `extensionDns`, OData Edm.String. Usage: extensionDns={extensionDns}. A PBX refuses null here (400 "The extensionDns field is required."): pass a value, or '' for all, as the 3CX web client does.
+        wait_interval (str | None): `waitInterval`, OData Edm.String. Usage: waitInterval={waitInterval}. A PBX refuses null here (400 "The waitInterval field is required."): pass a value, or '' for all, as the 3CX web client does.
         include_queue_calls (bool): `includeQueueCalls`, OData Edm.Boolean. Usage: includeQueueCalls={includeQueueCalls}
         call_area (int): `callArea`, OData Edm.Int32. Usage: callArea={callArea}
         grouping_type (int): `groupingType`, OData Edm.Int32. Usage: groupingType={groupingType}
@@ -130,12 +130,12 @@ async def asyncio(
     """Invoke function GetUserActivity: `GET /ReportUserActivity/Pbx.GetUserActivity(clientTimeZone={clientTimeZone},periodFrom={periodFrom},periodTo={periodTo},groupNumber={groupNumber},extensionDns={extensionDns},waitInterval={waitInterval},includeQueueCalls={includeQueueCalls},callArea={callArea},groupingType={groupingType})` (XAPI `GetUserActivity`).
 
     Args:
-        client_time_zone (str | None): `clientTimeZone`, OData Edm.String. Usage: clientTimeZone={clientTimeZone}
+        client_time_zone (str | None): `clientTimeZone`, OData Edm.String. Usage: clientTimeZone={clientTimeZone}. A PBX refuses null here (400 "The clientTimeZone field is required."): pass a value, or '' for all, as the 3CX web client does.
         period_from (datetime.datetime): `periodFrom`, OData Edm.DateTimeOffset. Usage: periodFrom={periodFrom}
         period_to (datetime.datetime): `periodTo`, OData Edm.DateTimeOffset. Usage: periodTo={periodTo}
-        group_number (str | None): `groupNumber`, OData Edm.String. Usage: groupNumber={groupNumber}
-        extension_dns (str | None): `extensionDns`, OData Edm.String. Usage: extensionDns={extensionDns}
-        wait_interval (str | None): `waitInterval`, OData Edm.String. Usage: waitInterval={waitInterval}
+        group_number (str | None): `groupNumber`, OData Edm.String. Usage: groupNumber={groupNumber}. A PBX refuses null here (400 "The groupNumber field is required."): pass a value, or '' for all, as the 3CX web client does.
+        extension_dns (str | None): `extensionDns`, OData Edm.String. Usage: extensionDns={extensionDns}. A PBX refuses null here (400 "The extensionDns field is required."): pass a value, or '' for all, as the 3CX web client does.
+        wait_interval (str | None): `waitInterval`, OData Edm.String. Usage: waitInterval={waitInterval}. A PBX refuses null here (400 "The waitInterval field is required."): pass a value, or '' for all, as the 3CX web client does.
         include_queue_calls (bool): `includeQueueCalls`, OData Edm.Boolean. Usage: includeQueueCalls={includeQueueCalls}
         call_area (int): `callArea`, OData Edm.Int32. Usage: callArea={callArea}
         grouping_type (int): `groupingType`, OData Edm.Int32. Usage: groupingType={groupingType}
