@@ -86,6 +86,9 @@ class FakePbx:
         if path.startswith("/xapi/v1/ReportCallLogData/Pbx.GetCallLogData("):
             rows = [{"CallId": 1, "SourceDisplayName": "Ann", "Status": "Answered"}, {"CallId": 2, "Status": "Missed"}]
             return httpx.Response(200, json={"value": rows}, headers=headers)
+        if path == "/xapi/v1/Recordings/Pbx.DownloadRecording(recId=42)":
+            disposition = {"Content-Disposition": 'attachment; filename="rec-42.wav"'}
+            return httpx.Response(200, content=WAV, headers={**headers, "Content-Type": "audio/wav", **disposition})
         if path.startswith("/xapi/v1/Users(") and request.method in ("PATCH", "DELETE"):
             return httpx.Response(204, headers=headers)
         if path == "/xapi/v1/SystemStatus":
@@ -648,3 +651,15 @@ def test_a_file_answer_goes_to_stdout_when_it_is_redirected(
     result = run("call", "DownloadRecording", "--param", "recId=42")
 
     assert result.exit_code == 0 and result.stdout_bytes == WAV
+
+
+def test_a_recording_the_pbx_answers_as_audio_is_written_to_output_path(
+    run: Callable[..., Any], tmp_path: Path
+) -> None:
+    target = tmp_path / "rec.wav"
+
+    result = run("call", "DownloadRecording", "--param", "recId=42", "--output", str(target))
+
+    assert result.exit_code == 0, result.stderr
+    assert target.read_bytes() == WAV
+    assert result.stderr == f"wrote {target} (audio/wav, rec-42.wav, {len(WAV)} bytes)\n"

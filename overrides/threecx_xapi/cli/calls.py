@@ -220,8 +220,5 @@ DONE_VERBS = {"PATCH": "updated", "PUT": "replaced", "DELETE": "deleted", "POST"
 
 def done_message(call: PreparedCall) -> str:
     """One line saying what a successful call without a body did, with the path it addressed."""
-    try:
-        path = str(call.module._get_kwargs(**call.arguments)["url"])
-    except (AttributeError, KeyError, TypeError, ValueError):
-        path = call.operation.path
+    path, _params, _headers, _body = call.module.ENDPOINT.encode(call.arguments)  # the path the request went to
     return f"{DONE_VERBS.get(call.operation.method, 'done:')} {path.lstrip('/')}"
