@@ -7,6 +7,9 @@
     client = pbx.client()                                # in-process: no server, no socket
 
 What it does, as a PBX does: `/connect/token` with client credentials and one active token per client;
+one numbering plan across users, queues, ring groups, IVRs, fax, trunks and parkings; `$top` capped at
+`top_limit` on entity sets; `@odata.context`, ETags (If-Match / If-None-Match), `$expand` and navigation
+paths over stored rows; the document at /xapi/v1/swagger.yaml, a service document and `$metadata`;
 every operation of the document routed, keys and function parameters read with a strict OData literal
 parser (a bare string or a quoted date-time is a 400 with an OData error body); request bodies validated
 against the document's schemas; entity sets held in memory (create, get by key or alternate key, PATCH
@@ -60,6 +63,10 @@ class Emulator:
         collection_size: int = 25,
         server_version: str | None = None,
         clock: Callable[[], float] = time.time,
+        top_limit: int | None = 100,
+        max_page_size: int | None = None,
+        report_size: int | None = None,
+        download_format: str = "json",
     ) -> None:
         self.port = port
         self.client_id = client_id
@@ -74,8 +81,12 @@ class Emulator:
                 collection_size=collection_size,
                 server_version=server_version or f"{registry.xapi_version()}.0",
                 clock=clock,
+                top_limit=top_limit,
+                max_page_size=max_page_size,
+                report_size=report_size,
             )
         )
+        self.download_format = download_format
         self._server: uvicorn.Server | None = None
         self._thread: threading.Thread | None = None
 
@@ -200,6 +211,17 @@ class Emulator:
             raise ValueError(_unknown_target(target))
         with self._handler.lock:
             self._handler.faults.append(Fault(target, status, retry_after, delay, drop, times))
+
+    @property
+    def download_format(self) -> str:
+        """What Download* reports answer: "json" rows (the document's promise) or "csv" as the web UI exports."""
+        return self._handler.download_format
+
+    @download_format.setter
+    def download_format(self, value: str) -> None:
+        if value not in ("json", "csv"):
+            raise ValueError(f"download_format is 'json' or 'csv', got {value!r}")
+        self._handler.download_format = value
 
     def expire_tokens(self) -> None:
         """Every issued token expires now, as after the PBX's token lifetime."""

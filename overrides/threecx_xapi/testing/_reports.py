@@ -1,0 +1,90 @@
+"""Report rows made from the seed and their index, so a page costs what the page costs, not the whole report.
+
+A report of N rows is a lazy sequence: row i is one of a few hundred schema-valid template rows, with its
+date-times placed at i/N of the period (rows come in time order) and the filter's subjects carried in.
+"""
+
+from __future__ import annotations
+
+import datetime
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from typing import Any, overload
+
+from ._fakedata import FakeData, resolve
+
+TEMPLATES = 256  # distinct rows per report; beyond them rows differ in their date-times
+_CALLER_CALLEE = (("Caller", "Callee"), ("Source", "Destination"), ("From", "To"))
+
+
+class ReportRows(Sequence[dict[str, Any]]):
+    def __init__(
+        self,
+        fake: FakeData,
+        schema: Mapping[str, Any],
+        count: int,
+        *,
+        salt: str,
+        carry: Callable[[list[Any]], None] | None = None,
+    ) -> None:
+        self._count = count
+        templates = fake.rows(schema, min(count, TEMPLATES), salt=salt)
+        if carry is not None:
+            carry(templates)
+        flat = resolve(fake.schemas, schema)
+        self._moments = [
+            key
+            for key, sub in flat.get("properties", {}).items()
+            if resolve(fake.schemas, sub).get("format") == "date-time"
+        ]
+        self._templates = [_distinct_parties(row) for row in templates]
+        start, end = fake.period
+        self._start = start
+        self._step = (end - start) / max(count, 1)
+
+    def __len__(self) -> int:
+        return self._count
+
+    @overload
+    def __getitem__(self, index: int) -> dict[str, Any]: ...
+    @overload
+    def __getitem__(self, index: slice) -> list[dict[str, Any]]: ...
+    def __getitem__(self, index: int | slice) -> dict[str, Any] | list[dict[str, Any]]:
+        if isinstance(index, slice):
+            return [self._row(position) for position in range(*index.indices(self._count))]
+        if index < 0:
+            index += self._count
+        if not 0 <= index < self._count:
+            raise IndexError(index)
+        return self._row(index)
+
+    def __iter__(self) -> Iterator[dict[str, Any]]:
+        return (self._row(position) for position in range(self._count))
+
+    def _row(self, index: int) -> dict[str, Any]:
+        template = self._templates[index % len(self._templates)]
+        if not isinstance(template, dict):
+            return template  # type: ignore[no-any-return]  (a collection of strings or numbers)
+        row = dict(template)
+        if self._moments:
+            when = self._start + self._step * index
+            for offset, key in enumerate(self._moments):
+                # Later date-times of a row follow its first (a call starts, then it is answered, then it ends).
+                moment = when + datetime.timedelta(seconds=37 * offset * (1 + index % 5))
+                row[key] = moment.strftime("%Y-%m-%dT%H:%M:%SZ")
+        return row
+
+
+def _distinct_parties(row: Any) -> Any:
+    """A call's caller and callee are never the same party."""
+    if not isinstance(row, dict):
+        return row
+    for first, second in _CALLER_CALLEE:
+        for key in [key for key in row if key.startswith(first)]:
+            other = second + key[len(first) :]
+            if other in row and row[other] == row[key] and isinstance(row[key], str):
+                row[other] = _other(row[key])
+    return row
+
+
+def _other(text: str) -> str:
+    return str(int(text) + 1) if text.isdigit() else text + " (2)"
