@@ -42,14 +42,14 @@ class EntitySet:
 
     def seed(self, fake: FakeData, count: int) -> None:
         numbered = "Number" in self.properties
-        prefix, start = STARTS.get(self.name, ("", 100))
+        free = self.plan.free_numbers(self.name, count) if numbered and self.plan and self.name in STARTS else None
         for row, entity in enumerate(fake.rows(self.item_schema, count, salt=self.name)):
             if self.integer_key:
                 entity[self.key] = row + 1
             if numbered and self.name == "Groups":
                 entity["Number"] = group_number(row)
-            elif numbered and self.name in STARTS:
-                entity["Number"] = f"{prefix}{start + row}"
+            elif free is not None:
+                entity["Number"] = free[row]
             self._store(entity.get(self.key, row), entity)
 
     def _store(self, key: Any, entity: dict[str, Any]) -> None:

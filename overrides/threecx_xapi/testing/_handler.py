@@ -125,7 +125,7 @@ class Handler:
         self.lock = threading.RLock()
         self.download_format = "json"  # what Download* reports answer: "json" rows, or "csv" as the web UI exports
         self._sets = discover(registry.operations(), self.schemas)
-        plan = NumberingPlan(lambda: {name: self.entity_set(name) or () for name in self._sets})
+        plan = NumberingPlan(lambda: {name: self._sets[name] for name in self._seeded})
         for entity_set in self._sets.values():
             entity_set.plan = plan
         self._types = {name: entity_type(self.schemas, found.item_schema) for name, found in self._sets.items()}

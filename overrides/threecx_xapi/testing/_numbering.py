@@ -12,14 +12,14 @@ from typing import Any
 # Where each kind's numbers start when the PBX picks one (a real PBX's defaults look alike).
 STARTS: dict[str, tuple[str, int]] = {
     "Users": ("", 100),
+    "ServicePrincipals": ("", 500),
+    "Receptionists": ("", 600),
     "RingGroups": ("", 700),
-    "Receptionists": ("", 800),
-    "Queues": ("", 8000),
-    "Fax": ("", 888),
-    "CallFlowApps": ("", 9000),
+    "Queues": ("", 800),
+    "Fax": ("", 900),
+    "CallFlowApps": ("", 950),
     "Trunks": ("", 10000),
     "Parkings": ("SP", 0),
-    "ServicePrincipals": ("", 9500),
 }
 GROUP_PREFIX = "GRP"  # groups are numbered apart: GRP0000 (the default group), GRP0001, ...
 
@@ -39,7 +39,10 @@ class NumberError(Exception):
 
 
 class NumberingPlan:
-    """The numbers every member set holds, read from the rows themselves (so deletes free them at once)."""
+    """The numbers the member sets hold, read from the rows themselves (so deletes free them at once).
+
+    `sets` gives the sets seeded so far: a set seeded later takes the free numbers of its range then.
+    """
 
     def __init__(self, sets: Callable[[], Mapping[str, Iterable[Mapping[str, Any]]]]) -> None:
         self._sets = sets
@@ -54,12 +57,18 @@ class NumberingPlan:
         }
 
     def first_free(self, set_name: str) -> str:
-        prefix, start = STARTS.get(set_name, ("", 100))
+        return self.free_numbers(set_name, 1)[0]
+
+    def free_numbers(self, set_name: str, count: int) -> list[str]:
+        """The first `count` free numbers of the set's range, lowest first."""
+        prefix, number = STARTS.get(set_name, ("", 100))
         taken = self.taken()
-        number = start
-        while f"{prefix}{number}" in taken:
+        found: list[str] = []
+        while len(found) < count:
+            if f"{prefix}{number}" not in taken:
+                found.append(f"{prefix}{number}")
             number += 1
-        return f"{prefix}{number}"
+        return found
 
     def claim(self, set_name: str, entity: dict[str, Any]) -> None:
         """A new entity's number: the first free one when none was sent, a 409 when it is taken."""

@@ -10,10 +10,11 @@ import datetime
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from typing import Any, overload
 
-from ._fakedata import FakeData, resolve
+from ._fakedata import FakeData, resolve, user_name
 
 TEMPLATES = 256  # distinct rows per report; beyond them rows differ in their date-times
-_CALLER_CALLEE = (("Caller", "Callee"), ("Source", "Destination"), ("From", "To"))
+_CALLER_CALLEE = (("Caller", "Callee"), ("Source", "Destination"), ("Src", "Dst"), ("From", "To"))
+_NUMBER_SUFFIXES = ("CallerNumber", "Dn", "No", "Number")
 
 
 class ReportRows(Sequence[dict[str, Any]]):
@@ -36,10 +37,12 @@ class ReportRows(Sequence[dict[str, Any]]):
             for key, sub in flat.get("properties", {}).items()
             if resolve(fake.schemas, sub).get("format") == "date-time"
         ]
-        self._templates = [_distinct_parties(row) for row in templates]
+        self._templates = [_named_parties(_distinct_parties(row)) for row in templates]
         start, end = fake.period
         self._start = start
         self._step = (end - start) / max(count, 1)
+        # An agent's session lasts hours; a call's moments (start, answer, end) are seconds to minutes apart.
+        self._spacing = 3600 if any("logged" in key.lower() for key in self._moments) else 37
 
     def __len__(self) -> int:
         return self._count
@@ -69,7 +72,7 @@ class ReportRows(Sequence[dict[str, Any]]):
             when = self._start + self._step * index
             for offset, key in enumerate(self._moments):
                 # Later date-times of a row follow its first (a call starts, then it is answered, then it ends).
-                moment = when + datetime.timedelta(seconds=37 * offset * (1 + index % 5))
+                moment = when + datetime.timedelta(seconds=self._spacing * offset * (1 + index % 5))
                 row[key] = moment.strftime("%Y-%m-%dT%H:%M:%SZ")
         return row
 
@@ -83,6 +86,21 @@ def _distinct_parties(row: Any) -> Any:
             other = second + key[len(first) :]
             if other in row and row[other] == row[key] and isinstance(row[key], str):
                 row[other] = _other(row[key])
+    return row
+
+
+def _named_parties(row: Any) -> Any:
+    """A party's name is the name of the user holding its number, as Users lists them (100 is Alex Smith)."""
+    if not isinstance(row, dict):
+        return row
+    for key, value in list(row.items()):
+        suffix = next((end for end in _NUMBER_SUFFIXES if key.endswith(end) and key != end), None)
+        if suffix is None or not isinstance(value, str) or not value.isdigit() or not 100 <= int(value) < 500:
+            continue
+        prefix = key[: -len(suffix)]
+        for name_key in (prefix + "DisplayName", prefix + "Name", prefix):
+            if isinstance(row.get(name_key), str):
+                row[name_key] = user_name(int(value) - 100)
     return row
 
 
