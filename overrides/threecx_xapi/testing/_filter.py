@@ -23,14 +23,15 @@ class FilterError(ValueError):
     """A `$filter` the emulator cannot read or evaluate; it answers 400 with this message."""
 
 
-# odata-query has no `has`: `Type has Pbx.PeerType'Queue'` is read as the call `has(Type,'Queue')`.
+# odata-query reads no `has`: `Mode has Pbx.Modes'B'` is read as "B is one of the flags held as 'A, B'".
 _HAS = re.compile(r"([A-Za-z_][\w/]*)\s+has\s+(?:[A-Za-z_][\w.]*)?'((?:[^']|'')*)'")
+_HAS_AS = r"(\1 eq '\2' or startswith(\1,'\2, ') or contains(\1,', \2, ') or endswith(\1,', \2'))"
 
 
 @functools.lru_cache(maxsize=256)
 def parse_filter(text: str) -> ast._Node:
     try:
-        return ODataParser().parse(ODataLexer().tokenize(_HAS.sub(r"has(\1,'\2')", text)))
+        return ODataParser().parse(ODataLexer().tokenize(_HAS.sub(_HAS_AS, text)))
     except ODataException as exc:
         raise FilterError(f"$filter {text!r} does not parse: {exc}") from None
 
@@ -219,11 +220,6 @@ def _time(value: Any) -> datetime.time | None:
     return moment.timetz().replace(tzinfo=None) if moment is not None else None
 
 
-def _has(value: Any, flag: str) -> bool:
-    """Flags enums are held as 'A, B': `has` asks whether one of them is set."""
-    return value is not None and flag in [part.strip() for part in str(value).split(",")]
-
-
 def _number(function: Callable[[float], Any]) -> Callable[[Any], Any]:
     return lambda value: None if value is None else function(value)
 
@@ -251,7 +247,6 @@ _FUNCTIONS: dict[str, Callable[..., Any]] = {
     "round": _number(lambda value: math.floor(value + 0.5)),
     "floor": _number(math.floor),
     "ceiling": _number(math.ceil),
-    "has": _has,
 }
 _RESULT_TYPES = {
     "contains": "Edm.Boolean",
@@ -268,7 +263,6 @@ _RESULT_TYPES = {
     "date": "Edm.Date",
     "time": "Edm.TimeOfDay",
     "now": "Edm.DateTimeOffset",
-    "has": "Edm.Boolean",
 }
 
 
