@@ -13,6 +13,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import cold_import
+import emulator_speed
 import generation
 import paging_memory
 import parse_page
@@ -29,6 +30,7 @@ GROUPS: dict[str, Callable[[], list[Figure]]] = {
     "gets": small_gets.figures,
     "paging": paging_memory.figures,
     "generate": generation.figures,
+    "emulator": emulator_speed.figures,
 }
 NOTES = [
     "Cold imports run in a fresh interpreter with bytecode already compiled, as from an installed wheel.",
