@@ -103,7 +103,8 @@ def metadata(schemas: Mapping[str, Any], sets: Mapping[str, EntitySet], singleto
     for name in sorted(singletons):
         ElementTree.SubElement(container, "Singleton", Name=name, Type=_type_name(singletons[name]))
     ElementTree.indent(root)
-    return ElementTree.tostring(root, encoding="utf-8", xml_declaration=True)
+    text: bytes = ElementTree.tostring(root, encoding="utf-8", xml_declaration=True)
+    return text
 
 
 def _type_name(schema: Mapping[str, Any]) -> str:
@@ -152,8 +153,9 @@ def _edm(schemas: Mapping[str, Any], schema: Mapping[str, Any]) -> str:
         return {"decimal": "Edm.Decimal", "float": "Edm.Single"}.get(str(fmt), "Edm.Double")
     if kind == "boolean":
         return "Edm.Boolean"
-    if schema.get("anyOf") or schema.get("oneOf"):
-        return _edm(schemas, (schema.get("anyOf") or schema.get("oneOf"))[0])
+    choices = schema.get("anyOf") or schema.get("oneOf")
+    if choices:
+        return _edm(schemas, choices[0])
     return "Edm.Untyped"
 
 

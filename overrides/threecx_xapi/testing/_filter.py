@@ -31,9 +31,10 @@ _HAS_AS = r"(\1 eq '\2' or startswith(\1,'\2, ') or contains(\1,', \2, ') or end
 @functools.lru_cache(maxsize=256)
 def parse_filter(text: str) -> ast._Node:
     try:
-        return ODataParser().parse(ODataLexer().tokenize(_HAS.sub(_HAS_AS, text)))
+        tree: ast._Node = ODataParser().parse(ODataLexer().tokenize(_HAS.sub(_HAS_AS, text)))
     except ODataException as exc:
         raise FilterError(f"$filter {text!r} does not parse: {exc}") from None
+    return tree
 
 
 def compile_filter(text: str, types: Types | None = None, type_name: str = "") -> Callable[[Row], bool]:

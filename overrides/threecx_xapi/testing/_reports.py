@@ -19,7 +19,7 @@ _NUMBER_SUFFIXES = ("CallerNumber", "Dn", "No", "Number")
 _MOSTLY_UNSET = ("ActionDn", "actionDn", "ActionType", "Recording", "Transcription", "Summary", "Sentiment", "Reason")
 
 
-class ReportRows(Sequence[dict[str, Any]]):
+class ReportRows(Sequence[Any]):  # rows are objects, or strings and numbers for a few functions
     def __init__(
         self,
         fake: FakeData,
@@ -53,10 +53,10 @@ class ReportRows(Sequence[dict[str, Any]]):
         return self._count
 
     @overload
-    def __getitem__(self, index: int) -> dict[str, Any]: ...
+    def __getitem__(self, index: int) -> Any: ...
     @overload
-    def __getitem__(self, index: slice) -> list[dict[str, Any]]: ...
-    def __getitem__(self, index: int | slice) -> dict[str, Any] | list[dict[str, Any]]:
+    def __getitem__(self, index: slice) -> list[Any]: ...
+    def __getitem__(self, index: int | slice) -> Any:
         if isinstance(index, slice):
             return [self._row(position) for position in range(*index.indices(self._count))]
         if index < 0:
@@ -65,13 +65,13 @@ class ReportRows(Sequence[dict[str, Any]]):
             raise IndexError(index)
         return self._row(index)
 
-    def __iter__(self) -> Iterator[dict[str, Any]]:
+    def __iter__(self) -> Iterator[Any]:
         return (self._row(position) for position in range(self._count))
 
-    def _row(self, index: int) -> dict[str, Any]:
+    def _row(self, index: int) -> Any:
         template = self._templates[index % len(self._templates)]
         if not isinstance(template, dict):
-            return template  # type: ignore[no-any-return]  (a collection of strings or numbers)
+            return template
         row = dict(template)
         if self._moments:
             when = self._start + self._step * index

@@ -139,6 +139,7 @@ class Emulator:
             http="h11",
             access_log=False,
             proxy_headers=False,
+            timeout_keep_alive=75,  # as nginx in front of a PBX: clients that reuse idle connections find them open
         )
         server = uvicorn.Server(config)
         self._thread = threading.Thread(target=server.run, kwargs={"sockets": [listener]}, daemon=True)
