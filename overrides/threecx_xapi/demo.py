@@ -136,7 +136,7 @@ def call_distribution(client: XapiClient) -> str:
     group = groups[0] if not isinstance(groups, Unset) and groups else None
     group_number = None if group is None or isinstance(group.number, Unset) else group.number
     page = download_get_get_call_distribution.sync(
-        TIME_ZONE, PERIOD_FROM, PERIOD_TO, group_number, None, None, True, 0, 0, client=client, top=7
+        TIME_ZONE, PERIOD_FROM, PERIOD_TO, group_number or "", "", "", True, 0, 0, client=client, top=7
     )
     rows = page.value if not isinstance(page.value, Unset) else []
     return table(
@@ -151,7 +151,7 @@ def agent_logins(client: XapiClient) -> str:
     queue = queues[0] if not isinstance(queues, Unset) and queues else None
     queue_number = None if queue is None or isinstance(queue.number, Unset) else queue.number
     page = get_agent_login_history_data.sync(
-        TIME_ZONE, PERIOD_FROM, PERIOD_TO, queue_number, None, client=client, top=8
+        TIME_ZONE, PERIOD_FROM, PERIOD_TO, queue_number or "", "", client=client, top=8
     )
     rows = page.value if not isinstance(page.value, Unset) else []
     return table(
