@@ -337,6 +337,12 @@ def test_metadata_is_csdl_and_the_same_for_the_same_document(http: httpx.Client)
     assert "Groups" in {nav.get("Name") for nav in user.iter(f"{edm}NavigationProperty")}
     functions = {element.get("Name") for element in root.iter(f"{edm}Function")}
     assert {"GetCallLogData", "GetFirstAvailableExtensionNumber"} <= functions
+    assert sets["ReportCallLogData"] == "Pbx.CallLogData"  # a set only functions are bound to, typed by its rows
+    entity_types = {f"Pbx.{element.get('Name')}" for element in root.iter(f"{edm}EntityType")}
+    targets = {
+        nav.get("Type", "").removeprefix("Collection(").rstrip(")") for nav in root.iter(f"{edm}NavigationProperty")
+    }
+    assert targets <= entity_types  # a navigation property leads to an entity type, as CSDL requires
     with Emulator(seed=9) as other, _session(other) as again:
         assert again.get("/$metadata").content == response.content
 

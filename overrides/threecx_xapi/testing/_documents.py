@@ -74,6 +74,28 @@ def _rebuilt_document() -> dict[str, Any]:
     }
 
 
+def entity_sets(schemas: Mapping[str, Any], sets: Mapping[str, EntitySet]) -> dict[str, str]:
+    """Every entity set by its type name: the keyed ones, and those only listed (`GET /Recordings`, reports)."""
+    found = {name: _type_name(entity_set.item_schema) for name, entity_set in sets.items()}
+    for operation in registry.operations():
+        path, schema = operation.path.strip("/"), operation.response["schema"]
+        if operation.method != "GET" or "/" in path or "(" in path or schema is None or path in found:
+            continue
+        items = collection_items(schemas, schema)
+        if items is not None and _type_name(items) in schemas:
+            found[path] = _type_name(items)
+    # Sets only functions are bound to (/ReportCallLogData/Pbx.GetCallLogData): typed by their rows.
+    for operation in sorted(registry.operations(), key=lambda item: item.operation_id):
+        first, _, rest = operation.path.strip("/").partition("/")
+        schema = operation.response["schema"]
+        if not rest.startswith("Pbx.") or "(" in first or first in found or schema is None:
+            continue
+        items = collection_items(schemas, schema)
+        if items is not None and _type_name(items) in schemas:
+            found[first] = _type_name(items)
+    return found
+
+
 def service_document(base: str, sets: Iterable[str], singletons: Iterable[str]) -> dict[str, Any]:
     value = [{"name": name, "kind": "EntitySet", "url": name} for name in sorted(sets)]
     value += [{"name": name, "kind": "Singleton", "url": name} for name in sorted(singletons)]
@@ -90,21 +112,52 @@ def metadata(schemas: Mapping[str, Any], sets: Mapping[str, EntitySet], singleto
     root = ElementTree.Element(f"{{{_EDMX}}}Edmx", Version="4.0")
     services = ElementTree.SubElement(root, f"{{{_EDMX}}}DataServices")
     schema = ElementTree.SubElement(services, "Schema", Namespace="Pbx", xmlns=_EDM)
-    keys = {_type_name(entity_set.item_schema): entity_set.key for entity_set in sets.values()}
+    set_types = entity_sets(schemas, sets)
+    keys = {set_types[name]: entity_set.key for name, entity_set in sets.items()}
+    for type_name in set_types.values():
+        keys.setdefault(type_name, _first_key(schemas, type_name))
+    keys = _entity_keys(schemas, keys)
     for name in sorted(schemas):
         if not name.startswith("Pbx.") or "." in name[4:]:
             continue
         _type_element(schema, schemas, name, keys)
     for operation in sorted(registry.operations(), key=lambda item: item.operation_id):
-        _operation_element(schema, schemas, operation, sets)
+        _operation_element(schema, schemas, operation, {**set_types, **_singleton_types(singletons)})
     container = ElementTree.SubElement(schema, "EntityContainer", Name="Default")
-    for name in sorted(sets):
-        ElementTree.SubElement(container, "EntitySet", Name=name, EntityType=_type_name(sets[name].item_schema))
+    for name in sorted(set_types):
+        ElementTree.SubElement(container, "EntitySet", Name=name, EntityType=set_types[name])
     for name in sorted(singletons):
         ElementTree.SubElement(container, "Singleton", Name=name, Type=_type_name(singletons[name]))
     ElementTree.indent(root)
     text: bytes = ElementTree.tostring(root, encoding="utf-8", xml_declaration=True)
     return text
+
+
+def _entity_keys(schemas: Mapping[str, Any], keys: dict[str, str]) -> dict[str, str]:
+    """Entity types and their keys: the sets' types, and every type a navigation property leads to (keyed by Id)."""
+    pending = list(keys)
+    while pending:
+        name = pending.pop()
+        for sub in resolve(schemas, schemas[name]).get("properties", {}).values():
+            if not sub.get("x-ms-navigationProperty"):
+                continue
+            target = _type_name(sub.get("items", sub) if sub.get("type") == "array" else (sub.get("allOf") or [sub])[0])
+            if target in keys or target not in schemas:
+                continue
+            keys[target] = _first_key(schemas, target)
+            pending.append(target)
+    return keys
+
+
+def _first_key(schemas: Mapping[str, Any], type_name: str) -> str:
+    """A key for a type the document gives none: Id when it has one, else its first plain property."""
+    properties = resolve(schemas, schemas[type_name]).get("properties", {})
+    scalars = [key for key, value in properties.items() if value.get("type") in ("string", "integer")]
+    return "Id" if "Id" in properties else (scalars or list(properties) or ["Id"])[0]
+
+
+def _singleton_types(singletons: Mapping[str, Any]) -> dict[str, str]:
+    return {name: _type_name(schema) for name, schema in singletons.items()}
 
 
 def _type_name(schema: Mapping[str, Any]) -> str:
@@ -163,7 +216,7 @@ def _operation_element(
     parent: ElementTree.Element,
     schemas: Mapping[str, Any],
     operation: registry.Operation,
-    sets: Mapping[str, EntitySet],
+    bound: Mapping[str, str],  # set or singleton name -> its type
 ) -> None:
     segments = operation.path.strip("/").split("/")
     last = segments[-1].split("(", 1)[0]
@@ -173,8 +226,7 @@ def _operation_element(
     element = ElementTree.SubElement(parent, kind, Name=last[4:], IsBound="true")
     binding = segments[0].split("(", 1)[0]
     bound_to_one = "(" in segments[0]
-    entity_set = sets.get(binding)
-    bound_type = _type_name(entity_set.item_schema) if entity_set is not None else f"Pbx.{binding}"
+    bound_type = bound.get(binding, f"Pbx.{binding}")
     shown_binding = bound_type if bound_to_one else f"Collection({bound_type})"
     ElementTree.SubElement(element, "Parameter", Name="bindingParameter", Type=shown_binding)
     for parameter in operation.path_parameters[1 if bound_to_one else 0 :]:

@@ -19,7 +19,7 @@ from openapi_schema_validator import OAS30Validator
 
 from .. import registry
 from ._bodies import nullable_schemas, undeclared_property
-from ._documents import metadata, openapi_document, service_document
+from ._documents import entity_sets, metadata, openapi_document, service_document
 from ._entities import EntitySet, discover, json_value
 from ._fakedata import FakeData, collection_items, resolve
 from ._files import file_answer, report_csv
@@ -234,7 +234,11 @@ class Handler:
         return Reply(200, headers, _openapi_document())
 
     def _service_document(self, call: Call) -> Reply:
-        return self._reply(200, service_document(_base(call), self._sets, self._singleton_schemas))
+        return self._reply(200, service_document(_base(call), self._all_sets, self._singleton_schemas))
+
+    @functools.cached_property
+    def _all_sets(self) -> list[str]:
+        return list(entity_sets(self.schemas, self._sets))
 
     def _metadata(self, call: Call) -> Reply:
         headers = {"X-3CX-Version": self.settings.server_version, "OData-Version": "4.0"}
