@@ -139,6 +139,11 @@ def test_an_undeclared_body_property_is_a_400_naming_it(http: httpx.Client) -> N
     assert "'Nickname' does not exist on type 'Pbx.User'" in message
     assert "'Colour'" in _error(http.patch("/Users(1)", json={"BreakTime": {"Colour": 1}}), 400)
     assert http.patch("/Users(1)", json={"FirstName": "B", "@odata.type": "#Pbx.User"}).status_code == 204
+    message = _error(http.post("/Users/Pbx.BatchDelete", json={"ids": [1], "force": True}), 400)
+    assert (
+        message
+        == "The parameter 'force' in the request payload is not a valid parameter for the operation 'BatchDelete'."
+    )
 
 
 def test_null_is_taken_where_the_document_says_nullable_reference(http: httpx.Client) -> None:

@@ -483,13 +483,18 @@ class Handler:
             unknown = undeclared_property(self.schemas, declared["schema"], payload)
             if unknown is not None:
                 where, name, type_name = unknown
-                raise RouteError(
-                    400,
-                    "",
-                    f"The property '{name}' does not exist on type '{type_name}'. Make sure to only use property "
-                    "names that are defined by the type or mark the type as open type.",
-                    target=where or name,
-                )
+                action = match.segments[-1].name
+                if not where and action.startswith("Pbx."):  # an action's body holds its parameters
+                    message = (
+                        f"The parameter '{name}' in the request payload is not a valid parameter for the "
+                        f"operation '{action[4:]}'."
+                    )
+                else:
+                    message = (
+                        f"The property '{name}' does not exist on type '{type_name}'. Make sure to only use "
+                        "property names that are defined by the type or mark the type as open type."
+                    )
+                raise RouteError(400, "", message, target=where or name)
         validator = self._validator(match.operation.operation_id, declared["schema"])
         error = next(iter(validator.iter_errors(payload)), None) if payload is not None else None
         if error is not None:
