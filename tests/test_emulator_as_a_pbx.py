@@ -269,7 +269,7 @@ def test_groups_and_members_come_from_stored_data(http: httpx.Client) -> None:
     assert [row["GroupId"] for row in http.get(f"/Users({user['Id']})/Groups").json()["value"]] == [group["Id"]]
     members = http.get(f"/Groups({group['Id']})/Members").json()["value"]
     assert [row["Number"] for row in members] == [user["Number"]]
-    expanded = http.get(f"/Groups({group['Id']})", params={"$expand": "Members"}).json()
+    expanded = http.get(f"/Groups({group['Id']})", params={"$expand": "Members($select=Number,Name),Rights"}).json()
     assert [row["Number"] for row in expanded["Members"]] == [user["Number"]]
     # PATCHing the group's Members changes the users' memberships.
     assert http.patch(f"/Groups({group['Id']})", json={"Members": []}).status_code == 204

@@ -93,7 +93,16 @@ def expanded(options: Mapping[str, str]) -> list[str]:
 
 
 def _names(text: str | None) -> list[str]:
-    return [part.strip() for part in (text or "").split(",") if part.strip()]
+    """Comma-separated items, commas inside parentheses left alone: `Groups($select=Id,Name),Phones`."""
+    parts, depth, current = [], 0, ""
+    for character in text or "":
+        depth += {"(": 1, ")": -1}.get(character, 0)
+        if character == "," and depth == 0:
+            parts.append(current)
+            current = ""
+        else:
+            current += character
+    return [part.strip() for part in [*parts, current] if part.strip()]
 
 
 def _known(entity: EntityType, name: str) -> None:
