@@ -439,3 +439,14 @@ def test_the_emulator_command_on_a_busy_port_is_one_line(pbx: Emulator) -> None:
     assert result.exit_code == 2
     assert result.stderr.startswith(f"error: cannot serve on 127.0.0.1:{pbx.port}")
     assert len(result.stderr.splitlines()) == 1
+
+
+def test_the_clients_paging_follows_the_next_links() -> None:
+    from threecx_xapi.api.users import list_user
+    from threecx_xapi.paging import iterate
+
+    with Emulator(collection_size=7, max_page_size=3) as pbx, pbx.client() as client:
+        numbers = [user.number for user in iterate(list_user, client=client, page_size=5)]
+    assert numbers == [str(number) for number in range(100, 107)]
+    followed = [request.path for request in pbx.requests if request.operation_id == "ListUser"]
+    assert len(followed) == 3 and all("$skip" in path for path in followed[1:])

@@ -60,27 +60,34 @@ def _start(page_size: int, params: dict[str, Any]) -> int:
     return 0 if isinstance(skip, Unset) else int(skip)
 
 
-def _last_page(link: str | None, count: int, page_size: int, followed: bool) -> bool:
-    """Whether the page just read ends the collection."""
-    return link is None and (followed or count < page_size)
+def _last_page(link: str | None, chunk: int, page_size: int, followed: bool) -> bool:
+    """Whether the page just read ends the collection; `chunk`: the items since the last `$top` request.
+
+    A PBX's next links stay within the `$top` asked (ASP.NET Core OData writes the rest of it into the link):
+    a full chunk is followed by another request. A chunk past `$top` means the links ran over the whole set.
+    """
+    return link is None and (chunk < page_size or (followed and chunk > page_size))
 
 
 def iterate(operation: ModuleType, *, client: XapiClient, page_size: int = 100, **params: Any) -> Iterator[Any]:
     """Yield every item of a collection operation (a generated module such as `list_user`)."""
     skip = _start(page_size, params)
     link: str | None = None
-    followed = False  # once the PBX pages by next links, a page without one is the last
+    followed = False  # whether the PBX has paged by next links
+    chunk = 0
     while True:
         if link is None:
             page = operation.sync(client=client, top=page_size, skip=skip, **params)
+            chunk = 0
         else:
             page = operation._parse_response(client=client, response=client.get_httpx_client().get(link))
         items, link = _items(page), _next_link(page, client)
         del page  # one page in memory: the next is fetched only after this one is yielded and dropped
         count = len(items)
+        chunk += count
         yield from items
         del items
-        if _last_page(link, count, page_size, followed):
+        if _last_page(link, chunk, page_size, followed):
             return
         followed = followed or link is not None
         skip += count
@@ -92,20 +99,23 @@ async def aiterate(
     """The async twin of `iterate`: `async for item in aiterate(list_user, client=client)`."""
     skip = _start(page_size, params)
     link: str | None = None
-    followed = False  # once the PBX pages by next links, a page without one is the last
+    followed = False  # whether the PBX has paged by next links
+    chunk = 0
     while True:
         if link is None:
             page = await operation.asyncio(client=client, top=page_size, skip=skip, **params)
+            chunk = 0
         else:
             response = await client.get_async_httpx_client().get(link)
             page = operation._parse_response(client=client, response=response)
         items, link = _items(page), _next_link(page, client)
         del page
         count = len(items)
+        chunk += count
         for item in items:
             yield item
         del items
-        if _last_page(link, count, page_size, followed):
+        if _last_page(link, chunk, page_size, followed):
             return
         followed = followed or link is not None
         skip += count
