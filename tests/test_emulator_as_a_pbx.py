@@ -123,6 +123,13 @@ def test_an_unknown_property_in_a_query_option_is_a_400_naming_it(http: httpx.Cl
     assert message == "Could not find a property named 'Nope' on type 'Pbx.User'."
 
 
+def test_report_rows_are_checked_by_their_type(http: httpx.Client) -> None:
+    message = _error(http.get(CALL_LOG, params={"$select": "StartTime,Nope"}), 400)
+    assert message == "Could not find a property named 'Nope' on type 'Pbx.CallLogData'."
+    assert "incompatible types" in _error(http.get(CALL_LOG, params={"$filter": "SourceDn eq 100"}), 400)
+    assert http.get(CALL_LOG, params={"$filter": "SourceDn eq '100'", "$select": "SourceDn"}).status_code == 200
+
+
 def test_expanding_a_plain_property_and_an_unknown_option_are_refused(http: httpx.Client) -> None:
     assert "not a navigation property" in _error(http.get("/Users", params={"$expand": "FirstName"}), 400)
     assert _error(http.get("/Users", params={"$foo": "1"}), 400) == "The query parameter '$foo' is not supported."

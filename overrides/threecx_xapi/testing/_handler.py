@@ -25,7 +25,7 @@ from ._fakedata import FakeData, collection_items, resolve
 from ._files import file_answer, report_csv
 from ._filter import FilterError
 from ._numbering import NumberingPlan
-from ._query import Paging, check_options, collection, entity_type, expanded
+from ._query import EntityType, Paging, check_options, collection, entity_type, expanded
 from ._reports import ReportRows
 from ._routes import Match, RouteError, Router
 from ._tokens import TokenIssuer
@@ -135,6 +135,7 @@ class Handler:
         self._singleton_schemas = _singleton_schemas(registry.operations(), self.schemas)
         self._validators: dict[str, OAS30Validator] = {}
         self._reports: dict[str, ReportRows] = {}
+        self._row_types: dict[str, EntityType] = {}  # report rows' types, for checking their query options
         self.routes: dict[str, Route] = {
             TOKEN_PATH: Route(self._token, needs_token=False),
             API_PATH + "/swagger.yaml": Route(self._swagger, needs_token=False),
@@ -339,6 +340,7 @@ class Handler:
         context: str,
         *,
         capped: bool = True,
+        row_type: EntityType | None = None,
     ) -> dict[str, Any]:
         paging = Paging(
             top_limit=self.settings.top_limit if capped else None,
@@ -347,7 +349,7 @@ class Handler:
                 f"{_base(call)}{call.raw_path[len(API_PATH) :]}?{urlencode(following, quote_via=quote)}"
             ),
         )
-        entity = self._types[entity_set.name] if entity_set is not None else None
+        entity = self._types[entity_set.name] if entity_set is not None else row_type
         shape = (lambda row: self._shaped(entity_set, row, options)) if entity_set is not None else None
         body = collection(rows, options, entity, paging=paging, shape=shape)
         return {"@odata.context": context, **body}
@@ -384,7 +386,12 @@ class Handler:
         if items is not None:
             rows = self._report(match, items)
             item_name = items.get("$ref", "").rsplit("/", 1)[-1]
-            page = self._page(call, rows, options, None, f"{context}Collection({item_name})", capped=False)
+            row_type = self._row_types.get(item_name)
+            if row_type is None and item_name in self.schemas:
+                row_type = self._row_types[item_name] = entity_type(self.schemas, items)
+            page = self._page(
+                call, rows, options, None, f"{context}Collection({item_name})", capped=False, row_type=row_type
+            )
             if operation.operation_id.startswith("Download") and self.download_format == "csv":
                 answer = report_csv(operation.operation_id, page["value"])
                 headers = {"X-3CX-Version": self.settings.server_version, **answer.headers()}
