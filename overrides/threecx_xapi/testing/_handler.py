@@ -28,6 +28,7 @@ from ._numbering import NumberingPlan
 from ._query import EntityType, Paging, check_options, collection, entity_type, expanded
 from ._reports import ReportRows
 from ._routes import Match, RouteError, Router
+from ._signin import SIGNIN_TARGETS, SignIn
 from ._tokens import TokenIssuer
 
 API_PATH = "/xapi/v1"
@@ -121,6 +122,7 @@ class Handler:
             settings.clock,
             expires_in_minutes=settings.expires_in_minutes,
         )
+        self.signin = SignIn(self.tokens, settings.clock)
         self.faults: list[Fault] = []
         self.requests: list[RecordedRequest] = []
         self.lock = threading.RLock()
@@ -137,7 +139,7 @@ class Handler:
         self._reports: dict[str, ReportRows] = {}
         self._row_types: dict[str, EntityType] = {}  # report rows' types, for checking their query options
         self.routes: dict[str, Route] = {
-            TOKEN_PATH: Route(self._token, needs_token=False),
+            **{path: Route(self._signin, needs_token=False) for path in SIGNIN_TARGETS},
             API_PATH + "/swagger.yaml": Route(self._swagger, needs_token=False),
             API_PATH: Route(self._service_document),
             API_PATH + "/": Route(self._service_document),
@@ -173,7 +175,7 @@ class Handler:
         """The operation a request addresses (its id, or "token"), or why none is."""
         route = self.routes.get(raw_path)
         if route is not None:
-            return (TOKEN_TARGET if raw_path == TOKEN_PATH else None), route
+            return SIGNIN_TARGETS.get(raw_path), route
         if not raw_path.startswith(API_PATH + "/"):
             return None, RouteError(404, "NotFound", f"no resource at {unquote(raw_path)}")
         try:
@@ -222,13 +224,10 @@ class Handler:
 
     # -- routes outside the registry ---------------------------------------------------------------------
 
-    def _token(self, call: Call) -> Reply:
-        if call.method != "POST":
-            reply = self._reply(405, error_body("MethodNotAllowed", f"{call.method} is not allowed on {TOKEN_PATH}"))
-            reply.headers["Allow"] = "POST"
-            return reply
-        form = dict(parse_qsl(call.body.decode("utf-8", "replace"), keep_blank_values=True))
-        return self._reply(*self.tokens.issue(form))
+    def _signin(self, call: Call) -> Reply:
+        """The sign-in endpoints (token, login, authorize): no bearer token is asked of them, whatever the method."""
+        status, extra, content = self.signin.answer(call.method, call.raw_path, call.query, call.headers, call.body)
+        return Reply(status, {"X-3CX-Version": self.settings.server_version, **extra}, content)
 
     def _swagger(self, call: Call) -> Reply:
         headers = {"X-3CX-Version": self.settings.server_version, "Content-Type": "application/yaml"}
