@@ -155,6 +155,13 @@ def as_json(value: Any) -> Any:
     return value
 
 
+def _plain(row: Any) -> Any:
+    """A row without OData control information (`@odata.etag`, `@odata.context`): what a user asked for."""
+    if isinstance(row, dict):
+        return {name: value for name, value in row.items() if not name.startswith("@odata.")}
+    return row
+
+
 def _chunks(rows: Iterator[Row], size: int) -> Iterator[list[Row]]:
     while page := list(itertools.islice(rows, size)):
         yield page
@@ -201,7 +208,7 @@ def fetch(call: PreparedCall, client: XapiClient) -> Result:
         arguments = dict(call.arguments)
         page_size = arguments.pop("top", DEFAULT_PAGE_SIZE)
         items = iterate(call.module, client=client, page_size=page_size, **arguments)
-        return Result(True, _chunks((as_json(item) for item in items), page_size))
+        return Result(True, _chunks((_plain(as_json(item)) for item in items), page_size))
     value = call.module.sync(client=client, **call.arguments)
     answered_file = as_file(value)
     if answered_file is not None:
@@ -210,8 +217,8 @@ def fetch(call: PreparedCall, client: XapiClient) -> Result:
         return Result(False, iter([]), no_content=True)
     data = as_json(value)
     if isinstance(data, dict) and isinstance(data.get("value"), list):
-        return Result(True, iter([data["value"]]))
-    return Result(False, iter([[data]]))
+        return Result(True, iter([[_plain(row) for row in data["value"]]]))
+    return Result(False, iter([[_plain(data)]]))
 
 
 # What a call without an answer body did, by method: `updated Users(29)`.
