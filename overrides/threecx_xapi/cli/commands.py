@@ -1,4 +1,4 @@
-"""The `threecx-xapi` commands: ops, call, version, emulator."""
+"""The `threecx-xapi` commands: ops, call, version, emulator (and doctor, from its own module)."""
 
 from __future__ import annotations
 
@@ -249,3 +249,8 @@ def emulator(port: int, seed: int) -> None:
         pbx.serve_forever()
     except KeyboardInterrupt:
         click.echo("stopped", err=True)
+
+
+from .doctor import doctor  # noqa: E402 - it uses connection_options, defined above
+
+cli.add_command(doctor)

@@ -128,14 +128,24 @@ class Connection:
 
     transport: httpx.BaseTransport | None = None
 
-    def make_client(self, credentials: Credentials, *, debug: bool = False) -> XapiClient:
+    def make_client(
+        self, credentials: Credentials, *, debug: bool = False, httpx_args: dict[str, Any] | None = None
+    ) -> XapiClient:
+        """The client for these credentials; `httpx_args` adds to what the connection sets (hooks are joined)."""
         url, client_id, client_secret = credentials.require()
-        httpx_args: dict[str, Any] = {}
+        extra = dict(httpx_args or {})
+        hooks: dict[str, list[Any]] = {name: list(found) for name, found in extra.pop("event_hooks", {}).items()}
+        httpx_args = extra
         if self.transport is not None:
             httpx_args["transport"] = self.transport
         if debug:
             log = DebugLog(client_secret)
-            httpx_args["event_hooks"] = {"request": [log.request], "response": [log.response]}
+            hooks = {
+                "request": [log.request, *hooks.get("request", [])],
+                "response": [log.response, *hooks.get("response", [])],
+            }
+        if hooks:
+            httpx_args["event_hooks"] = hooks
         try:
             return XapiClient(url, client_id, client_secret, httpx_args=httpx_args)
         except ValueError as exc:

@@ -15,6 +15,7 @@ from urllib.parse import parse_qsl, unquote
 from openapi_schema_validator import OAS30Validator
 
 from .. import registry
+from . import _behaviour
 from ._entities import EntitySet, discover, json_value
 from ._fakedata import FakeData, collection_items, resolve
 from ._filter import FilterError
@@ -64,6 +65,13 @@ class Settings:
     collection_size: int
     server_version: str
     clock: Callable[[], float] = time.time
+    top_limit: int | None = 100  # entity sets refuse a larger $top, as real PBXs do
+    max_page_size: int | None = None  # rows per page before an @odata.nextLink; None: every row asked for
+    forbidden: Mapping[str, str] = dataclasses.field(default_factory=dict)  # area ("Users", "*") -> 403 message
+    clock_offset: float = 0.0  # seconds the PBX's clock is ahead of this machine's (tokens, Date header)
+
+    def pbx_clock(self) -> float:
+        return self.clock() + self.clock_offset
 
 
 def error_body(code: str, message: str) -> dict[str, Any]:
@@ -82,7 +90,7 @@ class Handler:
             settings.client_id,
             settings.client_secret,
             settings.token_lifetime,
-            settings.clock,
+            settings.pbx_clock,
             expires_in_minutes=settings.expires_in_minutes,
         )
         self.faults: list[Fault] = []
@@ -150,6 +158,9 @@ class Handler:
             reply = self._reply(401, error_body("Unauthorized", "missing, expired or revoked bearer token"))
             reply.headers["WWW-Authenticate"] = 'Bearer error="invalid_token"'
             return reply
+        refusal = _behaviour.forbidden_reason(self.settings.forbidden, raw_path)
+        if refusal is not None:
+            return self._reply(403, error_body("", refusal))
         try:
             if isinstance(match, RouteError):
                 raise match
@@ -169,7 +180,11 @@ class Handler:
         return None
 
     def _reply(self, status: int, payload: Any) -> Reply:
-        headers = {"X-3CX-Version": self.settings.server_version, "OData-Version": "4.0"}
+        headers = {
+            "X-3CX-Version": self.settings.server_version,
+            "OData-Version": "4.0",
+            "Date": _behaviour.date_header(self.settings.pbx_clock()),
+        }
         if payload is None:
             return Reply(status, headers, b"")
         headers["Content-Type"] = "application/json; odata.metadata=minimal"
@@ -189,7 +204,7 @@ class Handler:
         elif entity_set is not None and whole_path:
             if operation.method == "POST":
                 return status, entity_set.create(payload or {})
-            return status, collection(entity_set, options)
+            return status, self._collection(entity_set, first.name, options)
         elif whole_path and first.name in self._singleton_schemas:
             singleton = self._singleton(first.name)
             if operation.method == "PATCH":
@@ -197,6 +212,11 @@ class Handler:
                 return status, None
             return status, singleton
         return self._generated(match, status, options, entity_set)
+
+    def _collection(self, entity_set: EntitySet, name: str, options: dict[str, str]) -> Any:
+        """An entity set's rows as a PBX pages them: `$top` capped, next links past `max_page_size`."""
+        _behaviour.check_top(self.settings.top_limit, options)
+        return _behaviour.page(entity_set, options, max_page_size=self.settings.max_page_size, entity_set=name)
 
     def _entity(
         self,
