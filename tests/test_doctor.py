@@ -6,6 +6,8 @@ from __future__ import annotations
 import json
 import socket
 import ssl
+import sys
+import types
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -14,10 +16,17 @@ import httpx
 import pytest
 import trustme
 from click.testing import CliRunner
-from threecx_xapi import XapiClient
+from threecx_xapi import XapiClient, registry
 from threecx_xapi.cli import cli
 from threecx_xapi.doctor import FAIL, PASS, SKIP, WARN, Check, Diagnosis, diagnose, report_text
 from threecx_xapi.testing import Emulator
+
+
+@pytest.fixture(autouse=True)
+def no_proxy(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The doctor reads the environment's proxy as the client does; these tests connect directly."""
+    for name in ("HTTPS_PROXY", "HTTP_PROXY", "ALL_PROXY", "https_proxy", "http_proxy", "all_proxy"):
+        monkeypatch.delenv(name, raising=False)
 
 
 def read_only(pbx: Emulator) -> None:
@@ -145,13 +154,38 @@ def test_the_clock_skew_is_read_from_the_date_header_when_the_token_has_no_iat()
 
 
 @pytest.mark.parametrize(("version", "said"), [("20.0.8.900", "older than"), ("20.0.12.10", "newer than")])
-def test_an_other_release_is_a_warning_that_says_the_operation_set_is_unknown(version: str, said: str) -> None:
+def test_an_other_release_is_a_warning_that_says_the_operation_set_is_unknown(
+    version: str, said: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setitem(sys.modules, "threecx_xapi.versions", None)  # a build without the operations table
     with Emulator(server_version=version) as pbx:
         diagnosis = run(pbx)
     found = check(diagnosis, "version")
     assert found.verdict == WARN and said in found.detail and version in found.detail
     assert "is not known to this package" in found.detail and "generator diff" in found.fix
     assert diagnosis.observed["server_version"] == version
+
+
+def test_with_an_operations_by_version_table_the_version_check_says_what_breaks(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    ours = [operation.operation_id for operation in registry.operations()]
+    table = types.ModuleType("threecx_xapi.versions")
+    asked: list[str] = []
+
+    def operations_in(server_version: str) -> frozenset[str]:
+        asked.append(server_version)
+        return frozenset([*ours[2:], "ListSomethingOld"])
+
+    table.operations_in = operations_in  # type: ignore[attr-defined]
+    monkeypatch.setitem(sys.modules, "threecx_xapi.versions", table)
+    with Emulator(server_version="20.0.8.900") as pbx:
+        diagnosis = run(pbx)
+    found = check(diagnosis, "version")
+    assert asked == ["20.0.8.900"]
+    assert f"breaking: 2 operation(s) of this build are not on the PBX ({', '.join(sorted(ours[:2]))})" in found.detail
+    assert "not breaking: 1 operation(s) of the PBX are not in this build (ListSomethingOld)" in found.detail
+    assert diagnosis.observed["operations_missing"] == 2 and diagnosis.observed["operations_extra"] == 1
 
 
 def test_pbxs_before_20_0_9_count_expires_in_in_minutes() -> None:
@@ -210,6 +244,17 @@ def test_plain_http_to_another_host_is_a_warning() -> None:
 
     check_url(diagnosis, "http://pbx.example.com:5000/xapi/v1")
     assert check(diagnosis, "url").verdict == WARN and "https://pbx.example.com" in check(diagnosis, "url").fix
+
+
+def test_through_a_proxy_the_direct_address_checks_are_skipped_and_its_password_is_not_shown() -> None:
+    with Emulator() as pbx:
+        diagnosis = diagnose(
+            pbx.url, lambda extra: pbx.client(httpx_args=extra), proxy="http://me:Proxy-Pass-99@proxy.example:3128"
+        )
+    for name in ("dns", "tcp", "tls"):
+        assert check(diagnosis, name).verdict == SKIP and "http://proxy.example:3128" in check(diagnosis, name).detail
+    assert "Proxy-Pass-99" not in json.dumps(diagnosis.to_dict())
+    assert check(diagnosis, "sign-in").verdict == PASS
 
 
 # -- TLS ---------------------------------------------------------------------------------------------------
@@ -368,12 +413,6 @@ def test_emulator_from_report_refuses_what_is_not_a_report(report: Any, tmp_path
 # -- the command ---------------------------------------------------------------------------------------------
 
 
-@pytest.fixture
-def no_proxy(monkeypatch: pytest.MonkeyPatch) -> None:
-    for name in ("HTTPS_PROXY", "HTTP_PROXY", "ALL_PROXY", "https_proxy", "http_proxy", "all_proxy"):
-        monkeypatch.delenv(name, raising=False)
-
-
 def _env(pbx: Emulator, **changes: str) -> dict[str, str]:
     env = {
         "THREECX_XAPI_URL": pbx.url,
@@ -387,7 +426,7 @@ Invoke = Callable[..., Any]
 
 
 @pytest.fixture
-def invoke(no_proxy: None) -> Iterator[Invoke]:
+def invoke() -> Iterator[Invoke]:
     def call(*args: str, env: dict[str, str]) -> Any:
         return CliRunner().invoke(cli, ["doctor", *args], env=env)
 

@@ -17,7 +17,7 @@ from typing import Any
 
 from ._model import FAIL, PASS, SKIP, WARN, Check, Diagnosis
 from ._probe import ClientFactory, Probe
-from .address import check_dns, check_tcp, check_tls, check_url
+from .address import check_dns, check_route, check_tcp, check_tls, check_url
 from .behaviour import check_behaviour
 from .permissions import check_permissions, skip_permissions
 from .report import build_report, report_text
@@ -38,16 +38,21 @@ __all__ = [
 ]
 
 
-def diagnose(url: str, make_client: ClientFactory, *, verify: Any = True) -> Diagnosis:
+def diagnose(url: str, make_client: ClientFactory, *, verify: Any = True, proxy: str | None = None) -> Diagnosis:
     """Run the battery against the PBX at `url`; `make_client(httpx_args)` builds the client to sign in with
-    (it must pass `httpx_args` on: the doctor's event hooks). A `url` that is no PBX address is a ValueError."""
+    (it must pass `httpx_args` on: the doctor's event hooks). `verify` is the client's TLS setting and `proxy`
+    its proxy (default: the environment's). A `url` that is no PBX address is a ValueError."""
     diagnosis = Diagnosis()
     address = check_url(diagnosis, url)
-    if not (check_dns(diagnosis, address) and check_tcp(diagnosis, address) and check_tls(diagnosis, address, verify)):
+    # Through a proxy, this machine's own DNS, TCP and TLS say nothing of the way the client goes.
+    direct = check_route(diagnosis, address, proxy)
+    if direct and not (
+        check_dns(diagnosis, address) and check_tcp(diagnosis, address) and check_tls(diagnosis, address, verify)
+    ):
         skip_permissions(diagnosis, "the address does not answer (see above)")
         return diagnosis
     with Probe(make_client) as probe:
-        first = check_signin(diagnosis, probe)
+        first = check_signin(diagnosis, probe, plain_http=address.scheme == "http")
         if first is None:
             skip_permissions(diagnosis, "sign-in failed (see above)")
             return diagnosis

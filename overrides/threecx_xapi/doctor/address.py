@@ -11,8 +11,8 @@ from typing import Any
 
 import httpx
 
-from ..client import split_base_url
-from ._model import FAIL, PASS, WARN, Diagnosis
+from ..client import environment_proxy, split_base_url
+from ._model import FAIL, PASS, SKIP, WARN, Diagnosis
 
 CONNECT_TIMEOUT = 5.0  # seconds for a TCP or TLS handshake: a PBX that answers at all answers in far less
 PBX_PORTS = (443, 5001)  # 3CX's HTTPS ports: 443 (hosted, most installs) and 5001 (a self-hosted default)
@@ -50,6 +50,18 @@ def check_url(diagnosis: Diagnosis, url: str) -> Address:
     else:
         diagnosis.add("url", tried, PASS, f"the API is {root}/xapi/v1, tokens from {root}/connect/token")
     return address
+
+
+def check_route(diagnosis: Diagnosis, address: Address, proxy: str | None) -> bool:
+    """True when the client connects to the PBX itself; through a proxy the direct checks are skipped."""
+    proxy = proxy or environment_proxy(address.root_url)
+    if not proxy:
+        return True
+    parsed = httpx.URL(proxy)
+    shown = f"{parsed.scheme}://{parsed.host}" + (f":{parsed.port}" if parsed.port else "")  # never its password
+    for name in ("dns", "tcp", "tls"):
+        diagnosis.add(name, f"{name.upper()} to {address.host}", SKIP, f"requests go through the proxy {shown}")
+    return False
 
 
 def check_dns(diagnosis: Diagnosis, address: Address) -> bool:

@@ -36,7 +36,14 @@ EMULATOR_DEFAULTS: dict[str, Any] = {
     "clock_offset": 0.0,
 }
 # Seen and kept in the report, though the emulator does not model them (yet).
-OBSERVED_ONLY = ("token_kind", "error_body", "download_content_type", "latency_ms")
+OBSERVED_ONLY = (
+    "token_kind",
+    "error_body",
+    "download_content_type",
+    "latency_ms",
+    "operations_missing",
+    "operations_extra",
+)
 EMULATOR_ANSWERS: dict[str, Any] = {
     "error_body": {"error": {"code": "string", "message": "string", "details": []}},
     "download_content_type": "application/json",

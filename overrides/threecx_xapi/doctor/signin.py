@@ -14,7 +14,7 @@ CREDENTIALS_FIX = (
 )
 
 
-def check_signin(diagnosis: Diagnosis, probe: Probe) -> Answer | None:
+def check_signin(diagnosis: Diagnosis, probe: Probe, *, plain_http: bool = False) -> Answer | None:
     """Sign in with the client's own sign-in (the first GET asks for the token); the answer, or None."""
     tried = "sign-in (the token request, then one GET)"
     try:
@@ -23,7 +23,12 @@ def check_signin(diagnosis: Diagnosis, probe: Probe) -> Answer | None:
         diagnosis.add("sign-in", tried, FAIL, str(exc), _refusal_fix(exc))
         return None
     except TransportError as exc:
-        diagnosis.add("sign-in", tried, FAIL, str(exc), "the address answered the checks above: is a proxy in the way?")
+        fix = (
+            "this port may speak HTTPS: try the address with https://"
+            if plain_http
+            else "the address answered the checks above: is a proxy or a firewall in the way?"
+        )
+        diagnosis.add("sign-in", tried, FAIL, str(exc), fix)
         return None
     except XapiError as exc:
         diagnosis.add("sign-in", tried, FAIL, str(exc), "see the error; run again with --debug to see each request")
