@@ -490,3 +490,12 @@ def test_the_command_trusts_a_ca_file_given_with_verify(invoke: Invoke, tmp_path
     assert refused.exit_code == 1 and "FAIL tls" in refused.stdout
     assert trusted.exit_code == 0, trusted.output
     assert "OK   tls" in trusted.stdout
+
+
+def test_the_command_with_debug_shows_each_request_but_no_secret(invoke: Invoke) -> None:
+    with Emulator() as pbx:
+        result = invoke("--debug", env=_env(pbx))
+        secret = pbx.client_secret
+    assert result.exit_code == 0, result.output
+    assert "debug: > POST" in result.stderr and "debug: > GET" in result.stderr
+    assert secret not in result.output and "eyJ" not in result.output  # no JWT either
