@@ -3,6 +3,7 @@ that sends nothing but the token request and GETs."""
 
 from __future__ import annotations
 
+import base64
 import json
 import socket
 import ssl
@@ -499,3 +500,24 @@ def test_the_command_with_debug_shows_each_request_but_no_secret(invoke: Invoke)
     assert result.exit_code == 0, result.output
     assert "debug: > POST" in result.stderr and "debug: > GET" in result.stderr
     assert secret not in result.output and "eyJ" not in result.output  # no JWT either
+
+
+def test_a_user_login_answer_with_the_token_one_level_down_is_read_too() -> None:
+    """The doctor watches the client's own sign-in, whatever its kind: a web client login nests the token."""
+    from threecx_xapi.doctor._probe import Probe
+
+    issued = 1_900_000_000
+
+    def pbx(request: httpx.Request) -> httpx.Response:
+        claims = base64.urlsafe_b64encode(json.dumps({"iat": issued, "exp": issued + 900}).encode()).decode()
+        token = f"eyJhbGciOiJIUzI1NiJ9.{claims.rstrip('=')}.c2ln"
+        return httpx.Response(200, json={"Status": "AuthSuccess", "Token": {"access_token": token, "expires_in": 900}})
+
+    def make(extra: dict[str, Any]) -> XapiClient:
+        transport = httpx.MockTransport(pbx)
+        return XapiClient("https://pbx.example.com", "user", "pw", httpx_args={**extra, "transport": transport})
+
+    with Probe(make) as probe:
+        probe.client.get_httpx_client().post("/webclient/api/Login/GetAccessToken", auth=httpx.Auth())
+    [token] = probe.tokens
+    assert (token.kind, token.issued_at, token.expires_at, token.expires_in) == ("JWT", issued, issued + 900, 900)

@@ -132,8 +132,8 @@ class Probe:
             self.date_offsets.append(date + 0.5 - local)
         if response.request.method == "POST":
             response.read()
-            body = _json(response.content)
-            if isinstance(body, dict) and ("access_token" in body or response.status_code != 200):
+            body = _token_fields(_json(response.content))
+            if body is not None and ("access_token" in body or response.status_code != 200):
                 self.tokens.append(_token_answer(response.status_code, body, local))
 
 
@@ -142,6 +142,17 @@ def _json(content: bytes) -> Any:
         return json.loads(content) if content else None
     except ValueError:
         return None
+
+
+def _token_fields(body: Any) -> dict[str, Any] | None:
+    """The object of a token answer that holds `access_token`: the body itself (client credentials, OAuth), or one
+    level down (a user login answers `{"Status": ..., "Token": {"access_token": ...}}`)."""
+    if not isinstance(body, dict):
+        return None
+    if "access_token" in body:
+        return body
+    nested = [value for value in body.values() if isinstance(value, dict) and "access_token" in value]
+    return nested[0] if nested else body
 
 
 def _date(value: str | None) -> float | None:
