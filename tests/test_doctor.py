@@ -18,6 +18,7 @@ import pytest
 import trustme
 from click.testing import CliRunner
 from threecx_xapi import XapiClient, registry
+from threecx_xapi._retries import RetryPolicy
 from threecx_xapi.cli import cli
 from threecx_xapi.doctor import FAIL, PASS, SKIP, WARN, Check, Diagnosis, diagnose, report_text
 from threecx_xapi.testing import Emulator
@@ -320,8 +321,15 @@ def test_verify_false_is_a_warning(tmp_path: Path, authority: trustme.CA) -> Non
 
 def test_plain_http_to_a_tls_port_says_so(tmp_path: Path, authority: trustme.CA) -> None:
     with Emulator(tls=_tls_files(tmp_path, authority, "127.0.0.1")) as pbx:
-        diagnosis = diagnose(pbx.url.replace("https://", "http://"), lambda extra: pbx.client(httpx_args=extra))
-    assert check(diagnosis, "sign-in").verdict == FAIL
+        plain = pbx.url.replace("https://", "http://")
+
+        def make_client(extra: dict[str, Any]) -> XapiClient:
+            retry = RetryPolicy(max_attempts=1)
+            return XapiClient(plain, pbx.client_id, pbx.client_secret, httpx_args=extra, retry=retry)
+
+        diagnosis = diagnose(plain, make_client)
+    signin = check(diagnosis, "sign-in")
+    assert signin.verdict == FAIL and "try the address with https://" in signin.fix
 
 
 # -- the report and Emulator.from_report --------------------------------------------------------------------
