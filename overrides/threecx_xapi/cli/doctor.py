@@ -13,7 +13,7 @@ import click
 
 from ..doctor import FAIL, PASS, SKIP, WARN, diagnose, report_text
 from .commands import connection_options
-from .connection import Connection, Credentials, library_debug_log
+from .connection import URL_VARIABLE, Connection, Credentials, library_debug_log
 from .errors import InputError
 
 _NO = ("false", "no", "0", "off")
@@ -59,9 +59,10 @@ def doctor(
     1 when a check failed, 2 for bad input.
     """
     credentials = Credentials(url, client_id, client_secret)
-    credentials.require()
-    assert url is not None
+    if not url:
+        raise InputError(f"missing --url (or {URL_VARIABLE})")
     verify_value = verify_setting(verify)
+    connection.make_client(credentials).close()  # missing or bad credentials of any sign-in kind: bad input, now
     with contextlib.ExitStack() as stack:
         if debug:
             stack.enter_context(library_debug_log())
