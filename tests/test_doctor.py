@@ -4,6 +4,8 @@ that sends nothing but the token request and GETs."""
 from __future__ import annotations
 
 import base64
+import datetime
+import ipaddress
 import json
 import socket
 import ssl
@@ -297,6 +299,45 @@ def test_a_certificate_this_machine_does_not_trust_fails_tls_and_says_how_to_pas
     assert tls.verdict == FAIL and "self-signed or from a CA this machine does not trust" in tls.fix
     assert "verify=ssl.create_default_context(cafile=" in tls.fix and "--verify" in tls.fix
     assert diagnosis.exit_status == 1
+
+
+def _self_signed(tmp_path: Path) -> tuple[Path, Path]:
+    """A certificate for 127.0.0.1 signed by its own key, as a PBX's default certificate is."""
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.x509.oid import NameOID
+
+    key = ec.generate_private_key(ec.SECP256R1())
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "pbx")])
+    now = datetime.datetime.now(datetime.UTC)
+    certificate = (
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(name)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - datetime.timedelta(days=1))
+        .not_valid_after(now + datetime.timedelta(days=30))
+        .add_extension(x509.SubjectAlternativeName([x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]), False)
+        .sign(key, hashes.SHA256())
+    )
+    chain, private = tmp_path / "self-signed.pem", tmp_path / "self-signed-key.pem"
+    chain.write_bytes(certificate.public_bytes(serialization.Encoding.PEM))
+    private.write_bytes(
+        key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())
+    )
+    return chain, private
+
+
+def test_a_self_signed_certificate_fails_tls_and_passing_it_as_verify_works(tmp_path: Path) -> None:
+    chain, key = _self_signed(tmp_path)
+    with Emulator(tls=(chain, key)) as pbx:
+        refused = run(pbx)
+        trusted = run(pbx, verify=ssl.create_default_context(cafile=str(chain)))
+    tls = check(refused, "tls")
+    assert tls.verdict == FAIL and "self-signed certificate" in tls.detail and "--verify" in tls.fix
+    assert check(trusted, "tls").verdict == PASS and trusted.exit_status == 0
 
 
 def test_with_the_pbx_ca_passed_as_verify_tls_and_everything_after_it_pass(
