@@ -105,17 +105,18 @@ class Probe:
             self._cache[key] = self.get(path, params)
         return self._cache[key]
 
-    def clock_offset(self) -> tuple[float | None, str]:
-        """Seconds the PBX's clock is ahead of ours, and where that was read (the token's iat, else Date)."""
+    def clock_readings(self) -> dict[str, float]:
+        """Seconds the PBX's clock is ahead of ours, by source: the token's iat, the Date header (the median)."""
+        readings = {}
         issued = [token for token in self.tokens if token.issued_at is not None]
         if issued:
             token = issued[-1]
             assert token.issued_at is not None
             # iat is whole seconds, truncated: half a second is the best guess of the moment within it.
-            return token.issued_at + 0.5 - token.local_time, "the token's iat"
+            readings["token iat"] = token.issued_at + 0.5 - token.local_time
         if self.date_offsets:
-            return statistics.median(self.date_offsets), "the Date header"
-        return None, "nothing"
+            readings["Date header"] = statistics.median(self.date_offsets)
+        return readings
 
     # -- the hooks -----------------------------------------------------------------------------------------
 

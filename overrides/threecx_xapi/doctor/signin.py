@@ -91,13 +91,15 @@ def _expires_in_minutes(token: TokenAnswer, lifetime: float | None) -> bool:
 
 def check_clock(diagnosis: Diagnosis, probe: Probe) -> None:
     tried = "clock skew (the PBX's token iat and Date header against this machine)"
-    offset, source = probe.clock_offset()
-    if offset is None:
+    readings = probe.clock_readings()
+    if not readings:
         diagnosis.add("clock", tried, WARN, "no token iat and no Date header to compare", "")
         return
+    offset = next(iter(readings.values()))  # the token's iat when there is one: tokens are what the skew affects
     diagnosis.observed["clock_offset"] = float(round(offset)) if abs(offset) >= 2 else 0.0
     direction = "ahead of" if offset > 0 else "behind"
-    detail = f"the PBX's clock is {abs(offset):.0f} s {direction} this machine's (from {source})"
+    sources = ", ".join(f"{source} {seconds:+.0f} s" for source, seconds in readings.items())
+    detail = f"the PBX's clock is {abs(offset):.0f} s {direction} this machine's ({sources})"
     if abs(offset) <= SKEW_TOLERANCE:
         diagnosis.add("clock", tried, PASS, detail)
         return
