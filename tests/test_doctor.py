@@ -574,3 +574,12 @@ def test_a_user_login_answer_with_the_token_one_level_down_is_read_too() -> None
         probe.client.get_httpx_client().post("/webclient/api/Login/GetAccessToken", auth=httpx.Auth())
     [token] = probe.tokens
     assert (token.kind, token.issued_at, token.expires_at, token.expires_in) == ("JWT", issued, issued + 900, 900)
+
+
+def test_a_report_path_that_cannot_be_written_is_bad_input_before_anything_is_sent(
+    invoke: Invoke, tmp_path: Path
+) -> None:
+    with Emulator() as pbx:
+        result = invoke("--report", str(tmp_path / "no-such-folder" / "report.json"), env=_env(pbx))
+        assert pbx.requests == []
+    assert result.exit_code == 2 and "cannot write" in result.stderr

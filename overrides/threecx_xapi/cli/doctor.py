@@ -7,10 +7,11 @@ import json
 import os
 import ssl
 import sys
-from typing import Any
+from typing import Any, TextIO
 
 import click
 
+from ..client import XapiClient
 from ..doctor import FAIL, PASS, SKIP, WARN, diagnose, report_text
 from .commands import connection_options
 from .connection import URL_VARIABLE, Connection, Credentials, library_debug_log
@@ -29,6 +30,13 @@ def verify_setting(value: str | None) -> Any:
         return ssl.create_default_context(cafile=os.fspath(value))
     except (OSError, ssl.SSLError) as exc:
         raise InputError(f"--verify {value!r} is not a readable PEM certificate file: {exc}") from None
+
+
+def _report_file(path: str) -> TextIO:
+    try:
+        return open(path, "w", encoding="utf-8")  # noqa: SIM115 - closed by the command's ExitStack
+    except OSError as exc:
+        raise InputError(f"cannot write {path}: {exc.strerror or exc}") from None
 
 
 @click.command()
@@ -64,22 +72,21 @@ def doctor(
     verify_value = verify_setting(verify)
     connection.make_client(credentials).close()  # missing or bad credentials of any sign-in kind: bad input, now
     with contextlib.ExitStack() as stack:
+        # The report's file is opened first: a path that cannot be written is bad input, before the run.
+        report = stack.enter_context(_report_file(report_path)) if report_path is not None else None
         if debug:
             stack.enter_context(library_debug_log())
 
-        def make_client(extra: dict[str, Any]) -> Any:
+        def make_client(extra: dict[str, Any]) -> XapiClient:
             return connection.make_client(credentials, debug=debug, httpx_args={**extra, "verify": verify_value})
 
         try:
             diagnosis = diagnose(url, make_client, verify=verify_value)
         except ValueError as exc:
             raise InputError(str(exc)) from None
-    if report_path is not None:
-        try:
-            with open(report_path, "w", encoding="utf-8") as stream:
-                stream.write(report_text(diagnosis))
-        except OSError as exc:
-            raise InputError(f"cannot write {report_path}: {exc.strerror or exc}") from None
+        if report is not None:
+            report.write(report_text(diagnosis))
+            click.echo(f"doctor: report written to {report_path}", err=True)
     if as_json:
         click.echo(json.dumps(diagnosis.to_dict(), indent=2))
     else:
