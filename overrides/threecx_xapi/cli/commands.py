@@ -1,4 +1,4 @@
-"""The `threecx-xapi` commands: ops, call, version, emulator (and doctor, from its own module)."""
+"""The `threecx-xapi` commands: ops, call, version, emulator, login, logout, doctor."""
 
 from __future__ import annotations
 
@@ -22,7 +22,9 @@ from .connection import (
     Credentials,
     library_debug_log,
 )
+from .doctor import doctor
 from .errors import EXIT_ERROR, InputError
+from .login import login, logout
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -248,6 +250,9 @@ def emulator(port: int, seed: int) -> None:
     click.echo(f"export {URL_VARIABLE}={pbx.url}")
     click.echo(f"export {CLIENT_ID_VARIABLE}={pbx.client_id}")
     click.echo(f"export {CLIENT_SECRET_VARIABLE}={pbx.client_secret}")
+    click.echo(
+        f"a user to sign in as (threecx-xapi login): {pbx.accounts.username} / {pbx.accounts.password}", err=True
+    )
     click.echo(f"XAPI emulator serving {pbx.url} until Ctrl-C", err=True)
     sys.stdout.flush()
     try:
@@ -256,6 +261,6 @@ def emulator(port: int, seed: int) -> None:
         click.echo("stopped", err=True)
 
 
-from .doctor import doctor  # noqa: E402 - it uses connection_options, defined above
-
-cli.add_command(doctor)
+cli.add_command(connection_options(login))
+cli.add_command(logout)
+cli.add_command(connection_options(doctor))

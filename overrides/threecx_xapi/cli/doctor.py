@@ -13,7 +13,6 @@ import click
 
 from ..client import XapiClient
 from ..doctor import FAIL, PASS, SKIP, WARN, diagnose, report_text
-from .commands import connection_options
 from .connection import URL_VARIABLE, Connection, Credentials, library_debug_log
 from .errors import InputError
 
@@ -48,7 +47,6 @@ def _report_file(path: str) -> TextIO:
     help="Write where this PBX differs from the emulator, redacted (no secrets, tokens or row values).",
 )
 @click.option("--verify", metavar="CAFILE|false", help="Trust this CA file (a self-signed PBX), or false: no check.")
-@connection_options
 @click.pass_obj
 def doctor(
     connection: Connection,
