@@ -34,9 +34,12 @@ def no_proxy(monkeypatch: pytest.MonkeyPatch) -> None:
         monkeypatch.delenv(name, raising=False)
 
 
+SIGN_IN = ("token", "login")  # the token request, for an API client or a user
+
+
 def read_only(pbx: Emulator) -> None:
     """The run sent the token request and GETs, nothing else."""
-    sent = {(request.method, request.operation_id == "token") for request in pbx.requests}
+    sent = {(request.method, request.operation_id in SIGN_IN) for request in pbx.requests}
     assert sent <= {("POST", True), ("GET", False)}, sent
 
 
@@ -583,3 +586,35 @@ def test_a_report_path_that_cannot_be_written_is_bad_input_before_anything_is_se
         result = invoke("--report", str(tmp_path / "no-such-folder" / "report.json"), env=_env(pbx))
         assert pbx.requests == []
     assert result.exit_code == 2 and "cannot write" in result.stderr
+
+
+def test_a_user_sign_in_is_checked_the_same_way(invoke: Invoke) -> None:
+    """Any sign-in the client supports: here a user's name and password, through the command's environment."""
+    with Emulator() as pbx:
+        env = {
+            "THREECX_XAPI_URL": pbx.url,
+            "THREECX_XAPI_USERNAME": pbx.accounts.username,
+            "THREECX_XAPI_PASSWORD": pbx.accounts.password,
+        }
+        result = invoke("--json", env=env)
+        read_only(pbx)
+        assert [request.operation_id for request in pbx.requests][:1] == ["login"]
+        password = pbx.accounts.password
+    assert result.exit_code == 0, result.output
+    checks = {c["check"]: c for c in json.loads(result.stdout)["checks"]}
+    assert checks["sign-in"]["verdict"] == PASS and "JWT token, valid" in checks["sign-in"]["detail"]
+    assert checks["clock"]["verdict"] == PASS
+    assert password not in result.output
+
+
+def test_a_wrong_user_password_fails_sign_in_with_the_user_fix() -> None:
+    with Emulator() as pbx:
+
+        def make_client(extra: dict[str, Any]) -> XapiClient:
+            httpx_args = {**extra, "trust_env": False}
+            return XapiClient(pbx.url, username=pbx.accounts.username, password="Wrong-Pass-55", httpx_args=httpx_args)
+
+        diagnosis = diagnose(pbx.url, make_client)
+        read_only(pbx)
+    signin = check(diagnosis, "sign-in")
+    assert signin.verdict == FAIL and "extension number" in signin.fix and "Wrong-Pass-55" not in signin.line()

@@ -2,6 +2,13 @@
 
 from __future__ import annotations
 
+from .._auth_errors import (
+    AccountLocked,
+    SecondFactorRejected,
+    SecondFactorRequired,
+    SignInRequired,
+    WrongCredentials,
+)
 from ..errors import AuthenticationError, TransportError, XapiError
 from ._model import FAIL, PASS, WARN, Diagnosis
 from ._probe import Answer, Probe, TokenAnswer
@@ -64,7 +71,24 @@ def check_signin(diagnosis: Diagnosis, probe: Probe, *, plain_http: bool = False
     return answer
 
 
+# A user's sign-in failures, each with its fix; an API client's wrong secret is CREDENTIALS_FIX.
+USER_FIXES: tuple[tuple[type[AuthenticationError], str], ...] = (
+    (AccountLocked, "the account is locked after failed sign-ins: wait, or unlock the user in the admin console"),
+    (
+        SecondFactorRequired,
+        "the account asks for a second-factor code: set THREECX_XAPI_SECURITY_CODE, or use `threecx-xapi login`",
+    ),
+    (SecondFactorRejected, "the second-factor code was wrong, expired or used: give a fresh one"),
+    (SignInRequired, "no usable token and nothing to sign in with: sign in again with `threecx-xapi login`"),
+    (WrongCredentials, "check the user's name (the extension number) and password, as for the web client"),
+)
+
+
 def _refusal_fix(error: AuthenticationError) -> str:
+    if not (error.url or "").endswith("/connect/token"):
+        for kind, fix in USER_FIXES:
+            if isinstance(error, kind):
+                return fix
     if error.status_code in (404, 405):
         return "no token endpoint at this address: use the PBX's own web address, as the admin console shows it"
     if error.status_code in (400, 401) or error.code in ("invalid_client", "unauthorized_client"):
