@@ -13,7 +13,7 @@ import httpx
 import pytest
 from threecx_xapi import iterate
 from threecx_xapi.api.users import list_user
-from threecx_xapi.errors import BadRequest, PermissionDenied
+from threecx_xapi.errors import PermissionDenied
 from threecx_xapi.testing import Emulator
 
 
@@ -38,9 +38,12 @@ def test_an_entity_set_refuses_a_top_over_its_cap_in_the_pbx_words() -> None:
     assert get(Emulator(top_limit=20), "Users", **{"$top": "21"}).status_code == 400
 
 
-def test_iterate_over_a_top_larger_than_the_cap_is_a_bad_request() -> None:
-    with Emulator(top_limit=10).client() as client, pytest.raises(BadRequest, match="limit of '10'"):
-        list(iterate(list_user, client=client, page_size=11))
+def test_iterate_over_a_top_larger_than_the_cap_asks_again_at_the_cap() -> None:
+    pbx = Emulator(top_limit=10, collection_size=25)
+    with pbx.client() as client:
+        assert [user.id for user in iterate(list_user, client=client, page_size=50)] == list(range(1, 26))
+    statuses = [request.status for request in pbx.requests if request.operation_id == "ListUser"]
+    assert statuses == [400, 200, 200, 200]
 
 
 def test_max_page_size_pages_by_next_links_that_keep_the_query() -> None:

@@ -13,7 +13,7 @@ from ._paths import last_minute
 from ._probe import Answer, Probe
 
 PROBE_TOP = 1001  # over any cap a PBX is known to have, so the answer tells the cap
-DEFAULT_PAGE_SIZE = 100  # iterate()'s default page size: a lower cap breaks it
+DEFAULT_PAGE_SIZE = 100  # iterate()'s default page size: a lower cap costs a refused request
 LATENCY_SAMPLES = 5
 SLOW_SECONDS = 1.0
 _CAP = re.compile(r"limit of '(\d+)' for Top query", re.IGNORECASE)
@@ -74,8 +74,9 @@ def check_top_cap(diagnosis: Diagnosis, probe: Probe, entity_set: str) -> Answer
         diagnosis.observed["top_limit"] = cap
         detail = f"the PBX caps $top at {cap} (400 past it)"
         if cap < DEFAULT_PAGE_SIZE:
-            fix = f"page with iterate(..., page_size={cap}) (its default of {DEFAULT_PAGE_SIZE} is refused here)"
-            diagnosis.add("$top cap", tried, FAIL, detail, fix)
+            detail += f"; iterate()'s default page of {DEFAULT_PAGE_SIZE} is refused, then asked again at {cap}"
+            fix = f"pass iterate(..., page_size={cap}) to save the refused request; --top {cap} with call --all"
+            diagnosis.add("$top cap", tried, WARN, detail, fix)
         else:
             diagnosis.add("$top cap", tried, PASS, detail + "; iterate() pages within it")
     elif 200 <= answer.status < 300:
