@@ -14,6 +14,7 @@ from pathlib import Path
 
 import cold_import
 import download_memory
+import emulator_speed
 import generation
 import paging_memory
 import parse_page
@@ -31,6 +32,7 @@ GROUPS: dict[str, Callable[[], list[Figure]]] = {
     "paging": paging_memory.figures,
     "download": download_memory.figures,
     "generate": generation.figures,
+    "emulator": emulator_speed.figures,
 }
 NOTES = [
     "Cold imports run in a fresh interpreter with bytecode already compiled, as from an installed wheel.",

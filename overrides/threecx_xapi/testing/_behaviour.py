@@ -1,5 +1,5 @@
-"""Where the emulated PBX departs from the document, as real PBXs do: the `$top` cap, server-driven paging,
-403 on areas the API client may not read, and a clock that is not this machine's.
+"""Where the emulated PBX departs from the document as a user's PBX may: 403 on areas the API client may not
+read, and a clock that is not this machine's (the `$top` cap and next links are the handler's own paging).
 
 Each rule is a small function the handler consults; the settings live in `Settings` (see `_handler`).
 """
@@ -11,11 +11,8 @@ import json
 import os
 from collections.abc import Iterable, Mapping
 from typing import Any
-from urllib.parse import quote, urlencode
 
 from ..doctor.report import REPORT_SETTINGS
-from ._query import Row, _count_option, collection
-from ._routes import RouteError
 
 API_PATH = "/xapi/v1"
 EVERY_AREA = "*"  # a `forbidden` key that refuses every area, as the console's IP restriction does
@@ -57,49 +54,14 @@ def report_settings(report: Mapping[str, Any] | str | os.PathLike[str]) -> dict[
 
 
 def forbidden_reason(forbidden: Mapping[str, str], raw_path: str) -> str | None:
-    """The 403 message for a request to a forbidden area, or None when the area may be read."""
+    """The 403 message for a request to a forbidden area, or None when the area may be read (sign-in always may)."""
+    if not raw_path.startswith(API_PATH + "/"):
+        return None
     area = area_of(raw_path)
     for name in (area, EVERY_AREA):
         if name in forbidden:
             return forbidden[name]
     return None
-
-
-def check_top(top_limit: int | None, options: Mapping[str, str]) -> None:
-    """A `$top` over the PBX's cap is refused with the PBX's own words (entity sets cap it at 100)."""
-    top = options.get("$top", "")
-    if top_limit is None or not top.isdigit() or int(top) <= top_limit:
-        return
-    raise RouteError(
-        400,
-        "",
-        f"The query specified in the URI is not valid. The limit of '{top_limit}' for Top query has been exceeded. "
-        f"The value from the incoming request is '{top}'.",
-    )
-
-
-def page(rows: Iterable[Row], options: Mapping[str, str], *, max_page_size: int | None, entity_set: str) -> Any:
-    """A collection answer; with `max_page_size`, at most that many rows and an `@odata.nextLink` to the rest."""
-    if max_page_size is None:
-        return collection(rows, options)
-    requested = _count_option(options, "$top")
-    skip = _count_option(options, "$skip") or 0
-    size = max_page_size if requested is None else min(requested, max_page_size)
-    body: dict[str, Any] = collection(rows, {**options, "$top": str(size), "$count": "true"})
-    total = body["@odata.count"] if options.get("$count") == "true" else body.pop("@odata.count")
-    served = len(body["value"])
-    remaining = total - skip - served
-    if requested is not None:
-        remaining = min(remaining, requested - served)
-    if remaining > 0:
-        following = {**options, "$skip": str(skip + served)}
-        if requested is None:
-            following.pop("$top", None)
-        else:
-            following["$top"] = str(requested - served)
-        query = urlencode(following, quote_via=quote, safe="$,'()")
-        body["@odata.nextLink"] = f"{API_PATH}/{entity_set}?{query}"
-    return body
 
 
 def date_header(now: float) -> str:

@@ -7,6 +7,9 @@
     client = pbx.client()                                # in-process: no server, no socket
 
 What it does, as a PBX does: `/connect/token` with client credentials and one active token per client;
+one numbering plan across users, queues, ring groups, IVRs, fax, trunks and parkings; `$top` capped at
+`top_limit` on entity sets; `@odata.context`, ETags (If-Match / If-None-Match), `$expand` and navigation
+paths over stored rows; the document at /xapi/v1/swagger.yaml, a service document and `$metadata`;
 every operation of the document routed, keys and function parameters read with a strict OData literal
 parser (a bare string or a quoted date-time is a 400 with an OData error body); request bodies validated
 against the document's schemas; entity sets held in memory (create, get by key or alternate key, PATCH
@@ -68,6 +71,8 @@ class Emulator:
         clock: Callable[[], float] = time.time,
         top_limit: int | None = 100,
         max_page_size: int | None = None,
+        report_size: int | None = None,
+        download_format: str = "json",
         forbidden: Mapping[str, str] | Iterable[str] = (),
         clock_offset: float = 0.0,
         tls: tuple[str | os.PathLike[str], str | os.PathLike[str]] | None = None,
@@ -92,10 +97,12 @@ class Emulator:
                 clock=clock,
                 top_limit=_positive("top_limit", top_limit),
                 max_page_size=_positive("max_page_size", max_page_size),
+                report_size=report_size,
                 forbidden=forbidden_areas(forbidden, (operation.path for operation in registry.operations())),
                 clock_offset=float(clock_offset),
             )
         )
+        self.download_format = download_format
         self._server: uvicorn.Server | None = None
         self._thread: threading.Thread | None = None
 
@@ -139,9 +146,12 @@ class Emulator:
             return self
         listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
         listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        # Accepted sockets inherit it: headers and body go out at once, not 40 ms apart behind a delayed ACK.
-        listener.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-        listener.bind(("127.0.0.1", self.port))
+        listener.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)  # answers leave at once, not after 40 ms
+        try:
+            listener.bind(("127.0.0.1", self.port))
+        except OSError:
+            listener.close()
+            raise
         self.port = listener.getsockname()[1]
         config = uvicorn.Config(
             self._asgi,
@@ -152,6 +162,7 @@ class Emulator:
             http="h11",
             access_log=False,
             proxy_headers=False,
+            timeout_keep_alive=75,  # as nginx in front of a PBX: clients that reuse idle connections find them open
             date_header=False,  # the handler dates each answer by the PBX's clock
             ssl_certfile=os.fspath(self.tls[0]) if self.tls else None,
             ssl_keyfile=os.fspath(self.tls[1]) if self.tls else None,
@@ -232,6 +243,17 @@ class Emulator:
             raise ValueError(_unknown_target(target))
         with self._handler.lock:
             self._handler.faults.append(Fault(target, status, retry_after, delay, drop, times))
+
+    @property
+    def download_format(self) -> str:
+        """What Download* reports answer: "json" rows (the document's promise) or "csv" as the web UI exports."""
+        return self._handler.download_format
+
+    @download_format.setter
+    def download_format(self, value: str) -> None:
+        if value not in ("json", "csv"):
+            raise ValueError(f"download_format is 'json' or 'csv', got {value!r}")
+        self._handler.download_format = value
 
     @property
     def accounts(self) -> Accounts:
