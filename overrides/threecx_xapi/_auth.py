@@ -61,6 +61,15 @@ def jwt_lifetime(token: str, now: float) -> float | None:
     With an `iat` claim the lifetime is `exp - iat`: both are on the PBX's clock, so a PBX whose clock is
     off from ours still gets its token used for its whole life and not refetched on every call.
     """
+    claims = jwt_claims(token) or {}
+    exp, issued = _claim_time(claims.get("exp")), _claim_time(claims.get("iat"))
+    if exp is None:
+        return None
+    return exp - issued if issued is not None and issued <= exp else exp - now
+
+
+def jwt_claims(token: str) -> dict[str, object] | None:
+    """A JWT's payload, unverified (the PBX signs it; we only read its times), or None when it is not a JWT."""
     parts = token.split(".")
     if len(parts) != 3:
         return None
@@ -68,11 +77,7 @@ def jwt_lifetime(token: str, now: float) -> float | None:
         payload = json.loads(base64.urlsafe_b64decode(parts[1] + "=" * (-len(parts[1]) % 4)))
     except ValueError:
         return None
-    claims = payload if isinstance(payload, dict) else {}
-    exp, issued = _claim_time(claims.get("exp")), _claim_time(claims.get("iat"))
-    if exp is None:
-        return None
-    return exp - issued if issued is not None and issued <= exp else exp - now
+    return payload if isinstance(payload, dict) else None
 
 
 def _claim_time(value: object) -> float | None:

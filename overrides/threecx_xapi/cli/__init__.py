@@ -4,6 +4,7 @@
     threecx-xapi call GetUserByNumber --param Number=100 --format json
     threecx-xapi call ListUser --all --top 500 --format csv --output users.csv
     threecx-xapi version
+    threecx-xapi doctor --report pbx-report.json
     threecx-xapi emulator --port 8080
 
 Credentials come from THREECX_XAPI_URL, THREECX_XAPI_CLIENT_ID and THREECX_XAPI_CLIENT_SECRET or the

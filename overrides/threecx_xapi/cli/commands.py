@@ -1,4 +1,4 @@
-"""The `threecx-xapi` commands: ops, call, version, emulator, login, logout."""
+"""The `threecx-xapi` commands: ops, call, version, emulator, login, logout, doctor."""
 
 from __future__ import annotations
 
@@ -22,6 +22,7 @@ from .connection import (
     Credentials,
     library_debug_log,
 )
+from .doctor import doctor
 from .errors import EXIT_ERROR, EXIT_INTERRUPTED, ExportFailed, ExportInterrupted, InputError
 from .files import AtomicOutput
 from .login import login, logout
@@ -289,3 +290,4 @@ def emulator(
 
 cli.add_command(connection_options(login))
 cli.add_command(logout)
+cli.add_command(connection_options(doctor))

@@ -202,11 +202,15 @@ class Connection:
         *,
         debug: bool = False,
         arguments: dict[str, Any] | None = None,
+        httpx_args: dict[str, Any] | None = None,
     ) -> XapiClient:
-        """The client for `credentials`; `arguments` replace how it signs in (the `login` command's)."""
+        """The client for `credentials`; `arguments` replace how it signs in (the `login` command's);
+        `httpx_args` add to what the connection sets (event hooks are joined)."""
         signing_in = arguments if arguments is not None else credentials.sign_in_arguments()
         assert credentials.url
-        httpx_args: dict[str, Any] = {}
+        extra = dict(httpx_args or {})
+        hooks: dict[str, list[Any]] = {name: list(found) for name, found in extra.pop("event_hooks", {}).items()}
+        httpx_args = extra
         if self.transport is not None:
             httpx_args["transport"] = self.transport
         if debug:
@@ -214,7 +218,12 @@ class Connection:
             held = store.load() if store is not None else None
             tokens = (held.access_token, held.refresh_token or "") if held else ()
             log = DebugLog(*credentials.secrets, *tokens)
-            httpx_args["event_hooks"] = {"request": [log.request], "response": [log.response]}
+            hooks = {
+                "request": [log.request, *hooks.get("request", [])],
+                "response": [log.response, *hooks.get("response", [])],
+            }
+        if hooks:
+            httpx_args["event_hooks"] = hooks
         try:
             return XapiClient(credentials.url, httpx_args=httpx_args, **signing_in)
         except ValueError as exc:

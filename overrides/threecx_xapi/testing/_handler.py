@@ -18,6 +18,7 @@ import msgspec
 from openapi_schema_validator import OAS30Validator
 
 from .. import registry
+from . import _behaviour
 from ._bodies import nullable_schemas, undeclared_property
 from ._documents import entity_sets, metadata, openapi_document, service_document
 from ._entities import EntitySet, discover, json_value
@@ -76,6 +77,11 @@ class Settings:
     top_limit: int | None = 100  # entity sets refuse a larger $top, as a PBX does; None: no cap
     max_page_size: int | None = None  # server-driven paging: pages of at most this many rows, with a next link
     report_size: int | None = None  # rows of a report function; None: collection_size
+    forbidden: Mapping[str, str] = dataclasses.field(default_factory=dict)  # area ("Users", "*") -> 403 message
+    clock_offset: float = 0.0  # seconds the PBX's clock is ahead of this machine's (tokens, Date header)
+
+    def pbx_clock(self) -> float:
+        return self.clock() + self.clock_offset
 
 
 @dataclass(frozen=True)
@@ -119,10 +125,10 @@ class Handler:
             settings.client_id,
             settings.client_secret,
             settings.token_lifetime,
-            settings.clock,
+            settings.pbx_clock,
             expires_in_minutes=settings.expires_in_minutes,
         )
-        self.signin = SignIn(self.tokens, settings.clock)
+        self.signin = SignIn(self.tokens, settings.pbx_clock)
         self.faults: list[Fault] = []
         self.requests: list[RecordedRequest] = []
         self.lock = threading.RLock()
@@ -191,6 +197,9 @@ class Handler:
             reply = self._reply(401, error_body("Unauthorized", "missing, expired or revoked bearer token"))
             reply.headers["WWW-Authenticate"] = 'Bearer error="invalid_token"'
             return reply
+        refusal = _behaviour.forbidden_reason(self.settings.forbidden, call.raw_path)
+        if refusal is not None:
+            return self._reply(403, error_body("", refusal))
         try:
             if isinstance(match, Route):
                 return match.answer(call)
@@ -216,7 +225,12 @@ class Handler:
         return None
 
     def _reply(self, status: int, payload: Any, headers: Mapping[str, str] | None = None) -> Reply:
-        answer = {"X-3CX-Version": self.settings.server_version, "OData-Version": "4.0", **(headers or {})}
+        answer = {
+            "X-3CX-Version": self.settings.server_version,
+            "OData-Version": "4.0",
+            "Date": _behaviour.date_header(self.settings.pbx_clock()),
+            **(headers or {}),
+        }
         if payload is None:
             return Reply(status, answer, b"")
         answer["Content-Type"] = "application/json; odata.metadata=minimal"

@@ -15,18 +15,21 @@ parser (a bare string or a quoted date-time is a 400 with an OData error body); 
 against the document's schemas; entity sets held in memory (create, get by key or alternate key, PATCH
 merges, delete, list with `$filter`, `$select`, `$orderby`, `$top`, `$skip`, `$count`, `$search`);
 functions and reports answered with deterministic, schema-valid rows from `seed`; `X-3CX-Version` on
-every response. Faults for tests: `fail(...)` and `expire_tokens()`.
+every response. Faults for tests: `fail(...)` and `expire_tokens()`. Where real PBXs depart from the document
+(`top_limit`, `max_page_size`, `forbidden`, `clock_offset`, `server_version`, `tls`), settings say so, and
+`Emulator.from_report(...)` takes them from a `threecx-xapi doctor --report` file: a user's PBX as a test.
 """
 
 from __future__ import annotations
 
 import asyncio
 import difflib
+import os
 import secrets
 import socket
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Mapping
 from types import TracebackType
 from typing import TYPE_CHECKING, Any
 
@@ -37,6 +40,7 @@ from starlette.types import Receive, Scope, Send
 
 from .. import registry
 from ._accounts import Accounts
+from ._behaviour import forbidden_areas, report_settings
 from ._handler import TOKEN_TARGET, Fault, Handler, RecordedRequest, Reply, Settings
 from ._signin import SIGNIN_TARGETS
 
@@ -69,8 +73,16 @@ class Emulator:
         max_page_size: int | None = None,
         report_size: int | None = None,
         download_format: str = "json",
+        forbidden: Mapping[str, str] | Iterable[str] = (),
+        clock_offset: float = 0.0,
+        tls: tuple[str | os.PathLike[str], str | os.PathLike[str]] | None = None,
     ) -> None:
+        """`top_limit`: the largest `$top` an entity set takes (None: any); `max_page_size`: rows per page before
+        an `@odata.nextLink`; `forbidden`: areas (`"CallHistoryView"`, or `"*"` for all) answered 403, each with
+        its message; `clock_offset`: seconds the PBX's clock runs ahead; `tls`: (certificate chain file, key
+        file) to serve https."""
         self.port = port
+        self.tls = tls
         self.client_id = client_id
         self.client_secret = client_secret or secrets.token_urlsafe(24)
         self._handler = Handler(
@@ -83,14 +95,22 @@ class Emulator:
                 collection_size=collection_size,
                 server_version=server_version or f"{registry.xapi_version()}.0",
                 clock=clock,
-                top_limit=top_limit,
-                max_page_size=max_page_size,
+                top_limit=_positive("top_limit", top_limit),
+                max_page_size=_positive("max_page_size", max_page_size),
                 report_size=report_size,
+                forbidden=forbidden_areas(forbidden, (operation.path for operation in registry.operations())),
+                clock_offset=float(clock_offset),
             )
         )
         self.download_format = download_format
         self._server: uvicorn.Server | None = None
         self._thread: threading.Thread | None = None
+
+    @classmethod
+    def from_report(cls, report: Mapping[str, Any] | str | os.PathLike[str], **kwargs: Any) -> Emulator:
+        """An emulator that behaves as the PBX a `threecx-xapi doctor --report` file (or its parsed JSON)
+        describes; keyword arguments override the report's settings."""
+        return cls(**{**report_settings(report), **kwargs})
 
     def __repr__(self) -> str:
         where = self.url if self._server is not None else "in-process"
@@ -101,7 +121,8 @@ class Emulator:
     @property
     def url(self) -> str:
         """`http://127.0.0.1:<port>` while serving; the in-process address otherwise."""
-        return f"http://127.0.0.1:{self.port}" if self._server is not None else "http://127.0.0.1"
+        scheme = "https" if self.tls else "http"
+        return f"{scheme}://127.0.0.1:{self.port}" if self._server is not None else f"{scheme}://127.0.0.1"
 
     def transport(self) -> InProcessTransport:
         """An in-process transport for httpx (sync and async): the same handler, no socket."""
@@ -142,6 +163,9 @@ class Emulator:
             access_log=False,
             proxy_headers=False,
             timeout_keep_alive=75,  # as nginx in front of a PBX: clients that reuse idle connections find them open
+            date_header=False,  # the handler dates each answer by the PBX's clock
+            ssl_certfile=os.fspath(self.tls[0]) if self.tls else None,
+            ssl_keyfile=os.fspath(self.tls[1]) if self.tls else None,
         )
         server = uvicorn.Server(config)
         self._thread = threading.Thread(target=server.run, kwargs={"sockets": [listener]}, daemon=True)
@@ -311,6 +335,12 @@ def _response(reply: Reply, request: httpx.Request) -> httpx.Response:
     if reply.drop:
         raise httpx.RemoteProtocolError("Server disconnected without sending a complete response", request=request)
     return httpx.Response(reply.status, headers=reply.headers, content=reply.body, request=request)
+
+
+def _positive(name: str, value: int | None) -> int | None:
+    if value is not None and (isinstance(value, bool) or not isinstance(value, int) or value < 1):
+        raise ValueError(f"{name} must be a positive int or None, got {value!r}")
+    return value
 
 
 def _operation_ids() -> list[str]:
