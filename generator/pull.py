@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime
 from dataclasses import replace
 from pathlib import Path
 
@@ -9,12 +10,15 @@ import httpx
 
 from .document import count_operations, parse_document, read_source, sha256_of, version_from_manifest
 from .lock import LOCK_PATH, REPO_ROOT, SpecLock
+from .versions import TABLE_PATH, add_document, published_date, read_table, write_table
 
 CACHE = REPO_ROOT / "spec" / "cache"
 
 
-def run(source: str, *, xapi_version: str | None = None, lock_path: Path = LOCK_PATH) -> int:
-    """Fetch, check, cache under spec/cache/ (not committed) and rewrite the lock."""
+def run(
+    source: str, *, xapi_version: str | None = None, lock_path: Path = LOCK_PATH, table_path: Path = TABLE_PATH
+) -> int:
+    """Fetch, check, cache under spec/cache/ (not committed), rewrite the lock and add it to the versions table."""
     if "://" in source:
         source = _document_url(source)
     data, headers = read_source(source)
@@ -40,6 +44,7 @@ def run(source: str, *, xapi_version: str | None = None, lock_path: Path = LOCK_
         published_commit=old.published_commit if sha256 == old.sha256 else None,
     )
     new.write(lock_path)
+    _add_to_version_table(data, source, version, table_path)
     print(f"pinned {file_name}: XAPI {version}, {new.operations} operations, sha256 {sha256}")
     return 0
 
@@ -58,3 +63,12 @@ def _shown(source: str) -> str:
         return source
     url = httpx.URL(source)
     return str(url.copy_with(userinfo=b"", query=None, fragment=None))
+
+
+def _add_to_version_table(data: bytes, source: str, version: str, table_path: Path) -> None:
+    """The versions table keeps every pulled document, so regenerating never needs it again."""
+    published = None if "://" in source else published_date(Path(source), data)
+    # A document from a PBX has no publication date: the day it was pulled stands in.
+    date = published or datetime.datetime.now(datetime.UTC).date().isoformat()
+    table, _entry = add_document(read_table(table_path), data, source=source, xapi_version=version, date=date)
+    write_table(table, table_path)
