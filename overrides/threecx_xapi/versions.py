@@ -98,9 +98,7 @@ class Signature:
         parameters = []
         for item in filter(None, listed.split(",")):
             name, _, kind = item.rpartition(":")
-            parameters.append(
-                ParameterSpec(name, _LOCATIONS[kind[0]], kind[1:].rstrip("!?"), "!" in kind)
-            )
+            parameters.append(ParameterSpec(name, _LOCATIONS[kind[0]], kind[1:].rstrip("!?"), "!" in kind))
         return cls(method, path, tuple(parameters))
 
     def parameter(self, name: str) -> ParameterSpec | None:
@@ -213,7 +211,9 @@ def _differences(pinned: Signature, theirs: Signature, sent: set[str], version: 
     """How a call sending `sent` (document names) would not fit `theirs`; [] when it fits."""
     found = []
     if (pinned.method, pinned.path) != (theirs.method, theirs.path):
-        found.append(f"on {version} it is {theirs.method} {theirs.path}, this package sends {pinned.method} {pinned.path}")
+        found.append(
+            f"on {version} it is {theirs.method} {theirs.path}, this package sends {pinned.method} {pinned.path}"
+        )
     for name in sorted(sent):
         mine, other = pinned.parameter(name), theirs.parameter(name)
         if other is None:

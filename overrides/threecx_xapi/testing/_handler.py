@@ -64,6 +64,7 @@ class Settings:
     collection_size: int
     server_version: str
     clock: Callable[[], float] = time.time
+    operations: frozenset[str] | None = None  # None: every operation of the document; else only these
 
 
 def error_body(code: str, message: str) -> dict[str, Any]:
@@ -128,6 +129,9 @@ class Handler:
             match = self.router.match(method, raw_path[len(API_PATH) :])
         except RouteError as exc:
             return None, exc
+        answered = self.settings.operations
+        if answered is not None and match.operation.operation_id not in answered:
+            return None, RouteError(404, "NotFound", f"no resource at {unquote(raw_path)}")
         return match.operation.operation_id, match
 
     def _answer(

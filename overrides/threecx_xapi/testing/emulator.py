@@ -23,7 +23,7 @@ import secrets
 import socket
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from types import TracebackType
 from typing import TYPE_CHECKING, Any
 
@@ -59,8 +59,11 @@ class Emulator:
         expires_in_minutes: bool = False,
         collection_size: int = 25,
         server_version: str | None = None,
+        operations: Iterable[str] | None = None,
         clock: Callable[[], float] = time.time,
     ) -> None:
+        """`operations`, when given, are the operationIds this PBX answers; any other is a 404, as on a PBX of
+        an older 3CX version (`threecx_xapi.versions.operations_in(server_version)` gives a version's)."""
         self.port = port
         self.client_id = client_id
         self.client_secret = client_secret or secrets.token_urlsafe(24)
@@ -74,6 +77,7 @@ class Emulator:
                 collection_size=collection_size,
                 server_version=server_version or f"{registry.xapi_version()}.0",
                 clock=clock,
+                operations=None if operations is None else frozenset(operations),
             )
         )
         self._server: uvicorn.Server | None = None
