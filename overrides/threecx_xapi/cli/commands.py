@@ -23,6 +23,7 @@ from .connection import (
     library_debug_log,
 )
 from .errors import EXIT_ERROR, InputError
+from .fleet import fleet as fleet_commands
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -70,6 +71,9 @@ def connection_options(command: F) -> F:
 def cli(context: click.Context) -> None:
     """Call any 3CX XAPI operation from the shell: `ops` to find it, `call` to run it."""
     context.ensure_object(Connection)
+
+
+cli.add_command(fleet_commands)
 
 
 @cli.command()

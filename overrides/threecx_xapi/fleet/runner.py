@@ -187,6 +187,17 @@ class Pbx:
         """The PBX's X-3CX-Version, from its first answer on (the token's)."""
         return self._transport.version or self.client.server_version
 
+    async def learn_version(self) -> str | None:
+        """The PBX's version, asking it once (GET /SystemStatus, its Version property) when no answer told it."""
+        if self.version is None:
+            from ..api.system_status import get_system_status
+
+            status = await self.call(get_system_status, select=["Version"])
+            reported = getattr(status, "version", None)
+            if self.version is None and isinstance(reported, str) and reported:
+                self._transport.version = reported
+        return self.version
+
     def problem(self, operation: ModuleType, **params: Any) -> versions.VersionError | None:
         """Why this PBX's version cannot answer the call, or None (also while its version is not yet known)."""
         found = _operation_of(operation)
