@@ -47,6 +47,7 @@ class _Count:
         self.peak = 0
         self.per_pbx: dict[str, int] = {}
         self.peak_per_pbx: dict[str, int] = {}
+        self.closed = 0  # clients that closed their connection to a PBX
         self.barrier: int | None = None
         self.barrier_timeout = 10.0
         self._released: asyncio.Event | None = None
@@ -62,6 +63,10 @@ class _Count:
         with self.lock:
             self.total -= 1
             self.per_pbx[name] -= 1
+
+    def rearm(self) -> None:
+        """A new barrier: requests wait again until enough are in flight together."""
+        self._released = None
 
     async def wait(self) -> None:
         """Hold the request until `barrier` requests are in flight together (then let every one through)."""
@@ -97,6 +102,10 @@ class _LatentTransport(httpx.AsyncBaseTransport):
             return await self.inner.handle_async_request(request)
         finally:
             self.count.leave(self.name)
+
+    async def aclose(self) -> None:
+        with self.count.lock:
+            self.count.closed += 1
 
 
 @dataclass
@@ -213,6 +222,16 @@ class EmulatedFleet:
         return self._count.peak
 
     @property
+    def in_flight(self) -> int:
+        """Requests the emulated PBXs are answering now."""
+        return self._count.total
+
+    @property
+    def clients_closed(self) -> int:
+        """How many clients closed their connection to one of these PBXs (in-process)."""
+        return self._count.closed
+
+    @property
     def peak_per_pbx(self) -> dict[str, int]:
         """For each PBX that was asked anything, the most requests it had in flight at once."""
         with self._count.lock:
@@ -223,6 +242,7 @@ class EmulatedFleet:
         waiting after `timeout` seconds fails with AssertionError (the bound was never reached)."""
         self._count.barrier = in_flight
         self._count.barrier_timeout = timeout
+        self._count.rearm()
 
     # -- over HTTP: one server, a port per PBX -----------------------------------------------------------
 
