@@ -221,3 +221,12 @@ def test_a_bad_fleet_file_names_what_is_wrong(tmp_path: Path, text: str, message
     path.write_text(text)
     with pytest.raises(FleetFileError, match=message):
         read_fleet_file(path, environ={"S": "x"})
+
+
+def test_the_demo_ends_with_a_fleet_run_on_three_versions() -> None:
+    from threecx_xapi import demo
+
+    title, _header, _rule, *rows = demo.fleet_run(3).strip().splitlines()
+    assert title.startswith("6. A fleet of 3 PBXs")
+    assert [row.split()[1] for row in rows] == ["20.0.7.1100", "20.0.9.1300", "20.0.10.1621"]
+    assert "refused" in rows[0] and all(" read " in row for row in rows[1:])

@@ -11,13 +11,11 @@ table (rows, seconds, error). Exit status: 0 when every PBX succeeded, 1 when an
 
 from __future__ import annotations
 
-import contextlib
-import logging
 import os
 import sys
 import tempfile
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, TextIO
 
@@ -31,24 +29,6 @@ from .errors import EXIT_ERROR, InputError
 EXIT_FAILED = 1
 EXIT_INTERRUPTED = 130
 SUFFIXES = {"json": ".json", "jsonl": ".jsonl", "csv": ".csv"}
-
-
-class _NoVersionWarning(logging.Filter):
-    """A fleet runs mixed versions on purpose, and checks each call against them: no warning per PBX."""
-
-    def filter(self, record: logging.LogRecord) -> bool:
-        return not record.getMessage().startswith("the PBX runs XAPI ")
-
-
-@contextlib.contextmanager
-def _quiet_version_warnings() -> Iterator[None]:
-    logger = logging.getLogger("threecx_xapi")
-    quiet = _NoVersionWarning()
-    logger.addFilter(quiet)
-    try:
-        yield
-    finally:
-        logger.removeFilter(quiet)
 
 
 def load(path: str, settings: dict[str, Any]) -> Fleet:
@@ -185,8 +165,7 @@ def check(
     async def job(pbx: Pbx) -> str | None:
         return await pbx.learn_version()
 
-    with _quiet_version_warnings():
-        result = _run(loaded, job)
+    result = _run(loaded, job)
     rows, notes, short = [], [], False
     for item in result:
         cells = [item.name, item.value or "", "" if item.ok else item.error_text]
@@ -249,8 +228,7 @@ def call(
         raise InputError(f"cannot create the output folder {folder}: {exc.strerror or exc}") from None
     progress = FleetProgress(prepared.operation.operation_id, len(loaded), sys.stderr)
     started = time.perf_counter()
-    with _quiet_version_warnings():
-        result = _run(loaded, _rows_job(prepared, folder, format_), on_result=progress.finished)
+    result = _run(loaded, _rows_job(prepared, folder, format_), on_result=progress.finished)
     progress.finish()
     click.echo(summary(result))
     failed = len(result.failed)

@@ -19,6 +19,7 @@ from __future__ import annotations
 import asyncio
 import contextvars
 import functools
+import logging
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator, Sequence
 from dataclasses import dataclass, field
@@ -37,6 +38,7 @@ from .config import PbxConfig, positive_int
 
 T = TypeVar("T")
 TOKEN_PATH = "/connect/token"
+logger = logging.getLogger("threecx_xapi")
 Job = Callable[["Pbx"], Awaitable[T]]
 
 # The operation a task is calling through Pbx.call/aiterate and the parameters it sends (document names).
@@ -116,6 +118,13 @@ class FleetResult(Generic[T]):
     @property
     def finished(self) -> list[PbxResult[T]]:
         return [result for result in self.results if not result.cancelled]
+
+
+class _MixedVersionsExpected(logging.Filter):
+    """A fleet runs mixed versions on purpose and checks each call against each PBX's: no warning per client."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return not record.getMessage().startswith("the PBX runs XAPI ")
 
 
 class _PbxTransport(httpx.AsyncBaseTransport):
@@ -305,6 +314,8 @@ class Fleet:
                 if on_result is not None:
                     on_result(result)
 
+        quiet = _MixedVersionsExpected()
+        logger.addFilter(quiet)
         workers = [asyncio.create_task(worker()) for _ in range(min(self.concurrency, len(self.pbxs)))]
         try:
             await asyncio.gather(*workers)
@@ -313,6 +324,8 @@ class Fleet:
                 task.cancel()
             await asyncio.gather(*workers, return_exceptions=True)
             raise
+        finally:
+            logger.removeFilter(quiet)
         return self._result(results)
 
     def _result(self, results: dict[str, PbxResult[T]]) -> FleetResult[T]:
