@@ -205,8 +205,8 @@ def main() -> int:
             for output in run(client):
                 print(output)
             version = client.server_version
-    print(f"\nPBX version {version}; the emulator is stopped now.")
     print(fleet_run())
+    print(f"\nPBX version {version}; the emulator is stopped now.")
     return 0
 
 
