@@ -16,9 +16,10 @@ CACHE = REPO_ROOT / "spec" / "cache"
 
 
 def run(
-    source: str, *, xapi_version: str | None = None, lock_path: Path = LOCK_PATH, table_path: Path = TABLE_PATH
+    source: str, *, xapi_version: str | None = None, lock_path: Path = LOCK_PATH, table_path: Path | None = None
 ) -> int:
-    """Fetch, check, cache under spec/cache/ (not committed), rewrite the lock and add it to the versions table."""
+    """Fetch, check, cache under spec/cache/ (not committed), rewrite the lock and add the document to the
+    versions table beside the lock (spec/xapi-versions.json)."""
     if "://" in source:
         source = _document_url(source)
     data, headers = read_source(source)
@@ -44,7 +45,7 @@ def run(
         published_commit=old.published_commit if sha256 == old.sha256 else None,
     )
     new.write(lock_path)
-    _add_to_version_table(data, source, version, table_path)
+    _add_to_version_table(data, source, version, table_path or lock_path.with_name(TABLE_PATH.name))
     print(f"pinned {file_name}: XAPI {version}, {new.operations} operations, sha256 {sha256}")
     return 0
 

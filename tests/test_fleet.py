@@ -171,7 +171,9 @@ def test_secrets_never_show_in_reprs_or_errors(tmp_path: Path) -> None:
     fleet = Fleet([config])
     assert "s3cr3t-value" not in repr(config) + repr(fleet)
     inline = tmp_path / "inline.toml"
-    inline.write_text('[[pbx]]\nname = "acme"\nurl = "https://acme.example.com"\nclient_id = "r"\nclient_secret = "s3cr3t-value"\n')
+    inline.write_text(
+        '[[pbx]]\nname = "acme"\nurl = "https://acme.example.com"\nclient_id = "r"\nclient_secret = "s3cr3t-value"\n'
+    )
     with pytest.raises(FleetFileError) as raised:
         read_fleet_file(inline)
     assert "never written in the fleet file" in str(raised.value) and "s3cr3t-value" not in str(raised.value)
@@ -210,7 +212,10 @@ def test_a_yaml_fleet_file_reads_as_the_toml_one(tmp_path: Path) -> None:
 @pytest.mark.parametrize(
     ("text", "message"),
     [
-        ('[[pbx]]\nname = "a"\nurl = "https://a.example"\nclient_id = "r"\nclient_secret_env = "S"\nport = 1\n', "port"),
+        (
+            '[[pbx]]\nname = "a"\nurl = "https://a.example"\nclient_id = "r"\nclient_secret_env = "S"\nport = 1\n',
+            "port",
+        ),
         ('[[pbx]]\nname = "a"\nurl = "ftp://a.example"\nclient_id = "r"\nclient_secret_env = "S"\n', "http"),
         ("[fleet]\nconcurency = 3\n", "concurency"),
         ("[fleet]\nconcurrency = 3\n", "no PBXs"),

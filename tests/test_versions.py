@@ -77,3 +77,22 @@ def test_a_release_with_several_documents_has_what_any_of_them_has() -> None:
     assert having == ["20.0.6", "20.0.7"]
     assert versions.problem("GetCallLog", "20.0.6.1") is None
     assert "GetCallLog" not in versions.operations_in("20.0.8.1")
+
+
+def test_pulling_a_document_adds_it_to_the_table_beside_the_lock(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from generator import pull
+
+    monkeypatch.setattr(pull, "CACHE", tmp_path / "cache")
+    lock = tmp_path / "xapi.lock.json"
+    lock.write_text((TABLE.parent / "xapi.lock.json").read_text(encoding="utf-8"), encoding="utf-8")
+    table_path = tmp_path / "xapi-versions.json"
+    table_builder.write_table(table_builder.read_table(TABLE), table_path)
+    assert pull.run(str(SPECS / "xapi-20.0.9-2026-01-22.yaml"), lock_path=lock) == 0
+    assert table_builder.read_table(table_path) == table_builder.read_table(TABLE)  # already there: unchanged
+    table_path.unlink()
+    assert pull.run(str(SPECS / "xapi-20.0.8-2025-09-01.yaml"), lock_path=lock) == 0
+    added = table_builder.read_table(table_path)
+    assert [(entry.xapi_version, entry.date) for entry in added.documents] == [("20.0.8", "2025-09-01")]
+    assert len(added.operations[0]) == 571

@@ -21,10 +21,11 @@ import contextvars
 import functools
 import logging
 import time
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterator, Sequence
+from collections.abc import AsyncGenerator, AsyncIterator, Awaitable, Callable, Iterator, Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 from types import ModuleType
-from typing import Any, Generic, TypeVar
+from typing import Any, Generic, TypeVar, cast
 
 import httpx
 
@@ -224,13 +225,22 @@ class Pbx:
     async def aiterate(self, operation: ModuleType, *, page_size: int = 100, **params: Any) -> AsyncIterator[Any]:
         """Every item of a collection operation (`threecx_xapi.aiterate`), each page checked like `call`."""
         found = _operation_of(operation)
-        sent = _sent(found, params) | {"$top", "$skip"}
-        token = _CALLING.set((found.operation_id, sent))
+        calling = (found.operation_id, _sent(found, params) | {"$top", "$skip"})
+        # paging.aiterate is an async generator: closing it ends its page requests.
+        items = cast(AsyncGenerator[Any, None], aiterate(operation, client=self.client, page_size=page_size, **params))
         try:
-            async for item in aiterate(operation, client=self.client, page_size=page_size, **params):
+            while True:
+                # Marked around each step only: the caller's own requests between items are not this call's.
+                token = _CALLING.set(calling)
+                try:
+                    item = await anext(items)
+                except StopAsyncIteration:
+                    return
+                finally:
+                    _CALLING.reset(token)
                 yield item
         finally:
-            _CALLING.reset(token)
+            await items.aclose()
 
 
 @dataclass
@@ -257,7 +267,7 @@ class Fleet:
             raise ValueError(f"PBX name(s) given twice: {', '.join(twice)}")
 
     @classmethod
-    def from_file(cls, path: Any, **overrides: Any) -> Fleet:
+    def from_file(cls, path: str | Path, **overrides: Any) -> Fleet:
         """The fleet a TOML or YAML fleet file describes; keyword arguments override its `[fleet]` settings."""
         from .config import read_fleet_file
 
