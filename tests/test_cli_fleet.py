@@ -8,7 +8,6 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-
 from threecx_xapi.cli import cli
 from threecx_xapi.testing.fleet import EmulatedFleet
 

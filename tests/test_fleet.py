@@ -7,14 +7,13 @@ import signal
 from pathlib import Path
 
 import pytest
-
 from threecx_xapi import versions
+from threecx_xapi._retries import RetryPolicy
 from threecx_xapi.api.ai_settings import get_ai_settings
 from threecx_xapi.api.event_logs import download_event_logs
 from threecx_xapi.api.users import list_user
 from threecx_xapi.errors import AuthenticationError, ServerError
 from threecx_xapi.fleet import Fleet, FleetFileError, FleetInterrupted, Pbx, PbxConfig, PbxTimeout, read_fleet_file
-from threecx_xapi._retries import RetryPolicy
 from threecx_xapi.testing.fleet import EmulatedFleet
 
 THREE_VERSIONS = ("20.0.7.1100", "20.0.9.1300", "20.0.10.1621")

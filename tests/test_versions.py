@@ -6,9 +6,9 @@ import json
 from pathlib import Path
 
 import pytest
+from threecx_xapi import registry, versions
 
 from generator import versions as table_builder
-from threecx_xapi import registry, versions
 
 SPECS = Path(__file__).resolve().parents[1].parent / "shared" / "specs"
 TABLE = Path(__file__).resolve().parents[1] / "spec" / "xapi-versions.json"
