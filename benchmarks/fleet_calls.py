@@ -13,6 +13,7 @@ import httpx
 from measure import Figure
 from threecx_xapi.api.report_call_log_data import get_call_log_data
 from threecx_xapi.client import XapiClient
+from threecx_xapi.demo import CALL_LOG_PERIOD
 from threecx_xapi.fleet import Fleet, Pbx, PbxConfig
 from threecx_xapi.paging import aiterate
 from threecx_xapi.testing import Emulator
@@ -21,18 +22,11 @@ LATENCY = 0.05
 PBXS = 100
 CALLS = 250  # one month of a small PBX's call log: three pages of 100
 VERSIONS = ("20.0.7.1100", "20.0.9.1300", "20.0.10.1621")
+# The demo's call log arguments (every call, no filter) over one month.
 MONTH = {
+    **CALL_LOG_PERIOD,
     "period_from": dt.datetime(2026, 8, 1, tzinfo=dt.UTC),
     "period_to": dt.datetime(2026, 8, 31, 23, 59, 59, tzinfo=dt.UTC),
-    "source_type": 0,
-    "source_filter": "",
-    "destination_type": 0,
-    "destination_filter": "",
-    "calls_type": 0,
-    "call_time_filter_type": 0,
-    "call_time_filter_from": "0:00:0",
-    "call_time_filter_to": "0:00:0",
-    "hide_pcalls": True,
 }
 
 
