@@ -45,7 +45,7 @@ def test_fleet_call_writes_one_file_per_pbx_and_a_summary(served: EmulatedFleet,
         assert len(rows) == 30 and "StartTime" in rows[0]
     assert "3 of 3 PBXs ok, 90 rows" in result.output
     assert "pbx-002  20.0.10.1621  ok      30" in result.output
-    assert "GetCallLogData: 3/3 PBXs, 0 failed, 90 rows" in result.stderr
+    assert "GetCallLogData [####################] 3/3 PBXs, 0 failed, 90 rows" in result.stderr
 
 
 def test_fleet_call_exits_1_and_names_the_pbxs_that_failed(served: EmulatedFleet, tmp_path: Path) -> None:

@@ -49,15 +49,19 @@ def table(headers: Sequence[str], rows: Sequence[Sequence[str]]) -> str:
 
 
 class FleetProgress:
-    """`N/M PBXs, F failed, R rows` on one stderr line: rewritten in place on a terminal, else once at the end."""
+    """`[####----] N/M PBXs, F failed, R rows` on one stderr line: redrawn on a terminal, else once at the end."""
 
     def __init__(self, label: str, total: int, stream: TextIO) -> None:
         self.label, self.total, self.stream = label, total, stream
         self.live = stream.isatty()
         self.done = self.failed = self.rows = 0
 
+    WIDTH = 20
+
     def line(self) -> str:
-        return f"{self.label}: {self.done}/{self.total} PBXs, {self.failed} failed, {self.rows} rows"
+        filled = self.WIDTH * self.done // self.total if self.total else self.WIDTH
+        bar = "#" * filled + "-" * (self.WIDTH - filled)
+        return f"{self.label} [{bar}] {self.done}/{self.total} PBXs, {self.failed} failed, {self.rows} rows"
 
     def finished(self, result: PbxResult[int]) -> None:
         self.done += 1

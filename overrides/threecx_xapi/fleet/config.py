@@ -101,10 +101,8 @@ def _parse(path: Path) -> dict[str, Any]:
     except OSError as exc:
         raise FleetFileError(f"cannot read the fleet file {path}: {exc.strerror or exc}") from None
     if path.suffix.lower() in (".yaml", ".yml"):
-        try:
-            import yaml
-        except ImportError:  # pragma: no cover - pyyaml is a dependency
-            raise FleetFileError("YAML fleet files need pyyaml: pip install pyyaml") from None
+        import yaml  # only for YAML files: importing the fleet stays cheap
+
         try:
             data = yaml.safe_load(text)
         except yaml.YAMLError as exc:
