@@ -60,7 +60,7 @@ def test_fleet_call_exits_1_and_names_the_pbxs_that_failed(served: EmulatedFleet
 
 
 def test_fleet_check_prints_which_pbxs_can_run_what(served: EmulatedFleet, tmp_path: Path) -> None:
-    fleet_file = served.write_fleet_file(tmp_path)
+    fleet_file = served.write_fleet_file(tmp_path, concurrency=2, timeout=30.0)
     result = CliRunner().invoke(cli, ["fleet", "check", str(fleet_file), "GetCallLogData", "GetAISettings"])
     assert result.exit_code == 1
     lines = result.output.splitlines()

@@ -234,3 +234,15 @@ def test_the_demo_ends_with_a_fleet_run_on_three_versions() -> None:
     assert title.startswith("6. A fleet of 3 PBXs")
     assert [row.split()[1] for row in rows] == ["20.0.7.1100", "20.0.9.1300", "20.0.10.1621"]
     assert "refused" in rows[0] and all(" read " in row for row in rows[1:])
+
+
+async def test_no_secret_or_token_shows_in_the_logs_of_a_run(caplog: pytest.LogCaptureFixture) -> None:
+    pbxs = EmulatedFleet(3)
+    configs = [pbx.config(client_secret="wrong-" + pbx.emulator.client_secret) for pbx in pbxs][:1]
+    configs += [pbx.config() for pbx in list(pbxs)[1:]]
+    with caplog.at_level("DEBUG", logger="threecx_xapi"):
+        result = await Fleet(configs).run(count_users)
+    assert [item.status for item in result] == ["failed", "ok", "ok"]
+    shown = caplog.text + "".join(item.error_text + repr(item) for item in result)
+    assert all(pbx.emulator.client_secret not in shown for pbx in pbxs)
+    assert "Bearer" not in shown

@@ -16,6 +16,7 @@ without blocking the event loop, as an answer across the internet). `hold(n)` ke
 from __future__ import annotations
 
 import asyncio
+import json
 import secrets
 import socket
 import threading
@@ -204,7 +205,7 @@ class EmulatedFleet:
         if self._server is None:
             raise RuntimeError("a fleet file names HTTP addresses: start() the emulated fleet first")
         (folder / "secrets").mkdir(parents=True, exist_ok=True)
-        lines = ["[fleet]", *(f"{key} = {value!r}" for key, value in settings.items()), ""]
+        lines = ["[fleet]", *(f"{key} = {json.dumps(value)}" for key, value in settings.items()), ""]
         lines += ["[defaults]", 'client_secret_file = "secrets/{name}"', ""]
         for pbx in self.pbxs:
             (folder / "secrets" / pbx.name).write_text(pbx.emulator.client_secret + "\n", encoding="utf-8")
