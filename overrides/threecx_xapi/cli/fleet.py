@@ -232,7 +232,7 @@ def call(
         raise InputError(f"cannot create the output folder {folder}: {exc.strerror or exc}") from None
     progress = FleetProgress(prepared.operation.operation_id, len(loaded), sys.stderr)
     started = time.perf_counter()
-    result = _run(loaded, _rows_job(prepared, folder, format_), on_result=progress.finished)
+    result = _run(loaded, _rows_job(prepared, folder, format_), progress)
     progress.finish()
     click.echo(summary(result))
     failed = len(result.failed)
@@ -244,11 +244,13 @@ def call(
         sys.exit(EXIT_FAILED)
 
 
-def _run(loaded: Fleet, job: Any, **kwargs: Any) -> FleetResult[Any]:
+def _run(loaded: Fleet, job: Any, progress: FleetProgress | None = None) -> FleetResult[Any]:
     """The fleet's result; after Ctrl-C, the summary of what finished and exit status 130."""
     try:
-        return loaded.run_sync(job, **kwargs)
+        return loaded.run_sync(job, on_result=progress.finished if progress else None)
     except FleetInterrupted as interrupted:
+        if progress is not None:
+            progress.finish()
         click.echo(summary(interrupted.result))
         click.echo(f"error: interrupted: {len(interrupted.result.finished)} of {len(loaded)} PBXs finished", err=True)
         sys.exit(EXIT_INTERRUPTED)
