@@ -77,3 +77,15 @@ def test_bad_input_is_refused_before_any_pbx_is_asked(served: EmulatedFleet, tmp
     result = CliRunner().invoke(cli, ["fleet", "check", str(tmp_path / "missing.toml"), "ListUser"])
     assert result.exit_code == 2 and "cannot read the fleet file" in result.output
     assert sum(len(pbx.emulator.requests) for pbx in served) == before
+
+
+def test_fleet_call_writes_one_file_with_a_pbx_column(served: EmulatedFleet, tmp_path: Path) -> None:
+    fleet_file = served.write_fleet_file(tmp_path)
+    args = ["fleet", "call", str(fleet_file), "ListUser", "--all", "--select", "Number,FirstName", "--format", "csv"]
+    result = CliRunner().invoke(cli, [*args, "--output", str(tmp_path / "users.csv")])
+    assert result.exit_code == 0, result.output
+    rows = list(csv.DictReader((tmp_path / "users.csv").read_text(encoding="utf-8").splitlines()))
+    assert list(rows[0]) == ["PBX", "Number", "FirstName"]
+    expected = [pbx.name for pbx in served for _ in pbx.emulator.entities("Users")]
+    assert [row["PBX"] for row in rows] == expected and len(expected) == 90
+    assert sorted(path.name for path in tmp_path.iterdir() if path.is_file()) == ["fleet.toml", "users.csv"]

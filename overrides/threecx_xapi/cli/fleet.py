@@ -4,18 +4,20 @@
     threecx-xapi fleet call fleet.toml GetCallLogData --param periodFrom=... --all --format csv --output out/
 
 `call` checks its input once, before anything is sent, then writes one file per PBX (`out/<name>.csv`,
-each written to a temporary file and renamed when complete), shows progress on stderr and ends with a summary
+each written to a temporary file and renamed when complete; or with `--output calls.csv` one file with a PBX
+column), shows progress on stderr and ends with a summary
 table (rows, seconds, error). Exit status: 0 when every PBX succeeded, 1 when any failed, 2 for bad input,
 130 when interrupted (the PBXs that finished are in the summary and their files are written).
 """
 
 from __future__ import annotations
 
+import json
 import os
 import sys
 import tempfile
 import time
-from collections.abc import Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import Any, TextIO
 
@@ -79,7 +81,7 @@ def _warn(message: str) -> None:
     click.echo(f"warning: {message}", err=True)
 
 
-def write_atomically(path: Path, pages: list[list[output.Row]], format_: str, collection: bool) -> int:
+def write_atomically(path: Path, pages: Iterable[list[output.Row]], format_: str, collection: bool) -> int:
     """The rows into `path`, through a temporary file beside it: a reader never sees half a file."""
     handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".part", dir=path.parent)
     try:
@@ -201,7 +203,14 @@ def check(
 @click.option("--top", metavar="N", help="$top: at most N rows (with --all: the page size).")
 @click.option("--all", "all_pages", is_flag=True, help="Every row of a collection, page by page.")
 @click.option("--format", "format_", type=click.Choice(output.FORMATS), default="json", show_default=True)
-@click.option("--output", "-o", "output_dir", required=True, metavar="DIR", help="One file per PBX in DIR.")
+@click.option(
+    "--output",
+    "-o",
+    "output_dir",
+    required=True,
+    metavar="DIR|FILE",
+    help="DIR: one file per PBX in it; FILE ending in the format's suffix (.csv): one file with a PBX column.",
+)
 @_fleet_options
 def call(
     fleet_file: str,
@@ -218,30 +227,52 @@ def call(
     per_pbx: int | None,
     timeout: float | None,
 ) -> None:
-    """Run OPERATION_ID on every PBX of FLEET_FILE, writing DIR/<pbx>.<format>, then a summary table.
+    """Run OPERATION_ID on every PBX of FLEET_FILE, writing DIR/<pbx>.<format> (or one FILE with a PBX
+    column), then a summary table.
 
     Parameters are read as for `threecx-xapi call`. Exit status 1 when any PBX failed.
     """
     options = {"select": select, "filter": filter_, "orderby": orderby, "top": top, "skip": None}
     prepared = calls.prepare(operation_id, assignments, options, all_pages=all_pages)
     loaded = load(fleet_file, {"concurrency": concurrency, "per_pbx": per_pbx, "timeout": timeout})
-    folder = Path(output_dir)
+    target = Path(output_dir)
+    one_file = target.suffix == SUFFIXES[format_] and not target.is_dir()
+    folder = target.parent if one_file else target
     try:
         folder.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
         raise InputError(f"cannot create the output folder {folder}: {exc.strerror or exc}") from None
     progress = FleetProgress(prepared.operation.operation_id, len(loaded), sys.stderr)
     started = time.perf_counter()
-    result = _run(loaded, _rows_job(prepared, folder, format_), progress)
-    progress.finish()
+    with tempfile.TemporaryDirectory(prefix=".fleet-", dir=folder) as parts:
+        # One file: each PBX's rows go to a JSON-lines part first, joined in the fleet's order at the end.
+        job = _rows_job(prepared, Path(parts), "jsonl") if one_file else _rows_job(prepared, folder, format_)
+        result = _run(loaded, job, progress)
+        progress.finish()
+        if one_file:
+            write_atomically(target, _joined(result, Path(parts)), format_, collection=True)
     click.echo(summary(result))
     failed = len(result.failed)
     click.echo(
         f"{len(result) - failed} of {len(result)} PBXs ok, {sum(item.value or 0 for item in result)} rows "
-        f"in {time.perf_counter() - started:.1f} s; files in {folder}"
+        f"in {time.perf_counter() - started:.1f} s; {'written to' if one_file else 'files in'} {target}"
     )
     if failed:
         sys.exit(EXIT_FAILED)
+
+
+def _joined(result: FleetResult[int], parts: Path) -> Iterator[list[output.Row]]:
+    """Every PBX's rows from its part, in the fleet's order, each with a PBX column first; a page at a time."""
+    for item in result.ok:
+        with (parts / f"{item.name}.jsonl").open(encoding="utf-8") as part:
+            page: list[output.Row] = []
+            for line in part:
+                page.append({"PBX": item.name, **json.loads(line)})
+                if len(page) == calls.DEFAULT_PAGE_SIZE:
+                    yield page
+                    page = []
+            if page:
+                yield page
 
 
 def _run(loaded: Fleet, job: Any, progress: FleetProgress | None = None) -> FleetResult[Any]:
