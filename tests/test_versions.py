@@ -12,6 +12,9 @@ from generator import versions as table_builder
 
 SPECS = Path(__file__).resolve().parents[1].parent / "shared" / "specs"
 TABLE = Path(__file__).resolve().parents[1] / "spec" / "xapi-versions.json"
+NEEDS_SPECS = pytest.mark.skipif(
+    not (SPECS / "MANIFEST.json").is_file(), reason="../shared/specs is not beside the project"
+)
 PACKAGED = Path(registry.__file__).resolve().parents[2] / "generated_client" / "threecx_xapi" / "api" / "versions.json"
 
 
@@ -21,6 +24,7 @@ def test_the_packaged_table_is_the_committed_one_minified() -> None:
     assert len(PACKAGED.read_bytes()) < len((PACKAGED.parent / "operations.json").read_bytes()) / 5
 
 
+@NEEDS_SPECS
 def test_every_published_document_is_in_the_table() -> None:
     manifest = json.loads((SPECS / "MANIFEST.json").read_text(encoding="utf-8"))
     committed = table_builder.read_table(TABLE)
@@ -30,6 +34,7 @@ def test_every_published_document_is_in_the_table() -> None:
         assert len(operations) == published["operations"]
 
 
+@NEEDS_SPECS
 def test_documents_added_in_any_order_encode_to_the_same_table() -> None:
     older, newer = SPECS / "xapi-20.0.4-2024-10-18.yaml", SPECS / "xapi-20.0.9-2026-01-22.yaml"
     one = two = table_builder.VersionTable.empty()
@@ -79,6 +84,7 @@ def test_a_release_with_several_documents_has_what_any_of_them_has() -> None:
     assert "GetCallLog" not in versions.operations_in("20.0.8.1")
 
 
+@NEEDS_SPECS
 def test_pulling_a_document_adds_it_to_the_table_beside_the_lock(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
