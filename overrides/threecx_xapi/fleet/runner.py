@@ -294,22 +294,25 @@ class Fleet:
 
     async def _one(self, config: PbxConfig, job: Job[T]) -> PbxResult[T]:
         started = time.perf_counter()
-        client, transport = self._client(config)
-        pbx = Pbx(config, client, transport)
         timeout = config.timeout or self.timeout
+        pbx: Pbx | None = None
         value: T | None = None
         error: BaseException | None = None
         try:
+            pbx = Pbx(config, *self._client(config))
             async with asyncio.timeout(timeout):
                 value = await job(pbx)
         except TimeoutError as exc:
-            error = PbxTimeout(f"{config.name}: no result within {timeout:g} s", server_version=pbx.version)
+            version = pbx.version if pbx is not None else None
+            error = PbxTimeout(f"{config.name}: no result within {timeout:g} s", server_version=version)
             error.__cause__ = exc
         except Exception as exc:  # one PBX's failure is its result, never the fleet's
             error = exc
         finally:
-            await client.aclose()
-        return PbxResult(config.name, config.url, value, error, time.perf_counter() - started, pbx.version)
+            if pbx is not None:
+                await pbx.client.aclose()
+        version = pbx.version if pbx is not None else None
+        return PbxResult(config.name, config.url, value, error, time.perf_counter() - started, version)
 
     async def run(self, job: Job[T], *, on_result: Callable[[PbxResult[T]], None] | None = None) -> FleetResult[T]:
         """Run `job(pbx)` on every PBX; `on_result` is called as each finishes. Cancelling the run cancels
