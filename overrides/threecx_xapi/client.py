@@ -22,6 +22,7 @@ from typing import Any
 
 import httpx
 
+from . import _http_clients
 from ._auth import TokenAuth
 from ._pinned import XAPI_VERSION
 from ._retries import AsyncRetryTransport, RetryPolicy, RetryTransport
@@ -136,7 +137,7 @@ class XapiClient:
                     args, transport_args = self._client_args("transport")
                     inner = args.pop("transport") or httpx.HTTPTransport(**transport_args)
                     args["mounts"] = _retrying(args.get("mounts"), lambda mounted: RetryTransport(mounted, self.retry))
-                    self._client = httpx.Client(transport=RetryTransport(inner, self.retry), **args)
+                    self._client = _http_clients.Client(transport=RetryTransport(inner, self.retry), **args)
                 client = self._client
         return client
 
@@ -153,7 +154,9 @@ class XapiClient:
                     args["mounts"] = _retrying(
                         args.get("mounts"), lambda mounted: AsyncRetryTransport(mounted, self.retry)
                     )
-                    self._async_client = httpx.AsyncClient(transport=AsyncRetryTransport(inner, self.retry), **args)
+                    self._async_client = _http_clients.AsyncClient(
+                        transport=AsyncRetryTransport(inner, self.retry), **args
+                    )
                 client = self._async_client
         return client
 

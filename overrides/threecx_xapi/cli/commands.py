@@ -78,10 +78,12 @@ cli.add_command(fleet_commands)
 
 @cli.command()
 @click.argument("text", required=False)
-def ops(text: str | None) -> None:
+@click.option("--params", is_flag=True, help="Also list each operation's parameters, with what they mean.")
+def ops(text: str | None, params: bool) -> None:
     """Every operation, or those whose id, path, tag or summary contains TEXT (any case).
 
-    One line each, tab-separated: operation id, method, path, tag, summary.
+    One line each, tab-separated: operation id, method, path, tag, summary. With --params, each parameter
+    follows on an indented line: name, Python name, OData type (", may be null"), meaning.
     """
     needle = (text or "").lower()
     found = [
@@ -92,6 +94,9 @@ def ops(text: str | None) -> None:
     for operation in found:
         fields = (operation.operation_id, operation.method, operation.path, operation.tag, operation.summary)
         click.echo("\t".join(fields))
+        for parameter in operation.parameters if params else ():
+            kind = parameter.edm_type + (", may be null" if parameter.nullable else "")
+            click.echo("\t".join(("  " + parameter.name, parameter.python_name, kind, parameter.description)))
     if not found:
         click.echo(f"no operation matches {text!r}", err=True)
         sys.exit(1)
