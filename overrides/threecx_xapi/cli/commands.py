@@ -1,4 +1,4 @@
-"""The `threecx-xapi` commands: ops, call, version, emulator."""
+"""The `threecx-xapi` commands: ops, call, version, emulator, login, logout."""
 
 from __future__ import annotations
 
@@ -24,6 +24,7 @@ from .connection import (
 )
 from .errors import EXIT_ERROR, InputError
 from .fleet import fleet as fleet_commands
+from .login import login, logout
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -252,9 +253,16 @@ def emulator(port: int, seed: int) -> None:
     click.echo(f"export {URL_VARIABLE}={pbx.url}")
     click.echo(f"export {CLIENT_ID_VARIABLE}={pbx.client_id}")
     click.echo(f"export {CLIENT_SECRET_VARIABLE}={pbx.client_secret}")
+    click.echo(
+        f"a user to sign in as (threecx-xapi login): {pbx.accounts.username} / {pbx.accounts.password}", err=True
+    )
     click.echo(f"XAPI emulator serving {pbx.url} until Ctrl-C", err=True)
     sys.stdout.flush()
     try:
         pbx.serve_forever()
     except KeyboardInterrupt:
         click.echo("stopped", err=True)
+
+
+cli.add_command(connection_options(login))
+cli.add_command(logout)
