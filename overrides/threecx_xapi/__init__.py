@@ -43,6 +43,7 @@ if TYPE_CHECKING:
         RateLimited,
         ServerError,
         TransportError,
+        UnexpectedContent,
         XapiError,
     )
     from .odata import F
@@ -59,6 +60,7 @@ _MODULE_OF = {
     "RateLimited": ".errors",
     "ServerError": ".errors",
     "TransportError": ".errors",
+    "UnexpectedContent": ".errors",
     "F": ".odata",
     "AccountLocked": "._auth_errors",
     "AuthorizationCodeRejected": "._auth_errors",
@@ -118,6 +120,7 @@ __all__ = (
     "StoredTokens",
     "TokenStore",
     "TransportError",
+    "UnexpectedContent",
     "WrongCredentials",
     "XapiClient",
     "XapiError",

@@ -124,8 +124,8 @@ def prepare(
         if arguments.get("top", DEFAULT_PAGE_SIZE) < 1:
             raise InputError("--top is the page size with --all and must be at least 1")
     try:
-        # A dry run of the generated encoder: every literal the request would carry, built without sending.
-        module._get_kwargs(**arguments)
+        # A dry run of the operation's encoder: every literal the request would carry, built without sending.
+        module.ENDPOINT.encode(arguments)
     except (TypeError, ValueError) as exc:
         raise InputError(str(exc)) from None
     return PreparedCall(operation, module, arguments, all_pages)
