@@ -14,6 +14,7 @@ from pathlib import Path
 
 import cold_import
 import download_memory
+import emulator_speed
 import fleet_calls
 import generation
 import paging_memory
@@ -32,6 +33,7 @@ GROUPS: dict[str, Callable[[], list[Figure]]] = {
     "paging": paging_memory.figures,
     "download": download_memory.figures,
     "generate": generation.figures,
+    "emulator": emulator_speed.figures,
     "fleet": fleet_calls.figures,
 }
 NOTES = [

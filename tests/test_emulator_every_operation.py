@@ -31,7 +31,7 @@ def test_the_registry_holds_the_pinned_document() -> None:
     assert len(OPERATIONS) == threecx_xapi._pinned.OPERATION_COUNT == 601
 
 
-@pytest.mark.parametrize("operation", OPERATIONS, ids=lambda operation: operation.operation_id)
+@pytest.mark.parametrize("operation", OPERATIONS, ids=lambda item: item.operation_id)
 def test_operation(operation: registry.Operation, pbx: Emulator, client: XapiClient) -> None:
     kwargs = arguments(operation, pbx, entity_index=-1 if operation.method == "DELETE" else 0)
 

@@ -90,9 +90,13 @@ def _start(page_size: int, params: dict[str, Any]) -> int:
     return 0 if isinstance(skip, Unset) else int(skip)
 
 
-def _last_page(link: str | None, count: int, page_size: int, followed: bool) -> bool:
-    """Whether the page just read ends the collection."""
-    return link is None and (followed or count < page_size)
+def _last_page(link: str | None, chunk: int, page_size: int, followed: bool) -> bool:
+    """Whether the page just read ends the collection; `chunk`: the items since the last `$top` request.
+
+    A PBX's next links stay within the `$top` asked (ASP.NET Core OData writes the rest of it into the link):
+    a full chunk is followed by another request. A chunk past `$top` means the links ran over the whole set.
+    """
+    return link is None and (chunk < page_size or (followed and chunk > page_size))
 
 
 def iterate(
@@ -102,8 +106,9 @@ def iterate(
     endpoint = _endpoint(operation)
     skip = _start(page_size, params)
     link: str | None = None
-    followed = False  # once the PBX pages by next links, a page without one is the last
+    followed = False  # whether the PBX has paged by next links
     capped = False
+    chunk = 0
     while True:
         if link is None:
             try:
@@ -111,14 +116,16 @@ def iterate(
             except BadRequest as error:
                 page_size, capped = _capped_page_size(error, page_size, capped), True
                 continue
+            chunk = 0
         else:
             page = endpoint.read(endpoint.send_url(client, link))
         items, link = _items(page), _next_link(page, client)
         del page  # one page in memory: the next is fetched only after this one is yielded and dropped
         count = len(items)
+        chunk += count
         yield from items
         del items
-        if _last_page(link, count, page_size, followed):
+        if _last_page(link, chunk, page_size, followed):
             return
         followed = followed or link is not None
         skip += count
@@ -131,8 +138,9 @@ async def aiterate(
     endpoint = _endpoint(operation)
     skip = _start(page_size, params)
     link: str | None = None
-    followed = False  # once the PBX pages by next links, a page without one is the last
+    followed = False  # whether the PBX has paged by next links
     capped = False
+    chunk = 0
     while True:
         if link is None:
             try:
@@ -140,15 +148,17 @@ async def aiterate(
             except BadRequest as error:
                 page_size, capped = _capped_page_size(error, page_size, capped), True
                 continue
+            chunk = 0
         else:
             page = endpoint.read(await endpoint.asend_url(client, link))
         items, link = _items(page), _next_link(page, client)
         del page
         count = len(items)
+        chunk += count
         for item in items:
             yield item
         del items
-        if _last_page(link, count, page_size, followed):
+        if _last_page(link, chunk, page_size, followed):
             return
         followed = followed or link is not None
         skip += count
