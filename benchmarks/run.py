@@ -15,6 +15,7 @@ from pathlib import Path
 import cold_import
 import download_memory
 import emulator_speed
+import fleet_calls
 import generation
 import paging_memory
 import parse_page
@@ -33,6 +34,7 @@ GROUPS: dict[str, Callable[[], list[Figure]]] = {
     "download": download_memory.figures,
     "generate": generation.figures,
     "emulator": emulator_speed.figures,
+    "fleet": fleet_calls.figures,
 }
 NOTES = [
     "Cold imports run in a fresh interpreter with bytecode already compiled, as from an installed wheel.",
@@ -47,6 +49,8 @@ NOTES = [
     "Stock openapi-python-client leaves out the 77 operations it cannot type; ours generates all of them.",
     "The peer SDK runs in its own venv (.venv/peer, made by `benchmarks/run.py --install-peer`) and is skipped"
     " when that venv is missing.",
+    "The fleet figures run emulated PBXs in process, each answer after 50 ms of simulated latency; the"
+    " emulator computes each 3CX version's answers once and replays them, as a real PBX's work is not ours.",
 ]
 
 

@@ -1,4 +1,4 @@
-"""python -m generator {pull,generate,verify,drift,diff,changes,docs,wheel}: build threecx_xapi from XAPI."""
+"""python -m generator {pull,generate,verify,drift,diff,changes,docs,versions,wheel}: build threecx_xapi from XAPI."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from . import build, changes, diff, docs, drift, pull, verify, wheel
+from . import build, changes, diff, docs, drift, pull, verify, versions, wheel
 
 XAPI_VERSION_HELP = "the document's 3CX version, like 20.0.9 (default: the lock's, a MANIFEST.json's, the file name's)"
 
@@ -65,6 +65,11 @@ def main(argv: list[str] | None = None) -> int:
         "--if-found", action="store_true", help="keep the page when the published documents are not beside the project"
     )
 
+    versions_parser = commands.add_parser("versions", help="add documents to the operations-by-version table")
+    versions_parser.add_argument("--add", dest="documents", type=Path, nargs="+", required=True, metavar="DOC")
+    versions_parser.add_argument("--xapi-version", type=xapi_version, help="the 3CX version of the one DOC given")
+    versions_parser.add_argument("--date", help="the publication date (YYYY-MM-DD) of the one DOC given")
+
     args = parser.parse_args(argv)
     try:
         if args.command == "pull":
@@ -84,6 +89,8 @@ def main(argv: list[str] | None = None) -> int:
             return diff.run(args.old, args.new, as_json=args.json, fail_on_breaking=args.fail_on_breaking)
         if args.command == "changes":
             return changes.run(args.output, check=args.check, if_found=args.if_found)
+        if args.command == "versions":
+            return versions.run(args.documents, xapi_version=args.xapi_version, date=args.date)
         if args.command == "drift":
             return drift.run(args.output)
         if args.command == "wheel":

@@ -27,6 +27,7 @@ from .document import parse_document, sha256_of, xapi_version_of
 from .lock import GENERATOR_VERSION, REPO_ROOT, SpecLock
 from .registry import TemplateHelpers, build_registry
 from .transforms import apply_all, iter_operations
+from .versions import DocumentEntry, document_signatures, packaged_text, read_table
 
 PACKAGE = "threecx_xapi"
 PACKAGE_BASE_VERSION = "0.1.0"
@@ -143,6 +144,14 @@ def write_runtime_data(
     (package_dir / "py.typed").write_text("", encoding="utf-8")
 
 
+def write_version_table(package_dir: Path, document: dict[str, Any], xapi_version: str, sha256: str) -> None:
+    """api/versions.json: the committed operations-by-version table, with this document when it is not in it."""
+    table = read_table()
+    if not table.has(sha256):
+        table = table.with_document(DocumentEntry(xapi_version, "", sha256), document_signatures(document))
+    (package_dir / "api" / "versions.json").write_text(packaged_text(table), encoding="utf-8")
+
+
 def drop_runtime_files(package_dir: Path) -> None:
     """Remove openapi-python-client's own runtime modules: overrides/threecx_xapi provides them, once."""
     for name in RUNTIME_FILES:
@@ -194,6 +203,7 @@ def generate(
         staging = Path(staging_root) / PACKAGE
         entries = render(document, staging, source)
         write_runtime_data(staging, document, entries, xapi_version, sha256)
+        write_version_table(staging, parsed, xapi_version, sha256)
         drop_runtime_files(staging)
         stamp(staging, xapi_version, sha256)
         format_with_ruff(staging)

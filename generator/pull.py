@@ -6,6 +6,7 @@ the pinned one is a downgrade and is refused unless asked for (`--allow-downgrad
 
 from __future__ import annotations
 
+import datetime
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
@@ -23,6 +24,7 @@ from .document import (
     xapi_version_of,
 )
 from .lock import LOCK_PATH, REPO_ROOT, SpecLock
+from .versions import TABLE_PATH, add_document, published_date, read_table, write_table
 
 CACHE = REPO_ROOT / "spec" / "cache"
 PUBLISHED_SOURCE = "github.com/3cx/xapi-tutorial swagger.yaml"
@@ -33,9 +35,15 @@ class DowngradeRefused(ValueError):
 
 
 def run(
-    source: str, *, xapi_version: str | None = None, allow_downgrade: bool = False, lock_path: Path | None = None
+    source: str,
+    *,
+    xapi_version: str | None = None,
+    allow_downgrade: bool = False,
+    lock_path: Path | None = None,
+    table_path: Path | None = None,
 ) -> int:
-    """Fetch, check, cache under spec/cache/ (not committed) and rewrite the lock (by default the project's)."""
+    """Fetch, check, cache under spec/cache/ (not committed), rewrite the lock (by default the project's) and add
+    the document to the versions table beside the lock (spec/xapi-versions.json)."""
     lock_path = lock_path or LOCK_PATH
     if not source:
         raise ValueError("nothing to pull: give a PBX URL or a path (make pull FROM=https://pbx.example.com)")
@@ -73,6 +81,7 @@ def run(
         published_commit=_published_commit(old, sha256, published),
     )
     new.write(lock_path)
+    _add_to_version_table(data, source, version, table_path or lock_path.with_name(TABLE_PATH.name))
     print(f"pinned {file_name}: XAPI {version}, {new.operations} operations, sha256 {sha256}")
     return 0
 
@@ -95,3 +104,12 @@ def _document_url(source: str) -> str:
     if url.path.endswith((".yaml", ".yml", ".json")):
         return source
     return str(url.copy_with(path=url.path.rstrip("/").removesuffix("/xapi/v1") + "/xapi/v1/swagger.yaml"))
+
+
+def _add_to_version_table(data: bytes, source: str, version: str, table_path: Path) -> None:
+    """The versions table keeps every pulled document, so regenerating never needs it again."""
+    published = None if "://" in source else published_date(Path(source), data)
+    # A document from a PBX has no publication date: the day it was pulled stands in.
+    date = published or datetime.datetime.now(datetime.UTC).date().isoformat()
+    table, _entry = add_document(read_table(table_path), data, source=source, xapi_version=version, date=date)
+    write_table(table, table_path)

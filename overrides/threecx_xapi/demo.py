@@ -6,7 +6,9 @@
 4. the call distribution of a group
 5. the agent login history of a queue
 
-Each prints a short table. Nothing leaves 127.0.0.1: the emulator is started here and stopped at the end.
+Each prints a short table. Then a fleet: six emulated PBXs on three 3CX versions, 50 ms away, each asked for
+its call log and its AI settings at once (20.0.7 has no AI settings: refused before sending).
+Nothing leaves 127.0.0.1: the emulator is started here and stopped at the end.
 """
 
 from __future__ import annotations
@@ -101,23 +103,23 @@ def extensions(client: XapiClient) -> str:
     )
 
 
+CALL_LOG_PERIOD: dict[str, Any] = {
+    "period_from": PERIOD_FROM,
+    "period_to": PERIOD_TO,
+    "source_type": 0,
+    "source_filter": "",
+    "destination_type": 0,
+    "destination_filter": "",
+    "calls_type": 0,
+    "call_time_filter_type": 0,
+    "call_time_filter_from": "0:00:0",
+    "call_time_filter_to": "0:00:0",
+    "hide_pcalls": True,
+}
+
+
 def call_log(client: XapiClient) -> str:
-    rows = iterate(
-        get_call_log_data,
-        client=client,
-        page_size=50,
-        period_from=PERIOD_FROM,
-        period_to=PERIOD_TO,
-        source_type=0,
-        source_filter="",
-        destination_type=0,
-        destination_filter="",
-        calls_type=0,
-        call_time_filter_type=0,
-        call_time_filter_from="0:00:0",
-        call_time_filter_to="0:00:0",
-        hide_pcalls=True,
-    )
+    rows = iterate(get_call_log_data, client=client, page_size=50, **CALL_LOG_PERIOD)
     shown: list[list[Any]] = []
     total = 0
     for row in rows:
@@ -178,6 +180,31 @@ def agent_logins(client: XapiClient) -> str:
     )
 
 
+FLEET_VERSIONS = ("20.0.7.1100", "20.0.9.1300", "20.0.10.1621")
+
+
+def fleet_run(count: int = 6) -> str:
+    """The fleet scenario: one job on every emulated PBX, a row per PBX, failures included."""
+    from .api.ai_settings import get_ai_settings
+    from .fleet import Pbx
+    from .testing.fleet import EmulatedFleet
+
+    async def job(pbx: Pbx) -> tuple[int, str]:
+        calls = sum([1 async for _ in pbx.aiterate(get_call_log_data, **CALL_LOG_PERIOD)])
+        problem = pbx.problem(get_ai_settings)
+        settings = "refused: only in 20.0.9+" if problem else "read" if await pbx.call(get_ai_settings) else ""
+        return calls, settings
+
+    pbxs = EmulatedFleet(count, versions=FLEET_VERSIONS, latency=0.05)
+    result = pbxs.fleet(concurrency=count).run_sync(job)
+    rows = [[item.name, item.version, *(item.value or ("", item.error_text)), f"{item.seconds:.2f}"] for item in result]
+    return table(
+        f"6. A fleet of {count} PBXs on three versions, 50 ms away, all at once (peak {pbxs.peak} requests)",
+        ["PBX", "Version", "Calls", "AI settings", "Seconds"],
+        rows,
+    )
+
+
 SCENARIOS = (create_rule, extensions, call_log, call_distribution, agent_logins)
 
 
@@ -195,6 +222,7 @@ def main() -> int:
             for output in run(client):
                 print(output)
             version = client.server_version
+    print(fleet_run())
     print(f"\nPBX version {version}; the emulator is stopped now.")
     return 0
 

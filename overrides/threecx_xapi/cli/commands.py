@@ -25,6 +25,7 @@ from .connection import (
 from .doctor import doctor
 from .errors import EXIT_ERROR, EXIT_INTERRUPTED, ExportFailed, ExportInterrupted, InputError
 from .files import AtomicOutput
+from .fleet import fleet as fleet_commands
 from .login import login, logout
 from .progress import Progress
 
@@ -74,6 +75,9 @@ def connection_options(command: F) -> F:
 def cli(context: click.Context) -> None:
     """Call any 3CX XAPI operation from the shell: `ops` to find it, `call` to run it."""
     context.ensure_object(Connection)
+
+
+cli.add_command(fleet_commands)
 
 
 @cli.command()

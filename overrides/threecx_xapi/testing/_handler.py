@@ -79,6 +79,7 @@ class Settings:
     report_size: int | None = None  # rows of a report function; None: collection_size
     forbidden: Mapping[str, str] = dataclasses.field(default_factory=dict)  # area ("Users", "*") -> 403 message
     clock_offset: float = 0.0  # seconds the PBX's clock is ahead of this machine's (tokens, Date header)
+    operations: frozenset[str] | None = None  # None: every operation of the document; else only these
 
     def pbx_clock(self) -> float:
         return self.clock() + self.clock_offset
@@ -188,6 +189,9 @@ class Handler:
             match = self.router.match(method, raw_path[len(API_PATH) :])
         except RouteError as exc:
             return None, exc
+        answered = self.settings.operations
+        if answered is not None and match.operation.operation_id not in answered:
+            return None, RouteError(404, "NotFound", f"no resource at {unquote(raw_path)}")
         return match.operation.operation_id, match
 
     def _answer(self, call: Call, match: Match | RouteError | Route) -> Reply:

@@ -68,6 +68,7 @@ class Emulator:
         expires_in_minutes: bool = False,
         collection_size: int = 25,
         server_version: str | None = None,
+        operations: Iterable[str] | None = None,
         clock: Callable[[], float] = time.time,
         top_limit: int | None = 100,
         max_page_size: int | None = None,
@@ -80,7 +81,8 @@ class Emulator:
         """`top_limit`: the largest `$top` an entity set takes (None: any); `max_page_size`: rows per page before
         an `@odata.nextLink`; `forbidden`: areas (`"CallHistoryView"`, or `"*"` for all) answered 403, each with
         its message; `clock_offset`: seconds the PBX's clock runs ahead; `tls`: (certificate chain file, key
-        file) to serve https."""
+        file) to serve https; `operations`, when given: the operationIds this PBX answers, any other a 404 as on
+        a PBX of an older 3CX version (`threecx_xapi.versions.operations_in(server_version)` gives a version's)."""
         self.port = port
         self.tls = tls
         self.client_id = client_id
@@ -100,6 +102,7 @@ class Emulator:
                 report_size=report_size,
                 forbidden=forbidden_areas(forbidden, (operation.path for operation in registry.operations())),
                 clock_offset=float(clock_offset),
+                operations=None if operations is None else frozenset(operations),
             )
         )
         self.download_format = download_format
