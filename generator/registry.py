@@ -13,6 +13,7 @@ from openapi_python_client import strings
 from openapi_python_client.parser import GeneratorData
 from openapi_python_client.parser.openapi import Endpoint
 
+from .refs import resolve, success_response
 from .transforms import NULLABLE_MARK, Document, iter_operations
 
 _EDM_BY_FORMAT: dict[tuple[str, str | None], str] = {
@@ -65,24 +66,14 @@ def _body_model(endpoint: Endpoint) -> str | None:
     return _class_name(endpoint.bodies[0].prop) if endpoint.bodies else None
 
 
-def _dereference(item: dict[str, Any], components: dict[str, Any]) -> dict[str, Any]:
-    """A response or request body given as `$ref: '#/components/<kind>/<name>'`, looked up."""
-    ref = item.get("$ref")
-    if not isinstance(ref, str):
-        return item
-    _, _, kind, name = ref.split("/", 3)
-    found: dict[str, Any] = components[kind][name]
-    return found
-
-
-def _success(operation: dict[str, Any], components: dict[str, Any]) -> tuple[int, dict[str, Any] | None]:
-    for status in sorted(code for code in operation.get("responses", {}) if code.isdigit()):
-        if status.startswith("2"):
-            response = _dereference(operation["responses"][status], components)
-            content = response.get("content", {})
-            schema = content.get("application/json", {}).get("schema") if content else None
-            return int(status), schema
-    return 204, None
+def _success(document: Document, operation: dict[str, Any]) -> tuple[int, dict[str, Any] | None]:
+    found = success_response(document, operation)
+    if found is None:
+        return 204, None
+    status, response = found
+    content = response.get("content", {})
+    schema = content.get("application/json", {}).get("schema") if content else None
+    return status, schema
 
 
 def build_registry(document: Document, generated: GeneratorData, *, field_prefix: str) -> list[dict[str, Any]]:
@@ -92,7 +83,6 @@ def build_registry(document: Document, generated: GeneratorData, *, field_prefix
         for generated_endpoint in collection.endpoints:
             endpoints[str(generated_endpoint.name)] = (str(tag_module), generated_endpoint)
 
-    components = document.get("components", {})
     entries: list[dict[str, Any]] = []
     for path, method, operation in iter_operations(document):
         tag, endpoint = endpoints[_text(strings.PythonIdentifier(operation["operationId"], field_prefix))]
@@ -116,7 +106,7 @@ def build_registry(document: Document, generated: GeneratorData, *, field_prefix
         body = operation.get("requestBody")
         request_body = None
         if body is not None:
-            body = _dereference(body, components)
+            body = resolve(document, body)
             content_type, media = next(iter(body.get("content", {"application/json": {}}).items()))
             request_body = {
                 "model": _body_model(endpoint),
@@ -124,7 +114,7 @@ def build_registry(document: Document, generated: GeneratorData, *, field_prefix
                 "required": bool(body.get("required")),
                 "content_type": content_type,
             }
-        status, schema = _success(operation, components)
+        status, schema = _success(document, operation)
         entries.append(
             {
                 "operation_id": operation["operationId"],

@@ -14,11 +14,11 @@ from threecx_xapi import XapiClient, models, parsing, registry
 from threecx_xapi.api.call_history_view import list_call_history_view
 from threecx_xapi.models import (
     CallHistoryView,
-    CollectionOfCallHistoryView,
+    CallHistoryViewCollectionResponse,
     Gateway,
     GatewayType,
     InboundRule,
-    PbxUser,
+    User,
     TemplateType,
 )
 from threecx_xapi.testing._fakedata import FakeData
@@ -49,7 +49,7 @@ def encoded(payload: Any) -> bytes:
 def tolerant_calls(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     """Records each model whose from_dict (the tolerant path) parses a whole body."""
     calls: list[str] = []
-    for model in (CollectionOfCallHistoryView, PbxUser, InboundRule):
+    for model in (CallHistoryViewCollectionResponse, User, InboundRule):
         original = vars(model)["from_dict"].__func__
 
         def spy(cls: type, src_dict: Any, original: Any = original) -> Any:
@@ -86,10 +86,10 @@ def test_every_response_model_parses_to_the_same_model_on_both_paths() -> None:
 
 
 def test_known_data_takes_the_fast_path_with_aware_datetimes_and_durations(tolerant_calls: list[str]) -> None:
-    page = parsing.parse_json(CollectionOfCallHistoryView, encoded(PAGE))
+    page = parsing.parse_json(CallHistoryViewCollectionResponse, encoded(PAGE))
 
     assert tolerant_calls == []
-    assert page == CollectionOfCallHistoryView.from_dict(PAGE)
+    assert page == CallHistoryViewCollectionResponse.from_dict(PAGE)
     row = page.value[0]  # type: ignore[index]
     assert row.call_time == dt.timedelta(minutes=1, seconds=23.5)
     assert row.segment_start_time == dt.datetime(2026, 9, 12, 8, 0, 0, 123457, tzinfo=UTC)
@@ -103,9 +103,9 @@ def test_known_data_takes_the_fast_path_with_aware_datetimes_and_durations(toler
 def test_an_unknown_field_falls_back_and_is_kept(tolerant_calls: list[str]) -> None:
     payload = {"Id": 7, "Number": "100", "AIAgentMode": "Assist", "Tags": ["Teams"]}
 
-    user = parsing.parse_json(PbxUser, encoded(payload))
+    user = parsing.parse_json(User, encoded(payload))
 
-    assert tolerant_calls == ["PbxUser"]
+    assert tolerant_calls == ["User"]
     assert user.additional_properties == {"AIAgentMode": "Assist"}
     assert user.number == "100"
 
@@ -113,11 +113,11 @@ def test_an_unknown_field_falls_back_and_is_kept(tolerant_calls: list[str]) -> N
 def test_an_unknown_enum_value_is_kept_by_the_fast_path_itself(tolerant_calls: list[str]) -> None:
     payload = {"Tags": ["Teams", "Holograms"]}
 
-    user = parsing.parse_json(PbxUser, encoded(payload))
+    user = parsing.parse_json(User, encoded(payload))
 
     assert tolerant_calls == []  # msgspec asks the enum's _missing_, which keeps the value
     assert [(tag.value, tag.is_known) for tag in user.tags] == [("Teams", True), ("Holograms", False)]  # type: ignore[union-attr]
-    assert user == PbxUser.from_dict(payload)
+    assert user == User.from_dict(payload)
 
 
 @pytest.mark.parametrize("enum", [GatewayType, TemplateType])
@@ -156,15 +156,15 @@ def test_an_unknown_enum_value_and_field_in_a_nested_model_fall_back(tolerant_ca
 def test_a_value_of_another_type_falls_back_to_what_from_dict_keeps(tolerant_calls: list[str]) -> None:
     payload = {"value": [{"DstId": "twelve"}]}
 
-    page = parsing.parse_json(CollectionOfCallHistoryView, encoded(payload))
+    page = parsing.parse_json(CallHistoryViewCollectionResponse, encoded(payload))
 
-    assert tolerant_calls == ["CollectionOfCallHistoryView"]
+    assert tolerant_calls == ["CallHistoryViewCollectionResponse"]
     assert page.value[0].dst_id == "twelve"  # type: ignore[index]
 
 
 def test_a_malformed_body_raises_the_json_error_it_always_did() -> None:
     with pytest.raises(json.JSONDecodeError):
-        parsing.parse_json(CollectionOfCallHistoryView, b'{"value": [')
+        parsing.parse_json(CallHistoryViewCollectionResponse, b'{"value": [')
 
 
 @pytest.mark.parametrize(
@@ -204,5 +204,5 @@ def test_the_generated_operation_returns_typed_rows() -> None:
     with XapiClient("https://pbx.example.com", "id", "secret", httpx_args={"transport": transport}) as client:
         page = list_call_history_view.sync(client=client)
 
-    assert page == CollectionOfCallHistoryView.from_dict(PAGE)
+    assert page == CallHistoryViewCollectionResponse.from_dict(PAGE)
     assert isinstance(page.value[0].call_time, dt.timedelta)  # type: ignore[index]

@@ -130,7 +130,7 @@ import json, sys
 import httpx
 from threecx_xapi import XapiClient, __xapi_version__
 from threecx_xapi.api.users import list_user
-from threecx_xapi.models import CollectionOfUser
+from threecx_xapi.models import UserCollectionResponse
 
 payload = json.loads(sys.argv[1])
 bodies = [{"value": [payload]}, {"value": [{"Number": "101", "Tags": payload["Tags"]}]}]
@@ -142,8 +142,8 @@ def pbx(request):
     return httpx.Response(200, json=bodies.pop(0))
 
 tolerant_parses = []
-from_dict = CollectionOfUser.from_dict.__func__
-CollectionOfUser.from_dict = classmethod(lambda cls, src: tolerant_parses.append(src) or from_dict(cls, src))
+from_dict = UserCollectionResponse.from_dict.__func__
+UserCollectionResponse.from_dict = classmethod(lambda cls, src: tolerant_parses.append(src) or from_dict(cls, src))
 
 transport = httpx.MockTransport(pbx)
 with XapiClient("https://pbx.example.com", "id", "secret", httpx_args={"transport": transport}) as client:

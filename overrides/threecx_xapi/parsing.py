@@ -1,6 +1,6 @@
 """Response bodies into the generated attrs models: a strict fast path in C, the tolerant `from_dict` behind it.
 
-    page = parse_json(CollectionOfCallHistoryView, response.content)
+    page = parse_json(CallHistoryViewCollectionResponse, response.content)
 
 The fast path decodes the JSON with msgspec straight into typed values (ints, aware date-times, durations as
 `timedelta`, enum members) and builds the attrs models from them, one positional call per object. It knows

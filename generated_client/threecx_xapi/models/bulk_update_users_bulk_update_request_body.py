@@ -11,7 +11,7 @@ from attrs import field as _attrs_field
 from ..types import UNSET, Unset
 
 if TYPE_CHECKING:
-    from ..models.pbx_user import PbxUser
+    from ..models.user import User
 
 
 T = TypeVar("T", bound="BulkUpdateUsersBulkUpdateRequestBody")
@@ -22,11 +22,11 @@ class BulkUpdateUsersBulkUpdateRequestBody:
     """
     Attributes:
         ids (list[int] | Unset):
-        user (PbxUser | Unset):
+        user (User | Unset):
     """
 
     ids: list[int] | Unset = UNSET
-    user: PbxUser | Unset = UNSET
+    user: User | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
     _json_names: ClassVar[dict[str, str]] = {
         "ids": "ids",
@@ -54,17 +54,17 @@ class BulkUpdateUsersBulkUpdateRequestBody:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        from ..models.pbx_user import PbxUser  # noqa: PLC0415
+        from ..models.user import User  # noqa: PLC0415
 
         d = dict(src_dict)
         ids = cast(list[int], d.pop("ids", UNSET))
 
         _user = d.pop("user", UNSET)
-        user: PbxUser | Unset
+        user: User | Unset
         if isinstance(_user, Unset):
             user = UNSET
         else:
-            user = PbxUser.from_dict(_user)
+            user = User.from_dict(_user)
 
         _bulk_update_users_bulk_update_request_body_instance = cls(
             ids=ids,

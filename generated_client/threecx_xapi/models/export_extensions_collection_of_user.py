@@ -11,7 +11,7 @@ from attrs import field as _attrs_field
 from ..types import UNSET, Unset
 
 if TYPE_CHECKING:
-    from ..models.pbx_user import PbxUser
+    from ..models.user import User
 
 
 T = TypeVar("T", bound="ExportExtensionsCollectionOfUser")
@@ -22,11 +22,11 @@ class ExportExtensionsCollectionOfUser:
     """
     Attributes:
         odata_count (int | None | Unset):
-        value (list[PbxUser] | Unset):
+        value (list[User] | Unset):
     """
 
     odata_count: int | None | Unset = UNSET
-    value: list[PbxUser] | Unset = UNSET
+    value: list[User] | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
     _json_names: ClassVar[dict[str, str]] = {
         "odata_count": "@odata.count",
@@ -59,7 +59,7 @@ class ExportExtensionsCollectionOfUser:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        from ..models.pbx_user import PbxUser  # noqa: PLC0415
+        from ..models.user import User  # noqa: PLC0415
 
         d = dict(src_dict)
 
@@ -73,11 +73,11 @@ class ExportExtensionsCollectionOfUser:
         odata_count = _parse_odata_count(d.pop("@odata.count", UNSET))
 
         _value = d.pop("value", UNSET)
-        value: list[PbxUser] | Unset = UNSET
+        value: list[User] | Unset = UNSET
         if _value is not UNSET:
             value = []
             for value_item_data in _value:
-                value_item = PbxUser.from_dict(value_item_data)
+                value_item = User.from_dict(value_item_data)
 
                 value.append(value_item)
 

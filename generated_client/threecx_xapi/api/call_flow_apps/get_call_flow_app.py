@@ -7,7 +7,7 @@ import httpx
 
 from ... import errors, odata, parsing
 from ...client import XapiClient
-from ...models.pbx_call_flow_app import PbxCallFlowApp
+from ...models.call_flow_app import CallFlowApp
 from ...types import UNSET, Response, Unset
 
 OPERATION_ID = "GetCallFlowApp"
@@ -48,16 +48,16 @@ def _get_kwargs(
 _SUCCESS_STATUSES = (200,)
 
 
-def _parse_response(*, client: XapiClient, response: httpx.Response) -> PbxCallFlowApp:
+def _parse_response(*, client: XapiClient, response: httpx.Response) -> CallFlowApp:
     """The declared success model of the response; any other status raises `errors.XapiError`."""
     if response.status_code == 200:
-        response_200 = parsing.parse_json(PbxCallFlowApp, response.content)
+        response_200 = parsing.parse_json(CallFlowApp, response.content)
         return response_200
 
     errors.raise_for_response(response)
 
 
-def _build_response(*, client: XapiClient, response: httpx.Response) -> Response[PbxCallFlowApp]:
+def _build_response(*, client: XapiClient, response: httpx.Response) -> Response[CallFlowApp]:
     return Response(
         status_code=HTTPStatus(response.status_code),
         content=response.content,
@@ -72,7 +72,7 @@ def sync_detailed(
     client: XapiClient,
     select: list[str] | Unset = UNSET,
     expand: list[str] | Unset = UNSET,
-) -> Response[PbxCallFlowApp]:
+) -> Response[CallFlowApp]:
     """Get entity from CallFlowApps by key
 
     XAPI operation `GetCallFlowApp`: `GET /CallFlowApps({Id})`.
@@ -89,7 +89,7 @@ def sync_detailed(
         TypeError, ValueError: If an argument cannot be sent as its OData type (raised before any request).
 
     Returns:
-        Response[PbxCallFlowApp]: `parsed` is None for an error status.
+        Response[CallFlowApp]: `parsed` is None for an error status.
     """
 
     kwargs = _get_kwargs(
@@ -111,7 +111,7 @@ def sync(
     client: XapiClient,
     select: list[str] | Unset = UNSET,
     expand: list[str] | Unset = UNSET,
-) -> PbxCallFlowApp:
+) -> CallFlowApp:
     """Get entity from CallFlowApps by key
 
     XAPI operation `GetCallFlowApp`: `GET /CallFlowApps({Id})`.
@@ -129,7 +129,7 @@ def sync(
         TypeError, ValueError: If an argument cannot be sent as its OData type (raised before any request).
 
     Returns:
-        PbxCallFlowApp
+        CallFlowApp
     """
 
     kwargs = _get_kwargs(
@@ -151,7 +151,7 @@ async def asyncio_detailed(
     client: XapiClient,
     select: list[str] | Unset = UNSET,
     expand: list[str] | Unset = UNSET,
-) -> Response[PbxCallFlowApp]:
+) -> Response[CallFlowApp]:
     """Get entity from CallFlowApps by key
 
     XAPI operation `GetCallFlowApp`: `GET /CallFlowApps({Id})`.
@@ -168,7 +168,7 @@ async def asyncio_detailed(
         TypeError, ValueError: If an argument cannot be sent as its OData type (raised before any request).
 
     Returns:
-        Response[PbxCallFlowApp]: `parsed` is None for an error status.
+        Response[CallFlowApp]: `parsed` is None for an error status.
     """
 
     kwargs = _get_kwargs(
@@ -188,7 +188,7 @@ async def asyncio(
     client: XapiClient,
     select: list[str] | Unset = UNSET,
     expand: list[str] | Unset = UNSET,
-) -> PbxCallFlowApp:
+) -> CallFlowApp:
     """Get entity from CallFlowApps by key
 
     XAPI operation `GetCallFlowApp`: `GET /CallFlowApps({Id})`.
@@ -206,7 +206,7 @@ async def asyncio(
         TypeError, ValueError: If an argument cannot be sent as its OData type (raised before any request).
 
     Returns:
-        PbxCallFlowApp
+        CallFlowApp
     """
 
     kwargs = _get_kwargs(

@@ -7,7 +7,7 @@ import httpx
 
 from ... import errors, odata, parsing
 from ...client import XapiClient
-from ...models.collection_of_chat_history_view import CollectionOfChatHistoryView
+from ...models.chat_history_view_collection_response import ChatHistoryViewCollectionResponse
 from ...types import UNSET, Response, Unset
 
 OPERATION_ID = "ListChatHistoryView"
@@ -69,16 +69,16 @@ def _get_kwargs(
 _SUCCESS_STATUSES = (200,)
 
 
-def _parse_response(*, client: XapiClient, response: httpx.Response) -> CollectionOfChatHistoryView:
+def _parse_response(*, client: XapiClient, response: httpx.Response) -> ChatHistoryViewCollectionResponse:
     """The declared success model of the response; any other status raises `errors.XapiError`."""
     if response.status_code == 200:
-        response_200 = parsing.parse_json(CollectionOfChatHistoryView, response.content)
+        response_200 = parsing.parse_json(ChatHistoryViewCollectionResponse, response.content)
         return response_200
 
     errors.raise_for_response(response)
 
 
-def _build_response(*, client: XapiClient, response: httpx.Response) -> Response[CollectionOfChatHistoryView]:
+def _build_response(*, client: XapiClient, response: httpx.Response) -> Response[ChatHistoryViewCollectionResponse]:
     return Response(
         status_code=HTTPStatus(response.status_code),
         content=response.content,
@@ -98,7 +98,7 @@ def sync_detailed(
     orderby: list[str] | Unset = UNSET,
     select: list[str] | Unset = UNSET,
     expand: list[str] | Unset = UNSET,
-) -> Response[CollectionOfChatHistoryView]:
+) -> Response[ChatHistoryViewCollectionResponse]:
     """Get entities from ChatHistoryView
 
     XAPI operation `ListChatHistoryView`: `GET /ChatHistoryView`.
@@ -121,7 +121,7 @@ def sync_detailed(
         TypeError, ValueError: If an argument cannot be sent as its OData type (raised before any request).
 
     Returns:
-        Response[CollectionOfChatHistoryView]: `parsed` is None for an error status.
+        Response[ChatHistoryViewCollectionResponse]: `parsed` is None for an error status.
     """
 
     kwargs = _get_kwargs(
@@ -153,7 +153,7 @@ def sync(
     orderby: list[str] | Unset = UNSET,
     select: list[str] | Unset = UNSET,
     expand: list[str] | Unset = UNSET,
-) -> CollectionOfChatHistoryView:
+) -> ChatHistoryViewCollectionResponse:
     """Get entities from ChatHistoryView
 
     XAPI operation `ListChatHistoryView`: `GET /ChatHistoryView`.
@@ -177,7 +177,7 @@ def sync(
         TypeError, ValueError: If an argument cannot be sent as its OData type (raised before any request).
 
     Returns:
-        CollectionOfChatHistoryView
+        ChatHistoryViewCollectionResponse
     """
 
     kwargs = _get_kwargs(
@@ -209,7 +209,7 @@ async def asyncio_detailed(
     orderby: list[str] | Unset = UNSET,
     select: list[str] | Unset = UNSET,
     expand: list[str] | Unset = UNSET,
-) -> Response[CollectionOfChatHistoryView]:
+) -> Response[ChatHistoryViewCollectionResponse]:
     """Get entities from ChatHistoryView
 
     XAPI operation `ListChatHistoryView`: `GET /ChatHistoryView`.
@@ -232,7 +232,7 @@ async def asyncio_detailed(
         TypeError, ValueError: If an argument cannot be sent as its OData type (raised before any request).
 
     Returns:
-        Response[CollectionOfChatHistoryView]: `parsed` is None for an error status.
+        Response[ChatHistoryViewCollectionResponse]: `parsed` is None for an error status.
     """
 
     kwargs = _get_kwargs(
@@ -262,7 +262,7 @@ async def asyncio(
     orderby: list[str] | Unset = UNSET,
     select: list[str] | Unset = UNSET,
     expand: list[str] | Unset = UNSET,
-) -> CollectionOfChatHistoryView:
+) -> ChatHistoryViewCollectionResponse:
     """Get entities from ChatHistoryView
 
     XAPI operation `ListChatHistoryView`: `GET /ChatHistoryView`.
@@ -286,7 +286,7 @@ async def asyncio(
         TypeError, ValueError: If an argument cannot be sent as its OData type (raised before any request).
 
     Returns:
-        CollectionOfChatHistoryView
+        ChatHistoryViewCollectionResponse
     """
 
     kwargs = _get_kwargs(

@@ -7,7 +7,7 @@ import httpx
 
 from ... import errors, odata, parsing
 from ...client import XapiClient
-from ...models.collection_of_chat_messages_history_view import CollectionOfChatMessagesHistoryView
+from ...models.chat_messages_history_view_collection_response import ChatMessagesHistoryViewCollectionResponse
 from ...types import UNSET, Response, Unset
 
 OPERATION_ID = "ListChatMessagesHistoryView"
@@ -69,16 +69,18 @@ def _get_kwargs(
 _SUCCESS_STATUSES = (200,)
 
 
-def _parse_response(*, client: XapiClient, response: httpx.Response) -> CollectionOfChatMessagesHistoryView:
+def _parse_response(*, client: XapiClient, response: httpx.Response) -> ChatMessagesHistoryViewCollectionResponse:
     """The declared success model of the response; any other status raises `errors.XapiError`."""
     if response.status_code == 200:
-        response_200 = parsing.parse_json(CollectionOfChatMessagesHistoryView, response.content)
+        response_200 = parsing.parse_json(ChatMessagesHistoryViewCollectionResponse, response.content)
         return response_200
 
     errors.raise_for_response(response)
 
 
-def _build_response(*, client: XapiClient, response: httpx.Response) -> Response[CollectionOfChatMessagesHistoryView]:
+def _build_response(
+    *, client: XapiClient, response: httpx.Response
+) -> Response[ChatMessagesHistoryViewCollectionResponse]:
     return Response(
         status_code=HTTPStatus(response.status_code),
         content=response.content,
@@ -98,7 +100,7 @@ def sync_detailed(
     orderby: list[str] | Unset = UNSET,
     select: list[str] | Unset = UNSET,
     expand: list[str] | Unset = UNSET,
-) -> Response[CollectionOfChatMessagesHistoryView]:
+) -> Response[ChatMessagesHistoryViewCollectionResponse]:
     """Get entities from ChatMessagesHistoryView
 
     XAPI operation `ListChatMessagesHistoryView`: `GET /ChatMessagesHistoryView`.
@@ -121,7 +123,7 @@ def sync_detailed(
         TypeError, ValueError: If an argument cannot be sent as its OData type (raised before any request).
 
     Returns:
-        Response[CollectionOfChatMessagesHistoryView]: `parsed` is None for an error status.
+        Response[ChatMessagesHistoryViewCollectionResponse]: `parsed` is None for an error status.
     """
 
     kwargs = _get_kwargs(
@@ -153,7 +155,7 @@ def sync(
     orderby: list[str] | Unset = UNSET,
     select: list[str] | Unset = UNSET,
     expand: list[str] | Unset = UNSET,
-) -> CollectionOfChatMessagesHistoryView:
+) -> ChatMessagesHistoryViewCollectionResponse:
     """Get entities from ChatMessagesHistoryView
 
     XAPI operation `ListChatMessagesHistoryView`: `GET /ChatMessagesHistoryView`.
@@ -177,7 +179,7 @@ def sync(
         TypeError, ValueError: If an argument cannot be sent as its OData type (raised before any request).
 
     Returns:
-        CollectionOfChatMessagesHistoryView
+        ChatMessagesHistoryViewCollectionResponse
     """
 
     kwargs = _get_kwargs(
@@ -209,7 +211,7 @@ async def asyncio_detailed(
     orderby: list[str] | Unset = UNSET,
     select: list[str] | Unset = UNSET,
     expand: list[str] | Unset = UNSET,
-) -> Response[CollectionOfChatMessagesHistoryView]:
+) -> Response[ChatMessagesHistoryViewCollectionResponse]:
     """Get entities from ChatMessagesHistoryView
 
     XAPI operation `ListChatMessagesHistoryView`: `GET /ChatMessagesHistoryView`.
@@ -232,7 +234,7 @@ async def asyncio_detailed(
         TypeError, ValueError: If an argument cannot be sent as its OData type (raised before any request).
 
     Returns:
-        Response[CollectionOfChatMessagesHistoryView]: `parsed` is None for an error status.
+        Response[ChatMessagesHistoryViewCollectionResponse]: `parsed` is None for an error status.
     """
 
     kwargs = _get_kwargs(
@@ -262,7 +264,7 @@ async def asyncio(
     orderby: list[str] | Unset = UNSET,
     select: list[str] | Unset = UNSET,
     expand: list[str] | Unset = UNSET,
-) -> CollectionOfChatMessagesHistoryView:
+) -> ChatMessagesHistoryViewCollectionResponse:
     """Get entities from ChatMessagesHistoryView
 
     XAPI operation `ListChatMessagesHistoryView`: `GET /ChatMessagesHistoryView`.
@@ -286,7 +288,7 @@ async def asyncio(
         TypeError, ValueError: If an argument cannot be sent as its OData type (raised before any request).
 
     Returns:
-        CollectionOfChatMessagesHistoryView
+        ChatMessagesHistoryViewCollectionResponse
     """
 
     kwargs = _get_kwargs(

@@ -7,7 +7,7 @@ import httpx
 
 from ... import errors, odata, parsing
 from ...client import XapiClient
-from ...models.collection_of_contact import CollectionOfContact
+from ...models.contact_collection_response import ContactCollectionResponse
 from ...types import UNSET, Response, Unset
 
 OPERATION_ID = "ListContact"
@@ -69,16 +69,16 @@ def _get_kwargs(
 _SUCCESS_STATUSES = (200,)
 
 
-def _parse_response(*, client: XapiClient, response: httpx.Response) -> CollectionOfContact:
+def _parse_response(*, client: XapiClient, response: httpx.Response) -> ContactCollectionResponse:
     """The declared success model of the response; any other status raises `errors.XapiError`."""
     if response.status_code == 200:
-        response_200 = parsing.parse_json(CollectionOfContact, response.content)
+        response_200 = parsing.parse_json(ContactCollectionResponse, response.content)
         return response_200
 
     errors.raise_for_response(response)
 
 
-def _build_response(*, client: XapiClient, response: httpx.Response) -> Response[CollectionOfContact]:
+def _build_response(*, client: XapiClient, response: httpx.Response) -> Response[ContactCollectionResponse]:
     return Response(
         status_code=HTTPStatus(response.status_code),
         content=response.content,
@@ -98,7 +98,7 @@ def sync_detailed(
     orderby: list[str] | Unset = UNSET,
     select: list[str] | Unset = UNSET,
     expand: list[str] | Unset = UNSET,
-) -> Response[CollectionOfContact]:
+) -> Response[ContactCollectionResponse]:
     """Get entities from Contacts
 
     XAPI operation `ListContact`: `GET /Contacts`.
@@ -121,7 +121,7 @@ def sync_detailed(
         TypeError, ValueError: If an argument cannot be sent as its OData type (raised before any request).
 
     Returns:
-        Response[CollectionOfContact]: `parsed` is None for an error status.
+        Response[ContactCollectionResponse]: `parsed` is None for an error status.
     """
 
     kwargs = _get_kwargs(
@@ -153,7 +153,7 @@ def sync(
     orderby: list[str] | Unset = UNSET,
     select: list[str] | Unset = UNSET,
     expand: list[str] | Unset = UNSET,
-) -> CollectionOfContact:
+) -> ContactCollectionResponse:
     """Get entities from Contacts
 
     XAPI operation `ListContact`: `GET /Contacts`.
@@ -177,7 +177,7 @@ def sync(
         TypeError, ValueError: If an argument cannot be sent as its OData type (raised before any request).
 
     Returns:
-        CollectionOfContact
+        ContactCollectionResponse
     """
 
     kwargs = _get_kwargs(
@@ -209,7 +209,7 @@ async def asyncio_detailed(
     orderby: list[str] | Unset = UNSET,
     select: list[str] | Unset = UNSET,
     expand: list[str] | Unset = UNSET,
-) -> Response[CollectionOfContact]:
+) -> Response[ContactCollectionResponse]:
     """Get entities from Contacts
 
     XAPI operation `ListContact`: `GET /Contacts`.
@@ -232,7 +232,7 @@ async def asyncio_detailed(
         TypeError, ValueError: If an argument cannot be sent as its OData type (raised before any request).
 
     Returns:
-        Response[CollectionOfContact]: `parsed` is None for an error status.
+        Response[ContactCollectionResponse]: `parsed` is None for an error status.
     """
 
     kwargs = _get_kwargs(
@@ -262,7 +262,7 @@ async def asyncio(
     orderby: list[str] | Unset = UNSET,
     select: list[str] | Unset = UNSET,
     expand: list[str] | Unset = UNSET,
-) -> CollectionOfContact:
+) -> ContactCollectionResponse:
     """Get entities from Contacts
 
     XAPI operation `ListContact`: `GET /Contacts`.
@@ -286,7 +286,7 @@ async def asyncio(
         TypeError, ValueError: If an argument cannot be sent as its OData type (raised before any request).
 
     Returns:
-        CollectionOfContact
+        ContactCollectionResponse
     """
 
     kwargs = _get_kwargs(

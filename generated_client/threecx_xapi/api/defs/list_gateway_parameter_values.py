@@ -7,7 +7,7 @@ import httpx
 
 from ... import errors, odata, parsing
 from ...client import XapiClient
-from ...models.collection_of_gateway_parameter_value import CollectionOfGatewayParameterValue
+from ...models.gateway_parameter_value_collection_response import GatewayParameterValueCollectionResponse
 from ...types import UNSET, Response, Unset
 
 OPERATION_ID = "ListGatewayParameterValues"
@@ -69,16 +69,18 @@ def _get_kwargs(
 _SUCCESS_STATUSES = (200,)
 
 
-def _parse_response(*, client: XapiClient, response: httpx.Response) -> CollectionOfGatewayParameterValue:
+def _parse_response(*, client: XapiClient, response: httpx.Response) -> GatewayParameterValueCollectionResponse:
     """The declared success model of the response; any other status raises `errors.XapiError`."""
     if response.status_code == 200:
-        response_200 = parsing.parse_json(CollectionOfGatewayParameterValue, response.content)
+        response_200 = parsing.parse_json(GatewayParameterValueCollectionResponse, response.content)
         return response_200
 
     errors.raise_for_response(response)
 
 
-def _build_response(*, client: XapiClient, response: httpx.Response) -> Response[CollectionOfGatewayParameterValue]:
+def _build_response(
+    *, client: XapiClient, response: httpx.Response
+) -> Response[GatewayParameterValueCollectionResponse]:
     return Response(
         status_code=HTTPStatus(response.status_code),
         content=response.content,
@@ -98,7 +100,7 @@ def sync_detailed(
     orderby: list[str] | Unset = UNSET,
     select: list[str] | Unset = UNSET,
     expand: list[str] | Unset = UNSET,
-) -> Response[CollectionOfGatewayParameterValue]:
+) -> Response[GatewayParameterValueCollectionResponse]:
     """Get GatewayParameterValues from Defs
 
     XAPI operation `ListGatewayParameterValues`: `GET /Defs/GatewayParameterValues`.
@@ -121,7 +123,7 @@ def sync_detailed(
         TypeError, ValueError: If an argument cannot be sent as its OData type (raised before any request).
 
     Returns:
-        Response[CollectionOfGatewayParameterValue]: `parsed` is None for an error status.
+        Response[GatewayParameterValueCollectionResponse]: `parsed` is None for an error status.
     """
 
     kwargs = _get_kwargs(
@@ -153,7 +155,7 @@ def sync(
     orderby: list[str] | Unset = UNSET,
     select: list[str] | Unset = UNSET,
     expand: list[str] | Unset = UNSET,
-) -> CollectionOfGatewayParameterValue:
+) -> GatewayParameterValueCollectionResponse:
     """Get GatewayParameterValues from Defs
 
     XAPI operation `ListGatewayParameterValues`: `GET /Defs/GatewayParameterValues`.
@@ -177,7 +179,7 @@ def sync(
         TypeError, ValueError: If an argument cannot be sent as its OData type (raised before any request).
 
     Returns:
-        CollectionOfGatewayParameterValue
+        GatewayParameterValueCollectionResponse
     """
 
     kwargs = _get_kwargs(
@@ -209,7 +211,7 @@ async def asyncio_detailed(
     orderby: list[str] | Unset = UNSET,
     select: list[str] | Unset = UNSET,
     expand: list[str] | Unset = UNSET,
-) -> Response[CollectionOfGatewayParameterValue]:
+) -> Response[GatewayParameterValueCollectionResponse]:
     """Get GatewayParameterValues from Defs
 
     XAPI operation `ListGatewayParameterValues`: `GET /Defs/GatewayParameterValues`.
@@ -232,7 +234,7 @@ async def asyncio_detailed(
         TypeError, ValueError: If an argument cannot be sent as its OData type (raised before any request).
 
     Returns:
-        Response[CollectionOfGatewayParameterValue]: `parsed` is None for an error status.
+        Response[GatewayParameterValueCollectionResponse]: `parsed` is None for an error status.
     """
 
     kwargs = _get_kwargs(
@@ -262,7 +264,7 @@ async def asyncio(
     orderby: list[str] | Unset = UNSET,
     select: list[str] | Unset = UNSET,
     expand: list[str] | Unset = UNSET,
-) -> CollectionOfGatewayParameterValue:
+) -> GatewayParameterValueCollectionResponse:
     """Get GatewayParameterValues from Defs
 
     XAPI operation `ListGatewayParameterValues`: `GET /Defs/GatewayParameterValues`.
@@ -286,7 +288,7 @@ async def asyncio(
         TypeError, ValueError: If an argument cannot be sent as its OData type (raised before any request).
 
     Returns:
-        CollectionOfGatewayParameterValue
+        GatewayParameterValueCollectionResponse
     """
 
     kwargs = _get_kwargs(

@@ -7,7 +7,7 @@ import httpx
 
 from ... import errors, odata, parsing
 from ...client import XapiClient
-from ...models.collection_of_did_number import CollectionOfDidNumber
+from ...models.did_number_collection_response import DidNumberCollectionResponse
 from ...types import UNSET, Response, Unset
 
 OPERATION_ID = "ListDidNumber"
@@ -69,16 +69,16 @@ def _get_kwargs(
 _SUCCESS_STATUSES = (200,)
 
 
-def _parse_response(*, client: XapiClient, response: httpx.Response) -> CollectionOfDidNumber:
+def _parse_response(*, client: XapiClient, response: httpx.Response) -> DidNumberCollectionResponse:
     """The declared success model of the response; any other status raises `errors.XapiError`."""
     if response.status_code == 200:
-        response_200 = parsing.parse_json(CollectionOfDidNumber, response.content)
+        response_200 = parsing.parse_json(DidNumberCollectionResponse, response.content)
         return response_200
 
     errors.raise_for_response(response)
 
 
-def _build_response(*, client: XapiClient, response: httpx.Response) -> Response[CollectionOfDidNumber]:
+def _build_response(*, client: XapiClient, response: httpx.Response) -> Response[DidNumberCollectionResponse]:
     return Response(
         status_code=HTTPStatus(response.status_code),
         content=response.content,
@@ -98,7 +98,7 @@ def sync_detailed(
     orderby: list[str] | Unset = UNSET,
     select: list[str] | Unset = UNSET,
     expand: list[str] | Unset = UNSET,
-) -> Response[CollectionOfDidNumber]:
+) -> Response[DidNumberCollectionResponse]:
     """Get entities from DidNumbers
 
     XAPI operation `ListDidNumber`: `GET /DidNumbers`.
@@ -121,7 +121,7 @@ def sync_detailed(
         TypeError, ValueError: If an argument cannot be sent as its OData type (raised before any request).
 
     Returns:
-        Response[CollectionOfDidNumber]: `parsed` is None for an error status.
+        Response[DidNumberCollectionResponse]: `parsed` is None for an error status.
     """
 
     kwargs = _get_kwargs(
@@ -153,7 +153,7 @@ def sync(
     orderby: list[str] | Unset = UNSET,
     select: list[str] | Unset = UNSET,
     expand: list[str] | Unset = UNSET,
-) -> CollectionOfDidNumber:
+) -> DidNumberCollectionResponse:
     """Get entities from DidNumbers
 
     XAPI operation `ListDidNumber`: `GET /DidNumbers`.
@@ -177,7 +177,7 @@ def sync(
         TypeError, ValueError: If an argument cannot be sent as its OData type (raised before any request).
 
     Returns:
-        CollectionOfDidNumber
+        DidNumberCollectionResponse
     """
 
     kwargs = _get_kwargs(
@@ -209,7 +209,7 @@ async def asyncio_detailed(
     orderby: list[str] | Unset = UNSET,
     select: list[str] | Unset = UNSET,
     expand: list[str] | Unset = UNSET,
-) -> Response[CollectionOfDidNumber]:
+) -> Response[DidNumberCollectionResponse]:
     """Get entities from DidNumbers
 
     XAPI operation `ListDidNumber`: `GET /DidNumbers`.
@@ -232,7 +232,7 @@ async def asyncio_detailed(
         TypeError, ValueError: If an argument cannot be sent as its OData type (raised before any request).
 
     Returns:
-        Response[CollectionOfDidNumber]: `parsed` is None for an error status.
+        Response[DidNumberCollectionResponse]: `parsed` is None for an error status.
     """
 
     kwargs = _get_kwargs(
@@ -262,7 +262,7 @@ async def asyncio(
     orderby: list[str] | Unset = UNSET,
     select: list[str] | Unset = UNSET,
     expand: list[str] | Unset = UNSET,
-) -> CollectionOfDidNumber:
+) -> DidNumberCollectionResponse:
     """Get entities from DidNumbers
 
     XAPI operation `ListDidNumber`: `GET /DidNumbers`.
@@ -286,7 +286,7 @@ async def asyncio(
         TypeError, ValueError: If an argument cannot be sent as its OData type (raised before any request).
 
     Returns:
-        CollectionOfDidNumber
+        DidNumberCollectionResponse
     """
 
     kwargs = _get_kwargs(

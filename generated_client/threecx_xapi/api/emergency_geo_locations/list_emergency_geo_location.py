@@ -7,7 +7,7 @@ import httpx
 
 from ... import errors, odata, parsing
 from ...client import XapiClient
-from ...models.collection_of_emergency_geo_location import CollectionOfEmergencyGeoLocation
+from ...models.emergency_geo_location_collection_response import EmergencyGeoLocationCollectionResponse
 from ...types import UNSET, Response, Unset
 
 OPERATION_ID = "ListEmergencyGeoLocation"
@@ -69,16 +69,18 @@ def _get_kwargs(
 _SUCCESS_STATUSES = (200,)
 
 
-def _parse_response(*, client: XapiClient, response: httpx.Response) -> CollectionOfEmergencyGeoLocation:
+def _parse_response(*, client: XapiClient, response: httpx.Response) -> EmergencyGeoLocationCollectionResponse:
     """The declared success model of the response; any other status raises `errors.XapiError`."""
     if response.status_code == 200:
-        response_200 = parsing.parse_json(CollectionOfEmergencyGeoLocation, response.content)
+        response_200 = parsing.parse_json(EmergencyGeoLocationCollectionResponse, response.content)
         return response_200
 
     errors.raise_for_response(response)
 
 
-def _build_response(*, client: XapiClient, response: httpx.Response) -> Response[CollectionOfEmergencyGeoLocation]:
+def _build_response(
+    *, client: XapiClient, response: httpx.Response
+) -> Response[EmergencyGeoLocationCollectionResponse]:
     return Response(
         status_code=HTTPStatus(response.status_code),
         content=response.content,
@@ -98,7 +100,7 @@ def sync_detailed(
     orderby: list[str] | Unset = UNSET,
     select: list[str] | Unset = UNSET,
     expand: list[str] | Unset = UNSET,
-) -> Response[CollectionOfEmergencyGeoLocation]:
+) -> Response[EmergencyGeoLocationCollectionResponse]:
     """Get entities from EmergencyGeoLocations
 
     XAPI operation `ListEmergencyGeoLocation`: `GET /EmergencyGeoLocations`.
@@ -121,7 +123,7 @@ def sync_detailed(
         TypeError, ValueError: If an argument cannot be sent as its OData type (raised before any request).
 
     Returns:
-        Response[CollectionOfEmergencyGeoLocation]: `parsed` is None for an error status.
+        Response[EmergencyGeoLocationCollectionResponse]: `parsed` is None for an error status.
     """
 
     kwargs = _get_kwargs(
@@ -153,7 +155,7 @@ def sync(
     orderby: list[str] | Unset = UNSET,
     select: list[str] | Unset = UNSET,
     expand: list[str] | Unset = UNSET,
-) -> CollectionOfEmergencyGeoLocation:
+) -> EmergencyGeoLocationCollectionResponse:
     """Get entities from EmergencyGeoLocations
 
     XAPI operation `ListEmergencyGeoLocation`: `GET /EmergencyGeoLocations`.
@@ -177,7 +179,7 @@ def sync(
         TypeError, ValueError: If an argument cannot be sent as its OData type (raised before any request).
 
     Returns:
-        CollectionOfEmergencyGeoLocation
+        EmergencyGeoLocationCollectionResponse
     """
 
     kwargs = _get_kwargs(
@@ -209,7 +211,7 @@ async def asyncio_detailed(
     orderby: list[str] | Unset = UNSET,
     select: list[str] | Unset = UNSET,
     expand: list[str] | Unset = UNSET,
-) -> Response[CollectionOfEmergencyGeoLocation]:
+) -> Response[EmergencyGeoLocationCollectionResponse]:
     """Get entities from EmergencyGeoLocations
 
     XAPI operation `ListEmergencyGeoLocation`: `GET /EmergencyGeoLocations`.
@@ -232,7 +234,7 @@ async def asyncio_detailed(
         TypeError, ValueError: If an argument cannot be sent as its OData type (raised before any request).
 
     Returns:
-        Response[CollectionOfEmergencyGeoLocation]: `parsed` is None for an error status.
+        Response[EmergencyGeoLocationCollectionResponse]: `parsed` is None for an error status.
     """
 
     kwargs = _get_kwargs(
@@ -262,7 +264,7 @@ async def asyncio(
     orderby: list[str] | Unset = UNSET,
     select: list[str] | Unset = UNSET,
     expand: list[str] | Unset = UNSET,
-) -> CollectionOfEmergencyGeoLocation:
+) -> EmergencyGeoLocationCollectionResponse:
     """Get entities from EmergencyGeoLocations
 
     XAPI operation `ListEmergencyGeoLocation`: `GET /EmergencyGeoLocations`.
@@ -286,7 +288,7 @@ async def asyncio(
         TypeError, ValueError: If an argument cannot be sent as its OData type (raised before any request).
 
     Returns:
-        CollectionOfEmergencyGeoLocation
+        EmergencyGeoLocationCollectionResponse
     """
 
     kwargs = _get_kwargs(

@@ -7,7 +7,7 @@ import httpx
 
 from ... import errors, parsing
 from ...client import XapiClient
-from ...models.pbx_fax import PbxFax
+from ...models.fax import Fax
 from ...types import Response
 
 OPERATION_ID = "InitFax"
@@ -28,16 +28,16 @@ def _get_kwargs() -> dict[str, Any]:
 _SUCCESS_STATUSES = (200,)
 
 
-def _parse_response(*, client: XapiClient, response: httpx.Response) -> PbxFax:
+def _parse_response(*, client: XapiClient, response: httpx.Response) -> Fax:
     """The declared success model of the response; any other status raises `errors.XapiError`."""
     if response.status_code == 200:
-        response_200 = parsing.parse_json(PbxFax, response.content)
+        response_200 = parsing.parse_json(Fax, response.content)
         return response_200
 
     errors.raise_for_response(response)
 
 
-def _build_response(*, client: XapiClient, response: httpx.Response) -> Response[PbxFax]:
+def _build_response(*, client: XapiClient, response: httpx.Response) -> Response[Fax]:
     return Response(
         status_code=HTTPStatus(response.status_code),
         content=response.content,
@@ -49,7 +49,7 @@ def _build_response(*, client: XapiClient, response: httpx.Response) -> Response
 def sync_detailed(
     *,
     client: XapiClient,
-) -> Response[PbxFax]:
+) -> Response[Fax]:
     """Invoke function InitFax
 
     XAPI operation `InitFax`: `GET /Fax/Pbx.InitFax()`.
@@ -59,7 +59,7 @@ def sync_detailed(
         TypeError, ValueError: If an argument cannot be sent as its OData type (raised before any request).
 
     Returns:
-        Response[PbxFax]: `parsed` is None for an error status.
+        Response[Fax]: `parsed` is None for an error status.
     """
 
     kwargs = _get_kwargs()
@@ -74,7 +74,7 @@ def sync_detailed(
 def sync(
     *,
     client: XapiClient,
-) -> PbxFax:
+) -> Fax:
     """Invoke function InitFax
 
     XAPI operation `InitFax`: `GET /Fax/Pbx.InitFax()`.
@@ -85,7 +85,7 @@ def sync(
         TypeError, ValueError: If an argument cannot be sent as its OData type (raised before any request).
 
     Returns:
-        PbxFax
+        Fax
     """
 
     kwargs = _get_kwargs()
@@ -100,7 +100,7 @@ def sync(
 async def asyncio_detailed(
     *,
     client: XapiClient,
-) -> Response[PbxFax]:
+) -> Response[Fax]:
     """Invoke function InitFax
 
     XAPI operation `InitFax`: `GET /Fax/Pbx.InitFax()`.
@@ -110,7 +110,7 @@ async def asyncio_detailed(
         TypeError, ValueError: If an argument cannot be sent as its OData type (raised before any request).
 
     Returns:
-        Response[PbxFax]: `parsed` is None for an error status.
+        Response[Fax]: `parsed` is None for an error status.
     """
 
     kwargs = _get_kwargs()
@@ -123,7 +123,7 @@ async def asyncio_detailed(
 async def asyncio(
     *,
     client: XapiClient,
-) -> PbxFax:
+) -> Fax:
     """Invoke function InitFax
 
     XAPI operation `InitFax`: `GET /Fax/Pbx.InitFax()`.
@@ -134,7 +134,7 @@ async def asyncio(
         TypeError, ValueError: If an argument cannot be sent as its OData type (raised before any request).
 
     Returns:
-        PbxFax
+        Fax
     """
 
     kwargs = _get_kwargs()

@@ -7,7 +7,7 @@ import httpx
 
 from ... import errors, odata
 from ...client import XapiClient
-from ...models.pbx_fax import PbxFax
+from ...models.fax import Fax
 from ...types import UNSET, Response, Unset
 
 OPERATION_ID = "UpdateFax"
@@ -18,7 +18,7 @@ PATH = "/Fax({Id})"
 def _get_kwargs(
     id: int,
     *,
-    body: PbxFax | Unset = UNSET,
+    body: Fax | Unset = UNSET,
 ) -> dict[str, Any]:
     headers: dict[str, Any] = {}
 
@@ -62,7 +62,7 @@ def sync_detailed(
     id: int,
     *,
     client: XapiClient,
-    body: PbxFax | Unset = UNSET,
+    body: Fax | Unset = UNSET,
 ) -> Response[None]:
     """Update entity in Fax
 
@@ -70,7 +70,7 @@ def sync_detailed(
 
     Args:
         id (int): `Id`, OData Edm.Int32. The unique identifier of Fax
-        body (PbxFax | Unset):
+        body (Fax | Unset):
 
     Raises:
         errors.TransportError: If the PBX cannot be reached.
@@ -96,7 +96,7 @@ def sync(
     id: int,
     *,
     client: XapiClient,
-    body: PbxFax | Unset = UNSET,
+    body: Fax | Unset = UNSET,
 ) -> None:
     """Update entity in Fax
 
@@ -104,7 +104,7 @@ def sync(
 
     Args:
         id (int): `Id`, OData Edm.Int32. The unique identifier of Fax
-        body (PbxFax | Unset):
+        body (Fax | Unset):
 
     Raises:
         errors.XapiError: If the PBX answers with an error (a subclass per status: NotFound, BadRequest, ...).
@@ -131,7 +131,7 @@ async def asyncio_detailed(
     id: int,
     *,
     client: XapiClient,
-    body: PbxFax | Unset = UNSET,
+    body: Fax | Unset = UNSET,
 ) -> Response[None]:
     """Update entity in Fax
 
@@ -139,7 +139,7 @@ async def asyncio_detailed(
 
     Args:
         id (int): `Id`, OData Edm.Int32. The unique identifier of Fax
-        body (PbxFax | Unset):
+        body (Fax | Unset):
 
     Raises:
         errors.TransportError: If the PBX cannot be reached.
@@ -163,7 +163,7 @@ async def asyncio(
     id: int,
     *,
     client: XapiClient,
-    body: PbxFax | Unset = UNSET,
+    body: Fax | Unset = UNSET,
 ) -> None:
     """Update entity in Fax
 
@@ -171,7 +171,7 @@ async def asyncio(
 
     Args:
         id (int): `Id`, OData Edm.Int32. The unique identifier of Fax
-        body (PbxFax | Unset):
+        body (Fax | Unset):
 
     Raises:
         errors.XapiError: If the PBX answers with an error (a subclass per status: NotFound, BadRequest, ...).

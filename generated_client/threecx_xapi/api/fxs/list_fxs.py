@@ -7,7 +7,7 @@ import httpx
 
 from ... import errors, odata, parsing
 from ...client import XapiClient
-from ...models.collection_of_fxs import CollectionOfFxs
+from ...models.fxs_collection_response import FxsCollectionResponse
 from ...types import UNSET, Response, Unset
 
 OPERATION_ID = "ListFxs"
@@ -69,16 +69,16 @@ def _get_kwargs(
 _SUCCESS_STATUSES = (200,)
 
 
-def _parse_response(*, client: XapiClient, response: httpx.Response) -> CollectionOfFxs:
+def _parse_response(*, client: XapiClient, response: httpx.Response) -> FxsCollectionResponse:
     """The declared success model of the response; any other status raises `errors.XapiError`."""
     if response.status_code == 200:
-        response_200 = parsing.parse_json(CollectionOfFxs, response.content)
+        response_200 = parsing.parse_json(FxsCollectionResponse, response.content)
         return response_200
 
     errors.raise_for_response(response)
 
 
-def _build_response(*, client: XapiClient, response: httpx.Response) -> Response[CollectionOfFxs]:
+def _build_response(*, client: XapiClient, response: httpx.Response) -> Response[FxsCollectionResponse]:
     return Response(
         status_code=HTTPStatus(response.status_code),
         content=response.content,
@@ -98,7 +98,7 @@ def sync_detailed(
     orderby: list[str] | Unset = UNSET,
     select: list[str] | Unset = UNSET,
     expand: list[str] | Unset = UNSET,
-) -> Response[CollectionOfFxs]:
+) -> Response[FxsCollectionResponse]:
     """Get entities from Fxs
 
     XAPI operation `ListFxs`: `GET /Fxs`.
@@ -121,7 +121,7 @@ def sync_detailed(
         TypeError, ValueError: If an argument cannot be sent as its OData type (raised before any request).
 
     Returns:
-        Response[CollectionOfFxs]: `parsed` is None for an error status.
+        Response[FxsCollectionResponse]: `parsed` is None for an error status.
     """
 
     kwargs = _get_kwargs(
@@ -153,7 +153,7 @@ def sync(
     orderby: list[str] | Unset = UNSET,
     select: list[str] | Unset = UNSET,
     expand: list[str] | Unset = UNSET,
-) -> CollectionOfFxs:
+) -> FxsCollectionResponse:
     """Get entities from Fxs
 
     XAPI operation `ListFxs`: `GET /Fxs`.
@@ -177,7 +177,7 @@ def sync(
         TypeError, ValueError: If an argument cannot be sent as its OData type (raised before any request).
 
     Returns:
-        CollectionOfFxs
+        FxsCollectionResponse
     """
 
     kwargs = _get_kwargs(
@@ -209,7 +209,7 @@ async def asyncio_detailed(
     orderby: list[str] | Unset = UNSET,
     select: list[str] | Unset = UNSET,
     expand: list[str] | Unset = UNSET,
-) -> Response[CollectionOfFxs]:
+) -> Response[FxsCollectionResponse]:
     """Get entities from Fxs
 
     XAPI operation `ListFxs`: `GET /Fxs`.
@@ -232,7 +232,7 @@ async def asyncio_detailed(
         TypeError, ValueError: If an argument cannot be sent as its OData type (raised before any request).
 
     Returns:
-        Response[CollectionOfFxs]: `parsed` is None for an error status.
+        Response[FxsCollectionResponse]: `parsed` is None for an error status.
     """
 
     kwargs = _get_kwargs(
@@ -262,7 +262,7 @@ async def asyncio(
     orderby: list[str] | Unset = UNSET,
     select: list[str] | Unset = UNSET,
     expand: list[str] | Unset = UNSET,
-) -> CollectionOfFxs:
+) -> FxsCollectionResponse:
     """Get entities from Fxs
 
     XAPI operation `ListFxs`: `GET /Fxs`.
@@ -286,7 +286,7 @@ async def asyncio(
         TypeError, ValueError: If an argument cannot be sent as its OData type (raised before any request).
 
     Returns:
-        CollectionOfFxs
+        FxsCollectionResponse
     """
 
     kwargs = _get_kwargs(

@@ -7,7 +7,7 @@ import httpx
 
 from ... import errors, odata, parsing
 from ...client import XapiClient
-from ...models.collection_of_fxs_template import CollectionOfFxsTemplate
+from ...models.fxs_template_collection_response import FxsTemplateCollectionResponse
 from ...types import UNSET, Response, Unset
 
 OPERATION_ID = "ListFxsTemplate"
@@ -69,16 +69,16 @@ def _get_kwargs(
 _SUCCESS_STATUSES = (200,)
 
 
-def _parse_response(*, client: XapiClient, response: httpx.Response) -> CollectionOfFxsTemplate:
+def _parse_response(*, client: XapiClient, response: httpx.Response) -> FxsTemplateCollectionResponse:
     """The declared success model of the response; any other status raises `errors.XapiError`."""
     if response.status_code == 200:
-        response_200 = parsing.parse_json(CollectionOfFxsTemplate, response.content)
+        response_200 = parsing.parse_json(FxsTemplateCollectionResponse, response.content)
         return response_200
 
     errors.raise_for_response(response)
 
 
-def _build_response(*, client: XapiClient, response: httpx.Response) -> Response[CollectionOfFxsTemplate]:
+def _build_response(*, client: XapiClient, response: httpx.Response) -> Response[FxsTemplateCollectionResponse]:
     return Response(
         status_code=HTTPStatus(response.status_code),
         content=response.content,
@@ -98,7 +98,7 @@ def sync_detailed(
     orderby: list[str] | Unset = UNSET,
     select: list[str] | Unset = UNSET,
     expand: list[str] | Unset = UNSET,
-) -> Response[CollectionOfFxsTemplate]:
+) -> Response[FxsTemplateCollectionResponse]:
     """Get entities from FxsTemplates
 
     XAPI operation `ListFxsTemplate`: `GET /FxsTemplates`.
@@ -121,7 +121,7 @@ def sync_detailed(
         TypeError, ValueError: If an argument cannot be sent as its OData type (raised before any request).
 
     Returns:
-        Response[CollectionOfFxsTemplate]: `parsed` is None for an error status.
+        Response[FxsTemplateCollectionResponse]: `parsed` is None for an error status.
     """
 
     kwargs = _get_kwargs(
@@ -153,7 +153,7 @@ def sync(
     orderby: list[str] | Unset = UNSET,
     select: list[str] | Unset = UNSET,
     expand: list[str] | Unset = UNSET,
-) -> CollectionOfFxsTemplate:
+) -> FxsTemplateCollectionResponse:
     """Get entities from FxsTemplates
 
     XAPI operation `ListFxsTemplate`: `GET /FxsTemplates`.
@@ -177,7 +177,7 @@ def sync(
         TypeError, ValueError: If an argument cannot be sent as its OData type (raised before any request).
 
     Returns:
-        CollectionOfFxsTemplate
+        FxsTemplateCollectionResponse
     """
 
     kwargs = _get_kwargs(
@@ -209,7 +209,7 @@ async def asyncio_detailed(
     orderby: list[str] | Unset = UNSET,
     select: list[str] | Unset = UNSET,
     expand: list[str] | Unset = UNSET,
-) -> Response[CollectionOfFxsTemplate]:
+) -> Response[FxsTemplateCollectionResponse]:
     """Get entities from FxsTemplates
 
     XAPI operation `ListFxsTemplate`: `GET /FxsTemplates`.
@@ -232,7 +232,7 @@ async def asyncio_detailed(
         TypeError, ValueError: If an argument cannot be sent as its OData type (raised before any request).
 
     Returns:
-        Response[CollectionOfFxsTemplate]: `parsed` is None for an error status.
+        Response[FxsTemplateCollectionResponse]: `parsed` is None for an error status.
     """
 
     kwargs = _get_kwargs(
@@ -262,7 +262,7 @@ async def asyncio(
     orderby: list[str] | Unset = UNSET,
     select: list[str] | Unset = UNSET,
     expand: list[str] | Unset = UNSET,
-) -> CollectionOfFxsTemplate:
+) -> FxsTemplateCollectionResponse:
     """Get entities from FxsTemplates
 
     XAPI operation `ListFxsTemplate`: `GET /FxsTemplates`.
@@ -286,7 +286,7 @@ async def asyncio(
         TypeError, ValueError: If an argument cannot be sent as its OData type (raised before any request).
 
     Returns:
-        CollectionOfFxsTemplate
+        FxsTemplateCollectionResponse
     """
 
     kwargs = _get_kwargs(

@@ -7,7 +7,9 @@ import httpx
 
 from ... import errors, odata, parsing
 from ...client import XapiClient
-from ...models.collection_of_last_cdr_and_chat_message_timestamp import CollectionOfLastCdrAndChatMessageTimestamp
+from ...models.last_cdr_and_chat_message_timestamp_collection_response import (
+    LastCdrAndChatMessageTimestampCollectionResponse,
+)
 from ...types import UNSET, Response, Unset
 
 OPERATION_ID = "ListLastCdrAndChatMessageTimestamp"
@@ -69,10 +71,12 @@ def _get_kwargs(
 _SUCCESS_STATUSES = (200,)
 
 
-def _parse_response(*, client: XapiClient, response: httpx.Response) -> CollectionOfLastCdrAndChatMessageTimestamp:
+def _parse_response(
+    *, client: XapiClient, response: httpx.Response
+) -> LastCdrAndChatMessageTimestampCollectionResponse:
     """The declared success model of the response; any other status raises `errors.XapiError`."""
     if response.status_code == 200:
-        response_200 = parsing.parse_json(CollectionOfLastCdrAndChatMessageTimestamp, response.content)
+        response_200 = parsing.parse_json(LastCdrAndChatMessageTimestampCollectionResponse, response.content)
         return response_200
 
     errors.raise_for_response(response)
@@ -80,7 +84,7 @@ def _parse_response(*, client: XapiClient, response: httpx.Response) -> Collecti
 
 def _build_response(
     *, client: XapiClient, response: httpx.Response
-) -> Response[CollectionOfLastCdrAndChatMessageTimestamp]:
+) -> Response[LastCdrAndChatMessageTimestampCollectionResponse]:
     return Response(
         status_code=HTTPStatus(response.status_code),
         content=response.content,
@@ -100,7 +104,7 @@ def sync_detailed(
     orderby: list[str] | Unset = UNSET,
     select: list[str] | Unset = UNSET,
     expand: list[str] | Unset = UNSET,
-) -> Response[CollectionOfLastCdrAndChatMessageTimestamp]:
+) -> Response[LastCdrAndChatMessageTimestampCollectionResponse]:
     """Get entities from LastCdrAndChatMessageTimestamp
 
     XAPI operation `ListLastCdrAndChatMessageTimestamp`: `GET /LastCdrAndChatMessageTimestamp`.
@@ -123,7 +127,7 @@ def sync_detailed(
         TypeError, ValueError: If an argument cannot be sent as its OData type (raised before any request).
 
     Returns:
-        Response[CollectionOfLastCdrAndChatMessageTimestamp]: `parsed` is None for an error status.
+        Response[LastCdrAndChatMessageTimestampCollectionResponse]: `parsed` is None for an error status.
     """
 
     kwargs = _get_kwargs(
@@ -155,7 +159,7 @@ def sync(
     orderby: list[str] | Unset = UNSET,
     select: list[str] | Unset = UNSET,
     expand: list[str] | Unset = UNSET,
-) -> CollectionOfLastCdrAndChatMessageTimestamp:
+) -> LastCdrAndChatMessageTimestampCollectionResponse:
     """Get entities from LastCdrAndChatMessageTimestamp
 
     XAPI operation `ListLastCdrAndChatMessageTimestamp`: `GET /LastCdrAndChatMessageTimestamp`.
@@ -179,7 +183,7 @@ def sync(
         TypeError, ValueError: If an argument cannot be sent as its OData type (raised before any request).
 
     Returns:
-        CollectionOfLastCdrAndChatMessageTimestamp
+        LastCdrAndChatMessageTimestampCollectionResponse
     """
 
     kwargs = _get_kwargs(
@@ -211,7 +215,7 @@ async def asyncio_detailed(
     orderby: list[str] | Unset = UNSET,
     select: list[str] | Unset = UNSET,
     expand: list[str] | Unset = UNSET,
-) -> Response[CollectionOfLastCdrAndChatMessageTimestamp]:
+) -> Response[LastCdrAndChatMessageTimestampCollectionResponse]:
     """Get entities from LastCdrAndChatMessageTimestamp
 
     XAPI operation `ListLastCdrAndChatMessageTimestamp`: `GET /LastCdrAndChatMessageTimestamp`.
@@ -234,7 +238,7 @@ async def asyncio_detailed(
         TypeError, ValueError: If an argument cannot be sent as its OData type (raised before any request).
 
     Returns:
-        Response[CollectionOfLastCdrAndChatMessageTimestamp]: `parsed` is None for an error status.
+        Response[LastCdrAndChatMessageTimestampCollectionResponse]: `parsed` is None for an error status.
     """
 
     kwargs = _get_kwargs(
@@ -264,7 +268,7 @@ async def asyncio(
     orderby: list[str] | Unset = UNSET,
     select: list[str] | Unset = UNSET,
     expand: list[str] | Unset = UNSET,
-) -> CollectionOfLastCdrAndChatMessageTimestamp:
+) -> LastCdrAndChatMessageTimestampCollectionResponse:
     """Get entities from LastCdrAndChatMessageTimestamp
 
     XAPI operation `ListLastCdrAndChatMessageTimestamp`: `GET /LastCdrAndChatMessageTimestamp`.
@@ -288,7 +292,7 @@ async def asyncio(
         TypeError, ValueError: If an argument cannot be sent as its OData type (raised before any request).
 
     Returns:
-        CollectionOfLastCdrAndChatMessageTimestamp
+        LastCdrAndChatMessageTimestampCollectionResponse
     """
 
     kwargs = _get_kwargs(

@@ -7,7 +7,7 @@ import httpx
 
 from ... import errors, odata, parsing
 from ...client import XapiClient
-from ...models.pbx_group import PbxGroup
+from ...models.group import Group
 from ...types import UNSET, Response, Unset
 
 OPERATION_ID = "GetMyGroup"
@@ -45,16 +45,16 @@ def _get_kwargs(
 _SUCCESS_STATUSES = (200,)
 
 
-def _parse_response(*, client: XapiClient, response: httpx.Response) -> PbxGroup:
+def _parse_response(*, client: XapiClient, response: httpx.Response) -> Group:
     """The declared success model of the response; any other status raises `errors.XapiError`."""
     if response.status_code == 200:
-        response_200 = parsing.parse_json(PbxGroup, response.content)
+        response_200 = parsing.parse_json(Group, response.content)
         return response_200
 
     errors.raise_for_response(response)
 
 
-def _build_response(*, client: XapiClient, response: httpx.Response) -> Response[PbxGroup]:
+def _build_response(*, client: XapiClient, response: httpx.Response) -> Response[Group]:
     return Response(
         status_code=HTTPStatus(response.status_code),
         content=response.content,
@@ -68,7 +68,7 @@ def sync_detailed(
     client: XapiClient,
     select: list[str] | Unset = UNSET,
     expand: list[str] | Unset = UNSET,
-) -> Response[PbxGroup]:
+) -> Response[Group]:
     """Get MyGroup
 
     XAPI operation `GetMyGroup`: `GET /MyGroup`.
@@ -84,7 +84,7 @@ def sync_detailed(
         TypeError, ValueError: If an argument cannot be sent as its OData type (raised before any request).
 
     Returns:
-        Response[PbxGroup]: `parsed` is None for an error status.
+        Response[Group]: `parsed` is None for an error status.
     """
 
     kwargs = _get_kwargs(
@@ -104,7 +104,7 @@ def sync(
     client: XapiClient,
     select: list[str] | Unset = UNSET,
     expand: list[str] | Unset = UNSET,
-) -> PbxGroup:
+) -> Group:
     """Get MyGroup
 
     XAPI operation `GetMyGroup`: `GET /MyGroup`.
@@ -121,7 +121,7 @@ def sync(
         TypeError, ValueError: If an argument cannot be sent as its OData type (raised before any request).
 
     Returns:
-        PbxGroup
+        Group
     """
 
     kwargs = _get_kwargs(
@@ -141,7 +141,7 @@ async def asyncio_detailed(
     client: XapiClient,
     select: list[str] | Unset = UNSET,
     expand: list[str] | Unset = UNSET,
-) -> Response[PbxGroup]:
+) -> Response[Group]:
     """Get MyGroup
 
     XAPI operation `GetMyGroup`: `GET /MyGroup`.
@@ -157,7 +157,7 @@ async def asyncio_detailed(
         TypeError, ValueError: If an argument cannot be sent as its OData type (raised before any request).
 
     Returns:
-        Response[PbxGroup]: `parsed` is None for an error status.
+        Response[Group]: `parsed` is None for an error status.
     """
 
     kwargs = _get_kwargs(
@@ -175,7 +175,7 @@ async def asyncio(
     client: XapiClient,
     select: list[str] | Unset = UNSET,
     expand: list[str] | Unset = UNSET,
-) -> PbxGroup:
+) -> Group:
     """Get MyGroup
 
     XAPI operation `GetMyGroup`: `GET /MyGroup`.
@@ -192,7 +192,7 @@ async def asyncio(
         TypeError, ValueError: If an argument cannot be sent as its OData type (raised before any request).
 
     Returns:
-        PbxGroup
+        Group
     """
 
     kwargs = _get_kwargs(

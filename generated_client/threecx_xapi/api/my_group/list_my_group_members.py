@@ -7,7 +7,7 @@ import httpx
 
 from ... import errors, odata, parsing
 from ...client import XapiClient
-from ...models.collection_of_user_group import CollectionOfUserGroup
+from ...models.user_group_collection_response import UserGroupCollectionResponse
 from ...types import UNSET, Response, Unset
 
 OPERATION_ID = "ListMyGroupMembers"
@@ -69,16 +69,16 @@ def _get_kwargs(
 _SUCCESS_STATUSES = (200,)
 
 
-def _parse_response(*, client: XapiClient, response: httpx.Response) -> CollectionOfUserGroup:
+def _parse_response(*, client: XapiClient, response: httpx.Response) -> UserGroupCollectionResponse:
     """The declared success model of the response; any other status raises `errors.XapiError`."""
     if response.status_code == 200:
-        response_200 = parsing.parse_json(CollectionOfUserGroup, response.content)
+        response_200 = parsing.parse_json(UserGroupCollectionResponse, response.content)
         return response_200
 
     errors.raise_for_response(response)
 
 
-def _build_response(*, client: XapiClient, response: httpx.Response) -> Response[CollectionOfUserGroup]:
+def _build_response(*, client: XapiClient, response: httpx.Response) -> Response[UserGroupCollectionResponse]:
     return Response(
         status_code=HTTPStatus(response.status_code),
         content=response.content,
@@ -98,7 +98,7 @@ def sync_detailed(
     orderby: list[str] | Unset = UNSET,
     select: list[str] | Unset = UNSET,
     expand: list[str] | Unset = UNSET,
-) -> Response[CollectionOfUserGroup]:
+) -> Response[UserGroupCollectionResponse]:
     """Get Members from MyGroup
 
     XAPI operation `ListMyGroupMembers`: `GET /MyGroup/Members`.
@@ -121,7 +121,7 @@ def sync_detailed(
         TypeError, ValueError: If an argument cannot be sent as its OData type (raised before any request).
 
     Returns:
-        Response[CollectionOfUserGroup]: `parsed` is None for an error status.
+        Response[UserGroupCollectionResponse]: `parsed` is None for an error status.
     """
 
     kwargs = _get_kwargs(
@@ -153,7 +153,7 @@ def sync(
     orderby: list[str] | Unset = UNSET,
     select: list[str] | Unset = UNSET,
     expand: list[str] | Unset = UNSET,
-) -> CollectionOfUserGroup:
+) -> UserGroupCollectionResponse:
     """Get Members from MyGroup
 
     XAPI operation `ListMyGroupMembers`: `GET /MyGroup/Members`.
@@ -177,7 +177,7 @@ def sync(
         TypeError, ValueError: If an argument cannot be sent as its OData type (raised before any request).
 
     Returns:
-        CollectionOfUserGroup
+        UserGroupCollectionResponse
     """
 
     kwargs = _get_kwargs(
@@ -209,7 +209,7 @@ async def asyncio_detailed(
     orderby: list[str] | Unset = UNSET,
     select: list[str] | Unset = UNSET,
     expand: list[str] | Unset = UNSET,
-) -> Response[CollectionOfUserGroup]:
+) -> Response[UserGroupCollectionResponse]:
     """Get Members from MyGroup
 
     XAPI operation `ListMyGroupMembers`: `GET /MyGroup/Members`.
@@ -232,7 +232,7 @@ async def asyncio_detailed(
         TypeError, ValueError: If an argument cannot be sent as its OData type (raised before any request).
 
     Returns:
-        Response[CollectionOfUserGroup]: `parsed` is None for an error status.
+        Response[UserGroupCollectionResponse]: `parsed` is None for an error status.
     """
 
     kwargs = _get_kwargs(
@@ -262,7 +262,7 @@ async def asyncio(
     orderby: list[str] | Unset = UNSET,
     select: list[str] | Unset = UNSET,
     expand: list[str] | Unset = UNSET,
-) -> CollectionOfUserGroup:
+) -> UserGroupCollectionResponse:
     """Get Members from MyGroup
 
     XAPI operation `ListMyGroupMembers`: `GET /MyGroup/Members`.
@@ -286,7 +286,7 @@ async def asyncio(
         TypeError, ValueError: If an argument cannot be sent as its OData type (raised before any request).
 
     Returns:
-        CollectionOfUserGroup
+        UserGroupCollectionResponse
     """
 
     kwargs = _get_kwargs(

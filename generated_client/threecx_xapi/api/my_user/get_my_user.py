@@ -7,7 +7,7 @@ import httpx
 
 from ... import errors, odata, parsing
 from ...client import XapiClient
-from ...models.pbx_user import PbxUser
+from ...models.user import User
 from ...types import UNSET, Response, Unset
 
 OPERATION_ID = "GetMyUser"
@@ -45,16 +45,16 @@ def _get_kwargs(
 _SUCCESS_STATUSES = (200,)
 
 
-def _parse_response(*, client: XapiClient, response: httpx.Response) -> PbxUser:
+def _parse_response(*, client: XapiClient, response: httpx.Response) -> User:
     """The declared success model of the response; any other status raises `errors.XapiError`."""
     if response.status_code == 200:
-        response_200 = parsing.parse_json(PbxUser, response.content)
+        response_200 = parsing.parse_json(User, response.content)
         return response_200
 
     errors.raise_for_response(response)
 
 
-def _build_response(*, client: XapiClient, response: httpx.Response) -> Response[PbxUser]:
+def _build_response(*, client: XapiClient, response: httpx.Response) -> Response[User]:
     return Response(
         status_code=HTTPStatus(response.status_code),
         content=response.content,
@@ -68,7 +68,7 @@ def sync_detailed(
     client: XapiClient,
     select: list[str] | Unset = UNSET,
     expand: list[str] | Unset = UNSET,
-) -> Response[PbxUser]:
+) -> Response[User]:
     """Get MyUser
 
     XAPI operation `GetMyUser`: `GET /MyUser`.
@@ -84,7 +84,7 @@ def sync_detailed(
         TypeError, ValueError: If an argument cannot be sent as its OData type (raised before any request).
 
     Returns:
-        Response[PbxUser]: `parsed` is None for an error status.
+        Response[User]: `parsed` is None for an error status.
     """
 
     kwargs = _get_kwargs(
@@ -104,7 +104,7 @@ def sync(
     client: XapiClient,
     select: list[str] | Unset = UNSET,
     expand: list[str] | Unset = UNSET,
-) -> PbxUser:
+) -> User:
     """Get MyUser
 
     XAPI operation `GetMyUser`: `GET /MyUser`.
@@ -121,7 +121,7 @@ def sync(
         TypeError, ValueError: If an argument cannot be sent as its OData type (raised before any request).
 
     Returns:
-        PbxUser
+        User
     """
 
     kwargs = _get_kwargs(
@@ -141,7 +141,7 @@ async def asyncio_detailed(
     client: XapiClient,
     select: list[str] | Unset = UNSET,
     expand: list[str] | Unset = UNSET,
-) -> Response[PbxUser]:
+) -> Response[User]:
     """Get MyUser
 
     XAPI operation `GetMyUser`: `GET /MyUser`.
@@ -157,7 +157,7 @@ async def asyncio_detailed(
         TypeError, ValueError: If an argument cannot be sent as its OData type (raised before any request).
 
     Returns:
-        Response[PbxUser]: `parsed` is None for an error status.
+        Response[User]: `parsed` is None for an error status.
     """
 
     kwargs = _get_kwargs(
@@ -175,7 +175,7 @@ async def asyncio(
     client: XapiClient,
     select: list[str] | Unset = UNSET,
     expand: list[str] | Unset = UNSET,
-) -> PbxUser:
+) -> User:
     """Get MyUser
 
     XAPI operation `GetMyUser`: `GET /MyUser`.
@@ -192,7 +192,7 @@ async def asyncio(
         TypeError, ValueError: If an argument cannot be sent as its OData type (raised before any request).
 
     Returns:
-        PbxUser
+        User
     """
 
     kwargs = _get_kwargs(

@@ -7,7 +7,7 @@ import httpx
 
 from ... import errors
 from ...client import XapiClient
-from ...models.pbx_user import PbxUser
+from ...models.user import User
 from ...types import Response
 
 OPERATION_ID = "UpdateMyUser"
@@ -17,7 +17,7 @@ PATH = "/MyUser"
 
 def _get_kwargs(
     *,
-    body: PbxUser,
+    body: User,
 ) -> dict[str, Any]:
     headers: dict[str, Any] = {}
 
@@ -57,14 +57,14 @@ def _build_response(*, client: XapiClient, response: httpx.Response) -> Response
 def sync_detailed(
     *,
     client: XapiClient,
-    body: PbxUser,
+    body: User,
 ) -> Response[None]:
     """Update MyUser
 
     XAPI operation `UpdateMyUser`: `PATCH /MyUser`.
 
     Args:
-        body (PbxUser):
+        body (User):
 
     Raises:
         errors.TransportError: If the PBX cannot be reached.
@@ -88,14 +88,14 @@ def sync_detailed(
 def sync(
     *,
     client: XapiClient,
-    body: PbxUser,
+    body: User,
 ) -> None:
     """Update MyUser
 
     XAPI operation `UpdateMyUser`: `PATCH /MyUser`.
 
     Args:
-        body (PbxUser):
+        body (User):
 
     Raises:
         errors.XapiError: If the PBX answers with an error (a subclass per status: NotFound, BadRequest, ...).
@@ -120,14 +120,14 @@ def sync(
 async def asyncio_detailed(
     *,
     client: XapiClient,
-    body: PbxUser,
+    body: User,
 ) -> Response[None]:
     """Update MyUser
 
     XAPI operation `UpdateMyUser`: `PATCH /MyUser`.
 
     Args:
-        body (PbxUser):
+        body (User):
 
     Raises:
         errors.TransportError: If the PBX cannot be reached.
@@ -149,14 +149,14 @@ async def asyncio_detailed(
 async def asyncio(
     *,
     client: XapiClient,
-    body: PbxUser,
+    body: User,
 ) -> None:
     """Update MyUser
 
     XAPI operation `UpdateMyUser`: `PATCH /MyUser`.
 
     Args:
-        body (PbxUser):
+        body (User):
 
     Raises:
         errors.XapiError: If the PBX answers with an error (a subclass per status: NotFound, BadRequest, ...).

@@ -7,7 +7,7 @@ import httpx
 
 from ... import errors, odata, parsing
 from ...client import XapiClient
-from ...models.collection_of_o_auth_client import CollectionOfOAuthClient
+from ...models.o_auth_client_collection_response import OAuthClientCollectionResponse
 from ...types import UNSET, Response, Unset
 
 OPERATION_ID = "ListOAuthClient"
@@ -69,16 +69,16 @@ def _get_kwargs(
 _SUCCESS_STATUSES = (200,)
 
 
-def _parse_response(*, client: XapiClient, response: httpx.Response) -> CollectionOfOAuthClient:
+def _parse_response(*, client: XapiClient, response: httpx.Response) -> OAuthClientCollectionResponse:
     """The declared success model of the response; any other status raises `errors.XapiError`."""
     if response.status_code == 200:
-        response_200 = parsing.parse_json(CollectionOfOAuthClient, response.content)
+        response_200 = parsing.parse_json(OAuthClientCollectionResponse, response.content)
         return response_200
 
     errors.raise_for_response(response)
 
 
-def _build_response(*, client: XapiClient, response: httpx.Response) -> Response[CollectionOfOAuthClient]:
+def _build_response(*, client: XapiClient, response: httpx.Response) -> Response[OAuthClientCollectionResponse]:
     return Response(
         status_code=HTTPStatus(response.status_code),
         content=response.content,
@@ -98,7 +98,7 @@ def sync_detailed(
     orderby: list[str] | Unset = UNSET,
     select: list[str] | Unset = UNSET,
     expand: list[str] | Unset = UNSET,
-) -> Response[CollectionOfOAuthClient]:
+) -> Response[OAuthClientCollectionResponse]:
     """Get entities from OAuthClients
 
     XAPI operation `ListOAuthClient`: `GET /OAuthClients`.
@@ -121,7 +121,7 @@ def sync_detailed(
         TypeError, ValueError: If an argument cannot be sent as its OData type (raised before any request).
 
     Returns:
-        Response[CollectionOfOAuthClient]: `parsed` is None for an error status.
+        Response[OAuthClientCollectionResponse]: `parsed` is None for an error status.
     """
 
     kwargs = _get_kwargs(
@@ -153,7 +153,7 @@ def sync(
     orderby: list[str] | Unset = UNSET,
     select: list[str] | Unset = UNSET,
     expand: list[str] | Unset = UNSET,
-) -> CollectionOfOAuthClient:
+) -> OAuthClientCollectionResponse:
     """Get entities from OAuthClients
 
     XAPI operation `ListOAuthClient`: `GET /OAuthClients`.
@@ -177,7 +177,7 @@ def sync(
         TypeError, ValueError: If an argument cannot be sent as its OData type (raised before any request).
 
     Returns:
-        CollectionOfOAuthClient
+        OAuthClientCollectionResponse
     """
 
     kwargs = _get_kwargs(
@@ -209,7 +209,7 @@ async def asyncio_detailed(
     orderby: list[str] | Unset = UNSET,
     select: list[str] | Unset = UNSET,
     expand: list[str] | Unset = UNSET,
-) -> Response[CollectionOfOAuthClient]:
+) -> Response[OAuthClientCollectionResponse]:
     """Get entities from OAuthClients
 
     XAPI operation `ListOAuthClient`: `GET /OAuthClients`.
@@ -232,7 +232,7 @@ async def asyncio_detailed(
         TypeError, ValueError: If an argument cannot be sent as its OData type (raised before any request).
 
     Returns:
-        Response[CollectionOfOAuthClient]: `parsed` is None for an error status.
+        Response[OAuthClientCollectionResponse]: `parsed` is None for an error status.
     """
 
     kwargs = _get_kwargs(
@@ -262,7 +262,7 @@ async def asyncio(
     orderby: list[str] | Unset = UNSET,
     select: list[str] | Unset = UNSET,
     expand: list[str] | Unset = UNSET,
-) -> CollectionOfOAuthClient:
+) -> OAuthClientCollectionResponse:
     """Get entities from OAuthClients
 
     XAPI operation `ListOAuthClient`: `GET /OAuthClients`.
@@ -286,7 +286,7 @@ async def asyncio(
         TypeError, ValueError: If an argument cannot be sent as its OData type (raised before any request).
 
     Returns:
-        CollectionOfOAuthClient
+        OAuthClientCollectionResponse
     """
 
     kwargs = _get_kwargs(

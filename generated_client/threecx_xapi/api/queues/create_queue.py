@@ -7,7 +7,7 @@ import httpx
 
 from ... import errors, parsing
 from ...client import XapiClient
-from ...models.pbx_queue import PbxQueue
+from ...models.queue import Queue
 from ...types import Response
 
 OPERATION_ID = "CreateQueue"
@@ -17,7 +17,7 @@ PATH = "/Queues"
 
 def _get_kwargs(
     *,
-    body: PbxQueue,
+    body: Queue,
 ) -> dict[str, Any]:
     headers: dict[str, Any] = {}
 
@@ -37,16 +37,16 @@ def _get_kwargs(
 _SUCCESS_STATUSES = (201,)
 
 
-def _parse_response(*, client: XapiClient, response: httpx.Response) -> PbxQueue:
+def _parse_response(*, client: XapiClient, response: httpx.Response) -> Queue:
     """The declared success model of the response; any other status raises `errors.XapiError`."""
     if response.status_code == 201:
-        response_201 = parsing.parse_json(PbxQueue, response.content)
+        response_201 = parsing.parse_json(Queue, response.content)
         return response_201
 
     errors.raise_for_response(response)
 
 
-def _build_response(*, client: XapiClient, response: httpx.Response) -> Response[PbxQueue]:
+def _build_response(*, client: XapiClient, response: httpx.Response) -> Response[Queue]:
     return Response(
         status_code=HTTPStatus(response.status_code),
         content=response.content,
@@ -58,21 +58,21 @@ def _build_response(*, client: XapiClient, response: httpx.Response) -> Response
 def sync_detailed(
     *,
     client: XapiClient,
-    body: PbxQueue,
-) -> Response[PbxQueue]:
+    body: Queue,
+) -> Response[Queue]:
     """Add new entity to Queues
 
     XAPI operation `CreateQueue`: `POST /Queues`.
 
     Args:
-        body (PbxQueue):
+        body (Queue):
 
     Raises:
         errors.TransportError: If the PBX cannot be reached.
         TypeError, ValueError: If an argument cannot be sent as its OData type (raised before any request).
 
     Returns:
-        Response[PbxQueue]: `parsed` is None for an error status.
+        Response[Queue]: `parsed` is None for an error status.
     """
 
     kwargs = _get_kwargs(
@@ -89,14 +89,14 @@ def sync_detailed(
 def sync(
     *,
     client: XapiClient,
-    body: PbxQueue,
-) -> PbxQueue:
+    body: Queue,
+) -> Queue:
     """Add new entity to Queues
 
     XAPI operation `CreateQueue`: `POST /Queues`.
 
     Args:
-        body (PbxQueue):
+        body (Queue):
 
     Raises:
         errors.XapiError: If the PBX answers with an error (a subclass per status: NotFound, BadRequest, ...).
@@ -104,7 +104,7 @@ def sync(
         TypeError, ValueError: If an argument cannot be sent as its OData type (raised before any request).
 
     Returns:
-        PbxQueue
+        Queue
     """
 
     kwargs = _get_kwargs(
@@ -121,21 +121,21 @@ def sync(
 async def asyncio_detailed(
     *,
     client: XapiClient,
-    body: PbxQueue,
-) -> Response[PbxQueue]:
+    body: Queue,
+) -> Response[Queue]:
     """Add new entity to Queues
 
     XAPI operation `CreateQueue`: `POST /Queues`.
 
     Args:
-        body (PbxQueue):
+        body (Queue):
 
     Raises:
         errors.TransportError: If the PBX cannot be reached.
         TypeError, ValueError: If an argument cannot be sent as its OData type (raised before any request).
 
     Returns:
-        Response[PbxQueue]: `parsed` is None for an error status.
+        Response[Queue]: `parsed` is None for an error status.
     """
 
     kwargs = _get_kwargs(
@@ -150,14 +150,14 @@ async def asyncio_detailed(
 async def asyncio(
     *,
     client: XapiClient,
-    body: PbxQueue,
-) -> PbxQueue:
+    body: Queue,
+) -> Queue:
     """Add new entity to Queues
 
     XAPI operation `CreateQueue`: `POST /Queues`.
 
     Args:
-        body (PbxQueue):
+        body (Queue):
 
     Raises:
         errors.XapiError: If the PBX answers with an error (a subclass per status: NotFound, BadRequest, ...).
@@ -165,7 +165,7 @@ async def asyncio(
         TypeError, ValueError: If an argument cannot be sent as its OData type (raised before any request).
 
     Returns:
-        PbxQueue
+        Queue
     """
 
     kwargs = _get_kwargs(

@@ -7,7 +7,7 @@ import httpx
 
 from ... import errors, odata, parsing
 from ...client import XapiClient
-from ...models.collection_of_queue_manager import CollectionOfQueueManager
+from ...models.queue_manager_collection_response import QueueManagerCollectionResponse
 from ...types import UNSET, Response, Unset
 
 OPERATION_ID = "ListManagers"
@@ -72,16 +72,16 @@ def _get_kwargs(
 _SUCCESS_STATUSES = (200,)
 
 
-def _parse_response(*, client: XapiClient, response: httpx.Response) -> CollectionOfQueueManager:
+def _parse_response(*, client: XapiClient, response: httpx.Response) -> QueueManagerCollectionResponse:
     """The declared success model of the response; any other status raises `errors.XapiError`."""
     if response.status_code == 200:
-        response_200 = parsing.parse_json(CollectionOfQueueManager, response.content)
+        response_200 = parsing.parse_json(QueueManagerCollectionResponse, response.content)
         return response_200
 
     errors.raise_for_response(response)
 
 
-def _build_response(*, client: XapiClient, response: httpx.Response) -> Response[CollectionOfQueueManager]:
+def _build_response(*, client: XapiClient, response: httpx.Response) -> Response[QueueManagerCollectionResponse]:
     return Response(
         status_code=HTTPStatus(response.status_code),
         content=response.content,
@@ -102,7 +102,7 @@ def sync_detailed(
     orderby: list[str] | Unset = UNSET,
     select: list[str] | Unset = UNSET,
     expand: list[str] | Unset = UNSET,
-) -> Response[CollectionOfQueueManager]:
+) -> Response[QueueManagerCollectionResponse]:
     """Get Managers from Queues
 
     XAPI operation `ListManagers`: `GET /Queues({Id})/Managers`.
@@ -126,7 +126,7 @@ def sync_detailed(
         TypeError, ValueError: If an argument cannot be sent as its OData type (raised before any request).
 
     Returns:
-        Response[CollectionOfQueueManager]: `parsed` is None for an error status.
+        Response[QueueManagerCollectionResponse]: `parsed` is None for an error status.
     """
 
     kwargs = _get_kwargs(
@@ -160,7 +160,7 @@ def sync(
     orderby: list[str] | Unset = UNSET,
     select: list[str] | Unset = UNSET,
     expand: list[str] | Unset = UNSET,
-) -> CollectionOfQueueManager:
+) -> QueueManagerCollectionResponse:
     """Get Managers from Queues
 
     XAPI operation `ListManagers`: `GET /Queues({Id})/Managers`.
@@ -185,7 +185,7 @@ def sync(
         TypeError, ValueError: If an argument cannot be sent as its OData type (raised before any request).
 
     Returns:
-        CollectionOfQueueManager
+        QueueManagerCollectionResponse
     """
 
     kwargs = _get_kwargs(
@@ -219,7 +219,7 @@ async def asyncio_detailed(
     orderby: list[str] | Unset = UNSET,
     select: list[str] | Unset = UNSET,
     expand: list[str] | Unset = UNSET,
-) -> Response[CollectionOfQueueManager]:
+) -> Response[QueueManagerCollectionResponse]:
     """Get Managers from Queues
 
     XAPI operation `ListManagers`: `GET /Queues({Id})/Managers`.
@@ -243,7 +243,7 @@ async def asyncio_detailed(
         TypeError, ValueError: If an argument cannot be sent as its OData type (raised before any request).
 
     Returns:
-        Response[CollectionOfQueueManager]: `parsed` is None for an error status.
+        Response[QueueManagerCollectionResponse]: `parsed` is None for an error status.
     """
 
     kwargs = _get_kwargs(
@@ -275,7 +275,7 @@ async def asyncio(
     orderby: list[str] | Unset = UNSET,
     select: list[str] | Unset = UNSET,
     expand: list[str] | Unset = UNSET,
-) -> CollectionOfQueueManager:
+) -> QueueManagerCollectionResponse:
     """Get Managers from Queues
 
     XAPI operation `ListManagers`: `GET /Queues({Id})/Managers`.
@@ -300,7 +300,7 @@ async def asyncio(
         TypeError, ValueError: If an argument cannot be sent as its OData type (raised before any request).
 
     Returns:
-        CollectionOfQueueManager
+        QueueManagerCollectionResponse
     """
 
     kwargs = _get_kwargs(

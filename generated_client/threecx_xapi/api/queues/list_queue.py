@@ -7,7 +7,7 @@ import httpx
 
 from ... import errors, odata, parsing
 from ...client import XapiClient
-from ...models.collection_of_queue import CollectionOfQueue
+from ...models.queue_collection_response import QueueCollectionResponse
 from ...types import UNSET, Response, Unset
 
 OPERATION_ID = "ListQueue"
@@ -69,16 +69,16 @@ def _get_kwargs(
 _SUCCESS_STATUSES = (200,)
 
 
-def _parse_response(*, client: XapiClient, response: httpx.Response) -> CollectionOfQueue:
+def _parse_response(*, client: XapiClient, response: httpx.Response) -> QueueCollectionResponse:
     """The declared success model of the response; any other status raises `errors.XapiError`."""
     if response.status_code == 200:
-        response_200 = parsing.parse_json(CollectionOfQueue, response.content)
+        response_200 = parsing.parse_json(QueueCollectionResponse, response.content)
         return response_200
 
     errors.raise_for_response(response)
 
 
-def _build_response(*, client: XapiClient, response: httpx.Response) -> Response[CollectionOfQueue]:
+def _build_response(*, client: XapiClient, response: httpx.Response) -> Response[QueueCollectionResponse]:
     return Response(
         status_code=HTTPStatus(response.status_code),
         content=response.content,
@@ -98,7 +98,7 @@ def sync_detailed(
     orderby: list[str] | Unset = UNSET,
     select: list[str] | Unset = UNSET,
     expand: list[str] | Unset = UNSET,
-) -> Response[CollectionOfQueue]:
+) -> Response[QueueCollectionResponse]:
     """Get entities from Queues
 
     XAPI operation `ListQueue`: `GET /Queues`.
@@ -121,7 +121,7 @@ def sync_detailed(
         TypeError, ValueError: If an argument cannot be sent as its OData type (raised before any request).
 
     Returns:
-        Response[CollectionOfQueue]: `parsed` is None for an error status.
+        Response[QueueCollectionResponse]: `parsed` is None for an error status.
     """
 
     kwargs = _get_kwargs(
@@ -153,7 +153,7 @@ def sync(
     orderby: list[str] | Unset = UNSET,
     select: list[str] | Unset = UNSET,
     expand: list[str] | Unset = UNSET,
-) -> CollectionOfQueue:
+) -> QueueCollectionResponse:
     """Get entities from Queues
 
     XAPI operation `ListQueue`: `GET /Queues`.
@@ -177,7 +177,7 @@ def sync(
         TypeError, ValueError: If an argument cannot be sent as its OData type (raised before any request).
 
     Returns:
-        CollectionOfQueue
+        QueueCollectionResponse
     """
 
     kwargs = _get_kwargs(
@@ -209,7 +209,7 @@ async def asyncio_detailed(
     orderby: list[str] | Unset = UNSET,
     select: list[str] | Unset = UNSET,
     expand: list[str] | Unset = UNSET,
-) -> Response[CollectionOfQueue]:
+) -> Response[QueueCollectionResponse]:
     """Get entities from Queues
 
     XAPI operation `ListQueue`: `GET /Queues`.
@@ -232,7 +232,7 @@ async def asyncio_detailed(
         TypeError, ValueError: If an argument cannot be sent as its OData type (raised before any request).
 
     Returns:
-        Response[CollectionOfQueue]: `parsed` is None for an error status.
+        Response[QueueCollectionResponse]: `parsed` is None for an error status.
     """
 
     kwargs = _get_kwargs(
@@ -262,7 +262,7 @@ async def asyncio(
     orderby: list[str] | Unset = UNSET,
     select: list[str] | Unset = UNSET,
     expand: list[str] | Unset = UNSET,
-) -> CollectionOfQueue:
+) -> QueueCollectionResponse:
     """Get entities from Queues
 
     XAPI operation `ListQueue`: `GET /Queues`.
@@ -286,7 +286,7 @@ async def asyncio(
         TypeError, ValueError: If an argument cannot be sent as its OData type (raised before any request).
 
     Returns:
-        CollectionOfQueue
+        QueueCollectionResponse
     """
 
     kwargs = _get_kwargs(

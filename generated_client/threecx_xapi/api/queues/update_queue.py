@@ -7,7 +7,7 @@ import httpx
 
 from ... import errors, odata
 from ...client import XapiClient
-from ...models.pbx_queue import PbxQueue
+from ...models.queue import Queue
 from ...types import Response
 
 OPERATION_ID = "UpdateQueue"
@@ -18,7 +18,7 @@ PATH = "/Queues({Id})"
 def _get_kwargs(
     id: int,
     *,
-    body: PbxQueue,
+    body: Queue,
 ) -> dict[str, Any]:
     headers: dict[str, Any] = {}
 
@@ -61,7 +61,7 @@ def sync_detailed(
     id: int,
     *,
     client: XapiClient,
-    body: PbxQueue,
+    body: Queue,
 ) -> Response[None]:
     """Update entity in Queues
 
@@ -69,7 +69,7 @@ def sync_detailed(
 
     Args:
         id (int): `Id`, OData Edm.Int32. The unique identifier of Queue
-        body (PbxQueue):
+        body (Queue):
 
     Raises:
         errors.TransportError: If the PBX cannot be reached.
@@ -95,7 +95,7 @@ def sync(
     id: int,
     *,
     client: XapiClient,
-    body: PbxQueue,
+    body: Queue,
 ) -> None:
     """Update entity in Queues
 
@@ -103,7 +103,7 @@ def sync(
 
     Args:
         id (int): `Id`, OData Edm.Int32. The unique identifier of Queue
-        body (PbxQueue):
+        body (Queue):
 
     Raises:
         errors.XapiError: If the PBX answers with an error (a subclass per status: NotFound, BadRequest, ...).
@@ -130,7 +130,7 @@ async def asyncio_detailed(
     id: int,
     *,
     client: XapiClient,
-    body: PbxQueue,
+    body: Queue,
 ) -> Response[None]:
     """Update entity in Queues
 
@@ -138,7 +138,7 @@ async def asyncio_detailed(
 
     Args:
         id (int): `Id`, OData Edm.Int32. The unique identifier of Queue
-        body (PbxQueue):
+        body (Queue):
 
     Raises:
         errors.TransportError: If the PBX cannot be reached.
@@ -162,7 +162,7 @@ async def asyncio(
     id: int,
     *,
     client: XapiClient,
-    body: PbxQueue,
+    body: Queue,
 ) -> None:
     """Update entity in Queues
 
@@ -170,7 +170,7 @@ async def asyncio(
 
     Args:
         id (int): `Id`, OData Edm.Int32. The unique identifier of Queue
-        body (PbxQueue):
+        body (Queue):
 
     Raises:
         errors.XapiError: If the PBX answers with an error (a subclass per status: NotFound, BadRequest, ...).

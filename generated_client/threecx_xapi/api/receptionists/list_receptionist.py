@@ -7,7 +7,7 @@ import httpx
 
 from ... import errors, odata, parsing
 from ...client import XapiClient
-from ...models.collection_of_receptionist import CollectionOfReceptionist
+from ...models.receptionist_collection_response import ReceptionistCollectionResponse
 from ...types import UNSET, Response, Unset
 
 OPERATION_ID = "ListReceptionist"
@@ -69,16 +69,16 @@ def _get_kwargs(
 _SUCCESS_STATUSES = (200,)
 
 
-def _parse_response(*, client: XapiClient, response: httpx.Response) -> CollectionOfReceptionist:
+def _parse_response(*, client: XapiClient, response: httpx.Response) -> ReceptionistCollectionResponse:
     """The declared success model of the response; any other status raises `errors.XapiError`."""
     if response.status_code == 200:
-        response_200 = parsing.parse_json(CollectionOfReceptionist, response.content)
+        response_200 = parsing.parse_json(ReceptionistCollectionResponse, response.content)
         return response_200
 
     errors.raise_for_response(response)
 
 
-def _build_response(*, client: XapiClient, response: httpx.Response) -> Response[CollectionOfReceptionist]:
+def _build_response(*, client: XapiClient, response: httpx.Response) -> Response[ReceptionistCollectionResponse]:
     return Response(
         status_code=HTTPStatus(response.status_code),
         content=response.content,
@@ -98,7 +98,7 @@ def sync_detailed(
     orderby: list[str] | Unset = UNSET,
     select: list[str] | Unset = UNSET,
     expand: list[str] | Unset = UNSET,
-) -> Response[CollectionOfReceptionist]:
+) -> Response[ReceptionistCollectionResponse]:
     """Get entities from Receptionists
 
     XAPI operation `ListReceptionist`: `GET /Receptionists`.
@@ -121,7 +121,7 @@ def sync_detailed(
         TypeError, ValueError: If an argument cannot be sent as its OData type (raised before any request).
 
     Returns:
-        Response[CollectionOfReceptionist]: `parsed` is None for an error status.
+        Response[ReceptionistCollectionResponse]: `parsed` is None for an error status.
     """
 
     kwargs = _get_kwargs(
@@ -153,7 +153,7 @@ def sync(
     orderby: list[str] | Unset = UNSET,
     select: list[str] | Unset = UNSET,
     expand: list[str] | Unset = UNSET,
-) -> CollectionOfReceptionist:
+) -> ReceptionistCollectionResponse:
     """Get entities from Receptionists
 
     XAPI operation `ListReceptionist`: `GET /Receptionists`.
@@ -177,7 +177,7 @@ def sync(
         TypeError, ValueError: If an argument cannot be sent as its OData type (raised before any request).
 
     Returns:
-        CollectionOfReceptionist
+        ReceptionistCollectionResponse
     """
 
     kwargs = _get_kwargs(
@@ -209,7 +209,7 @@ async def asyncio_detailed(
     orderby: list[str] | Unset = UNSET,
     select: list[str] | Unset = UNSET,
     expand: list[str] | Unset = UNSET,
-) -> Response[CollectionOfReceptionist]:
+) -> Response[ReceptionistCollectionResponse]:
     """Get entities from Receptionists
 
     XAPI operation `ListReceptionist`: `GET /Receptionists`.
@@ -232,7 +232,7 @@ async def asyncio_detailed(
         TypeError, ValueError: If an argument cannot be sent as its OData type (raised before any request).
 
     Returns:
-        Response[CollectionOfReceptionist]: `parsed` is None for an error status.
+        Response[ReceptionistCollectionResponse]: `parsed` is None for an error status.
     """
 
     kwargs = _get_kwargs(
@@ -262,7 +262,7 @@ async def asyncio(
     orderby: list[str] | Unset = UNSET,
     select: list[str] | Unset = UNSET,
     expand: list[str] | Unset = UNSET,
-) -> CollectionOfReceptionist:
+) -> ReceptionistCollectionResponse:
     """Get entities from Receptionists
 
     XAPI operation `ListReceptionist`: `GET /Receptionists`.
@@ -286,7 +286,7 @@ async def asyncio(
         TypeError, ValueError: If an argument cannot be sent as its OData type (raised before any request).
 
     Returns:
-        CollectionOfReceptionist
+        ReceptionistCollectionResponse
     """
 
     kwargs = _get_kwargs(

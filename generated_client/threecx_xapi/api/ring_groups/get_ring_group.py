@@ -7,7 +7,7 @@ import httpx
 
 from ... import errors, odata, parsing
 from ...client import XapiClient
-from ...models.pbx_ring_group import PbxRingGroup
+from ...models.ring_group import RingGroup
 from ...types import UNSET, Response, Unset
 
 OPERATION_ID = "GetRingGroup"
@@ -48,16 +48,16 @@ def _get_kwargs(
 _SUCCESS_STATUSES = (200,)
 
 
-def _parse_response(*, client: XapiClient, response: httpx.Response) -> PbxRingGroup:
+def _parse_response(*, client: XapiClient, response: httpx.Response) -> RingGroup:
     """The declared success model of the response; any other status raises `errors.XapiError`."""
     if response.status_code == 200:
-        response_200 = parsing.parse_json(PbxRingGroup, response.content)
+        response_200 = parsing.parse_json(RingGroup, response.content)
         return response_200
 
     errors.raise_for_response(response)
 
 
-def _build_response(*, client: XapiClient, response: httpx.Response) -> Response[PbxRingGroup]:
+def _build_response(*, client: XapiClient, response: httpx.Response) -> Response[RingGroup]:
     return Response(
         status_code=HTTPStatus(response.status_code),
         content=response.content,
@@ -72,7 +72,7 @@ def sync_detailed(
     client: XapiClient,
     select: list[str] | Unset = UNSET,
     expand: list[str] | Unset = UNSET,
-) -> Response[PbxRingGroup]:
+) -> Response[RingGroup]:
     """Get entity from RingGroups by key
 
     XAPI operation `GetRingGroup`: `GET /RingGroups({Id})`.
@@ -89,7 +89,7 @@ def sync_detailed(
         TypeError, ValueError: If an argument cannot be sent as its OData type (raised before any request).
 
     Returns:
-        Response[PbxRingGroup]: `parsed` is None for an error status.
+        Response[RingGroup]: `parsed` is None for an error status.
     """
 
     kwargs = _get_kwargs(
@@ -111,7 +111,7 @@ def sync(
     client: XapiClient,
     select: list[str] | Unset = UNSET,
     expand: list[str] | Unset = UNSET,
-) -> PbxRingGroup:
+) -> RingGroup:
     """Get entity from RingGroups by key
 
     XAPI operation `GetRingGroup`: `GET /RingGroups({Id})`.
@@ -129,7 +129,7 @@ def sync(
         TypeError, ValueError: If an argument cannot be sent as its OData type (raised before any request).
 
     Returns:
-        PbxRingGroup
+        RingGroup
     """
 
     kwargs = _get_kwargs(
@@ -151,7 +151,7 @@ async def asyncio_detailed(
     client: XapiClient,
     select: list[str] | Unset = UNSET,
     expand: list[str] | Unset = UNSET,
-) -> Response[PbxRingGroup]:
+) -> Response[RingGroup]:
     """Get entity from RingGroups by key
 
     XAPI operation `GetRingGroup`: `GET /RingGroups({Id})`.
@@ -168,7 +168,7 @@ async def asyncio_detailed(
         TypeError, ValueError: If an argument cannot be sent as its OData type (raised before any request).
 
     Returns:
-        Response[PbxRingGroup]: `parsed` is None for an error status.
+        Response[RingGroup]: `parsed` is None for an error status.
     """
 
     kwargs = _get_kwargs(
@@ -188,7 +188,7 @@ async def asyncio(
     client: XapiClient,
     select: list[str] | Unset = UNSET,
     expand: list[str] | Unset = UNSET,
-) -> PbxRingGroup:
+) -> RingGroup:
     """Get entity from RingGroups by key
 
     XAPI operation `GetRingGroup`: `GET /RingGroups({Id})`.
@@ -206,7 +206,7 @@ async def asyncio(
         TypeError, ValueError: If an argument cannot be sent as its OData type (raised before any request).
 
     Returns:
-        PbxRingGroup
+        RingGroup
     """
 
     kwargs = _get_kwargs(

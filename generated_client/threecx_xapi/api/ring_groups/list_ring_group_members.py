@@ -7,7 +7,7 @@ import httpx
 
 from ... import errors, odata, parsing
 from ...client import XapiClient
-from ...models.collection_of_ring_group_member import CollectionOfRingGroupMember
+from ...models.ring_group_member_collection_response import RingGroupMemberCollectionResponse
 from ...types import UNSET, Response, Unset
 
 OPERATION_ID = "ListRingGroupMembers"
@@ -72,16 +72,16 @@ def _get_kwargs(
 _SUCCESS_STATUSES = (200,)
 
 
-def _parse_response(*, client: XapiClient, response: httpx.Response) -> CollectionOfRingGroupMember:
+def _parse_response(*, client: XapiClient, response: httpx.Response) -> RingGroupMemberCollectionResponse:
     """The declared success model of the response; any other status raises `errors.XapiError`."""
     if response.status_code == 200:
-        response_200 = parsing.parse_json(CollectionOfRingGroupMember, response.content)
+        response_200 = parsing.parse_json(RingGroupMemberCollectionResponse, response.content)
         return response_200
 
     errors.raise_for_response(response)
 
 
-def _build_response(*, client: XapiClient, response: httpx.Response) -> Response[CollectionOfRingGroupMember]:
+def _build_response(*, client: XapiClient, response: httpx.Response) -> Response[RingGroupMemberCollectionResponse]:
     return Response(
         status_code=HTTPStatus(response.status_code),
         content=response.content,
@@ -102,7 +102,7 @@ def sync_detailed(
     orderby: list[str] | Unset = UNSET,
     select: list[str] | Unset = UNSET,
     expand: list[str] | Unset = UNSET,
-) -> Response[CollectionOfRingGroupMember]:
+) -> Response[RingGroupMemberCollectionResponse]:
     """Get Members from RingGroups
 
     XAPI operation `ListRingGroupMembers`: `GET /RingGroups({Id})/Members`.
@@ -126,7 +126,7 @@ def sync_detailed(
         TypeError, ValueError: If an argument cannot be sent as its OData type (raised before any request).
 
     Returns:
-        Response[CollectionOfRingGroupMember]: `parsed` is None for an error status.
+        Response[RingGroupMemberCollectionResponse]: `parsed` is None for an error status.
     """
 
     kwargs = _get_kwargs(
@@ -160,7 +160,7 @@ def sync(
     orderby: list[str] | Unset = UNSET,
     select: list[str] | Unset = UNSET,
     expand: list[str] | Unset = UNSET,
-) -> CollectionOfRingGroupMember:
+) -> RingGroupMemberCollectionResponse:
     """Get Members from RingGroups
 
     XAPI operation `ListRingGroupMembers`: `GET /RingGroups({Id})/Members`.
@@ -185,7 +185,7 @@ def sync(
         TypeError, ValueError: If an argument cannot be sent as its OData type (raised before any request).
 
     Returns:
-        CollectionOfRingGroupMember
+        RingGroupMemberCollectionResponse
     """
 
     kwargs = _get_kwargs(
@@ -219,7 +219,7 @@ async def asyncio_detailed(
     orderby: list[str] | Unset = UNSET,
     select: list[str] | Unset = UNSET,
     expand: list[str] | Unset = UNSET,
-) -> Response[CollectionOfRingGroupMember]:
+) -> Response[RingGroupMemberCollectionResponse]:
     """Get Members from RingGroups
 
     XAPI operation `ListRingGroupMembers`: `GET /RingGroups({Id})/Members`.
@@ -243,7 +243,7 @@ async def asyncio_detailed(
         TypeError, ValueError: If an argument cannot be sent as its OData type (raised before any request).
 
     Returns:
-        Response[CollectionOfRingGroupMember]: `parsed` is None for an error status.
+        Response[RingGroupMemberCollectionResponse]: `parsed` is None for an error status.
     """
 
     kwargs = _get_kwargs(
@@ -275,7 +275,7 @@ async def asyncio(
     orderby: list[str] | Unset = UNSET,
     select: list[str] | Unset = UNSET,
     expand: list[str] | Unset = UNSET,
-) -> CollectionOfRingGroupMember:
+) -> RingGroupMemberCollectionResponse:
     """Get Members from RingGroups
 
     XAPI operation `ListRingGroupMembers`: `GET /RingGroups({Id})/Members`.
@@ -300,7 +300,7 @@ async def asyncio(
         TypeError, ValueError: If an argument cannot be sent as its OData type (raised before any request).
 
     Returns:
-        CollectionOfRingGroupMember
+        RingGroupMemberCollectionResponse
     """
 
     kwargs = _get_kwargs(

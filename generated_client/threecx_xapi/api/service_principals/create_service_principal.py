@@ -7,7 +7,7 @@ import httpx
 
 from ... import errors, parsing
 from ...client import XapiClient
-from ...models.pbx_service_principal import PbxServicePrincipal
+from ...models.service_principal import ServicePrincipal
 from ...types import Response
 
 OPERATION_ID = "CreateServicePrincipal"
@@ -17,7 +17,7 @@ PATH = "/ServicePrincipals"
 
 def _get_kwargs(
     *,
-    body: PbxServicePrincipal,
+    body: ServicePrincipal,
 ) -> dict[str, Any]:
     headers: dict[str, Any] = {}
 
@@ -37,16 +37,16 @@ def _get_kwargs(
 _SUCCESS_STATUSES = (201,)
 
 
-def _parse_response(*, client: XapiClient, response: httpx.Response) -> PbxServicePrincipal:
+def _parse_response(*, client: XapiClient, response: httpx.Response) -> ServicePrincipal:
     """The declared success model of the response; any other status raises `errors.XapiError`."""
     if response.status_code == 201:
-        response_201 = parsing.parse_json(PbxServicePrincipal, response.content)
+        response_201 = parsing.parse_json(ServicePrincipal, response.content)
         return response_201
 
     errors.raise_for_response(response)
 
 
-def _build_response(*, client: XapiClient, response: httpx.Response) -> Response[PbxServicePrincipal]:
+def _build_response(*, client: XapiClient, response: httpx.Response) -> Response[ServicePrincipal]:
     return Response(
         status_code=HTTPStatus(response.status_code),
         content=response.content,
@@ -58,21 +58,21 @@ def _build_response(*, client: XapiClient, response: httpx.Response) -> Response
 def sync_detailed(
     *,
     client: XapiClient,
-    body: PbxServicePrincipal,
-) -> Response[PbxServicePrincipal]:
+    body: ServicePrincipal,
+) -> Response[ServicePrincipal]:
     """Add new entity to ServicePrincipals
 
     XAPI operation `CreateServicePrincipal`: `POST /ServicePrincipals`.
 
     Args:
-        body (PbxServicePrincipal):
+        body (ServicePrincipal):
 
     Raises:
         errors.TransportError: If the PBX cannot be reached.
         TypeError, ValueError: If an argument cannot be sent as its OData type (raised before any request).
 
     Returns:
-        Response[PbxServicePrincipal]: `parsed` is None for an error status.
+        Response[ServicePrincipal]: `parsed` is None for an error status.
     """
 
     kwargs = _get_kwargs(
@@ -89,14 +89,14 @@ def sync_detailed(
 def sync(
     *,
     client: XapiClient,
-    body: PbxServicePrincipal,
-) -> PbxServicePrincipal:
+    body: ServicePrincipal,
+) -> ServicePrincipal:
     """Add new entity to ServicePrincipals
 
     XAPI operation `CreateServicePrincipal`: `POST /ServicePrincipals`.
 
     Args:
-        body (PbxServicePrincipal):
+        body (ServicePrincipal):
 
     Raises:
         errors.XapiError: If the PBX answers with an error (a subclass per status: NotFound, BadRequest, ...).
@@ -104,7 +104,7 @@ def sync(
         TypeError, ValueError: If an argument cannot be sent as its OData type (raised before any request).
 
     Returns:
-        PbxServicePrincipal
+        ServicePrincipal
     """
 
     kwargs = _get_kwargs(
@@ -121,21 +121,21 @@ def sync(
 async def asyncio_detailed(
     *,
     client: XapiClient,
-    body: PbxServicePrincipal,
-) -> Response[PbxServicePrincipal]:
+    body: ServicePrincipal,
+) -> Response[ServicePrincipal]:
     """Add new entity to ServicePrincipals
 
     XAPI operation `CreateServicePrincipal`: `POST /ServicePrincipals`.
 
     Args:
-        body (PbxServicePrincipal):
+        body (ServicePrincipal):
 
     Raises:
         errors.TransportError: If the PBX cannot be reached.
         TypeError, ValueError: If an argument cannot be sent as its OData type (raised before any request).
 
     Returns:
-        Response[PbxServicePrincipal]: `parsed` is None for an error status.
+        Response[ServicePrincipal]: `parsed` is None for an error status.
     """
 
     kwargs = _get_kwargs(
@@ -150,14 +150,14 @@ async def asyncio_detailed(
 async def asyncio(
     *,
     client: XapiClient,
-    body: PbxServicePrincipal,
-) -> PbxServicePrincipal:
+    body: ServicePrincipal,
+) -> ServicePrincipal:
     """Add new entity to ServicePrincipals
 
     XAPI operation `CreateServicePrincipal`: `POST /ServicePrincipals`.
 
     Args:
-        body (PbxServicePrincipal):
+        body (ServicePrincipal):
 
     Raises:
         errors.XapiError: If the PBX answers with an error (a subclass per status: NotFound, BadRequest, ...).
@@ -165,7 +165,7 @@ async def asyncio(
         TypeError, ValueError: If an argument cannot be sent as its OData type (raised before any request).
 
     Returns:
-        PbxServicePrincipal
+        ServicePrincipal
     """
 
     kwargs = _get_kwargs(

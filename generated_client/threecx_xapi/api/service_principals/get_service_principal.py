@@ -7,7 +7,7 @@ import httpx
 
 from ... import errors, odata, parsing
 from ...client import XapiClient
-from ...models.pbx_service_principal import PbxServicePrincipal
+from ...models.service_principal import ServicePrincipal
 from ...types import UNSET, Response, Unset
 
 OPERATION_ID = "GetServicePrincipal"
@@ -48,16 +48,16 @@ def _get_kwargs(
 _SUCCESS_STATUSES = (200,)
 
 
-def _parse_response(*, client: XapiClient, response: httpx.Response) -> PbxServicePrincipal:
+def _parse_response(*, client: XapiClient, response: httpx.Response) -> ServicePrincipal:
     """The declared success model of the response; any other status raises `errors.XapiError`."""
     if response.status_code == 200:
-        response_200 = parsing.parse_json(PbxServicePrincipal, response.content)
+        response_200 = parsing.parse_json(ServicePrincipal, response.content)
         return response_200
 
     errors.raise_for_response(response)
 
 
-def _build_response(*, client: XapiClient, response: httpx.Response) -> Response[PbxServicePrincipal]:
+def _build_response(*, client: XapiClient, response: httpx.Response) -> Response[ServicePrincipal]:
     return Response(
         status_code=HTTPStatus(response.status_code),
         content=response.content,
@@ -72,7 +72,7 @@ def sync_detailed(
     client: XapiClient,
     select: list[str] | Unset = UNSET,
     expand: list[str] | Unset = UNSET,
-) -> Response[PbxServicePrincipal]:
+) -> Response[ServicePrincipal]:
     """Get entity from ServicePrincipals by key
 
     XAPI operation `GetServicePrincipal`: `GET /ServicePrincipals({Id})`.
@@ -89,7 +89,7 @@ def sync_detailed(
         TypeError, ValueError: If an argument cannot be sent as its OData type (raised before any request).
 
     Returns:
-        Response[PbxServicePrincipal]: `parsed` is None for an error status.
+        Response[ServicePrincipal]: `parsed` is None for an error status.
     """
 
     kwargs = _get_kwargs(
@@ -111,7 +111,7 @@ def sync(
     client: XapiClient,
     select: list[str] | Unset = UNSET,
     expand: list[str] | Unset = UNSET,
-) -> PbxServicePrincipal:
+) -> ServicePrincipal:
     """Get entity from ServicePrincipals by key
 
     XAPI operation `GetServicePrincipal`: `GET /ServicePrincipals({Id})`.
@@ -129,7 +129,7 @@ def sync(
         TypeError, ValueError: If an argument cannot be sent as its OData type (raised before any request).
 
     Returns:
-        PbxServicePrincipal
+        ServicePrincipal
     """
 
     kwargs = _get_kwargs(
@@ -151,7 +151,7 @@ async def asyncio_detailed(
     client: XapiClient,
     select: list[str] | Unset = UNSET,
     expand: list[str] | Unset = UNSET,
-) -> Response[PbxServicePrincipal]:
+) -> Response[ServicePrincipal]:
     """Get entity from ServicePrincipals by key
 
     XAPI operation `GetServicePrincipal`: `GET /ServicePrincipals({Id})`.
@@ -168,7 +168,7 @@ async def asyncio_detailed(
         TypeError, ValueError: If an argument cannot be sent as its OData type (raised before any request).
 
     Returns:
-        Response[PbxServicePrincipal]: `parsed` is None for an error status.
+        Response[ServicePrincipal]: `parsed` is None for an error status.
     """
 
     kwargs = _get_kwargs(
@@ -188,7 +188,7 @@ async def asyncio(
     client: XapiClient,
     select: list[str] | Unset = UNSET,
     expand: list[str] | Unset = UNSET,
-) -> PbxServicePrincipal:
+) -> ServicePrincipal:
     """Get entity from ServicePrincipals by key
 
     XAPI operation `GetServicePrincipal`: `GET /ServicePrincipals({Id})`.
@@ -206,7 +206,7 @@ async def asyncio(
         TypeError, ValueError: If an argument cannot be sent as its OData type (raised before any request).
 
     Returns:
-        PbxServicePrincipal
+        ServicePrincipal
     """
 
     kwargs = _get_kwargs(

@@ -7,7 +7,7 @@ import httpx
 
 from ... import errors, odata
 from ...client import XapiClient
-from ...models.pbx_service_principal import PbxServicePrincipal
+from ...models.service_principal import ServicePrincipal
 from ...types import UNSET, Response, Unset
 
 OPERATION_ID = "UpdateServicePrincipal"
@@ -18,7 +18,7 @@ PATH = "/ServicePrincipals({Id})"
 def _get_kwargs(
     id: int,
     *,
-    body: PbxServicePrincipal | Unset = UNSET,
+    body: ServicePrincipal | Unset = UNSET,
 ) -> dict[str, Any]:
     headers: dict[str, Any] = {}
 
@@ -62,7 +62,7 @@ def sync_detailed(
     id: int,
     *,
     client: XapiClient,
-    body: PbxServicePrincipal | Unset = UNSET,
+    body: ServicePrincipal | Unset = UNSET,
 ) -> Response[None]:
     """Update entity in ServicePrincipals
 
@@ -70,7 +70,7 @@ def sync_detailed(
 
     Args:
         id (int): `Id`, OData Edm.Int32. The unique identifier of ServicePrincipal
-        body (PbxServicePrincipal | Unset):
+        body (ServicePrincipal | Unset):
 
     Raises:
         errors.TransportError: If the PBX cannot be reached.
@@ -96,7 +96,7 @@ def sync(
     id: int,
     *,
     client: XapiClient,
-    body: PbxServicePrincipal | Unset = UNSET,
+    body: ServicePrincipal | Unset = UNSET,
 ) -> None:
     """Update entity in ServicePrincipals
 
@@ -104,7 +104,7 @@ def sync(
 
     Args:
         id (int): `Id`, OData Edm.Int32. The unique identifier of ServicePrincipal
-        body (PbxServicePrincipal | Unset):
+        body (ServicePrincipal | Unset):
 
     Raises:
         errors.XapiError: If the PBX answers with an error (a subclass per status: NotFound, BadRequest, ...).
@@ -131,7 +131,7 @@ async def asyncio_detailed(
     id: int,
     *,
     client: XapiClient,
-    body: PbxServicePrincipal | Unset = UNSET,
+    body: ServicePrincipal | Unset = UNSET,
 ) -> Response[None]:
     """Update entity in ServicePrincipals
 
@@ -139,7 +139,7 @@ async def asyncio_detailed(
 
     Args:
         id (int): `Id`, OData Edm.Int32. The unique identifier of ServicePrincipal
-        body (PbxServicePrincipal | Unset):
+        body (ServicePrincipal | Unset):
 
     Raises:
         errors.TransportError: If the PBX cannot be reached.
@@ -163,7 +163,7 @@ async def asyncio(
     id: int,
     *,
     client: XapiClient,
-    body: PbxServicePrincipal | Unset = UNSET,
+    body: ServicePrincipal | Unset = UNSET,
 ) -> None:
     """Update entity in ServicePrincipals
 
@@ -171,7 +171,7 @@ async def asyncio(
 
     Args:
         id (int): `Id`, OData Edm.Int32. The unique identifier of ServicePrincipal
-        body (PbxServicePrincipal | Unset):
+        body (ServicePrincipal | Unset):
 
     Raises:
         errors.XapiError: If the PBX answers with an error (a subclass per status: NotFound, BadRequest, ...).

@@ -7,7 +7,7 @@ import httpx
 
 from ... import errors, parsing
 from ...client import XapiClient
-from ...models.pbx_trunk import PbxTrunk
+from ...models.trunk import Trunk
 from ...types import Response
 
 OPERATION_ID = "CreateTrunk"
@@ -17,7 +17,7 @@ PATH = "/Trunks"
 
 def _get_kwargs(
     *,
-    body: PbxTrunk,
+    body: Trunk,
 ) -> dict[str, Any]:
     headers: dict[str, Any] = {}
 
@@ -37,16 +37,16 @@ def _get_kwargs(
 _SUCCESS_STATUSES = (201,)
 
 
-def _parse_response(*, client: XapiClient, response: httpx.Response) -> PbxTrunk:
+def _parse_response(*, client: XapiClient, response: httpx.Response) -> Trunk:
     """The declared success model of the response; any other status raises `errors.XapiError`."""
     if response.status_code == 201:
-        response_201 = parsing.parse_json(PbxTrunk, response.content)
+        response_201 = parsing.parse_json(Trunk, response.content)
         return response_201
 
     errors.raise_for_response(response)
 
 
-def _build_response(*, client: XapiClient, response: httpx.Response) -> Response[PbxTrunk]:
+def _build_response(*, client: XapiClient, response: httpx.Response) -> Response[Trunk]:
     return Response(
         status_code=HTTPStatus(response.status_code),
         content=response.content,
@@ -58,21 +58,21 @@ def _build_response(*, client: XapiClient, response: httpx.Response) -> Response
 def sync_detailed(
     *,
     client: XapiClient,
-    body: PbxTrunk,
-) -> Response[PbxTrunk]:
+    body: Trunk,
+) -> Response[Trunk]:
     """Add new entity to Trunks
 
     XAPI operation `CreateTrunk`: `POST /Trunks`.
 
     Args:
-        body (PbxTrunk):
+        body (Trunk):
 
     Raises:
         errors.TransportError: If the PBX cannot be reached.
         TypeError, ValueError: If an argument cannot be sent as its OData type (raised before any request).
 
     Returns:
-        Response[PbxTrunk]: `parsed` is None for an error status.
+        Response[Trunk]: `parsed` is None for an error status.
     """
 
     kwargs = _get_kwargs(
@@ -89,14 +89,14 @@ def sync_detailed(
 def sync(
     *,
     client: XapiClient,
-    body: PbxTrunk,
-) -> PbxTrunk:
+    body: Trunk,
+) -> Trunk:
     """Add new entity to Trunks
 
     XAPI operation `CreateTrunk`: `POST /Trunks`.
 
     Args:
-        body (PbxTrunk):
+        body (Trunk):
 
     Raises:
         errors.XapiError: If the PBX answers with an error (a subclass per status: NotFound, BadRequest, ...).
@@ -104,7 +104,7 @@ def sync(
         TypeError, ValueError: If an argument cannot be sent as its OData type (raised before any request).
 
     Returns:
-        PbxTrunk
+        Trunk
     """
 
     kwargs = _get_kwargs(
@@ -121,21 +121,21 @@ def sync(
 async def asyncio_detailed(
     *,
     client: XapiClient,
-    body: PbxTrunk,
-) -> Response[PbxTrunk]:
+    body: Trunk,
+) -> Response[Trunk]:
     """Add new entity to Trunks
 
     XAPI operation `CreateTrunk`: `POST /Trunks`.
 
     Args:
-        body (PbxTrunk):
+        body (Trunk):
 
     Raises:
         errors.TransportError: If the PBX cannot be reached.
         TypeError, ValueError: If an argument cannot be sent as its OData type (raised before any request).
 
     Returns:
-        Response[PbxTrunk]: `parsed` is None for an error status.
+        Response[Trunk]: `parsed` is None for an error status.
     """
 
     kwargs = _get_kwargs(
@@ -150,14 +150,14 @@ async def asyncio_detailed(
 async def asyncio(
     *,
     client: XapiClient,
-    body: PbxTrunk,
-) -> PbxTrunk:
+    body: Trunk,
+) -> Trunk:
     """Add new entity to Trunks
 
     XAPI operation `CreateTrunk`: `POST /Trunks`.
 
     Args:
-        body (PbxTrunk):
+        body (Trunk):
 
     Raises:
         errors.XapiError: If the PBX answers with an error (a subclass per status: NotFound, BadRequest, ...).
@@ -165,7 +165,7 @@ async def asyncio(
         TypeError, ValueError: If an argument cannot be sent as its OData type (raised before any request).
 
     Returns:
-        PbxTrunk
+        Trunk
     """
 
     kwargs = _get_kwargs(

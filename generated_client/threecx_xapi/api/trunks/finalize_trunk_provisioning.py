@@ -10,7 +10,7 @@ from ...client import XapiClient
 from ...models.finalize_trunk_provisioning_trunks_finalize_trunk_provisioning_request_body import (
     FinalizeTrunkProvisioningTrunksFinalizeTrunkProvisioningRequestBody,
 )
-from ...models.pbx_trunk import PbxTrunk
+from ...models.trunk import Trunk
 from ...types import Response
 
 OPERATION_ID = "FinalizeTrunkProvisioning"
@@ -40,16 +40,16 @@ def _get_kwargs(
 _SUCCESS_STATUSES = (200,)
 
 
-def _parse_response(*, client: XapiClient, response: httpx.Response) -> PbxTrunk:
+def _parse_response(*, client: XapiClient, response: httpx.Response) -> Trunk:
     """The declared success model of the response; any other status raises `errors.XapiError`."""
     if response.status_code == 200:
-        response_200 = parsing.parse_json(PbxTrunk, response.content)
+        response_200 = parsing.parse_json(Trunk, response.content)
         return response_200
 
     errors.raise_for_response(response)
 
 
-def _build_response(*, client: XapiClient, response: httpx.Response) -> Response[PbxTrunk]:
+def _build_response(*, client: XapiClient, response: httpx.Response) -> Response[Trunk]:
     return Response(
         status_code=HTTPStatus(response.status_code),
         content=response.content,
@@ -62,7 +62,7 @@ def sync_detailed(
     *,
     client: XapiClient,
     body: FinalizeTrunkProvisioningTrunksFinalizeTrunkProvisioningRequestBody,
-) -> Response[PbxTrunk]:
+) -> Response[Trunk]:
     """Invoke action FinalizeTrunkProvisioning
 
     XAPI operation `FinalizeTrunkProvisioning`: `POST /Trunks/Pbx.FinalizeTrunkProvisioning`.
@@ -75,7 +75,7 @@ def sync_detailed(
         TypeError, ValueError: If an argument cannot be sent as its OData type (raised before any request).
 
     Returns:
-        Response[PbxTrunk]: `parsed` is None for an error status.
+        Response[Trunk]: `parsed` is None for an error status.
     """
 
     kwargs = _get_kwargs(
@@ -93,7 +93,7 @@ def sync(
     *,
     client: XapiClient,
     body: FinalizeTrunkProvisioningTrunksFinalizeTrunkProvisioningRequestBody,
-) -> PbxTrunk:
+) -> Trunk:
     """Invoke action FinalizeTrunkProvisioning
 
     XAPI operation `FinalizeTrunkProvisioning`: `POST /Trunks/Pbx.FinalizeTrunkProvisioning`.
@@ -107,7 +107,7 @@ def sync(
         TypeError, ValueError: If an argument cannot be sent as its OData type (raised before any request).
 
     Returns:
-        PbxTrunk
+        Trunk
     """
 
     kwargs = _get_kwargs(
@@ -125,7 +125,7 @@ async def asyncio_detailed(
     *,
     client: XapiClient,
     body: FinalizeTrunkProvisioningTrunksFinalizeTrunkProvisioningRequestBody,
-) -> Response[PbxTrunk]:
+) -> Response[Trunk]:
     """Invoke action FinalizeTrunkProvisioning
 
     XAPI operation `FinalizeTrunkProvisioning`: `POST /Trunks/Pbx.FinalizeTrunkProvisioning`.
@@ -138,7 +138,7 @@ async def asyncio_detailed(
         TypeError, ValueError: If an argument cannot be sent as its OData type (raised before any request).
 
     Returns:
-        Response[PbxTrunk]: `parsed` is None for an error status.
+        Response[Trunk]: `parsed` is None for an error status.
     """
 
     kwargs = _get_kwargs(
@@ -154,7 +154,7 @@ async def asyncio(
     *,
     client: XapiClient,
     body: FinalizeTrunkProvisioningTrunksFinalizeTrunkProvisioningRequestBody,
-) -> PbxTrunk:
+) -> Trunk:
     """Invoke action FinalizeTrunkProvisioning
 
     XAPI operation `FinalizeTrunkProvisioning`: `POST /Trunks/Pbx.FinalizeTrunkProvisioning`.
@@ -168,7 +168,7 @@ async def asyncio(
         TypeError, ValueError: If an argument cannot be sent as its OData type (raised before any request).
 
     Returns:
-        PbxTrunk
+        Trunk
     """
 
     kwargs = _get_kwargs(

@@ -7,7 +7,7 @@ import httpx
 
 from ... import errors, odata, parsing
 from ...client import XapiClient
-from ...models.pbx_trunk import PbxTrunk
+from ...models.trunk import Trunk
 from ...types import UNSET, Response, Unset
 
 OPERATION_ID = "GetTrunk"
@@ -48,16 +48,16 @@ def _get_kwargs(
 _SUCCESS_STATUSES = (200,)
 
 
-def _parse_response(*, client: XapiClient, response: httpx.Response) -> PbxTrunk:
+def _parse_response(*, client: XapiClient, response: httpx.Response) -> Trunk:
     """The declared success model of the response; any other status raises `errors.XapiError`."""
     if response.status_code == 200:
-        response_200 = parsing.parse_json(PbxTrunk, response.content)
+        response_200 = parsing.parse_json(Trunk, response.content)
         return response_200
 
     errors.raise_for_response(response)
 
 
-def _build_response(*, client: XapiClient, response: httpx.Response) -> Response[PbxTrunk]:
+def _build_response(*, client: XapiClient, response: httpx.Response) -> Response[Trunk]:
     return Response(
         status_code=HTTPStatus(response.status_code),
         content=response.content,
@@ -72,7 +72,7 @@ def sync_detailed(
     client: XapiClient,
     select: list[str] | Unset = UNSET,
     expand: list[str] | Unset = UNSET,
-) -> Response[PbxTrunk]:
+) -> Response[Trunk]:
     """Get entity from Trunks by key
 
     XAPI operation `GetTrunk`: `GET /Trunks({Id})`.
@@ -89,7 +89,7 @@ def sync_detailed(
         TypeError, ValueError: If an argument cannot be sent as its OData type (raised before any request).
 
     Returns:
-        Response[PbxTrunk]: `parsed` is None for an error status.
+        Response[Trunk]: `parsed` is None for an error status.
     """
 
     kwargs = _get_kwargs(
@@ -111,7 +111,7 @@ def sync(
     client: XapiClient,
     select: list[str] | Unset = UNSET,
     expand: list[str] | Unset = UNSET,
-) -> PbxTrunk:
+) -> Trunk:
     """Get entity from Trunks by key
 
     XAPI operation `GetTrunk`: `GET /Trunks({Id})`.
@@ -129,7 +129,7 @@ def sync(
         TypeError, ValueError: If an argument cannot be sent as its OData type (raised before any request).
 
     Returns:
-        PbxTrunk
+        Trunk
     """
 
     kwargs = _get_kwargs(
@@ -151,7 +151,7 @@ async def asyncio_detailed(
     client: XapiClient,
     select: list[str] | Unset = UNSET,
     expand: list[str] | Unset = UNSET,
-) -> Response[PbxTrunk]:
+) -> Response[Trunk]:
     """Get entity from Trunks by key
 
     XAPI operation `GetTrunk`: `GET /Trunks({Id})`.
@@ -168,7 +168,7 @@ async def asyncio_detailed(
         TypeError, ValueError: If an argument cannot be sent as its OData type (raised before any request).
 
     Returns:
-        Response[PbxTrunk]: `parsed` is None for an error status.
+        Response[Trunk]: `parsed` is None for an error status.
     """
 
     kwargs = _get_kwargs(
@@ -188,7 +188,7 @@ async def asyncio(
     client: XapiClient,
     select: list[str] | Unset = UNSET,
     expand: list[str] | Unset = UNSET,
-) -> PbxTrunk:
+) -> Trunk:
     """Get entity from Trunks by key
 
     XAPI operation `GetTrunk`: `GET /Trunks({Id})`.
@@ -206,7 +206,7 @@ async def asyncio(
         TypeError, ValueError: If an argument cannot be sent as its OData type (raised before any request).
 
     Returns:
-        PbxTrunk
+        Trunk
     """
 
     kwargs = _get_kwargs(

@@ -7,7 +7,7 @@ import httpx
 
 from ... import errors, parsing
 from ...client import XapiClient
-from ...models.pbx_trunk import PbxTrunk
+from ...models.trunk import Trunk
 from ...types import Response
 
 OPERATION_ID = "InitSlaveBridge"
@@ -28,16 +28,16 @@ def _get_kwargs() -> dict[str, Any]:
 _SUCCESS_STATUSES = (200,)
 
 
-def _parse_response(*, client: XapiClient, response: httpx.Response) -> PbxTrunk:
+def _parse_response(*, client: XapiClient, response: httpx.Response) -> Trunk:
     """The declared success model of the response; any other status raises `errors.XapiError`."""
     if response.status_code == 200:
-        response_200 = parsing.parse_json(PbxTrunk, response.content)
+        response_200 = parsing.parse_json(Trunk, response.content)
         return response_200
 
     errors.raise_for_response(response)
 
 
-def _build_response(*, client: XapiClient, response: httpx.Response) -> Response[PbxTrunk]:
+def _build_response(*, client: XapiClient, response: httpx.Response) -> Response[Trunk]:
     return Response(
         status_code=HTTPStatus(response.status_code),
         content=response.content,
@@ -49,7 +49,7 @@ def _build_response(*, client: XapiClient, response: httpx.Response) -> Response
 def sync_detailed(
     *,
     client: XapiClient,
-) -> Response[PbxTrunk]:
+) -> Response[Trunk]:
     """Invoke function InitSlaveBridge
 
     XAPI operation `InitSlaveBridge`: `GET /Trunks/Pbx.InitSlaveBridge()`.
@@ -59,7 +59,7 @@ def sync_detailed(
         TypeError, ValueError: If an argument cannot be sent as its OData type (raised before any request).
 
     Returns:
-        Response[PbxTrunk]: `parsed` is None for an error status.
+        Response[Trunk]: `parsed` is None for an error status.
     """
 
     kwargs = _get_kwargs()
@@ -74,7 +74,7 @@ def sync_detailed(
 def sync(
     *,
     client: XapiClient,
-) -> PbxTrunk:
+) -> Trunk:
     """Invoke function InitSlaveBridge
 
     XAPI operation `InitSlaveBridge`: `GET /Trunks/Pbx.InitSlaveBridge()`.
@@ -85,7 +85,7 @@ def sync(
         TypeError, ValueError: If an argument cannot be sent as its OData type (raised before any request).
 
     Returns:
-        PbxTrunk
+        Trunk
     """
 
     kwargs = _get_kwargs()
@@ -100,7 +100,7 @@ def sync(
 async def asyncio_detailed(
     *,
     client: XapiClient,
-) -> Response[PbxTrunk]:
+) -> Response[Trunk]:
     """Invoke function InitSlaveBridge
 
     XAPI operation `InitSlaveBridge`: `GET /Trunks/Pbx.InitSlaveBridge()`.
@@ -110,7 +110,7 @@ async def asyncio_detailed(
         TypeError, ValueError: If an argument cannot be sent as its OData type (raised before any request).
 
     Returns:
-        Response[PbxTrunk]: `parsed` is None for an error status.
+        Response[Trunk]: `parsed` is None for an error status.
     """
 
     kwargs = _get_kwargs()
@@ -123,7 +123,7 @@ async def asyncio_detailed(
 async def asyncio(
     *,
     client: XapiClient,
-) -> PbxTrunk:
+) -> Trunk:
     """Invoke function InitSlaveBridge
 
     XAPI operation `InitSlaveBridge`: `GET /Trunks/Pbx.InitSlaveBridge()`.
@@ -134,7 +134,7 @@ async def asyncio(
         TypeError, ValueError: If an argument cannot be sent as its OData type (raised before any request).
 
     Returns:
-        PbxTrunk
+        Trunk
     """
 
     kwargs = _get_kwargs()

@@ -7,7 +7,7 @@ import httpx
 
 from ... import errors, odata, parsing
 from ...client import XapiClient
-from ...models.pbx_trunk import PbxTrunk
+from ...models.trunk import Trunk
 from ...types import Response
 
 OPERATION_ID = "InitTrunk"
@@ -32,16 +32,16 @@ def _get_kwargs(
 _SUCCESS_STATUSES = (200,)
 
 
-def _parse_response(*, client: XapiClient, response: httpx.Response) -> PbxTrunk:
+def _parse_response(*, client: XapiClient, response: httpx.Response) -> Trunk:
     """The declared success model of the response; any other status raises `errors.XapiError`."""
     if response.status_code == 200:
-        response_200 = parsing.parse_json(PbxTrunk, response.content)
+        response_200 = parsing.parse_json(Trunk, response.content)
         return response_200
 
     errors.raise_for_response(response)
 
 
-def _build_response(*, client: XapiClient, response: httpx.Response) -> Response[PbxTrunk]:
+def _build_response(*, client: XapiClient, response: httpx.Response) -> Response[Trunk]:
     return Response(
         status_code=HTTPStatus(response.status_code),
         content=response.content,
@@ -54,7 +54,7 @@ def sync_detailed(
     template: str,
     *,
     client: XapiClient,
-) -> Response[PbxTrunk]:
+) -> Response[Trunk]:
     """Invoke function InitTrunk
 
     XAPI operation `InitTrunk`: `GET /Trunks/Pbx.InitTrunk(template={template})`.
@@ -67,7 +67,7 @@ def sync_detailed(
         TypeError, ValueError: If an argument cannot be sent as its OData type (raised before any request).
 
     Returns:
-        Response[PbxTrunk]: `parsed` is None for an error status.
+        Response[Trunk]: `parsed` is None for an error status.
     """
 
     kwargs = _get_kwargs(
@@ -85,7 +85,7 @@ def sync(
     template: str,
     *,
     client: XapiClient,
-) -> PbxTrunk:
+) -> Trunk:
     """Invoke function InitTrunk
 
     XAPI operation `InitTrunk`: `GET /Trunks/Pbx.InitTrunk(template={template})`.
@@ -99,7 +99,7 @@ def sync(
         TypeError, ValueError: If an argument cannot be sent as its OData type (raised before any request).
 
     Returns:
-        PbxTrunk
+        Trunk
     """
 
     kwargs = _get_kwargs(
@@ -117,7 +117,7 @@ async def asyncio_detailed(
     template: str,
     *,
     client: XapiClient,
-) -> Response[PbxTrunk]:
+) -> Response[Trunk]:
     """Invoke function InitTrunk
 
     XAPI operation `InitTrunk`: `GET /Trunks/Pbx.InitTrunk(template={template})`.
@@ -130,7 +130,7 @@ async def asyncio_detailed(
         TypeError, ValueError: If an argument cannot be sent as its OData type (raised before any request).
 
     Returns:
-        Response[PbxTrunk]: `parsed` is None for an error status.
+        Response[Trunk]: `parsed` is None for an error status.
     """
 
     kwargs = _get_kwargs(
@@ -146,7 +146,7 @@ async def asyncio(
     template: str,
     *,
     client: XapiClient,
-) -> PbxTrunk:
+) -> Trunk:
     """Invoke function InitTrunk
 
     XAPI operation `InitTrunk`: `GET /Trunks/Pbx.InitTrunk(template={template})`.
@@ -160,7 +160,7 @@ async def asyncio(
         TypeError, ValueError: If an argument cannot be sent as its OData type (raised before any request).
 
     Returns:
-        PbxTrunk
+        Trunk
     """
 
     kwargs = _get_kwargs(

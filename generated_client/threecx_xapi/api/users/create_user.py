@@ -7,7 +7,7 @@ import httpx
 
 from ... import errors, parsing
 from ...client import XapiClient
-from ...models.pbx_user import PbxUser
+from ...models.user import User
 from ...types import Response
 
 OPERATION_ID = "CreateUser"
@@ -17,7 +17,7 @@ PATH = "/Users"
 
 def _get_kwargs(
     *,
-    body: PbxUser,
+    body: User,
 ) -> dict[str, Any]:
     headers: dict[str, Any] = {}
 
@@ -37,16 +37,16 @@ def _get_kwargs(
 _SUCCESS_STATUSES = (201,)
 
 
-def _parse_response(*, client: XapiClient, response: httpx.Response) -> PbxUser:
+def _parse_response(*, client: XapiClient, response: httpx.Response) -> User:
     """The declared success model of the response; any other status raises `errors.XapiError`."""
     if response.status_code == 201:
-        response_201 = parsing.parse_json(PbxUser, response.content)
+        response_201 = parsing.parse_json(User, response.content)
         return response_201
 
     errors.raise_for_response(response)
 
 
-def _build_response(*, client: XapiClient, response: httpx.Response) -> Response[PbxUser]:
+def _build_response(*, client: XapiClient, response: httpx.Response) -> Response[User]:
     return Response(
         status_code=HTTPStatus(response.status_code),
         content=response.content,
@@ -58,21 +58,21 @@ def _build_response(*, client: XapiClient, response: httpx.Response) -> Response
 def sync_detailed(
     *,
     client: XapiClient,
-    body: PbxUser,
-) -> Response[PbxUser]:
+    body: User,
+) -> Response[User]:
     """Add new entity to Users
 
     XAPI operation `CreateUser`: `POST /Users`.
 
     Args:
-        body (PbxUser):
+        body (User):
 
     Raises:
         errors.TransportError: If the PBX cannot be reached.
         TypeError, ValueError: If an argument cannot be sent as its OData type (raised before any request).
 
     Returns:
-        Response[PbxUser]: `parsed` is None for an error status.
+        Response[User]: `parsed` is None for an error status.
     """
 
     kwargs = _get_kwargs(
@@ -89,14 +89,14 @@ def sync_detailed(
 def sync(
     *,
     client: XapiClient,
-    body: PbxUser,
-) -> PbxUser:
+    body: User,
+) -> User:
     """Add new entity to Users
 
     XAPI operation `CreateUser`: `POST /Users`.
 
     Args:
-        body (PbxUser):
+        body (User):
 
     Raises:
         errors.XapiError: If the PBX answers with an error (a subclass per status: NotFound, BadRequest, ...).
@@ -104,7 +104,7 @@ def sync(
         TypeError, ValueError: If an argument cannot be sent as its OData type (raised before any request).
 
     Returns:
-        PbxUser
+        User
     """
 
     kwargs = _get_kwargs(
@@ -121,21 +121,21 @@ def sync(
 async def asyncio_detailed(
     *,
     client: XapiClient,
-    body: PbxUser,
-) -> Response[PbxUser]:
+    body: User,
+) -> Response[User]:
     """Add new entity to Users
 
     XAPI operation `CreateUser`: `POST /Users`.
 
     Args:
-        body (PbxUser):
+        body (User):
 
     Raises:
         errors.TransportError: If the PBX cannot be reached.
         TypeError, ValueError: If an argument cannot be sent as its OData type (raised before any request).
 
     Returns:
-        Response[PbxUser]: `parsed` is None for an error status.
+        Response[User]: `parsed` is None for an error status.
     """
 
     kwargs = _get_kwargs(
@@ -150,14 +150,14 @@ async def asyncio_detailed(
 async def asyncio(
     *,
     client: XapiClient,
-    body: PbxUser,
-) -> PbxUser:
+    body: User,
+) -> User:
     """Add new entity to Users
 
     XAPI operation `CreateUser`: `POST /Users`.
 
     Args:
-        body (PbxUser):
+        body (User):
 
     Raises:
         errors.XapiError: If the PBX answers with an error (a subclass per status: NotFound, BadRequest, ...).
@@ -165,7 +165,7 @@ async def asyncio(
         TypeError, ValueError: If an argument cannot be sent as its OData type (raised before any request).
 
     Returns:
-        PbxUser
+        User
     """
 
     kwargs = _get_kwargs(

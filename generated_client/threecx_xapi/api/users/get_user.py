@@ -7,7 +7,7 @@ import httpx
 
 from ... import errors, odata, parsing
 from ...client import XapiClient
-from ...models.pbx_user import PbxUser
+from ...models.user import User
 from ...types import UNSET, Response, Unset
 
 OPERATION_ID = "GetUser"
@@ -48,16 +48,16 @@ def _get_kwargs(
 _SUCCESS_STATUSES = (200,)
 
 
-def _parse_response(*, client: XapiClient, response: httpx.Response) -> PbxUser:
+def _parse_response(*, client: XapiClient, response: httpx.Response) -> User:
     """The declared success model of the response; any other status raises `errors.XapiError`."""
     if response.status_code == 200:
-        response_200 = parsing.parse_json(PbxUser, response.content)
+        response_200 = parsing.parse_json(User, response.content)
         return response_200
 
     errors.raise_for_response(response)
 
 
-def _build_response(*, client: XapiClient, response: httpx.Response) -> Response[PbxUser]:
+def _build_response(*, client: XapiClient, response: httpx.Response) -> Response[User]:
     return Response(
         status_code=HTTPStatus(response.status_code),
         content=response.content,
@@ -72,7 +72,7 @@ def sync_detailed(
     client: XapiClient,
     select: list[str] | Unset = UNSET,
     expand: list[str] | Unset = UNSET,
-) -> Response[PbxUser]:
+) -> Response[User]:
     """Get entity from Users by key
 
     XAPI operation `GetUser`: `GET /Users({Id})`.
@@ -89,7 +89,7 @@ def sync_detailed(
         TypeError, ValueError: If an argument cannot be sent as its OData type (raised before any request).
 
     Returns:
-        Response[PbxUser]: `parsed` is None for an error status.
+        Response[User]: `parsed` is None for an error status.
     """
 
     kwargs = _get_kwargs(
@@ -111,7 +111,7 @@ def sync(
     client: XapiClient,
     select: list[str] | Unset = UNSET,
     expand: list[str] | Unset = UNSET,
-) -> PbxUser:
+) -> User:
     """Get entity from Users by key
 
     XAPI operation `GetUser`: `GET /Users({Id})`.
@@ -129,7 +129,7 @@ def sync(
         TypeError, ValueError: If an argument cannot be sent as its OData type (raised before any request).
 
     Returns:
-        PbxUser
+        User
     """
 
     kwargs = _get_kwargs(
@@ -151,7 +151,7 @@ async def asyncio_detailed(
     client: XapiClient,
     select: list[str] | Unset = UNSET,
     expand: list[str] | Unset = UNSET,
-) -> Response[PbxUser]:
+) -> Response[User]:
     """Get entity from Users by key
 
     XAPI operation `GetUser`: `GET /Users({Id})`.
@@ -168,7 +168,7 @@ async def asyncio_detailed(
         TypeError, ValueError: If an argument cannot be sent as its OData type (raised before any request).
 
     Returns:
-        Response[PbxUser]: `parsed` is None for an error status.
+        Response[User]: `parsed` is None for an error status.
     """
 
     kwargs = _get_kwargs(
@@ -188,7 +188,7 @@ async def asyncio(
     client: XapiClient,
     select: list[str] | Unset = UNSET,
     expand: list[str] | Unset = UNSET,
-) -> PbxUser:
+) -> User:
     """Get entity from Users by key
 
     XAPI operation `GetUser`: `GET /Users({Id})`.
@@ -206,7 +206,7 @@ async def asyncio(
         TypeError, ValueError: If an argument cannot be sent as its OData type (raised before any request).
 
     Returns:
-        PbxUser
+        User
     """
 
     kwargs = _get_kwargs(

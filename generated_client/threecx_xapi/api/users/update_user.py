@@ -7,7 +7,7 @@ import httpx
 
 from ... import errors, odata
 from ...client import XapiClient
-from ...models.pbx_user import PbxUser
+from ...models.user import User
 from ...types import Response
 
 OPERATION_ID = "UpdateUser"
@@ -18,7 +18,7 @@ PATH = "/Users({Id})"
 def _get_kwargs(
     id: int,
     *,
-    body: PbxUser,
+    body: User,
 ) -> dict[str, Any]:
     headers: dict[str, Any] = {}
 
@@ -61,7 +61,7 @@ def sync_detailed(
     id: int,
     *,
     client: XapiClient,
-    body: PbxUser,
+    body: User,
 ) -> Response[None]:
     """Update entity in Users
 
@@ -69,7 +69,7 @@ def sync_detailed(
 
     Args:
         id (int): `Id`, OData Edm.Int32. The unique identifier of User
-        body (PbxUser):
+        body (User):
 
     Raises:
         errors.TransportError: If the PBX cannot be reached.
@@ -95,7 +95,7 @@ def sync(
     id: int,
     *,
     client: XapiClient,
-    body: PbxUser,
+    body: User,
 ) -> None:
     """Update entity in Users
 
@@ -103,7 +103,7 @@ def sync(
 
     Args:
         id (int): `Id`, OData Edm.Int32. The unique identifier of User
-        body (PbxUser):
+        body (User):
 
     Raises:
         errors.XapiError: If the PBX answers with an error (a subclass per status: NotFound, BadRequest, ...).
@@ -130,7 +130,7 @@ async def asyncio_detailed(
     id: int,
     *,
     client: XapiClient,
-    body: PbxUser,
+    body: User,
 ) -> Response[None]:
     """Update entity in Users
 
@@ -138,7 +138,7 @@ async def asyncio_detailed(
 
     Args:
         id (int): `Id`, OData Edm.Int32. The unique identifier of User
-        body (PbxUser):
+        body (User):
 
     Raises:
         errors.TransportError: If the PBX cannot be reached.
@@ -162,7 +162,7 @@ async def asyncio(
     id: int,
     *,
     client: XapiClient,
-    body: PbxUser,
+    body: User,
 ) -> None:
     """Update entity in Users
 
@@ -170,7 +170,7 @@ async def asyncio(
 
     Args:
         id (int): `Id`, OData Edm.Int32. The unique identifier of User
-        body (PbxUser):
+        body (User):
 
     Raises:
         errors.XapiError: If the PBX answers with an error (a subclass per status: NotFound, BadRequest, ...).
