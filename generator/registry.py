@@ -12,6 +12,7 @@ from typing import Any
 from openapi_python_client import strings
 from openapi_python_client.parser import GeneratorData
 from openapi_python_client.parser.openapi import Endpoint
+from threecx_xapi.model_support import is_secret_field
 
 from .refs import resolve, success_response
 from .transforms import NULLABLE_MARK, Document, iter_operations
@@ -132,6 +133,19 @@ def build_registry(document: Document, generated: GeneratorData, *, field_prefix
     return entries
 
 
+def _schema_of(model: Any, prop: Any) -> dict[str, Any]:
+    """Enough of a property's schema to tell a secret: its format and whether it is a flag or a number."""
+    declared = (model.data.properties or {}).get(prop.name)
+    type_string = str(prop.get_type_string(no_optional=True).as_unembedded_code()).replace(" ", "")
+    members = set(type_string.split("|")) - {"None"}
+    numbers = {"bool": "boolean", "int": "integer", "float": "number"}
+    kind = numbers[members.pop()] if len(members) == 1 and next(iter(members)) in numbers else "object"
+    schema: dict[str, Any] = {"type": kind}
+    if declared is not None and getattr(declared, "schema_format", None):
+        schema["format"] = str(declared.schema_format)
+    return schema
+
+
 class TemplateHelpers:
     """What the endpoint templates ask of the registry, keyed by operation id."""
 
@@ -160,6 +174,14 @@ class TemplateHelpers:
             kind += " | None"
         description = f" {odata['description']}" if odata["description"] else ""
         return f"{parameter.python_name} ({kind}): `{odata['name']}`, OData {odata['edm_type']}.{description}"
+
+    def secret_fields(self, model: Any) -> list[str]:
+        """The Python names of a model's secret fields (a password, PIN, secret, token or key): masked in its repr."""
+        return sorted(
+            str(prop.python_name)
+            for prop in (*model.required_properties, *model.optional_properties)
+            if is_secret_field(str(_text(prop.name)), _schema_of(model, prop))
+        )
 
     def success_responses(self, endpoint: Endpoint) -> list[Any]:
         """The endpoint's declared 2xx responses, lowest status first."""

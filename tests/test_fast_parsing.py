@@ -10,7 +10,7 @@ from typing import Any
 
 import httpx
 import pytest
-from threecx_xapi import XapiClient, models, parsing, registry
+from threecx_xapi import XapiClient, codecs, models, parsing, registry
 from threecx_xapi.api.call_history_view import list_call_history_view
 from threecx_xapi.models import (
     CallHistoryView,
@@ -18,8 +18,8 @@ from threecx_xapi.models import (
     Gateway,
     GatewayType,
     InboundRule,
-    User,
     TemplateType,
+    User,
 )
 from threecx_xapi.testing._fakedata import FakeData
 from threecx_xapi.types import Unset
@@ -100,14 +100,34 @@ def test_known_data_takes_the_fast_path_with_aware_datetimes_and_durations(toler
     assert page.additional_properties == {"@odata.context": PAGE["@odata.context"]}
 
 
-def test_an_unknown_field_falls_back_and_is_kept(tolerant_calls: list[str]) -> None:
+def test_an_unknown_field_is_learned_and_kept_without_the_tolerant_path(tolerant_calls: list[str]) -> None:
     payload = {"Id": 7, "Number": "100", "AIAgentMode": "Assist", "Tags": ["Teams"]}
 
-    user = parsing.parse_json(User, encoded(payload))
+    first = parsing.parse_json(User, encoded(payload))
+    later = parsing.parse_json(User, encoded({**payload, "Id": 8}))
 
-    assert tolerant_calls == ["User"]
-    assert user.additional_properties == {"AIAgentMode": "Assist"}
-    assert user.number == "100"
+    assert tolerant_calls == []
+    assert first.additional_properties == {"AIAgentMode": "Assist"}
+    assert later.additional_properties == {"AIAgentMode": "Assist"} and later.id == 8
+    assert first == User.from_dict(payload)
+    assert isinstance(parsing.parse_json(User, encoded({"Id": 9})).additional_properties, dict)
+    assert parsing.parse_json(User, encoded({"Id": 9})).additional_properties == {}
+
+
+def test_a_body_taught_once_decodes_in_one_pass(monkeypatch: pytest.MonkeyPatch) -> None:
+    payload = {"value": [{"SrcDn": "100", "CallCarrier": "Teams"}, {"SrcDn": "101", "CallCarrier": "SIP"}]}
+    parsing.parse_json(CallHistoryViewCollectionResponse, encoded(payload))  # learns CallCarrier
+    decodes: list[bytes] = []
+    plan = parsing._plan(CallHistoryViewCollectionResponse)
+    assert plan is not None
+    counting = parsing.Plan(lambda content: decodes.append(content) or plan.decode(content), plan.build)
+    monkeypatch.setitem(parsing._plans, CallHistoryViewCollectionResponse, counting)
+    monkeypatch.setattr(json, "loads", None)  # the tolerant path must not be needed
+
+    page = parsing.parse_json(CallHistoryViewCollectionResponse, encoded(payload))
+
+    assert len(decodes) == 1
+    assert [row.additional_properties for row in page.value] == [{"CallCarrier": "Teams"}, {"CallCarrier": "SIP"}]  # type: ignore[union-attr]
 
 
 def test_an_unknown_enum_value_is_kept_by_the_fast_path_itself(tolerant_calls: list[str]) -> None:
@@ -142,12 +162,13 @@ def test_the_fast_path_keeps_a_member_named_unknown_known_and_an_undeclared_valu
     assert undeclared == "Satellite" and not undeclared.is_known  # type: ignore[union-attr]
 
 
-def test_an_unknown_enum_value_and_field_in_a_nested_model_fall_back(tolerant_calls: list[str]) -> None:
+def test_an_unknown_enum_value_and_field_in_a_nested_model_are_kept(tolerant_calls: list[str]) -> None:
     payload = {"RuleName": "Main", "OfficeHoursDestination": {"To": "Hologram", "Number": "800", "Beam": 1}}
 
     rule = parsing.parse_json(InboundRule, encoded(payload))
 
-    assert tolerant_calls == ["InboundRule"]
+    assert tolerant_calls == []
+    assert rule == InboundRule.from_dict(payload)
     destination = rule.office_hours_destination
     assert destination.to.value == "Hologram" and not destination.to.is_known  # type: ignore[union-attr]
     assert destination.additional_properties == {"Beam": 1}  # type: ignore[union-attr]
@@ -178,8 +199,8 @@ def test_a_malformed_body_raises_the_json_error_it_always_did() -> None:
     ],
 )
 def test_durations_read_and_write_iso_8601(text: str, value: dt.timedelta) -> None:
-    assert parsing.duration_from_json(text) == value
-    assert parsing.duration_to_json(value) == text
+    assert codecs.parse_duration(text) == value
+    assert codecs.format_duration(value) == text
 
 
 def test_a_duration_field_round_trips_through_to_dict() -> None:

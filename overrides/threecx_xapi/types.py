@@ -8,8 +8,13 @@ from attrs import define
 
 
 class Unset:
+    """The value of a field or parameter that is left out: not sent, and absent from what the PBX answered."""
+
     def __bool__(self) -> Literal[False]:
         return False
+
+    def __repr__(self) -> str:
+        return "UNSET"
 
 
 UNSET: Unset = Unset()

@@ -9,9 +9,10 @@ from typing import TYPE_CHECKING, Any, ClassVar, TypeVar, cast
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from ..codecs import parse_datetime
+from ..model_support import check_fields, model_repr
 from ..models.cfa_routing_type import CfaRoutingType
 from ..models.transcription_type import TranscriptionType
-from ..parsing import datetime_from_json
 from ..types import UNSET, Unset
 
 if TYPE_CHECKING:
@@ -22,7 +23,7 @@ if TYPE_CHECKING:
 T = TypeVar("T", bound="CallFlowApp")
 
 
-@_attrs_define
+@_attrs_define(repr=False)
 class CallFlowApp:
     """
     Attributes:
@@ -57,24 +58,36 @@ class CallFlowApp:
     script_code: None | str | Unset = UNSET
     trunk: None | Trunk | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
-    _json_names: ClassVar[dict[str, str]] = {
-        "groups": "Groups",
-        "id": "Id",
-        "number": "Number",
-        "transcription_mode": "TranscriptionMode",
-        "compilation_last_success": "CompilationLastSuccess",
-        "compilation_result": "CompilationResult",
-        "compilation_succeeded": "CompilationSucceeded",
-        "invalid_script": "InvalidScript",
-        "is_registered": "IsRegistered",
-        "name": "Name",
-        "rejected_code": "RejectedCode",
-        "routing_type": "RoutingType",
-        "script_code": "ScriptCode",
-        "trunk": "Trunk",
-    }
+    _secret_fields: ClassVar[frozenset[str]] = frozenset({})
+
+    def __repr__(self) -> str:
+        return model_repr(self, self._secret_fields)
+
+    @staticmethod
+    def _json_fields() -> tuple[tuple[str, Any, bool], ...]:
+        """(JSON name, type, may be absent) of each constructor field, in order: read by the fast decoder."""
+        from ..models.trunk import Trunk  # noqa: PLC0415
+        from ..models.user_group import UserGroup  # noqa: PLC0415
+
+        return (
+            ("Groups", list[UserGroup], True),
+            ("Id", int, True),
+            ("Number", None | str, True),
+            ("TranscriptionMode", None | TranscriptionType, True),
+            ("CompilationLastSuccess", datetime.datetime | None, True),
+            ("CompilationResult", None | str, True),
+            ("CompilationSucceeded", bool | None, True),
+            ("InvalidScript", bool | None, True),
+            ("IsRegistered", bool | None, True),
+            ("Name", None | str, True),
+            ("RejectedCode", None | str, True),
+            ("RoutingType", CfaRoutingType | None, True),
+            ("ScriptCode", None | str, True),
+            ("Trunk", None | Trunk, True),
+        )
 
     def to_dict(self) -> dict[str, Any]:
+        check_fields(self)
         from ..models.trunk import Trunk  # noqa: PLC0415
 
         groups: list[dict[str, Any]] | Unset = UNSET
@@ -251,7 +264,7 @@ class CallFlowApp:
             try:
                 if not isinstance(data, str):
                     raise TypeError()
-                compilation_last_success_type_0 = datetime_from_json(data)
+                compilation_last_success_type_0 = parse_datetime(data)
 
                 return compilation_last_success_type_0
             except (TypeError, ValueError, AttributeError, KeyError):

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any, ClassVar, TypeVar, cast
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from ..model_support import check_fields, model_repr
 from ..models.authentication import Authentication
 from ..models.transcription_type import TranscriptionType
 from ..types import UNSET, Unset
@@ -19,7 +20,7 @@ if TYPE_CHECKING:
 T = TypeVar("T", bound="ClickToCall")
 
 
-@_attrs_define
+@_attrs_define(repr=False)
 class ClickToCall:
     """
     Attributes:
@@ -44,19 +45,30 @@ class ClickToCall:
     call_us_requirement: Authentication | None | Unset = UNSET
     click_to_call_id: None | str | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
-    _json_names: ClassVar[dict[str, str]] = {
-        "groups": "Groups",
-        "id": "Id",
-        "number": "Number",
-        "transcription_mode": "TranscriptionMode",
-        "call_us_enable_chat": "CallUsEnableChat",
-        "call_us_enable_phone": "CallUsEnablePhone",
-        "call_us_enable_video": "CallUsEnableVideo",
-        "call_us_requirement": "CallUsRequirement",
-        "click_to_call_id": "ClickToCallId",
-    }
+    _secret_fields: ClassVar[frozenset[str]] = frozenset({})
+
+    def __repr__(self) -> str:
+        return model_repr(self, self._secret_fields)
+
+    @staticmethod
+    def _json_fields() -> tuple[tuple[str, Any, bool], ...]:
+        """(JSON name, type, may be absent) of each constructor field, in order: read by the fast decoder."""
+        from ..models.user_group import UserGroup  # noqa: PLC0415
+
+        return (
+            ("Groups", list[UserGroup], True),
+            ("Id", int, True),
+            ("Number", None | str, True),
+            ("TranscriptionMode", None | TranscriptionType, True),
+            ("CallUsEnableChat", bool | None, True),
+            ("CallUsEnablePhone", bool | None, True),
+            ("CallUsEnableVideo", bool | None, True),
+            ("CallUsRequirement", Authentication | None, True),
+            ("ClickToCallId", None | str, True),
+        )
 
     def to_dict(self) -> dict[str, Any]:
+        check_fields(self)
         groups: list[dict[str, Any]] | Unset = UNSET
         if not isinstance(self.groups, Unset):
             groups = []

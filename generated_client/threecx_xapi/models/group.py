@@ -9,11 +9,12 @@ from typing import TYPE_CHECKING, Any, ClassVar, TypeVar, cast
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from ..codecs import parse_datetime
+from ..model_support import check_fields, model_repr
 from ..models.authentication import Authentication
 from ..models.call_handling_flags import CallHandlingFlags
 from ..models.group_hours_mode import GroupHoursMode
 from ..models.transcription_type import TranscriptionType
-from ..parsing import datetime_from_json
 from ..types import UNSET, Unset
 
 if TYPE_CHECKING:
@@ -29,7 +30,7 @@ if TYPE_CHECKING:
 T = TypeVar("T", bound="Group")
 
 
-@_attrs_define
+@_attrs_define(repr=False)
 class Group:
     """
     Attributes:
@@ -110,47 +111,64 @@ class Group:
     rights: list[Rights] | Unset = UNSET
     time_zone_id: None | str | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
-    _json_names: ClassVar[dict[str, str]] = {
-        "groups": "Groups",
-        "id": "Id",
-        "number": "Number",
-        "transcription_mode": "TranscriptionMode",
-        "call_us_enable_chat": "CallUsEnableChat",
-        "call_us_enable_phone": "CallUsEnablePhone",
-        "call_us_enable_video": "CallUsEnableVideo",
-        "call_us_requirement": "CallUsRequirement",
-        "click_to_call_id": "ClickToCallId",
-        "allow_call_service": "AllowCallService",
-        "answer_after": "AnswerAfter",
-        "break_route": "BreakRoute",
-        "break_time": "BreakTime",
-        "call_handling_mode": "CallHandlingMode",
-        "current_group_hours": "CurrentGroupHours",
-        "custom_operator": "CustomOperator",
-        "custom_prompt": "CustomPrompt",
-        "disable_custom_prompt": "DisableCustomPrompt",
-        "globally_visible": "GloballyVisible",
-        "has_members": "HasMembers",
-        "holidays_route": "HolidaysRoute",
-        "hours": "Hours",
-        "is_default": "IsDefault",
-        "language": "Language",
-        "last_login_time": "LastLoginTime",
-        "members": "Members",
-        "music_on_hold": "MusicOnHold",
-        "name": "Name",
-        "office_holidays": "OfficeHolidays",
-        "office_route": "OfficeRoute",
-        "out_of_office_route": "OutOfOfficeRoute",
-        "override_expires_at": "OverrideExpiresAt",
-        "override_holidays": "OverrideHolidays",
-        "prompt_set": "PromptSet",
-        "props": "Props",
-        "rights": "Rights",
-        "time_zone_id": "TimeZoneId",
-    }
+    _secret_fields: ClassVar[frozenset[str]] = frozenset({})
+
+    def __repr__(self) -> str:
+        return model_repr(self, self._secret_fields)
+
+    @staticmethod
+    def _json_fields() -> tuple[tuple[str, Any, bool], ...]:
+        """(JSON name, type, may be absent) of each constructor field, in order: read by the fast decoder."""
+        from ..models.destination import Destination  # noqa: PLC0415
+        from ..models.group_props import GroupProps  # noqa: PLC0415
+        from ..models.holiday import Holiday  # noqa: PLC0415
+        from ..models.rights import Rights  # noqa: PLC0415
+        from ..models.route import Route  # noqa: PLC0415
+        from ..models.schedule import Schedule  # noqa: PLC0415
+        from ..models.user_group import UserGroup  # noqa: PLC0415
+
+        return (
+            ("Groups", list[UserGroup], True),
+            ("Id", int, True),
+            ("Number", None | str, True),
+            ("TranscriptionMode", None | TranscriptionType, True),
+            ("CallUsEnableChat", bool | None, True),
+            ("CallUsEnablePhone", bool | None, True),
+            ("CallUsEnableVideo", bool | None, True),
+            ("CallUsRequirement", Authentication | None, True),
+            ("ClickToCallId", None | str, True),
+            ("AllowCallService", bool | None, True),
+            ("AnswerAfter", int | None, True),
+            ("BreakRoute", None | Route, True),
+            ("BreakTime", None | Schedule, True),
+            ("CallHandlingMode", list[CallHandlingFlags], True),
+            ("CurrentGroupHours", GroupHoursMode | None, True),
+            ("CustomOperator", Destination | None, True),
+            ("CustomPrompt", None | str, True),
+            ("DisableCustomPrompt", bool | None, True),
+            ("GloballyVisible", bool | None, True),
+            ("HasMembers", bool | None, True),
+            ("HolidaysRoute", None | Route, True),
+            ("Hours", None | Schedule, True),
+            ("IsDefault", bool | None, True),
+            ("Language", None | str, True),
+            ("LastLoginTime", datetime.datetime | None, True),
+            ("Members", list[UserGroup], True),
+            ("MusicOnHold", None | str, True),
+            ("Name", None | str, True),
+            ("OfficeHolidays", list[Holiday], True),
+            ("OfficeRoute", None | Route, True),
+            ("OutOfOfficeRoute", None | Route, True),
+            ("OverrideExpiresAt", datetime.datetime | None, True),
+            ("OverrideHolidays", bool | None, True),
+            ("PromptSet", None | str, True),
+            ("Props", GroupProps | None, True),
+            ("Rights", list[Rights], True),
+            ("TimeZoneId", None | str, True),
+        )
 
     def to_dict(self) -> dict[str, Any]:
+        check_fields(self)
         from ..models.destination import Destination  # noqa: PLC0415
         from ..models.group_props import GroupProps  # noqa: PLC0415
         from ..models.route import Route  # noqa: PLC0415
@@ -777,7 +795,7 @@ class Group:
             try:
                 if not isinstance(data, str):
                     raise TypeError()
-                last_login_time_type_0 = datetime_from_json(data)
+                last_login_time_type_0 = parse_datetime(data)
 
                 return last_login_time_type_0
             except (TypeError, ValueError, AttributeError, KeyError):
@@ -864,7 +882,7 @@ class Group:
             try:
                 if not isinstance(data, str):
                     raise TypeError()
-                override_expires_at_type_0 = datetime_from_json(data)
+                override_expires_at_type_0 = parse_datetime(data)
 
                 return override_expires_at_type_0
             except (TypeError, ValueError, AttributeError, KeyError):

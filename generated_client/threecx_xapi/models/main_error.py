@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any, ClassVar, TypeVar, cast
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from ..model_support import check_fields, model_repr
 from ..types import UNSET, Unset
 
 if TYPE_CHECKING:
@@ -18,7 +19,7 @@ if TYPE_CHECKING:
 T = TypeVar("T", bound="MainError")
 
 
-@_attrs_define
+@_attrs_define(repr=False)
 class MainError:
     """
     Attributes:
@@ -35,15 +36,27 @@ class MainError:
     inner_error: InnerError | Unset = UNSET
     target: None | str | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
-    _json_names: ClassVar[dict[str, str]] = {
-        "code": "code",
-        "message": "message",
-        "details": "details",
-        "inner_error": "innerError",
-        "target": "target",
-    }
+    _secret_fields: ClassVar[frozenset[str]] = frozenset({})
+
+    def __repr__(self) -> str:
+        return model_repr(self, self._secret_fields)
+
+    @staticmethod
+    def _json_fields() -> tuple[tuple[str, Any, bool], ...]:
+        """(JSON name, type, may be absent) of each constructor field, in order: read by the fast decoder."""
+        from ..models.error_details import ErrorDetails  # noqa: PLC0415
+        from ..models.inner_error import InnerError  # noqa: PLC0415
+
+        return (
+            ("code", str, False),
+            ("message", str, False),
+            ("details", list[ErrorDetails], True),
+            ("innerError", InnerError, True),
+            ("target", None | str, True),
+        )
 
     def to_dict(self) -> dict[str, Any]:
+        check_fields(self)
         code = self.code
 
         message = self.message

@@ -8,6 +8,8 @@ from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from ..model_support import check_fields, model_repr
+
 if TYPE_CHECKING:
     from ..models.main_error import MainError
 
@@ -15,7 +17,7 @@ if TYPE_CHECKING:
 T = TypeVar("T", bound="ODataError")
 
 
-@_attrs_define
+@_attrs_define(repr=False)
 class ODataError:
     """
     Attributes:
@@ -24,11 +26,20 @@ class ODataError:
 
     error: MainError
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
-    _json_names: ClassVar[dict[str, str]] = {
-        "error": "error",
-    }
+    _secret_fields: ClassVar[frozenset[str]] = frozenset({})
+
+    def __repr__(self) -> str:
+        return model_repr(self, self._secret_fields)
+
+    @staticmethod
+    def _json_fields() -> tuple[tuple[str, Any, bool], ...]:
+        """(JSON name, type, may be absent) of each constructor field, in order: read by the fast decoder."""
+        from ..models.main_error import MainError  # noqa: PLC0415
+
+        return (("error", MainError, False),)
 
     def to_dict(self) -> dict[str, Any]:
+        check_fields(self)
         error = self.error.to_dict()
 
         field_dict: dict[str, Any] = {}

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any, ClassVar, TypeVar, cast
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from ..model_support import check_fields, model_repr
 from ..models.authentication import Authentication
 from ..models.polling_strategy_type import PollingStrategyType
 from ..models.queue_notify_code import QueueNotifyCode
@@ -29,7 +30,7 @@ if TYPE_CHECKING:
 T = TypeVar("T", bound="Queue")
 
 
-@_attrs_define
+@_attrs_define(repr=False)
 class Queue:
     """
     Attributes:
@@ -146,65 +147,81 @@ class Queue:
     vm_email_options: None | Unset | VMEmailOptionsType = UNSET
     wrap_up_time: int | None | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
-    _json_names: ClassVar[dict[str, str]] = {
-        "groups": "Groups",
-        "id": "Id",
-        "number": "Number",
-        "transcription_mode": "TranscriptionMode",
-        "call_us_enable_chat": "CallUsEnableChat",
-        "call_us_enable_phone": "CallUsEnablePhone",
-        "call_us_enable_video": "CallUsEnableVideo",
-        "call_us_requirement": "CallUsRequirement",
-        "click_to_call_id": "ClickToCallId",
-        "agent_availability_mode": "AgentAvailabilityMode",
-        "agents": "Agents",
-        "announce_estimated_wait_time": "AnnounceEstimatedWaitTime",
-        "announce_estimated_wait_time_interval": "AnnounceEstimatedWaitTimeInterval",
-        "announcement_interval": "AnnouncementInterval",
-        "announce_queue_position": "AnnounceQueuePosition",
-        "auto_logout_missed_calls": "AutoLogoutMissedCalls",
-        "break_route": "BreakRoute",
-        "callback_enable_time": "CallbackEnableTime",
-        "callback_offer_only": "CallbackOfferOnly",
-        "callback_offer_prompt": "CallbackOfferPrompt",
-        "callback_prefix": "CallbackPrefix",
-        "comfort_prompts": "ComfortPrompts",
-        "comfort_prompts_enabled": "ComfortPromptsEnabled",
-        "comfort_prompts_interval": "ComfortPromptsInterval",
-        "destination_no_answer_prompt": "DestinationNoAnswerPrompt",
-        "enable_intro": "EnableIntro",
-        "forward_no_answer": "ForwardNoAnswer",
-        "greeting_file": "GreetingFile",
-        "holidays_route": "HolidaysRoute",
-        "intro_file": "IntroFile",
-        "is_registered": "IsRegistered",
-        "managers": "Managers",
-        "master_timeout": "MasterTimeout",
-        "max_callers_in_queue": "MaxCallersInQueue",
-        "max_wait_strategy_enabled": "MaxWaitStrategyEnabled",
-        "max_wait_time_skill_group_values": "MaxWaitTimeSkillGroupValues",
-        "name": "Name",
-        "notify_codes": "NotifyCodes",
-        "on_hold_file": "OnHoldFile",
-        "out_of_office_route": "OutOfOfficeRoute",
-        "play_full_prompt": "PlayFullPrompt",
-        "polling_strategy": "PollingStrategy",
-        "priority_queue": "PriorityQueue",
-        "prompt_set": "PromptSet",
-        "recording": "Recording",
-        "reset_queue_statistics_schedule": "ResetQueueStatisticsSchedule",
-        "reset_statistics_schedule_enabled": "ResetStatisticsScheduleEnabled",
-        "ring_timeout": "RingTimeout",
-        "skill_based_ring_all_cumulative_polling_enabled": "SkillBasedRingAllCumulativePollingEnabled",
-        "sla_time": "SLATime",
-        "stop_background_when_prompt": "StopBackgroundWhenPrompt",
-        "type_of_chat_ownership_type": "TypeOfChatOwnershipType",
-        "vm_email_list": "VMEmailList",
-        "vm_email_options": "VMEmailOptions",
-        "wrap_up_time": "WrapUpTime",
-    }
+    _secret_fields: ClassVar[frozenset[str]] = frozenset({})
+
+    def __repr__(self) -> str:
+        return model_repr(self, self._secret_fields)
+
+    @staticmethod
+    def _json_fields() -> tuple[tuple[str, Any, bool], ...]:
+        """(JSON name, type, may be absent) of each constructor field, in order: read by the fast decoder."""
+        from ..models.destination import Destination  # noqa: PLC0415
+        from ..models.queue_agent import QueueAgent  # noqa: PLC0415
+        from ..models.queue_manager import QueueManager  # noqa: PLC0415
+        from ..models.reset_queue_statistics_schedule import ResetQueueStatisticsSchedule  # noqa: PLC0415
+        from ..models.route import Route  # noqa: PLC0415
+        from ..models.user_group import UserGroup  # noqa: PLC0415
+
+        return (
+            ("Groups", list[UserGroup], True),
+            ("Id", int, True),
+            ("Number", None | str, True),
+            ("TranscriptionMode", None | TranscriptionType, True),
+            ("CallUsEnableChat", bool | None, True),
+            ("CallUsEnablePhone", bool | None, True),
+            ("CallUsEnableVideo", bool | None, True),
+            ("CallUsRequirement", Authentication | None, True),
+            ("ClickToCallId", None | str, True),
+            ("AgentAvailabilityMode", bool | None, True),
+            ("Agents", list[QueueAgent], True),
+            ("AnnounceEstimatedWaitTime", bool | None, True),
+            ("AnnounceEstimatedWaitTimeInterval", int | None, True),
+            ("AnnouncementInterval", int | None, True),
+            ("AnnounceQueuePosition", bool | None, True),
+            ("AutoLogoutMissedCalls", int | None, True),
+            ("BreakRoute", None | Route, True),
+            ("CallbackEnableTime", int | None, True),
+            ("CallbackOfferOnly", bool | None, True),
+            ("CallbackOfferPrompt", None | str, True),
+            ("CallbackPrefix", None | str, True),
+            ("ComfortPrompts", list[str], True),
+            ("ComfortPromptsEnabled", bool | None, True),
+            ("ComfortPromptsInterval", int | None, True),
+            ("DestinationNoAnswerPrompt", None | str, True),
+            ("EnableIntro", bool | None, True),
+            ("ForwardNoAnswer", Destination | None, True),
+            ("GreetingFile", None | str, True),
+            ("HolidaysRoute", None | Route, True),
+            ("IntroFile", None | str, True),
+            ("IsRegistered", bool | None, True),
+            ("Managers", list[QueueManager], True),
+            ("MasterTimeout", int | None, True),
+            ("MaxCallersInQueue", int | None, True),
+            ("MaxWaitStrategyEnabled", bool | None, True),
+            ("MaxWaitTimeSkillGroupValues", list[int], True),
+            ("Name", None | str, True),
+            ("NotifyCodes", list[QueueNotifyCode], True),
+            ("OnHoldFile", None | str, True),
+            ("OutOfOfficeRoute", None | Route, True),
+            ("PlayFullPrompt", bool | None, True),
+            ("PollingStrategy", None | PollingStrategyType, True),
+            ("PriorityQueue", bool | None, True),
+            ("PromptSet", None | str, True),
+            ("Recording", None | QueueRecording, True),
+            ("ResetQueueStatisticsSchedule", None | ResetQueueStatisticsSchedule, True),
+            ("ResetStatisticsScheduleEnabled", bool | None, True),
+            ("RingTimeout", int | None, True),
+            ("SkillBasedRingAllCumulativePollingEnabled", bool | None, True),
+            ("SLATime", int | None, True),
+            ("StopBackgroundWhenPrompt", bool | None, True),
+            ("TypeOfChatOwnershipType", None | TypeOfChatOwnershipType, True),
+            ("VMEmailList", None | str, True),
+            ("VMEmailOptions", None | VMEmailOptionsType, True),
+            ("WrapUpTime", int | None, True),
+        )
 
     def to_dict(self) -> dict[str, Any]:
+        check_fields(self)
         from ..models.destination import Destination  # noqa: PLC0415
         from ..models.reset_queue_statistics_schedule import ResetQueueStatisticsSchedule  # noqa: PLC0415
         from ..models.route import Route  # noqa: PLC0415

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any, ClassVar, TypeVar, cast
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from ..model_support import check_fields, model_repr
 from ..models.ivr_forward_type import IVRForwardType
 from ..models.ivr_type import IVRType
 from ..models.peer_type import PeerType
@@ -23,7 +24,7 @@ if TYPE_CHECKING:
 T = TypeVar("T", bound="Receptionist")
 
 
-@_attrs_define
+@_attrs_define(repr=False)
 class Receptionist:
     """
     Attributes:
@@ -72,31 +73,44 @@ class Receptionist:
     transfer_enable: bool | None | Unset = UNSET
     use_ms_exchange: bool | None | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
-    _json_names: ClassVar[dict[str, str]] = {
-        "groups": "Groups",
-        "id": "Id",
-        "number": "Number",
-        "transcription_mode": "TranscriptionMode",
-        "break_route": "BreakRoute",
-        "forwards": "Forwards",
-        "forward_sms_to": "ForwardSmsTo",
-        "holidays_route": "HolidaysRoute",
-        "invalid_key_forward_dn": "InvalidKeyForwardDN",
-        "is_registered": "IsRegistered",
-        "ivr_type": "IVRType",
-        "name": "Name",
-        "out_of_office_route": "OutOfOfficeRoute",
-        "prompt_filename": "PromptFilename",
-        "prompt_set": "PromptSet",
-        "timeout": "Timeout",
-        "timeout_forward_dn": "TimeoutForwardDN",
-        "timeout_forward_peer_type": "TimeoutForwardPeerType",
-        "timeout_forward_type": "TimeoutForwardType",
-        "transfer_enable": "TransferEnable",
-        "use_ms_exchange": "UseMSExchange",
-    }
+    _secret_fields: ClassVar[frozenset[str]] = frozenset({})
+
+    def __repr__(self) -> str:
+        return model_repr(self, self._secret_fields)
+
+    @staticmethod
+    def _json_fields() -> tuple[tuple[str, Any, bool], ...]:
+        """(JSON name, type, may be absent) of each constructor field, in order: read by the fast decoder."""
+        from ..models.receptionist_forward import ReceptionistForward  # noqa: PLC0415
+        from ..models.route import Route  # noqa: PLC0415
+        from ..models.user_group import UserGroup  # noqa: PLC0415
+
+        return (
+            ("Groups", list[UserGroup], True),
+            ("Id", int, True),
+            ("Number", None | str, True),
+            ("TranscriptionMode", None | TranscriptionType, True),
+            ("BreakRoute", None | Route, True),
+            ("Forwards", list[ReceptionistForward], True),
+            ("ForwardSmsTo", None | str, True),
+            ("HolidaysRoute", None | Route, True),
+            ("InvalidKeyForwardDN", None | str, True),
+            ("IsRegistered", bool | None, True),
+            ("IVRType", IVRType | None, True),
+            ("Name", None | str, True),
+            ("OutOfOfficeRoute", None | Route, True),
+            ("PromptFilename", None | str, True),
+            ("PromptSet", None | str, True),
+            ("Timeout", int | None, True),
+            ("TimeoutForwardDN", None | str, True),
+            ("TimeoutForwardPeerType", None | PeerType, True),
+            ("TimeoutForwardType", IVRForwardType | None, True),
+            ("TransferEnable", bool | None, True),
+            ("UseMSExchange", bool | None, True),
+        )
 
     def to_dict(self) -> dict[str, Any]:
+        check_fields(self)
         from ..models.route import Route  # noqa: PLC0415
 
         groups: list[dict[str, Any]] | Unset = UNSET

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any, ClassVar, TypeVar, cast
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from ..model_support import check_fields, model_repr
 from ..models.authentication import Authentication
 from ..models.strategy_type import StrategyType
 from ..models.transcription_type import TranscriptionType
@@ -24,7 +25,7 @@ if TYPE_CHECKING:
 T = TypeVar("T", bound="RingGroup")
 
 
-@_attrs_define
+@_attrs_define(repr=False)
 class RingGroup:
     """
     Attributes:
@@ -81,35 +82,49 @@ class RingGroup:
     vm_email_list: None | str | Unset = UNSET
     vm_email_options: None | Unset | VMEmailOptionsType = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
-    _json_names: ClassVar[dict[str, str]] = {
-        "groups": "Groups",
-        "id": "Id",
-        "number": "Number",
-        "transcription_mode": "TranscriptionMode",
-        "call_us_enable_chat": "CallUsEnableChat",
-        "call_us_enable_phone": "CallUsEnablePhone",
-        "call_us_enable_video": "CallUsEnableVideo",
-        "call_us_requirement": "CallUsRequirement",
-        "click_to_call_id": "ClickToCallId",
-        "break_route": "BreakRoute",
-        "forward_no_answer": "ForwardNoAnswer",
-        "greeting_file": "GreetingFile",
-        "holidays_route": "HolidaysRoute",
-        "is_registered": "IsRegistered",
-        "members": "Members",
-        "multicast_address": "MulticastAddress",
-        "multicast_codec": "MulticastCodec",
-        "multicast_packet_time": "MulticastPacketTime",
-        "multicast_port": "MulticastPort",
-        "name": "Name",
-        "out_of_office_route": "OutOfOfficeRoute",
-        "ring_strategy": "RingStrategy",
-        "ring_time": "RingTime",
-        "vm_email_list": "VMEmailList",
-        "vm_email_options": "VMEmailOptions",
-    }
+    _secret_fields: ClassVar[frozenset[str]] = frozenset({})
+
+    def __repr__(self) -> str:
+        return model_repr(self, self._secret_fields)
+
+    @staticmethod
+    def _json_fields() -> tuple[tuple[str, Any, bool], ...]:
+        """(JSON name, type, may be absent) of each constructor field, in order: read by the fast decoder."""
+        from ..models.destination import Destination  # noqa: PLC0415
+        from ..models.ring_group_member import RingGroupMember  # noqa: PLC0415
+        from ..models.route import Route  # noqa: PLC0415
+        from ..models.user_group import UserGroup  # noqa: PLC0415
+
+        return (
+            ("Groups", list[UserGroup], True),
+            ("Id", int, True),
+            ("Number", None | str, True),
+            ("TranscriptionMode", None | TranscriptionType, True),
+            ("CallUsEnableChat", bool | None, True),
+            ("CallUsEnablePhone", bool | None, True),
+            ("CallUsEnableVideo", bool | None, True),
+            ("CallUsRequirement", Authentication | None, True),
+            ("ClickToCallId", None | str, True),
+            ("BreakRoute", None | Route, True),
+            ("ForwardNoAnswer", Destination | None, True),
+            ("GreetingFile", None | str, True),
+            ("HolidaysRoute", None | Route, True),
+            ("IsRegistered", bool | None, True),
+            ("Members", list[RingGroupMember], True),
+            ("MulticastAddress", None | str, True),
+            ("MulticastCodec", None | str, True),
+            ("MulticastPacketTime", int | None, True),
+            ("MulticastPort", int | None, True),
+            ("Name", None | str, True),
+            ("OutOfOfficeRoute", None | Route, True),
+            ("RingStrategy", None | StrategyType, True),
+            ("RingTime", int | None, True),
+            ("VMEmailList", None | str, True),
+            ("VMEmailOptions", None | VMEmailOptionsType, True),
+        )
 
     def to_dict(self) -> dict[str, Any]:
+        check_fields(self)
         from ..models.destination import Destination  # noqa: PLC0415
         from ..models.route import Route  # noqa: PLC0415
 

@@ -9,8 +9,9 @@ from typing import TYPE_CHECKING, Any, ClassVar, TypeVar, cast
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from ..codecs import parse_datetime
+from ..model_support import check_fields, model_repr
 from ..models.transcription_type import TranscriptionType
-from ..parsing import datetime_from_json
 from ..types import UNSET, Unset
 
 if TYPE_CHECKING:
@@ -21,7 +22,7 @@ if TYPE_CHECKING:
 T = TypeVar("T", bound="ServicePrincipal")
 
 
-@_attrs_define
+@_attrs_define(repr=False)
 class ServicePrincipal:
     """
     Attributes:
@@ -48,20 +49,32 @@ class ServicePrincipal:
     peers: list[Peer] | Unset = UNSET
     xapi_enabled: bool | None | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
-    _json_names: ClassVar[dict[str, str]] = {
-        "groups": "Groups",
-        "id": "Id",
-        "number": "Number",
-        "transcription_mode": "TranscriptionMode",
-        "call_control_enabled": "CallControlEnabled",
-        "is_system": "IsSystem",
-        "last_used": "LastUsed",
-        "my_phone_enabled": "MyPhoneEnabled",
-        "peers": "Peers",
-        "xapi_enabled": "XAPIEnabled",
-    }
+    _secret_fields: ClassVar[frozenset[str]] = frozenset({})
+
+    def __repr__(self) -> str:
+        return model_repr(self, self._secret_fields)
+
+    @staticmethod
+    def _json_fields() -> tuple[tuple[str, Any, bool], ...]:
+        """(JSON name, type, may be absent) of each constructor field, in order: read by the fast decoder."""
+        from ..models.peer import Peer  # noqa: PLC0415
+        from ..models.user_group import UserGroup  # noqa: PLC0415
+
+        return (
+            ("Groups", list[UserGroup], True),
+            ("Id", int, True),
+            ("Number", None | str, True),
+            ("TranscriptionMode", None | TranscriptionType, True),
+            ("CallControlEnabled", bool | None, True),
+            ("IsSystem", bool | None, True),
+            ("LastUsed", datetime.datetime | None, True),
+            ("MyPhoneEnabled", bool | None, True),
+            ("Peers", list[Peer], True),
+            ("XAPIEnabled", bool | None, True),
+        )
 
     def to_dict(self) -> dict[str, Any]:
+        check_fields(self)
         groups: list[dict[str, Any]] | Unset = UNSET
         if not isinstance(self.groups, Unset):
             groups = []
@@ -219,7 +232,7 @@ class ServicePrincipal:
             try:
                 if not isinstance(data, str):
                     raise TypeError()
-                last_used_type_0 = datetime_from_json(data)
+                last_used_type_0 = parse_datetime(data)
 
                 return last_used_type_0
             except (TypeError, ValueError, AttributeError, KeyError):

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any, ClassVar, TypeVar, cast
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from ..model_support import check_fields, model_repr
 from ..models.direction_type import DirectionType
 from ..models.transcription_type import TranscriptionType
 from ..models.type_of_ip_restriction import TypeOfIPRestriction
@@ -30,7 +31,7 @@ if TYPE_CHECKING:
 T = TypeVar("T", bound="Trunk")
 
 
-@_attrs_define
+@_attrs_define(repr=False)
 class Trunk:
     """
     Attributes:
@@ -131,57 +132,80 @@ class Trunk:
     tunnel_remote_port: int | None | Unset = UNSET
     use_separate_auth_id: bool | None | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
-    _json_names: ClassVar[dict[str, str]] = {
-        "groups": "Groups",
-        "id": "Id",
-        "number": "Number",
-        "transcription_mode": "TranscriptionMode",
-        "auth_id": "AuthID",
-        "auth_password": "AuthPassword",
-        "certificate": "Certificate",
-        "certificate_expiration_date": "CertificateExpirationDate",
-        "certificate_name": "CertificateName",
-        "configuration_issue": "ConfigurationIssue",
-        "did_numbers": "DidNumbers",
-        "direction": "Direction",
-        "disable_call_transfer": "DisableCallTransfer",
-        "disable_video": "DisableVideo",
-        "diversion_header": "DiversionHeader",
-        "e164_country_code": "E164CountryCode",
-        "e164_process_incoming_number": "E164ProcessIncomingNumber",
-        "emergency_geo_locations": "EmergencyGeoLocations",
-        "enable_inbound_calls": "EnableInboundCalls",
-        "enable_outbound_calls": "EnableOutboundCalls",
-        "external_number": "ExternalNumber",
-        "gateway": "Gateway",
-        "in_cid_formatting": "InCIDFormatting",
-        "ip_restriction": "IPRestriction",
-        "is_online": "IsOnline",
-        "messaging": "Messaging",
-        "outbound_caller_id": "OutboundCallerID",
-        "out_cid_formatting": "OutCIDFormatting",
-        "public_info_groups": "PublicInfoGroups",
-        "public_i_pin_sip": "PublicIPinSIP",
-        "publish_info": "PublishInfo",
-        "receive_extensions": "ReceiveExtensions",
-        "receive_info": "ReceiveInfo",
-        "remote_my_phone_uri_host": "RemoteMyPhoneUriHost",
-        "remote_pbx_preffix": "RemotePBXPreffix",
-        "routing_rules": "RoutingRules",
-        "script_name": "ScriptName",
-        "secondary_registrar": "SecondaryRegistrar",
-        "separate_auth_id": "SeparateAuthId",
-        "simultaneous_calls": "SimultaneousCalls",
-        "tags": "Tags",
-        "transport_restriction": "TransportRestriction",
-        "trunk_reg_times": "TrunkRegTimes",
-        "tunnel_enabled": "TunnelEnabled",
-        "tunnel_remote_addr": "TunnelRemoteAddr",
-        "tunnel_remote_port": "TunnelRemotePort",
-        "use_separate_auth_id": "UseSeparateAuthId",
-    }
+    _secret_fields: ClassVar[frozenset[str]] = frozenset(
+        {
+            "auth_password",
+        }
+    )
+
+    def __repr__(self) -> str:
+        return model_repr(self, self._secret_fields)
+
+    @staticmethod
+    def _json_fields() -> tuple[tuple[str, Any, bool], ...]:
+        """(JSON name, type, may be absent) of each constructor field, in order: read by the fast decoder."""
+        from ..models.cid_formatting import CIDFormatting  # noqa: PLC0415
+        from ..models.concealed_password import ConcealedPassword  # noqa: PLC0415
+        from ..models.emergency_geo_trunk_location import EmergencyGeoTrunkLocation  # noqa: PLC0415
+        from ..models.gateway import Gateway  # noqa: PLC0415
+        from ..models.inbound_rule import InboundRule  # noqa: PLC0415
+        from ..models.peer import Peer  # noqa: PLC0415
+        from ..models.trunk_messaging import TrunkMessaging  # noqa: PLC0415
+        from ..models.user_group import UserGroup  # noqa: PLC0415
+        from ..models.variable import Variable  # noqa: PLC0415
+
+        return (
+            ("Groups", list[UserGroup], True),
+            ("Id", int, True),
+            ("Number", None | str, True),
+            ("TranscriptionMode", None | TranscriptionType, True),
+            ("AuthID", None | str, True),
+            ("AuthPassword", ConcealedPassword | None, True),
+            ("Certificate", None | str, True),
+            ("CertificateExpirationDate", None | str, True),
+            ("CertificateName", None | str, True),
+            ("ConfigurationIssue", None | str, True),
+            ("DidNumbers", list[str], True),
+            ("Direction", DirectionType | None, True),
+            ("DisableCallTransfer", bool | None, True),
+            ("DisableVideo", bool | None, True),
+            ("DiversionHeader", bool | None, True),
+            ("E164CountryCode", None | str, True),
+            ("E164ProcessIncomingNumber", bool | None, True),
+            ("EmergencyGeoLocations", list[EmergencyGeoTrunkLocation], True),
+            ("EnableInboundCalls", bool | None, True),
+            ("EnableOutboundCalls", bool | None, True),
+            ("ExternalNumber", None | str, True),
+            ("Gateway", Gateway | None, True),
+            ("InCIDFormatting", list[CIDFormatting], True),
+            ("IPRestriction", None | TypeOfIPRestriction, True),
+            ("IsOnline", bool | None, True),
+            ("Messaging", None | TrunkMessaging, True),
+            ("OutboundCallerID", None | str, True),
+            ("OutCIDFormatting", list[CIDFormatting], True),
+            ("PublicInfoGroups", list[str], True),
+            ("PublicIPinSIP", None | str, True),
+            ("PublishInfo", bool | None, True),
+            ("ReceiveExtensions", list[Peer], True),
+            ("ReceiveInfo", bool | None, True),
+            ("RemoteMyPhoneUriHost", None | str, True),
+            ("RemotePBXPreffix", None | str, True),
+            ("RoutingRules", list[InboundRule], True),
+            ("ScriptName", None | str, True),
+            ("SecondaryRegistrar", None | str, True),
+            ("SeparateAuthId", None | str, True),
+            ("SimultaneousCalls", int | None, True),
+            ("Tags", list[UserTag], True),
+            ("TransportRestriction", None | TypeOfTransportRestriction, True),
+            ("TrunkRegTimes", list[Variable], True),
+            ("TunnelEnabled", bool | None, True),
+            ("TunnelRemoteAddr", None | str, True),
+            ("TunnelRemotePort", int | None, True),
+            ("UseSeparateAuthId", bool | None, True),
+        )
 
     def to_dict(self) -> dict[str, Any]:
+        check_fields(self)
         from ..models.concealed_password import ConcealedPassword  # noqa: PLC0415
         from ..models.gateway import Gateway  # noqa: PLC0415
         from ..models.trunk_messaging import TrunkMessaging  # noqa: PLC0415

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any, ClassVar, TypeVar, cast
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from ..model_support import check_fields, model_repr
 from ..models.authentication import Authentication
 from ..models.office_hours_bits import OfficeHoursBits
 from ..models.queue_status_type import QueueStatusType
@@ -31,7 +32,7 @@ if TYPE_CHECKING:
 T = TypeVar("T", bound="User")
 
 
-@_attrs_define
+@_attrs_define(repr=False)
 class User:
     """
     Attributes:
@@ -198,90 +199,114 @@ class User:
     web_meeting_approve_participants: bool | None | Unset = UNSET
     web_meeting_friendly_name: None | str | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
-    _json_names: ClassVar[dict[str, str]] = {
-        "groups": "Groups",
-        "id": "Id",
-        "number": "Number",
-        "transcription_mode": "TranscriptionMode",
-        "call_us_enable_chat": "CallUsEnableChat",
-        "call_us_enable_phone": "CallUsEnablePhone",
-        "call_us_enable_video": "CallUsEnableVideo",
-        "call_us_requirement": "CallUsRequirement",
-        "click_to_call_id": "ClickToCallId",
-        "access_password": "AccessPassword",
-        "agent_settings": "AgentSettings",
-        "ai_agent": "AIAgent",
-        "allow_lan_only": "AllowLanOnly",
-        "allow_own_recordings": "AllowOwnRecordings",
-        "auth_id": "AuthID",
-        "auth_password": "AuthPassword",
-        "blfs": "Blfs",
-        "block_tunnel": "BlockTunnel",
-        "break_time": "BreakTime",
-        "call_screening": "CallScreening",
-        "contact_image": "ContactImage",
-        "current_profile_name": "CurrentProfileName",
-        "datev_enabled": "DatevEnabled",
-        "deskphone_password": "DeskphonePassword",
-        "display_name": "DisplayName",
-        "email_address": "EmailAddress",
-        "emergency_additional_info": "EmergencyAdditionalInfo",
-        "emergency_location_id": "EmergencyLocationId",
-        "enable_2fa": "Enable2FA",
-        "enabled": "Enabled",
-        "enable_hotdesking": "EnableHotdesking",
-        "first_name": "FirstName",
-        "forbid_recording": "ForbidRecording",
-        "forwarding_exceptions": "ForwardingExceptions",
-        "forwarding_profiles": "ForwardingProfiles",
-        "google_calendar_enabled": "GoogleCalendarEnabled",
-        "google_contacts_enabled": "GoogleContactsEnabled",
-        "google_sign_in_enabled": "GoogleSignInEnabled",
-        "greetings": "Greetings",
-        "hide_in_phonebook": "HideInPhonebook",
-        "hotdesking_assignment": "HotdeskingAssignment",
-        "hours": "Hours",
-        "internal": "Internal",
-        "is_registered": "IsRegistered",
-        "language": "Language",
-        "last_name": "LastName",
-        "mobile": "Mobile",
-        "ms365_calendar_enabled": "MS365CalendarEnabled",
-        "ms365_contacts_enabled": "MS365ContactsEnabled",
-        "ms365_sign_in_enabled": "MS365SignInEnabled",
-        "ms365_teams_enabled": "MS365TeamsEnabled",
-        "my_phone_allow_delete_recordings": "MyPhoneAllowDeleteRecordings",
-        "my_phone_hide_forwardings": "MyPhoneHideForwardings",
-        "my_phone_push": "MyPhonePush",
-        "my_phone_show_recordings": "MyPhoneShowRecordings",
-        "office_hours_props": "OfficeHoursProps",
-        "outbound_caller_id": "OutboundCallerID",
-        "pbx_delivers_audio": "PbxDeliversAudio",
-        "phones": "Phones",
-        "pin_protected": "PinProtected",
-        "pin_protect_timeout": "PinProtectTimeout",
-        "primary_group_id": "PrimaryGroupId",
-        "prompt_set": "PromptSet",
-        "queue_status": "QueueStatus",
-        "record_calls": "RecordCalls",
-        "record_email_notify": "RecordEmailNotify",
-        "record_external_calls_only": "RecordExternalCallsOnly",
-        "require_2fa": "Require2FA",
-        "send_email_missed_calls": "SendEmailMissedCalls",
-        "sipid": "SIPID",
-        "srtp_mode": "SRTPMode",
-        "tags": "Tags",
-        "vm_disable_pin_auth": "VMDisablePinAuth",
-        "vm_email_options": "VMEmailOptions",
-        "vm_enabled": "VMEnabled",
-        "vmpin": "VMPIN",
-        "vm_play_caller_id": "VMPlayCallerID",
-        "vm_play_msg_date_time": "VMPlayMsgDateTime",
-        "web_meeting_approve_participants": "WebMeetingApproveParticipants",
-        "web_meeting_friendly_name": "WebMeetingFriendlyName",
-    }
+    _secret_fields: ClassVar[frozenset[str]] = frozenset(
+        {
+            "access_password",
+            "auth_password",
+            "deskphone_password",
+            "vmpin",
+        }
+    )
+
+    def __repr__(self) -> str:
+        return model_repr(self, self._secret_fields)
+
+    @staticmethod
+    def _json_fields() -> tuple[tuple[str, Any, bool], ...]:
+        """(JSON name, type, may be absent) of each constructor field, in order: read by the fast decoder."""
+        from ..models.agent_settings import AgentSettings  # noqa: PLC0415
+        from ..models.extension_rule import ExtensionRule  # noqa: PLC0415
+        from ..models.forwarding_profile import ForwardingProfile  # noqa: PLC0415
+        from ..models.greeting import Greeting  # noqa: PLC0415
+        from ..models.phone import Phone  # noqa: PLC0415
+        from ..models.schedule import Schedule  # noqa: PLC0415
+        from ..models.user_group import UserGroup  # noqa: PLC0415
+
+        return (
+            ("Groups", list[UserGroup], True),
+            ("Id", int, True),
+            ("Number", None | str, True),
+            ("TranscriptionMode", None | TranscriptionType, True),
+            ("CallUsEnableChat", bool | None, True),
+            ("CallUsEnablePhone", bool | None, True),
+            ("CallUsEnableVideo", bool | None, True),
+            ("CallUsRequirement", Authentication | None, True),
+            ("ClickToCallId", None | str, True),
+            ("AccessPassword", None | str, True),
+            ("AgentSettings", AgentSettings | None, True),
+            ("AIAgent", bool | None, True),
+            ("AllowLanOnly", bool | None, True),
+            ("AllowOwnRecordings", bool | None, True),
+            ("AuthID", None | str, True),
+            ("AuthPassword", None | str, True),
+            ("Blfs", None | str, True),
+            ("BlockTunnel", bool | None, True),
+            ("BreakTime", None | Schedule, True),
+            ("CallScreening", bool | None, True),
+            ("ContactImage", None | str, True),
+            ("CurrentProfileName", None | str, True),
+            ("DatevEnabled", bool | None, True),
+            ("DeskphonePassword", None | str, True),
+            ("DisplayName", None | str, True),
+            ("EmailAddress", None | str, True),
+            ("EmergencyAdditionalInfo", None | str, True),
+            ("EmergencyLocationId", None | str, True),
+            ("Enable2FA", bool | None, True),
+            ("Enabled", bool | None, True),
+            ("EnableHotdesking", bool | None, True),
+            ("FirstName", None | str, True),
+            ("ForbidRecording", bool | None, True),
+            ("ForwardingExceptions", list[ExtensionRule], True),
+            ("ForwardingProfiles", list[ForwardingProfile], True),
+            ("GoogleCalendarEnabled", bool | None, True),
+            ("GoogleContactsEnabled", bool | None, True),
+            ("GoogleSignInEnabled", bool | None, True),
+            ("Greetings", list[Greeting], True),
+            ("HideInPhonebook", bool | None, True),
+            ("HotdeskingAssignment", None | str, True),
+            ("Hours", None | Schedule, True),
+            ("Internal", bool | None, True),
+            ("IsRegistered", bool | None, True),
+            ("Language", None | str, True),
+            ("LastName", None | str, True),
+            ("Mobile", None | str, True),
+            ("MS365CalendarEnabled", bool | None, True),
+            ("MS365ContactsEnabled", bool | None, True),
+            ("MS365SignInEnabled", bool | None, True),
+            ("MS365TeamsEnabled", bool | None, True),
+            ("MyPhoneAllowDeleteRecordings", bool | None, True),
+            ("MyPhoneHideForwardings", bool | None, True),
+            ("MyPhonePush", bool | None, True),
+            ("MyPhoneShowRecordings", bool | None, True),
+            ("OfficeHoursProps", list[OfficeHoursBits], True),
+            ("OutboundCallerID", None | str, True),
+            ("PbxDeliversAudio", bool | None, True),
+            ("Phones", list[Phone], True),
+            ("PinProtected", bool | None, True),
+            ("PinProtectTimeout", int | None, True),
+            ("PrimaryGroupId", int | None, True),
+            ("PromptSet", None | str, True),
+            ("QueueStatus", None | QueueStatusType, True),
+            ("RecordCalls", bool | None, True),
+            ("RecordEmailNotify", bool | None, True),
+            ("RecordExternalCallsOnly", bool | None, True),
+            ("Require2FA", bool | None, True),
+            ("SendEmailMissedCalls", bool | None, True),
+            ("SIPID", None | str, True),
+            ("SRTPMode", None | SRTPModeType, True),
+            ("Tags", list[UserTag], True),
+            ("VMDisablePinAuth", bool | None, True),
+            ("VMEmailOptions", None | VMEmailOptionsType, True),
+            ("VMEnabled", bool | None, True),
+            ("VMPIN", None | str, True),
+            ("VMPlayCallerID", bool | None, True),
+            ("VMPlayMsgDateTime", None | VMPlayMsgDateTimeType, True),
+            ("WebMeetingApproveParticipants", bool | None, True),
+            ("WebMeetingFriendlyName", None | str, True),
+        )
 
     def to_dict(self) -> dict[str, Any]:
+        check_fields(self)
         from ..models.agent_settings import AgentSettings  # noqa: PLC0415
         from ..models.schedule import Schedule  # noqa: PLC0415
 
