@@ -20,6 +20,7 @@ from ._pinned import PACKAGE_VERSION as __version__
 from ._pinned import XAPI_VERSION as __xapi_version__
 
 if TYPE_CHECKING:
+    from ._retries import RetryPolicy
     from .client import XapiClient
     from .errors import (
         AuthenticationError,
@@ -37,6 +38,7 @@ if TYPE_CHECKING:
 
 _MODULE_OF = {
     "XapiClient": ".client",
+    "RetryPolicy": "._retries",
     "XapiError": ".errors",
     "AuthenticationError": ".errors",
     "BadRequest": ".errors",
@@ -74,6 +76,7 @@ __all__ = (
     "NotFound",
     "PermissionDenied",
     "RateLimited",
+    "RetryPolicy",
     "ServerError",
     "TransportError",
     "XapiClient",
