@@ -104,7 +104,7 @@ def test_undeclared_secret_fields_a_newer_pbx_sends_are_masked_too() -> None:
 
 
 def test_help_shows_unset_rather_than_an_object_address() -> None:
-    text = pydoc.render_doc(User, renderer=pydoc.plaintext)
+    text = pydoc.plain(pydoc.render_doc(User))
 
     assert "= UNSET" in text
     assert "object at 0x" not in text

@@ -223,7 +223,9 @@ def _builder(model: type, count: int, conversions: list[tuple[int, Build]], kept
     astuple = msgspec.structs.astuple
 
     if not conversions and not kept:
-        return lambda wire: model(*astuple(wire))
+        simple: Any = lambda wire: model(*astuple(wire))  # noqa: E731
+        simple.model = model  # lets a list of these be built without a call per item
+        return typing.cast(Build, simple)
 
     def build(wire: Any) -> Any:
         values = astuple(wire)
@@ -268,9 +270,17 @@ def _wire_value(hint: Any) -> tuple[Any, Build | None]:
         (item,) = typing.get_args(hint)
         wire, convert, nullable = _wire_type(item)
         wire_list = types.GenericAlias(list, (wire | None if nullable else wire,))
-        return wire_list, None if convert is None else _list_of(convert)
+        return wire_list, None if convert is None else _list_of(convert, nullable)
     raise Unsupported(f"type {hint!r}")
 
 
-def _list_of(convert: Build) -> Build:
-    return lambda values: [None if value is None else convert(value) for value in values]
+def _list_of(convert: Build, nullable: bool) -> Build:
+    if nullable:
+        return lambda values: [None if value is None else convert(value) for value in values]
+    model = getattr(convert, "model", None)
+    if model is None:
+        return lambda values: [convert(value) for value in values]
+    import msgspec
+
+    astuple = msgspec.structs.astuple
+    return lambda values: [model(*astuple(value)) for value in values]  # a page of rows: the hot loop
