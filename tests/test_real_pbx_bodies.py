@@ -10,10 +10,12 @@ from typing import Any
 
 import httpx
 import pytest
+from click.testing import CliRunner
 from threecx_xapi import XapiClient
 from threecx_xapi.api.call_history_view import list_call_history_view
 from threecx_xapi.api.inbound_rules import create_inbound_rule
 from threecx_xapi.api.users import get_user, list_user
+from threecx_xapi.cli import Connection, cli
 from threecx_xapi.models import Destination, DestinationType, InboundRule, User
 from threecx_xapi.types import UNSET, Unset
 
@@ -149,3 +151,25 @@ def test_well_typed_bodies_serialise_as_before() -> None:
     rule = InboundRule(rule_name="Main", office_hours_destination=Destination(to=DestinationType.QUEUE, number="800"))
 
     assert rule.to_dict() == {"RuleName": "Main", "OfficeHoursDestination": {"To": "Queue", "Number": "800"}}
+
+
+def test_the_command_line_refuses_a_body_field_of_the_wrong_type_before_sending() -> None:
+    sent: list[httpx.Request] = []
+
+    def pbx(request: httpx.Request) -> httpx.Response:
+        sent.append(request)
+        return httpx.Response(500)
+
+    connection = Connection(transport=httpx.MockTransport(pbx))
+    env = {
+        "THREECX_XAPI_URL": "https://pbx.example.com",
+        "THREECX_XAPI_CLIENT_ID": "id",
+        "THREECX_XAPI_CLIENT_SECRET": "s",
+    }
+    result = CliRunner().invoke(
+        cli, ["call", "CreateInboundRule", "--body", '{"RuleName": 5}'], obj=connection, env=env
+    )
+
+    assert result.exit_code == 2
+    assert "InboundRule.rule_name (JSON RuleName) must be None | str" in result.stderr
+    assert sent == []
