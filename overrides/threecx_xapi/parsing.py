@@ -69,8 +69,7 @@ class Unsupported(TypeError):
     """The fast path cannot describe this model; it always takes the tolerant path."""
 
 
-@attrs.frozen
-class Plan:
+class Plan(typing.NamedTuple):
     """How to decode one model fast: the msgspec decoder and the function that builds the attrs model."""
 
     decode: Callable[[bytes], Any]
