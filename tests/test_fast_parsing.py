@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import datetime as dt
+import gc
 import json
+import threading
 from collections.abc import Iterator
 from enum import StrEnum
 from typing import Any
@@ -232,3 +234,54 @@ def test_the_generated_operation_returns_typed_rows() -> None:
 
     assert page == CallHistoryViewCollectionResponse.from_dict(PAGE)
     assert isinstance(page.value[0].call_time, dt.timedelta)  # type: ignore[index]
+
+
+def big_page() -> bytes:
+    body = encoded({"value": [ROW] * 2_000})
+    assert len(body) >= parsing.PAUSE_GC_FROM
+    return body
+
+
+@pytest.mark.parametrize("enabled", [True, False])
+def test_a_large_body_leaves_the_garbage_collector_as_it_found_it(enabled: bool) -> None:
+    was = gc.isenabled()
+    (gc.enable if enabled else gc.disable)()
+    try:
+        page = parsing.parse_json(CallHistoryViewCollectionResponse, big_page())
+        with pytest.raises(json.JSONDecodeError):
+            parsing.parse_json(CallHistoryViewCollectionResponse, big_page()[:-3])
+        assert gc.isenabled() is enabled
+    finally:
+        (gc.enable if was else gc.disable)()
+    assert len(page.value) == 2_000  # type: ignore[arg-type]
+
+
+def test_overlapping_large_parses_resume_the_collector_after_the_last(monkeypatch: pytest.MonkeyPatch) -> None:
+    inside = threading.Barrier(2)
+    leave = threading.Event()
+    original = parsing._parse
+    states: list[bool] = []
+
+    def parse_and_wait(model: Any, content: bytes) -> Any:
+        result = original(model, content)
+        inside.wait(timeout=10)  # both threads are inside a paused parse here
+        states.append(gc.isenabled())
+        if threading.current_thread().name == "first":
+            leave.wait(timeout=10)
+        return result
+
+    monkeypatch.setattr(parsing, "_parse", parse_and_wait)
+    assert gc.isenabled()
+    body = big_page()
+    first = threading.Thread(target=parsing.parse_json, args=(CallHistoryViewCollectionResponse, body), name="first")
+    second = threading.Thread(target=parsing.parse_json, args=(CallHistoryViewCollectionResponse, body))
+    first.start()
+    second.start()
+    second.join(timeout=10)
+    still_paused = not gc.isenabled()  # the second finished, the first is still parsing
+    leave.set()
+    first.join(timeout=10)
+
+    assert states == [False, False]
+    assert still_paused
+    assert gc.isenabled()
