@@ -142,7 +142,9 @@ def render(registry: dict[str, Any]) -> str:
         f"{len(operations)} operations in {len(tags)} tags. Each has a module with `sync`, `sync_detailed`, "
         "`asyncio` and `asyncio_detailed`, and runs from the shell with `threecx-xapi call`; `...` marks a value "
         "to fill in. Parameters take their Python name in code and either name on the command line, where a "
-        "parameter that may be null takes `null`.",
+        "parameter that may be null takes `null`. Report functions (`/Report...`) are the exception: a PBX refuses "
+        "null for their string parameters and takes `''` (`--param name=` on the command line) for all, and each "
+        "such parameter says so.",
         "",
         "OData options, where an operation lists them:",
         "",

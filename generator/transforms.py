@@ -7,6 +7,7 @@ Each transform takes the document (a dict) and returns a new one; the input is n
 from __future__ import annotations
 
 import copy
+import re
 from collections.abc import Callable, Iterator
 from typing import Any
 
@@ -28,6 +29,259 @@ def iter_operations(document: Document) -> Iterator[tuple[str, str, dict[str, An
             operation = item.get(method)
             if isinstance(operation, dict):
                 yield path, method, operation
+
+
+# OpenAPI 3.1 (JSON Schema 2020-12) constructs, normalised to the 3.0 forms the rest of the generator reads.
+# Each rewrites one schema at a time, innermost first; `_each_schema` finds every schema of the document.
+
+_SCHEMA_MEMBERS = ("items", "not", "additionalProperties")
+_SCHEMA_LISTS = ("allOf", "anyOf", "oneOf", "prefixItems")
+_SCHEMA_MAPS = ("properties", "patternProperties", "$defs")
+SchemaFix = Callable[[dict[str, Any]], dict[str, Any]]
+
+
+def _fix_schema(schema: Any, fix: SchemaFix) -> Any:
+    if not isinstance(schema, dict):
+        return schema
+    schema = dict(schema)
+    for key in _SCHEMA_MEMBERS:
+        if key in schema:
+            schema[key] = _fix_schema(schema[key], fix)
+    for key in _SCHEMA_LISTS:
+        if isinstance(schema.get(key), list):
+            schema[key] = [_fix_schema(member, fix) for member in schema[key]]
+    for key in _SCHEMA_MAPS:
+        if isinstance(schema.get(key), dict):
+            schema[key] = {name: _fix_schema(member, fix) for name, member in schema[key].items()}
+    return fix(schema)
+
+
+def _fix_content(item: Any, fix: SchemaFix) -> None:
+    """The schemas of a parameter, header, request body or response (in place, on a copy)."""
+    if not isinstance(item, dict):
+        return
+    if "schema" in item:
+        item["schema"] = _fix_schema(item["schema"], fix)
+    for media in item.get("content", {}).values():
+        if isinstance(media, dict) and "schema" in media:
+            media["schema"] = _fix_schema(media["schema"], fix)
+    for header in item.get("headers", {}).values():
+        _fix_content(header, fix)
+
+
+def _each_schema(document: Document, fix: SchemaFix) -> Document:
+    """A copy of the document with `fix` applied to every schema: components, parameters, bodies, responses."""
+    result = copy.deepcopy(document)
+    components = result.get("components", {})
+    if isinstance(components.get("schemas"), dict):
+        components["schemas"] = {name: _fix_schema(schema, fix) for name, schema in components["schemas"].items()}
+    for kind in ("parameters", "headers", "requestBodies", "responses"):
+        for item in components.get(kind, {}).values():
+            _fix_content(item, fix)
+    for item in result.get("paths", {}).values():
+        for parameter in item.get("parameters", []) if isinstance(item, dict) else ():
+            _fix_content(parameter, fix)
+    for _path, _method, operation in iter_operations(result):
+        for parameter in operation.get("parameters", []):
+            _fix_content(parameter, fix)
+        _fix_content(operation.get("requestBody"), fix)
+        for response in operation.get("responses", {}).values():
+            _fix_content(response, fix)
+    return result
+
+
+def _is_null_schema(schema: Any) -> bool:
+    return isinstance(schema, dict) and schema.get("type") == "null" and len(schema) == 1
+
+
+def _nullable_type(schema: dict[str, Any]) -> dict[str, Any]:
+    kinds = schema.get("type")
+    if not isinstance(kinds, list) or "null" not in kinds:
+        return schema
+    others = [kind for kind in kinds if kind != "null"]
+    if len(others) != 1:
+        return schema  # a union of several types stays a union; `null` alone stays `null`
+    return {**schema, "type": others[0], "nullable": True}
+
+
+def nullable_from_type_lists(document: Document) -> Document:
+    """3.1 writes `type: [string, "null"]`; the registry, the key rule and the templates read `nullable: true`."""
+    return _each_schema(document, _nullable_type)
+
+
+def _enum_without_null(schema: dict[str, Any]) -> dict[str, Any]:
+    values = schema.get("enum")
+    if not isinstance(values, list) or None not in values:
+        return schema
+    return {**schema, "enum": [value for value in values if value is not None], "nullable": True}
+
+
+def nullable_from_null_enum_values(document: Document) -> Document:
+    """3.1 lists null among a nullable enum's values; 3.0 marks the enum nullable (a None member is no member)."""
+    return _each_schema(document, _enum_without_null)
+
+
+def _nullable_alternative(schema: dict[str, Any]) -> dict[str, Any]:
+    for key in ("anyOf", "oneOf"):
+        members = schema.get(key)
+        if not isinstance(members, list) or not any(_is_null_schema(member) for member in members):
+            continue
+        others = [member for member in members if not _is_null_schema(member)]
+        rest = {name: value for name, value in schema.items() if name != key}
+        if len(others) != 1:
+            return {**rest, key: others, "nullable": True}
+        (only,) = others
+        if "$ref" in only:
+            return {**rest, "allOf": [only], "nullable": True}  # the 3.0 spelling of a nullable reference
+        return {**rest, **only, "nullable": True}
+    return schema
+
+
+def nullable_from_null_alternatives(document: Document) -> Document:
+    """3.1 writes a nullable reference as `anyOf: [$ref, {type: "null"}]`; 3.0 and our models read allOf + nullable."""
+    return _each_schema(document, _nullable_alternative)
+
+
+def _ref_without_siblings(schema: dict[str, Any]) -> dict[str, Any]:
+    ref = schema.get("$ref")
+    members = schema.get("allOf")
+    if ref is None and schema.get("type") == "object" and isinstance(members, list) and len(members) == 1:
+        if set(members[0]) == {"$ref"}:  # `allOf: [$ref]` with the type repeated beside it: the reference decides
+            return {name: value for name, value in schema.items() if name != "type"}
+    if not isinstance(ref, str) or len(schema) == 1:
+        return schema
+    siblings = {name: value for name, value in schema.items() if name != "$ref"}
+    if siblings.get("type") == "object":
+        del siblings["type"]  # a type repeated beside `$ref`: the referenced schema alone decides it
+    return {**siblings, "allOf": [{"$ref": ref}, *siblings.pop("allOf", [])]}
+
+
+def all_of_for_ref_siblings(document: Document) -> Document:
+    """3.1 allows keywords beside `$ref`, which 3.0 readers drop; `allOf: [$ref]` keeps them, as 3.0 writes it."""
+    return _each_schema(document, _ref_without_siblings)
+
+
+def _single_example(schema: dict[str, Any]) -> dict[str, Any]:
+    examples = schema.get("examples")
+    if not isinstance(examples, list):
+        return schema
+    rest = {name: value for name, value in schema.items() if name != "examples"}
+    return {**rest, "example": examples[0]} if examples else rest
+
+
+def _parameters(document: Document) -> Iterator[dict[str, Any]]:
+    yield from document.get("components", {}).get("parameters", {}).values()
+    for _path, _method, operation in iter_operations(document):
+        yield from operation.get("parameters", [])
+
+
+def example_from_examples(document: Document) -> Document:
+    """3.1 schemas list `examples`; openapi-python-client reads one `example` (a parameter's own, as 3.0 has it)."""
+    result = copy.deepcopy(document)
+    for parameter in _parameters(result):
+        schema = parameter.get("schema")
+        if not isinstance(schema, dict) or "example" in parameter or "examples" in parameter:
+            continue
+        examples = schema.get("examples")
+        if isinstance(examples, list) and examples:
+            parameter["example"] = examples[0]
+            parameter["schema"] = {name: value for name, value in schema.items() if name != "examples"}
+    return _each_schema(result, _single_example)
+
+
+def _enum_for_const(schema: dict[str, Any]) -> dict[str, Any]:
+    if "const" not in schema or "enum" in schema:
+        return schema
+    rest = {name: value for name, value in schema.items() if name != "const"}
+    return {**rest, "enum": [schema["const"]]}
+
+
+def enum_from_const(document: Document) -> Document:
+    """3.1 writes a one-member OData enum as `const`; `enum: [value]` generates the same enum class as the 3.0 form."""
+    return _each_schema(document, _enum_for_const)
+
+
+def _inclusive_bounds(schema: dict[str, Any]) -> dict[str, Any]:
+    result = dict(schema)
+    for exclusive, bound, step in (("exclusiveMinimum", "minimum", 1), ("exclusiveMaximum", "maximum", -1)):
+        value = result.get(exclusive)
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            continue
+        if result.get("type") == "integer" and isinstance(value, int):
+            result[bound] = value + step  # the same integers, as an inclusive bound the query checks read
+            del result[exclusive]
+        else:
+            result[bound], result[exclusive] = value, True
+    return result
+
+
+def boolean_exclusive_bounds(document: Document) -> Document:
+    """3.1 writes `exclusiveMinimum: 0` as a number; the templates read `minimum` (3.0: a bound and a boolean)."""
+    return _each_schema(document, _inclusive_bounds)
+
+
+OPENAPI_31_TRANSFORMS: tuple[Transform, ...] = (
+    nullable_from_type_lists,
+    nullable_from_null_enum_values,
+    nullable_from_null_alternatives,
+    all_of_for_ref_siblings,
+    example_from_examples,
+    enum_from_const,
+    boolean_exclusive_bounds,
+)
+
+
+_KEY_SEGMENT = re.compile(r"(?:^|/)([^/.(]+)\(([^)]*)\)")
+
+
+def key_parameter_names(path: str) -> set[str]:
+    """The path parameters that are entity keys: in `Name(...)` segments, not in namespaced `Pbx.Function(...)`."""
+    return {name for _segment, keys in _KEY_SEGMENT.findall(path) for name in re.findall(r"\{([^}]+)\}", keys)}
+
+
+def non_null_keys(document: Document) -> Document:
+    """The document marks alternate keys nullable, but OData has no null key (keyPredicate): a key is never None."""
+    result = copy.deepcopy(document)
+    for path, _method, operation in iter_operations(result):
+        keys = key_parameter_names(path)
+        for parameter in operation.get("parameters", []):
+            if parameter.get("in") == "path" and parameter.get("name") in keys and "schema" in parameter:
+                # A new schema dict: a YAML alias may share this one with a function parameter that keeps null.
+                parameter["schema"] = {k: v for k, v in parameter["schema"].items() if k != "nullable"}
+    return result
+
+
+# What a PBX answers to null for a report's string parameter, and what it takes instead (the web client sends '').
+EMPTY_FOR_ALL = (
+    "A PBX refuses null here (400 \"The {name} field is required.\"): pass a value, or '' for all, as the 3CX web "
+    "client does."
+)
+
+
+def is_report_string_parameter(path: str, parameter: dict[str, Any]) -> bool:
+    """The one rule: a nullable string parameter of a report function (`/Report.../Pbx.Function(...)`)."""
+    schema = parameter.get("schema", {})
+    nullable = schema.get("nullable") or parameter.get(NULLABLE_MARK)
+    return (
+        path.startswith("/Report")
+        and parameter.get("in") == "path"
+        and parameter.get("name") not in key_parameter_names(path)
+        and schema.get("type", "string") == "string"
+        and "format" not in schema
+        and bool(nullable)
+    )
+
+
+def empty_string_for_report_parameters(document: Document) -> Document:
+    """Real PBXs refuse null for a report's string parameter and take '' for all: its description says so."""
+    result = copy.deepcopy(document)
+    for path, _method, operation in iter_operations(result):
+        for parameter in operation.get("parameters", []):
+            if is_report_string_parameter(path, parameter):
+                note = EMPTY_FOR_ALL.format(name=parameter["name"])
+                description = str(parameter.get("description", "")).rstrip().rstrip(".")
+                parameter["description"] = f"{description}. {note}" if description else note
+    return result
 
 
 def lift_nullable_path_strings(document: Document) -> Document:
@@ -106,7 +360,10 @@ def name_models_after_entities(document: Document) -> Document:
 
 
 TRANSFORMS: tuple[Transform, ...] = (
+    *OPENAPI_31_TRANSFORMS,
     inline_parameter_refs,
+    non_null_keys,
+    empty_string_for_report_parameters,
     lift_nullable_path_strings,
     integer_for_int32_numbers,
     name_models_after_entities,

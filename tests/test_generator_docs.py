@@ -74,9 +74,7 @@ def test_parameter_meanings_come_from_the_document_and_stay_in_their_cell() -> N
     operation = fake["operations"][_index("GetUserByNumber")]
     operation["parameters"][0]["description"] = "The number | or\nname"
     fake["operations"] = [operation]
-    assert "| `Number` | `number` | path | Edm.String, may be null | yes | The number \\| or name |" in docs.render(
-        fake
-    )
+    assert "| `Number` | `number` | path | Edm.String | yes | The number \\| or name |" in docs.render(fake)
     assert "OData options: `$select`, `$expand`." in docs.render(fake)
 
 

@@ -21,6 +21,19 @@ from ._pinned import XAPI_VERSION as __xapi_version__
 
 if TYPE_CHECKING:
     from ._retries import RetryPolicy
+    from ._auth_errors import (
+        AccountLocked,
+        AuthorizationCodeRejected,
+        AuthorizationDenied,
+        RefreshTokenRejected,
+        SecondFactorRejected,
+        SecondFactorRequired,
+        SignInRequired,
+        StateMismatch,
+        WrongCredentials,
+    )
+    from ._pkce import AuthorizationRequest, LoopbackRedirect
+    from ._token_store import FileTokenStore, MemoryTokenStore, StoredTokens, TokenStore
     from .client import XapiClient
     from .errors import (
         AuthenticationError,
@@ -49,6 +62,21 @@ _MODULE_OF = {
     "ServerError": ".errors",
     "TransportError": ".errors",
     "F": ".odata",
+    "AccountLocked": "._auth_errors",
+    "AuthorizationCodeRejected": "._auth_errors",
+    "AuthorizationDenied": "._auth_errors",
+    "RefreshTokenRejected": "._auth_errors",
+    "SecondFactorRejected": "._auth_errors",
+    "SecondFactorRequired": "._auth_errors",
+    "SignInRequired": "._auth_errors",
+    "StateMismatch": "._auth_errors",
+    "WrongCredentials": "._auth_errors",
+    "FileTokenStore": "._token_store",
+    "MemoryTokenStore": "._token_store",
+    "StoredTokens": "._token_store",
+    "TokenStore": "._token_store",
+    "AuthorizationRequest": "._pkce",
+    "LoopbackRedirect": "._pkce",
     "iterate": ".paging",
     "aiterate": ".paging",
 }
@@ -69,16 +97,31 @@ def __dir__() -> list[str]:
 
 
 __all__ = (
+    "AccountLocked",
     "AuthenticationError",
+    "AuthorizationCodeRejected",
+    "AuthorizationDenied",
+    "AuthorizationRequest",
     "BadRequest",
     "Conflict",
     "F",
+    "FileTokenStore",
+    "LoopbackRedirect",
+    "MemoryTokenStore",
     "NotFound",
     "PermissionDenied",
     "RateLimited",
+    "RefreshTokenRejected",
     "RetryPolicy",
+    "SecondFactorRejected",
+    "SecondFactorRequired",
     "ServerError",
+    "SignInRequired",
+    "StateMismatch",
+    "StoredTokens",
+    "TokenStore",
     "TransportError",
+    "WrongCredentials",
     "XapiClient",
     "XapiError",
     "__version__",

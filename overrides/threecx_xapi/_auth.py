@@ -1,8 +1,12 @@
-"""The client-credentials token as an `httpx.Auth`: fetched once, shared, refreshed ahead of expiry.
+"""The PBX's bearer token as an `httpx.Auth`: obtained once, shared, refreshed ahead of expiry.
 
-A PBX keeps one active token per client, so a second token request silently revokes the first: every
-thread and every task of a client, in any event loop, shares one token behind one lock, and only one token
-request is ever in flight. On a 401 the token is refreshed once and the request retried once.
+A PBX keeps one active token per API client, and a refresh token works once (each refresh answers a new one),
+so every thread and every task of a client, in any event loop, shares one token behind one lock, and only one
+sign-in or refresh is ever in flight. On a 401 the token is renewed once and the request retried once.
+
+How a token is obtained is the grant's job (`_grants`: client credentials, a user's login, authorization code
+with PKCE); where the newest tokens are kept is the store's (`_token_store`). The flow below is one generator
+of steps, driven by a sync and an async runner that differ only in how they wait for the lock and read bodies.
 """
 
 from __future__ import annotations
@@ -17,8 +21,9 @@ from dataclasses import dataclass
 
 import httpx
 
-from ._retries import RETRY_SAFE
-from .errors import AuthenticationError
+from ._auth_errors import RefreshTokenRejected
+from ._grants import ClientCredentials, Grant, Issued, read_refresh_answer
+from ._token_store import MemoryTokenStore, StoredTokens, TokenStore
 
 
 @dataclass(frozen=True)
@@ -28,6 +33,27 @@ class Token:
 
     def __repr__(self) -> str:
         return f"Token(refresh_at={self.refresh_at!r})"
+
+
+class _Lock:
+    """Step: take the token lock."""
+
+
+class _Unlock:
+    """Step: give the token lock back."""
+
+
+@dataclass(frozen=True)
+class _Fetch:
+    """Step: send a sign-in or refresh request and read its whole answer."""
+
+    request: httpx.Request
+
+
+LOCK, UNLOCK = _Lock(), _Unlock()
+Step = _Lock | _Unlock | _Fetch | httpx.Request
+Flow = Generator[Step, httpx.Response | None, Token | None]
+SignInSteps = Generator[httpx.Request, httpx.Response, Issued]  # a grant's own requests, e.g. a code exchange
 
 
 def jwt_lifetime(token: str, now: float) -> float | None:
@@ -55,21 +81,24 @@ def _claim_time(value: object) -> float | None:
 
 
 class TokenAuth(httpx.Auth):
-    """Bearer auth with the PBX's client-credentials token, sent to the PBX's own address only."""
+    """Bearer auth with a token from `grant`, sent to the PBX's own address only."""
 
     def __init__(
         self,
         token_url: str,
-        client_id: str,
-        client_secret: str,
+        client_id: str = "",
+        client_secret: str = "",
         *,
+        grant: Grant | None = None,
+        store: TokenStore | None = None,
         margin: float = 60.0,
         clock: Callable[[], float] = time.time,
     ) -> None:
         self.token_url = token_url
         self._origin = _origin(httpx.URL(token_url))
-        self.client_id = client_id
-        self._client_secret = client_secret
+        root = token_url.removesuffix("/connect/token")
+        self.grant: Grant = grant or ClientCredentials(root, client_id, client_secret)
+        self.store: TokenStore = store or MemoryTokenStore()
         self.margin = margin
         self.clock = clock
         self._token: Token | None = None
@@ -78,49 +107,69 @@ class TokenAuth(httpx.Auth):
         self._fetching_loop_thread: int | None = None  # the thread whose event loop holds the lock
 
     def __repr__(self) -> str:
-        return f"TokenAuth(token_url={self.token_url!r}, client_id={self.client_id!r})"
+        return f"TokenAuth(token_url={self.token_url!r}, grant={self.grant!r})"
 
-    def _token_request(self) -> httpx.Request:
-        return httpx.Request(
-            "POST",
-            self.token_url,
-            data={
-                "client_id": self.client_id,
-                "client_secret": self._client_secret,
-                "grant_type": "client_credentials",
-            },
-            extensions={RETRY_SAFE: True},
-        )
+    # -- the one flow --------------------------------------------------------------------------------------
 
-    def _accept(self, response: httpx.Response) -> Token:
-        """Keep the token a token response carries, or raise AuthenticationError with the server's reason."""
-        try:
-            body = response.json()
-        except ValueError:
-            body = {}
-        body = body if isinstance(body, dict) else {}
-        value = body.get("access_token")
-        if response.status_code != 200 or not isinstance(value, str) or not value:
-            if response.status_code == 200:
-                reason = "the answer carries no access_token"
-            else:
-                reason = str(body.get("error_description") or body.get("error") or response.reason_phrase or "refused")
-            raise AuthenticationError(
-                f"the token endpoint refused client {self.client_id!r}: {reason.replace(self._client_secret, '***')}",
-                status_code=response.status_code,
-                code=str(body["error"]) if body.get("error") else None,
-                method="POST",
-                url=self.token_url,
-                server_version=response.headers.get("X-3CX-Version"),
-            )
+    def _flow(self, request: httpx.Request) -> Flow:
+        if not self._for_pbx(request):
+            yield request
+            return None
+        stale: Token | None = None
+        for attempt in range(2):
+            token = self._usable(stale)
+            if token is None:
+                yield LOCK
+                token = self._usable(stale) or (yield from self._renew(stale))
+                yield UNLOCK
+            response = yield self._authorize(request, token)
+            assert response is not None
+            if response.status_code != 401 or attempt == 1:
+                return None
+            stale = token
+        return None
+
+    def _renew(self, stale: Token | None) -> Generator[Step, httpx.Response | None, Token]:
+        """A token from the store, else by refresh token, else by signing in. Called holding the lock."""
+        held = self.store.load()
+        if held is not None and held.access_token != (stale.value if stale else None):
+            if self.clock() < held.refresh_at:
+                self._token = Token(held.access_token, held.refresh_at)
+                return self._token
+        refresh_token = held.refresh_token if held is not None else None
+        refresh = self.grant.refresh_request(refresh_token) if refresh_token else None
+        if refresh is not None and refresh_token:
+            answer = yield _Fetch(refresh)
+            assert answer is not None
+            try:
+                issued = read_refresh_answer(answer, self.grant.who, refresh_token)
+            except RefreshTokenRejected:
+                self.store.clear()  # a refused refresh token is never sent again: the next call signs in afresh
+                self._token = None
+                raise
+            # A PBX may keep the refresh token when it does not rotate it.
+            return self._keep(issued, issued.refresh_token or refresh_token)
+        issued = yield from _fetched(self.grant.sign_in())
+        return self._keep(issued, issued.refresh_token)
+
+    def _keep(self, issued: Issued, refresh_token: str | None) -> Token:
         now = self.clock()
-        lifetime = jwt_lifetime(value, now)
+        lifetime = jwt_lifetime(issued.access_token, now)
         if lifetime is None:
             # `expires_in` was minutes before 20.0.9 and is seconds since: reading it as seconds is never too late.
-            lifetime = _seconds(body.get("expires_in"), default=60.0)
+            lifetime = _seconds(issued.expires_in, default=60.0)
         lifetime = max(lifetime, 0.0)
-        self._token = Token(value, now + lifetime - min(self.margin, lifetime / 2))
+        self._token = Token(issued.access_token, now + lifetime - min(self.margin, lifetime / 2))
+        self.store.save(StoredTokens(issued.access_token, self._token.refresh_at, refresh_token))
         return self._token
+
+    def sign_in_flow(self, steps: SignInSteps | None = None) -> Flow:
+        """Sign in now (with the grant, or with `steps`, e.g. a code exchange), keeping the tokens."""
+        yield LOCK
+        issued = yield from _fetched(self.grant.sign_in() if steps is None else steps)
+        token = self._keep(issued, issued.refresh_token)
+        yield UNLOCK
+        return token
 
     def _usable(self, stale: Token | None = None) -> Token | None:
         """The current token, unless it is the one that just failed or it is due for refresh."""
@@ -137,6 +186,8 @@ class TokenAuth(httpx.Auth):
     def _for_pbx(self, request: httpx.Request) -> bool:
         """Only the PBX the token came from ever receives it (same scheme, host and port)."""
         return _origin(request.url) == self._origin
+
+    # -- the lock ------------------------------------------------------------------------------------------
 
     def _acquire(self) -> None:
         if self._lock.acquire(blocking=False):
@@ -156,50 +207,115 @@ class TokenAuth(httpx.Auth):
         self._fetching_loop_thread = None
         self._lock.release()
 
+    # -- the two runners -----------------------------------------------------------------------------------
+
     def sync_auth_flow(self, request: httpx.Request) -> Generator[httpx.Request, httpx.Response, None]:
-        if not self._for_pbx(request):
-            yield request
-            return
-        stale: Token | None = None
-        for attempt in range(2):
-            token = self._usable(stale)
-            if token is None:
-                self._acquire()
-                try:
-                    token = self._usable(stale)
-                    if token is None:
-                        # Overriding the flow runners skips httpx's own read of the body: read the answer here.
-                        answer = yield self._token_request()
-                        answer.read()
-                        token = self._accept(answer)
-                finally:
-                    self._release()
-            response = yield self._authorize(request, token)
-            if response.status_code != 401 or attempt == 1:
-                return
-            stale = token
+        yield from self.run_sync(self._flow(request))
 
     async def async_auth_flow(self, request: httpx.Request) -> AsyncGenerator[httpx.Request, httpx.Response]:
-        if not self._for_pbx(request):
-            yield request
+        runner = self.run_async(self._flow(request))
+        try:
+            sent = await runner.__anext__()
+            while True:
+                sent = await runner.asend((yield sent))
+        except StopAsyncIteration:
             return
-        stale: Token | None = None
-        for attempt in range(2):
-            token = self._usable(stale)
-            if token is None:
-                await self._acquire_async()
-                try:
-                    token = self._usable(stale)
-                    if token is None:
-                        answer = yield self._token_request()
-                        await answer.aread()
-                        token = self._accept(answer)
-                finally:
-                    self._release()
-            response = yield self._authorize(request, token)
-            if response.status_code != 401 or attempt == 1:
+        finally:
+            await runner.aclose()  # a flow httpx abandons gives the lock back
+
+    def run_sync(self, flow: Flow) -> Generator[httpx.Request, httpx.Response, None]:
+        with _Holding(self) as holding:
+            try:
+                step = next(flow)
+                while True:
+                    answer: httpx.Response | None = None
+                    if isinstance(step, _Fetch):
+                        answer = yield step.request
+                        answer.read()  # overriding the runners skips httpx's own read of the body
+                    elif isinstance(step, httpx.Request):
+                        answer = yield step
+                    elif holding.needs_lock(step):
+                        self._acquire()
+                        holding.held = True
+                    step = flow.send(answer)
+            except StopIteration:
                 return
-            stale = token
+
+    async def run_async(self, flow: Flow) -> AsyncGenerator[httpx.Request, httpx.Response]:
+        with _Holding(self) as holding:
+            try:
+                step = next(flow)
+                while True:
+                    answer: httpx.Response | None = None
+                    if isinstance(step, _Fetch):
+                        answer = yield step.request
+                        await answer.aread()
+                    elif isinstance(step, httpx.Request):
+                        answer = yield step
+                    elif holding.needs_lock(step):
+                        await self._acquire_async()
+                        holding.held = True
+                    step = flow.send(answer)
+            except StopIteration:
+                return
+
+    # -- signing in directly, outside any request ------------------------------------------------------------
+
+    def sign_in(self, client: httpx.Client, steps: SignInSteps | None = None) -> None:
+        """Sign in now through `client` (its transport and retries, none of its auth)."""
+        runner = self.run_sync(self.sign_in_flow(steps))
+        try:
+            request = next(runner)
+            while True:
+                request = runner.send(client.send(request, auth=None))
+        except StopIteration:
+            return
+
+    async def asign_in(self, client: httpx.AsyncClient, steps: SignInSteps | None = None) -> None:
+        runner = self.run_async(self.sign_in_flow(steps))
+        try:
+            request = await runner.__anext__()
+            while True:
+                request = await runner.asend(await client.send(request, auth=None))
+        except StopAsyncIteration:
+            return
+        finally:
+            await runner.aclose()
+
+
+class _Holding:
+    """Whether a runner holds the token lock; it is given back however the flow ends."""
+
+    def __init__(self, auth: TokenAuth) -> None:
+        self.auth = auth
+        self.held = False
+
+    def needs_lock(self, step: _Lock | _Unlock) -> bool:
+        """True for LOCK, which each runner takes its own way (blocking or polled); UNLOCK gives it back here."""
+        if isinstance(step, _Lock):
+            return True
+        self.held = False
+        self.auth._release()
+        return False
+
+    def __enter__(self) -> _Holding:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self.held:
+            self.held = False
+            self.auth._release()
+
+
+def _fetched(steps: SignInSteps) -> Generator[Step, httpx.Response | None, Issued]:
+    """A grant's requests as steps whose answers are read in full; returns what the grant made of them."""
+    answer: httpx.Response | None = None
+    try:
+        while True:
+            answer = yield _Fetch(steps.send(answer))  # type: ignore[arg-type]
+    except StopIteration as done:
+        issued: Issued = done.value
+        return issued
 
 
 def _origin(url: httpx.URL) -> tuple[str, str, int | None]:

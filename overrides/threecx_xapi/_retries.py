@@ -1,9 +1,11 @@
 """One retry policy, applied by a transport wrapper around the real transport, sync and async.
 
-Retried: connection failures before the request was sent (any method), and 429/502/503/504 answers to
-idempotent methods and to the token request. A POST or PATCH that may have reached the PBX is never sent
-twice (XAPI has no idempotency keys). `Retry-After` is honoured (seconds or an HTTP date) within the total delay budget;
-otherwise capped exponential backoff with full jitter. Each attempt logs one DEBUG line under `threecx_xapi`.
+Retried: connection failures before the request was sent (any method); a connection the PBX closed or reset
+without a (complete) answer, for idempotent methods (a kept-alive connection closed as it was reused); and
+429/502/503/504 answers to idempotent methods and to the token request. A POST or PATCH that may have reached
+the PBX is never sent twice (XAPI has no idempotency keys). `Retry-After` is honoured (seconds or an HTTP date)
+within the total delay budget; otherwise capped exponential backoff with full jitter. Each attempt logs one
+DEBUG line under `threecx_xapi`.
 """
 
 from __future__ import annotations
@@ -23,6 +25,9 @@ logger = logging.getLogger("threecx_xapi")
 IDEMPOTENT_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "PUT", "DELETE"})
 # Failures that happen before a single byte of the request left: safe to retry for any method.
 NOT_SENT = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout)
+# The PBX closed or reset the connection instead of answering in full: it may have acted, so only an idempotent
+# request is sent again (httpx opens a new connection for it).
+DROPPED = (httpx.RemoteProtocolError, httpx.ReadError)
 # A failed answer body: the connection broke mid-answer, or its Content-Encoding does not decode.
 ANSWER_FAILED = (httpx.TransportError, httpx.DecodingError)
 # The request extension that marks a POST as safe to repeat on a retried status (the token request: a 429 or
@@ -106,7 +111,9 @@ class _Attempts:
     def failed(self, exc: httpx.RequestError) -> float:
         """The wait before retrying after a transport failure; raises TransportError when it is final."""
         self._log(type(exc).__name__)
-        delay = self._next_wait(None) if isinstance(exc, NOT_SENT) else None
+        idempotent = self.request.method in IDEMPOTENT_METHODS
+        retried = isinstance(exc, NOT_SENT) or (idempotent and isinstance(exc, DROPPED))
+        delay = self._next_wait(None) if retried else None
         if delay is None:
             raise TransportError.from_exception(exc, self.request) from exc
         return delay

@@ -3,6 +3,10 @@
     with XapiClient("https://pbx.example.com", client_id, client_secret) as client:
         users = list_user.sync(client=client)
 
+    client = XapiClient("https://pbx.example.com", username="100", password=password)   # a user's own login
+    client = XapiClient("https://pbx.example.com", client_id="my-app")                 # authorization code + PKCE
+    client.sign_in_with_browser()
+
     async with XapiClient.from_env() as client:
         users = await list_user.asyncio(client=client)
 
@@ -12,24 +16,32 @@ line per request under `threecx_xapi`, and remembers the PBX's `X-3CX-Version`.
 
 from __future__ import annotations
 
+import asyncio
+import http.cookiejar
 import logging
 import os
 import threading
 import urllib.request
-from collections.abc import Callable
+import webbrowser
+from collections.abc import Callable, Mapping
 from types import TracebackType
 from typing import Any
 
 import httpx
 
+from . import _http_clients
 from ._auth import TokenAuth
+from ._grants import REFRESH_COOKIE, AuthorizationCode, ClientCredentials, Grant, UserLogin
 from ._pinned import XAPI_VERSION
+from ._pkce import AuthorizationRequest, LoopbackRedirect
 from ._retries import AsyncRetryTransport, RetryPolicy, RetryTransport
+from ._token_store import TokenStore
 
 logger = logging.getLogger("threecx_xapi")
 
 API_PATH = "/xapi/v1"
 ENVIRONMENT = ("THREECX_XAPI_URL", "THREECX_XAPI_CLIENT_ID", "THREECX_XAPI_CLIENT_SECRET")
+USER_ENVIRONMENT = ("THREECX_XAPI_USERNAME", "THREECX_XAPI_PASSWORD", "THREECX_XAPI_SECURITY_CODE")
 # Settings of the connection itself: they go to the transport the client builds, not to httpx.Client.
 _TRANSPORT_ARGS = ("cert", "proxy", "trust_env", "http1", "http2", "limits")
 
@@ -55,26 +67,44 @@ class XapiClient:
     def __init__(
         self,
         base_url: str,
-        client_id: str,
-        client_secret: str,
+        client_id: str | None = None,
+        client_secret: str | None = None,
         *,
+        username: str | None = None,
+        password: str | None = None,
+        security_code: str | None = None,
+        security_code_prompt: Callable[[], str] | None = None,
+        basic_auth: bool = False,
+        token_store: TokenStore | None = None,
         timeout: float | httpx.Timeout = 30.0,
         verify: Any = True,
         httpx_args: dict[str, Any] | None = None,
         retry: RetryPolicy | None = None,
         token_margin: float = 60.0,
     ) -> None:
-        if not client_id:
-            raise ValueError("client_id is empty")
-        if not client_secret:
-            raise ValueError("client_secret is empty")
+        """Sign in one of three ways: `client_id` and `client_secret` (an API client, in the body or with
+        `basic_auth=True` as HTTP Basic); `username` and `password` (a user's own login, with `security_code=` or
+        `security_code_prompt=` for a second factor); or `client_id` alone (authorization code with PKCE: call
+        `sign_in_with_browser()`). `token_store` keeps the newest tokens (in memory unless given)."""
         self.root_url, self.base_url = split_base_url(base_url)
         self.client_id = client_id
+        self.username = username
+        grant = _grant(
+            self.root_url,
+            client_id,
+            client_secret,
+            username,
+            password,
+            security_code,
+            security_code_prompt,
+            basic_auth=basic_auth,
+            stored=token_store is not None,
+        )
         self.timeout = timeout
         self.verify = verify
         self.retry = retry or RetryPolicy()
         self._httpx_args = dict(httpx_args or {})
-        self.auth = TokenAuth(f"{self.root_url}/connect/token", client_id, client_secret, margin=token_margin)
+        self.auth = TokenAuth(f"{self.root_url}/connect/token", grant=grant, store=token_store, margin=token_margin)
         self.server_version: str | None = None
         self._version_warned = False
         # Threads that meet an unbuilt client build exactly one, and the version warning is logged once.
@@ -84,15 +114,89 @@ class XapiClient:
 
     @classmethod
     def from_env(cls, **kwargs: Any) -> XapiClient:
-        """A client from THREECX_XAPI_URL, THREECX_XAPI_CLIENT_ID and THREECX_XAPI_CLIENT_SECRET."""
-        missing = [name for name in ENVIRONMENT if not os.environ.get(name)]
+        """A client from THREECX_XAPI_URL and either THREECX_XAPI_CLIENT_ID and THREECX_XAPI_CLIENT_SECRET, or
+        THREECX_XAPI_USERNAME and THREECX_XAPI_PASSWORD (with THREECX_XAPI_SECURITY_CODE for a second factor)."""
+        url_variable, id_variable, secret_variable = ENVIRONMENT
+        user_variable, password_variable, code_variable = USER_ENVIRONMENT
+        environ = os.environ
+        as_user = not (environ.get(id_variable) and environ.get(secret_variable)) and bool(
+            environ.get(user_variable) or environ.get(password_variable)
+        )  # an API client when both of its variables are set, as on the command line
+        if as_user:
+            missing = [name for name in (url_variable, user_variable, password_variable) if not environ.get(name)]
+            if missing:
+                raise ValueError("missing environment variables: " + ", ".join(missing))
+            kwargs.setdefault("security_code", environ.get(code_variable) or None)
+            user, password = environ[user_variable], environ[password_variable]
+            return cls(environ[url_variable], username=user, password=password, **kwargs)
+        missing = [name for name in ENVIRONMENT if not environ.get(name)]
         if missing:
-            raise ValueError("missing environment variables: " + ", ".join(missing))
-        url, client_id, secret = (os.environ[name] for name in ENVIRONMENT)
-        return cls(url, client_id, secret, **kwargs)
+            raise ValueError(
+                "missing environment variables: "
+                + ", ".join(missing)
+                + f" (or set {user_variable} and {password_variable} to sign in as a user)"
+            )
+        return cls(environ[url_variable], environ[id_variable], environ[secret_variable], **kwargs)
 
     def __repr__(self) -> str:
-        return f"XapiClient(base_url={self.base_url!r}, client_id={self.client_id!r})"
+        who = f"username={self.username!r}" if self.username else f"client_id={self.client_id!r}"
+        return f"XapiClient(base_url={self.base_url!r}, {who})"
+
+    # -- signing in ahead of the first call ------------------------------------------------------------------
+
+    def sign_in(self) -> None:
+        """Sign in now (client credentials or the user's login), so a failure shows before any call."""
+        self.auth.sign_in(self._signing_client())
+
+    async def asign_in(self) -> None:
+        await self.auth.asign_in(self._async_signing_client())
+
+    def authorization_request(self, redirect_uri: str) -> AuthorizationRequest:
+        """A new authorization request (state, code_verifier) for this app: send the user to its `url`."""
+        return AuthorizationRequest.new(self.root_url, self._app().client_id, redirect_uri)
+
+    def exchange_code(self, request: AuthorizationRequest, redirect_query: Mapping[str, str]) -> None:
+        """Check the redirect's state, exchange its code with the code_verifier, and keep the tokens."""
+        code = request.code_from(redirect_query)
+        steps = self._app().exchange(code, request.code_verifier, request.redirect_uri)
+        self.auth.sign_in(self._signing_client(), steps)
+
+    async def aexchange_code(self, request: AuthorizationRequest, redirect_query: Mapping[str, str]) -> None:
+        code = request.code_from(redirect_query)
+        steps = self._app().exchange(code, request.code_verifier, request.redirect_uri)
+        await self.auth.asign_in(self._async_signing_client(), steps)
+
+    def sign_in_with_browser(
+        self, *, open_browser: Callable[[str], Any] = webbrowser.open, port: int = 0, timeout: float = 300.0
+    ) -> None:
+        """Authorization code + PKCE for a desktop or command-line app: opens the PBX's sign-in page and waits
+        on 127.0.0.1 for the redirect (RFC 8252)."""
+        with LoopbackRedirect(port) as listener:
+            request = self.authorization_request(listener.redirect_uri)
+            open_browser(request.url)
+            query = listener.wait(timeout)
+        self.exchange_code(request, query)
+
+    async def asign_in_with_browser(
+        self, *, open_browser: Callable[[str], Any] = webbrowser.open, port: int = 0, timeout: float = 300.0
+    ) -> None:
+        with LoopbackRedirect(port) as listener:
+            request = self.authorization_request(listener.redirect_uri)
+            await asyncio.to_thread(open_browser, request.url)
+            query = await asyncio.to_thread(listener.wait, timeout)
+        await self.aexchange_code(request, query)
+
+    def _app(self) -> AuthorizationCode:
+        grant = self.auth.grant
+        if not isinstance(grant, AuthorizationCode):
+            raise ValueError("the authorization code flow is for a client made with client_id alone")
+        return grant
+
+    def _signing_client(self) -> httpx.Client:
+        return self.get_httpx_client()
+
+    def _async_signing_client(self) -> httpx.AsyncClient:
+        return self.get_async_httpx_client()
 
     def _record_version(self, response: httpx.Response) -> None:
         version = response.headers.get("X-3CX-Version")
@@ -122,6 +226,9 @@ class XapiClient:
         if "proxy" not in transport_args and transport_args.get("trust_env", True):
             # httpx reads proxies from the environment only for transports it builds; this one is built here.
             transport_args["proxy"] = environment_proxy(self.root_url)
+        # The web client's refresh token may come as a cookie: it is read from the answer, never kept in the jar
+        # and sent along with every API request.
+        args.setdefault("cookies", http.cookiejar.CookieJar(policy=_WithoutRefreshTokenCookie()))
         hooks = dict(args.pop("event_hooks", {}))
         hooks["response"] = [*hooks.get("response", []), self._record_version]
         args.update(base_url=self.base_url + "/", auth=self.auth, timeout=self.timeout, event_hooks=hooks)
@@ -136,7 +243,7 @@ class XapiClient:
                     args, transport_args = self._client_args("transport")
                     inner = args.pop("transport") or httpx.HTTPTransport(**transport_args)
                     args["mounts"] = _retrying(args.get("mounts"), lambda mounted: RetryTransport(mounted, self.retry))
-                    self._client = httpx.Client(transport=RetryTransport(inner, self.retry), **args)
+                    self._client = _http_clients.Client(transport=RetryTransport(inner, self.retry), **args)
                 client = self._client
         return client
 
@@ -153,7 +260,9 @@ class XapiClient:
                     args["mounts"] = _retrying(
                         args.get("mounts"), lambda mounted: AsyncRetryTransport(mounted, self.retry)
                     )
-                    self._async_client = httpx.AsyncClient(transport=AsyncRetryTransport(inner, self.retry), **args)
+                    self._async_client = _http_clients.AsyncClient(
+                        transport=AsyncRetryTransport(inner, self.retry), **args
+                    )
                 client = self._async_client
         return client
 
@@ -194,6 +303,47 @@ class XapiClient:
         self, exc_type: type[BaseException] | None, exc: BaseException | None, traceback: TracebackType | None
     ) -> None:
         await self.aclose()
+
+
+class _WithoutRefreshTokenCookie(http.cookiejar.DefaultCookiePolicy):
+    def set_ok(self, cookie: http.cookiejar.Cookie, request: Any) -> bool:
+        return cookie.name != REFRESH_COOKIE and super().set_ok(cookie, request)
+
+
+def _grant(
+    root_url: str,
+    client_id: str | None,
+    client_secret: str | None,
+    username: str | None,
+    password: str | None,
+    security_code: str | None,
+    security_code_prompt: Callable[[], str] | None,
+    *,
+    basic_auth: bool,
+    stored: bool,
+) -> Grant:
+    """The way this client signs in, from the credentials given; a clear ValueError for a mix that is none."""
+    if username is not None or password is not None:
+        if client_secret is not None:
+            raise ValueError("pass client_id and client_secret, or username and password, not both")
+        if not username:
+            raise ValueError("username is empty")
+        if not password and not stored:
+            raise ValueError("password is empty (without one, pass the token_store of an earlier sign-in)")
+        return UserLogin(
+            root_url, username, password or "", security_code=security_code, security_code_prompt=security_code_prompt
+        )
+    if security_code is not None or security_code_prompt is not None:
+        raise ValueError("security_code and security_code_prompt go with username and password")
+    if not client_id:
+        raise ValueError("client_id is empty (or pass username and password)")
+    if client_secret is None:
+        if basic_auth:
+            raise ValueError("basic_auth needs client_secret")
+        return AuthorizationCode(root_url, client_id)
+    if not client_secret:
+        raise ValueError("client_secret is empty")
+    return ClientCredentials(root_url, client_id, client_secret, basic=basic_auth)
 
 
 def environment_proxy(url: str) -> str | None:

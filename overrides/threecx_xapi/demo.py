@@ -134,9 +134,20 @@ def call_log(client: XapiClient) -> str:
 def call_distribution(client: XapiClient) -> str:
     groups = list_group.sync(client=client, top=1, orderby=["Name"]).value
     group = groups[0] if not isinstance(groups, Unset) and groups else None
-    group_number = None if group is None or isinstance(group.number, Unset) else group.number
+    group_number = "" if group is None or isinstance(group.number, Unset) else group.number
+    # A PBX refuses null for a report's string parameters: '' means all.
     page = download_get_get_call_distribution.sync(
-        TIME_ZONE, PERIOD_FROM, PERIOD_TO, group_number, None, None, True, 0, 0, client=client, top=7
+        client_time_zone=TIME_ZONE,
+        period_from=PERIOD_FROM,
+        period_to=PERIOD_TO,
+        group_number=group_number,
+        extension_dns="",
+        wait_interval="",
+        include_queue_calls=True,
+        call_area=0,
+        grouping_type=0,
+        client=client,
+        top=7,
     )
     rows = page.value if not isinstance(page.value, Unset) else []
     return table(
@@ -149,9 +160,15 @@ def call_distribution(client: XapiClient) -> str:
 def agent_logins(client: XapiClient) -> str:
     queues = list_queue.sync(client=client, top=1, orderby=["Number"]).value
     queue = queues[0] if not isinstance(queues, Unset) and queues else None
-    queue_number = None if queue is None or isinstance(queue.number, Unset) else queue.number
+    queue_number = "" if queue is None or isinstance(queue.number, Unset) else queue.number
     page = get_agent_login_history_data.sync(
-        TIME_ZONE, PERIOD_FROM, PERIOD_TO, queue_number, None, client=client, top=8
+        client_time_zone=TIME_ZONE,
+        start_dt=PERIOD_FROM,
+        end_dt=PERIOD_TO,
+        queue_dn_str=queue_number,
+        agent_dn_str="",
+        client=client,
+        top=8,
     )
     rows = page.value if not isinstance(page.value, Unset) else []
     return table(

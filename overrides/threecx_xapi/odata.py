@@ -22,7 +22,7 @@ import datetime
 import math
 import re
 import uuid
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from decimal import Decimal
 from enum import Enum
 from typing import Any
@@ -50,11 +50,19 @@ def _string(value: str) -> str:
     return "'" + value.replace("'", "''") + "'"
 
 
-def _datetime(value: datetime.datetime) -> str:
+def _datetime(value: datetime.datetime, name: str) -> str:
     offset = value.utcoffset() or datetime.timedelta(0)
+    try:
+        utc = value.replace(tzinfo=None) - offset
+    except OverflowError:
+        # A PBX reads date-times as UTC instants of years 1..9999 (.NET DateTimeOffset): say so before sending.
+        raise ValueError(
+            f"parameter {name!r} (Edm.DateTimeOffset): {value.isoformat()} is outside years 1..9999 in UTC, "
+            "which a PBX cannot take"
+        ) from None
     if offset % datetime.timedelta(minutes=1):
         # OData offsets are hours and minutes: an offset with seconds (old zoneinfo times) is sent in UTC.
-        value, offset = value.astimezone(datetime.UTC), datetime.timedelta(0)
+        value, offset = utc.replace(tzinfo=datetime.UTC), datetime.timedelta(0)
     text = value.isoformat()
     return text.removesuffix("+00:00") + "Z" if not offset else text
 
@@ -102,7 +110,7 @@ def _typed_literal(value: object, name: str, edm_type: str) -> str:
             raise _expects(name, "datetime", edm_type, value)
         if value.tzinfo is None or value.utcoffset() is None:
             raise ValueError(f"parameter {name!r} needs a timezone-aware datetime (e.g. tzinfo=datetime.UTC)")
-        return _datetime(value)
+        return _datetime(value, name)
     if edm_type == "Edm.Date":
         if isinstance(value, datetime.datetime) or not isinstance(value, datetime.date):
             raise _expects(name, "date", edm_type, value)
@@ -141,11 +149,13 @@ def _typed_literal(value: object, name: str, edm_type: str) -> str:
 def path_literal(value: object, *, name: str, edm_type: str, nullable: bool) -> str:
     """The OData literal of a key or function parameter, percent-encoded once for the URL path.
 
-    Raises TypeError (wrong Python type) or ValueError (None where the document forbids null, a naive
-    datetime, an out-of-range integer), naming the parameter, before any request is sent.
+    Raises TypeError (wrong Python type) or ValueError (None for a key or where the document forbids null, a
+    naive datetime, a date-time outside years 1..9999 in UTC, an out-of-range integer), naming the parameter,
+    before any request is sent. `nullable` is the registry's: False for every key, as OData has no null key.
     """
     if value is None:
         if not nullable:
+            # Keys are never nullable (OData's keyPredicate has no null); the registry says which parameters are.
             raise ValueError(f"parameter {name!r} ({edm_type}) may not be None")
         return "null"
     try:
@@ -156,6 +166,16 @@ def path_literal(value: object, *, name: str, edm_type: str, nullable: bool) -> 
 
 def literal(value: object) -> str:
     """The OData literal of a Python value, typed by the value itself (for `$filter` expressions)."""
+    return _literal(value, "value")
+
+
+def _literal(value: object, name: str) -> str:
+    """`literal`, naming `name` (a parameter or a filtered property) in its errors."""
+    if isinstance(value, Filter | F):
+        raise TypeError(
+            f"{name!r} takes a value, not the $filter expression {str(value)!r}: compare properties with values "
+            "and combine expressions with & and |"
+        )
     if isinstance(value, Enum):
         value = value.value
     if value is None:
@@ -167,15 +187,15 @@ def literal(value: object) -> str:
     if isinstance(value, float):
         return _double(value)
     if isinstance(value, Decimal):
-        return _typed_literal(value, "value", "Edm.Decimal")
+        return _typed_literal(value, name, "Edm.Decimal")
     if isinstance(value, str):
         return _string(value)
     if isinstance(value, datetime.datetime):
-        return _typed_literal(value, "value", "Edm.DateTimeOffset")
+        return _typed_literal(value, name, "Edm.DateTimeOffset")
     if isinstance(value, datetime.date):
         return value.isoformat()
     if isinstance(value, datetime.time):
-        return _typed_literal(value, "value", "Edm.TimeOfDay")
+        return _typed_literal(value, name, "Edm.TimeOfDay")
     if isinstance(value, datetime.timedelta):
         return _duration(value)
     if isinstance(value, uuid.UUID):
@@ -203,7 +223,7 @@ def query_option(value: object, *, name: str, edm_type: str, minimum: int | None
     if edm_type == "Edm.String":
         if not isinstance(value, str):
             raise _expects(name, "str", edm_type, value)
-        return value
+        return str(value)  # a Filter is sent as the plain text it is
     text = _typed_literal(value, name, edm_type)
     if minimum is not None and isinstance(value, int) and value < minimum:
         raise ValueError(f"parameter {name!r} ({edm_type}) must be at least {minimum}, got {value}")
@@ -224,6 +244,13 @@ class Filter(str):
     """A `$filter` expression; combine with `&` (and), `|` (or) and `~` (not)."""
 
     _is_or: bool = False
+
+    def __bool__(self) -> bool:
+        # `a and b` would silently keep only `b`: Python's and/or/not cannot build an OData expression.
+        raise TypeError(
+            f"a $filter expression has no truth value ({str(self)!r}): combine expressions with & (and), "
+            "| (or) and ~ (not), not with Python's and/or/not or chained comparisons"
+        )
 
     def __and__(self, other: object) -> Filter:
         return Filter(f"{_operand(self, 'and')} and {_operand(other, 'and')}")
@@ -249,12 +276,21 @@ class F:
     __hash__ = None  # type: ignore[assignment]
 
     def __init__(self, path: str) -> None:
-        if not isinstance(path, str) or not _IDENTIFIER_PATH.match(path):
+        if not isinstance(path, str):
+            raise TypeError(f"F() takes a property path as a str, like F('Number'), got {type(path).__name__}")
+        if not _IDENTIFIER_PATH.match(path):
             raise ValueError(f"{path!r} is not an OData property path (names separated by '/')")
         self.path = path
 
+    def __bool__(self) -> bool:
+        raise TypeError(f"{self!r} has no truth value: build a $filter expression such as {self!r} == value")
+
+    def _operand(self, value: Any) -> str:
+        """The right side of a comparison: another property (`Price lt Cost`) or a value's literal."""
+        return value.path if isinstance(value, F) else _literal(value, self.path)
+
     def _compare(self, operator: str, value: Any) -> Filter:
-        return Filter(f"{self.path} {operator} {literal(value)}")
+        return Filter(f"{self.path} {operator} {self._operand(value)}")
 
     def __eq__(self, value: Any) -> Filter:  # type: ignore[override]
         return self._compare("eq", value)
@@ -279,15 +315,21 @@ class F:
         return self._compare("eq", value)
 
     def in_(self, values: Iterable[Any]) -> Filter:
+        """`Number in ('200','201')`: `values` is a list (or any iterable) of values, never one str."""
+        if isinstance(values, str | bytes | bytearray | memoryview | Mapping) or not isinstance(values, Iterable):
+            raise TypeError(
+                f"F({self.path!r}).in_() takes a list of values, like in_(['200', '201']), "
+                f"not a {type(values).__name__}"
+            )
         items = list(values)
         if not items:
             raise ValueError(f"{self.path} in (...) needs at least one value")
-        return Filter(f"{self.path} in ({','.join(literal(item) for item in items)})")
+        return Filter(f"{self.path} in ({','.join(_literal(item, self.path) for item in items)})")
 
     def _function(self, function: str, value: str) -> Filter:
-        if not isinstance(value, str):
+        if not isinstance(value, str) or isinstance(value, Filter):
             raise TypeError(f"{function}() takes a str, got {type(value).__name__}")
-        return Filter(f"{function}({self.path},{literal(value)})")
+        return Filter(f"{function}({self.path},{_literal(value, self.path)})")
 
     def contains(self, value: str) -> Filter:
         return self._function("contains", value)

@@ -7,8 +7,9 @@
     threecx-xapi emulator --port 8080
 
 Credentials come from THREECX_XAPI_URL, THREECX_XAPI_CLIENT_ID and THREECX_XAPI_CLIENT_SECRET or the
-matching flags. Errors are one line on stderr with exit status 2. For tests and embedding, pass a
-`Connection(transport=...)` as click's `obj` (see connection.py).
+matching flags, or THREECX_XAPI_USERNAME and THREECX_XAPI_PASSWORD, or the tokens `threecx-xapi login` kept.
+Errors are one line on stderr with exit status 2. For tests and embedding, pass a `Connection(transport=...)`
+as click's `obj` (see connection.py).
 """
 
 from __future__ import annotations

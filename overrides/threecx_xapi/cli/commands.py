@@ -1,4 +1,4 @@
-"""The `threecx-xapi` commands: ops, call, version, emulator."""
+"""The `threecx-xapi` commands: ops, call, version, emulator, login, logout."""
 
 from __future__ import annotations
 
@@ -23,6 +23,7 @@ from .connection import (
     library_debug_log,
 )
 from .errors import EXIT_ERROR, InputError
+from .login import login, logout
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -74,10 +75,12 @@ def cli(context: click.Context) -> None:
 
 @cli.command()
 @click.argument("text", required=False)
-def ops(text: str | None) -> None:
+@click.option("--params", is_flag=True, help="Also list each operation's parameters, with what they mean.")
+def ops(text: str | None, params: bool) -> None:
     """Every operation, or those whose id, path, tag or summary contains TEXT (any case).
 
-    One line each, tab-separated: operation id, method, path, tag, summary.
+    One line each, tab-separated: operation id, method, path, tag, summary. With --params, each parameter
+    follows on an indented line: name, Python name, OData type (", may be null"), meaning.
     """
     needle = (text or "").lower()
     found = [
@@ -88,6 +91,9 @@ def ops(text: str | None) -> None:
     for operation in found:
         fields = (operation.operation_id, operation.method, operation.path, operation.tag, operation.summary)
         click.echo("\t".join(fields))
+        for parameter in operation.parameters if params else ():
+            kind = parameter.edm_type + (", may be null" if parameter.nullable else "")
+            click.echo("\t".join(("  " + parameter.name, parameter.python_name, kind, parameter.description)))
     if not found:
         click.echo(f"no operation matches {text!r}", err=True)
         sys.exit(1)
@@ -243,9 +249,16 @@ def emulator(port: int, seed: int) -> None:
     click.echo(f"export {URL_VARIABLE}={pbx.url}")
     click.echo(f"export {CLIENT_ID_VARIABLE}={pbx.client_id}")
     click.echo(f"export {CLIENT_SECRET_VARIABLE}={pbx.client_secret}")
+    click.echo(
+        f"a user to sign in as (threecx-xapi login): {pbx.accounts.username} / {pbx.accounts.password}", err=True
+    )
     click.echo(f"XAPI emulator serving {pbx.url} until Ctrl-C", err=True)
     sys.stdout.flush()
     try:
         pbx.serve_forever()
     except KeyboardInterrupt:
         click.echo("stopped", err=True)
+
+
+cli.add_command(connection_options(login))
+cli.add_command(logout)

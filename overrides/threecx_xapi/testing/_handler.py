@@ -20,6 +20,7 @@ from ._fakedata import FakeData, collection_items, resolve
 from ._filter import FilterError
 from ._query import collection
 from ._routes import Match, RouteError, Router
+from ._signin import SIGNIN_TARGETS, SignIn
 from ._tokens import TokenIssuer
 
 API_PATH = "/xapi/v1"
@@ -85,6 +86,7 @@ class Handler:
             settings.clock,
             expires_in_minutes=settings.expires_in_minutes,
         )
+        self.signin = SignIn(self.tokens, settings.clock)
         self.faults: list[Fault] = []
         self.requests: list[RecordedRequest] = []
         self.lock = threading.RLock()
@@ -120,8 +122,10 @@ class Handler:
 
     def _target(self, method: str, raw_path: str) -> tuple[str | None, Match | RouteError]:
         """The operation a request addresses (its id, or "token"), or why none is."""
-        if raw_path == TOKEN_PATH:
-            return TOKEN_TARGET, RouteError(405, "MethodNotAllowed", f"{method} is not allowed on {TOKEN_PATH}")
+        if raw_path in SIGNIN_TARGETS:
+            return SIGNIN_TARGETS[raw_path], RouteError(
+                405, "MethodNotAllowed", f"{method} is not allowed on {raw_path}"
+            )
         if not raw_path.startswith(API_PATH + "/"):
             return None, RouteError(404, "NotFound", f"no resource at {unquote(raw_path)}")
         try:
@@ -139,13 +143,9 @@ class Handler:
         headers: Mapping[str, str],
         body: bytes,
     ) -> Reply:
-        if raw_path == TOKEN_PATH:  # no bearer token is asked of the token endpoint, whatever the method
-            if method != "POST":
-                reply = self._reply(405, error_body("MethodNotAllowed", f"{method} is not allowed on {TOKEN_PATH}"))
-                reply.headers["Allow"] = "POST"
-                return reply
-            form = dict(parse_qsl(body.decode("utf-8", "replace"), keep_blank_values=True))
-            return self._reply(*self.tokens.issue(form))
+        if raw_path in SIGNIN_TARGETS:  # no bearer token is asked of the sign-in endpoints, whatever the method
+            status, extra, content = self.signin.answer(method, raw_path, query, headers, body)
+            return Reply(status, {"X-3CX-Version": self.settings.server_version, **extra}, content)
         if not self.tokens.is_valid(headers.get("authorization")):
             reply = self._reply(401, error_body("Unauthorized", "missing, expired or revoked bearer token"))
             reply.headers["WWW-Authenticate"] = 'Bearer error="invalid_token"'

@@ -33,7 +33,9 @@ from starlette.requests import Request
 from starlette.types import Receive, Scope, Send
 
 from .. import registry
+from ._accounts import Accounts
 from ._handler import TOKEN_TARGET, Fault, Handler, RecordedRequest, Reply, Settings
+from ._signin import SIGNIN_TARGETS
 
 if TYPE_CHECKING:
     from ..client import XapiClient
@@ -196,10 +198,15 @@ class Emulator:
         `delay` waits that many seconds first; `drop` closes the connection without a complete answer.
         An unknown target is a ValueError, so a misspelt operationId never arms a fault that cannot fire.
         """
-        if target not in ("*", TOKEN_TARGET) and target not in _operation_ids():
+        if target not in ("*", *SIGNIN_TARGETS.values()) and target not in _operation_ids():
             raise ValueError(_unknown_target(target))
         with self._handler.lock:
             self._handler.faults.append(Fault(target, status, retry_after, delay, drop, times))
+
+    @property
+    def accounts(self) -> Accounts:
+        """Users who sign in with a password (and a TOTP second factor), and the apps that may authorize."""
+        return self._handler.signin.accounts
 
     def expire_tokens(self) -> None:
         """Every issued token expires now, as after the PBX's token lifetime."""

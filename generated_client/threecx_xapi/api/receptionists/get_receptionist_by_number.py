@@ -16,7 +16,7 @@ PATH = "/Receptionists(Number={Number})"
 
 
 def _get_kwargs(
-    number: str | None,
+    number: str,
     *,
     select: list[str] | Unset = UNSET,
     expand: list[str] | Unset = UNSET,
@@ -35,7 +35,7 @@ def _get_kwargs(
     _kwargs: dict[str, Any] = {
         "method": "get",
         "url": "/Receptionists(Number={number})".format(
-            number=odata.path_literal(number, name="Number", edm_type="Edm.String", nullable=True),
+            number=odata.path_literal(number, name="Number", edm_type="Edm.String", nullable=False),
         ),
     }
     # httpx re-parses the URL for any params it is given, even none: give them only when there are some.
@@ -67,7 +67,7 @@ def _build_response(*, client: XapiClient, response: httpx.Response) -> Response
 
 
 def sync_detailed(
-    number: str | None,
+    number: str,
     *,
     client: XapiClient,
     select: list[str] | Unset = UNSET,
@@ -78,7 +78,7 @@ def sync_detailed(
     XAPI operation `GetReceptionistByNumber`: `GET /Receptionists(Number={Number})`.
 
     Args:
-        number (str | None): `Number`, OData Edm.String. Alternate key of Receptionist
+        number (str): `Number`, OData Edm.String. Alternate key of Receptionist
         select (list[str] | Unset): `$select`, OData Collection(Edm.String). Select properties to
             be returned
         expand (list[str] | Unset): `$expand`, OData Collection(Edm.String). Expand related
@@ -106,7 +106,7 @@ def sync_detailed(
 
 
 def sync(
-    number: str | None,
+    number: str,
     *,
     client: XapiClient,
     select: list[str] | Unset = UNSET,
@@ -117,7 +117,7 @@ def sync(
     XAPI operation `GetReceptionistByNumber`: `GET /Receptionists(Number={Number})`.
 
     Args:
-        number (str | None): `Number`, OData Edm.String. Alternate key of Receptionist
+        number (str): `Number`, OData Edm.String. Alternate key of Receptionist
         select (list[str] | Unset): `$select`, OData Collection(Edm.String). Select properties to
             be returned
         expand (list[str] | Unset): `$expand`, OData Collection(Edm.String). Expand related
@@ -146,7 +146,7 @@ def sync(
 
 
 async def asyncio_detailed(
-    number: str | None,
+    number: str,
     *,
     client: XapiClient,
     select: list[str] | Unset = UNSET,
@@ -157,7 +157,7 @@ async def asyncio_detailed(
     XAPI operation `GetReceptionistByNumber`: `GET /Receptionists(Number={Number})`.
 
     Args:
-        number (str | None): `Number`, OData Edm.String. Alternate key of Receptionist
+        number (str): `Number`, OData Edm.String. Alternate key of Receptionist
         select (list[str] | Unset): `$select`, OData Collection(Edm.String). Select properties to
             be returned
         expand (list[str] | Unset): `$expand`, OData Collection(Edm.String). Expand related
@@ -183,7 +183,7 @@ async def asyncio_detailed(
 
 
 async def asyncio(
-    number: str | None,
+    number: str,
     *,
     client: XapiClient,
     select: list[str] | Unset = UNSET,
@@ -194,7 +194,7 @@ async def asyncio(
     XAPI operation `GetReceptionistByNumber`: `GET /Receptionists(Number={Number})`.
 
     Args:
-        number (str | None): `Number`, OData Edm.String. Alternate key of Receptionist
+        number (str): `Number`, OData Edm.String. Alternate key of Receptionist
         select (list[str] | Unset): `$select`, OData Collection(Edm.String). Select properties to
             be returned
         expand (list[str] | Unset): `$expand`, OData Collection(Edm.String). Expand related

@@ -128,7 +128,9 @@ def sync_detailed(
     XAPI operation `GetAbandonedChatsStatisticsData`: `GET /ReportAbandonedChatsStatistics/Pbx.GetAbandonedChatsStatisticsData(queueDnStr={queueDnStr},startDt={startDt},endDt={endDt},participantType={participantType})`.
 
     Args:
-        queue_dn_str (str | None): `queueDnStr`, OData Edm.String. Usage: queueDnStr={queueDnStr}
+        queue_dn_str (str | None): `queueDnStr`, OData Edm.String. Usage: queueDnStr={queueDnStr}.
+            A PBX refuses null here (400 "The queueDnStr field is required."): pass a value, or '' for
+            all, as the 3CX web client does.
         start_dt (datetime.datetime): `startDt`, OData Edm.DateTimeOffset. Usage:
             startDt={startDt}
         end_dt (datetime.datetime): `endDt`, OData Edm.DateTimeOffset. Usage: endDt={endDt}
@@ -197,7 +199,9 @@ def sync(
     XAPI operation `GetAbandonedChatsStatisticsData`: `GET /ReportAbandonedChatsStatistics/Pbx.GetAbandonedChatsStatisticsData(queueDnStr={queueDnStr},startDt={startDt},endDt={endDt},participantType={participantType})`.
 
     Args:
-        queue_dn_str (str | None): `queueDnStr`, OData Edm.String. Usage: queueDnStr={queueDnStr}
+        queue_dn_str (str | None): `queueDnStr`, OData Edm.String. Usage: queueDnStr={queueDnStr}.
+            A PBX refuses null here (400 "The queueDnStr field is required."): pass a value, or '' for
+            all, as the 3CX web client does.
         start_dt (datetime.datetime): `startDt`, OData Edm.DateTimeOffset. Usage:
             startDt={startDt}
         end_dt (datetime.datetime): `endDt`, OData Edm.DateTimeOffset. Usage: endDt={endDt}
@@ -267,7 +271,9 @@ async def asyncio_detailed(
     XAPI operation `GetAbandonedChatsStatisticsData`: `GET /ReportAbandonedChatsStatistics/Pbx.GetAbandonedChatsStatisticsData(queueDnStr={queueDnStr},startDt={startDt},endDt={endDt},participantType={participantType})`.
 
     Args:
-        queue_dn_str (str | None): `queueDnStr`, OData Edm.String. Usage: queueDnStr={queueDnStr}
+        queue_dn_str (str | None): `queueDnStr`, OData Edm.String. Usage: queueDnStr={queueDnStr}.
+            A PBX refuses null here (400 "The queueDnStr field is required."): pass a value, or '' for
+            all, as the 3CX web client does.
         start_dt (datetime.datetime): `startDt`, OData Edm.DateTimeOffset. Usage:
             startDt={startDt}
         end_dt (datetime.datetime): `endDt`, OData Edm.DateTimeOffset. Usage: endDt={endDt}
@@ -334,7 +340,9 @@ async def asyncio(
     XAPI operation `GetAbandonedChatsStatisticsData`: `GET /ReportAbandonedChatsStatistics/Pbx.GetAbandonedChatsStatisticsData(queueDnStr={queueDnStr},startDt={startDt},endDt={endDt},participantType={participantType})`.
 
     Args:
-        queue_dn_str (str | None): `queueDnStr`, OData Edm.String. Usage: queueDnStr={queueDnStr}
+        queue_dn_str (str | None): `queueDnStr`, OData Edm.String. Usage: queueDnStr={queueDnStr}.
+            A PBX refuses null here (400 "The queueDnStr field is required."): pass a value, or '' for
+            all, as the 3CX web client does.
         start_dt (datetime.datetime): `startDt`, OData Edm.DateTimeOffset. Usage:
             startDt={startDt}
         end_dt (datetime.datetime): `endDt`, OData Edm.DateTimeOffset. Usage: endDt={endDt}

@@ -135,11 +135,15 @@ def sync_detailed(
             periodFrom={periodFrom}
         period_to (datetime.datetime): `periodTo`, OData Edm.DateTimeOffset. Usage:
             periodTo={periodTo}
-        queue_dns (str | None): `queueDns`, OData Edm.String. Usage: queueDns={queueDns}
+        queue_dns (str | None): `queueDns`, OData Edm.String. Usage: queueDns={queueDns}. A PBX
+            refuses null here (400 "The queueDns field is required."): pass a value, or '' for all, as
+            the 3CX web client does.
         wait_interval (str | None): `waitInterval`, OData Edm.String. Usage:
-            waitInterval={waitInterval}
+            waitInterval={waitInterval}. A PBX refuses null here (400 "The waitInterval field is
+            required."): pass a value, or '' for all, as the 3CX web client does.
         client_time_zone (str | None): `clientTimeZone`, OData Edm.String. Usage:
-            clientTimeZone={clientTimeZone}
+            clientTimeZone={clientTimeZone}. A PBX refuses null here (400 "The clientTimeZone field is
+            required."): pass a value, or '' for all, as the 3CX web client does.
         top (int | Unset): `$top`, OData Edm.Int64. Show only the first n items
         skip (int | Unset): `$skip`, OData Edm.Int64. Skip the first n items
         search (str | Unset): `$search`, OData Edm.String. Search items by search phrases
@@ -209,11 +213,15 @@ def sync(
             periodFrom={periodFrom}
         period_to (datetime.datetime): `periodTo`, OData Edm.DateTimeOffset. Usage:
             periodTo={periodTo}
-        queue_dns (str | None): `queueDns`, OData Edm.String. Usage: queueDns={queueDns}
+        queue_dns (str | None): `queueDns`, OData Edm.String. Usage: queueDns={queueDns}. A PBX
+            refuses null here (400 "The queueDns field is required."): pass a value, or '' for all, as
+            the 3CX web client does.
         wait_interval (str | None): `waitInterval`, OData Edm.String. Usage:
-            waitInterval={waitInterval}
+            waitInterval={waitInterval}. A PBX refuses null here (400 "The waitInterval field is
+            required."): pass a value, or '' for all, as the 3CX web client does.
         client_time_zone (str | None): `clientTimeZone`, OData Edm.String. Usage:
-            clientTimeZone={clientTimeZone}
+            clientTimeZone={clientTimeZone}. A PBX refuses null here (400 "The clientTimeZone field is
+            required."): pass a value, or '' for all, as the 3CX web client does.
         top (int | Unset): `$top`, OData Edm.Int64. Show only the first n items
         skip (int | Unset): `$skip`, OData Edm.Int64. Skip the first n items
         search (str | Unset): `$search`, OData Edm.String. Search items by search phrases
@@ -284,11 +292,15 @@ async def asyncio_detailed(
             periodFrom={periodFrom}
         period_to (datetime.datetime): `periodTo`, OData Edm.DateTimeOffset. Usage:
             periodTo={periodTo}
-        queue_dns (str | None): `queueDns`, OData Edm.String. Usage: queueDns={queueDns}
+        queue_dns (str | None): `queueDns`, OData Edm.String. Usage: queueDns={queueDns}. A PBX
+            refuses null here (400 "The queueDns field is required."): pass a value, or '' for all, as
+            the 3CX web client does.
         wait_interval (str | None): `waitInterval`, OData Edm.String. Usage:
-            waitInterval={waitInterval}
+            waitInterval={waitInterval}. A PBX refuses null here (400 "The waitInterval field is
+            required."): pass a value, or '' for all, as the 3CX web client does.
         client_time_zone (str | None): `clientTimeZone`, OData Edm.String. Usage:
-            clientTimeZone={clientTimeZone}
+            clientTimeZone={clientTimeZone}. A PBX refuses null here (400 "The clientTimeZone field is
+            required."): pass a value, or '' for all, as the 3CX web client does.
         top (int | Unset): `$top`, OData Edm.Int64. Show only the first n items
         skip (int | Unset): `$skip`, OData Edm.Int64. Skip the first n items
         search (str | Unset): `$search`, OData Edm.String. Search items by search phrases
@@ -356,11 +368,15 @@ async def asyncio(
             periodFrom={periodFrom}
         period_to (datetime.datetime): `periodTo`, OData Edm.DateTimeOffset. Usage:
             periodTo={periodTo}
-        queue_dns (str | None): `queueDns`, OData Edm.String. Usage: queueDns={queueDns}
+        queue_dns (str | None): `queueDns`, OData Edm.String. Usage: queueDns={queueDns}. A PBX
+            refuses null here (400 "The queueDns field is required."): pass a value, or '' for all, as
+            the 3CX web client does.
         wait_interval (str | None): `waitInterval`, OData Edm.String. Usage:
-            waitInterval={waitInterval}
+            waitInterval={waitInterval}. A PBX refuses null here (400 "The waitInterval field is
+            required."): pass a value, or '' for all, as the 3CX web client does.
         client_time_zone (str | None): `clientTimeZone`, OData Edm.String. Usage:
-            clientTimeZone={clientTimeZone}
+            clientTimeZone={clientTimeZone}. A PBX refuses null here (400 "The clientTimeZone field is
+            required."): pass a value, or '' for all, as the 3CX web client does.
         top (int | Unset): `$top`, OData Edm.Int64. Show only the first n items
         skip (int | Unset): `$skip`, OData Edm.Int64. Skip the first n items
         search (str | Unset): `$search`, OData Edm.String. Search items by search phrases

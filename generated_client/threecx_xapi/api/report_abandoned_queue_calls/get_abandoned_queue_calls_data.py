@@ -130,9 +130,12 @@ def sync_detailed(
             periodFrom={periodFrom}
         period_to (datetime.datetime): `periodTo`, OData Edm.DateTimeOffset. Usage:
             periodTo={periodTo}
-        queue_dns (str | None): `queueDns`, OData Edm.String. Usage: queueDns={queueDns}
+        queue_dns (str | None): `queueDns`, OData Edm.String. Usage: queueDns={queueDns}. A PBX
+            refuses null here (400 "The queueDns field is required."): pass a value, or '' for all, as
+            the 3CX web client does.
         wait_interval (str | None): `waitInterval`, OData Edm.String. Usage:
-            waitInterval={waitInterval}
+            waitInterval={waitInterval}. A PBX refuses null here (400 "The waitInterval field is
+            required."): pass a value, or '' for all, as the 3CX web client does.
         top (int | Unset): `$top`, OData Edm.Int64. Show only the first n items
         skip (int | Unset): `$skip`, OData Edm.Int64. Skip the first n items
         search (str | Unset): `$search`, OData Edm.String. Search items by search phrases
@@ -200,9 +203,12 @@ def sync(
             periodFrom={periodFrom}
         period_to (datetime.datetime): `periodTo`, OData Edm.DateTimeOffset. Usage:
             periodTo={periodTo}
-        queue_dns (str | None): `queueDns`, OData Edm.String. Usage: queueDns={queueDns}
+        queue_dns (str | None): `queueDns`, OData Edm.String. Usage: queueDns={queueDns}. A PBX
+            refuses null here (400 "The queueDns field is required."): pass a value, or '' for all, as
+            the 3CX web client does.
         wait_interval (str | None): `waitInterval`, OData Edm.String. Usage:
-            waitInterval={waitInterval}
+            waitInterval={waitInterval}. A PBX refuses null here (400 "The waitInterval field is
+            required."): pass a value, or '' for all, as the 3CX web client does.
         top (int | Unset): `$top`, OData Edm.Int64. Show only the first n items
         skip (int | Unset): `$skip`, OData Edm.Int64. Skip the first n items
         search (str | Unset): `$search`, OData Edm.String. Search items by search phrases
@@ -271,9 +277,12 @@ async def asyncio_detailed(
             periodFrom={periodFrom}
         period_to (datetime.datetime): `periodTo`, OData Edm.DateTimeOffset. Usage:
             periodTo={periodTo}
-        queue_dns (str | None): `queueDns`, OData Edm.String. Usage: queueDns={queueDns}
+        queue_dns (str | None): `queueDns`, OData Edm.String. Usage: queueDns={queueDns}. A PBX
+            refuses null here (400 "The queueDns field is required."): pass a value, or '' for all, as
+            the 3CX web client does.
         wait_interval (str | None): `waitInterval`, OData Edm.String. Usage:
-            waitInterval={waitInterval}
+            waitInterval={waitInterval}. A PBX refuses null here (400 "The waitInterval field is
+            required."): pass a value, or '' for all, as the 3CX web client does.
         top (int | Unset): `$top`, OData Edm.Int64. Show only the first n items
         skip (int | Unset): `$skip`, OData Edm.Int64. Skip the first n items
         search (str | Unset): `$search`, OData Edm.String. Search items by search phrases
@@ -339,9 +348,12 @@ async def asyncio(
             periodFrom={periodFrom}
         period_to (datetime.datetime): `periodTo`, OData Edm.DateTimeOffset. Usage:
             periodTo={periodTo}
-        queue_dns (str | None): `queueDns`, OData Edm.String. Usage: queueDns={queueDns}
+        queue_dns (str | None): `queueDns`, OData Edm.String. Usage: queueDns={queueDns}. A PBX
+            refuses null here (400 "The queueDns field is required."): pass a value, or '' for all, as
+            the 3CX web client does.
         wait_interval (str | None): `waitInterval`, OData Edm.String. Usage:
-            waitInterval={waitInterval}
+            waitInterval={waitInterval}. A PBX refuses null here (400 "The waitInterval field is
+            required."): pass a value, or '' for all, as the 3CX web client does.
         top (int | Unset): `$top`, OData Edm.Int64. Show only the first n items
         skip (int | Unset): `$skip`, OData Edm.Int64. Skip the first n items
         search (str | Unset): `$search`, OData Edm.String. Search items by search phrases

@@ -138,10 +138,12 @@ def sync_detailed(
         period_to (datetime.datetime): `periodTo`, OData Edm.DateTimeOffset. Usage:
             periodTo={periodTo}
         group_filter (str | None): `groupFilter`, OData Edm.String. Usage:
-            groupFilter={groupFilter}
+            groupFilter={groupFilter}. A PBX refuses null here (400 "The groupFilter field is
+            required."): pass a value, or '' for all, as the 3CX web client does.
         call_class (int): `callClass`, OData Edm.Int32. Usage: callClass={callClass}
         client_time_zone (str | None): `clientTimeZone`, OData Edm.String. Usage:
-            clientTimeZone={clientTimeZone}
+            clientTimeZone={clientTimeZone}. A PBX refuses null here (400 "The clientTimeZone field is
+            required."): pass a value, or '' for all, as the 3CX web client does.
         top (int | Unset): `$top`, OData Edm.Int64. Show only the first n items
         skip (int | Unset): `$skip`, OData Edm.Int64. Skip the first n items
         search (str | Unset): `$search`, OData Edm.String. Search items by search phrases
@@ -212,10 +214,12 @@ def sync(
         period_to (datetime.datetime): `periodTo`, OData Edm.DateTimeOffset. Usage:
             periodTo={periodTo}
         group_filter (str | None): `groupFilter`, OData Edm.String. Usage:
-            groupFilter={groupFilter}
+            groupFilter={groupFilter}. A PBX refuses null here (400 "The groupFilter field is
+            required."): pass a value, or '' for all, as the 3CX web client does.
         call_class (int): `callClass`, OData Edm.Int32. Usage: callClass={callClass}
         client_time_zone (str | None): `clientTimeZone`, OData Edm.String. Usage:
-            clientTimeZone={clientTimeZone}
+            clientTimeZone={clientTimeZone}. A PBX refuses null here (400 "The clientTimeZone field is
+            required."): pass a value, or '' for all, as the 3CX web client does.
         top (int | Unset): `$top`, OData Edm.Int64. Show only the first n items
         skip (int | Unset): `$skip`, OData Edm.Int64. Skip the first n items
         search (str | Unset): `$search`, OData Edm.String. Search items by search phrases
@@ -287,10 +291,12 @@ async def asyncio_detailed(
         period_to (datetime.datetime): `periodTo`, OData Edm.DateTimeOffset. Usage:
             periodTo={periodTo}
         group_filter (str | None): `groupFilter`, OData Edm.String. Usage:
-            groupFilter={groupFilter}
+            groupFilter={groupFilter}. A PBX refuses null here (400 "The groupFilter field is
+            required."): pass a value, or '' for all, as the 3CX web client does.
         call_class (int): `callClass`, OData Edm.Int32. Usage: callClass={callClass}
         client_time_zone (str | None): `clientTimeZone`, OData Edm.String. Usage:
-            clientTimeZone={clientTimeZone}
+            clientTimeZone={clientTimeZone}. A PBX refuses null here (400 "The clientTimeZone field is
+            required."): pass a value, or '' for all, as the 3CX web client does.
         top (int | Unset): `$top`, OData Edm.Int64. Show only the first n items
         skip (int | Unset): `$skip`, OData Edm.Int64. Skip the first n items
         search (str | Unset): `$search`, OData Edm.String. Search items by search phrases
@@ -359,10 +365,12 @@ async def asyncio(
         period_to (datetime.datetime): `periodTo`, OData Edm.DateTimeOffset. Usage:
             periodTo={periodTo}
         group_filter (str | None): `groupFilter`, OData Edm.String. Usage:
-            groupFilter={groupFilter}
+            groupFilter={groupFilter}. A PBX refuses null here (400 "The groupFilter field is
+            required."): pass a value, or '' for all, as the 3CX web client does.
         call_class (int): `callClass`, OData Edm.Int32. Usage: callClass={callClass}
         client_time_zone (str | None): `clientTimeZone`, OData Edm.String. Usage:
-            clientTimeZone={clientTimeZone}
+            clientTimeZone={clientTimeZone}. A PBX refuses null here (400 "The clientTimeZone field is
+            required."): pass a value, or '' for all, as the 3CX web client does.
         top (int | Unset): `$top`, OData Edm.Int64. Show only the first n items
         skip (int | Unset): `$skip`, OData Edm.Int64. Skip the first n items
         search (str | Unset): `$search`, OData Edm.String. Search items by search phrases

@@ -144,17 +144,21 @@ def sync_detailed(
 
     Args:
         client_time_zone (str | None): `clientTimeZone`, OData Edm.String. Usage:
-            clientTimeZone={clientTimeZone}
+            clientTimeZone={clientTimeZone}. A PBX refuses null here (400 "The clientTimeZone field is
+            required."): pass a value, or '' for all, as the 3CX web client does.
         period_from (datetime.datetime): `periodFrom`, OData Edm.DateTimeOffset. Usage:
             periodFrom={periodFrom}
         period_to (datetime.datetime): `periodTo`, OData Edm.DateTimeOffset. Usage:
             periodTo={periodTo}
         group_number (str | None): `groupNumber`, OData Edm.String. Usage:
-            groupNumber={groupNumber}
+            groupNumber={groupNumber}. A PBX refuses null here (400 "The groupNumber field is
+            required."): pass a value, or '' for all, as the 3CX web client does.
         extension_dns (str | None): `extensionDns`, OData Edm.String. Usage:
-            extensionDns={extensionDns}
+            extensionDns={extensionDns}. A PBX refuses null here (400 "The extensionDns field is
+            required."): pass a value, or '' for all, as the 3CX web client does.
         wait_interval (str | None): `waitInterval`, OData Edm.String. Usage:
-            waitInterval={waitInterval}
+            waitInterval={waitInterval}. A PBX refuses null here (400 "The waitInterval field is
+            required."): pass a value, or '' for all, as the 3CX web client does.
         include_queue_calls (bool): `includeQueueCalls`, OData Edm.Boolean. Usage:
             includeQueueCalls={includeQueueCalls}
         call_area (int): `callArea`, OData Edm.Int32. Usage: callArea={callArea}
@@ -233,17 +237,21 @@ def sync(
 
     Args:
         client_time_zone (str | None): `clientTimeZone`, OData Edm.String. Usage:
-            clientTimeZone={clientTimeZone}
+            clientTimeZone={clientTimeZone}. A PBX refuses null here (400 "The clientTimeZone field is
+            required."): pass a value, or '' for all, as the 3CX web client does.
         period_from (datetime.datetime): `periodFrom`, OData Edm.DateTimeOffset. Usage:
             periodFrom={periodFrom}
         period_to (datetime.datetime): `periodTo`, OData Edm.DateTimeOffset. Usage:
             periodTo={periodTo}
         group_number (str | None): `groupNumber`, OData Edm.String. Usage:
-            groupNumber={groupNumber}
+            groupNumber={groupNumber}. A PBX refuses null here (400 "The groupNumber field is
+            required."): pass a value, or '' for all, as the 3CX web client does.
         extension_dns (str | None): `extensionDns`, OData Edm.String. Usage:
-            extensionDns={extensionDns}
+            extensionDns={extensionDns}. A PBX refuses null here (400 "The extensionDns field is
+            required."): pass a value, or '' for all, as the 3CX web client does.
         wait_interval (str | None): `waitInterval`, OData Edm.String. Usage:
-            waitInterval={waitInterval}
+            waitInterval={waitInterval}. A PBX refuses null here (400 "The waitInterval field is
+            required."): pass a value, or '' for all, as the 3CX web client does.
         include_queue_calls (bool): `includeQueueCalls`, OData Edm.Boolean. Usage:
             includeQueueCalls={includeQueueCalls}
         call_area (int): `callArea`, OData Edm.Int32. Usage: callArea={callArea}
@@ -323,17 +331,21 @@ async def asyncio_detailed(
 
     Args:
         client_time_zone (str | None): `clientTimeZone`, OData Edm.String. Usage:
-            clientTimeZone={clientTimeZone}
+            clientTimeZone={clientTimeZone}. A PBX refuses null here (400 "The clientTimeZone field is
+            required."): pass a value, or '' for all, as the 3CX web client does.
         period_from (datetime.datetime): `periodFrom`, OData Edm.DateTimeOffset. Usage:
             periodFrom={periodFrom}
         period_to (datetime.datetime): `periodTo`, OData Edm.DateTimeOffset. Usage:
             periodTo={periodTo}
         group_number (str | None): `groupNumber`, OData Edm.String. Usage:
-            groupNumber={groupNumber}
+            groupNumber={groupNumber}. A PBX refuses null here (400 "The groupNumber field is
+            required."): pass a value, or '' for all, as the 3CX web client does.
         extension_dns (str | None): `extensionDns`, OData Edm.String. Usage:
-            extensionDns={extensionDns}
+            extensionDns={extensionDns}. A PBX refuses null here (400 "The extensionDns field is
+            required."): pass a value, or '' for all, as the 3CX web client does.
         wait_interval (str | None): `waitInterval`, OData Edm.String. Usage:
-            waitInterval={waitInterval}
+            waitInterval={waitInterval}. A PBX refuses null here (400 "The waitInterval field is
+            required."): pass a value, or '' for all, as the 3CX web client does.
         include_queue_calls (bool): `includeQueueCalls`, OData Edm.Boolean. Usage:
             includeQueueCalls={includeQueueCalls}
         call_area (int): `callArea`, OData Edm.Int32. Usage: callArea={callArea}
@@ -410,17 +422,21 @@ async def asyncio(
 
     Args:
         client_time_zone (str | None): `clientTimeZone`, OData Edm.String. Usage:
-            clientTimeZone={clientTimeZone}
+            clientTimeZone={clientTimeZone}. A PBX refuses null here (400 "The clientTimeZone field is
+            required."): pass a value, or '' for all, as the 3CX web client does.
         period_from (datetime.datetime): `periodFrom`, OData Edm.DateTimeOffset. Usage:
             periodFrom={periodFrom}
         period_to (datetime.datetime): `periodTo`, OData Edm.DateTimeOffset. Usage:
             periodTo={periodTo}
         group_number (str | None): `groupNumber`, OData Edm.String. Usage:
-            groupNumber={groupNumber}
+            groupNumber={groupNumber}. A PBX refuses null here (400 "The groupNumber field is
+            required."): pass a value, or '' for all, as the 3CX web client does.
         extension_dns (str | None): `extensionDns`, OData Edm.String. Usage:
-            extensionDns={extensionDns}
+            extensionDns={extensionDns}. A PBX refuses null here (400 "The extensionDns field is
+            required."): pass a value, or '' for all, as the 3CX web client does.
         wait_interval (str | None): `waitInterval`, OData Edm.String. Usage:
-            waitInterval={waitInterval}
+            waitInterval={waitInterval}. A PBX refuses null here (400 "The waitInterval field is
+            required."): pass a value, or '' for all, as the 3CX web client does.
         include_queue_calls (bool): `includeQueueCalls`, OData Edm.Boolean. Usage:
             includeQueueCalls={includeQueueCalls}
         call_area (int): `callArea`, OData Edm.Int32. Usage: callArea={callArea}

@@ -164,21 +164,27 @@ def sync_detailed(
             periodTo={periodTo}
         source_type (int): `sourceType`, OData Edm.Int32. Usage: sourceType={sourceType}
         source_filter (str | None): `sourceFilter`, OData Edm.String. Usage:
-            sourceFilter={sourceFilter}
+            sourceFilter={sourceFilter}. A PBX refuses null here (400 "The sourceFilter field is
+            required."): pass a value, or '' for all, as the 3CX web client does.
         destination_type (int): `destinationType`, OData Edm.Int32. Usage:
             destinationType={destinationType}
         destination_filter (str | None): `destinationFilter`, OData Edm.String. Usage:
-            destinationFilter={destinationFilter}
+            destinationFilter={destinationFilter}. A PBX refuses null here (400 "The destinationFilter
+            field is required."): pass a value, or '' for all, as the 3CX web client does.
         calls_type (int): `callsType`, OData Edm.Int32. Usage: callsType={callsType}
         call_time_filter_type (int): `callTimeFilterType`, OData Edm.Int32. Usage:
             callTimeFilterType={callTimeFilterType}
         call_time_filter_from (str | None): `callTimeFilterFrom`, OData Edm.String. Usage:
-            callTimeFilterFrom={callTimeFilterFrom}
+            callTimeFilterFrom={callTimeFilterFrom}. A PBX refuses null here (400 "The
+            callTimeFilterFrom field is required."): pass a value, or '' for all, as the 3CX web
+            client does.
         call_time_filter_to (str | None): `callTimeFilterTo`, OData Edm.String. Usage:
-            callTimeFilterTo={callTimeFilterTo}
+            callTimeFilterTo={callTimeFilterTo}. A PBX refuses null here (400 "The callTimeFilterTo
+            field is required."): pass a value, or '' for all, as the 3CX web client does.
         hide_pcalls (bool): `hidePcalls`, OData Edm.Boolean. Usage: hidePcalls={hidePcalls}
         client_time_zone (str | None): `clientTimeZone`, OData Edm.String. Usage:
-            clientTimeZone={clientTimeZone}
+            clientTimeZone={clientTimeZone}. A PBX refuses null here (400 "The clientTimeZone field is
+            required."): pass a value, or '' for all, as the 3CX web client does.
         top (int | Unset): `$top`, OData Edm.Int64. Show only the first n items
         skip (int | Unset): `$skip`, OData Edm.Int64. Skip the first n items
         search (str | Unset): `$search`, OData Edm.String. Search items by search phrases
@@ -264,21 +270,27 @@ def sync(
             periodTo={periodTo}
         source_type (int): `sourceType`, OData Edm.Int32. Usage: sourceType={sourceType}
         source_filter (str | None): `sourceFilter`, OData Edm.String. Usage:
-            sourceFilter={sourceFilter}
+            sourceFilter={sourceFilter}. A PBX refuses null here (400 "The sourceFilter field is
+            required."): pass a value, or '' for all, as the 3CX web client does.
         destination_type (int): `destinationType`, OData Edm.Int32. Usage:
             destinationType={destinationType}
         destination_filter (str | None): `destinationFilter`, OData Edm.String. Usage:
-            destinationFilter={destinationFilter}
+            destinationFilter={destinationFilter}. A PBX refuses null here (400 "The destinationFilter
+            field is required."): pass a value, or '' for all, as the 3CX web client does.
         calls_type (int): `callsType`, OData Edm.Int32. Usage: callsType={callsType}
         call_time_filter_type (int): `callTimeFilterType`, OData Edm.Int32. Usage:
             callTimeFilterType={callTimeFilterType}
         call_time_filter_from (str | None): `callTimeFilterFrom`, OData Edm.String. Usage:
-            callTimeFilterFrom={callTimeFilterFrom}
+            callTimeFilterFrom={callTimeFilterFrom}. A PBX refuses null here (400 "The
+            callTimeFilterFrom field is required."): pass a value, or '' for all, as the 3CX web
+            client does.
         call_time_filter_to (str | None): `callTimeFilterTo`, OData Edm.String. Usage:
-            callTimeFilterTo={callTimeFilterTo}
+            callTimeFilterTo={callTimeFilterTo}. A PBX refuses null here (400 "The callTimeFilterTo
+            field is required."): pass a value, or '' for all, as the 3CX web client does.
         hide_pcalls (bool): `hidePcalls`, OData Edm.Boolean. Usage: hidePcalls={hidePcalls}
         client_time_zone (str | None): `clientTimeZone`, OData Edm.String. Usage:
-            clientTimeZone={clientTimeZone}
+            clientTimeZone={clientTimeZone}. A PBX refuses null here (400 "The clientTimeZone field is
+            required."): pass a value, or '' for all, as the 3CX web client does.
         top (int | Unset): `$top`, OData Edm.Int64. Show only the first n items
         skip (int | Unset): `$skip`, OData Edm.Int64. Skip the first n items
         search (str | Unset): `$search`, OData Edm.String. Search items by search phrases
@@ -365,21 +377,27 @@ async def asyncio_detailed(
             periodTo={periodTo}
         source_type (int): `sourceType`, OData Edm.Int32. Usage: sourceType={sourceType}
         source_filter (str | None): `sourceFilter`, OData Edm.String. Usage:
-            sourceFilter={sourceFilter}
+            sourceFilter={sourceFilter}. A PBX refuses null here (400 "The sourceFilter field is
+            required."): pass a value, or '' for all, as the 3CX web client does.
         destination_type (int): `destinationType`, OData Edm.Int32. Usage:
             destinationType={destinationType}
         destination_filter (str | None): `destinationFilter`, OData Edm.String. Usage:
-            destinationFilter={destinationFilter}
+            destinationFilter={destinationFilter}. A PBX refuses null here (400 "The destinationFilter
+            field is required."): pass a value, or '' for all, as the 3CX web client does.
         calls_type (int): `callsType`, OData Edm.Int32. Usage: callsType={callsType}
         call_time_filter_type (int): `callTimeFilterType`, OData Edm.Int32. Usage:
             callTimeFilterType={callTimeFilterType}
         call_time_filter_from (str | None): `callTimeFilterFrom`, OData Edm.String. Usage:
-            callTimeFilterFrom={callTimeFilterFrom}
+            callTimeFilterFrom={callTimeFilterFrom}. A PBX refuses null here (400 "The
+            callTimeFilterFrom field is required."): pass a value, or '' for all, as the 3CX web
+            client does.
         call_time_filter_to (str | None): `callTimeFilterTo`, OData Edm.String. Usage:
-            callTimeFilterTo={callTimeFilterTo}
+            callTimeFilterTo={callTimeFilterTo}. A PBX refuses null here (400 "The callTimeFilterTo
+            field is required."): pass a value, or '' for all, as the 3CX web client does.
         hide_pcalls (bool): `hidePcalls`, OData Edm.Boolean. Usage: hidePcalls={hidePcalls}
         client_time_zone (str | None): `clientTimeZone`, OData Edm.String. Usage:
-            clientTimeZone={clientTimeZone}
+            clientTimeZone={clientTimeZone}. A PBX refuses null here (400 "The clientTimeZone field is
+            required."): pass a value, or '' for all, as the 3CX web client does.
         top (int | Unset): `$top`, OData Edm.Int64. Show only the first n items
         skip (int | Unset): `$skip`, OData Edm.Int64. Skip the first n items
         search (str | Unset): `$search`, OData Edm.String. Search items by search phrases
@@ -463,21 +481,27 @@ async def asyncio(
             periodTo={periodTo}
         source_type (int): `sourceType`, OData Edm.Int32. Usage: sourceType={sourceType}
         source_filter (str | None): `sourceFilter`, OData Edm.String. Usage:
-            sourceFilter={sourceFilter}
+            sourceFilter={sourceFilter}. A PBX refuses null here (400 "The sourceFilter field is
+            required."): pass a value, or '' for all, as the 3CX web client does.
         destination_type (int): `destinationType`, OData Edm.Int32. Usage:
             destinationType={destinationType}
         destination_filter (str | None): `destinationFilter`, OData Edm.String. Usage:
-            destinationFilter={destinationFilter}
+            destinationFilter={destinationFilter}. A PBX refuses null here (400 "The destinationFilter
+            field is required."): pass a value, or '' for all, as the 3CX web client does.
         calls_type (int): `callsType`, OData Edm.Int32. Usage: callsType={callsType}
         call_time_filter_type (int): `callTimeFilterType`, OData Edm.Int32. Usage:
             callTimeFilterType={callTimeFilterType}
         call_time_filter_from (str | None): `callTimeFilterFrom`, OData Edm.String. Usage:
-            callTimeFilterFrom={callTimeFilterFrom}
+            callTimeFilterFrom={callTimeFilterFrom}. A PBX refuses null here (400 "The
+            callTimeFilterFrom field is required."): pass a value, or '' for all, as the 3CX web
+            client does.
         call_time_filter_to (str | None): `callTimeFilterTo`, OData Edm.String. Usage:
-            callTimeFilterTo={callTimeFilterTo}
+            callTimeFilterTo={callTimeFilterTo}. A PBX refuses null here (400 "The callTimeFilterTo
+            field is required."): pass a value, or '' for all, as the 3CX web client does.
         hide_pcalls (bool): `hidePcalls`, OData Edm.Boolean. Usage: hidePcalls={hidePcalls}
         client_time_zone (str | None): `clientTimeZone`, OData Edm.String. Usage:
-            clientTimeZone={clientTimeZone}
+            clientTimeZone={clientTimeZone}. A PBX refuses null here (400 "The clientTimeZone field is
+            required."): pass a value, or '' for all, as the 3CX web client does.
         top (int | Unset): `$top`, OData Edm.Int64. Show only the first n items
         skip (int | Unset): `$skip`, OData Edm.Int64. Skip the first n items
         search (str | Unset): `$search`, OData Edm.String. Search items by search phrases

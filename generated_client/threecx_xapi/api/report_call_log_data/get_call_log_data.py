@@ -157,18 +157,23 @@ def sync_detailed(
             periodTo={periodTo}
         source_type (int): `sourceType`, OData Edm.Int32. Usage: sourceType={sourceType}
         source_filter (str | None): `sourceFilter`, OData Edm.String. Usage:
-            sourceFilter={sourceFilter}
+            sourceFilter={sourceFilter}. A PBX refuses null here (400 "The sourceFilter field is
+            required."): pass a value, or '' for all, as the 3CX web client does.
         destination_type (int): `destinationType`, OData Edm.Int32. Usage:
             destinationType={destinationType}
         destination_filter (str | None): `destinationFilter`, OData Edm.String. Usage:
-            destinationFilter={destinationFilter}
+            destinationFilter={destinationFilter}. A PBX refuses null here (400 "The destinationFilter
+            field is required."): pass a value, or '' for all, as the 3CX web client does.
         calls_type (int): `callsType`, OData Edm.Int32. Usage: callsType={callsType}
         call_time_filter_type (int): `callTimeFilterType`, OData Edm.Int32. Usage:
             callTimeFilterType={callTimeFilterType}
         call_time_filter_from (str | None): `callTimeFilterFrom`, OData Edm.String. Usage:
-            callTimeFilterFrom={callTimeFilterFrom}
+            callTimeFilterFrom={callTimeFilterFrom}. A PBX refuses null here (400 "The
+            callTimeFilterFrom field is required."): pass a value, or '' for all, as the 3CX web
+            client does.
         call_time_filter_to (str | None): `callTimeFilterTo`, OData Edm.String. Usage:
-            callTimeFilterTo={callTimeFilterTo}
+            callTimeFilterTo={callTimeFilterTo}. A PBX refuses null here (400 "The callTimeFilterTo
+            field is required."): pass a value, or '' for all, as the 3CX web client does.
         hide_pcalls (bool): `hidePcalls`, OData Edm.Boolean. Usage: hidePcalls={hidePcalls}
         top (int | Unset): `$top`, OData Edm.Int64. Show only the first n items
         skip (int | Unset): `$skip`, OData Edm.Int64. Skip the first n items
@@ -253,18 +258,23 @@ def sync(
             periodTo={periodTo}
         source_type (int): `sourceType`, OData Edm.Int32. Usage: sourceType={sourceType}
         source_filter (str | None): `sourceFilter`, OData Edm.String. Usage:
-            sourceFilter={sourceFilter}
+            sourceFilter={sourceFilter}. A PBX refuses null here (400 "The sourceFilter field is
+            required."): pass a value, or '' for all, as the 3CX web client does.
         destination_type (int): `destinationType`, OData Edm.Int32. Usage:
             destinationType={destinationType}
         destination_filter (str | None): `destinationFilter`, OData Edm.String. Usage:
-            destinationFilter={destinationFilter}
+            destinationFilter={destinationFilter}. A PBX refuses null here (400 "The destinationFilter
+            field is required."): pass a value, or '' for all, as the 3CX web client does.
         calls_type (int): `callsType`, OData Edm.Int32. Usage: callsType={callsType}
         call_time_filter_type (int): `callTimeFilterType`, OData Edm.Int32. Usage:
             callTimeFilterType={callTimeFilterType}
         call_time_filter_from (str | None): `callTimeFilterFrom`, OData Edm.String. Usage:
-            callTimeFilterFrom={callTimeFilterFrom}
+            callTimeFilterFrom={callTimeFilterFrom}. A PBX refuses null here (400 "The
+            callTimeFilterFrom field is required."): pass a value, or '' for all, as the 3CX web
+            client does.
         call_time_filter_to (str | None): `callTimeFilterTo`, OData Edm.String. Usage:
-            callTimeFilterTo={callTimeFilterTo}
+            callTimeFilterTo={callTimeFilterTo}. A PBX refuses null here (400 "The callTimeFilterTo
+            field is required."): pass a value, or '' for all, as the 3CX web client does.
         hide_pcalls (bool): `hidePcalls`, OData Edm.Boolean. Usage: hidePcalls={hidePcalls}
         top (int | Unset): `$top`, OData Edm.Int64. Show only the first n items
         skip (int | Unset): `$skip`, OData Edm.Int64. Skip the first n items
@@ -350,18 +360,23 @@ async def asyncio_detailed(
             periodTo={periodTo}
         source_type (int): `sourceType`, OData Edm.Int32. Usage: sourceType={sourceType}
         source_filter (str | None): `sourceFilter`, OData Edm.String. Usage:
-            sourceFilter={sourceFilter}
+            sourceFilter={sourceFilter}. A PBX refuses null here (400 "The sourceFilter field is
+            required."): pass a value, or '' for all, as the 3CX web client does.
         destination_type (int): `destinationType`, OData Edm.Int32. Usage:
             destinationType={destinationType}
         destination_filter (str | None): `destinationFilter`, OData Edm.String. Usage:
-            destinationFilter={destinationFilter}
+            destinationFilter={destinationFilter}. A PBX refuses null here (400 "The destinationFilter
+            field is required."): pass a value, or '' for all, as the 3CX web client does.
         calls_type (int): `callsType`, OData Edm.Int32. Usage: callsType={callsType}
         call_time_filter_type (int): `callTimeFilterType`, OData Edm.Int32. Usage:
             callTimeFilterType={callTimeFilterType}
         call_time_filter_from (str | None): `callTimeFilterFrom`, OData Edm.String. Usage:
-            callTimeFilterFrom={callTimeFilterFrom}
+            callTimeFilterFrom={callTimeFilterFrom}. A PBX refuses null here (400 "The
+            callTimeFilterFrom field is required."): pass a value, or '' for all, as the 3CX web
+            client does.
         call_time_filter_to (str | None): `callTimeFilterTo`, OData Edm.String. Usage:
-            callTimeFilterTo={callTimeFilterTo}
+            callTimeFilterTo={callTimeFilterTo}. A PBX refuses null here (400 "The callTimeFilterTo
+            field is required."): pass a value, or '' for all, as the 3CX web client does.
         hide_pcalls (bool): `hidePcalls`, OData Edm.Boolean. Usage: hidePcalls={hidePcalls}
         top (int | Unset): `$top`, OData Edm.Int64. Show only the first n items
         skip (int | Unset): `$skip`, OData Edm.Int64. Skip the first n items
@@ -444,18 +459,23 @@ async def asyncio(
             periodTo={periodTo}
         source_type (int): `sourceType`, OData Edm.Int32. Usage: sourceType={sourceType}
         source_filter (str | None): `sourceFilter`, OData Edm.String. Usage:
-            sourceFilter={sourceFilter}
+            sourceFilter={sourceFilter}. A PBX refuses null here (400 "The sourceFilter field is
+            required."): pass a value, or '' for all, as the 3CX web client does.
         destination_type (int): `destinationType`, OData Edm.Int32. Usage:
             destinationType={destinationType}
         destination_filter (str | None): `destinationFilter`, OData Edm.String. Usage:
-            destinationFilter={destinationFilter}
+            destinationFilter={destinationFilter}. A PBX refuses null here (400 "The destinationFilter
+            field is required."): pass a value, or '' for all, as the 3CX web client does.
         calls_type (int): `callsType`, OData Edm.Int32. Usage: callsType={callsType}
         call_time_filter_type (int): `callTimeFilterType`, OData Edm.Int32. Usage:
             callTimeFilterType={callTimeFilterType}
         call_time_filter_from (str | None): `callTimeFilterFrom`, OData Edm.String. Usage:
-            callTimeFilterFrom={callTimeFilterFrom}
+            callTimeFilterFrom={callTimeFilterFrom}. A PBX refuses null here (400 "The
+            callTimeFilterFrom field is required."): pass a value, or '' for all, as the 3CX web
+            client does.
         call_time_filter_to (str | None): `callTimeFilterTo`, OData Edm.String. Usage:
-            callTimeFilterTo={callTimeFilterTo}
+            callTimeFilterTo={callTimeFilterTo}. A PBX refuses null here (400 "The callTimeFilterTo
+            field is required."): pass a value, or '' for all, as the 3CX web client does.
         hide_pcalls (bool): `hidePcalls`, OData Edm.Boolean. Usage: hidePcalls={hidePcalls}
         top (int | Unset): `$top`, OData Edm.Int64. Show only the first n items
         skip (int | Unset): `$skip`, OData Edm.Int64. Skip the first n items

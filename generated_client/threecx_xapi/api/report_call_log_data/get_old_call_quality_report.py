@@ -91,9 +91,11 @@ def sync_detailed(
         src_number (str): `srcNumber`, OData Edm.String. Usage: srcNumber={srcNumber}
         dst_number (str): `dstNumber`, OData Edm.String. Usage: dstNumber={dstNumber}
         src_caller_id (str | None): `srcCallerId`, OData Edm.String. Usage:
-            srcCallerId={srcCallerId}
+            srcCallerId={srcCallerId}. A PBX refuses null here (400 "The srcCallerId field is
+            required."): pass a value, or '' for all, as the 3CX web client does.
         dst_caller_id (str | None): `dstCallerId`, OData Edm.String. Usage:
-            dstCallerId={dstCallerId}
+            dstCallerId={dstCallerId}. A PBX refuses null here (400 "The dstCallerId field is
+            required."): pass a value, or '' for all, as the 3CX web client does.
 
     Raises:
         errors.TransportError: If the PBX cannot be reached.
@@ -136,9 +138,11 @@ def sync(
         src_number (str): `srcNumber`, OData Edm.String. Usage: srcNumber={srcNumber}
         dst_number (str): `dstNumber`, OData Edm.String. Usage: dstNumber={dstNumber}
         src_caller_id (str | None): `srcCallerId`, OData Edm.String. Usage:
-            srcCallerId={srcCallerId}
+            srcCallerId={srcCallerId}. A PBX refuses null here (400 "The srcCallerId field is
+            required."): pass a value, or '' for all, as the 3CX web client does.
         dst_caller_id (str | None): `dstCallerId`, OData Edm.String. Usage:
-            dstCallerId={dstCallerId}
+            dstCallerId={dstCallerId}. A PBX refuses null here (400 "The dstCallerId field is
+            required."): pass a value, or '' for all, as the 3CX web client does.
 
     Raises:
         errors.XapiError: If the PBX answers with an error (a subclass per status: NotFound, BadRequest, ...).
@@ -182,9 +186,11 @@ async def asyncio_detailed(
         src_number (str): `srcNumber`, OData Edm.String. Usage: srcNumber={srcNumber}
         dst_number (str): `dstNumber`, OData Edm.String. Usage: dstNumber={dstNumber}
         src_caller_id (str | None): `srcCallerId`, OData Edm.String. Usage:
-            srcCallerId={srcCallerId}
+            srcCallerId={srcCallerId}. A PBX refuses null here (400 "The srcCallerId field is
+            required."): pass a value, or '' for all, as the 3CX web client does.
         dst_caller_id (str | None): `dstCallerId`, OData Edm.String. Usage:
-            dstCallerId={dstCallerId}
+            dstCallerId={dstCallerId}. A PBX refuses null here (400 "The dstCallerId field is
+            required."): pass a value, or '' for all, as the 3CX web client does.
 
     Raises:
         errors.TransportError: If the PBX cannot be reached.
@@ -225,9 +231,11 @@ async def asyncio(
         src_number (str): `srcNumber`, OData Edm.String. Usage: srcNumber={srcNumber}
         dst_number (str): `dstNumber`, OData Edm.String. Usage: dstNumber={dstNumber}
         src_caller_id (str | None): `srcCallerId`, OData Edm.String. Usage:
-            srcCallerId={srcCallerId}
+            srcCallerId={srcCallerId}. A PBX refuses null here (400 "The srcCallerId field is
+            required."): pass a value, or '' for all, as the 3CX web client does.
         dst_caller_id (str | None): `dstCallerId`, OData Edm.String. Usage:
-            dstCallerId={dstCallerId}
+            dstCallerId={dstCallerId}. A PBX refuses null here (400 "The dstCallerId field is
+            required."): pass a value, or '' for all, as the 3CX web client does.
 
     Raises:
         errors.XapiError: If the PBX answers with an error (a subclass per status: NotFound, BadRequest, ...).

@@ -150,19 +150,26 @@ def sync_detailed(
 
     Args:
         client_time_zone (str | None): `clientTimeZone`, OData Edm.String. Usage:
-            clientTimeZone={clientTimeZone}
+            clientTimeZone={clientTimeZone}. A PBX refuses null here (400 "The clientTimeZone field is
+            required."): pass a value, or '' for all, as the 3CX web client does.
         period_from (datetime.datetime): `periodFrom`, OData Edm.DateTimeOffset. Usage:
             periodFrom={periodFrom}
         period_to (datetime.datetime): `periodTo`, OData Edm.DateTimeOffset. Usage:
             periodTo={periodTo}
         from_type (int): `fromType`, OData Edm.Int32. Usage: fromType={fromType}
         from_extension (str | None): `fromExtension`, OData Edm.String. Usage:
-            fromExtension={fromExtension}
-        from_text (str | None): `fromText`, OData Edm.String. Usage: fromText={fromText}
+            fromExtension={fromExtension}. A PBX refuses null here (400 "The fromExtension field is
+            required."): pass a value, or '' for all, as the 3CX web client does.
+        from_text (str | None): `fromText`, OData Edm.String. Usage: fromText={fromText}. A PBX
+            refuses null here (400 "The fromText field is required."): pass a value, or '' for all, as
+            the 3CX web client does.
         to_type (int): `toType`, OData Edm.Int32. Usage: toType={toType}
         to_extension (str | None): `toExtension`, OData Edm.String. Usage:
-            toExtension={toExtension}
-        to_text (str | None): `toText`, OData Edm.String. Usage: toText={toText}
+            toExtension={toExtension}. A PBX refuses null here (400 "The toExtension field is
+            required."): pass a value, or '' for all, as the 3CX web client does.
+        to_text (str | None): `toText`, OData Edm.String. Usage: toText={toText}. A PBX refuses
+            null here (400 "The toText field is required."): pass a value, or '' for all, as the 3CX
+            web client does.
         chat_type (int): `chatType`, OData Edm.Int32. Usage: chatType={chatType}
         participant_type (int): `participantType`, OData Edm.Int32. Usage:
             participantType={participantType}
@@ -244,19 +251,26 @@ def sync(
 
     Args:
         client_time_zone (str | None): `clientTimeZone`, OData Edm.String. Usage:
-            clientTimeZone={clientTimeZone}
+            clientTimeZone={clientTimeZone}. A PBX refuses null here (400 "The clientTimeZone field is
+            required."): pass a value, or '' for all, as the 3CX web client does.
         period_from (datetime.datetime): `periodFrom`, OData Edm.DateTimeOffset. Usage:
             periodFrom={periodFrom}
         period_to (datetime.datetime): `periodTo`, OData Edm.DateTimeOffset. Usage:
             periodTo={periodTo}
         from_type (int): `fromType`, OData Edm.Int32. Usage: fromType={fromType}
         from_extension (str | None): `fromExtension`, OData Edm.String. Usage:
-            fromExtension={fromExtension}
-        from_text (str | None): `fromText`, OData Edm.String. Usage: fromText={fromText}
+            fromExtension={fromExtension}. A PBX refuses null here (400 "The fromExtension field is
+            required."): pass a value, or '' for all, as the 3CX web client does.
+        from_text (str | None): `fromText`, OData Edm.String. Usage: fromText={fromText}. A PBX
+            refuses null here (400 "The fromText field is required."): pass a value, or '' for all, as
+            the 3CX web client does.
         to_type (int): `toType`, OData Edm.Int32. Usage: toType={toType}
         to_extension (str | None): `toExtension`, OData Edm.String. Usage:
-            toExtension={toExtension}
-        to_text (str | None): `toText`, OData Edm.String. Usage: toText={toText}
+            toExtension={toExtension}. A PBX refuses null here (400 "The toExtension field is
+            required."): pass a value, or '' for all, as the 3CX web client does.
+        to_text (str | None): `toText`, OData Edm.String. Usage: toText={toText}. A PBX refuses
+            null here (400 "The toText field is required."): pass a value, or '' for all, as the 3CX
+            web client does.
         chat_type (int): `chatType`, OData Edm.Int32. Usage: chatType={chatType}
         participant_type (int): `participantType`, OData Edm.Int32. Usage:
             participantType={participantType}
@@ -339,19 +353,26 @@ async def asyncio_detailed(
 
     Args:
         client_time_zone (str | None): `clientTimeZone`, OData Edm.String. Usage:
-            clientTimeZone={clientTimeZone}
+            clientTimeZone={clientTimeZone}. A PBX refuses null here (400 "The clientTimeZone field is
+            required."): pass a value, or '' for all, as the 3CX web client does.
         period_from (datetime.datetime): `periodFrom`, OData Edm.DateTimeOffset. Usage:
             periodFrom={periodFrom}
         period_to (datetime.datetime): `periodTo`, OData Edm.DateTimeOffset. Usage:
             periodTo={periodTo}
         from_type (int): `fromType`, OData Edm.Int32. Usage: fromType={fromType}
         from_extension (str | None): `fromExtension`, OData Edm.String. Usage:
-            fromExtension={fromExtension}
-        from_text (str | None): `fromText`, OData Edm.String. Usage: fromText={fromText}
+            fromExtension={fromExtension}. A PBX refuses null here (400 "The fromExtension field is
+            required."): pass a value, or '' for all, as the 3CX web client does.
+        from_text (str | None): `fromText`, OData Edm.String. Usage: fromText={fromText}. A PBX
+            refuses null here (400 "The fromText field is required."): pass a value, or '' for all, as
+            the 3CX web client does.
         to_type (int): `toType`, OData Edm.Int32. Usage: toType={toType}
         to_extension (str | None): `toExtension`, OData Edm.String. Usage:
-            toExtension={toExtension}
-        to_text (str | None): `toText`, OData Edm.String. Usage: toText={toText}
+            toExtension={toExtension}. A PBX refuses null here (400 "The toExtension field is
+            required."): pass a value, or '' for all, as the 3CX web client does.
+        to_text (str | None): `toText`, OData Edm.String. Usage: toText={toText}. A PBX refuses
+            null here (400 "The toText field is required."): pass a value, or '' for all, as the 3CX
+            web client does.
         chat_type (int): `chatType`, OData Edm.Int32. Usage: chatType={chatType}
         participant_type (int): `participantType`, OData Edm.Int32. Usage:
             participantType={participantType}
@@ -431,19 +452,26 @@ async def asyncio(
 
     Args:
         client_time_zone (str | None): `clientTimeZone`, OData Edm.String. Usage:
-            clientTimeZone={clientTimeZone}
+            clientTimeZone={clientTimeZone}. A PBX refuses null here (400 "The clientTimeZone field is
+            required."): pass a value, or '' for all, as the 3CX web client does.
         period_from (datetime.datetime): `periodFrom`, OData Edm.DateTimeOffset. Usage:
             periodFrom={periodFrom}
         period_to (datetime.datetime): `periodTo`, OData Edm.DateTimeOffset. Usage:
             periodTo={periodTo}
         from_type (int): `fromType`, OData Edm.Int32. Usage: fromType={fromType}
         from_extension (str | None): `fromExtension`, OData Edm.String. Usage:
-            fromExtension={fromExtension}
-        from_text (str | None): `fromText`, OData Edm.String. Usage: fromText={fromText}
+            fromExtension={fromExtension}. A PBX refuses null here (400 "The fromExtension field is
+            required."): pass a value, or '' for all, as the 3CX web client does.
+        from_text (str | None): `fromText`, OData Edm.String. Usage: fromText={fromText}. A PBX
+            refuses null here (400 "The fromText field is required."): pass a value, or '' for all, as
+            the 3CX web client does.
         to_type (int): `toType`, OData Edm.Int32. Usage: toType={toType}
         to_extension (str | None): `toExtension`, OData Edm.String. Usage:
-            toExtension={toExtension}
-        to_text (str | None): `toText`, OData Edm.String. Usage: toText={toText}
+            toExtension={toExtension}. A PBX refuses null here (400 "The toExtension field is
+            required."): pass a value, or '' for all, as the 3CX web client does.
+        to_text (str | None): `toText`, OData Edm.String. Usage: toText={toText}. A PBX refuses
+            null here (400 "The toText field is required."): pass a value, or '' for all, as the 3CX
+            web client does.
         chat_type (int): `chatType`, OData Edm.Int32. Usage: chatType={chatType}
         participant_type (int): `participantType`, OData Edm.Int32. Usage:
             participantType={participantType}

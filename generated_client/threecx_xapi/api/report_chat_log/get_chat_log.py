@@ -148,12 +148,18 @@ def sync_detailed(
             periodTo={periodTo}
         from_type (int): `fromType`, OData Edm.Int32. Usage: fromType={fromType}
         from_extension (str | None): `fromExtension`, OData Edm.String. Usage:
-            fromExtension={fromExtension}
-        from_text (str | None): `fromText`, OData Edm.String. Usage: fromText={fromText}
+            fromExtension={fromExtension}. A PBX refuses null here (400 "The fromExtension field is
+            required."): pass a value, or '' for all, as the 3CX web client does.
+        from_text (str | None): `fromText`, OData Edm.String. Usage: fromText={fromText}. A PBX
+            refuses null here (400 "The fromText field is required."): pass a value, or '' for all, as
+            the 3CX web client does.
         to_type (int): `toType`, OData Edm.Int32. Usage: toType={toType}
         to_extension (str | None): `toExtension`, OData Edm.String. Usage:
-            toExtension={toExtension}
-        to_text (str | None): `toText`, OData Edm.String. Usage: toText={toText}
+            toExtension={toExtension}. A PBX refuses null here (400 "The toExtension field is
+            required."): pass a value, or '' for all, as the 3CX web client does.
+        to_text (str | None): `toText`, OData Edm.String. Usage: toText={toText}. A PBX refuses
+            null here (400 "The toText field is required."): pass a value, or '' for all, as the 3CX
+            web client does.
         chat_type (int): `chatType`, OData Edm.Int32. Usage: chatType={chatType}
         participant_type (int): `participantType`, OData Edm.Int32. Usage:
             participantType={participantType}
@@ -238,12 +244,18 @@ def sync(
             periodTo={periodTo}
         from_type (int): `fromType`, OData Edm.Int32. Usage: fromType={fromType}
         from_extension (str | None): `fromExtension`, OData Edm.String. Usage:
-            fromExtension={fromExtension}
-        from_text (str | None): `fromText`, OData Edm.String. Usage: fromText={fromText}
+            fromExtension={fromExtension}. A PBX refuses null here (400 "The fromExtension field is
+            required."): pass a value, or '' for all, as the 3CX web client does.
+        from_text (str | None): `fromText`, OData Edm.String. Usage: fromText={fromText}. A PBX
+            refuses null here (400 "The fromText field is required."): pass a value, or '' for all, as
+            the 3CX web client does.
         to_type (int): `toType`, OData Edm.Int32. Usage: toType={toType}
         to_extension (str | None): `toExtension`, OData Edm.String. Usage:
-            toExtension={toExtension}
-        to_text (str | None): `toText`, OData Edm.String. Usage: toText={toText}
+            toExtension={toExtension}. A PBX refuses null here (400 "The toExtension field is
+            required."): pass a value, or '' for all, as the 3CX web client does.
+        to_text (str | None): `toText`, OData Edm.String. Usage: toText={toText}. A PBX refuses
+            null here (400 "The toText field is required."): pass a value, or '' for all, as the 3CX
+            web client does.
         chat_type (int): `chatType`, OData Edm.Int32. Usage: chatType={chatType}
         participant_type (int): `participantType`, OData Edm.Int32. Usage:
             participantType={participantType}
@@ -329,12 +341,18 @@ async def asyncio_detailed(
             periodTo={periodTo}
         from_type (int): `fromType`, OData Edm.Int32. Usage: fromType={fromType}
         from_extension (str | None): `fromExtension`, OData Edm.String. Usage:
-            fromExtension={fromExtension}
-        from_text (str | None): `fromText`, OData Edm.String. Usage: fromText={fromText}
+            fromExtension={fromExtension}. A PBX refuses null here (400 "The fromExtension field is
+            required."): pass a value, or '' for all, as the 3CX web client does.
+        from_text (str | None): `fromText`, OData Edm.String. Usage: fromText={fromText}. A PBX
+            refuses null here (400 "The fromText field is required."): pass a value, or '' for all, as
+            the 3CX web client does.
         to_type (int): `toType`, OData Edm.Int32. Usage: toType={toType}
         to_extension (str | None): `toExtension`, OData Edm.String. Usage:
-            toExtension={toExtension}
-        to_text (str | None): `toText`, OData Edm.String. Usage: toText={toText}
+            toExtension={toExtension}. A PBX refuses null here (400 "The toExtension field is
+            required."): pass a value, or '' for all, as the 3CX web client does.
+        to_text (str | None): `toText`, OData Edm.String. Usage: toText={toText}. A PBX refuses
+            null here (400 "The toText field is required."): pass a value, or '' for all, as the 3CX
+            web client does.
         chat_type (int): `chatType`, OData Edm.Int32. Usage: chatType={chatType}
         participant_type (int): `participantType`, OData Edm.Int32. Usage:
             participantType={participantType}
@@ -417,12 +435,18 @@ async def asyncio(
             periodTo={periodTo}
         from_type (int): `fromType`, OData Edm.Int32. Usage: fromType={fromType}
         from_extension (str | None): `fromExtension`, OData Edm.String. Usage:
-            fromExtension={fromExtension}
-        from_text (str | None): `fromText`, OData Edm.String. Usage: fromText={fromText}
+            fromExtension={fromExtension}. A PBX refuses null here (400 "The fromExtension field is
+            required."): pass a value, or '' for all, as the 3CX web client does.
+        from_text (str | None): `fromText`, OData Edm.String. Usage: fromText={fromText}. A PBX
+            refuses null here (400 "The fromText field is required."): pass a value, or '' for all, as
+            the 3CX web client does.
         to_type (int): `toType`, OData Edm.Int32. Usage: toType={toType}
         to_extension (str | None): `toExtension`, OData Edm.String. Usage:
-            toExtension={toExtension}
-        to_text (str | None): `toText`, OData Edm.String. Usage: toText={toText}
+            toExtension={toExtension}. A PBX refuses null here (400 "The toExtension field is
+            required."): pass a value, or '' for all, as the 3CX web client does.
+        to_text (str | None): `toText`, OData Edm.String. Usage: toText={toText}. A PBX refuses
+            null here (400 "The toText field is required."): pass a value, or '' for all, as the 3CX
+            web client does.
         chat_type (int): `chatType`, OData Edm.Int32. Usage: chatType={chatType}
         participant_type (int): `participantType`, OData Edm.Int32. Usage:
             participantType={participantType}

@@ -126,12 +126,15 @@ def sync_detailed(
     XAPI operation `GetDetailedQueueStatisticsData`: `GET /ReportDetailedQueueStatistics/Pbx.GetDetailedQueueStatisticsData(queueDnStr={queueDnStr},startDt={startDt},endDt={endDt},waitInterval={waitInterval})`.
 
     Args:
-        queue_dn_str (str | None): `queueDnStr`, OData Edm.String. Usage: queueDnStr={queueDnStr}
+        queue_dn_str (str | None): `queueDnStr`, OData Edm.String. Usage: queueDnStr={queueDnStr}.
+            A PBX refuses null here (400 "The queueDnStr field is required."): pass a value, or '' for
+            all, as the 3CX web client does.
         start_dt (datetime.datetime): `startDt`, OData Edm.DateTimeOffset. Usage:
             startDt={startDt}
         end_dt (datetime.datetime): `endDt`, OData Edm.DateTimeOffset. Usage: endDt={endDt}
         wait_interval (str | None): `waitInterval`, OData Edm.String. Usage:
-            waitInterval={waitInterval}
+            waitInterval={waitInterval}. A PBX refuses null here (400 "The waitInterval field is
+            required."): pass a value, or '' for all, as the 3CX web client does.
         top (int | Unset): `$top`, OData Edm.Int64. Show only the first n items
         skip (int | Unset): `$skip`, OData Edm.Int64. Skip the first n items
         search (str | Unset): `$search`, OData Edm.String. Search items by search phrases
@@ -195,12 +198,15 @@ def sync(
     XAPI operation `GetDetailedQueueStatisticsData`: `GET /ReportDetailedQueueStatistics/Pbx.GetDetailedQueueStatisticsData(queueDnStr={queueDnStr},startDt={startDt},endDt={endDt},waitInterval={waitInterval})`.
 
     Args:
-        queue_dn_str (str | None): `queueDnStr`, OData Edm.String. Usage: queueDnStr={queueDnStr}
+        queue_dn_str (str | None): `queueDnStr`, OData Edm.String. Usage: queueDnStr={queueDnStr}.
+            A PBX refuses null here (400 "The queueDnStr field is required."): pass a value, or '' for
+            all, as the 3CX web client does.
         start_dt (datetime.datetime): `startDt`, OData Edm.DateTimeOffset. Usage:
             startDt={startDt}
         end_dt (datetime.datetime): `endDt`, OData Edm.DateTimeOffset. Usage: endDt={endDt}
         wait_interval (str | None): `waitInterval`, OData Edm.String. Usage:
-            waitInterval={waitInterval}
+            waitInterval={waitInterval}. A PBX refuses null here (400 "The waitInterval field is
+            required."): pass a value, or '' for all, as the 3CX web client does.
         top (int | Unset): `$top`, OData Edm.Int64. Show only the first n items
         skip (int | Unset): `$skip`, OData Edm.Int64. Skip the first n items
         search (str | Unset): `$search`, OData Edm.String. Search items by search phrases
@@ -265,12 +271,15 @@ async def asyncio_detailed(
     XAPI operation `GetDetailedQueueStatisticsData`: `GET /ReportDetailedQueueStatistics/Pbx.GetDetailedQueueStatisticsData(queueDnStr={queueDnStr},startDt={startDt},endDt={endDt},waitInterval={waitInterval})`.
 
     Args:
-        queue_dn_str (str | None): `queueDnStr`, OData Edm.String. Usage: queueDnStr={queueDnStr}
+        queue_dn_str (str | None): `queueDnStr`, OData Edm.String. Usage: queueDnStr={queueDnStr}.
+            A PBX refuses null here (400 "The queueDnStr field is required."): pass a value, or '' for
+            all, as the 3CX web client does.
         start_dt (datetime.datetime): `startDt`, OData Edm.DateTimeOffset. Usage:
             startDt={startDt}
         end_dt (datetime.datetime): `endDt`, OData Edm.DateTimeOffset. Usage: endDt={endDt}
         wait_interval (str | None): `waitInterval`, OData Edm.String. Usage:
-            waitInterval={waitInterval}
+            waitInterval={waitInterval}. A PBX refuses null here (400 "The waitInterval field is
+            required."): pass a value, or '' for all, as the 3CX web client does.
         top (int | Unset): `$top`, OData Edm.Int64. Show only the first n items
         skip (int | Unset): `$skip`, OData Edm.Int64. Skip the first n items
         search (str | Unset): `$search`, OData Edm.String. Search items by search phrases
@@ -332,12 +341,15 @@ async def asyncio(
     XAPI operation `GetDetailedQueueStatisticsData`: `GET /ReportDetailedQueueStatistics/Pbx.GetDetailedQueueStatisticsData(queueDnStr={queueDnStr},startDt={startDt},endDt={endDt},waitInterval={waitInterval})`.
 
     Args:
-        queue_dn_str (str | None): `queueDnStr`, OData Edm.String. Usage: queueDnStr={queueDnStr}
+        queue_dn_str (str | None): `queueDnStr`, OData Edm.String. Usage: queueDnStr={queueDnStr}.
+            A PBX refuses null here (400 "The queueDnStr field is required."): pass a value, or '' for
+            all, as the 3CX web client does.
         start_dt (datetime.datetime): `startDt`, OData Edm.DateTimeOffset. Usage:
             startDt={startDt}
         end_dt (datetime.datetime): `endDt`, OData Edm.DateTimeOffset. Usage: endDt={endDt}
         wait_interval (str | None): `waitInterval`, OData Edm.String. Usage:
-            waitInterval={waitInterval}
+            waitInterval={waitInterval}. A PBX refuses null here (400 "The waitInterval field is
+            required."): pass a value, or '' for all, as the 3CX web client does.
         top (int | Unset): `$top`, OData Edm.Int64. Show only the first n items
         skip (int | Unset): `$skip`, OData Edm.Int64. Skip the first n items
         search (str | Unset): `$search`, OData Edm.String. Search items by search phrases

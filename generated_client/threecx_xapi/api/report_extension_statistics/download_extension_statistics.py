@@ -133,7 +133,8 @@ def sync_detailed(
         period_to (datetime.datetime): `periodTo`, OData Edm.DateTimeOffset. Usage:
             periodTo={periodTo}
         extension_filter (str | None): `extensionFilter`, OData Edm.String. Usage:
-            extensionFilter={extensionFilter}
+            extensionFilter={extensionFilter}. A PBX refuses null here (400 "The extensionFilter field
+            is required."): pass a value, or '' for all, as the 3CX web client does.
         call_area (int): `callArea`, OData Edm.Int32. Usage: callArea={callArea}
         top (int | Unset): `$top`, OData Edm.Int64. Show only the first n items
         skip (int | Unset): `$skip`, OData Edm.Int64. Skip the first n items
@@ -203,7 +204,8 @@ def sync(
         period_to (datetime.datetime): `periodTo`, OData Edm.DateTimeOffset. Usage:
             periodTo={periodTo}
         extension_filter (str | None): `extensionFilter`, OData Edm.String. Usage:
-            extensionFilter={extensionFilter}
+            extensionFilter={extensionFilter}. A PBX refuses null here (400 "The extensionFilter field
+            is required."): pass a value, or '' for all, as the 3CX web client does.
         call_area (int): `callArea`, OData Edm.Int32. Usage: callArea={callArea}
         top (int | Unset): `$top`, OData Edm.Int64. Show only the first n items
         skip (int | Unset): `$skip`, OData Edm.Int64. Skip the first n items
@@ -274,7 +276,8 @@ async def asyncio_detailed(
         period_to (datetime.datetime): `periodTo`, OData Edm.DateTimeOffset. Usage:
             periodTo={periodTo}
         extension_filter (str | None): `extensionFilter`, OData Edm.String. Usage:
-            extensionFilter={extensionFilter}
+            extensionFilter={extensionFilter}. A PBX refuses null here (400 "The extensionFilter field
+            is required."): pass a value, or '' for all, as the 3CX web client does.
         call_area (int): `callArea`, OData Edm.Int32. Usage: callArea={callArea}
         top (int | Unset): `$top`, OData Edm.Int64. Show only the first n items
         skip (int | Unset): `$skip`, OData Edm.Int64. Skip the first n items
@@ -342,7 +345,8 @@ async def asyncio(
         period_to (datetime.datetime): `periodTo`, OData Edm.DateTimeOffset. Usage:
             periodTo={periodTo}
         extension_filter (str | None): `extensionFilter`, OData Edm.String. Usage:
-            extensionFilter={extensionFilter}
+            extensionFilter={extensionFilter}. A PBX refuses null here (400 "The extensionFilter field
+            is required."): pass a value, or '' for all, as the 3CX web client does.
         call_area (int): `callArea`, OData Edm.Int32. Usage: callArea={callArea}
         top (int | Unset): `$top`, OData Edm.Int64. Show only the first n items
         skip (int | Unset): `$skip`, OData Edm.Int64. Skip the first n items

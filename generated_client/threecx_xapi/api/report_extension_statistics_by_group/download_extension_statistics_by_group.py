@@ -129,7 +129,8 @@ def sync_detailed(
 
     Args:
         group_number (str | None): `groupNumber`, OData Edm.String. Usage:
-            groupNumber={groupNumber}
+            groupNumber={groupNumber}. A PBX refuses null here (400 "The groupNumber field is
+            required."): pass a value, or '' for all, as the 3CX web client does.
         period_from (datetime.datetime): `periodFrom`, OData Edm.DateTimeOffset. Usage:
             periodFrom={periodFrom}
         period_to (datetime.datetime): `periodTo`, OData Edm.DateTimeOffset. Usage:
@@ -199,7 +200,8 @@ def sync(
 
     Args:
         group_number (str | None): `groupNumber`, OData Edm.String. Usage:
-            groupNumber={groupNumber}
+            groupNumber={groupNumber}. A PBX refuses null here (400 "The groupNumber field is
+            required."): pass a value, or '' for all, as the 3CX web client does.
         period_from (datetime.datetime): `periodFrom`, OData Edm.DateTimeOffset. Usage:
             periodFrom={periodFrom}
         period_to (datetime.datetime): `periodTo`, OData Edm.DateTimeOffset. Usage:
@@ -270,7 +272,8 @@ async def asyncio_detailed(
 
     Args:
         group_number (str | None): `groupNumber`, OData Edm.String. Usage:
-            groupNumber={groupNumber}
+            groupNumber={groupNumber}. A PBX refuses null here (400 "The groupNumber field is
+            required."): pass a value, or '' for all, as the 3CX web client does.
         period_from (datetime.datetime): `periodFrom`, OData Edm.DateTimeOffset. Usage:
             periodFrom={periodFrom}
         period_to (datetime.datetime): `periodTo`, OData Edm.DateTimeOffset. Usage:
@@ -338,7 +341,8 @@ async def asyncio(
 
     Args:
         group_number (str | None): `groupNumber`, OData Edm.String. Usage:
-            groupNumber={groupNumber}
+            groupNumber={groupNumber}. A PBX refuses null here (400 "The groupNumber field is
+            required."): pass a value, or '' for all, as the 3CX web client does.
         period_from (datetime.datetime): `periodFrom`, OData Edm.DateTimeOffset. Usage:
             periodFrom={periodFrom}
         period_to (datetime.datetime): `periodTo`, OData Edm.DateTimeOffset. Usage:

@@ -132,7 +132,8 @@ def sync_detailed(
         period_to (datetime.datetime): `periodTo`, OData Edm.DateTimeOffset. Usage:
             periodTo={periodTo}
         ring_group_dns (str | None): `ringGroupDns`, OData Edm.String. Usage:
-            ringGroupDns={ringGroupDns}
+            ringGroupDns={ringGroupDns}. A PBX refuses null here (400 "The ringGroupDns field is
+            required."): pass a value, or '' for all, as the 3CX web client does.
         top (int | Unset): `$top`, OData Edm.Int64. Show only the first n items
         skip (int | Unset): `$skip`, OData Edm.Int64. Skip the first n items
         search (str | Unset): `$search`, OData Edm.String. Search items by search phrases
@@ -199,7 +200,8 @@ def sync(
         period_to (datetime.datetime): `periodTo`, OData Edm.DateTimeOffset. Usage:
             periodTo={periodTo}
         ring_group_dns (str | None): `ringGroupDns`, OData Edm.String. Usage:
-            ringGroupDns={ringGroupDns}
+            ringGroupDns={ringGroupDns}. A PBX refuses null here (400 "The ringGroupDns field is
+            required."): pass a value, or '' for all, as the 3CX web client does.
         top (int | Unset): `$top`, OData Edm.Int64. Show only the first n items
         skip (int | Unset): `$skip`, OData Edm.Int64. Skip the first n items
         search (str | Unset): `$search`, OData Edm.String. Search items by search phrases
@@ -267,7 +269,8 @@ async def asyncio_detailed(
         period_to (datetime.datetime): `periodTo`, OData Edm.DateTimeOffset. Usage:
             periodTo={periodTo}
         ring_group_dns (str | None): `ringGroupDns`, OData Edm.String. Usage:
-            ringGroupDns={ringGroupDns}
+            ringGroupDns={ringGroupDns}. A PBX refuses null here (400 "The ringGroupDns field is
+            required."): pass a value, or '' for all, as the 3CX web client does.
         top (int | Unset): `$top`, OData Edm.Int64. Show only the first n items
         skip (int | Unset): `$skip`, OData Edm.Int64. Skip the first n items
         search (str | Unset): `$search`, OData Edm.String. Search items by search phrases
@@ -332,7 +335,8 @@ async def asyncio(
         period_to (datetime.datetime): `periodTo`, OData Edm.DateTimeOffset. Usage:
             periodTo={periodTo}
         ring_group_dns (str | None): `ringGroupDns`, OData Edm.String. Usage:
-            ringGroupDns={ringGroupDns}
+            ringGroupDns={ringGroupDns}. A PBX refuses null here (400 "The ringGroupDns field is
+            required."): pass a value, or '' for all, as the 3CX web client does.
         top (int | Unset): `$top`, OData Edm.Int64. Show only the first n items
         skip (int | Unset): `$skip`, OData Edm.Int64. Skip the first n items
         search (str | Unset): `$search`, OData Edm.String. Search items by search phrases

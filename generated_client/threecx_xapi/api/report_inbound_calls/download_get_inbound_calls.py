@@ -133,10 +133,13 @@ def sync_detailed(
             periodFrom={periodFrom}
         period_to (datetime.datetime): `periodTo`, OData Edm.DateTimeOffset. Usage:
             periodTo={periodTo}
-        trunk_dns (str | None): `trunkDns`, OData Edm.String. Usage: trunkDns={trunkDns}
+        trunk_dns (str | None): `trunkDns`, OData Edm.String. Usage: trunkDns={trunkDns}. A PBX
+            refuses null here (400 "The trunkDns field is required."): pass a value, or '' for all, as
+            the 3CX web client does.
         calls_type (int): `callsType`, OData Edm.Int32. Usage: callsType={callsType}
         client_time_zone (str | None): `clientTimeZone`, OData Edm.String. Usage:
-            clientTimeZone={clientTimeZone}
+            clientTimeZone={clientTimeZone}. A PBX refuses null here (400 "The clientTimeZone field is
+            required."): pass a value, or '' for all, as the 3CX web client does.
         top (int | Unset): `$top`, OData Edm.Int64. Show only the first n items
         skip (int | Unset): `$skip`, OData Edm.Int64. Skip the first n items
         search (str | Unset): `$search`, OData Edm.String. Search items by search phrases
@@ -206,10 +209,13 @@ def sync(
             periodFrom={periodFrom}
         period_to (datetime.datetime): `periodTo`, OData Edm.DateTimeOffset. Usage:
             periodTo={periodTo}
-        trunk_dns (str | None): `trunkDns`, OData Edm.String. Usage: trunkDns={trunkDns}
+        trunk_dns (str | None): `trunkDns`, OData Edm.String. Usage: trunkDns={trunkDns}. A PBX
+            refuses null here (400 "The trunkDns field is required."): pass a value, or '' for all, as
+            the 3CX web client does.
         calls_type (int): `callsType`, OData Edm.Int32. Usage: callsType={callsType}
         client_time_zone (str | None): `clientTimeZone`, OData Edm.String. Usage:
-            clientTimeZone={clientTimeZone}
+            clientTimeZone={clientTimeZone}. A PBX refuses null here (400 "The clientTimeZone field is
+            required."): pass a value, or '' for all, as the 3CX web client does.
         top (int | Unset): `$top`, OData Edm.Int64. Show only the first n items
         skip (int | Unset): `$skip`, OData Edm.Int64. Skip the first n items
         search (str | Unset): `$search`, OData Edm.String. Search items by search phrases
@@ -280,10 +286,13 @@ async def asyncio_detailed(
             periodFrom={periodFrom}
         period_to (datetime.datetime): `periodTo`, OData Edm.DateTimeOffset. Usage:
             periodTo={periodTo}
-        trunk_dns (str | None): `trunkDns`, OData Edm.String. Usage: trunkDns={trunkDns}
+        trunk_dns (str | None): `trunkDns`, OData Edm.String. Usage: trunkDns={trunkDns}. A PBX
+            refuses null here (400 "The trunkDns field is required."): pass a value, or '' for all, as
+            the 3CX web client does.
         calls_type (int): `callsType`, OData Edm.Int32. Usage: callsType={callsType}
         client_time_zone (str | None): `clientTimeZone`, OData Edm.String. Usage:
-            clientTimeZone={clientTimeZone}
+            clientTimeZone={clientTimeZone}. A PBX refuses null here (400 "The clientTimeZone field is
+            required."): pass a value, or '' for all, as the 3CX web client does.
         top (int | Unset): `$top`, OData Edm.Int64. Show only the first n items
         skip (int | Unset): `$skip`, OData Edm.Int64. Skip the first n items
         search (str | Unset): `$search`, OData Edm.String. Search items by search phrases
@@ -351,10 +360,13 @@ async def asyncio(
             periodFrom={periodFrom}
         period_to (datetime.datetime): `periodTo`, OData Edm.DateTimeOffset. Usage:
             periodTo={periodTo}
-        trunk_dns (str | None): `trunkDns`, OData Edm.String. Usage: trunkDns={trunkDns}
+        trunk_dns (str | None): `trunkDns`, OData Edm.String. Usage: trunkDns={trunkDns}. A PBX
+            refuses null here (400 "The trunkDns field is required."): pass a value, or '' for all, as
+            the 3CX web client does.
         calls_type (int): `callsType`, OData Edm.Int32. Usage: callsType={callsType}
         client_time_zone (str | None): `clientTimeZone`, OData Edm.String. Usage:
-            clientTimeZone={clientTimeZone}
+            clientTimeZone={clientTimeZone}. A PBX refuses null here (400 "The clientTimeZone field is
+            required."): pass a value, or '' for all, as the 3CX web client does.
         top (int | Unset): `$top`, OData Edm.Int64. Show only the first n items
         skip (int | Unset): `$skip`, OData Edm.Int64. Skip the first n items
         search (str | Unset): `$search`, OData Edm.String. Search items by search phrases

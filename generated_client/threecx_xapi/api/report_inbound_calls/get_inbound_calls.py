@@ -126,7 +126,9 @@ def sync_detailed(
             periodFrom={periodFrom}
         period_to (datetime.datetime): `periodTo`, OData Edm.DateTimeOffset. Usage:
             periodTo={periodTo}
-        trunk_dns (str | None): `trunkDns`, OData Edm.String. Usage: trunkDns={trunkDns}
+        trunk_dns (str | None): `trunkDns`, OData Edm.String. Usage: trunkDns={trunkDns}. A PBX
+            refuses null here (400 "The trunkDns field is required."): pass a value, or '' for all, as
+            the 3CX web client does.
         calls_type (int): `callsType`, OData Edm.Int32. Usage: callsType={callsType}
         top (int | Unset): `$top`, OData Edm.Int64. Show only the first n items
         skip (int | Unset): `$skip`, OData Edm.Int64. Skip the first n items
@@ -195,7 +197,9 @@ def sync(
             periodFrom={periodFrom}
         period_to (datetime.datetime): `periodTo`, OData Edm.DateTimeOffset. Usage:
             periodTo={periodTo}
-        trunk_dns (str | None): `trunkDns`, OData Edm.String. Usage: trunkDns={trunkDns}
+        trunk_dns (str | None): `trunkDns`, OData Edm.String. Usage: trunkDns={trunkDns}. A PBX
+            refuses null here (400 "The trunkDns field is required."): pass a value, or '' for all, as
+            the 3CX web client does.
         calls_type (int): `callsType`, OData Edm.Int32. Usage: callsType={callsType}
         top (int | Unset): `$top`, OData Edm.Int64. Show only the first n items
         skip (int | Unset): `$skip`, OData Edm.Int64. Skip the first n items
@@ -265,7 +269,9 @@ async def asyncio_detailed(
             periodFrom={periodFrom}
         period_to (datetime.datetime): `periodTo`, OData Edm.DateTimeOffset. Usage:
             periodTo={periodTo}
-        trunk_dns (str | None): `trunkDns`, OData Edm.String. Usage: trunkDns={trunkDns}
+        trunk_dns (str | None): `trunkDns`, OData Edm.String. Usage: trunkDns={trunkDns}. A PBX
+            refuses null here (400 "The trunkDns field is required."): pass a value, or '' for all, as
+            the 3CX web client does.
         calls_type (int): `callsType`, OData Edm.Int32. Usage: callsType={callsType}
         top (int | Unset): `$top`, OData Edm.Int64. Show only the first n items
         skip (int | Unset): `$skip`, OData Edm.Int64. Skip the first n items
@@ -332,7 +338,9 @@ async def asyncio(
             periodFrom={periodFrom}
         period_to (datetime.datetime): `periodTo`, OData Edm.DateTimeOffset. Usage:
             periodTo={periodTo}
-        trunk_dns (str | None): `trunkDns`, OData Edm.String. Usage: trunkDns={trunkDns}
+        trunk_dns (str | None): `trunkDns`, OData Edm.String. Usage: trunkDns={trunkDns}. A PBX
+            refuses null here (400 "The trunkDns field is required."): pass a value, or '' for all, as
+            the 3CX web client does.
         calls_type (int): `callsType`, OData Edm.Int32. Usage: callsType={callsType}
         top (int | Unset): `$top`, OData Edm.Int64. Show only the first n items
         skip (int | Unset): `$skip`, OData Edm.Int64. Skip the first n items

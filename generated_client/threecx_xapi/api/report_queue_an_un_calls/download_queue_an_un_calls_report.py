@@ -131,12 +131,18 @@ def sync_detailed(
     Args:
         chart_date (datetime.datetime): `chartDate`, OData Edm.DateTimeOffset. Usage:
             chartDate={chartDate}
-        chart_by (str | None): `chartBy`, OData Edm.String. Usage: chartBy={chartBy}
-        queue_dn_str (str | None): `queueDnStr`, OData Edm.String. Usage: queueDnStr={queueDnStr}
+        chart_by (str | None): `chartBy`, OData Edm.String. Usage: chartBy={chartBy}. A PBX
+            refuses null here (400 "The chartBy field is required."): pass a value, or '' for all, as
+            the 3CX web client does.
+        queue_dn_str (str | None): `queueDnStr`, OData Edm.String. Usage: queueDnStr={queueDnStr}.
+            A PBX refuses null here (400 "The queueDnStr field is required."): pass a value, or '' for
+            all, as the 3CX web client does.
         client_time_zone (str | None): `clientTimeZone`, OData Edm.String. Usage:
-            clientTimeZone={clientTimeZone}
+            clientTimeZone={clientTimeZone}. A PBX refuses null here (400 "The clientTimeZone field is
+            required."): pass a value, or '' for all, as the 3CX web client does.
         wait_interval (str | None): `waitInterval`, OData Edm.String. Usage:
-            waitInterval={waitInterval}
+            waitInterval={waitInterval}. A PBX refuses null here (400 "The waitInterval field is
+            required."): pass a value, or '' for all, as the 3CX web client does.
         top (int | Unset): `$top`, OData Edm.Int64. Show only the first n items
         skip (int | Unset): `$skip`, OData Edm.Int64. Skip the first n items
         search (str | Unset): `$search`, OData Edm.String. Search items by search phrases
@@ -204,12 +210,18 @@ def sync(
     Args:
         chart_date (datetime.datetime): `chartDate`, OData Edm.DateTimeOffset. Usage:
             chartDate={chartDate}
-        chart_by (str | None): `chartBy`, OData Edm.String. Usage: chartBy={chartBy}
-        queue_dn_str (str | None): `queueDnStr`, OData Edm.String. Usage: queueDnStr={queueDnStr}
+        chart_by (str | None): `chartBy`, OData Edm.String. Usage: chartBy={chartBy}. A PBX
+            refuses null here (400 "The chartBy field is required."): pass a value, or '' for all, as
+            the 3CX web client does.
+        queue_dn_str (str | None): `queueDnStr`, OData Edm.String. Usage: queueDnStr={queueDnStr}.
+            A PBX refuses null here (400 "The queueDnStr field is required."): pass a value, or '' for
+            all, as the 3CX web client does.
         client_time_zone (str | None): `clientTimeZone`, OData Edm.String. Usage:
-            clientTimeZone={clientTimeZone}
+            clientTimeZone={clientTimeZone}. A PBX refuses null here (400 "The clientTimeZone field is
+            required."): pass a value, or '' for all, as the 3CX web client does.
         wait_interval (str | None): `waitInterval`, OData Edm.String. Usage:
-            waitInterval={waitInterval}
+            waitInterval={waitInterval}. A PBX refuses null here (400 "The waitInterval field is
+            required."): pass a value, or '' for all, as the 3CX web client does.
         top (int | Unset): `$top`, OData Edm.Int64. Show only the first n items
         skip (int | Unset): `$skip`, OData Edm.Int64. Skip the first n items
         search (str | Unset): `$search`, OData Edm.String. Search items by search phrases
@@ -278,12 +290,18 @@ async def asyncio_detailed(
     Args:
         chart_date (datetime.datetime): `chartDate`, OData Edm.DateTimeOffset. Usage:
             chartDate={chartDate}
-        chart_by (str | None): `chartBy`, OData Edm.String. Usage: chartBy={chartBy}
-        queue_dn_str (str | None): `queueDnStr`, OData Edm.String. Usage: queueDnStr={queueDnStr}
+        chart_by (str | None): `chartBy`, OData Edm.String. Usage: chartBy={chartBy}. A PBX
+            refuses null here (400 "The chartBy field is required."): pass a value, or '' for all, as
+            the 3CX web client does.
+        queue_dn_str (str | None): `queueDnStr`, OData Edm.String. Usage: queueDnStr={queueDnStr}.
+            A PBX refuses null here (400 "The queueDnStr field is required."): pass a value, or '' for
+            all, as the 3CX web client does.
         client_time_zone (str | None): `clientTimeZone`, OData Edm.String. Usage:
-            clientTimeZone={clientTimeZone}
+            clientTimeZone={clientTimeZone}. A PBX refuses null here (400 "The clientTimeZone field is
+            required."): pass a value, or '' for all, as the 3CX web client does.
         wait_interval (str | None): `waitInterval`, OData Edm.String. Usage:
-            waitInterval={waitInterval}
+            waitInterval={waitInterval}. A PBX refuses null here (400 "The waitInterval field is
+            required."): pass a value, or '' for all, as the 3CX web client does.
         top (int | Unset): `$top`, OData Edm.Int64. Show only the first n items
         skip (int | Unset): `$skip`, OData Edm.Int64. Skip the first n items
         search (str | Unset): `$search`, OData Edm.String. Search items by search phrases
@@ -349,12 +367,18 @@ async def asyncio(
     Args:
         chart_date (datetime.datetime): `chartDate`, OData Edm.DateTimeOffset. Usage:
             chartDate={chartDate}
-        chart_by (str | None): `chartBy`, OData Edm.String. Usage: chartBy={chartBy}
-        queue_dn_str (str | None): `queueDnStr`, OData Edm.String. Usage: queueDnStr={queueDnStr}
+        chart_by (str | None): `chartBy`, OData Edm.String. Usage: chartBy={chartBy}. A PBX
+            refuses null here (400 "The chartBy field is required."): pass a value, or '' for all, as
+            the 3CX web client does.
+        queue_dn_str (str | None): `queueDnStr`, OData Edm.String. Usage: queueDnStr={queueDnStr}.
+            A PBX refuses null here (400 "The queueDnStr field is required."): pass a value, or '' for
+            all, as the 3CX web client does.
         client_time_zone (str | None): `clientTimeZone`, OData Edm.String. Usage:
-            clientTimeZone={clientTimeZone}
+            clientTimeZone={clientTimeZone}. A PBX refuses null here (400 "The clientTimeZone field is
+            required."): pass a value, or '' for all, as the 3CX web client does.
         wait_interval (str | None): `waitInterval`, OData Edm.String. Usage:
-            waitInterval={waitInterval}
+            waitInterval={waitInterval}. A PBX refuses null here (400 "The waitInterval field is
+            required."): pass a value, or '' for all, as the 3CX web client does.
         top (int | Unset): `$top`, OData Edm.Int64. Show only the first n items
         skip (int | Unset): `$skip`, OData Edm.Int64. Skip the first n items
         search (str | Unset): `$search`, OData Edm.String. Search items by search phrases

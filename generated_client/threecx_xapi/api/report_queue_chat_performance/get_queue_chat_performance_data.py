@@ -126,7 +126,9 @@ def sync_detailed(
     XAPI operation `GetQueueChatPerformanceData`: `GET /ReportQueueChatPerformance/Pbx.GetQueueChatPerformanceData(queueDnStr={queueDnStr},startDt={startDt},endDt={endDt},participantType={participantType})`.
 
     Args:
-        queue_dn_str (str | None): `queueDnStr`, OData Edm.String. Usage: queueDnStr={queueDnStr}
+        queue_dn_str (str | None): `queueDnStr`, OData Edm.String. Usage: queueDnStr={queueDnStr}.
+            A PBX refuses null here (400 "The queueDnStr field is required."): pass a value, or '' for
+            all, as the 3CX web client does.
         start_dt (datetime.datetime): `startDt`, OData Edm.DateTimeOffset. Usage:
             startDt={startDt}
         end_dt (datetime.datetime): `endDt`, OData Edm.DateTimeOffset. Usage: endDt={endDt}
@@ -195,7 +197,9 @@ def sync(
     XAPI operation `GetQueueChatPerformanceData`: `GET /ReportQueueChatPerformance/Pbx.GetQueueChatPerformanceData(queueDnStr={queueDnStr},startDt={startDt},endDt={endDt},participantType={participantType})`.
 
     Args:
-        queue_dn_str (str | None): `queueDnStr`, OData Edm.String. Usage: queueDnStr={queueDnStr}
+        queue_dn_str (str | None): `queueDnStr`, OData Edm.String. Usage: queueDnStr={queueDnStr}.
+            A PBX refuses null here (400 "The queueDnStr field is required."): pass a value, or '' for
+            all, as the 3CX web client does.
         start_dt (datetime.datetime): `startDt`, OData Edm.DateTimeOffset. Usage:
             startDt={startDt}
         end_dt (datetime.datetime): `endDt`, OData Edm.DateTimeOffset. Usage: endDt={endDt}
@@ -265,7 +269,9 @@ async def asyncio_detailed(
     XAPI operation `GetQueueChatPerformanceData`: `GET /ReportQueueChatPerformance/Pbx.GetQueueChatPerformanceData(queueDnStr={queueDnStr},startDt={startDt},endDt={endDt},participantType={participantType})`.
 
     Args:
-        queue_dn_str (str | None): `queueDnStr`, OData Edm.String. Usage: queueDnStr={queueDnStr}
+        queue_dn_str (str | None): `queueDnStr`, OData Edm.String. Usage: queueDnStr={queueDnStr}.
+            A PBX refuses null here (400 "The queueDnStr field is required."): pass a value, or '' for
+            all, as the 3CX web client does.
         start_dt (datetime.datetime): `startDt`, OData Edm.DateTimeOffset. Usage:
             startDt={startDt}
         end_dt (datetime.datetime): `endDt`, OData Edm.DateTimeOffset. Usage: endDt={endDt}
@@ -332,7 +338,9 @@ async def asyncio(
     XAPI operation `GetQueueChatPerformanceData`: `GET /ReportQueueChatPerformance/Pbx.GetQueueChatPerformanceData(queueDnStr={queueDnStr},startDt={startDt},endDt={endDt},participantType={participantType})`.
 
     Args:
-        queue_dn_str (str | None): `queueDnStr`, OData Edm.String. Usage: queueDnStr={queueDnStr}
+        queue_dn_str (str | None): `queueDnStr`, OData Edm.String. Usage: queueDnStr={queueDnStr}.
+            A PBX refuses null here (400 "The queueDnStr field is required."): pass a value, or '' for
+            all, as the 3CX web client does.
         start_dt (datetime.datetime): `startDt`, OData Edm.DateTimeOffset. Usage:
             startDt={startDt}
         end_dt (datetime.datetime): `endDt`, OData Edm.DateTimeOffset. Usage: endDt={endDt}

@@ -121,7 +121,9 @@ def sync_detailed(
     XAPI operation `GetQueueFailedCallbacksData`: `GET /ReportQueueFailedCallbacks/Pbx.GetQueueFailedCallbacksData(queueDnStr={queueDnStr},startDt={startDt},endDt={endDt})`.
 
     Args:
-        queue_dn_str (str | None): `queueDnStr`, OData Edm.String. Usage: queueDnStr={queueDnStr}
+        queue_dn_str (str | None): `queueDnStr`, OData Edm.String. Usage: queueDnStr={queueDnStr}.
+            A PBX refuses null here (400 "The queueDnStr field is required."): pass a value, or '' for
+            all, as the 3CX web client does.
         start_dt (datetime.datetime): `startDt`, OData Edm.DateTimeOffset. Usage:
             startDt={startDt}
         end_dt (datetime.datetime): `endDt`, OData Edm.DateTimeOffset. Usage: endDt={endDt}
@@ -186,7 +188,9 @@ def sync(
     XAPI operation `GetQueueFailedCallbacksData`: `GET /ReportQueueFailedCallbacks/Pbx.GetQueueFailedCallbacksData(queueDnStr={queueDnStr},startDt={startDt},endDt={endDt})`.
 
     Args:
-        queue_dn_str (str | None): `queueDnStr`, OData Edm.String. Usage: queueDnStr={queueDnStr}
+        queue_dn_str (str | None): `queueDnStr`, OData Edm.String. Usage: queueDnStr={queueDnStr}.
+            A PBX refuses null here (400 "The queueDnStr field is required."): pass a value, or '' for
+            all, as the 3CX web client does.
         start_dt (datetime.datetime): `startDt`, OData Edm.DateTimeOffset. Usage:
             startDt={startDt}
         end_dt (datetime.datetime): `endDt`, OData Edm.DateTimeOffset. Usage: endDt={endDt}
@@ -252,7 +256,9 @@ async def asyncio_detailed(
     XAPI operation `GetQueueFailedCallbacksData`: `GET /ReportQueueFailedCallbacks/Pbx.GetQueueFailedCallbacksData(queueDnStr={queueDnStr},startDt={startDt},endDt={endDt})`.
 
     Args:
-        queue_dn_str (str | None): `queueDnStr`, OData Edm.String. Usage: queueDnStr={queueDnStr}
+        queue_dn_str (str | None): `queueDnStr`, OData Edm.String. Usage: queueDnStr={queueDnStr}.
+            A PBX refuses null here (400 "The queueDnStr field is required."): pass a value, or '' for
+            all, as the 3CX web client does.
         start_dt (datetime.datetime): `startDt`, OData Edm.DateTimeOffset. Usage:
             startDt={startDt}
         end_dt (datetime.datetime): `endDt`, OData Edm.DateTimeOffset. Usage: endDt={endDt}
@@ -315,7 +321,9 @@ async def asyncio(
     XAPI operation `GetQueueFailedCallbacksData`: `GET /ReportQueueFailedCallbacks/Pbx.GetQueueFailedCallbacksData(queueDnStr={queueDnStr},startDt={startDt},endDt={endDt})`.
 
     Args:
-        queue_dn_str (str | None): `queueDnStr`, OData Edm.String. Usage: queueDnStr={queueDnStr}
+        queue_dn_str (str | None): `queueDnStr`, OData Edm.String. Usage: queueDnStr={queueDnStr}.
+            A PBX refuses null here (400 "The queueDnStr field is required."): pass a value, or '' for
+            all, as the 3CX web client does.
         start_dt (datetime.datetime): `startDt`, OData Edm.DateTimeOffset. Usage:
             startDt={startDt}
         end_dt (datetime.datetime): `endDt`, OData Edm.DateTimeOffset. Usage: endDt={endDt}

@@ -130,7 +130,8 @@ def sync_detailed(
         period_to (datetime.datetime): `periodTo`, OData Edm.DateTimeOffset. Usage:
             periodTo={periodTo}
         ring_group_dns (str | None): `ringGroupDns`, OData Edm.String. Usage:
-            ringGroupDns={ringGroupDns}
+            ringGroupDns={ringGroupDns}. A PBX refuses null here (400 "The ringGroupDns field is
+            required."): pass a value, or '' for all, as the 3CX web client does.
         top (int | Unset): `$top`, OData Edm.Int64. Show only the first n items
         skip (int | Unset): `$skip`, OData Edm.Int64. Skip the first n items
         search (str | Unset): `$search`, OData Edm.String. Search items by search phrases
@@ -197,7 +198,8 @@ def sync(
         period_to (datetime.datetime): `periodTo`, OData Edm.DateTimeOffset. Usage:
             periodTo={periodTo}
         ring_group_dns (str | None): `ringGroupDns`, OData Edm.String. Usage:
-            ringGroupDns={ringGroupDns}
+            ringGroupDns={ringGroupDns}. A PBX refuses null here (400 "The ringGroupDns field is
+            required."): pass a value, or '' for all, as the 3CX web client does.
         top (int | Unset): `$top`, OData Edm.Int64. Show only the first n items
         skip (int | Unset): `$skip`, OData Edm.Int64. Skip the first n items
         search (str | Unset): `$search`, OData Edm.String. Search items by search phrases
@@ -265,7 +267,8 @@ async def asyncio_detailed(
         period_to (datetime.datetime): `periodTo`, OData Edm.DateTimeOffset. Usage:
             periodTo={periodTo}
         ring_group_dns (str | None): `ringGroupDns`, OData Edm.String. Usage:
-            ringGroupDns={ringGroupDns}
+            ringGroupDns={ringGroupDns}. A PBX refuses null here (400 "The ringGroupDns field is
+            required."): pass a value, or '' for all, as the 3CX web client does.
         top (int | Unset): `$top`, OData Edm.Int64. Show only the first n items
         skip (int | Unset): `$skip`, OData Edm.Int64. Skip the first n items
         search (str | Unset): `$search`, OData Edm.String. Search items by search phrases
@@ -330,7 +333,8 @@ async def asyncio(
         period_to (datetime.datetime): `periodTo`, OData Edm.DateTimeOffset. Usage:
             periodTo={periodTo}
         ring_group_dns (str | None): `ringGroupDns`, OData Edm.String. Usage:
-            ringGroupDns={ringGroupDns}
+            ringGroupDns={ringGroupDns}. A PBX refuses null here (400 "The ringGroupDns field is
+            required."): pass a value, or '' for all, as the 3CX web client does.
         top (int | Unset): `$top`, OData Edm.Int64. Show only the first n items
         skip (int | Unset): `$skip`, OData Edm.Int64. Skip the first n items
         search (str | Unset): `$search`, OData Edm.String. Search items by search phrases

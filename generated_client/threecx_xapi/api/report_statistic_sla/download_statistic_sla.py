@@ -120,12 +120,15 @@ def sync_detailed(
     XAPI operation `DownloadStatisticSla`: `GET /ReportStatisticSla/Pbx.DownloadStatisticSla(queueDnStr={queueDnStr},startDt={startDt},endDt={endDt},waitInterval={waitInterval})`.
 
     Args:
-        queue_dn_str (str | None): `queueDnStr`, OData Edm.String. Usage: queueDnStr={queueDnStr}
+        queue_dn_str (str | None): `queueDnStr`, OData Edm.String. Usage: queueDnStr={queueDnStr}.
+            A PBX refuses null here (400 "The queueDnStr field is required."): pass a value, or '' for
+            all, as the 3CX web client does.
         start_dt (datetime.datetime): `startDt`, OData Edm.DateTimeOffset. Usage:
             startDt={startDt}
         end_dt (datetime.datetime): `endDt`, OData Edm.DateTimeOffset. Usage: endDt={endDt}
         wait_interval (str | None): `waitInterval`, OData Edm.String. Usage:
-            waitInterval={waitInterval}
+            waitInterval={waitInterval}. A PBX refuses null here (400 "The waitInterval field is
+            required."): pass a value, or '' for all, as the 3CX web client does.
         top (int | Unset): `$top`, OData Edm.Int64. Show only the first n items
         skip (int | Unset): `$skip`, OData Edm.Int64. Skip the first n items
         search (str | Unset): `$search`, OData Edm.String. Search items by search phrases
@@ -189,12 +192,15 @@ def sync(
     XAPI operation `DownloadStatisticSla`: `GET /ReportStatisticSla/Pbx.DownloadStatisticSla(queueDnStr={queueDnStr},startDt={startDt},endDt={endDt},waitInterval={waitInterval})`.
 
     Args:
-        queue_dn_str (str | None): `queueDnStr`, OData Edm.String. Usage: queueDnStr={queueDnStr}
+        queue_dn_str (str | None): `queueDnStr`, OData Edm.String. Usage: queueDnStr={queueDnStr}.
+            A PBX refuses null here (400 "The queueDnStr field is required."): pass a value, or '' for
+            all, as the 3CX web client does.
         start_dt (datetime.datetime): `startDt`, OData Edm.DateTimeOffset. Usage:
             startDt={startDt}
         end_dt (datetime.datetime): `endDt`, OData Edm.DateTimeOffset. Usage: endDt={endDt}
         wait_interval (str | None): `waitInterval`, OData Edm.String. Usage:
-            waitInterval={waitInterval}
+            waitInterval={waitInterval}. A PBX refuses null here (400 "The waitInterval field is
+            required."): pass a value, or '' for all, as the 3CX web client does.
         top (int | Unset): `$top`, OData Edm.Int64. Show only the first n items
         skip (int | Unset): `$skip`, OData Edm.Int64. Skip the first n items
         search (str | Unset): `$search`, OData Edm.String. Search items by search phrases
@@ -259,12 +265,15 @@ async def asyncio_detailed(
     XAPI operation `DownloadStatisticSla`: `GET /ReportStatisticSla/Pbx.DownloadStatisticSla(queueDnStr={queueDnStr},startDt={startDt},endDt={endDt},waitInterval={waitInterval})`.
 
     Args:
-        queue_dn_str (str | None): `queueDnStr`, OData Edm.String. Usage: queueDnStr={queueDnStr}
+        queue_dn_str (str | None): `queueDnStr`, OData Edm.String. Usage: queueDnStr={queueDnStr}.
+            A PBX refuses null here (400 "The queueDnStr field is required."): pass a value, or '' for
+            all, as the 3CX web client does.
         start_dt (datetime.datetime): `startDt`, OData Edm.DateTimeOffset. Usage:
             startDt={startDt}
         end_dt (datetime.datetime): `endDt`, OData Edm.DateTimeOffset. Usage: endDt={endDt}
         wait_interval (str | None): `waitInterval`, OData Edm.String. Usage:
-            waitInterval={waitInterval}
+            waitInterval={waitInterval}. A PBX refuses null here (400 "The waitInterval field is
+            required."): pass a value, or '' for all, as the 3CX web client does.
         top (int | Unset): `$top`, OData Edm.Int64. Show only the first n items
         skip (int | Unset): `$skip`, OData Edm.Int64. Skip the first n items
         search (str | Unset): `$search`, OData Edm.String. Search items by search phrases
@@ -326,12 +335,15 @@ async def asyncio(
     XAPI operation `DownloadStatisticSla`: `GET /ReportStatisticSla/Pbx.DownloadStatisticSla(queueDnStr={queueDnStr},startDt={startDt},endDt={endDt},waitInterval={waitInterval})`.
 
     Args:
-        queue_dn_str (str | None): `queueDnStr`, OData Edm.String. Usage: queueDnStr={queueDnStr}
+        queue_dn_str (str | None): `queueDnStr`, OData Edm.String. Usage: queueDnStr={queueDnStr}.
+            A PBX refuses null here (400 "The queueDnStr field is required."): pass a value, or '' for
+            all, as the 3CX web client does.
         start_dt (datetime.datetime): `startDt`, OData Edm.DateTimeOffset. Usage:
             startDt={startDt}
         end_dt (datetime.datetime): `endDt`, OData Edm.DateTimeOffset. Usage: endDt={endDt}
         wait_interval (str | None): `waitInterval`, OData Edm.String. Usage:
-            waitInterval={waitInterval}
+            waitInterval={waitInterval}. A PBX refuses null here (400 "The waitInterval field is
+            required."): pass a value, or '' for all, as the 3CX web client does.
         top (int | Unset): `$top`, OData Edm.Int64. Show only the first n items
         skip (int | Unset): `$skip`, OData Edm.Int64. Skip the first n items
         search (str | Unset): `$search`, OData Edm.String. Search items by search phrases

@@ -1,0 +1,128 @@
+"""Where a client keeps its tokens: in memory (the default) or in a file only its owner can read.
+
+Refresh tokens rotate: every refresh answers a new one and the old one stops working, so the store always
+holds the newest. A `FileTokenStore` lets `threecx-xapi login` sign in once and later commands reuse it.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+import threading
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Protocol
+
+__all__ = ["FileTokenStore", "MemoryTokenStore", "StoredTokens", "TokenStore"]
+
+
+@dataclass(frozen=True)
+class StoredTokens:
+    access_token: str
+    refresh_at: float  # seconds since the epoch when the access token is due for refresh
+    refresh_token: str | None = None
+
+    def __repr__(self) -> str:
+        return f"StoredTokens(refresh_at={self.refresh_at!r}, refresh_token={'***' if self.refresh_token else None})"
+
+
+class TokenStore(Protocol):
+    """Keeps the newest tokens of one sign-in. Implementations must be safe to call from any thread."""
+
+    def load(self) -> StoredTokens | None: ...
+
+    def save(self, tokens: StoredTokens) -> None: ...
+
+    def clear(self) -> None: ...
+
+
+class MemoryTokenStore:
+    """Tokens for the life of the process."""
+
+    def __init__(self) -> None:
+        self._tokens: StoredTokens | None = None
+
+    def __repr__(self) -> str:
+        return "MemoryTokenStore()"
+
+    def load(self) -> StoredTokens | None:
+        return self._tokens
+
+    def save(self, tokens: StoredTokens) -> None:
+        self._tokens = tokens
+
+    def clear(self) -> None:
+        self._tokens = None
+
+
+class FileTokenStore:
+    """Tokens in a JSON file with mode 0600 (its folder 0700), replaced atomically on every save.
+
+    `account` (e.g. `{"username": "100"}`) is written beside the tokens, so a later process knows whose they are.
+    """
+
+    def __init__(self, path: str | os.PathLike[str], *, account: dict[str, str] | None = None) -> None:
+        self.path = Path(path)
+        self.account = dict(account or {})
+        self._lock = threading.Lock()
+
+    def __repr__(self) -> str:
+        return f"FileTokenStore({str(self.path)!r})"
+
+    @classmethod
+    def stored_account(cls, path: str | os.PathLike[str]) -> dict[str, str]:
+        """The account a token file was written for; empty when there is no readable file."""
+        data = _read(Path(path))
+        account = data.get("account") if data else None
+        return {str(key): str(value) for key, value in account.items()} if isinstance(account, dict) else {}
+
+    def load(self) -> StoredTokens | None:
+        data = _read(self.path)
+        access_token = data.get("access_token") if data else None
+        if data is None or not isinstance(access_token, str):
+            return None
+        refresh_at, refresh_token = data.get("refresh_at"), data.get("refresh_token")
+        return StoredTokens(
+            access_token,
+            float(refresh_at) if isinstance(refresh_at, int | float) else 0.0,
+            refresh_token if isinstance(refresh_token, str) and refresh_token else None,
+        )
+
+    def save(self, tokens: StoredTokens) -> None:
+        fields = {"access_token": tokens.access_token, "refresh_at": tokens.refresh_at}
+        self._write({**fields, "refresh_token": tokens.refresh_token, "account": self.account})
+
+    def clear(self) -> None:
+        """Forget the tokens; the account stays, so a later command can say whose sign-in to renew."""
+        if self.account:
+            self._write({"account": self.account})
+        else:
+            self.remove()
+
+    def remove(self) -> None:
+        with self._lock:
+            self.path.unlink(missing_ok=True)
+
+    def _write(self, data: dict[str, object]) -> None:
+        text = json.dumps(data)
+        with self._lock:
+            self.path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+            # Created 0600 before a byte is written, then renamed over the old file: never readable by others.
+            descriptor, temporary = tempfile.mkstemp(dir=self.path.parent, prefix=f".{self.path.name}.")
+            try:
+                os.fchmod(descriptor, 0o600)
+                with os.fdopen(descriptor, "w", encoding="utf-8") as stream:
+                    stream.write(text)
+                os.replace(temporary, self.path)
+            except BaseException:
+                Path(temporary).unlink(missing_ok=True)
+                raise
+
+
+def _read(path: Path) -> dict[str, object] | None:
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None  # no file yet, or one that is not ours: sign in again
+    return data if isinstance(data, dict) else None
