@@ -20,7 +20,6 @@ from ._pinned import PACKAGE_VERSION as __version__
 from ._pinned import XAPI_VERSION as __xapi_version__
 
 if TYPE_CHECKING:
-    from ._retries import RetryPolicy
     from ._auth_errors import (
         AccountLocked,
         AuthorizationCodeRejected,
@@ -33,6 +32,7 @@ if TYPE_CHECKING:
         WrongCredentials,
     )
     from ._pkce import AuthorizationRequest, LoopbackRedirect
+    from ._retries import RetryPolicy
     from ._token_store import FileTokenStore, MemoryTokenStore, StoredTokens, TokenStore
     from .client import XapiClient
     from .errors import (
