@@ -45,7 +45,7 @@ def figures(runs: int = 7) -> list[Figure]:
         Figure.at_most(
             f"cold import {endpoint_module}",
             medians[endpoint_module] / baseline,
-            1.5,
+            1.1,
             f"{ms(medians[endpoint_module])} {against}",
         ),
         Figure.at_most(f"cold import {package}", medians[package] / baseline, 1.3, f"{ms(medians[package])} {against}"),

@@ -7,6 +7,8 @@ entries to encode each parameter (see docs/architecture.md for the format).
 
 from __future__ import annotations
 
+import json
+import re
 from typing import Any
 
 from openapi_python_client import strings
@@ -16,6 +18,26 @@ from threecx_xapi.model_support import is_secret_field
 
 from .refs import resolve, success_response
 from .transforms import NULLABLE_MARK, Document, iter_operations
+
+# The document's type of a function result that is a file or free content, never JSON, on a real PBX.
+IACTION_RESULT = "#/components/schemas/Pbx.IActionResult"
+# Report downloads the document types as JSON collections; a PBX answers them with the report as a file.
+REPORT_DOWNLOAD = "Download"
+# The system query options every collection operation takes alike, by name: (Python name, OData type, minimum).
+# threecx_xapi.endpoint holds one Param for each, named after the option (`$top` -> TOP).
+SYSTEM_OPTIONS: dict[str, tuple[str, str, int | None]] = {
+    "$top": ("top", "Edm.Int64", 0),
+    "$skip": ("skip", "Edm.Int64", 0),
+    "$search": ("search", "Edm.String", None),
+    "$filter": ("filter_", "Edm.String", None),
+    "$count": ("count", "Edm.Boolean", None),
+    "$orderby": ("orderby", "Collection(Edm.String)", None),
+    "$select": ("select", "Collection(Edm.String)", None),
+    "$expand": ("expand", "Collection(Edm.String)", None),
+}
+RUNTIME_NAMES = {"Endpoint", "Param", "FILE", "NO_CONTENT", "model", "nullable_model", "or_file", "value"} | {
+    name[1:].upper() for name in SYSTEM_OPTIONS
+}
 
 _EDM_BY_FORMAT: dict[tuple[str, str | None], str] = {
     ("string", "date-time"): "Edm.DateTimeOffset",
@@ -77,6 +99,17 @@ def _success(document: Document, operation: dict[str, Any]) -> tuple[int, dict[s
     return status, schema
 
 
+def path_keys(path: str) -> set[str]:
+    """The path parameters that are entity keys (`/Users({Id})`, `/Users(Number={Number})`), not function
+    parameters (a segment whose name holds a namespace dot: `/Pbx.GetCallLogData(periodFrom={periodFrom})`)."""
+    keys: set[str] = set()
+    for segment in path.split("/"):
+        name, _, arguments = segment.partition("(")
+        if "." not in name:
+            keys.update(re.findall(r"\{([^}]+)\}", arguments))
+    return keys
+
+
 def build_registry(document: Document, generated: GeneratorData, *, field_prefix: str) -> list[dict[str, Any]]:
     """One entry per operation, in document order."""
     endpoints: dict[str, tuple[str, Endpoint]] = {}
@@ -91,11 +124,13 @@ def build_registry(document: Document, generated: GeneratorData, *, field_prefix
             _text(parameter.name): str(parameter.python_name)
             for parameter in (*endpoint.path_parameters, *endpoint.query_parameters, *endpoint.header_parameters)
         }
+        keys = path_keys(path)
         parameters = [
             {
                 "name": parameter["name"],
                 "python_name": python_names[parameter["name"]],
                 "in": parameter["in"],
+                "key": parameter["in"] == "path" and parameter["name"] in keys,
                 "edm_type": edm_type(parameter.get("schema", {})),
                 "nullable": bool(parameter.get(NULLABLE_MARK) or parameter.get("schema", {}).get("nullable")),
                 "required": bool(parameter.get("required")),
@@ -194,14 +229,94 @@ class TemplateHelpers:
             key=lambda response: response.status_code.range[0],
         )
 
-    def is_empty(self, response: Any) -> bool:
-        return str(response.source["attribute"]) == "None"
-
-    def success_type(self, endpoint: Endpoint) -> str:
-        """The return annotation of `sync()`: the success models only, never the OData error model."""
-        types: list[str] = []
+    def _success(self, endpoint: Endpoint) -> Any | None:
+        """The response of the registry's success status; None when it has no body."""
+        status = self.operation(endpoint)["response"]["status"]
         for response in self.success_responses(endpoint):
-            type_string = "None" if self.is_empty(response) else response.prop.get_type_string().as_unembedded_code()
-            if type_string not in types:
-                types.append(type_string)
-        return " | ".join(types) or "None"
+            if response.status_code.range[0] == status:
+                return None if str(response.source["attribute"]) == "None" else response
+        return None
+
+    def _returns(self, endpoint: Endpoint) -> tuple[str, str]:
+        """(the runtime's Result expression, the return annotation) of the success response."""
+        response = self._success(endpoint)
+        if response is None:
+            return "NO_CONTENT", "None"
+        prop = response.prop
+        if IACTION_RESULT in json.dumps(self.operation(endpoint)["response"]["schema"]):
+            return "FILE", "File"
+        if prop.template == "enum_property.py.jinja":
+            name = prop.class_info.name
+            return f"value({name})", str(name)
+        if prop.template == "model_property.py.jinja":
+            name = prop.class_info.name
+            if self.operation(endpoint)["operation_id"].startswith(REPORT_DOWNLOAD):
+                return f"or_file(model({name}))", f"{name} | File"
+            return f"model({name})", str(name)
+        name = _class_name(prop)
+        if prop.template == "union_property.py.jinja" and name is not None:
+            return f"nullable_model({name})", f"{name} | None"
+        raise ValueError(f"{endpoint.name}: no result reader for a {prop.template} response")
+
+    def result(self, endpoint: Endpoint) -> str:
+        return self._returns(endpoint)[0]
+
+    def return_type(self, endpoint: Endpoint) -> str:
+        return self._returns(endpoint)[1]
+
+    def result_description(self, endpoint: Endpoint) -> str:
+        result, annotation = self._returns(endpoint)
+        return "a file" if annotation == "File" else "empty" if annotation == "None" else "the JSON it declares"
+
+    def returns_line(self, endpoint: Endpoint, return_type: str) -> str:
+        if return_type == "File":
+            return "File: the payload, with file_name and mime_type; `stream` writes a large file chunk by chunk."
+        if return_type.endswith(" | File"):
+            return f"{return_type}: a PBX answers this report as a file (CSV or XLSX), returned as a File."
+        return return_type
+
+    def description(self, endpoint: Endpoint) -> str:
+        """The module's `Endpoint(...)`: operation id, method, path, success status, result and parameters."""
+        entry = self.operation(endpoint)
+        path = strings.in_double_quote_literal(entry["path"])
+        parts = [f'"{entry["operation_id"]}"', f'"{entry["method"]}"', f'"{path}"', str(entry["response"]["status"])]
+        parts.append(self.result(endpoint))
+        for parameter in (*endpoint.path_parameters, *endpoint.query_parameters, *endpoint.header_parameters):
+            odata = self.parameter(endpoint, parameter.name)
+            where = ("key" if odata["key"] else "function") if odata["in"] == "path" else odata["in"]
+            minimum = odata["schema"].get("minimum")
+            preset = SYSTEM_OPTIONS.get(odata["name"])
+            if preset == (str(parameter.python_name), odata["edm_type"], minimum) and where == "query":
+                parts.append(odata["name"][1:].upper())
+                continue
+            extra = ", nullable=True" if odata["nullable"] else ""
+            extra += f", minimum={minimum}" if minimum is not None and where == "query" else ""
+            parts.append(
+                f'Param("{parameter.python_name}", "{odata["name"]}", "{where}", "{odata["edm_type"]}"{extra})'
+            )
+        if endpoint.bodies:
+            parts.append(f"body={endpoint.bodies[0].prop.get_type_string(no_optional=True).as_unembedded_code()}")
+        return f"ENDPOINT = Endpoint({', '.join(parts)})"
+
+    def runtime_names(self, endpoint: Endpoint) -> str:
+        """What the module imports from `threecx_xapi.endpoint`: exactly the names its description uses."""
+        used = set(re.findall(r"\b[A-Za-z_]+\b", self.description(endpoint).split("=", 1)[1])) & RUNTIME_NAMES
+        if self.return_type(endpoint) == "File":
+            used.add("Progress")  # the streaming calls' progress callback
+        return ", ".join(sorted(used))
+
+    def signature(self, endpoint: Endpoint) -> str:
+        """The parameters of the public functions: keys positional; client, body and all else keyword-only."""
+        keys: list[str] = []
+        named = ["*", "client: XapiClient"]
+        if endpoint.bodies:
+            body = endpoint.bodies[0].prop
+            default = "" if body.required else " = UNSET"
+            named.append(f"body: {body.get_type_string().as_unembedded_code()} | dict[str, Any]{default}")
+        for parameter in endpoint.path_parameters:
+            odata = self.parameter(endpoint, parameter.name)
+            kind = parameter.get_type_string().as_unembedded_code() + (" | None" if odata["nullable"] else "")
+            (keys if odata["key"] else named).append(f"{parameter.python_name}: {kind}")
+        for parameter in (*endpoint.query_parameters, *endpoint.header_parameters):
+            named.append(parameter.to_string().as_unembedded_code())
+        return ", ".join([*keys, *named])

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ast
+import json
 from collections import Counter
 from pathlib import Path
 
@@ -15,23 +16,26 @@ from .transforms import iter_operations
 CALLS = frozenset({"sync", "sync_detailed", "asyncio", "asyncio_detailed"})
 
 
+def module_calls(module: Path) -> set[str]:
+    """The public calls an endpoint module defines, read from its source without importing it."""
+    if not module.is_file():
+        return set()
+    tree = ast.parse(module.read_text(encoding="utf-8"))
+    return {
+        node.name
+        for node in tree.body
+        if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef) and node.name in CALLS
+    }
+
+
 def generated_operations(package_dir: Path) -> Counter[tuple[str, str]]:
-    """(METHOD, path) of every endpoint module with all four calls, read from its source without importing it."""
+    """(METHOD, path) of every operation of the registry (api/operations.json) whose module has all four calls."""
+    registry = json.loads((package_dir / "api" / "operations.json").read_text(encoding="utf-8"))
     found: Counter[tuple[str, str]] = Counter()
-    for module in sorted((package_dir / "api").glob("*/*.py")):
-        if module.name == "__init__.py":
-            continue
-        constants: dict[str, str] = {}
-        calls: set[str] = set()
-        for node in ast.parse(module.read_text(encoding="utf-8")).body:
-            if isinstance(node, ast.Assign) and isinstance(node.value, ast.Constant):
-                for target in node.targets:
-                    if isinstance(target, ast.Name) and isinstance(node.value.value, str):
-                        constants[target.id] = node.value.value
-            elif isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef) and node.name in CALLS:
-                calls.add(node.name)
-        if "METHOD" in constants and "PATH" in constants and calls == CALLS:
-            found[(constants["METHOD"], constants["PATH"])] += 1
+    for entry in registry["operations"]:
+        module = package_dir.joinpath(*entry["module"].split(".")[1:]).with_suffix(".py")
+        if module_calls(module) == CALLS:
+            found[(entry["method"], entry["path"])] += 1
     return found
 
 

@@ -61,8 +61,17 @@ def arguments(operation: registry.Operation, emulator: Emulator, *, entity_index
         data = FakeData(registry.schemas(), seed=7).value(
             schema, salt=operation.operation_id, row=BODY_ROW[operation.method]
         )
+        if isinstance(data, dict) and _numbered(emulator, entity_set):
+            data.pop("Number", None)  # the PBX picks a number on create and refuses a change on update
         kwargs["body"] = build_model(body_type, data)
     return kwargs
+
+
+def _numbered(emulator: Emulator, entity_set: str) -> bool:
+    try:
+        return any("Number" in row for row in emulator.entities(entity_set))
+    except KeyError:
+        return False
 
 
 def build_model(body_type: Any, data: Any) -> Any:

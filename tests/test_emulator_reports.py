@@ -101,20 +101,38 @@ def client() -> Iterator[XapiClient]:
 
 
 def test_a_queue_filtered_report_has_rows_of_that_queue_only(client: XapiClient) -> None:
-    page = get_agent_login_history_data.sync("Europe/London", START, END, "800", None, client=client)
+    page = get_agent_login_history_data.sync(
+        client=client,
+        client_time_zone="Europe/London",
+        start_dt=START,
+        end_dt=END,
+        queue_dn_str="800",
+        agent_dn_str="",
+    )
     assert len(page.value) == 25
     assert {row.queue_no for row in page.value} == {"800"}
-    assert len({row.agent_no for row in page.value}) > 1  # agentDnStr=null: every agent
+    assert len({row.agent_no for row in page.value}) > 1  # agentDnStr='': every agent
 
 
 def test_a_report_of_several_queues_spreads_its_rows_over_them(client: XapiClient) -> None:
-    page = get_queue_performance_overview_data.sync(START, END, "800,801", "0:00:30", client=client)
+    page = get_queue_performance_overview_data.sync(
+        client=client, period_from=START, period_to=END, queue_dns="800,801", wait_interval="0:00:30"
+    )
     assert {row.queue_dn for row in page.value} == {"800", "801"}
-    page = get_agent_login_history_data.sync("Europe/London", START, END, "800, 801", "100", client=client)
+    page = get_agent_login_history_data.sync(
+        client=client,
+        client_time_zone="Europe/London",
+        start_dt=START,
+        end_dt=END,
+        queue_dn_str="800, 801",
+        agent_dn_str="100",
+    )
     assert {row.queue_no for row in page.value} == {"800", "801"}
     assert {row.agent_no for row in page.value} == {"100"}
 
 
 def test_an_empty_filter_is_every_queue(client: XapiClient) -> None:
-    page = get_agent_login_history_data.sync("Europe/London", START, END, "", None, client=client)
+    page = get_agent_login_history_data.sync(
+        client=client, client_time_zone="Europe/London", start_dt=START, end_dt=END, queue_dn_str="", agent_dn_str=""
+    )
     assert len({row.queue_no for row in page.value}) > 1

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
@@ -36,17 +37,22 @@ def test_an_operation_openapi_python_client_would_drop_fails_generation_naming_i
     assert "GET /Users/byid" in str(raised.value) and "will not be generated" in str(raised.value)
 
 
-def _endpoint(package: Path, name: str, calls: list[str]) -> None:
+def _endpoint(package: Path, name: str, calls: list[str]) -> dict[str, str]:
     module = package / "api" / "users" / f"{name}.py"
     module.parent.mkdir(parents=True, exist_ok=True)
     functions = "".join(
         f"async def {call}() -> None: ...\n" if call.startswith("asyncio") else f"def {call}() -> None: ...\n"
         for call in calls
     )
-    module.write_text(f'METHOD = "GET"\nPATH = "/{name}"\n{functions}')
+    module.write_text(functions)
+    return {"module": f"threecx_xapi.api.users.{name}", "method": "GET", "path": f"/{name}"}
 
 
-def test_verify_counts_an_operation_only_with_all_four_calls(tmp_path: Path) -> None:
-    _endpoint(tmp_path, "whole", ["sync", "sync_detailed", "asyncio", "asyncio_detailed"])
-    _endpoint(tmp_path, "no_async", ["sync", "sync_detailed"])
+def test_verify_counts_an_operation_of_the_registry_only_with_all_four_calls(tmp_path: Path) -> None:
+    entries = [
+        _endpoint(tmp_path, "whole", ["sync", "sync_detailed", "asyncio", "asyncio_detailed"]),
+        _endpoint(tmp_path, "no_async", ["sync", "sync_detailed"]),
+        {"module": "threecx_xapi.api.users.absent", "method": "GET", "path": "/absent"},
+    ]
+    (tmp_path / "api" / "operations.json").write_text(json.dumps({"operations": entries}))
     assert generated_operations(tmp_path) == {("GET", "/whole"): 1}

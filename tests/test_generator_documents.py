@@ -88,7 +88,7 @@ def _install_and_import(job: tuple[Path, Path]) -> str:
         f"import sys; sys.path.append({sysconfig.get_paths()['purelib']!r}); "
         "import threecx_xapi, threecx_xapi.api.users.list_user as op; "
         "assert threecx_xapi.__file__.startswith(sys.prefix), threecx_xapi.__file__; "
-        "print(threecx_xapi.__xapi_version__, threecx_xapi.__version__, op.OPERATION_ID)"
+        "print(threecx_xapi.__xapi_version__, threecx_xapi.__version__, op.ENDPOINT.operation_id)"
     )
     return subprocess.run([str(python), "-c", probe], check=True, capture_output=True, text=True).stdout.strip()
 

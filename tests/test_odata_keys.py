@@ -94,7 +94,14 @@ def test_a_function_parameter_the_document_allows_null_for_still_sends_null(clie
     import datetime as dt
 
     start = dt.datetime(2026, 9, 12, tzinfo=dt.UTC)
-    get_agent_login_history_data.sync_detailed("Europe/London", start, start, "800", None, client=client)
+    get_agent_login_history_data.sync_detailed(
+        client=client,
+        client_time_zone="Europe/London",
+        start_dt=start,
+        end_dt=start,
+        queue_dn_str="800",
+        agent_dn_str=None,
+    )
     assert "agentDnStr=null" in sent_paths(pbx)[-1]
 
 

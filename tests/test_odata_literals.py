@@ -505,21 +505,28 @@ def client(pbx: EveryRequest) -> Iterator[XapiClient]:
 AWARE_FROM = datetime.datetime(2026, 9, 12, tzinfo=UTC)
 AWARE_TO = datetime.datetime(2026, 9, 13, tzinfo=UTC)
 NAIVE = datetime.datetime(2026, 9, 12)
-BAD_CALLS: list[tuple[str, Callable[..., Any], tuple[Any, ...], type[Exception], str]] = [
-    ("none-for-int-key", get_user.sync, (None,), ValueError, "'Id'"),
-    ("int-for-string-key", get_user_by_number.sync, (100,), TypeError, "'Number' expects str"),
-    ("bool-for-int-key", get_user.sync, (True,), TypeError, "'Id' expects int"),
-    (
-        "naive-period-to",
-        get_call_log_data.sync,
-        (AWARE_FROM, NAIVE, 0, "", 0, "", 0, 0, "", "", True),
-        ValueError,
-        "'periodTo'",
-    ),
+CALL_LOG = {
+    "period_from": AWARE_FROM,
+    "period_to": AWARE_TO,
+    "source_type": 0,
+    "source_filter": "",
+    "destination_type": 0,
+    "destination_filter": "",
+    "calls_type": 0,
+    "call_time_filter_type": 0,
+    "call_time_filter_from": "",
+    "call_time_filter_to": "",
+    "hide_pcalls": True,
+}
+BAD_CALLS: list[tuple[str, Callable[..., Any], dict[str, Any], type[Exception], str]] = [
+    ("none-for-int-key", get_user.sync, {"id": None}, ValueError, "'Id'"),
+    ("int-for-string-key", get_user_by_number.sync, {"number": 100}, TypeError, "'Number' expects str"),
+    ("bool-for-int-key", get_user.sync, {"id": True}, TypeError, "'Id' expects int"),
+    ("naive-period-to", get_call_log_data.sync, {**CALL_LOG, "period_to": NAIVE}, ValueError, "'periodTo'"),
     (
         "string-for-bool",
         get_call_log_data.sync,
-        (AWARE_FROM, AWARE_TO, 0, "", 0, "", 0, 0, "", "", "true"),
+        {**CALL_LOG, "hide_pcalls": "true"},
         TypeError,
         "'hidePcalls' expects bool",
     ),
@@ -533,12 +540,12 @@ def test_a_bad_argument_sends_no_request_at_all(
     client: XapiClient,
     pbx: EveryRequest,
     function: Callable[..., Any],
-    arguments: tuple[Any, ...],
+    arguments: dict[str, Any],
     error: type[Exception],
     message: str,
 ) -> None:
     with pytest.raises(error, match=message):
-        function(*arguments, client=client)
+        function(client=client, **arguments)
     assert pbx.requests == [], "not even the token request"
 
 

@@ -36,7 +36,18 @@ def client(pbx: FakePbx) -> Iterator[XapiClient]:
 
 def _call_log(client: XapiClient, period_from: dt.datetime, period_to: dt.datetime) -> Any:
     return get_call_log_data.sync_detailed(
-        period_from, period_to, 0, "", 0, "", 0, 0, "0:00:0", "0:00:0", True, client=client
+        client=client,
+        period_from=period_from,
+        period_to=period_to,
+        source_type=0,
+        source_filter="",
+        destination_type=0,
+        destination_filter="",
+        calls_type=0,
+        call_time_filter_type=0,
+        call_time_filter_from="0:00:0",
+        call_time_filter_to="0:00:0",
+        hide_pcalls=True,
     )
 
 
@@ -74,18 +85,18 @@ def test_a_date_time_outside_years_1_to_9999_in_utc_is_a_value_error_naming_the_
 async def test_an_unsendable_date_time_is_refused_by_async_calls(client: XapiClient, pbx: FakePbx) -> None:
     with pytest.raises(ValueError, match="'periodFrom'"):
         await get_call_log_data.asyncio_detailed(
-            dt.datetime.min.replace(tzinfo=PLUS_FIVE),
-            START,
-            0,
-            "",
-            0,
-            "",
-            0,
-            0,
-            "0:00:0",
-            "0:00:0",
-            True,
             client=client,
+            period_from=dt.datetime.min.replace(tzinfo=PLUS_FIVE),
+            period_to=START,
+            source_type=0,
+            source_filter="",
+            destination_type=0,
+            destination_filter="",
+            calls_type=0,
+            call_time_filter_type=0,
+            call_time_filter_from="0:00:0",
+            call_time_filter_to="0:00:0",
+            hide_pcalls=True,
         )
     assert pbx.requests == [] and pbx.token_requests == []
 

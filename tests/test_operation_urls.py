@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime
 import json
 from collections.abc import Iterator
+from typing import Any
 from urllib.parse import parse_qsl, unquote, urlsplit
 
 import httpx
@@ -21,6 +22,19 @@ PBX = "https://pbx.example.com"
 UTC = datetime.UTC
 PERIOD_FROM = datetime.datetime(2026, 9, 12, tzinfo=UTC)
 PERIOD_TO = datetime.datetime(2026, 9, 13, 23, 59, 59, tzinfo=UTC)
+CALL_LOG: dict[str, Any] = {
+    "period_from": PERIOD_FROM,
+    "period_to": PERIOD_TO,
+    "source_type": 0,
+    "source_filter": "",
+    "destination_type": 0,
+    "destination_filter": "",
+    "calls_type": 0,
+    "call_time_filter_type": 0,
+    "call_time_filter_from": "0:00:0",
+    "call_time_filter_to": "0:00:0",
+    "hide_pcalls": True,
+}
 
 
 class Recorder:
@@ -63,9 +77,7 @@ def query(request: httpx.Request) -> list[tuple[str, str]]:
 def test_get_call_log_data_puts_every_parameter_in_the_path_as_an_odata_literal(
     client: XapiClient, recorder: Recorder
 ) -> None:
-    get_call_log_data.sync(
-        PERIOD_FROM, PERIOD_TO, 0, "", 0, "", 0, 0, "0:00:0", "0:00:0", True, client=client, top=100, skip=200
-    )
+    get_call_log_data.sync(client=client, **CALL_LOG, top=100, skip=200)
     assert decoded_path(recorder.last) == (
         "/xapi/v1/ReportCallLogData/Pbx.GetCallLogData(periodFrom=2026-09-12T00:00:00Z,periodTo=2026-09-13T23:59:59Z,"
         "sourceType=0,sourceFilter='',destinationType=0,destinationFilter='',callsType=0,callTimeFilterType=0,"
@@ -95,7 +107,16 @@ def test_search_phrases_with_spaces_are_quoted(client: XapiClient, recorder: Rec
 
 def test_download_call_distribution_url(client: XapiClient, recorder: Recorder) -> None:
     download_get_get_call_distribution.sync(
-        "Europe/London", PERIOD_FROM, PERIOD_TO, "GRP0001", None, None, True, 0, 0, client=client
+        client=client,
+        client_time_zone="Europe/London",
+        period_from=PERIOD_FROM,
+        period_to=PERIOD_TO,
+        group_number="GRP0001",
+        extension_dns=None,
+        wait_interval=None,
+        include_queue_calls=True,
+        call_area=0,
+        grouping_type=0,
     )
     assert unquote(str(recorder.last.url)) == (
         "https://pbx.example.com/xapi/v1/ReportCallDistribution/Pbx.DownloadGetGetCallDistribution("
@@ -107,7 +128,12 @@ def test_download_call_distribution_url(client: XapiClient, recorder: Recorder) 
 def test_agent_login_history_url(client: XapiClient, recorder: Recorder) -> None:
     offset = datetime.timezone(datetime.timedelta(hours=2))
     get_agent_login_history_data.sync(
-        "Europe/Berlin", datetime.datetime(2026, 9, 12, 2, 0, tzinfo=offset), PERIOD_TO, "800", None, client=client
+        client=client,
+        client_time_zone="Europe/Berlin",
+        start_dt=datetime.datetime(2026, 9, 12, 2, 0, tzinfo=offset),
+        end_dt=PERIOD_TO,
+        queue_dn_str="800",
+        agent_dn_str=None,
     )
     url = str(recorder.last.url)
     assert "+" not in url, "an offset's + is percent-encoded, never bare"
@@ -150,9 +176,7 @@ def test_export_extensions_url(client: XapiClient, recorder: Recorder) -> None:
     [
         (lambda c: get_user.sync("42", client=c), "'Id'"),
         (
-            lambda c: get_call_log_data.sync(
-                PERIOD_FROM.replace(tzinfo=None), PERIOD_TO, 0, "", 0, "", 0, 0, "", "", True, client=c
-            ),
+            lambda c: get_call_log_data.sync(client=c, **{**CALL_LOG, "period_from": PERIOD_FROM.replace(tzinfo=None)}),
             "'periodFrom'",
         ),
         (lambda c: get_user.sync(2**31, client=c), "'Id'"),

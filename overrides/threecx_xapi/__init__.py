@@ -44,6 +44,7 @@ if TYPE_CHECKING:
         RateLimited,
         ServerError,
         TransportError,
+        UnexpectedContent,
         XapiError,
     )
     from .odata import F
@@ -61,6 +62,7 @@ _MODULE_OF = {
     "RateLimited": ".errors",
     "ServerError": ".errors",
     "TransportError": ".errors",
+    "UnexpectedContent": ".errors",
     "F": ".odata",
     "AccountLocked": "._auth_errors",
     "AuthorizationCodeRejected": "._auth_errors",
@@ -121,6 +123,7 @@ __all__ = (
     "StoredTokens",
     "TokenStore",
     "TransportError",
+    "UnexpectedContent",
     "WrongCredentials",
     "XapiClient",
     "XapiError",

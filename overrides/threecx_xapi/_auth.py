@@ -11,7 +11,6 @@ of steps, driven by a sync and an async runner that differ only in how they wait
 
 from __future__ import annotations
 
-import asyncio
 import base64
 import json
 import threading
@@ -199,6 +198,8 @@ class TokenAuth(httpx.Auth):
 
     async def _acquire_async(self) -> None:
         # Polled, not blocked on: waiting must not stop the event loop, and a cancelled wait holds nothing.
+        import asyncio  # here, not at the top: importing an operation must not pay for asyncio
+
         while not self._lock.acquire(blocking=False):
             await asyncio.sleep(0.005)
         self._fetching_loop_thread = threading.get_ident()

@@ -10,7 +10,6 @@ DEBUG line under `threecx_xapi`.
 
 from __future__ import annotations
 
-import asyncio
 import logging
 import random
 import time
@@ -33,6 +32,8 @@ ANSWER_FAILED = (httpx.TransportError, httpx.DecodingError)
 # The request extension that marks a POST as safe to repeat on a retried status (the token request: a 429 or
 # 503 issued no token, so asking again revokes nothing).
 RETRY_SAFE = "threecx_xapi.retry_safe"
+# A request whose answer is streamed to a file: its body is read by the caller, chunk by chunk, not here.
+STREAMED = "threecx_xapi.streamed"
 
 
 def backoff_delay(attempt: int, base: float, cap: float) -> float:
@@ -47,6 +48,8 @@ def pause(seconds: float) -> None:
 
 async def apause(seconds: float) -> None:
     """The wait between two attempts of an async request; tests replace it."""
+    import asyncio  # here, not at the top: importing an operation must not pay for asyncio
+
     await asyncio.sleep(seconds)
 
 
@@ -148,7 +151,8 @@ class RetryTransport(httpx.BaseTransport):
             attempts.start()
             try:
                 response = self.inner.handle_request(request)
-                response.read()  # a connection broken mid-answer fails this attempt, as a TransportError
+                if not request.extensions.get(STREAMED):
+                    response.read()  # a connection broken mid-answer fails this attempt, as a TransportError
             except ANSWER_FAILED as exc:
                 delay = attempts.failed(exc)
             else:
@@ -174,7 +178,8 @@ class AsyncRetryTransport(httpx.AsyncBaseTransport):
             attempts.start()
             try:
                 response = await self.inner.handle_async_request(request)
-                await response.aread()  # a connection broken mid-answer fails this attempt, as a TransportError
+                if not request.extensions.get(STREAMED):
+                    await response.aread()  # a connection broken mid-answer fails this attempt, as a TransportError
             except ANSWER_FAILED as exc:
                 delay = attempts.failed(exc)
             else:

@@ -20,7 +20,7 @@ from .api.groups import list_group
 from .api.inbound_rules import create_inbound_rule
 from .api.queues import list_queue
 from .api.report_agent_login_history import get_agent_login_history_data
-from .api.report_call_distribution import download_get_get_call_distribution
+from .api.report_call_distribution import get_call_distribution
 from .api.report_call_log_data import get_call_log_data
 from .api.users import export_extensions
 from .client import XapiClient
@@ -136,7 +136,7 @@ def call_distribution(client: XapiClient) -> str:
     group = groups[0] if not isinstance(groups, Unset) and groups else None
     group_number = "" if group is None or isinstance(group.number, Unset) else group.number
     # A PBX refuses null for a report's string parameters: '' means all.
-    page = download_get_get_call_distribution.sync(
+    page = get_call_distribution.sync(
         client_time_zone=TIME_ZONE,
         period_from=PERIOD_FROM,
         period_to=PERIOD_TO,

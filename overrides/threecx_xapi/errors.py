@@ -10,9 +10,13 @@
     ├── RateLimited             429 (retry_after: seconds, when the PBX said)
     ├── ServerError             5xx
     ├── UnexpectedStatus        a status the operation does not declare (e.g. 2xx with another code)
+    ├── UnexpectedContent       a success answer that is not what the operation returns: not JSON, cut short,
+    │                           the wrong shape; names the operation, status and content type, shows the first
+    │                           bytes (secrets masked) and carries the body as a `types.File` in `.file`
     └── TransportError          the PBX could not be reached or stopped answering (no status)
 
-Generated functions call `raise_for_response(response)` for every status they do not parse.
+The shared runtime (`threecx_xapi.endpoint`) calls `raise_for_response(response)` for every status it does not
+parse, and raises UnexpectedContent for a body it cannot read.
 """
 
 from __future__ import annotations
@@ -22,9 +26,12 @@ import json
 import re
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
-from typing import Any, NoReturn
+from typing import TYPE_CHECKING, Any, NoReturn
 
 import httpx
+
+if TYPE_CHECKING:
+    from .types import File
 
 __all__ = [
     "AuthenticationError",
@@ -35,12 +42,16 @@ __all__ = [
     "RateLimited",
     "ServerError",
     "TransportError",
+    "UnexpectedContent",
     "UnexpectedStatus",
     "XapiError",
     "raise_for_response",
 ]
 
 _SECRET_IN_URL = re.compile(r"((?:access_token|client_secret|token)=)[^&\s]+", re.IGNORECASE)
+_SECRET_IN_JSON = re.compile(
+    r'("[^"]*(?:password|secret|token|pin|code)[^"]*"\s*:\s*)("(?:[^"\\]|\\.)*"|[^,}\s]+)', re.IGNORECASE
+)
 _MARKUP = re.compile(r"<(head|script|style)\b.*?</\1\s*>|<[^>]*>", re.IGNORECASE | re.DOTALL)
 
 
@@ -148,11 +159,44 @@ class UnexpectedStatus(XapiError):
     """A status the operation does not declare."""
 
 
+class UnexpectedContent(XapiError):
+    """A success status whose body the operation cannot read; `.file` holds the body, `.content_type` its type."""
+
+    def __init__(self, message: str, *, operation_id: str, file: File, content_type: str | None, **kwargs: Any):
+        self.operation_id = operation_id
+        self.file = file
+        self.content_type = content_type
+        super().__init__(message, **kwargs)
+
+    @classmethod
+    def of(cls, operation_id: str, response: httpx.Response, reason: str) -> UnexpectedContent:
+        """The error for `response`, with `reason` (what was expected) and the body's first bytes, masked."""
+        from .types import File
+
+        content_type = response.headers.get("Content-Type")
+        file = File.from_headers(response.content, content_type, response.headers.get("Content-Disposition"))
+        message = (
+            f"{operation_id} got {response.status_code} with {content_type or 'no Content-Type'}: {reason}; "
+            f"the body starts {body_preview(response.content)}"
+        )
+        return cls(
+            message,
+            operation_id=operation_id,
+            file=file,
+            content_type=content_type,
+            status_code=response.status_code,
+            method=response.request.method,
+            url=str(response.request.url),
+            server_version=response.headers.get("X-3CX-Version"),
+            response=response,
+        )
+
+
 class TransportError(XapiError):
     """The PBX could not be reached, or the connection failed mid-request; chained from the httpx error."""
 
     @classmethod
-    def from_exception(cls, exc: httpx.RequestError, request: httpx.Request) -> TransportError:
+    def from_exception(cls, exc: httpx.HTTPError, request: httpx.Request) -> TransportError:
         return cls(
             f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__,
             method=request.method,
@@ -205,14 +249,31 @@ def _odata_error(response: httpx.Response) -> dict[str, Any]:
     """The `error` object of an OData error body; empty when the body is not one."""
     try:
         body = json.loads(response.content) if response.content else None
-    except ValueError:
-        text = _plain_text(response.text)
+    except ValueError:  # UnicodeDecodeError included
+        text = _plain_text(_text_of(response))
         return {"message": f"{response.reason_phrase}: {text}" if response.reason_phrase else text} if text else {}
     if isinstance(body, dict):
         error = body.get("error", body)
         if isinstance(error, dict):
             return error
     return {}
+
+
+def _text_of(response: httpx.Response) -> str:
+    """The body as text in its declared charset, never failing: a wrong or unknown charset falls back to UTF-8."""
+    try:
+        return response.text
+    except (UnicodeError, LookupError):
+        return response.content.decode("utf-8", errors="replace")
+
+
+def body_preview(content: bytes, limit: int = 120) -> str:
+    """The first bytes of a body as a short printable string, secret JSON fields and URL tokens masked."""
+    text = content[: limit * 2].decode("utf-8", errors="replace")
+    text = _scrub(_SECRET_IN_JSON.sub(r'\1"***"', text))
+    if len(text) > limit:
+        text = text[:limit] + "…"
+    return repr(text) if content else "empty (no bytes)"
 
 
 def _plain_text(body: str, limit: int = 200) -> str:

@@ -32,6 +32,7 @@ class Parameter:
     required: bool
     description: str
     schema: dict[str, Any]
+    key: bool = False  # an entity key in the path (positional); a function parameter in the path is keyword-only
 
 
 @dataclass(frozen=True)
@@ -78,6 +79,7 @@ def _operation(entry: dict[str, Any]) -> Operation:
             required=item["required"],
             description=item["description"],
             schema=item["schema"],
+            key=item.get("key", False),
         )
         for item in entry["parameters"]
     )

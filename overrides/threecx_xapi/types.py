@@ -1,10 +1,16 @@
-"""Contains some shared types for properties"""
+"""The shared types of generated functions: `UNSET` for a left-out argument, `Response` for the `*_detailed`
+calls, and `File` for an answer that is a file (a recording, a CSV report, a script) rather than JSON."""
 
-from collections.abc import Mapping, MutableMapping
+from __future__ import annotations
+
+import email.message
+import email.utils
+from collections.abc import MutableMapping
 from http import HTTPStatus
-from typing import IO, BinaryIO, Generic, Literal, TypeVar
+from pathlib import Path, PurePosixPath
+from typing import Generic, Literal, TypeVar
 
-from attrs import define
+from attrs import define, field
 
 
 class Unset:
@@ -19,28 +25,72 @@ class Unset:
 
 UNSET: Unset = Unset()
 
-# The types that `httpx.Client(files=)` can accept, copied from that library.
-FileContent = IO[bytes] | bytes | str
-FileTypes = (
-    # (filename, file (or bytes), content_type)
-    tuple[str | None, FileContent, str | None]
-    # (filename, file (or bytes), content_type, headers)
-    | tuple[str | None, FileContent, str | None, Mapping[str, str]]
-)
-RequestFiles = list[tuple[str, FileTypes]]
-
 
 @define
 class File:
-    """Contains information for file uploads"""
+    """A file the PBX answered: its bytes, the name from Content-Disposition and the media type from Content-Type.
 
-    payload: BinaryIO
+    `file_name` is the name's last part only (a PBX never chooses the folder it is saved in); `mime_type` is the
+    media type without parameters (`text/csv`), or None when the PBX sent none.
+    """
+
+    payload: bytes = field(repr=False)
     file_name: str | None = None
     mime_type: str | None = None
 
-    def to_tuple(self) -> FileTypes:
-        """Return a tuple representation that httpx will accept for multipart/form-data"""
-        return self.file_name, self.payload, self.mime_type
+    @classmethod
+    def from_headers(cls, payload: bytes, content_type: str | None, content_disposition: str | None) -> File:
+        return cls(payload, file_name_of(content_disposition), media_type_of(content_type))
+
+    @property
+    def size(self) -> int:
+        return len(self.payload)
+
+    def text(self, encoding: str = "utf-8-sig") -> str:
+        """The payload as text; the default drops the UTF-8 byte order mark PBXs put before CSV reports."""
+        return self.payload.decode(encoding)
+
+    def save(self, path: str | Path) -> Path:
+        """Write the payload to `path` and return it."""
+        target = Path(path)
+        target.write_bytes(self.payload)
+        return target
+
+    def __repr__(self) -> str:
+        return f"File(file_name={self.file_name!r}, mime_type={self.mime_type!r}, size={self.size})"
+
+
+@define
+class SavedFile:
+    """What a streaming call wrote: `path` (None for an open file it was given), name, media type, bytes written."""
+
+    path: Path | None
+    file_name: str | None
+    mime_type: str | None
+    size: int
+
+
+def file_name_of(content_disposition: str | None) -> str | None:
+    """The file name of a Content-Disposition header; RFC 6266's `filename*` (UTF-8, percent-encoded) first."""
+    if not content_disposition:
+        return None
+    message = email.message.Message()
+    message["Content-Disposition"] = content_disposition
+    names = [value for key, value in (message.get_params(header="Content-Disposition") or [])[1:] if key == "filename"]
+    extended = [value for value in names if isinstance(value, tuple)]  # `filename*` (RFC 5987) wins over `filename`
+    if not names:
+        return None
+    name = email.utils.collapse_rfc2231_value((extended or names)[0])
+    base = PurePosixPath(name.replace("\\", "/")).name
+    return base if base not in ("", ".", "..") else None
+
+
+def media_type_of(content_type: str | None) -> str | None:
+    """`text/csv` of `text/csv; charset=utf-8`, lower-cased; None for no header."""
+    if not content_type:
+        return None
+    media = content_type.split(";", 1)[0].strip().lower()
+    return media or None
 
 
 T = TypeVar("T")
@@ -48,7 +98,7 @@ T = TypeVar("T")
 
 @define
 class Response(Generic[T]):
-    """A response from an endpoint"""
+    """A response from an endpoint: `parsed` is None for an error status."""
 
     status_code: HTTPStatus
     content: bytes
@@ -56,4 +106,4 @@ class Response(Generic[T]):
     parsed: T | None
 
 
-__all__ = ["UNSET", "File", "FileTypes", "RequestFiles", "Response", "Unset"]
+__all__ = ["UNSET", "File", "Response", "SavedFile", "Unset"]

@@ -126,8 +126,8 @@ def prepare(
         if arguments.get("top", DEFAULT_PAGE_SIZE) < 1:
             raise InputError("--top is the page size with --all and must be at least 1")
     try:
-        # A dry run of the generated encoder: every literal the request would carry, built without sending.
-        module._get_kwargs(**arguments)
+        # A dry run of the operation's encoder: every literal the request would carry, built without sending.
+        module.ENDPOINT.encode(arguments)
     except (TypeError, ValueError) as exc:
         raise InputError(str(exc)) from None
     return PreparedCall(operation, module, arguments, all_pages)
@@ -157,6 +157,13 @@ def as_json(value: Any) -> Any:
     return value
 
 
+def _plain(row: Any) -> Any:
+    """A row without OData control information (`@odata.etag`, `@odata.context`): what a user asked for."""
+    if isinstance(row, dict):
+        return {name: value for name, value in row.items() if not name.startswith("@odata.")}
+    return row
+
+
 def _chunks(rows: Iterator[Row], size: int) -> Iterator[list[Row]]:
     while page := list(itertools.islice(rows, size)):
         yield page
@@ -176,8 +183,8 @@ def fetch(call: PreparedCall, client: XapiClient) -> Result:
         arguments = dict(call.arguments)
         page_size = arguments.pop("top", DEFAULT_PAGE_SIZE)
         items = iterate(call.module, client=client, page_size=page_size, **arguments)
-        return Result(True, _chunks((as_json(item) for item in items), page_size))
+        return Result(True, _chunks((_plain(as_json(item)) for item in items), page_size))
     data = as_json(call.module.sync(client=client, **call.arguments))
     if isinstance(data, dict) and isinstance(data.get("value"), list):
-        return Result(True, iter([data["value"]]))
-    return Result(False, iter([] if data is None else [[data]]))
+        return Result(True, iter([[_plain(row) for row in data["value"]]]))
+    return Result(False, iter([] if data is None else [[_plain(data)]]))

@@ -238,13 +238,34 @@ def version(
 @cli.command()
 @click.option("--port", default=8080, show_default=True, help="The port on 127.0.0.1; 0 picks a free one.")
 @click.option("--seed", default=0, show_default=True, help="Seed of the emulator's generated data.")
-def emulator(port: int, seed: int) -> None:
+@click.option("--collection-size", default=25, show_default=True, help="Entities per set and rows per report.")
+@click.option("--client-id", default="threecx-xapi-emulator", show_default=True, help="The client id it accepts.")
+@click.option("--client-secret", default=None, help="The client secret it accepts (default: a new random one).")
+@click.option("--version", "server_version", default=None, help="The X-3CX-Version it answers (e.g. 20.0.9.1234).")
+def emulator(
+    port: int, seed: int, collection_size: int, client_id: str, client_secret: str | None, server_version: str | None
+) -> None:
     """Serve the local XAPI emulator until Ctrl-C, printing how to connect to it."""
     try:
         from ..testing import Emulator
     except ImportError as exc:
         raise InputError(f"the emulator needs pip install 'threecx-xapi[emulator]' ({exc})") from None
-    pbx = Emulator(port=port, seed=seed).start()
+    if collection_size < 0:
+        raise InputError(f"--collection-size must be 0 or more, got {collection_size}")
+    settings = Emulator(
+        port=port,
+        seed=seed,
+        collection_size=collection_size,
+        client_id=client_id,
+        client_secret=client_secret,
+        server_version=server_version,
+    )
+    try:
+        pbx = settings.start()
+    except OSError as exc:
+        raise InputError(
+            f"cannot serve on 127.0.0.1:{port}: {exc.strerror or exc} (try another --port, or 0)"
+        ) from None
     # The one place a secret is printed: the emulator's own, so a user can connect to it.
     click.echo(f"export {URL_VARIABLE}={pbx.url}")
     click.echo(f"export {CLIENT_ID_VARIABLE}={pbx.client_id}")

@@ -4,13 +4,15 @@ from __future__ import annotations
 
 import copy
 import datetime
+import itertools
 import uuid
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
 from ..registry import Operation
-from ._fakedata import FakeData, collection_items
+from ._fakedata import FakeData, collection_items, resolve
+from ._numbering import STARTS, NumberError, NumberingPlan, group_number
 from ._routes import POSITIONAL, RouteError, Segment, template_segments
 
 
@@ -33,12 +35,29 @@ class EntitySet:
     item_schema: dict[str, Any]
     alternate_keys: set[str] = field(default_factory=set)
     rows: dict[Any, dict[str, Any]] = field(default_factory=dict)
+    properties: dict[str, Any] = field(default_factory=dict)  # the entity type's, resolved
+    plan: NumberingPlan | None = None
+    versions: dict[int, int] = field(default_factory=dict)  # id(row) -> version: the ETag
+    _counter: Iterator[int] = field(default_factory=lambda: itertools.count(1))  # a new version per change
 
     def seed(self, fake: FakeData, count: int) -> None:
+        numbered = "Number" in self.properties
+        free = self.plan.free_numbers(self.name, count) if numbered and self.plan and self.name in STARTS else None
         for row, entity in enumerate(fake.rows(self.item_schema, count, salt=self.name)):
             if self.integer_key:
                 entity[self.key] = row + 1
-            self.rows[entity.get(self.key, row)] = entity
+            if numbered and self.name == "Groups":
+                entity["Number"] = group_number(row)
+            elif free is not None:
+                entity["Number"] = free[row]
+            self._store(entity.get(self.key, row), entity)
+
+    def _store(self, key: Any, entity: dict[str, Any]) -> None:
+        self.rows[key] = entity
+        self.versions[id(entity)] = next(self._counter)
+
+    def etag(self, entity: dict[str, Any]) -> str:
+        return f'W/"{self.versions.get(id(entity), 0)}"'
 
     def __iter__(self) -> Iterator[dict[str, Any]]:
         return iter(self.rows.values())
@@ -53,20 +72,35 @@ class EntitySet:
         raise RouteError(404, "NotFound", f"{self.name}({shown}) does not exist")
 
     def create(self, entity: dict[str, Any]) -> dict[str, Any]:
-        entity = copy.deepcopy(entity)
+        # Annotations a client echoes back (InitTrunk's @odata.context) are not properties.
+        entity = {name: value for name, value in copy.deepcopy(entity).items() if "@" not in name}
         if self.integer_key:  # the PBX numbers new entities itself, whatever Id was sent
             entity[self.key] = max((key for key in self.rows if isinstance(key, int)), default=0) + 1
         if entity.get(self.key) is None:
             raise RouteError(400, "BadRequest", f"a new {self.name} entity needs its key {self.key!r}")
         self._check_unique(entity, (self.key, *sorted(self.alternate_keys)))
-        self.rows[entity[self.key]] = entity
+        try:
+            if self.plan is not None:
+                self.plan.claim(self.name, entity)
+        except NumberError as exc:
+            raise RouteError(exc.status, "", exc.message, target=exc.target) from None
+        if self.name == "Groups" and "Number" in self.properties and not entity.get("Number"):
+            numbers = {str(row.get("Number")) for row in self.rows.values()}
+            entity["Number"] = next(group_number(n) for n in itertools.count(1) if group_number(n) not in numbers)
+        self._store(entity[self.key], entity)
         return entity
 
     def update(self, entity: dict[str, Any], changes: dict[str, Any]) -> None:
-        """PATCH semantics: the properties sent replace those held; the key stays."""
-        changes = {name: value for name, value in changes.items() if name != self.key}
+        """PATCH semantics: the properties sent replace those held; the key stays; Number never changes."""
+        changes = {name: value for name, value in changes.items() if name != self.key and "@" not in name}
+        if "Number" in self.properties:
+            try:
+                NumberingPlan.check_change(entity, changes)
+            except NumberError as exc:
+                raise RouteError(exc.status, "", exc.message, target=exc.target) from None
         self._check_unique(changes, sorted(self.alternate_keys), besides=entity)
         entity.update(changes)
+        self.versions[id(entity)] = next(self._counter)
 
     def _check_unique(self, values: dict[str, Any], names: Iterable[str], besides: object = None) -> None:
         """Keys and alternate keys (Number) identify one entity: a second one is a 409, as on a PBX."""
@@ -79,6 +113,7 @@ class EntitySet:
 
     def delete(self, entity: dict[str, Any]) -> None:
         del self.rows[entity[self.key]]
+        self.versions.pop(id(entity), None)
 
 
 def discover(operations: Iterable[Operation], schemas: dict[str, Any]) -> dict[str, EntitySet]:
@@ -104,6 +139,7 @@ def discover(operations: Iterable[Operation], schemas: dict[str, Any]) -> dict[s
                 key=parameter.name,
                 integer_key=parameter.edm_type.startswith("Edm.Int"),
                 item_schema=item_schema,
+                properties=resolve(schemas, item_schema).get("properties", {}),
             )
         if key != POSITIONAL:
             sets[segment.name].alternate_keys.add(key)

@@ -105,7 +105,9 @@ class FakeData:
         if fmt == "time":
             return f"{rng.randrange(24):02d}:{rng.randrange(60):02d}:00"
         if fmt == "duration":
-            return f"PT{rng.randrange(10)}M{rng.randrange(60)}S"
+            if name.lower().startswith("loggedin"):
+                return f"PT{rng.randrange(1, 9)}H{rng.randrange(60)}M{rng.randrange(60)}.{rng.randrange(10**6):06d}S"
+            return f"PT{rng.randrange(10)}M{rng.randrange(60)}.{rng.randrange(10**6):06d}S"  # PBXs send microseconds
         if fmt == "uuid":
             return str(uuid.UUID(int=rng.getrandbits(128), version=4))
         if fmt in ("byte", "base64url"):
@@ -131,11 +133,18 @@ _STATUSES = ("Answered", "Unanswered", "Redirected", "Voicemail")
 _LAST = ("Smith", "O'Brien", "Jones", "Müller", "Garcia", "Novak", "Tanaka", "Brown")
 
 
+def user_name(row: int) -> str:
+    """The full name of the seeded user of this row (FirstName LastName), as reports and call history show it."""
+    return f"{_FIRST[row % len(_FIRST)]} {_LAST[row % len(_LAST)]}"
+
+
 def _named_string(name: str, row: int, rng: random.Random, max_length: int | None) -> str:
     """A plausible value for the common XAPI property names; the row keeps numbers and addresses unique."""
     lowered = name.lower()
     if lowered in ("number", "dn") or lowered.endswith(("number", "dn", "no")):
         text = str(100 + row)
+    elif lowered.endswith(("available", "outdated")):
+        text = "false"  # held as text by the PBX, read as a flag by clients
     elif lowered.endswith("status"):
         text = _STATUSES[rng.randrange(len(_STATUSES))]
     elif "email" in lowered:

@@ -4,21 +4,29 @@ from __future__ import annotations
 
 import dataclasses
 import datetime
+import functools
 import json
+import re
 import threading
 import time
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
-from urllib.parse import parse_qsl, unquote
+from urllib.parse import parse_qsl, quote, unquote, urlencode
 
+import msgspec
 from openapi_schema_validator import OAS30Validator
 
 from .. import registry
+from ._bodies import nullable_schemas, undeclared_property
+from ._documents import entity_sets, metadata, openapi_document, service_document
 from ._entities import EntitySet, discover, json_value
 from ._fakedata import FakeData, collection_items, resolve
+from ._files import file_answer, report_csv
 from ._filter import FilterError
-from ._query import collection
+from ._numbering import NumberingPlan
+from ._query import EntityType, Paging, check_options, collection, entity_type, expanded
+from ._reports import ReportRows
 from ._routes import Match, RouteError, Router
 from ._signin import SIGNIN_TARGETS, SignIn
 from ._tokens import TokenIssuer
@@ -65,10 +73,38 @@ class Settings:
     collection_size: int
     server_version: str
     clock: Callable[[], float] = time.time
+    top_limit: int | None = 100  # entity sets refuse a larger $top, as a PBX does; None: no cap
+    max_page_size: int | None = None  # server-driven paging: pages of at most this many rows, with a next link
+    report_size: int | None = None  # rows of a report function; None: collection_size
 
 
-def error_body(code: str, message: str) -> dict[str, Any]:
-    return {"error": {"code": code, "message": message, "details": []}}
+@dataclass(frozen=True)
+class Call:
+    """One request as the handler reads it."""
+
+    method: str
+    raw_path: str
+    query: str
+    headers: Mapping[str, str]
+    body: bytes
+
+
+@dataclass(frozen=True)
+class Route:
+    """A resource outside the operation registry (token endpoint, documents): one place registers them all."""
+
+    answer: Callable[[Call], Reply]
+    needs_token: bool = True
+
+
+def error_body(code: str, message: str, target: str | None = None) -> dict[str, Any]:
+    details = [{"code": code, "message": message, "target": target}] if target else []
+    return {"error": {"code": code, "message": message, "details": details}}
+
+
+_MALFORMED_ESCAPE = re.compile(r"%(?![0-9A-Fa-f]{2})")
+_BULK_DELETE = re.compile(r"Pbx\.(Bulk\w*Delete|BatchDelete|Delete\w*ById)$")
+_FILE_MODEL = "IActionResult"
 
 
 class Handler:
@@ -90,42 +126,56 @@ class Handler:
         self.faults: list[Fault] = []
         self.requests: list[RecordedRequest] = []
         self.lock = threading.RLock()
+        self.download_format = "json"  # what Download* reports answer: "json" rows, or "csv" as the web UI exports
         self._sets = discover(registry.operations(), self.schemas)
+        plan = NumberingPlan(lambda: {name: self._sets[name] for name in self._seeded})
+        for entity_set in self._sets.values():
+            entity_set.plan = plan
+        self._types = {name: entity_type(self.schemas, found.item_schema) for name, found in self._sets.items()}
         self._seeded: set[str] = set()
         self._singletons: dict[str, dict[str, Any]] = {}
         self._singleton_schemas = _singleton_schemas(registry.operations(), self.schemas)
         self._validators: dict[str, OAS30Validator] = {}
+        self._reports: dict[str, ReportRows] = {}
+        self._row_types: dict[str, EntityType] = {}  # report rows' types, for checking their query options
+        self.routes: dict[str, Route] = {
+            **{path: Route(self._signin, needs_token=False) for path in SIGNIN_TARGETS},
+            API_PATH + "/swagger.yaml": Route(self._swagger, needs_token=False),
+            API_PATH: Route(self._service_document),
+            API_PATH + "/": Route(self._service_document),
+            API_PATH + "/$metadata": Route(self._metadata),
+        }
 
     def entity_set(self, name: str) -> EntitySet | None:
         entity_set = self._sets.get(name)
         if entity_set is not None and name not in self._seeded:
             self._seeded.add(name)
             entity_set.seed(self.fake, self.settings.collection_size)
+            _seed_links(name, entity_set, self)
         return entity_set
 
     def handle(self, method: str, raw_path: str, query: str, headers: Mapping[str, str], body: bytes) -> Reply:
-        method = method.upper()
+        call = Call(method.upper(), raw_path, query, headers, body)
         with self.lock:
-            target, match = self._target(method, raw_path)
+            target, match = self._target(call.method, raw_path)
             fault = self._fault(target)
             if fault is not None and fault.status is not None:
                 reply = self._reply(fault.status, error_body("Injected", f"fault injected for {target}"))
                 if fault.retry_after is not None:
                     reply.headers["Retry-After"] = f"{fault.retry_after:g}"
             else:
-                reply = self._answer(method, raw_path, match, query, headers, body)
+                reply = self._answer(call, match)
             if fault is not None:
                 reply = dataclasses.replace(reply, delay=fault.delay, drop=fault.drop)
             shown = unquote(raw_path) + (f"?{unquote(query)}" if query else "")
-            self.requests.append(RecordedRequest(method, shown, target, reply.status))
+            self.requests.append(RecordedRequest(call.method, shown, target, reply.status))
             return reply
 
-    def _target(self, method: str, raw_path: str) -> tuple[str | None, Match | RouteError]:
+    def _target(self, method: str, raw_path: str) -> tuple[str | None, Match | RouteError | Route]:
         """The operation a request addresses (its id, or "token"), or why none is."""
-        if raw_path in SIGNIN_TARGETS:
-            return SIGNIN_TARGETS[raw_path], RouteError(
-                405, "MethodNotAllowed", f"{method} is not allowed on {raw_path}"
-            )
+        route = self.routes.get(raw_path)
+        if route is not None:
+            return SIGNIN_TARGETS.get(raw_path), route
         if not raw_path.startswith(API_PATH + "/"):
             return None, RouteError(404, "NotFound", f"no resource at {unquote(raw_path)}")
         try:
@@ -134,30 +184,27 @@ class Handler:
             return None, exc
         return match.operation.operation_id, match
 
-    def _answer(
-        self,
-        method: str,
-        raw_path: str,
-        match: Match | RouteError,
-        query: str,
-        headers: Mapping[str, str],
-        body: bytes,
-    ) -> Reply:
-        if raw_path in SIGNIN_TARGETS:  # no bearer token is asked of the sign-in endpoints, whatever the method
-            status, extra, content = self.signin.answer(method, raw_path, query, headers, body)
-            return Reply(status, {"X-3CX-Version": self.settings.server_version, **extra}, content)
-        if not self.tokens.is_valid(headers.get("authorization")):
+    def _answer(self, call: Call, match: Match | RouteError | Route) -> Reply:
+        if not (isinstance(match, Route) and not match.needs_token) and not self.tokens.is_valid(
+            call.headers.get("authorization")
+        ):
             reply = self._reply(401, error_body("Unauthorized", "missing, expired or revoked bearer token"))
             reply.headers["WWW-Authenticate"] = 'Bearer error="invalid_token"'
             return reply
         try:
+            if isinstance(match, Route):
+                return match.answer(call)
             if isinstance(match, RouteError):
                 raise match
-            return self._reply(*self._dispatch(match, dict(parse_qsl(query, keep_blank_values=True)), body))
+            malformed = _MALFORMED_ESCAPE.search(call.raw_path) or _MALFORMED_ESCAPE.search(call.query)
+            if malformed is not None:
+                raise RouteError(400, "", f"The URI contains a malformed percent escape at {malformed.start()}.")
+            options = dict(parse_qsl(call.query, keep_blank_values=True))
+            return self._dispatch(call, match, options)
         except RouteError as exc:
-            return self._reply(exc.status, error_body(exc.code, exc.message))
+            return self._reply(exc.status, error_body(exc.code, exc.message, exc.target))
         except FilterError as exc:
-            return self._reply(400, error_body("BadRequest", str(exc)))
+            return self._reply(400, error_body("", str(exc)))
 
     def _fault(self, target: str | None) -> Fault | None:
         """The first fault for this target that has uses left, using one of them."""
@@ -168,53 +215,143 @@ class Handler:
                 return fault
         return None
 
-    def _reply(self, status: int, payload: Any) -> Reply:
-        headers = {"X-3CX-Version": self.settings.server_version, "OData-Version": "4.0"}
+    def _reply(self, status: int, payload: Any, headers: Mapping[str, str] | None = None) -> Reply:
+        answer = {"X-3CX-Version": self.settings.server_version, "OData-Version": "4.0", **(headers or {})}
         if payload is None:
-            return Reply(status, headers, b"")
-        headers["Content-Type"] = "application/json; odata.metadata=minimal"
-        return Reply(status, headers, json.dumps(payload, separators=(",", ":")).encode())
+            return Reply(status, answer, b"")
+        answer["Content-Type"] = "application/json; odata.metadata=minimal"
+        return Reply(status, answer, _encode(payload))
 
-    def _dispatch(self, match: Match, options: dict[str, str], body: bytes) -> tuple[int, Any]:
+    # -- routes outside the registry ---------------------------------------------------------------------
+
+    def _signin(self, call: Call) -> Reply:
+        """The sign-in endpoints (token, login, authorize): no bearer token is asked of them, whatever the method."""
+        status, extra, content = self.signin.answer(call.method, call.raw_path, call.query, call.headers, call.body)
+        return Reply(status, {"X-3CX-Version": self.settings.server_version, **extra}, content)
+
+    def _swagger(self, call: Call) -> Reply:
+        headers = {"X-3CX-Version": self.settings.server_version, "Content-Type": "application/yaml"}
+        return Reply(200, headers, _openapi_document())
+
+    def _service_document(self, call: Call) -> Reply:
+        return self._reply(200, service_document(_base(call), self._all_sets, self._singleton_schemas))
+
+    @functools.cached_property
+    def _all_sets(self) -> list[str]:
+        return list(entity_sets(self.schemas, self._sets))
+
+    def _metadata(self, call: Call) -> Reply:
+        headers = {"X-3CX-Version": self.settings.server_version, "OData-Version": "4.0"}
+        headers["Content-Type"] = "application/xml"
+        return Reply(200, headers, self._csdl())
+
+    @functools.cached_property
+    def _csdl_bytes(self) -> bytes:
+        return metadata(self.schemas, self._sets, self._singleton_schemas)
+
+    def _csdl(self) -> bytes:
+        return self._csdl_bytes
+
+    # -- operations ---------------------------------------------------------------------------------------
+
+    def _dispatch(self, call: Call, match: Match, options: dict[str, str]) -> Reply:
         operation = match.operation
         status = int(operation.response["status"])
-        payload = self._request_body(match, body)
+        payload = self._request_body(match, call.body)
         first = match.segments[0]
         entity_set = self.entity_set(first.name)
         whole_path = len(match.segments) == 1 and first.arguments is None
+        context = _base(call) + "/$metadata#"
         if entity_set is not None and match.keys:
             entity = entity_set.find(match.keys)  # a bound operation of a missing entity is a 404 too
             if len(match.segments) == 1:
-                return status, self._entity(operation.method, entity_set, entity, payload, options)
+                return self._entity(call, entity_set, entity, payload, options, status, context)
+            if len(match.segments) == 2 and match.segments[1].arguments is None:
+                rows = self._navigation(first.name, entity, match.segments[1].name)
+                if rows is not None:
+                    return self._reply(status, self._page(call, rows, options, None, context + first.name))
         elif entity_set is not None and whole_path:
             if operation.method == "POST":
-                return status, entity_set.create(payload or {})
-            return status, collection(entity_set, options)
+                created = entity_set.create(payload or {})
+                self._link(first.name, created, payload or {})
+                body = {"@odata.context": f"{context}{first.name}/$entity", **self._shaped(entity_set, created, {})}
+                return self._reply(status, body, {"ETag": entity_set.etag(created)})
+            body = self._page(call, entity_set, options, entity_set, context + first.name)
+            return self._reply(status, body)
         elif whole_path and first.name in self._singleton_schemas:
             singleton = self._singleton(first.name)
             if operation.method == "PATCH":
                 singleton.update(payload or {})
-                return status, None
-            return status, singleton
-        return self._generated(match, status, options, entity_set)
+                return self._reply(status, None)
+            return self._reply(status, {"@odata.context": context + first.name, **singleton})
+        if entity_set is not None and _BULK_DELETE.search(operation.path) and isinstance(payload, dict):
+            self._bulk_delete(entity_set, payload)
+        return self._generated(call, match, status, options, entity_set, context)
 
     def _entity(
         self,
-        method: str,
+        call: Call,
         entity_set: EntitySet,
         entity: dict[str, Any],
         payload: dict[str, Any] | None,
         options: dict[str, str],
-    ) -> dict[str, Any] | None:
+        status: int,
+        context: str,
+    ) -> Reply:
+        etag = entity_set.etag(entity)
+        method = call.method
+        if_match = call.headers.get("if-match")
+        if method in ("PATCH", "PUT", "DELETE") and if_match not in (None, "*") and etag not in _tags(if_match):
+            raise RouteError(412, "", f"The entity has changed since it was read: ETag {etag}, If-Match {if_match}.")
         if method == "PATCH":
             entity_set.update(entity, payload or {})
-            return None
+            self._link(entity_set.name, entity, payload or {})
+            return self._reply(status, None, {"ETag": entity_set.etag(entity)})
         if method == "DELETE":
             entity_set.delete(entity)
-            return None
+            return self._reply(status, None)
+        if_none_match = call.headers.get("if-none-match")
+        if if_none_match is not None and (if_none_match == "*" or etag in _tags(if_none_match)):
+            return self._reply(304, None, {"ETag": etag})
+        check_options(options, self._types[entity_set.name])
+        body = {"@odata.context": f"{context}{entity_set.name}/$entity", **self._shaped(entity_set, entity, options)}
         if "$select" in options:
-            return {name: entity.get(name) for name in options["$select"].split(",")}
-        return entity
+            kept = {name.strip() for name in options["$select"].split(",")} | set(expanded(options))
+            body = {name: value for name, value in body.items() if name in kept or name.startswith("@")}
+        return self._reply(status, body, {"ETag": etag})
+
+    def _shaped(self, entity_set: EntitySet, entity: Mapping[str, Any], options: Mapping[str, str]) -> dict[str, Any]:
+        """An entity as answered: its ETag, its stored fields, and the navigation properties `$expand` names."""
+        row: dict[str, Any] = {"@odata.etag": entity_set.etag(entity)}  # type: ignore[arg-type]
+        row.update(
+            (name, value) for name, value in entity.items() if name not in self._types[entity_set.name].navigation
+        )
+        for name in expanded(options):
+            row[name] = list(self._navigation(entity_set.name, entity, name) or [])
+        return row
+
+    def _page(
+        self,
+        call: Call,
+        rows: Iterable[Mapping[str, Any]],
+        options: dict[str, str],
+        entity_set: EntitySet | None,
+        context: str,
+        *,
+        capped: bool = True,
+        row_type: EntityType | None = None,
+    ) -> dict[str, Any]:
+        paging = Paging(
+            top_limit=self.settings.top_limit if capped else None,
+            page_size=self.settings.max_page_size,
+            next_link=lambda following: (
+                f"{_base(call)}{call.raw_path[len(API_PATH) :]}?{urlencode(following, quote_via=quote)}"
+            ),
+        )
+        entity = self._types[entity_set.name] if entity_set is not None else row_type
+        shape = (lambda row: self._shaped(entity_set, row, options)) if entity_set is not None else None
+        body = collection(rows, options, entity, paging=paging, shape=shape)
+        return {"@odata.context": context, **body}
 
     def _singleton(self, name: str) -> dict[str, Any]:
         """Settings such as /AISettings: generated once, then changed by PATCH."""
@@ -223,29 +360,120 @@ class Handler:
         return self._singletons[name]
 
     def _generated(
-        self, match: Match, status: int, options: dict[str, str], entity_set: EntitySet | None
-    ) -> tuple[int, Any]:
-        schema = match.operation.response["schema"]
+        self,
+        call: Call,
+        match: Match,
+        status: int,
+        options: dict[str, str],
+        entity_set: EntitySet | None,
+        context: str,
+    ) -> Reply:
+        operation = match.operation
+        schema = operation.response["schema"]
         if schema is None:
-            return status, None
+            return self._reply(status, None)
+        if operation.response["model"] == _FILE_MODEL:
+            if operation.method != "GET":
+                return Reply(status, {"X-3CX-Version": self.settings.server_version, "Content-Length": "0"}, b"")
+            answer = file_answer(operation.operation_id, match.arguments)
+            return Reply(status, {"X-3CX-Version": self.settings.server_version, **answer.headers()}, answer.content)
         items = collection_items(self.schemas, schema)
         if items is not None and entity_set is not None and items == entity_set.item_schema and not match.arguments:
             # A parameterless collection function of a set over its own type, e.g. Users/Pbx.ExportExtensions().
-            return status, collection(entity_set, options)
-        fake = self.fake
-        period = _period(match.arguments)
-        if period is not None:
-            fake = dataclasses.replace(fake, period=period)
-        salt = match.operation.operation_id + json.dumps(
-            {name: json_value(value) for name, value in match.arguments.items()}, sort_keys=True, default=str
-        )
+            return self._reply(status, self._page(call, entity_set, options, entity_set, context + entity_set.name))
+        first_number = self._first_free_number(operation.operation_id, entity_set)
         if items is not None:
-            rows = fake.rows(items, self.settings.collection_size, salt=salt)
-            _carry_arguments(match.arguments, resolve(self.schemas, items), rows)
-            return status, collection(sorted(rows, key=_first_moment), options)
-        value = fake.value(schema, salt=salt)
+            rows = self._report(match, items)
+            item_name = items.get("$ref", "").rsplit("/", 1)[-1]
+            row_type = self._row_types.get(item_name)
+            if row_type is None and item_name in self.schemas:
+                row_type = self._row_types[item_name] = entity_type(self.schemas, items)
+            page = self._page(
+                call, rows, options, None, f"{context}Collection({item_name})", capped=False, row_type=row_type
+            )
+            if operation.operation_id.startswith("Download") and self.download_format == "csv":
+                answer = report_csv(operation.operation_id, page["value"])
+                headers = {"X-3CX-Version": self.settings.server_version, **answer.headers()}
+                return Reply(status, headers, answer.content)
+            return self._reply(status, page)
+        value = self.fake.value(schema, salt=_salt(match))
         _carry_arguments(match.arguments, resolve(self.schemas, schema), [value])
-        return status, value
+        type_name = schema.get("$ref", "").rsplit("/", 1)[-1]
+        if first_number is not None and isinstance(value, dict):
+            value["Number"] = first_number
+            value.pop("Id", None)
+        if not isinstance(value, dict):
+            return self._reply(status, {"@odata.context": context + type_name, "value": value})
+        return self._reply(status, {"@odata.context": context + type_name, **value} if type_name else value)
+
+    def _first_free_number(self, operation_id: str, entity_set: EntitySet | None) -> str | None:
+        """InitTrunk, InitFax and GetFirstAvailable*Number hand out a number no one holds."""
+        if entity_set is None or entity_set.plan is None:
+            return None
+        if operation_id.startswith("GetFirstAvailable") or operation_id in ("InitTrunk", "InitFax"):
+            return entity_set.plan.first_free(entity_set.name)
+        return None
+
+    def _report(self, match: Match, items: dict[str, Any]) -> ReportRows:
+        """A report's rows for these arguments, made once and then read page by page."""
+        salt = _salt(match)
+        rows = self._reports.get(salt)
+        if rows is None:
+            fake = self.fake
+            period = _period(match.arguments)
+            if period is not None:
+                fake = dataclasses.replace(fake, period=period)
+            flat = resolve(self.schemas, items)
+            count = (
+                self.settings.report_size if self.settings.report_size is not None else self.settings.collection_size
+            )
+            rows = ReportRows(
+                fake,
+                items,
+                count,
+                salt=salt,
+                carry=lambda templates: _carry_arguments(match.arguments, flat, templates),
+            )
+            if len(self._reports) > 64:
+                self._reports.clear()
+            self._reports[salt] = rows
+        return rows
+
+    # -- navigation properties held in rows: Users(1)/Groups, Groups(1)/Members, Queues(1)/Agents -----------
+
+    def _navigation(self, set_name: str, entity: Mapping[str, Any], name: str) -> list[dict[str, Any]] | None:
+        if name not in self._types[set_name].navigation:
+            return None
+        if set_name == "Groups" and name == "Members":
+            users = self.entity_set("Users")
+            return [
+                {**membership, "Number": user.get("Number"), "Name": _full_name(user), "MemberName": _full_name(user)}
+                for user in (users or ())
+                for membership in user.get("Groups") or ()
+                if membership.get("GroupId") == entity.get("Id")
+            ]
+        value = entity.get(name)
+        return [dict(item) for item in value] if isinstance(value, list) else []
+
+    def _link(self, set_name: str, entity: dict[str, Any], payload: Mapping[str, Any]) -> None:
+        """PATCHing a group's Members changes its users' Groups, as the PBX keeps one membership list."""
+        if set_name != "Groups" or "Members" not in payload:
+            return
+        entity.pop("Members", None)
+        wanted = {str(member.get("Number")): member for member in payload["Members"] or () if isinstance(member, dict)}
+        for user in self.entity_set("Users") or ():
+            groups = [group for group in user.get("Groups") or () if group.get("GroupId") != entity["Id"]]
+            member = wanted.get(str(user.get("Number")))
+            if member is not None:
+                groups.append({"GroupId": entity["Id"], "Name": entity.get("Name"), "Rights": member.get("Rights")})
+            user["Groups"] = groups
+
+    def _bulk_delete(self, entity_set: EntitySet, payload: Mapping[str, Any]) -> None:
+        """Users/Pbx.BatchDelete, Fax/Pbx.BulkFaxDelete, ...: every entity the `ids` name is gone."""
+        for key in payload.get("ids") or payload.get("Ids") or ():
+            entity = entity_set.rows.get(key)
+            if entity is not None:
+                entity_set.delete(entity)
 
     def _request_body(self, match: Match, body: bytes) -> dict[str, Any] | None:
         declared = match.operation.request_body
@@ -257,6 +485,22 @@ class Handler:
             raise RouteError(400, "BadRequest", f"the request body is not JSON: {exc}") from None
         if payload is None and declared.get("required"):
             raise RouteError(400, "BadRequest", "the request body is required")
+        if payload is not None:
+            unknown = undeclared_property(self.schemas, declared["schema"], payload)
+            if unknown is not None:
+                where, name, type_name = unknown
+                action = match.segments[-1].name
+                if not where and action.startswith("Pbx."):  # an action's body holds its parameters
+                    message = (
+                        f"The parameter '{name}' in the request payload is not a valid parameter for the "
+                        f"operation '{action[4:]}'."
+                    )
+                else:
+                    message = (
+                        f"The property '{name}' does not exist on type '{type_name}'. Make sure to only use "
+                        "property names that are defined by the type or mark the type as open type."
+                    )
+                raise RouteError(400, "", message, target=where or name)
         validator = self._validator(match.operation.operation_id, declared["schema"])
         error = next(iter(validator.iter_errors(payload)), None) if payload is not None else None
         if error is not None:
@@ -270,9 +514,59 @@ class Handler:
         return self._validators[operation_id]
 
 
+_encode = msgspec.json.Encoder().encode  # a report page is a megabyte: encoded in C
+
+
+def _tags(header: str) -> list[str]:
+    return [part.strip() for part in header.split(",")]
+
+
+def _full_name(user: Mapping[str, Any]) -> str:
+    return " ".join(str(user[name]) for name in ("FirstName", "LastName") if user.get(name))
+
+
+def _salt(match: Match) -> str:
+    return match.operation.operation_id + json.dumps(
+        {name: json_value(value) for name, value in match.arguments.items()}, sort_keys=True, default=str
+    )
+
+
+def _base(call: Call) -> str:
+    """The service root as the client addressed it (the Host header), e.g. http://127.0.0.1:5001/xapi/v1."""
+    return f"http://{call.headers.get('host') or '127.0.0.1'}{API_PATH}"
+
+
+@functools.cache
+def _openapi_document() -> bytes:
+    return openapi_document()
+
+
+def _seed_links(name: str, entity_set: EntitySet, handler: Handler) -> None:
+    """Seeded users belong to the seeded groups and queues have seeded users as agents, as on a PBX."""
+    if name == "Users":
+        groups = handler.entity_set("Groups")
+        first = next(iter(groups), None) if groups is not None else None
+        for user in entity_set:
+            user["Groups"] = (
+                [{"GroupId": first["Id"], "Name": first.get("Name"), "Rights": {"RoleName": "users"}}] if first else []
+            )
+    elif name == "Queues":
+        users = list(handler.entity_set("Users") or ())
+        for index, queue in enumerate(entity_set):
+            agents = users[index % max(len(users), 1) :][:2]
+            queue["Agents"] = [
+                {"Id": user["Id"], "Number": user.get("Number"), "Name": _full_name(user)} for user in agents
+            ]
+
+
 def schema_validator(schemas: Mapping[str, Any], schema: Mapping[str, Any]) -> OAS30Validator:
-    """A validator for one schema of the document (its `$ref`s resolved in `components.schemas`)."""
-    return OAS30Validator({"components": {"schemas": schemas}, "allOf": [schema]})
+    """A validator for one schema of the document (its `$ref`s resolved in `components.schemas`).
+
+    `allOf: [$ref]` beside `nullable: true` takes null, as the document means (OAS 3.0 alone would refuse it).
+    """
+    return OAS30Validator(
+        {"components": {"schemas": nullable_schemas(schemas)}, "allOf": [nullable_schemas({"s": schema})["s"]]}
+    )
 
 
 def _singleton_schemas(operations: Iterable[registry.Operation], schemas: dict[str, Any]) -> dict[str, Any]:
@@ -285,15 +579,6 @@ def _singleton_schemas(operations: Iterable[registry.Operation], schemas: dict[s
             if collection_items(schemas, schema) is None:
                 found[path] = schema
     return found
-
-
-def _first_moment(row: Any) -> str:
-    """Report rows come in time order, by their first date-time (ISO text sorts as time)."""
-    if isinstance(row, dict):
-        for value in row.values():
-            if isinstance(value, str) and value[:4].isdigit() and value[4:5] == "-" and "T" in value:
-                return value
-    return ""
 
 
 def _period(arguments: Mapping[str, Any]) -> tuple[datetime.datetime, datetime.datetime] | None:

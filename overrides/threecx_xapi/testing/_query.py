@@ -1,36 +1,177 @@
-"""OData query options over in-memory rows: `$filter`, `$search`, `$orderby`, `$count`, `$skip`, `$top`, `$select`."""
+"""OData query options over rows: checked against the entity type as a PBX checks them, then applied.
+
+`$filter`, `$search`, `$orderby`, `$count`, `$skip`, `$top` (capped on entity sets, as a PBX caps it),
+`$select`, `$expand`, and server-driven paging with `@odata.nextLink`.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
 from typing import Any
 
+from ._fakedata import resolve
 from ._filter import FilterError, compile_filter
 
 Row = Mapping[str, Any]
 
+# OData 4.01 system query options (section 5 of part 2); any other `$name` is refused, as ASP.NET Core OData does.
+SYSTEM_OPTIONS = frozenset(
+    {"$filter", "$select", "$expand", "$orderby", "$top", "$skip", "$count", "$search", "$format", "$skiptoken"}
+    | {"$compute", "$apply", "$index", "$schemaversion", "$deltatoken", "$levels", "$id"}
+)
 
-def collection(rows: Iterable[Row], options: Mapping[str, str]) -> dict[str, Any]:
-    """The JSON body of a collection response for these rows and the request's query options."""
-    selected = list(rows)
+
+@dataclass(frozen=True)
+class EntityType:
+    """What query options may name: the type's properties with their Edm types, and its navigation properties."""
+
+    name: str  # "Pbx.User"
+    types: dict[str, str]
+    navigation: frozenset[str] = field(default_factory=frozenset)
+
+
+def entity_type(schemas: Mapping[str, Any], schema: Mapping[str, Any]) -> EntityType:
+    name = schema.get("$ref", "").rsplit("/", 1)[-1] or str(schema.get("title", "Pbx.Entity"))
+    properties = resolve(schemas, schema).get("properties", {})
+    types = {key: _edm_type(schemas, sub) for key, sub in properties.items() if not key.startswith("@")}
+    navigation = frozenset(key for key, sub in properties.items() if sub.get("x-ms-navigationProperty"))
+    return EntityType(name, types, navigation)
+
+
+def _edm_type(schemas: Mapping[str, Any], schema: Mapping[str, Any]) -> str:
+    flat = resolve(schemas, schema)
+    if "enum" in flat:
+        return "?"  # an enum compares with its member's name in quotes
+    kind, fmt = flat.get("type"), flat.get("format")
+    if kind == "string":
+        formats = {"date-time": "Edm.DateTimeOffset", "uuid": "Edm.Guid", "duration": "Edm.Duration"}
+        return {**formats, "date": "Edm.Date", "time": "Edm.TimeOfDay"}.get(str(fmt), "Edm.String")
+    if kind == "integer":
+        return {"int64": "Edm.Int64", "int16": "Edm.Int16", "uint8": "Edm.Byte"}.get(str(fmt), "Edm.Int32")
+    if kind == "number":
+        return "Edm.Decimal" if fmt == "decimal" else "Edm.Double"
+    if kind == "boolean":
+        return "Edm.Boolean"
+    if kind == "array":
+        return "Collection"
+    if kind == "object" or "properties" in flat:
+        return "Complex"
+    return "?"
+
+
+class QueryError(FilterError):
+    """A query option the PBX would refuse; the handler answers 400 with this message."""
+
+
+def check_options(options: Mapping[str, str], entity: EntityType | None) -> None:
+    """Unknown system query options, and properties the entity type lacks in $select/$orderby/$expand/$filter."""
+    for name in options:
+        if name.startswith("$") and name not in SYSTEM_OPTIONS:
+            raise QueryError(f"The query parameter '{name}' is not supported.")
+    if entity is None:
+        return
+    for name in _names(options.get("$select")):
+        if name != "*":
+            _known(entity, name.split("/", 1)[0])
+    for clause in _names(options.get("$orderby")):
+        _known(entity, clause.split(" ", 1)[0].split("/", 1)[0])
+    for name in expanded(options):
+        _known(entity, name)
+        if name not in entity.navigation:
+            raise QueryError(
+                f"Property '{name}' on type '{entity.name}' is not a navigation property or complex property. "
+                "Only navigation properties can be expanded."
+            )
+    if "$filter" in options:
+        compile_filter(options["$filter"], entity.types, entity.name)
+
+
+def expanded(options: Mapping[str, str]) -> list[str]:
+    """The navigation properties `$expand` names (nested options in parentheses are not followed)."""
+    return [name.split("(", 1)[0].strip() for name in _names(options.get("$expand")) if name != "*"]
+
+
+def _names(text: str | None) -> list[str]:
+    """Comma-separated items, commas inside parentheses left alone: `Groups($select=Id,Name),Phones`."""
+    parts, depth, current = [], 0, ""
+    for character in text or "":
+        depth += {"(": 1, ")": -1}.get(character, 0)
+        if character == "," and depth == 0:
+            parts.append(current)
+            current = ""
+        else:
+            current += character
+    return [part.strip() for part in [*parts, current] if part.strip()]
+
+
+def _known(entity: EntityType, name: str) -> None:
+    if name not in entity.types:
+        raise QueryError(f"Could not find a property named '{name}' on type '{entity.name}'.")
+
+
+@dataclass(frozen=True)
+class Paging:
+    """How many rows a page may hold: `top_limit` refuses larger `$top`; `page_size` cuts pages with a next link."""
+
+    top_limit: int | None = None
+    page_size: int | None = None
+    next_link: Callable[[dict[str, str]], str] | None = None  # the URL of the same request with other options
+
+
+def collection(
+    rows: Iterable[Row],
+    options: Mapping[str, str],
+    entity: EntityType | None = None,
+    *,
+    paging: Paging = Paging(),  # noqa: B008  (frozen: one shared default is safe)
+    shape: Callable[[Row], Row] | None = None,
+) -> dict[str, Any]:
+    """The JSON body of a collection response for these rows and the request's query options.
+
+    `rows` may be a lazy Sequence (report rows made from their index): without $filter, $search or
+    $orderby only the page's rows are read. `shape` makes each answered row (ETags, $expand).
+    """
+    check_options(options, entity)
+    skip = _count_option(options, "$skip") or 0
+    top = _count_option(options, "$top")
+    if top is not None and paging.top_limit is not None and top > paging.top_limit:
+        raise QueryError(
+            "The query specified in the URI is not valid. The limit of "
+            f"'{paging.top_limit}' for Top query has been exceeded. The value from the incoming request is '{top}'."
+        )
+    selected: Sequence[Row] = rows if isinstance(rows, Sequence) else list(rows)
     if "$filter" in options:
         predicate = compile_filter(options["$filter"])
         selected = [row for row in selected if predicate(row)]
     if options.get("$search"):
         selected = [row for row in selected if _matches_search(row, options["$search"])]
     if "$orderby" in options:
-        selected = _ordered(selected, options["$orderby"])
+        selected = _ordered(list(selected), options["$orderby"])
     total = len(selected)
-    skip = _count_option(options, "$skip") or 0
-    top = _count_option(options, "$top")
-    page = selected[skip : skip + top if top is not None else None]
+    size = top if top is not None else total - skip
+    if paging.page_size is not None and size > paging.page_size:
+        size = paging.page_size
+    page = list(selected[skip : skip + max(size, 0)])
+    if shape is not None:
+        page = [shape(row) for row in page]
     if "$select" in options:
-        fields = [name.strip() for name in options["$select"].split(",") if name.strip()]
-        page = [{name: row.get(name) for name in fields} for row in page]
+        fields = [name for name in _names(options["$select"]) if name != "*"]
+        if fields:
+            kept = set(fields) | set(expanded(options)) | {"@odata.etag"}
+            page = [{name: value for name, value in row.items() if name in kept} for row in page]
     body: dict[str, Any] = {}
     if _bool_option(options, "$count"):
         body["@odata.count"] = total
     body["value"] = page
+    end = skip + len(page)
+    wanted_end = total if top is None else min(total, skip + top)
+    if paging.next_link is not None and paging.page_size is not None and end < wanted_end:
+        following = {name: value for name, value in options.items() if name not in ("$skip", "$top")}
+        following["$skip"] = str(end)
+        if top is not None:
+            following["$top"] = str(skip + top - end)
+        body["@odata.nextLink"] = paging.next_link(following)
     return body
 
 
@@ -39,14 +180,16 @@ def _count_option(options: Mapping[str, str], name: str) -> int | None:
     if text is None:
         return None
     if not text.isdigit():
-        raise FilterError(f"{name} must be a non-negative integer, got {text!r}")
+        raise QueryError(
+            f"Invalid value '{text}' for {name} query option found. {name} must be a non-negative integer."
+        )
     return int(text)
 
 
 def _bool_option(options: Mapping[str, str], name: str) -> bool:
     text = options.get(name, "false")
     if text not in ("true", "false"):
-        raise FilterError(f"{name} must be true or false, got {text!r}")
+        raise QueryError(f"'{text}' is not a valid count option.")
     return text == "true"
 
 
@@ -70,10 +213,10 @@ def _matches_search(row: Row, search: str) -> bool:
 
 def _ordered(rows: list[Row], orderby: str) -> list[Row]:
     # Stable sorts applied from the last key to the first give the combined order.
-    for clause in reversed([part.strip() for part in orderby.split(",") if part.strip()]):
+    for clause in reversed(_names(orderby)):
         name, _, direction = clause.partition(" ")
         if direction.strip() not in ("", "asc", "desc"):
-            raise FilterError(f"$orderby direction must be asc or desc, got {direction.strip()!r}")
+            raise QueryError(f"$orderby direction must be asc or desc, got {direction.strip()!r}")
         rows = sorted(rows, key=lambda row: _sort_key(row.get(name)), reverse=direction.strip() == "desc")
     return rows
 

@@ -16,11 +16,12 @@ POSITIONAL = "#"  # a key written without its name: Users(42)
 class RouteError(Exception):
     """A request the router cannot map: `status` 404 for no such resource, 400 for a malformed literal."""
 
-    def __init__(self, status: int, code: str, message: str) -> None:
+    def __init__(self, status: int, code: str, message: str, *, target: str | None = None) -> None:
         super().__init__(message)
         self.status = status
         self.code = code
         self.message = message
+        self.target = target  # the property the error is about, for the error body's details
 
 
 @dataclass(frozen=True)
@@ -131,6 +132,9 @@ class Router:
 
 
 def _read(parameter: Parameter, text: str) -> Any:
+    if text == "null" and parameter.edm_type == "Edm.String":
+        # ASP.NET's model validation: a string parameter is required; '' is how a client says "all".
+        raise RouteError(400, "", f"The {parameter.name} field is required.", target=parameter.name)
     try:
         return parse_literal(text, parameter.edm_type, nullable=parameter.nullable)
     except ODataLiteralError as exc:

@@ -7,6 +7,9 @@
     client = pbx.client()                                # in-process: no server, no socket
 
 What it does, as a PBX does: `/connect/token` with client credentials and one active token per client;
+one numbering plan across users, queues, ring groups, IVRs, fax, trunks and parkings; `$top` capped at
+`top_limit` on entity sets; `@odata.context`, ETags (If-Match / If-None-Match), `$expand` and navigation
+paths over stored rows; the document at /xapi/v1/swagger.yaml, a service document and `$metadata`;
 every operation of the document routed, keys and function parameters read with a strict OData literal
 parser (a bare string or a quoted date-time is a 400 with an OData error body); request bodies validated
 against the document's schemas; entity sets held in memory (create, get by key or alternate key, PATCH
@@ -62,6 +65,10 @@ class Emulator:
         collection_size: int = 25,
         server_version: str | None = None,
         clock: Callable[[], float] = time.time,
+        top_limit: int | None = 100,
+        max_page_size: int | None = None,
+        report_size: int | None = None,
+        download_format: str = "json",
     ) -> None:
         self.port = port
         self.client_id = client_id
@@ -76,8 +83,12 @@ class Emulator:
                 collection_size=collection_size,
                 server_version=server_version or f"{registry.xapi_version()}.0",
                 clock=clock,
+                top_limit=top_limit,
+                max_page_size=max_page_size,
+                report_size=report_size,
             )
         )
+        self.download_format = download_format
         self._server: uvicorn.Server | None = None
         self._thread: threading.Thread | None = None
 
@@ -114,7 +125,12 @@ class Emulator:
             return self
         listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
         listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        listener.bind(("127.0.0.1", self.port))
+        listener.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)  # answers leave at once, not after 40 ms
+        try:
+            listener.bind(("127.0.0.1", self.port))
+        except OSError:
+            listener.close()
+            raise
         self.port = listener.getsockname()[1]
         config = uvicorn.Config(
             self._asgi,
@@ -125,6 +141,7 @@ class Emulator:
             http="h11",
             access_log=False,
             proxy_headers=False,
+            timeout_keep_alive=75,  # as nginx in front of a PBX: clients that reuse idle connections find them open
         )
         server = uvicorn.Server(config)
         self._thread = threading.Thread(target=server.run, kwargs={"sockets": [listener]}, daemon=True)
@@ -202,6 +219,17 @@ class Emulator:
             raise ValueError(_unknown_target(target))
         with self._handler.lock:
             self._handler.faults.append(Fault(target, status, retry_after, delay, drop, times))
+
+    @property
+    def download_format(self) -> str:
+        """What Download* reports answer: "json" rows (the document's promise) or "csv" as the web UI exports."""
+        return self._handler.download_format
+
+    @download_format.setter
+    def download_format(self, value: str) -> None:
+        if value not in ("json", "csv"):
+            raise ValueError(f"download_format is 'json' or 'csv', got {value!r}")
+        self._handler.download_format = value
 
     @property
     def accounts(self) -> Accounts:

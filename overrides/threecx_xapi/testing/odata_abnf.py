@@ -59,9 +59,10 @@ _GUID_RULE = re.compile(r"[0-9A-Fa-f]{8}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-
 # decimalValue = [ SIGN ] 1*DIGIT [ "." 1*DIGIT ] [ "e" [ SIGN ] 1*DIGIT ] / nanInfinity
 _DECIMAL_RULE = re.compile(rf"{_SIGN}?[0-9]+(?:\.[0-9]+)?(?:[eE]{_SIGN}?[0-9]+)?|NaN|-INF|INF")
 # duration = [ "duration" ] SQUOTE durationValue SQUOTE; durationValue = [ SIGN ] "P" [ 1*DIGIT "D" ]
-#   [ "T" [ 1*DIGIT "H" ] [ 1*DIGIT "M" ] [ 1*DIGIT [ "." 1*DIGIT ] "S" ] ]  (an xml dayTimeDuration)
+#   [ "T" [ 1*DIGIT "H" ] [ 1*DIGIT "M" ] [ 1*DIGIT [ "." 1*DIGIT ] "S" ] ]; the ABNF defers to the xml
+#   dayTimeDuration lexical form, which has only "-": a leading "+" is refused, as a PBX refuses it
 _DURATION_RULE = re.compile(
-    rf"(?:duration)?'(?P<sign>{_SIGN})?P(?:(?P<days>[0-9]+)D)?"
+    r"(?:duration)?'(?P<sign>-)?P(?:(?P<days>[0-9]+)D)?"
     r"(?:T(?:(?P<hours>[0-9]+)H)?(?:(?P<minutes>[0-9]+)M)?(?:(?P<seconds>[0-9]+)(?:\.(?P<fraction>[0-9]+))?S)?)?'",
     re.IGNORECASE,
 )
