@@ -35,7 +35,7 @@ def test_readme_has_the_examples_it_promises() -> None:
 
 
 def test_the_everyday_jobs_pass_every_non_key_parameter_by_keyword() -> None:
-    jobs = next(block for block in python_blocks() if "download_get_get_call_distribution" in block)
+    jobs = next(block for block in python_blocks() if "get_call_distribution" in block)
     calls = re.findall(r"\.sync\((.*?)\)(?:\.value)?\n", jobs, re.DOTALL)
     assert len(calls) >= 4
     for call in calls:
