@@ -31,6 +31,7 @@ from typing import Any, TypeVar
 
 from .document import parse_document, read_source, sha256_of, shown, version_from_manifest
 from .lock import SpecLock
+from .refs import ref_target, resolve, success_response
 from .transforms import integer_for_int32_numbers, iter_operations
 
 Document = dict[str, Any]
@@ -148,7 +149,10 @@ class DocumentDiff:
 
 
 def _ref_name(ref: str) -> str:
-    return ref.removeprefix(_SCHEMA_REF).rsplit("/", 1)[-1]
+    try:
+        return ref_target(ref)[1]
+    except ValueError:
+        return ref
 
 
 def type_of(schema: Any) -> str:
@@ -178,11 +182,12 @@ def _alternatives(schema: dict[str, Any]) -> Iterator[str]:
         yield "null"
 
 
-def _resolve(document: Document, node: Any, section: str) -> Any:
-    """Follow one `#/components/<section>/<name>` reference, as XAPI uses for shared parameters and bodies."""
-    if isinstance(node, dict) and str(node.get("$ref", "")).startswith(f"#/components/{section}/"):
-        return document.get("components", {}).get(section, {}).get(node["$ref"].rsplit("/", 1)[1], {})
-    return node
+def _resolve(document: Document, node: Any) -> Any:
+    """A reference followed; one that names no component reads as an empty one, so a broken document still diffs."""
+    try:
+        return resolve(document, node)
+    except (KeyError, ValueError):
+        return {}
 
 
 def _content_schema(body: Any) -> dict[str, Any] | None:
@@ -217,7 +222,7 @@ def _compare_inline(
 def parameters_of(document: Document, operation: dict[str, Any]) -> dict[tuple[str, str], Parameter]:
     found: dict[tuple[str, str], Parameter] = {}
     for raw in operation.get("parameters", []):
-        parameter = _resolve(document, raw, "parameters")
+        parameter = _resolve(document, raw)
         name, location = str(parameter.get("name", "")), str(parameter.get("in", ""))
         required = bool(parameter.get("required", False))
         found[(name, location)] = Parameter(name, location, type_of(parameter.get("schema")), required)
@@ -225,7 +230,7 @@ def parameters_of(document: Document, operation: dict[str, Any]) -> dict[tuple[s
 
 
 def _request_body(document: Document, operation: dict[str, Any]) -> dict[str, Any]:
-    body = _resolve(document, operation.get("requestBody", {}), "requestBodies")
+    body = _resolve(document, operation.get("requestBody", {}))
     return body if isinstance(body, dict) else {}
 
 
@@ -237,9 +242,11 @@ def request_body_of(document: Document, operation: dict[str, Any]) -> str:
 
 
 def _success_response(document: Document, operation: dict[str, Any]) -> tuple[str, Any]:
-    responses = operation.get("responses", {})
-    success = sorted(str(code) for code in responses if str(code).startswith("2"))
-    return (success[0], _resolve(document, responses[success[0]], "responses")) if success else ("", {})
+    try:
+        found = success_response(document, operation)
+    except (KeyError, ValueError):
+        return "", {}
+    return (str(found[0]), found[1]) if found is not None else ("", {})
 
 
 def response_of(document: Document, operation: dict[str, Any]) -> str:
@@ -265,7 +272,7 @@ def _collect_fields(document: Document, schema: Any, owner: str, found: Declared
     if str(schema.get("$ref", "")).startswith(_SCHEMA_REF):
         base = _ref_name(schema["$ref"])
         if base not in seen:
-            base_schema = document.get("components", {}).get("schemas", {}).get(base)
+            base_schema = _resolve(document, {"$ref": schema["$ref"]})
             _collect_fields(document, base_schema, base, found, seen | {base})
     for part in schema.get("allOf", []):
         _collect_fields(document, part, owner, found, seen)

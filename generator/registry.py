@@ -14,7 +14,9 @@ from typing import Any
 from openapi_python_client import strings
 from openapi_python_client.parser import GeneratorData
 from openapi_python_client.parser.openapi import Endpoint
+from threecx_xapi.model_support import is_secret_field
 
+from .refs import resolve, success_response
 from .transforms import NULLABLE_MARK, Document, iter_operations
 
 # The document's type of a function result that is a file or free content, never JSON, on a real PBX.
@@ -87,24 +89,14 @@ def _body_model(endpoint: Endpoint) -> str | None:
     return _class_name(endpoint.bodies[0].prop) if endpoint.bodies else None
 
 
-def _dereference(item: dict[str, Any], components: dict[str, Any]) -> dict[str, Any]:
-    """A response or request body given as `$ref: '#/components/<kind>/<name>'`, looked up."""
-    ref = item.get("$ref")
-    if not isinstance(ref, str):
-        return item
-    _, _, kind, name = ref.split("/", 3)
-    found: dict[str, Any] = components[kind][name]
-    return found
-
-
-def _success(operation: dict[str, Any], components: dict[str, Any]) -> tuple[int, dict[str, Any] | None]:
-    for status in sorted(code for code in operation.get("responses", {}) if code.isdigit()):
-        if status.startswith("2"):
-            response = _dereference(operation["responses"][status], components)
-            content = response.get("content", {})
-            schema = content.get("application/json", {}).get("schema") if content else None
-            return int(status), schema
-    return 204, None
+def _success(document: Document, operation: dict[str, Any]) -> tuple[int, dict[str, Any] | None]:
+    found = success_response(document, operation)
+    if found is None:
+        return 204, None
+    status, response = found
+    content = response.get("content", {})
+    schema = content.get("application/json", {}).get("schema") if content else None
+    return status, schema
 
 
 def path_keys(path: str) -> set[str]:
@@ -125,7 +117,6 @@ def build_registry(document: Document, generated: GeneratorData, *, field_prefix
         for generated_endpoint in collection.endpoints:
             endpoints[str(generated_endpoint.name)] = (str(tag_module), generated_endpoint)
 
-    components = document.get("components", {})
     entries: list[dict[str, Any]] = []
     for path, method, operation in iter_operations(document):
         tag, endpoint = endpoints[_text(strings.PythonIdentifier(operation["operationId"], field_prefix))]
@@ -151,7 +142,7 @@ def build_registry(document: Document, generated: GeneratorData, *, field_prefix
         body = operation.get("requestBody")
         request_body = None
         if body is not None:
-            body = _dereference(body, components)
+            body = resolve(document, body)
             content_type, media = next(iter(body.get("content", {"application/json": {}}).items()))
             request_body = {
                 "model": _body_model(endpoint),
@@ -159,7 +150,7 @@ def build_registry(document: Document, generated: GeneratorData, *, field_prefix
                 "required": bool(body.get("required")),
                 "content_type": content_type,
             }
-        status, schema = _success(operation, components)
+        status, schema = _success(document, operation)
         entries.append(
             {
                 "operation_id": operation["operationId"],
@@ -175,6 +166,19 @@ def build_registry(document: Document, generated: GeneratorData, *, field_prefix
             }
         )
     return entries
+
+
+def _schema_of(model: Any, prop: Any) -> dict[str, Any]:
+    """Enough of a property's schema to tell a secret: its format and whether it is a flag or a number."""
+    declared = (model.data.properties or {}).get(prop.name)
+    type_string = str(prop.get_type_string(no_optional=True).as_unembedded_code()).replace(" ", "")
+    members = set(type_string.split("|")) - {"None"}
+    numbers = {"bool": "boolean", "int": "integer", "float": "number"}
+    kind = numbers[members.pop()] if len(members) == 1 and next(iter(members)) in numbers else "object"
+    schema: dict[str, Any] = {"type": kind}
+    if declared is not None and getattr(declared, "schema_format", None):
+        schema["format"] = str(declared.schema_format)
+    return schema
 
 
 class TemplateHelpers:
@@ -205,6 +209,14 @@ class TemplateHelpers:
             kind += " | None"
         description = f" {odata['description']}" if odata["description"] else ""
         return f"{parameter.python_name} ({kind}): `{odata['name']}`, OData {odata['edm_type']}.{description}"
+
+    def secret_fields(self, model: Any) -> list[str]:
+        """The Python names of a model's secret fields (a password, PIN, secret, token or key): masked in its repr."""
+        return sorted(
+            str(prop.python_name)
+            for prop in (*model.required_properties, *model.optional_properties)
+            if is_secret_field(str(_text(prop.name)), _schema_of(model, prop))
+        )
 
     def success_responses(self, endpoint: Endpoint) -> list[Any]:
         """The endpoint's declared 2xx responses, lowest status first."""

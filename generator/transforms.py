@@ -11,6 +11,8 @@ import re
 from collections.abc import Callable, Iterator
 from typing import Any
 
+from .refs import resolve
+
 Document = dict[str, Any]
 Transform = Callable[[Document], Document]
 
@@ -27,14 +29,6 @@ def iter_operations(document: Document) -> Iterator[tuple[str, str, dict[str, An
             operation = item.get(method)
             if isinstance(operation, dict):
                 yield path, method, operation
-
-
-def _resolved_parameter(document: Document, parameter: dict[str, Any]) -> dict[str, Any]:
-    ref = parameter.get("$ref")
-    if isinstance(ref, str) and ref.startswith("#/components/parameters/"):
-        resolved: dict[str, Any] = document["components"]["parameters"][ref.rsplit("/", 1)[1]]
-        return resolved
-    return parameter
 
 
 # OpenAPI 3.1 (JSON Schema 2020-12) constructs, normalised to the 3.0 forms the rest of the generator reads.
@@ -327,8 +321,41 @@ def inline_parameter_refs(document: Document) -> Document:
     for _path, _method, operation in iter_operations(result):
         if "parameters" in operation:
             operation["parameters"] = [
-                copy.deepcopy(_resolved_parameter(result, parameter)) for parameter in operation["parameters"]
+                copy.deepcopy(resolve(result, parameter)) for parameter in operation["parameters"]
             ]
+    return result
+
+
+class ModelNameCollision(ValueError):
+    """Two schemas of the document would give models of one name once their namespace is dropped."""
+
+
+def entity_name(schema_key: str) -> str:
+    """The model name of a schema: its key without the namespace (`Pbx.User` -> `User`)."""
+    return schema_key.rsplit(".", 1)[-1]
+
+
+def name_models_after_entities(document: Document) -> Document:
+    """Models are named after the title when there is one, else the key (`PbxUser` beside `Contact`): one rule."""
+    result = copy.deepcopy(document)
+    schemas: dict[str, Any] = result.get("components", {}).get("schemas", {})
+    claimed: dict[str, str] = {}
+    for key in schemas:
+        # Module names are snake_case, so `DNProperty` and `DnProperty` would collide too.
+        folded = entity_name(key).lower().replace("_", "")
+        if folded in claimed:
+            raise ModelNameCollision(
+                f"schemas {claimed[folded]!r} and {key!r} would both be the model {entity_name(key)!r}: "
+                "name them in the generator before generating this document"
+            )
+        claimed[folded] = key
+    for key, schema in schemas.items():
+        if not isinstance(schema, dict):
+            continue
+        title = schema.get("title")
+        if isinstance(title, str) and title != entity_name(key) and not schema.get("description"):
+            schema["description"] = title  # the document's title stays readable in the model's docstring
+        schema["title"] = entity_name(key)
     return result
 
 
@@ -339,6 +366,7 @@ TRANSFORMS: tuple[Transform, ...] = (
     empty_string_for_report_parameters,
     lift_nullable_path_strings,
     integer_for_int32_numbers,
+    name_models_after_entities,
 )
 
 

@@ -28,7 +28,7 @@ from threecx_xapi.cli import Connection, cli
 from threecx_xapi.cli.output import write_csv
 from threecx_xapi.cli.progress import Progress
 from threecx_xapi.cli.values import to_python
-from threecx_xapi.models import PbxUser
+from threecx_xapi.models import User
 from threecx_xapi.registry import Parameter
 
 if TYPE_CHECKING:
@@ -198,7 +198,7 @@ def test_call_reads_the_body_from_stdin(run: Callable[..., Any], pbx: FakePbx) -
         (["call", "ListUser", "--select", "Id,,Number"], "without empty items"),
         (["call", "DeleteUser", "-p", "Id=2147483648"], "at most 2147483647"),
         (["call", "CreateUser", "--body", "{'Number': 1}"], "bad JSON body (--body): Expecting property name"),
-        (["call", "CreateUser", "--body", "[1, 2]"], "must be a JSON object (PbxUser)"),
+        (["call", "CreateUser", "--body", "[1, 2]"], "must be a JSON object (User)"),
         (["call", "CreateUser", "--body", "@/no/such/file.json"], "cannot read the body from /no/such/file.json"),
         (["call", "CreateUser"], "CreateUser needs a body"),
         (["call", "ReplaceMyGroupLicenseKey"], "ReplaceMyGroupLicenseKey needs a body"),
@@ -488,7 +488,7 @@ def test_emulator_all_pages_write_every_user_once_as_csv(emulator: Emulator, tmp
     # Hundreds of users through the library (in-process, same emulator), a few more through the CLI's --body.
     with emulator.client(httpx_args={"transport": emulator.transport()}) as client:
         for index in range(300):
-            create_user.sync(client=client, body=PbxUser(number=f"7{index:03d}", first_name=f"Bulk {index}"))
+            create_user.sync(client=client, body=User(number=f"7{index:03d}", first_name=f"Bulk {index}"))
     env = _emulator_env(emulator)
     for number in ("8001", "8002"):
         created = CliRunner().invoke(cli, ["call", "CreateUser", "--body", json.dumps({"Number": number})], env=env)

@@ -14,11 +14,10 @@ from collections.abc import Iterator
 
 import httpx
 import pytest
-from threecx_xapi import TransportError, XapiClient, _retries
-from threecx_xapi._retries import RetryPolicy
+from threecx_xapi import RetryPolicy, TransportError, XapiClient, _retries
 from threecx_xapi.api.inbound_rules import create_inbound_rule
 from threecx_xapi.api.users import delete_user, get_user_by_number, list_user, update_user
-from threecx_xapi.models import InboundRule, PbxUser
+from threecx_xapi.models import InboundRule, User
 from threecx_xapi.odata import F
 from threecx_xapi.testing.emulator import Emulator
 from xapi_fakes import PBX_URL, FakePbx
@@ -188,7 +187,7 @@ async def test_an_in_process_drop_is_retried_for_get_and_not_for_patch() -> None
     async with emulator.client() as client:
         user = (await list_user.asyncio(client=client, top=1)).value[0]
         with pytest.raises(TransportError, match="RemoteProtocolError"):
-            await update_user.asyncio(user.id, client=client, body=PbxUser(first_name="Ada"))
+            await update_user.asyncio(user.id, client=client, body=User(first_name="Ada"))
     assert _operation_ids(emulator) == ["ListUser", "ListUser", "UpdateUser"]
 
 

@@ -15,11 +15,11 @@ from threecx_xapi import (
     NotFound,
     PermissionDenied,
     RateLimited,
+    RetryPolicy,
     ServerError,
     TransportError,
     XapiError,
 )
-from threecx_xapi._retries import RetryPolicy
 from threecx_xapi.api.users import get_user_by_number, list_user
 from threecx_xapi.errors import UnexpectedStatus, raise_for_response
 from xapi_fakes import CLIENT_SECRET, SERVER_VERSION, FakePbx

@@ -14,7 +14,7 @@ from threecx_xapi import RateLimited, ServerError, TransportError, XapiError, _r
 from threecx_xapi._retries import RetryPolicy, backoff_delay
 from threecx_xapi.api.inbound_rules import create_inbound_rule
 from threecx_xapi.api.users import delete_user, list_user, update_user
-from threecx_xapi.models import InboundRule, PbxUser
+from threecx_xapi.models import InboundRule, User
 from xapi_fakes import FakePbx
 
 RETRY_AFTER_1 = {"Retry-After": "1"}
@@ -53,7 +53,7 @@ def new_rule() -> InboundRule:
 
 WRITES: list[tuple[str, Callable[..., object]]] = [
     ("POST", lambda client: create_inbound_rule.sync(client=client, body=new_rule())),
-    ("PATCH", lambda client: update_user.sync(7, client=client, body=PbxUser(first_name="Ada"))),
+    ("PATCH", lambda client: update_user.sync(7, client=client, body=User(first_name="Ada"))),
 ]
 
 

@@ -19,8 +19,7 @@ import httpx
 import pytest
 import trustme
 from click.testing import CliRunner
-from threecx_xapi import XapiClient, registry
-from threecx_xapi._retries import RetryPolicy
+from threecx_xapi import RetryPolicy, XapiClient, registry
 from threecx_xapi.cli import cli
 from threecx_xapi.doctor import FAIL, PASS, SKIP, WARN, Check, Diagnosis, diagnose, report_text
 from threecx_xapi.doctor.report import EMULATOR_ANSWERS

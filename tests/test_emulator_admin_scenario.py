@@ -6,24 +6,24 @@ import pytest
 from threecx_xapi import XapiClient, errors
 from threecx_xapi.api.groups import create_group, get_group, list_members
 from threecx_xapi.api.users import create_user, delete_user, get_user, list_user, update_user
-from threecx_xapi.models import PbxGroup, PbxUser, Rights, UserGroup
+from threecx_xapi.models import Group, Rights, User, UserGroup
 from threecx_xapi.testing import Emulator
 
 
 def test_an_admin_script_from_a_new_user_to_its_removal() -> None:
     with Emulator(collection_size=6) as pbx, XapiClient(pbx.url, pbx.client_id, pbx.client_secret) as client:
         # Create a user without a number: the PBX assigns the first free one.
-        created = create_user.sync(client=client, body=PbxUser(first_name="Ann", last_name="O'Brien"))
+        created = create_user.sync(client=client, body=User(first_name="Ann", last_name="O'Brien"))
         number = created.number
         assert isinstance(number, str) and number == "106"  # the seeded users hold 100..105
         user_id = created.id
         assert isinstance(user_id, int)
 
         # Add it to a group and list the group's members, there and by $expand.
-        group = create_group.sync(client=client, body=PbxGroup(name="Night shift"))
+        group = create_group.sync(client=client, body=Group(name="Night shift"))
         assert isinstance(group.id, int) and str(group.number).startswith("GRP")
         membership = UserGroup(group_id=group.id, rights=Rights(role_name="users"))
-        update_user.sync(user_id, client=client, body=PbxUser(groups=[membership]))
+        update_user.sync(user_id, client=client, body=User(groups=[membership]))
         members = list_members.sync(group.id, client=client)
         assert [member.number for member in members.value] == [number]
         expanded = get_group.sync(group.id, client=client, expand=["Members"])
@@ -31,10 +31,10 @@ def test_an_admin_script_from_a_new_user_to_its_removal() -> None:
 
         # A number cannot change (400); an update with a stale ETag is refused (412).
         with pytest.raises(errors.BadRequest, match="CANNOT_BE_CHANGED"):
-            update_user.sync(user_id, client=client, body=PbxUser(number="4242"))
+            update_user.sync(user_id, client=client, body=User(number="4242"))
         read = client.get_httpx_client().get(f"Users({user_id})")
         stale = read.headers["ETag"]
-        update_user.sync(user_id, client=client, body=PbxUser(first_name="Anne"))
+        update_user.sync(user_id, client=client, body=User(first_name="Anne"))
         refused = client.get_httpx_client().patch(
             f"Users({user_id})", json={"FirstName": "Annie"}, headers={"If-Match": stale}
         )

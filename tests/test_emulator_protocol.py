@@ -12,7 +12,7 @@ import pytest
 from threecx_xapi import XapiClient, errors, registry
 from threecx_xapi.api.report_call_log_data import get_call_log_data
 from threecx_xapi.api.users import get_user, list_user, update_user
-from threecx_xapi.models.pbx_user import PbxUser
+from threecx_xapi.models.user import User
 from threecx_xapi.testing import Emulator
 from xapi_fakes import CALL_LOG_ALL_CALLS
 
@@ -208,14 +208,14 @@ def test_injected_status_with_retry_after_is_retried_by_the_client(pbx: Emulator
 def test_injected_failure_on_a_patch_is_not_retried(pbx: Emulator) -> None:
     pbx.fail("UpdateUser", status=503)
     with XapiClient(pbx.url, pbx.client_id, pbx.client_secret) as client, pytest.raises(errors.ServerError):
-        update_user.sync(1, client=client, body=PbxUser(first_name="Once"))
+        update_user.sync(1, client=client, body=User(first_name="Once"))
     assert [request.status for request in pbx.requests if request.operation_id == "UpdateUser"] == [503]
 
 
 def test_a_dropped_connection_is_a_transport_error(pbx: Emulator) -> None:
     pbx.fail("UpdateUser", status=None, drop=True)
     with XapiClient(pbx.url, pbx.client_id, pbx.client_secret) as client, pytest.raises(errors.TransportError):
-        update_user.sync(1, client=client, body=PbxUser(first_name="Dropped"))
+        update_user.sync(1, client=client, body=User(first_name="Dropped"))
 
 
 def test_a_delay_beyond_the_client_timeout_is_a_read_timeout_and_the_next_call_succeeds(pbx: Emulator) -> None:

@@ -3,23 +3,25 @@
 from __future__ import annotations
 
 import datetime as dt
+import gc
 import json
+import threading
 from collections.abc import Iterator
 from enum import StrEnum
 from typing import Any
 
 import httpx
 import pytest
-from threecx_xapi import XapiClient, models, parsing, registry
+from threecx_xapi import XapiClient, codecs, models, parsing, registry
 from threecx_xapi.api.call_history_view import list_call_history_view
 from threecx_xapi.models import (
     CallHistoryView,
-    CollectionOfCallHistoryView,
+    CallHistoryViewCollectionResponse,
     Gateway,
     GatewayType,
     InboundRule,
-    PbxUser,
     TemplateType,
+    User,
 )
 from threecx_xapi.testing._fakedata import FakeData
 from threecx_xapi.types import Unset
@@ -49,7 +51,7 @@ def encoded(payload: Any) -> bytes:
 def tolerant_calls(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     """Records each model whose from_dict (the tolerant path) parses a whole body."""
     calls: list[str] = []
-    for model in (CollectionOfCallHistoryView, PbxUser, InboundRule):
+    for model in (CallHistoryViewCollectionResponse, User, InboundRule):
         original = vars(model)["from_dict"].__func__
 
         def spy(cls: type, src_dict: Any, original: Any = original) -> Any:
@@ -86,10 +88,10 @@ def test_every_response_model_parses_to_the_same_model_on_both_paths() -> None:
 
 
 def test_known_data_takes_the_fast_path_with_aware_datetimes_and_durations(tolerant_calls: list[str]) -> None:
-    page = parsing.parse_json(CollectionOfCallHistoryView, encoded(PAGE))
+    page = parsing.parse_json(CallHistoryViewCollectionResponse, encoded(PAGE))
 
     assert tolerant_calls == []
-    assert page == CollectionOfCallHistoryView.from_dict(PAGE)
+    assert page == CallHistoryViewCollectionResponse.from_dict(PAGE)
     row = page.value[0]  # type: ignore[index]
     assert row.call_time == dt.timedelta(minutes=1, seconds=23.5)
     assert row.segment_start_time == dt.datetime(2026, 9, 12, 8, 0, 0, 123457, tzinfo=UTC)
@@ -100,14 +102,39 @@ def test_known_data_takes_the_fast_path_with_aware_datetimes_and_durations(toler
     assert page.additional_properties == {"@odata.context": PAGE["@odata.context"]}
 
 
-def test_an_unknown_field_falls_back_and_is_kept(tolerant_calls: list[str]) -> None:
+def test_an_unknown_field_is_learned_and_kept_without_the_tolerant_path(tolerant_calls: list[str]) -> None:
     payload = {"Id": 7, "Number": "100", "AIAgentMode": "Assist", "Tags": ["Teams"]}
 
-    user = parsing.parse_json(PbxUser, encoded(payload))
+    first = parsing.parse_json(User, encoded(payload))
+    later = parsing.parse_json(User, encoded({**payload, "Id": 8}))
 
-    assert tolerant_calls == ["PbxUser"]
-    assert user.additional_properties == {"AIAgentMode": "Assist"}
-    assert user.number == "100"
+    assert tolerant_calls == []
+    assert first.additional_properties == {"AIAgentMode": "Assist"}
+    assert later.additional_properties == {"AIAgentMode": "Assist"} and later.id == 8
+    assert first == User.from_dict(payload)
+    assert isinstance(parsing.parse_json(User, encoded({"Id": 9})).additional_properties, dict)
+    assert parsing.parse_json(User, encoded({"Id": 9})).additional_properties == {}
+
+
+def test_a_body_taught_once_decodes_in_one_pass(monkeypatch: pytest.MonkeyPatch) -> None:
+    payload = {"value": [{"SrcDn": "100", "CallCarrier": "Teams"}, {"SrcDn": "101", "CallCarrier": "SIP"}]}
+    parsing.parse_json(CallHistoryViewCollectionResponse, encoded(payload))  # learns CallCarrier
+    decodes: list[bytes] = []
+    plan = parsing._plan(CallHistoryViewCollectionResponse)
+    assert plan is not None
+
+    def counting_decode(content: bytes) -> Any:
+        decodes.append(content)
+        return plan.decode(content)
+
+    counting = parsing.Plan(counting_decode, plan.build)
+    monkeypatch.setitem(parsing._plans, CallHistoryViewCollectionResponse, counting)
+    monkeypatch.setattr(json, "loads", None)  # the tolerant path must not be needed
+
+    page = parsing.parse_json(CallHistoryViewCollectionResponse, encoded(payload))
+
+    assert len(decodes) == 1
+    assert [row.additional_properties for row in page.value] == [{"CallCarrier": "Teams"}, {"CallCarrier": "SIP"}]  # type: ignore[union-attr]
 
 
 def test_an_unknown_enum_value_is_kept_by_the_fast_path_itself(tolerant_calls: list[str]) -> None:
@@ -139,16 +166,17 @@ def test_the_fast_path_keeps_a_member_named_unknown_known_and_an_undeclared_valu
     declared = parsing.parse_json(Gateway, encoded({"Type": "Unknown"})).type_
     undeclared = parsing.parse_json(Gateway, encoded({"Type": "Satellite"})).type_
 
-    assert declared is GatewayType.UNKNOWN and declared.is_known  # type: ignore[union-attr]
-    assert undeclared == "Satellite" and not undeclared.is_known  # type: ignore[union-attr]
+    assert declared is GatewayType.UNKNOWN and declared.is_known
+    assert undeclared == "Satellite" and not undeclared.is_known
 
 
-def test_an_unknown_enum_value_and_field_in_a_nested_model_fall_back(tolerant_calls: list[str]) -> None:
+def test_an_unknown_enum_value_and_field_in_a_nested_model_are_kept(tolerant_calls: list[str]) -> None:
     payload = {"RuleName": "Main", "OfficeHoursDestination": {"To": "Hologram", "Number": "800", "Beam": 1}}
 
     rule = parsing.parse_json(InboundRule, encoded(payload))
 
-    assert tolerant_calls == ["InboundRule"]
+    assert tolerant_calls == []
+    assert rule == InboundRule.from_dict(payload)
     destination = rule.office_hours_destination
     assert destination.to.value == "Hologram" and not destination.to.is_known  # type: ignore[union-attr]
     assert destination.additional_properties == {"Beam": 1}  # type: ignore[union-attr]
@@ -157,15 +185,15 @@ def test_an_unknown_enum_value_and_field_in_a_nested_model_fall_back(tolerant_ca
 def test_a_value_of_another_type_falls_back_to_what_from_dict_keeps(tolerant_calls: list[str]) -> None:
     payload = {"value": [{"DstId": "twelve"}]}
 
-    page = parsing.parse_json(CollectionOfCallHistoryView, encoded(payload))
+    page = parsing.parse_json(CallHistoryViewCollectionResponse, encoded(payload))
 
-    assert tolerant_calls == ["CollectionOfCallHistoryView"]
+    assert tolerant_calls == ["CallHistoryViewCollectionResponse"]
     assert page.value[0].dst_id == "twelve"  # type: ignore[index]
 
 
 def test_a_malformed_body_raises_the_json_error_it_always_did() -> None:
     with pytest.raises(json.JSONDecodeError):
-        parsing.parse_json(CollectionOfCallHistoryView, b'{"value": [')
+        parsing.parse_json(CallHistoryViewCollectionResponse, b'{"value": [')
 
 
 @pytest.mark.parametrize(
@@ -179,8 +207,8 @@ def test_a_malformed_body_raises_the_json_error_it_always_did() -> None:
     ],
 )
 def test_durations_read_and_write_iso_8601(text: str, value: dt.timedelta) -> None:
-    assert parsing.duration_from_json(text) == value
-    assert parsing.duration_to_json(value) == text
+    assert codecs.parse_duration(text) == value
+    assert codecs.format_duration(value) == text
 
 
 def test_a_duration_field_round_trips_through_to_dict() -> None:
@@ -205,5 +233,56 @@ def test_the_generated_operation_returns_typed_rows() -> None:
     with XapiClient("https://pbx.example.com", "id", "secret", httpx_args={"transport": transport}) as client:
         page = list_call_history_view.sync(client=client)
 
-    assert page == CollectionOfCallHistoryView.from_dict(PAGE)
+    assert page == CallHistoryViewCollectionResponse.from_dict(PAGE)
     assert isinstance(page.value[0].call_time, dt.timedelta)  # type: ignore[index]
+
+
+def big_page() -> bytes:
+    body = encoded({"value": [ROW] * 2_000})
+    assert len(body) >= parsing.PAUSE_GC_FROM
+    return body
+
+
+@pytest.mark.parametrize("enabled", [True, False])
+def test_a_large_body_leaves_the_garbage_collector_as_it_found_it(enabled: bool) -> None:
+    was = gc.isenabled()
+    (gc.enable if enabled else gc.disable)()
+    try:
+        page = parsing.parse_json(CallHistoryViewCollectionResponse, big_page())
+        with pytest.raises(json.JSONDecodeError):
+            parsing.parse_json(CallHistoryViewCollectionResponse, big_page()[:-3])
+        assert gc.isenabled() is enabled
+    finally:
+        (gc.enable if was else gc.disable)()
+    assert len(page.value) == 2_000  # type: ignore[arg-type]
+
+
+def test_overlapping_large_parses_resume_the_collector_after_the_last(monkeypatch: pytest.MonkeyPatch) -> None:
+    inside = threading.Barrier(2)
+    leave = threading.Event()
+    original = parsing._parse
+    states: list[bool] = []
+
+    def parse_and_wait(model: Any, content: bytes) -> Any:
+        result = original(model, content)
+        inside.wait(timeout=10)  # both threads are inside a paused parse here
+        states.append(gc.isenabled())
+        if threading.current_thread().name == "first":
+            leave.wait(timeout=10)
+        return result
+
+    monkeypatch.setattr(parsing, "_parse", parse_and_wait)
+    assert gc.isenabled()
+    body = big_page()
+    first = threading.Thread(target=parsing.parse_json, args=(CallHistoryViewCollectionResponse, body), name="first")
+    second = threading.Thread(target=parsing.parse_json, args=(CallHistoryViewCollectionResponse, body))
+    first.start()
+    second.start()
+    second.join(timeout=10)
+    still_paused = not gc.isenabled()  # the second finished, the first is still parsing
+    leave.set()
+    first.join(timeout=10)
+
+    assert states == [False, False]
+    assert still_paused
+    assert gc.isenabled()

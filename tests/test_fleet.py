@@ -7,8 +7,7 @@ import signal
 from pathlib import Path
 
 import pytest
-from threecx_xapi import versions
-from threecx_xapi._retries import RetryPolicy
+from threecx_xapi import RetryPolicy, versions
 from threecx_xapi.api.ai_settings import get_ai_settings
 from threecx_xapi.api.event_logs import download_event_logs
 from threecx_xapi.api.users import list_user

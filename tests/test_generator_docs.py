@@ -58,7 +58,7 @@ def test_the_python_call_names_the_module_and_the_required_parameters() -> None:
         == "threecx_xapi.api.users.get_user_by_number.sync(number=..., client=client)"
     )
     assert docs.python_call(REGISTRY["operations"][_index("CreateUser")]) == (
-        "threecx_xapi.api.users.create_user.sync(body=PbxUser(...), client=client)"
+        "threecx_xapi.api.users.create_user.sync(body=User(...), client=client)"
     )
     assert docs.cli_call(REGISTRY["operations"][_index("CreateUser")]) == (
         "threecx-xapi call CreateUser --body @body.json"

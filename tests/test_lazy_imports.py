@@ -86,7 +86,7 @@ def test_importing_one_operation_loads_only_the_models_it_imports() -> None:
     loaded = loaded_after("import threecx_xapi.api.users.list_user")
 
     assert models_in(loaded) == expected
-    assert f"{MODELS}.collection_of_user" in expected  # its response model, which loads the rest on first parse
+    assert f"{MODELS}.user_collection_response" in expected  # its response model, which loads the rest on first parse
     assert len(expected) <= 3 < 500 < len(every_model)
     assert "msgspec" not in loaded  # imported on the first parse
 
@@ -103,12 +103,12 @@ def test_a_model_imported_from_the_models_package_loads_only_its_own_module_and_
     loaded = loaded_after(
         "import threecx_xapi.models\n"
         "assert not [name for name in sys.modules if name.startswith('threecx_xapi.models.')]\n"
-        "from threecx_xapi.models import PbxUser\n"
-        "assert PbxUser.__module__ == 'threecx_xapi.models.pbx_user', PbxUser.__module__"
+        "from threecx_xapi.models import User\n"
+        "assert User.__module__ == 'threecx_xapi.models.user', User.__module__"
     )
 
-    assert models_in(loaded) == models_in(imported_at_load(f"{MODELS}.pbx_user"))
-    assert f"{MODELS}.pbx_user" in loaded
+    assert models_in(loaded) == models_in(imported_at_load(f"{MODELS}.user"))
+    assert f"{MODELS}.user" in loaded
 
 
 def test_dir_of_the_package_lists_the_names_it_resolves_on_first_use() -> None:

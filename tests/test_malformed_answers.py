@@ -19,8 +19,7 @@ import pytest
 from emulator_arguments import PERIOD_FROM, PERIOD_TO, build_model
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from threecx_xapi import XapiClient, XapiError, registry
-from threecx_xapi._retries import RetryPolicy
+from threecx_xapi import RetryPolicy, XapiClient, XapiError, registry
 from threecx_xapi.testing._fakedata import FakeData
 
 OPERATIONS = registry.operations()

@@ -32,6 +32,7 @@ if TYPE_CHECKING:
         WrongCredentials,
     )
     from ._pkce import AuthorizationRequest, LoopbackRedirect
+    from ._retries import RetryPolicy
     from ._token_store import FileTokenStore, MemoryTokenStore, StoredTokens, TokenStore
     from .client import XapiClient
     from .errors import (
@@ -51,6 +52,7 @@ if TYPE_CHECKING:
 
 _MODULE_OF = {
     "XapiClient": ".client",
+    "RetryPolicy": "._retries",
     "XapiError": ".errors",
     "AuthenticationError": ".errors",
     "BadRequest": ".errors",
@@ -112,6 +114,7 @@ __all__ = (
     "PermissionDenied",
     "RateLimited",
     "RefreshTokenRejected",
+    "RetryPolicy",
     "SecondFactorRejected",
     "SecondFactorRequired",
     "ServerError",

@@ -28,6 +28,8 @@ from enum import Enum
 from typing import Any
 from urllib.parse import quote
 
+from .codecs import format_duration
+
 __all__ = ["F", "Filter", "comma_list", "literal", "path_literal", "query_option", "search_phrase"]
 
 INT32 = (-(2**31), 2**31 - 1)
@@ -67,17 +69,7 @@ def _datetime(value: datetime.datetime, name: str) -> str:
 
 def _duration(value: datetime.timedelta) -> str:
     """`duration'P1DT2H3M4.5S'`, the OData form of a timedelta (negative: `-P...`)."""
-    sign = "-" if value < datetime.timedelta(0) else ""
-    value = abs(value)
-    days, seconds, micro = value.days, value.seconds, value.microseconds
-    hours, seconds = divmod(seconds, 3600)
-    minutes, seconds = divmod(seconds, 60)
-    second_text = f"{seconds}.{micro:06d}".rstrip("0").rstrip(".") if micro else str(seconds)
-    time_part = "".join(f"{amount}{unit}" for amount, unit in ((hours, "H"), (minutes, "M")) if amount) + (
-        f"{second_text}S" if seconds or micro else ""
-    )
-    body = (f"{days}D" if days else "") + (f"T{time_part}" if time_part else "")
-    return f"duration'{sign}P{body or 'T0S'}'"
+    return f"duration'{format_duration(value)}'"
 
 
 def _double(value: float) -> str:

@@ -1,35 +1,41 @@
-"""Response bodies into the generated attrs models: a strict fast path in C, the tolerant `from_dict` behind it.
+"""Response bodies into the generated attrs models: one strict pass in C, the tolerant `from_dict` behind it.
 
-    page = parse_json(CollectionOfCallHistoryView, response.content)
+    page = parse_json(CallHistoryViewCollectionResponse, response.content)
 
-The fast path decodes the JSON with msgspec straight into typed values (ints, aware date-times, durations as
-`timedelta`, enum members) and builds the attrs models from them, one positional call per object. It knows
-exactly which fields the document declares: an unknown field or a value of an unexpected type makes it give up
-on the whole body, and the generated `from_dict` parses it instead, keeping the unknown fields in
-`additional_properties`. An unknown enum value needs no fallback: msgspec asks the enum's `_missing_`, which
-keeps it (`is_known == False`). Both paths give equal models.
+Each generated model describes its JSON form at build time (`_json_fields()`: each field's JSON name, Python
+type and whether it may be absent, in constructor order). From that, on a model's first parse, this module
+defines msgspec Structs and decodes a body straight into typed values (ints, aware date-times, durations as
+`timedelta`, enum members), then builds the attrs models with one positional call per object.
 
-A model the fast path cannot describe (a union of models, a file) always takes the tolerant path. msgspec is
-imported on the first parse, so importing an operation stays cheap.
+A PBX newer than the document sends fields the document does not declare. The decoder stops at the first one,
+learns it (the field is added to that model's Struct as a kept value) and decodes again; every later body of
+that shape parses in one pass and keeps the new fields in `additional_properties`, as `from_dict` would. An
+unknown enum value needs nothing: msgspec asks the enum's `_missing_`, which keeps it (`is_known == False`).
+Only a value of another type than declared (or a model the fast path cannot describe: a union of models) goes to
+the generated `from_dict`. Both paths give equal models. msgspec is imported on the first parse, so importing
+an operation stays cheap.
 """
 
 from __future__ import annotations
 
+import contextlib
 import datetime
 import enum
+import gc
 import json
-import sys
+import re
 import threading
 import types
 import typing
-from collections.abc import Callable
+import uuid
+from collections.abc import Callable, Iterator
 from typing import Any, Protocol, TypeVar
 
 import attrs
 
 from .types import UNSET, Unset
 
-__all__ = ["datetime_from_json", "duration_from_json", "duration_to_json", "parse_json"]
+__all__ = ["parse_json"]
 
 # OData control information a PBX may add to any response object; kept in `additional_properties`, as from_dict does.
 ODATA_ANNOTATIONS = (
@@ -41,6 +47,13 @@ ODATA_ANNOTATIONS = (
     "@odata.id",
     "@odata.type",
 )
+# How many undeclared fields one body may teach the decoder before the tolerant path takes it.
+MAX_LEARNED_PER_BODY = 32
+_UNKNOWN_FIELD = re.compile(r"^Object contains unknown field `(?P<name>.*?)`(?: - at `\$(?P<path>.*)`)?$", re.S)
+_PATH_STEP = re.compile(r"\.(?P<field>[^.\[]+)|\[(?P<index>\d+)\]")
+
+# (JSON name, Python type without Unset, may be absent) for each constructor field, as the generator wrote them.
+JsonFields = tuple[tuple[str, Any, bool], ...]
 
 
 class Model(Protocol):
@@ -58,8 +71,7 @@ class Unsupported(TypeError):
     """The fast path cannot describe this model; it always takes the tolerant path."""
 
 
-@attrs.frozen
-class Plan:
+class Plan(typing.NamedTuple):
     """How to decode one model fast: the msgspec decoder and the function that builds the attrs model."""
 
     decode: Callable[[bytes], Any]
@@ -68,75 +80,125 @@ class Plan:
 
 _plans: dict[type, Plan | None] = {}
 _wired: dict[type, tuple[type, Build]] = {}  # nested models, shared by every plan that contains them
+_learned: dict[type, tuple[str, ...]] = {}  # JSON fields a PBX sent that the document does not declare
 _in_progress: set[type] = set()
-_lock = threading.Lock()
+_lock = threading.RLock()
+# Bodies from this size on are parsed with the garbage collector paused (see _collector_paused).
+PAUSE_GC_FROM = 64 * 1024
+_pause_lock = threading.Lock()
+_pausing = 0
+_paused_by_us = False
 
 
 def parse_json(model: type[M], content: bytes) -> M:
-    """The model of a JSON body: strict and fast when everything is known, else `model.from_dict`."""
-    plan = _plan(model)
-    if plan is not None:
+    """The model of a JSON body: strict and fast when every value has its declared type, else `from_dict`."""
+    if len(content) < PAUSE_GC_FROM:
+        return _parse(model, content)
+    with _collector_paused():
+        return _parse(model, content)
+
+
+@contextlib.contextmanager
+def _collector_paused() -> Iterator[None]:
+    """The cyclic garbage collector paused while a page of rows is built: the new objects hold no cycles, yet
+    scanning them as they pile up costs a third of the parse. Counted, so overlapping parses in threads resume it
+    once, after the last; a collector the application disabled stays disabled."""
+    global _pausing, _paused_by_us
+    with _pause_lock:
+        if _pausing == 0:
+            _paused_by_us = gc.isenabled()
+            gc.disable()
+        _pausing += 1
+    try:
+        yield
+    finally:
+        with _pause_lock:
+            _pausing -= 1
+            if _pausing == 0 and _paused_by_us:
+                gc.enable()
+
+
+def _parse(model: type[M], content: bytes) -> M:
+    for _ in range(MAX_LEARNED_PER_BODY + 1):
+        plan = _plan(model)
+        if plan is None:
+            break
         import msgspec
 
         try:
             return typing.cast(M, plan.build(plan.decode(content)))
-        except (msgspec.ValidationError, msgspec.DecodeError):
-            pass  # something unknown or malformed: the tolerant path decides
+        except msgspec.ValidationError as exc:
+            if not _learn(model, str(exc)):
+                break  # a value of another type: the tolerant path keeps what it can
+        except msgspec.DecodeError:
+            break  # not JSON: json.loads below raises the error callers expect
     return typing.cast(M, model.from_dict(json.loads(content)))
 
 
-def datetime_from_json(value: str) -> datetime.datetime:
-    """An RFC 3339 date-time, fractions past microseconds rounded as the fast path does; else any ISO form."""
-    import msgspec
-
-    try:
-        return msgspec.convert(value, datetime.datetime)
-    except msgspec.ValidationError:
-        return datetime.datetime.fromisoformat(value)
+def _fields_of(model: type) -> JsonFields | None:
+    describe = getattr(model, "_json_fields", None)
+    return None if describe is None else typing.cast(JsonFields, describe())
 
 
-def duration_from_json(value: object) -> datetime.timedelta:
-    """An ISO 8601 duration (`PT1M23.5S`, `-P1DT2H`) as a timedelta, exactly as the fast path reads it."""
-    import msgspec
-
-    if not isinstance(value, str):
-        raise TypeError(f"a duration is an ISO 8601 string, got {type(value).__name__}")
-    try:
-        return msgspec.convert(value, datetime.timedelta)
-    except msgspec.ValidationError as exc:
-        raise ValueError(f"not an ISO 8601 duration of days, hours, minutes and seconds: {value!r}") from exc
+def _keeps_extra(model: type) -> bool:
+    return any(field.name == "additional_properties" and not field.init for field in attrs.fields(model))
 
 
-def duration_to_json(value: datetime.timedelta) -> str:
-    """The ISO 8601 form of a timedelta that `duration_from_json` reads back: `P1DT2H3M4.5S`, `-PT5S`, `PT0S`."""
-    sign = "-" if value < datetime.timedelta(0) else ""
-    value = abs(value)
-    hours, rest = divmod(value.seconds, 3600)
-    minutes, seconds = divmod(rest, 60)
-    time_part = "".join(f"{amount}{unit}" for amount, unit in ((hours, "H"), (minutes, "M")) if amount)
-    if value.microseconds:
-        time_part += f"{seconds}.{value.microseconds:06d}".rstrip("0") + "S"
-    elif seconds:
-        time_part += f"{seconds}S"
-    day_part = f"{value.days}D" if value.days else ""
-    if not day_part and not time_part:
-        return "PT0S"
-    return f"{sign}P{day_part}" + (f"T{time_part}" if time_part else "")
+def _learn(model: type, message: str) -> bool:
+    """Add the undeclared field named by msgspec's error to the model it was found in; False if it is no such error."""
+    match = _UNKNOWN_FIELD.match(message)
+    if match is None:
+        return False
+    owner: Any = model
+    for step in _PATH_STEP.finditer(match["path"] or ""):
+        if step["index"] is not None:
+            owner = _item_type(owner)
+        else:
+            fields = _fields_of(owner) if isinstance(owner, type) else None
+            hint = next((hint for name, hint, _ in fields or () if name == step["field"]), None)
+            owner = _without_none(hint)
+        if owner is None:
+            return False
+    if not isinstance(owner, type) or _fields_of(owner) is None or not _keeps_extra(owner):
+        return False
+    with _lock:
+        known = _learned.get(owner, ())
+        if match["name"] in known:
+            return False
+        _learned[owner] = (*known, match["name"])
+        _plans.clear()  # every Struct containing this model changes
+        _wired.clear()
+    return True
+
+
+def _without_none(hint: Any) -> Any:
+    members = [member for member in _members(hint) if member is not type(None)]
+    return members[0] if len(members) == 1 else None
+
+
+def _item_type(hint: Any) -> Any:
+    return _without_none(typing.get_args(hint)[0]) if typing.get_origin(hint) is list else None
+
+
+def _members(hint: Any) -> tuple[Any, ...]:
+    is_union = isinstance(hint, types.UnionType) or typing.get_origin(hint) is typing.Union
+    return typing.get_args(hint) if is_union else (hint,)
 
 
 def _plan(model: type) -> Plan | None:
-    if model in _plans:
-        return _plans[model]
+    plan = _plans.get(model, UNSET)
+    if not isinstance(plan, Unset):
+        return plan
     with _lock:
         if model not in _plans:
             try:
                 wire, build = _wire_model(model, top_level=True)
                 _plans[model] = Plan(_decoder(wire), build)
-            except (Unsupported, NameError):
+            except Unsupported:
                 _plans[model] = None
             finally:
                 _in_progress.clear()
-    return _plans[model]
+        return _plans[model]
 
 
 def _decoder(wire: Any) -> Callable[[bytes], Any]:
@@ -148,22 +210,6 @@ def _decoder(wire: Any) -> Callable[[bytes], Any]:
         raise Unsupported(str(exc)) from exc
 
 
-class _ModelNames(dict[str, Any]):
-    """Annotation namespace: the models a module imports only for type checking, found in `threecx_xapi.models`."""
-
-    def __missing__(self, name: str) -> Any:
-        from . import models
-
-        try:
-            return getattr(models, name)
-        except AttributeError:
-            raise KeyError(name) from None
-
-
-def _is_model(hint: object) -> bool:
-    return isinstance(hint, type) and attrs.has(hint) and hasattr(hint, "from_dict")
-
-
 def _wire_model(model: type, top_level: bool) -> tuple[type, Build]:
     """A msgspec Struct mirroring `model` (JSON names, strict types) and the function building `model` from it."""
     import msgspec
@@ -172,43 +218,47 @@ def _wire_model(model: type, top_level: bool) -> tuple[type, Build]:
         return _wired[model]
     if model in _in_progress:
         raise Unsupported(f"{model.__name__} contains itself")
+    fields = _fields_of(model)
+    if fields is None:
+        raise Unsupported(f"{model.__name__} describes no JSON fields")
     _in_progress.add(model)
-    json_names: dict[str, str] | None = getattr(model, "_json_names", None)
-    if json_names is None:
-        raise Unsupported(f"{model.__name__} declares no JSON names")
-    hints = typing.get_type_hints(model, globalns=vars(sys.modules[model.__module__]), localns=_ModelNames())
-    fields = [field for field in attrs.fields(model) if field.init]
     struct_fields: list[Any] = []
+    rename: dict[str, str] = {}
     conversions: list[tuple[int, Build]] = []
-    for index, field in enumerate(fields):
-        wire, convert, optional = _wire_type(hints[field.name])
-        default = UNSET if optional else msgspec.NODEFAULT
-        struct_fields.append((field.name, wire, default))
+    for index, (json_name, hint, may_be_absent) in enumerate(fields):
+        wire, convert, nullable = _wire_type(hint)
+        struct_fields.append(
+            (f"f{index}", wire | None if nullable else wire, UNSET if may_be_absent else msgspec.NODEFAULT)
+        )
+        rename[f"f{index}"] = json_name
         if convert is not None:
             conversions.append((index, convert))
-    rename = {field.name: json_names[field.name] for field in fields}
-    has_extra = any(field.name == "additional_properties" and not field.init for field in attrs.fields(model))
-    annotations = [name for name in ODATA_ANNOTATIONS if name not in rename.values()] if top_level and has_extra else []
-    for position, name in enumerate(annotations):
-        struct_fields.append((f"annotation_{position}", Any, UNSET))
-        rename[f"annotation_{position}"] = name
+    declared = set(rename.values())
+    kept = [name for name in _learned.get(model, ()) if name not in declared] if _keeps_extra(model) else []
+    if top_level and _keeps_extra(model):
+        kept += [name for name in ODATA_ANNOTATIONS if name not in declared and name not in kept]
+    for position, name in enumerate(kept):
+        struct_fields.append((f"x{position}", Any, UNSET))
+        rename[f"x{position}"] = name
     struct = msgspec.defstruct(
         f"{model.__name__}Wire", struct_fields, rename=rename, forbid_unknown_fields=True, gc=False
     )
-    build = _builder(model, len(fields), conversions, annotations)
+    build = _builder(model, len(fields), conversions, kept)
     _in_progress.discard(model)
     if not top_level:
         _wired[model] = (struct, build)
     return struct, build
 
 
-def _builder(model: type, count: int, conversions: list[tuple[int, Build]], annotations: list[str]) -> Build:
+def _builder(model: type, count: int, conversions: list[tuple[int, Build]], kept: list[str]) -> Build:
     import msgspec
 
     astuple = msgspec.structs.astuple
 
-    if not conversions and not annotations:
-        return lambda wire: model(*astuple(wire))
+    if not conversions and not kept:
+        simple: Any = lambda wire: model(*astuple(wire))  # noqa: E731
+        simple.model = model  # lets a list of these be built without a call per item
+        return typing.cast(Build, simple)
 
     def build(wire: Any) -> Any:
         values = astuple(wire)
@@ -218,7 +268,7 @@ def _builder(model: type, count: int, conversions: list[tuple[int, Build]], anno
             if value is not UNSET and value is not None:
                 arguments[index] = convert(value)
         instance = model(*arguments)
-        extra = {name: value for name, value in zip(annotations, values[count:], strict=True) if value is not UNSET}
+        extra = {name: value for name, value in zip(kept, values[count:], strict=True) if value is not UNSET}
         if extra:
             instance.additional_properties = extra
         return instance
@@ -226,41 +276,44 @@ def _builder(model: type, count: int, conversions: list[tuple[int, Build]], anno
     return build
 
 
-SCALARS = (bool, int, str, datetime.datetime, datetime.date, datetime.timedelta)
+SCALARS = (bool, int, str, datetime.datetime, datetime.date, datetime.timedelta, uuid.UUID)
 
 
 def _wire_type(hint: Any) -> tuple[Any, Build | None, bool]:
-    """(the strict msgspec type, a converter to the attrs value or None, whether the field may be absent)."""
-    is_union = isinstance(hint, types.UnionType) or typing.get_origin(hint) is typing.Union
-    members = typing.get_args(hint) if is_union else (hint,)
-    optional = Unset in members
-    members = tuple(member for member in members if member is not Unset)
+    """(the strict msgspec type, a converter to the attrs value or None, whether the field may be null)."""
+    members = tuple(member for member in _members(hint) if member is not Unset)
     nullable = type(None) in members
     members = tuple(member for member in members if member is not type(None))
     if len(members) != 1:
         raise Unsupported(f"union {hint!r}")
     wire, convert = _wire_value(members[0])
-    return (wire | None if nullable else wire), convert, optional
+    return wire, convert, nullable
 
 
 def _wire_value(hint: Any) -> tuple[Any, Build | None]:
-    import uuid
-
     if hint is float:
         return int | float, None  # from_dict keeps a JSON integer an int; so does this
-    if hint in SCALARS or hint is uuid.UUID or hint is Any:
+    if hint in SCALARS or hint is Any:
         return hint, None
     if isinstance(hint, type) and issubclass(hint, enum.Enum):
         return hint, None  # msgspec asks the enum's _missing_ for an unknown value, which keeps it
-    if _is_model(hint):
+    if isinstance(hint, type) and hasattr(hint, "_json_fields"):
         return _wire_model(hint, top_level=False)
     if typing.get_origin(hint) is list:
         (item,) = typing.get_args(hint)
-        wire, convert = _wire_type(item)[:2]
-        wire_list = types.GenericAlias(list, (wire,))
-        return wire_list, None if convert is None else _list_of(convert)
+        wire, convert, nullable = _wire_type(item)
+        wire_list = types.GenericAlias(list, (wire | None if nullable else wire,))
+        return wire_list, None if convert is None else _list_of(convert, nullable)
     raise Unsupported(f"type {hint!r}")
 
 
-def _list_of(convert: Build) -> Build:
-    return lambda values: [None if value is None else convert(value) for value in values]
+def _list_of(convert: Build, nullable: bool) -> Build:
+    if nullable:
+        return lambda values: [None if value is None else convert(value) for value in values]
+    model = getattr(convert, "model", None)
+    if model is None:
+        return lambda values: [convert(value) for value in values]
+    import msgspec
+
+    astuple = msgspec.structs.astuple
+    return lambda values: [model(*astuple(value)) for value in values]  # a page of rows: the hot loop

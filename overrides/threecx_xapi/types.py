@@ -14,6 +14,8 @@ from attrs import define, field
 
 
 class Unset:
+    """The value of a field or parameter that is left out: not sent, and absent from what the PBX answered."""
+
     def __bool__(self) -> Literal[False]:
         return False
 

@@ -10,9 +10,13 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from .abandoned_chats_statistics import AbandonedChatsStatistics
+    from .abandoned_chats_statistics_collection_response import AbandonedChatsStatisticsCollectionResponse
     from .abandoned_queue_calls import AbandonedQueueCalls
+    from .abandoned_queue_calls_collection_response import AbandonedQueueCallsCollectionResponse
     from .active_call import ActiveCall
+    from .active_call_collection_response import ActiveCallCollectionResponse
     from .activity_log_event import ActivityLogEvent
+    from .activity_log_event_collection_response import ActivityLogEventCollectionResponse
     from .activity_logs_filter import ActivityLogsFilter
     from .ad_users_sync_configuration import ADUsersSyncConfiguration
     from .add_vector_store_files import AddVectorStoreFiles
@@ -21,15 +25,21 @@ if TYPE_CHECKING:
     )
     from .added_by import AddedBy
     from .agent_login_history import AgentLoginHistory
+    from .agent_login_history_collection_response import AgentLoginHistoryCollectionResponse
     from .agent_routing_action import AgentRoutingAction
     from .agent_routing_directory import AgentRoutingDirectory
+    from .agent_routing_directory_collection_response import AgentRoutingDirectoryCollectionResponse
     from .agent_settings import AgentSettings
     from .agents_in_queue_statistics import AgentsInQueueStatistics
+    from .agents_in_queue_statistics_collection_response import AgentsInQueueStatisticsCollectionResponse
     from .ai_agent_template import AIAgentTemplate
+    from .ai_agent_template_collection_response import AIAgentTemplateCollectionResponse
     from .ai_model import AIModel
+    from .ai_model_collection_response import AIModelCollectionResponse
     from .ai_resources import AIResources
     from .ai_settings import AISettings
     from .ai_voice import AIVoice
+    from .ai_voice_collection_response import AIVoiceCollectionResponse
     from .amazon_credentials import AmazonCredentials
     from .amazon_integration_settings import AmazonIntegrationSettings
     from .analysis_code import AnalysisCode
@@ -38,6 +48,7 @@ if TYPE_CHECKING:
     from .api_token_response_200 import ApiTokenResponse200
     from .archive_subsystem import ArchiveSubsystem
     from .audit_log import AuditLog
+    from .audit_log_collection_response import AuditLogCollectionResponse
     from .authenticate_mode import AuthenticateMode
     from .authentication import Authentication
     from .authentication_type import AuthenticationType
@@ -56,7 +67,8 @@ if TYPE_CHECKING:
     from .backup_schedule import BackupSchedule
     from .backup_settings import BackupSettings
     from .backups import Backups
-    from .base_collection_pagination_and_count_responses import BaseCollectionPaginationAndCountResponses
+    from .backups_collection_response import BackupsCollectionResponse
+    from .base_collection_pagination_count_response import BaseCollectionPaginationCountResponse
     from .batch_delete_files_ai_settings_batch_delete_files_request_body import (
         BatchDeleteFilesAISettingsBatchDeleteFilesRequestBody,
     )
@@ -64,10 +76,13 @@ if TYPE_CHECKING:
     from .batch_delete_response_200 import BatchDeleteResponse200
     from .batch_delete_users_batch_delete_request_body import BatchDeleteUsersBatchDeleteRequestBody
     from .black_list_number import BlackListNumber
+    from .black_list_number_collection_response import BlackListNumberCollectionResponse
     from .block_type import BlockType
     from .blocklist_addr import BlocklistAddr
+    from .blocklist_addr_collection_response import BlocklistAddrCollectionResponse
     from .boss_interruption_settings import BossInterruptionSettings
     from .breaches_sla import BreachesSla
+    from .breaches_sla_collection_response import BreachesSlaCollectionResponse
     from .bulk_fax_delete_fax_bulk_fax_delete_request_body import BulkFaxDeleteFaxBulkFaxDeleteRequestBody
     from .bulk_inbound_rules_delete_inbound_rules_bulk_inbound_rules_delete_request_body import (
         BulkInboundRulesDeleteInboundRulesBulkInboundRulesDeleteRequestBody,
@@ -89,184 +104,49 @@ if TYPE_CHECKING:
     from .button_icon_type import ButtonIconType
     from .call_control_result_response import CallControlResultResponse
     from .call_cost_by_extension_group import CallCostByExtensionGroup
+    from .call_cost_by_extension_group_collection_response import CallCostByExtensionGroupCollectionResponse
     from .call_cost_settings import CallCostSettings
+    from .call_cost_settings_collection_response import CallCostSettingsCollectionResponse
     from .call_distribution import CallDistribution
+    from .call_distribution_collection_response import CallDistributionCollectionResponse
+    from .call_flow_app import CallFlowApp
+    from .call_flow_app_collection_response import CallFlowAppCollectionResponse
     from .call_flow_script import CallFlowScript
+    from .call_flow_script_collection_response import CallFlowScriptCollectionResponse
     from .call_handling_flags import CallHandlingFlags
     from .call_history_view import CallHistoryView
+    from .call_history_view_collection_response import CallHistoryViewCollectionResponse
     from .call_log_data import CallLogData
+    from .call_log_data_collection_response import CallLogDataCollectionResponse
     from .call_parking_settings import CallParkingSettings
     from .call_participant import CallParticipant
     from .call_type_info import CallTypeInfo
     from .call_types_settings import CallTypesSettings
     from .category_update import CategoryUpdate
+    from .category_update_collection_response import CategoryUpdateCollectionResponse
     from .cdr_settings import CDRSettings
     from .cdr_settings_field import CDRSettingsField
+    from .cdr_settings_field_collection_response import CDRSettingsFieldCollectionResponse
     from .cfa_routing_type import CfaRoutingType
     from .chat_history_view import ChatHistoryView
+    from .chat_history_view_collection_response import ChatHistoryViewCollectionResponse
     from .chat_link_name_validation import ChatLinkNameValidation
     from .chat_log_settings import ChatLogSettings
     from .chat_messages_history_view import ChatMessagesHistoryView
+    from .chat_messages_history_view_collection_response import ChatMessagesHistoryViewCollectionResponse
     from .chat_recipients_type import ChatRecipientsType
     from .chat_type import ChatType
     from .check_fqdn_record_response_200 import CheckFqdnRecordResponse200
     from .check_map_users_script_response_200 import CheckMapUsersScriptResponse200
     from .choice import Choice
+    from .choice_collection_response import ChoiceCollectionResponse
     from .cid_formatting import CIDFormatting
+    from .cid_formatting_collection_response import CIDFormattingCollectionResponse
+    from .click_to_call import ClickToCall
     from .client_id_metadata_document import ClientIdMetadataDocument
     from .codec import Codec
+    from .codec_collection_response import CodecCollectionResponse
     from .codecs_settings import CodecsSettings
-    from .collection_of_abandoned_chats_statistics import CollectionOfAbandonedChatsStatistics
-    from .collection_of_abandoned_queue_calls import CollectionOfAbandonedQueueCalls
-    from .collection_of_active_call import CollectionOfActiveCall
-    from .collection_of_activity_log_event import CollectionOfActivityLogEvent
-    from .collection_of_agent_login_history import CollectionOfAgentLoginHistory
-    from .collection_of_agents_in_queue_statistics import CollectionOfAgentsInQueueStatistics
-    from .collection_of_audit_log import CollectionOfAuditLog
-    from .collection_of_backups import CollectionOfBackups
-    from .collection_of_black_list_number import CollectionOfBlackListNumber
-    from .collection_of_blocklist_addr import CollectionOfBlocklistAddr
-    from .collection_of_breaches_sla import CollectionOfBreachesSla
-    from .collection_of_call_cost_by_extension_group import CollectionOfCallCostByExtensionGroup
-    from .collection_of_call_cost_settings import CollectionOfCallCostSettings
-    from .collection_of_call_distribution import CollectionOfCallDistribution
-    from .collection_of_call_flow_app import CollectionOfCallFlowApp
-    from .collection_of_call_flow_script import CollectionOfCallFlowScript
-    from .collection_of_call_history_view import CollectionOfCallHistoryView
-    from .collection_of_call_log_data import CollectionOfCallLogData
-    from .collection_of_chat_history_view import CollectionOfChatHistoryView
-    from .collection_of_chat_messages_history_view import CollectionOfChatMessagesHistoryView
-    from .collection_of_codec import CollectionOfCodec
-    from .collection_of_contact import CollectionOfContact
-    from .collection_of_country import CollectionOfCountry
-    from .collection_of_crm_selectable_value import CollectionOfCrmSelectableValue
-    from .collection_of_crm_template import CollectionOfCrmTemplate
-    from .collection_of_custom_prompt import CollectionOfCustomPrompt
-    from .collection_of_detailed_queue_statistics import CollectionOfDetailedQueueStatistics
-    from .collection_of_device_info import CollectionOfDeviceInfo
-    from .collection_of_did_number import CollectionOfDidNumber
-    from .collection_of_dn_property import CollectionOfDNProperty
-    from .collection_of_email_template import CollectionOfEmailTemplate
-    from .collection_of_emergency_geo_location import CollectionOfEmergencyGeoLocation
-    from .collection_of_emergency_geo_trunk_location import CollectionOfEmergencyGeoTrunkLocation
-    from .collection_of_event_log import CollectionOfEventLog
-    from .collection_of_extension_rule import CollectionOfExtensionRule
-    from .collection_of_extension_statistics import CollectionOfExtensionStatistics
-    from .collection_of_extensions_statistics_by_ring_groups import CollectionOfExtensionsStatisticsByRingGroups
-    from .collection_of_fax import CollectionOfFax
-    from .collection_of_firmware import CollectionOfFirmware
-    from .collection_of_forwarding_profile import CollectionOfForwardingProfile
-    from .collection_of_fxs import CollectionOfFxs
-    from .collection_of_fxs_template import CollectionOfFxsTemplate
-    from .collection_of_gateway_parameter import CollectionOfGatewayParameter
-    from .collection_of_gateway_parameter_value import CollectionOfGatewayParameterValue
-    from .collection_of_greeting import CollectionOfGreeting
-    from .collection_of_group import CollectionOfGroup
-    from .collection_of_holiday import CollectionOfHoliday
-    from .collection_of_inbound_call import CollectionOfInboundCall
-    from .collection_of_inbound_rule import CollectionOfInboundRule
-    from .collection_of_inbound_rule_report import CollectionOfInboundRuleReport
-    from .collection_of_last_cdr_and_chat_message_timestamp import CollectionOfLastCdrAndChatMessageTimestamp
-    from .collection_of_mcp_server import CollectionOfMcpServer
-    from .collection_of_network_interface import CollectionOfNetworkInterface
-    from .collection_of_o_auth_client import CollectionOfOAuthClient
-    from .collection_of_outbound_call import CollectionOfOutboundCall
-    from .collection_of_outbound_rule import CollectionOfOutboundRule
-    from .collection_of_parameter import CollectionOfParameter
-    from .collection_of_parking import CollectionOfParking
-    from .collection_of_pbx_agent_routing_directory import CollectionOfPbxAgentRoutingDirectory
-    from .collection_of_pbx_ai_agent_template import CollectionOfPbxAIAgentTemplate
-    from .collection_of_pbx_ai_model import CollectionOfPbxAIModel
-    from .collection_of_pbx_ai_voice import CollectionOfPbxAIVoice
-    from .collection_of_pbx_category_update import CollectionOfPbxCategoryUpdate
-    from .collection_of_pbx_cdr_settings_field import CollectionOfPbxCDRSettingsField
-    from .collection_of_pbx_choice import CollectionOfPbxChoice
-    from .collection_of_pbx_cid_formatting import CollectionOfPbxCIDFormatting
-    from .collection_of_pbx_crm_choice import CollectionOfPbxCrmChoice
-    from .collection_of_pbx_crm_contact import CollectionOfPbxCrmContact
-    from .collection_of_pbx_crm_parameter import CollectionOfPbxCrmParameter
-    from .collection_of_pbx_custom_queue_ringtone import CollectionOfPbxCustomQueueRingtone
-    from .collection_of_pbx_debian_gpu_info import CollectionOfPbxDebianGpuInfo
-    from .collection_of_pbx_device_line import CollectionOfPbxDeviceLine
-    from .collection_of_pbx_dn_range import CollectionOfPbxDNRange
-    from .collection_of_pbx_email_variable import CollectionOfPbxEmailVariable
-    from .collection_of_pbx_extension_filter import CollectionOfPbxExtensionFilter
-    from .collection_of_pbx_external_account import CollectionOfPbxExternalAccount
-    from .collection_of_pbx_external_group import CollectionOfPbxExternalGroup
-    from .collection_of_pbx_fxs_model import CollectionOfPbxFxsModel
-    from .collection_of_pbx_fxs_variable import CollectionOfPbxFxsVariable
-    from .collection_of_pbx_fxs_variable_choice import CollectionOfPbxFxsVariableChoice
-    from .collection_of_pbx_gateway_parameter_binding import CollectionOfPbxGatewayParameterBinding
-    from .collection_of_pbx_key_value_pair_2_of_string_on_board_connected_participant import (
-        CollectionOfPbxKeyValuePair2OfStringOnBoardConnectedParticipant,
-    )
-    from .collection_of_pbx_log_entry import CollectionOfPbxLogEntry
-    from .collection_of_pbx_m365_to_pbx_binding import CollectionOfPbxM365ToPbxBinding
-    from .collection_of_pbx_on_board_converter_data import CollectionOfPbxOnBoardConverterData
-    from .collection_of_pbx_on_board_converter_row import CollectionOfPbxOnBoardConverterRow
-    from .collection_of_pbx_on_board_converter_session import CollectionOfPbxOnBoardConverterSession
-    from .collection_of_pbx_outbound_route import CollectionOfPbxOutboundRoute
-    from .collection_of_pbx_participant_details import CollectionOfPbxParticipantDetails
-    from .collection_of_pbx_pbx_to_m365_binding import CollectionOfPbxPbxToM365Binding
-    from .collection_of_pbx_period import CollectionOfPbxPeriod
-    from .collection_of_pbx_phone_device_vlan_info import CollectionOfPbxPhoneDeviceVlanInfo
-    from .collection_of_pbx_phone_model import CollectionOfPbxPhoneModel
-    from .collection_of_pbx_provider_phone import CollectionOfPbxProviderPhone
-    from .collection_of_pbx_set_route import CollectionOfPbxSetRoute
-    from .collection_of_pbx_setpoint import CollectionOfPbxSetpoint
-    from .collection_of_pbx_trunk_report import CollectionOfPbxTrunkReport
-    from .collection_of_pbx_trunk_variable import CollectionOfPbxTrunkVariable
-    from .collection_of_pbx_update_item import CollectionOfPbxUpdateItem
-    from .collection_of_pbx_variable import CollectionOfPbxVariable
-    from .collection_of_pbx_vector_store import CollectionOfPbxVectorStore
-    from .collection_of_pbx_vector_store_file import CollectionOfPbxVectorStoreFile
-    from .collection_of_pbx_x_report_recording import CollectionOfPbxXReportRecording
-    from .collection_of_peer import CollectionOfPeer
-    from .collection_of_peer_group import CollectionOfPeerGroup
-    from .collection_of_phone import CollectionOfPhone
-    from .collection_of_phone_logo import CollectionOfPhoneLogo
-    from .collection_of_phone_template import CollectionOfPhoneTemplate
-    from .collection_of_playlist import CollectionOfPlaylist
-    from .collection_of_prompt import CollectionOfPrompt
-    from .collection_of_prompt_set import CollectionOfPromptSet
-    from .collection_of_property import CollectionOfProperty
-    from .collection_of_queue import CollectionOfQueue
-    from .collection_of_queue_agent import CollectionOfQueueAgent
-    from .collection_of_queue_agents_chat_statistics import CollectionOfQueueAgentsChatStatistics
-    from .collection_of_queue_agents_chat_statistics_totals import CollectionOfQueueAgentsChatStatisticsTotals
-    from .collection_of_queue_answered_calls_by_wait_time import CollectionOfQueueAnsweredCallsByWaitTime
-    from .collection_of_queue_callbacks import CollectionOfQueueCallbacks
-    from .collection_of_queue_chat_performance import CollectionOfQueueChatPerformance
-    from .collection_of_queue_failed_callbacks import CollectionOfQueueFailedCallbacks
-    from .collection_of_queue_manager import CollectionOfQueueManager
-    from .collection_of_queue_performance_overview import CollectionOfQueuePerformanceOverview
-    from .collection_of_queue_performance_totals import CollectionOfQueuePerformanceTotals
-    from .collection_of_receptionist import CollectionOfReceptionist
-    from .collection_of_receptionist_forward import CollectionOfReceptionistForward
-    from .collection_of_recording import CollectionOfRecording
-    from .collection_of_refresh_token import CollectionOfRefreshToken
-    from .collection_of_registrar_fxs import CollectionOfRegistrarFxs
-    from .collection_of_report_extension_statistics_by_group import CollectionOfReportExtensionStatisticsByGroup
-    from .collection_of_rights import CollectionOfRights
-    from .collection_of_ring_group import CollectionOfRingGroup
-    from .collection_of_ring_group_member import CollectionOfRingGroupMember
-    from .collection_of_ring_group_statistics import CollectionOfRingGroupStatistics
-    from .collection_of_sbc import CollectionOfSbc
-    from .collection_of_scheduled_report import CollectionOfScheduledReport
-    from .collection_of_service_info import CollectionOfServiceInfo
-    from .collection_of_service_principal import CollectionOfServicePrincipal
-    from .collection_of_sip_device import CollectionOfSipDevice
-    from .collection_of_statistic_sla import CollectionOfStatisticSla
-    from .collection_of_string import CollectionOfString
-    from .collection_of_team_queue_general_statistics import CollectionOfTeamQueueGeneralStatistics
-    from .collection_of_time_report_data import CollectionOfTimeReportData
-    from .collection_of_time_zone import CollectionOfTimeZone
-    from .collection_of_trunk import CollectionOfTrunk
-    from .collection_of_trunk_template import CollectionOfTrunkTemplate
-    from .collection_of_user import CollectionOfUser
-    from .collection_of_user_activity import CollectionOfUserActivity
-    from .collection_of_user_group import CollectionOfUserGroup
-    from .collection_of_weblink import CollectionOfWeblink
     from .concealed_data_file import ConcealedDataFile
     from .concealed_password import ConcealedPassword
     from .conference_settings import ConferenceSettings
@@ -274,12 +154,14 @@ if TYPE_CHECKING:
     from .connected_ai_servers import ConnectedAiServers
     from .console_restrictions import ConsoleRestrictions
     from .contact import Contact
+    from .contact_collection_response import ContactCollectionResponse
     from .contact_source import ContactSource
     from .contact_type import ContactType
     from .contacts_dir_search_settings import ContactsDirSearchSettings
     from .copy_prompt_sets_prompt_set_copy_request_body import CopyPromptSetsPromptSetCopyRequestBody
     from .country import Country
     from .country_codes import CountryCodes
+    from .country_collection_response import CountryCollectionResponse
     from .create_backup import CreateBackup
     from .create_contact_by_number_contacts_create_contact_by_number_request_body import (
         CreateContactByNumberContactsCreateContactByNumberRequestBody,
@@ -295,20 +177,28 @@ if TYPE_CHECKING:
     )
     from .crm_authentication import CrmAuthentication
     from .crm_choice import CrmChoice
+    from .crm_choice_collection_response import CrmChoiceCollectionResponse
     from .crm_contact import CrmContact
+    from .crm_contact_collection_response import CrmContactCollectionResponse
     from .crm_integration import CrmIntegration
     from .crm_parameter import CrmParameter
+    from .crm_parameter_collection_response import CrmParameterCollectionResponse
     from .crm_selectable_value import CrmSelectableValue
+    from .crm_selectable_value_collection_response import CrmSelectableValueCollectionResponse
     from .crm_template import CrmTemplate
+    from .crm_template_collection_response import CrmTemplateCollectionResponse
     from .crm_template_source import CrmTemplateSource
     from .crm_test_mode import CrmTestMode
     from .crm_test_result import CrmTestResult
     from .custom_prompt import CustomPrompt
+    from .custom_prompt_collection_response import CustomPromptCollectionResponse
     from .custom_queue_ringtone import CustomQueueRingtone
+    from .custom_queue_ringtone_collection_response import CustomQueueRingtoneCollectionResponse
     from .data_connector_settings import DataConnectorSettings
     from .data_types_to_offload import DataTypesToOffload
     from .day_of_week import DayOfWeek
     from .debian_gpu_info import DebianGpuInfo
+    from .debian_gpu_info_collection_response import DebianGpuInfoCollectionResponse
     from .defs import Defs
     from .delete_company_by_id_groups_delete_company_by_id_request_body import (
         DeleteCompanyByIdGroupsDeleteCompanyByIdRequestBody,
@@ -352,17 +242,23 @@ if TYPE_CHECKING:
     from .destination import Destination
     from .destination_type import DestinationType
     from .detailed_queue_statistics import DetailedQueueStatistics
+    from .detailed_queue_statistics_collection_response import DetailedQueueStatisticsCollectionResponse
     from .device_info import DeviceInfo
+    from .device_info_collection_response import DeviceInfoCollectionResponse
     from .device_line import DeviceLine
+    from .device_line_collection_response import DeviceLineCollectionResponse
     from .device_type import DeviceType
     from .dial_code_settings import DialCodeSettings
     from .did_number import DidNumber
+    from .did_number_collection_response import DidNumberCollectionResponse
     from .direction_type import DirectionType
     from .directory_parameters import DirectoryParameters
     from .disable_services_disable_request_body import DisableServicesDisableRequestBody
     from .dn import DN
     from .dn_property import DNProperty
+    from .dn_property_collection_response import DNPropertyCollectionResponse
     from .dn_range import DNRange
+    from .dn_range_collection_response import DNRangeCollectionResponse
     from .download_abandoned_chats_statistics_collection_of_abandoned_chats_statistics import (
         DownloadAbandonedChatsStatisticsCollectionOfAbandonedChatsStatistics,
     )
@@ -453,29 +349,45 @@ if TYPE_CHECKING:
     )
     from .editor_type import EditorType
     from .email_template import EmailTemplate
+    from .email_template_collection_response import EmailTemplateCollectionResponse
     from .email_variable import EmailVariable
+    from .email_variable_collection_response import EmailVariableCollectionResponse
     from .emergency_geo_location import EmergencyGeoLocation
+    from .emergency_geo_location_collection_response import EmergencyGeoLocationCollectionResponse
     from .emergency_geo_trunk_location import EmergencyGeoTrunkLocation
+    from .emergency_geo_trunk_location_collection_response import EmergencyGeoTrunkLocationCollectionResponse
     from .emergency_notifications_settings import EmergencyNotificationsSettings
     from .enable_services_enable_request_body import EnableServicesEnableRequestBody
     from .enl import ENL
     from .entity_restrictions import EntityRestrictions
+    from .error_details import ErrorDetails
     from .event_log import EventLog
+    from .event_log_collection_response import EventLogCollectionResponse
     from .event_log_type import EventLogType
     from .exchange_mcp_servers_exchange_request_body import ExchangeMcpServersExchangeRequestBody
     from .export_caller_id_rules_collection_of_inbound_rule import ExportCallerIdRulesCollectionOfInboundRule
     from .export_extensions_collection_of_user import ExportExtensionsCollectionOfUser
     from .extension_filter import ExtensionFilter
+    from .extension_filter_collection_response import ExtensionFilterCollectionResponse
     from .extension_rule import ExtensionRule
+    from .extension_rule_collection_response import ExtensionRuleCollectionResponse
     from .extension_statistics import ExtensionStatistics
+    from .extension_statistics_collection_response import ExtensionStatisticsCollectionResponse
     from .extensions_statistics_by_ring_groups import ExtensionsStatisticsByRingGroups
+    from .extensions_statistics_by_ring_groups_collection_response import (
+        ExtensionsStatisticsByRingGroupsCollectionResponse,
+    )
     from .external_account import ExternalAccount
+    from .external_account_collection_response import ExternalAccountCollectionResponse
     from .external_accounts_page import ExternalAccountsPage
     from .external_group import ExternalGroup
+    from .external_group_collection_response import ExternalGroupCollectionResponse
     from .external_groups_page import ExternalGroupsPage
     from .failover_condition import FailoverCondition
     from .failover_mode import FailoverMode
     from .failover_script_file import FailoverScriptFile
+    from .fax import Fax
+    from .fax_collection_response import FaxCollectionResponse
     from .fax_server_settings import FaxServerSettings
     from .file_system_type import FileSystemType
     from .finalize_trunk_provisioning_trunks_finalize_trunk_provisioning_request_body import (
@@ -483,21 +395,31 @@ if TYPE_CHECKING:
     )
     from .firewall_state import FirewallState
     from .firmware import Firmware
+    from .firmware_collection_response import FirmwareCollectionResponse
     from .firmware_state import FirmwareState
     from .first_available_number import FirstAvailableNumber
     from .forwarding_profile import ForwardingProfile
+    from .forwarding_profile_collection_response import ForwardingProfileCollectionResponse
     from .fxs import Fxs
+    from .fxs_collection_response import FxsCollectionResponse
     from .fxs_model import FxsModel
+    from .fxs_model_collection_response import FxsModelCollectionResponse
     from .fxs_provisioning import FxsProvisioning
     from .fxs_template import FxsTemplate
+    from .fxs_template_collection_response import FxsTemplateCollectionResponse
     from .fxs_variable import FxsVariable
     from .fxs_variable_choice import FxsVariableChoice
+    from .fxs_variable_choice_collection_response import FxsVariableChoiceCollectionResponse
+    from .fxs_variable_collection_response import FxsVariableCollectionResponse
     from .garbage_collect import GarbageCollect
     from .garbage_collect_services_garbage_collect_request_body import GarbageCollectServicesGarbageCollectRequestBody
     from .gateway import Gateway
     from .gateway_parameter import GatewayParameter
     from .gateway_parameter_binding import GatewayParameterBinding
+    from .gateway_parameter_binding_collection_response import GatewayParameterBindingCollectionResponse
+    from .gateway_parameter_collection_response import GatewayParameterCollectionResponse
     from .gateway_parameter_value import GatewayParameterValue
+    from .gateway_parameter_value_collection_response import GatewayParameterValueCollectionResponse
     from .gateway_type import GatewayType
     from .gc_collection_mode import GCCollectionMode
     from .ge_crmt_templates_collection_of_crm_template import GeCrmtTemplatesCollectionOfCrmTemplate
@@ -645,7 +567,10 @@ if TYPE_CHECKING:
     from .google_user_sync import GoogleUserSync
     from .grant_type import GrantType
     from .greeting import Greeting
+    from .greeting_collection_response import GreetingCollectionResponse
     from .greeting_file import GreetingFile
+    from .group import Group
+    from .group_collection_response import GroupCollectionResponse
     from .group_hours_mode import GroupHoursMode
     from .group_props import GroupProps
     from .groups_request_options import GroupsRequestOptions
@@ -653,12 +578,17 @@ if TYPE_CHECKING:
     from .has_duplicated_email_response_200 import HasDuplicatedEmailResponse200
     from .has_system_owner_response_200 import HasSystemOwnerResponse200
     from .holiday import Holiday
+    from .holiday_collection_response import HolidayCollectionResponse
     from .hotel_services import HotelServices
     from .i_action_result import IActionResult
     from .inbound_call import InboundCall
+    from .inbound_call_collection_response import InboundCallCollectionResponse
     from .inbound_rule import InboundRule
+    from .inbound_rule_collection_response import InboundRuleCollectionResponse
     from .inbound_rule_report import InboundRuleReport
+    from .inbound_rule_report_collection_response import InboundRuleReportCollectionResponse
     from .info_level import InfoLevel
+    from .inner_error import InnerError
     from .install_firmware import InstallFirmware
     from .install_firmware_users_install_firmware_request_body import InstallFirmwareUsersInstallFirmwareRequestBody
     from .install_updates import InstallUpdates
@@ -673,8 +603,14 @@ if TYPE_CHECKING:
     from .key_value_pair_2_of_string_on_board_connected_participant import (
         KeyValuePair2OfStringOnBoardConnectedParticipant,
     )
+    from .key_value_pair_2_of_string_on_board_connected_participant_collection_response import (
+        KeyValuePair2OfStringOnBoardConnectedParticipantCollectionResponse,
+    )
     from .language_item import LanguageItem
     from .last_cdr_and_chat_message_timestamp import LastCdrAndChatMessageTimestamp
+    from .last_cdr_and_chat_message_timestamp_collection_response import (
+        LastCdrAndChatMessageTimestampCollectionResponse,
+    )
     from .license_ import License
     from .license_status import LicenseStatus
     from .link_group_partner_groups_link_group_partner_request_body import (
@@ -695,11 +631,14 @@ if TYPE_CHECKING:
     from .live_message_userinfo_format import LiveMessageUserinfoFormat
     from .location_settings import LocationSettings
     from .log_entry import LogEntry
+    from .log_entry_collection_response import LogEntryCollectionResponse
     from .logging_settings import LoggingSettings
     from .m365_to_pbx_binding import M365ToPbxBinding
+    from .m365_to_pbx_binding_collection_response import M365ToPbxBindingCollectionResponse
     from .mac_cpu_info import MacCpuInfo
     from .mail_server_type import MailServerType
     from .mail_settings import MailSettings
+    from .main_error import MainError
     from .make_call_record_custom_prompt_custom_prompts_make_call_record_custom_prompt_request_body import (
         MakeCallRecordCustomPromptCustomPromptsMakeCallRecordCustomPromptRequestBody,
     )
@@ -709,6 +648,7 @@ if TYPE_CHECKING:
     from .make_call_users_make_call_request_body import MakeCallUsersMakeCallRequestBody
     from .matching_strategy_type import MatchingStrategyType
     from .mcp_server import McpServer
+    from .mcp_server_collection_response import McpServerCollectionResponse
     from .mcu_operation import McuOperation
     from .mcu_req_state import McuReqState
     from .mcu_request_status import MCURequestStatus
@@ -731,24 +671,30 @@ if TYPE_CHECKING:
     from .my_phone_request_stats import MyPhoneRequestStats
     from .my_user_generate_prov_link_response_200 import MyUserGenerateProvLinkResponse200
     from .network_interface import NetworkInterface
+    from .network_interface_collection_response import NetworkInterfaceCollectionResponse
     from .network_settings import NetworkSettings
     from .network_telemetry import NetworkTelemetry
     from .network_telemetry_collection_of_network_telemetry import NetworkTelemetryCollectionOfNetworkTelemetry
     from .notification_settings import NotificationSettings
     from .notify_codes import NotifyCodes
     from .o_auth_client import OAuthClient
+    from .o_auth_client_collection_response import OAuthClientCollectionResponse
     from .o_auth_provisioning_type import OAuthProvisioningType
     from .o_auth_server_metadata import OAuthServerMetadata
+    from .o_data_error import ODataError
     from .oauth_state import OauthState
     from .oauth_state_param import OauthStateParam
     from .office_hours import OfficeHours
     from .office_hours_bits import OfficeHoursBits
     from .offload_destination import OffloadDestination
     from .on_board_converter_data import OnBoardConverterData
+    from .on_board_converter_data_collection_response import OnBoardConverterDataCollectionResponse
     from .on_board_converter_data_detail import OnBoardConverterDataDetail
     from .on_board_converter_release_channel import OnBoardConverterReleaseChannel
     from .on_board_converter_row import OnBoardConverterRow
+    from .on_board_converter_row_collection_response import OnBoardConverterRowCollectionResponse
     from .on_board_converter_session import OnBoardConverterSession
+    from .on_board_converter_session_collection_response import OnBoardConverterSessionCollectionResponse
     from .on_board_mcu_data import OnBoardMcuData
     from .on_board_mcu_data_detail import OnBoardMcuDataDetail
     from .on_board_mcu_row import OnBoardMcuRow
@@ -756,60 +702,65 @@ if TYPE_CHECKING:
     from .on_board_ui_command import OnBoardUICommand
     from .one_time_ticket import OneTimeTicket
     from .outbound_call import OutboundCall
+    from .outbound_call_collection_response import OutboundCallCollectionResponse
     from .outbound_route import OutboundRoute
+    from .outbound_route_collection_response import OutboundRouteCollectionResponse
     from .outbound_rule import OutboundRule
+    from .outbound_rule_collection_response import OutboundRuleCollectionResponse
     from .parameter import Parameter
+    from .parameter_collection_response import ParameterCollectionResponse
     from .parameter_type import ParameterType
+    from .parking import Parking
+    from .parking_collection_response import ParkingCollectionResponse
     from .participant_details import ParticipantDetails
-    from .pbx_call_flow_app import PbxCallFlowApp
-    from .pbx_click_to_call import PbxClickToCall
-    from .pbx_fax import PbxFax
-    from .pbx_group import PbxGroup
-    from .pbx_o_data_errors_error_details import PbxODataErrorsErrorDetails
-    from .pbx_o_data_errors_inner_error import PbxODataErrorsInnerError
-    from .pbx_o_data_errors_main_error import PbxODataErrorsMainError
-    from .pbx_o_data_errors_o_data_error import PbxODataErrorsODataError
-    from .pbx_parking import PbxParking
-    from .pbx_queue import PbxQueue
-    from .pbx_receptionist import PbxReceptionist
-    from .pbx_ring_group import PbxRingGroup
-    from .pbx_service_principal import PbxServicePrincipal
+    from .participant_details_collection_response import ParticipantDetailsCollectionResponse
     from .pbx_to_m365_binding import PbxToM365Binding
-    from .pbx_trunk import PbxTrunk
-    from .pbx_user import PbxUser
-    from .pbx_warnings import PbxWarnings
+    from .pbx_to_m365_binding_collection_response import PbxToM365BindingCollectionResponse
     from .peer import Peer
+    from .peer_collection_response import PeerCollectionResponse
     from .peer_group import PeerGroup
+    from .peer_group_collection_response import PeerGroupCollectionResponse
     from .peer_type import PeerType
     from .period import Period
+    from .period_collection_response import PeriodCollectionResponse
     from .phone import Phone
     from .phone_book_settings import PhoneBookSettings
+    from .phone_collection_response import PhoneCollectionResponse
     from .phone_device_vlan_info import PhoneDeviceVlanInfo
+    from .phone_device_vlan_info_collection_response import PhoneDeviceVlanInfoCollectionResponse
     from .phone_device_vlan_type import PhoneDeviceVlanType
     from .phone_lldp_info import PhoneLldpInfo
     from .phone_logo import PhoneLogo
+    from .phone_logo_collection_response import PhoneLogoCollectionResponse
     from .phone_model import PhoneModel
+    from .phone_model_collection_response import PhoneModelCollectionResponse
     from .phone_registrar import PhoneRegistrar
     from .phone_settings import PhoneSettings
     from .phone_system_service import PhoneSystemService
     from .phone_template import PhoneTemplate
+    from .phone_template_collection_response import PhoneTemplateCollectionResponse
     from .phonebook_priority_options import PhonebookPriorityOptions
     from .phones_settings import PhonesSettings
     from .play_prompt_prompt_sets_prompt_set_play_prompt_request_body import (
         PlayPromptPromptSetsPromptSetPlayPromptRequestBody,
     )
     from .playlist import Playlist
+    from .playlist_collection_response import PlaylistCollectionResponse
     from .pms_integration_type import PmsIntegrationType
     from .polling_strategy_type import PollingStrategyType
     from .process_telemetry import ProcessTelemetry
     from .profile_type import ProfileType
     from .prompt import Prompt
+    from .prompt_collection_response import PromptCollectionResponse
     from .prompt_set import PromptSet
+    from .prompt_set_collection_response import PromptSetCollectionResponse
     from .prompt_set_type import PromptSetType
     from .prompt_type import PromptType
     from .property_ import Property
+    from .property_collection_response import PropertyCollectionResponse
     from .prov_type import ProvType
     from .provider_phone import ProviderPhone
+    from .provider_phone_collection_response import ProviderPhoneCollectionResponse
     from .provider_phones import ProviderPhones
     from .provision_device_infos_device_info_provision_request_body import (
         ProvisionDeviceInfosDeviceInfoProvisionRequestBody,
@@ -823,26 +774,44 @@ if TYPE_CHECKING:
     )
     from .quality_party import QualityParty
     from .quality_report import QualityReport
+    from .queue import Queue
     from .queue_agent import QueueAgent
+    from .queue_agent_collection_response import QueueAgentCollectionResponse
     from .queue_agents_chat_statistics import QueueAgentsChatStatistics
+    from .queue_agents_chat_statistics_collection_response import QueueAgentsChatStatisticsCollectionResponse
     from .queue_agents_chat_statistics_totals import QueueAgentsChatStatisticsTotals
+    from .queue_agents_chat_statistics_totals_collection_response import (
+        QueueAgentsChatStatisticsTotalsCollectionResponse,
+    )
     from .queue_answered_calls_by_wait_time import QueueAnsweredCallsByWaitTime
+    from .queue_answered_calls_by_wait_time_collection_response import QueueAnsweredCallsByWaitTimeCollectionResponse
     from .queue_callbacks import QueueCallbacks
+    from .queue_callbacks_collection_response import QueueCallbacksCollectionResponse
     from .queue_chat_performance import QueueChatPerformance
+    from .queue_chat_performance_collection_response import QueueChatPerformanceCollectionResponse
+    from .queue_collection_response import QueueCollectionResponse
     from .queue_failed_callbacks import QueueFailedCallbacks
+    from .queue_failed_callbacks_collection_response import QueueFailedCallbacksCollectionResponse
     from .queue_manager import QueueManager
+    from .queue_manager_collection_response import QueueManagerCollectionResponse
     from .queue_notify_code import QueueNotifyCode
     from .queue_performance_overview import QueuePerformanceOverview
+    from .queue_performance_overview_collection_response import QueuePerformanceOverviewCollectionResponse
     from .queue_performance_totals import QueuePerformanceTotals
+    from .queue_performance_totals_collection_response import QueuePerformanceTotalsCollectionResponse
     from .queue_recording import QueueRecording
     from .queue_status_type import QueueStatusType
     from .reboot_phone_users_reboot_phone_request_body import RebootPhoneUsersRebootPhoneRequestBody
+    from .receptionist import Receptionist
+    from .receptionist_collection_response import ReceptionistCollectionResponse
     from .receptionist_forward import ReceptionistForward
+    from .receptionist_forward_collection_response import ReceptionistForwardCollectionResponse
     from .record_prompt_prompt_sets_prompt_set_record_prompt_request_body import (
         RecordPromptPromptSetsPromptSetRecordPromptRequestBody,
     )
     from .recording import Recording
     from .recording_call_type import RecordingCallType
+    from .recording_collection_response import RecordingCollectionResponse
     from .recording_repository_settings import RecordingRepositorySettings
     from .reference_create import ReferenceCreate
     from .reference_create_additional_property import ReferenceCreateAdditionalProperty
@@ -853,6 +822,7 @@ if TYPE_CHECKING:
         RefreshRegistrationTrunksRefreshRegistrationRequestBody,
     )
     from .refresh_token import RefreshToken
+    from .refresh_token_collection_response import RefreshTokenCollectionResponse
     from .regenerate_options import RegenerateOptions
     from .regenerate_passwords_users_regenerate_passwords_request_body import (
         RegeneratePasswordsUsersRegeneratePasswordsRequestBody,
@@ -860,6 +830,7 @@ if TYPE_CHECKING:
     from .regenerate_regenerate_request_body import RegenerateRegenerateRequestBody
     from .register_mcp_servers_register_request_body import RegisterMcpServersRegisterRequestBody
     from .registrar_fxs import RegistrarFxs
+    from .registrar_fxs_collection_response import RegistrarFxsCollectionResponse
     from .remote_access_status import RemoteAccessStatus
     from .remote_archiving_settings import RemoteArchivingSettings
     from .remote_my_sql_config import RemoteMySqlConfig
@@ -877,6 +848,9 @@ if TYPE_CHECKING:
         ReplaceMyGroupLicenseKeyReplaceMyGroupLicenseKeyRequestBody,
     )
     from .report_extension_statistics_by_group import ReportExtensionStatisticsByGroup
+    from .report_extension_statistics_by_group_collection_response import (
+        ReportExtensionStatisticsByGroupCollectionResponse,
+    )
     from .report_log_event import ReportLogEvent
     from .report_log_event_defs_report_log_event_request_body import ReportLogEventDefsReportLogEventRequestBody
     from .report_schedule_type import ReportScheduleType
@@ -901,8 +875,13 @@ if TYPE_CHECKING:
     from .retreive_peers_request import RetreivePeersRequest
     from .revoke_reason import RevokeReason
     from .rights import Rights
+    from .rights_collection_response import RightsCollectionResponse
+    from .ring_group import RingGroup
+    from .ring_group_collection_response import RingGroupCollectionResponse
     from .ring_group_member import RingGroupMember
+    from .ring_group_member_collection_response import RingGroupMemberCollectionResponse
     from .ring_group_statistics import RingGroupStatistics
+    from .ring_group_statistics_collection_response import RingGroupStatisticsCollectionResponse
     from .route import Route
     from .rule_call_type_type import RuleCallTypeType
     from .rule_condition_type import RuleConditionType
@@ -910,10 +889,12 @@ if TYPE_CHECKING:
     from .run_analysis_response_200 import RunAnalysisResponse200
     from .s3_config import S3Config
     from .sbc import Sbc
+    from .sbc_collection_response import SbcCollectionResponse
     from .sbc_log_level import SbcLogLevel
     from .schedule import Schedule
     from .schedule_type import ScheduleType
     from .scheduled_report import ScheduledReport
+    from .scheduled_report_collection_response import ScheduledReportCollectionResponse
     from .scheduled_report_type import ScheduledReportType
     from .secure_sip_settings import SecureSipSettings
     from .security import Security
@@ -921,6 +902,9 @@ if TYPE_CHECKING:
     from .send_email_defs_send_email_request_body import SendEmailDefsSendEmailRequestBody
     from .server_trust_mode import ServerTrustMode
     from .service_info import ServiceInfo
+    from .service_info_collection_response import ServiceInfoCollectionResponse
+    from .service_principal import ServicePrincipal
+    from .service_principal_collection_response import ServicePrincipalCollectionResponse
     from .service_status import ServiceStatus
     from .service_telemetry_collection_of_process_telemetry import ServiceTelemetryCollectionOfProcessTelemetry
     from .set_alternate_pronunciation_prompt_sets_prompt_set_set_alternate_pronunciation_request_body import (
@@ -955,21 +939,26 @@ if TYPE_CHECKING:
         SetRestoreSettingsBackupsSetRestoreSettingsRequestBody,
     )
     from .set_route import SetRoute
+    from .set_route_collection_response import SetRouteCollectionResponse
     from .set_route_request import SetRouteRequest
     from .set_routes_trunks_set_routes_request_body import SetRoutesTrunksSetRoutesRequestBody
     from .set_update_settings_action_import_set_update_settings_request_body import (
         SetUpdateSettingsActionImportSetUpdateSettingsRequestBody,
     )
     from .setpoint import Setpoint
+    from .setpoint_collection_response import SetpointCollectionResponse
     from .setpoint_type import SetpointType
     from .sip_device import SipDevice
+    from .sip_device_collection_response import SipDeviceCollectionResponse
     from .srtp_mode_type import SRTPModeType
     from .start_services_start_request_body import StartServicesStartRequestBody
     from .startup_license import StartupLicense
     from .statistic_sla import StatisticSla
+    from .statistic_sla_collection_response import StatisticSlaCollectionResponse
     from .status_sync_configuration import StatusSyncConfiguration
     from .stop_services_stop_request_body import StopServicesStopRequestBody
     from .strategy_type import StrategyType
+    from .string_collection_response import StringCollectionResponse
     from .synchronized_m365_profile import SynchronizedM365Profile
     from .synchronized_pbx_profile import SynchronizedPbxProfile
     from .syslog_category_config import SyslogCategoryConfig
@@ -987,6 +976,7 @@ if TYPE_CHECKING:
     from .system_telemetry import SystemTelemetry
     from .system_telemetry_collection_of_system_telemetry import SystemTelemetryCollectionOfSystemTelemetry
     from .team_queue_general_statistics import TeamQueueGeneralStatistics
+    from .team_queue_general_statistics_collection_response import TeamQueueGeneralStatisticsCollectionResponse
     from .template_type import TemplateType
     from .test_connection_syslog_settings_test_connection_request_body import (
         TestConnectionSyslogSettingsTestConnectionRequestBody,
@@ -998,20 +988,27 @@ if TYPE_CHECKING:
     )
     from .test_result import TestResult
     from .time_report_data import TimeReportData
+    from .time_report_data_collection_response import TimeReportDataCollectionResponse
     from .time_zone import TimeZone
+    from .time_zone_collection_response import TimeZoneCollectionResponse
     from .transcribe_engine import TranscribeEngine
     from .transcribe_recordings_recordings_transcribe_recordings_request_body import (
         TranscribeRecordingsRecordingsTranscribeRecordingsRequestBody,
     )
     from .transcription_type import TranscriptionType
+    from .trunk import Trunk
+    from .trunk_collection_response import TrunkCollectionResponse
     from .trunk_editor_type import TrunkEditorType
     from .trunk_messaging import TrunkMessaging
     from .trunk_messaging_template import TrunkMessagingTemplate
     from .trunk_report import TrunkReport
+    from .trunk_report_collection_response import TrunkReportCollectionResponse
     from .trunk_template import TrunkTemplate
+    from .trunk_template_collection_response import TrunkTemplateCollectionResponse
     from .trunk_test_result import TrunkTestResult
     from .trunk_type import TrunkType
     from .trunk_variable import TrunkVariable
+    from .trunk_variable_collection_response import TrunkVariableCollectionResponse
     from .trunk_variable_type import TrunkVariableType
     from .type_of_auto_pickup_forward import TypeOfAutoPickupForward
     from .type_of_cdr_log import TypeOfCDRLog
@@ -1028,6 +1025,7 @@ if TYPE_CHECKING:
     )
     from .update_emergency_geo_locations_update_request_body import UpdateEmergencyGeoLocationsUpdateRequestBody
     from .update_item import UpdateItem
+    from .update_item_collection_response import UpdateItemCollectionResponse
     from .update_list import UpdateList
     from .update_mcu_request_status_conference_settings_update_mcu_request_status_request_body import (
         UpdateMcuRequestStatusConferenceSettingsUpdateMCURequestStatusRequestBody,
@@ -1039,18 +1037,25 @@ if TYPE_CHECKING:
     )
     from .updates_stats import UpdatesStats
     from .upgrade_phone_users_upgrade_phone_request_body import UpgradePhoneUsersUpgradePhoneRequestBody
+    from .user import User
     from .user_activity import UserActivity
+    from .user_activity_collection_response import UserActivityCollectionResponse
+    from .user_collection_response import UserCollectionResponse
     from .user_delete_error import UserDeleteError
     from .user_group import UserGroup
+    from .user_group_collection_response import UserGroupCollectionResponse
     from .user_tag import UserTag
     from .users_request_options import UsersRequestOptions
     from .users_sync_configuration import UsersSyncConfiguration
     from .validate_link_website_links_validate_link_request_body import ValidateLinkWebsiteLinksValidateLinkRequestBody
     from .variable import Variable
+    from .variable_collection_response import VariableCollectionResponse
     from .vector_file_result import VectorFileResult
     from .vector_store import VectorStore
+    from .vector_store_collection_response import VectorStoreCollectionResponse
     from .vector_store_expiration import VectorStoreExpiration
     from .vector_store_file import VectorStoreFile
+    from .vector_store_file_collection_response import VectorStoreFileCollectionResponse
     from .vector_store_files import VectorStoreFiles
     from .vector_stores import VectorStores
     from .version_update_type import VersionUpdateType
@@ -1059,36 +1064,49 @@ if TYPE_CHECKING:
     from .vm_play_msg_date_time_type import VMPlayMsgDateTimeType
     from .voicemail_settings import VoicemailSettings
     from .voip_provider import VoipProvider
+    from .warnings import Warnings
     from .weblink import Weblink
+    from .weblink_collection_response import WeblinkCollectionResponse
     from .website_links_translations import WebsiteLinksTranslations
     from .x_license_params import XLicenseParams
     from .x_operating_system_type import XOperatingSystemType
     from .x_outbound_rule_purge import XOutboundRulePurge
     from .x_report_recording import XReportRecording
+    from .x_report_recording_collection_response import XReportRecordingCollectionResponse
     from .x_service_manage_options import XServiceManageOptions
     from .xfer_type_enum import XferTypeEnum
     from .xsbc_connection import XSBCConnection
 
 _MODULE_OF = {
     "AbandonedChatsStatistics": ".abandoned_chats_statistics",
+    "AbandonedChatsStatisticsCollectionResponse": ".abandoned_chats_statistics_collection_response",
     "AbandonedQueueCalls": ".abandoned_queue_calls",
+    "AbandonedQueueCallsCollectionResponse": ".abandoned_queue_calls_collection_response",
     "ActiveCall": ".active_call",
+    "ActiveCallCollectionResponse": ".active_call_collection_response",
     "ActivityLogEvent": ".activity_log_event",
+    "ActivityLogEventCollectionResponse": ".activity_log_event_collection_response",
     "ActivityLogsFilter": ".activity_logs_filter",
     "ADUsersSyncConfiguration": ".ad_users_sync_configuration",
     "AddVectorStoreFiles": ".add_vector_store_files",
     "AddVectorStoreFilesAISettingsAddVectorStoreFilesRequestBody": ".add_vector_store_files_ai_settings_add_vector_store_files_request_body",
     "AddedBy": ".added_by",
     "AgentLoginHistory": ".agent_login_history",
+    "AgentLoginHistoryCollectionResponse": ".agent_login_history_collection_response",
     "AgentRoutingAction": ".agent_routing_action",
     "AgentRoutingDirectory": ".agent_routing_directory",
+    "AgentRoutingDirectoryCollectionResponse": ".agent_routing_directory_collection_response",
     "AgentSettings": ".agent_settings",
     "AgentsInQueueStatistics": ".agents_in_queue_statistics",
+    "AgentsInQueueStatisticsCollectionResponse": ".agents_in_queue_statistics_collection_response",
     "AIAgentTemplate": ".ai_agent_template",
+    "AIAgentTemplateCollectionResponse": ".ai_agent_template_collection_response",
     "AIModel": ".ai_model",
+    "AIModelCollectionResponse": ".ai_model_collection_response",
     "AIResources": ".ai_resources",
     "AISettings": ".ai_settings",
     "AIVoice": ".ai_voice",
+    "AIVoiceCollectionResponse": ".ai_voice_collection_response",
     "AmazonCredentials": ".amazon_credentials",
     "AmazonIntegrationSettings": ".amazon_integration_settings",
     "AnalysisCode": ".analysis_code",
@@ -1097,6 +1115,7 @@ _MODULE_OF = {
     "ApiTokenResponse200": ".api_token_response_200",
     "ArchiveSubsystem": ".archive_subsystem",
     "AuditLog": ".audit_log",
+    "AuditLogCollectionResponse": ".audit_log_collection_response",
     "AuthenticateMode": ".authenticate_mode",
     "Authentication": ".authentication",
     "AuthenticationType": ".authentication_type",
@@ -1113,16 +1132,20 @@ _MODULE_OF = {
     "BackupSchedule": ".backup_schedule",
     "BackupSettings": ".backup_settings",
     "Backups": ".backups",
-    "BaseCollectionPaginationAndCountResponses": ".base_collection_pagination_and_count_responses",
+    "BackupsCollectionResponse": ".backups_collection_response",
+    "BaseCollectionPaginationCountResponse": ".base_collection_pagination_count_response",
     "BatchDeleteFilesAISettingsBatchDeleteFilesRequestBody": ".batch_delete_files_ai_settings_batch_delete_files_request_body",
     "BatchDeleteFilesResponse200": ".batch_delete_files_response_200",
     "BatchDeleteResponse200": ".batch_delete_response_200",
     "BatchDeleteUsersBatchDeleteRequestBody": ".batch_delete_users_batch_delete_request_body",
     "BlackListNumber": ".black_list_number",
+    "BlackListNumberCollectionResponse": ".black_list_number_collection_response",
     "BlockType": ".block_type",
     "BlocklistAddr": ".blocklist_addr",
+    "BlocklistAddrCollectionResponse": ".blocklist_addr_collection_response",
     "BossInterruptionSettings": ".boss_interruption_settings",
     "BreachesSla": ".breaches_sla",
+    "BreachesSlaCollectionResponse": ".breaches_sla_collection_response",
     "BulkFaxDeleteFaxBulkFaxDeleteRequestBody": ".bulk_fax_delete_fax_bulk_fax_delete_request_body",
     "BulkInboundRulesDeleteInboundRulesBulkInboundRulesDeleteRequestBody": ".bulk_inbound_rules_delete_inbound_rules_bulk_inbound_rules_delete_request_body",
     "BulkIpsDeleteBlocklistBulkIpsDeleteRequestBody": ".bulk_ips_delete_blocklist_bulk_ips_delete_request_body",
@@ -1134,182 +1157,49 @@ _MODULE_OF = {
     "ButtonIconType": ".button_icon_type",
     "CallControlResultResponse": ".call_control_result_response",
     "CallCostByExtensionGroup": ".call_cost_by_extension_group",
+    "CallCostByExtensionGroupCollectionResponse": ".call_cost_by_extension_group_collection_response",
     "CallCostSettings": ".call_cost_settings",
+    "CallCostSettingsCollectionResponse": ".call_cost_settings_collection_response",
     "CallDistribution": ".call_distribution",
+    "CallDistributionCollectionResponse": ".call_distribution_collection_response",
+    "CallFlowApp": ".call_flow_app",
+    "CallFlowAppCollectionResponse": ".call_flow_app_collection_response",
     "CallFlowScript": ".call_flow_script",
+    "CallFlowScriptCollectionResponse": ".call_flow_script_collection_response",
     "CallHandlingFlags": ".call_handling_flags",
     "CallHistoryView": ".call_history_view",
+    "CallHistoryViewCollectionResponse": ".call_history_view_collection_response",
     "CallLogData": ".call_log_data",
+    "CallLogDataCollectionResponse": ".call_log_data_collection_response",
     "CallParkingSettings": ".call_parking_settings",
     "CallParticipant": ".call_participant",
     "CallTypeInfo": ".call_type_info",
     "CallTypesSettings": ".call_types_settings",
     "CategoryUpdate": ".category_update",
+    "CategoryUpdateCollectionResponse": ".category_update_collection_response",
     "CDRSettings": ".cdr_settings",
     "CDRSettingsField": ".cdr_settings_field",
+    "CDRSettingsFieldCollectionResponse": ".cdr_settings_field_collection_response",
     "CfaRoutingType": ".cfa_routing_type",
     "ChatHistoryView": ".chat_history_view",
+    "ChatHistoryViewCollectionResponse": ".chat_history_view_collection_response",
     "ChatLinkNameValidation": ".chat_link_name_validation",
     "ChatLogSettings": ".chat_log_settings",
     "ChatMessagesHistoryView": ".chat_messages_history_view",
+    "ChatMessagesHistoryViewCollectionResponse": ".chat_messages_history_view_collection_response",
     "ChatRecipientsType": ".chat_recipients_type",
     "ChatType": ".chat_type",
     "CheckFqdnRecordResponse200": ".check_fqdn_record_response_200",
     "CheckMapUsersScriptResponse200": ".check_map_users_script_response_200",
     "Choice": ".choice",
+    "ChoiceCollectionResponse": ".choice_collection_response",
     "CIDFormatting": ".cid_formatting",
+    "CIDFormattingCollectionResponse": ".cid_formatting_collection_response",
+    "ClickToCall": ".click_to_call",
     "ClientIdMetadataDocument": ".client_id_metadata_document",
     "Codec": ".codec",
+    "CodecCollectionResponse": ".codec_collection_response",
     "CodecsSettings": ".codecs_settings",
-    "CollectionOfAbandonedChatsStatistics": ".collection_of_abandoned_chats_statistics",
-    "CollectionOfAbandonedQueueCalls": ".collection_of_abandoned_queue_calls",
-    "CollectionOfActiveCall": ".collection_of_active_call",
-    "CollectionOfActivityLogEvent": ".collection_of_activity_log_event",
-    "CollectionOfAgentLoginHistory": ".collection_of_agent_login_history",
-    "CollectionOfAgentsInQueueStatistics": ".collection_of_agents_in_queue_statistics",
-    "CollectionOfAuditLog": ".collection_of_audit_log",
-    "CollectionOfBackups": ".collection_of_backups",
-    "CollectionOfBlackListNumber": ".collection_of_black_list_number",
-    "CollectionOfBlocklistAddr": ".collection_of_blocklist_addr",
-    "CollectionOfBreachesSla": ".collection_of_breaches_sla",
-    "CollectionOfCallCostByExtensionGroup": ".collection_of_call_cost_by_extension_group",
-    "CollectionOfCallCostSettings": ".collection_of_call_cost_settings",
-    "CollectionOfCallDistribution": ".collection_of_call_distribution",
-    "CollectionOfCallFlowApp": ".collection_of_call_flow_app",
-    "CollectionOfCallFlowScript": ".collection_of_call_flow_script",
-    "CollectionOfCallHistoryView": ".collection_of_call_history_view",
-    "CollectionOfCallLogData": ".collection_of_call_log_data",
-    "CollectionOfChatHistoryView": ".collection_of_chat_history_view",
-    "CollectionOfChatMessagesHistoryView": ".collection_of_chat_messages_history_view",
-    "CollectionOfCodec": ".collection_of_codec",
-    "CollectionOfContact": ".collection_of_contact",
-    "CollectionOfCountry": ".collection_of_country",
-    "CollectionOfCrmSelectableValue": ".collection_of_crm_selectable_value",
-    "CollectionOfCrmTemplate": ".collection_of_crm_template",
-    "CollectionOfCustomPrompt": ".collection_of_custom_prompt",
-    "CollectionOfDetailedQueueStatistics": ".collection_of_detailed_queue_statistics",
-    "CollectionOfDeviceInfo": ".collection_of_device_info",
-    "CollectionOfDidNumber": ".collection_of_did_number",
-    "CollectionOfDNProperty": ".collection_of_dn_property",
-    "CollectionOfEmailTemplate": ".collection_of_email_template",
-    "CollectionOfEmergencyGeoLocation": ".collection_of_emergency_geo_location",
-    "CollectionOfEmergencyGeoTrunkLocation": ".collection_of_emergency_geo_trunk_location",
-    "CollectionOfEventLog": ".collection_of_event_log",
-    "CollectionOfExtensionRule": ".collection_of_extension_rule",
-    "CollectionOfExtensionStatistics": ".collection_of_extension_statistics",
-    "CollectionOfExtensionsStatisticsByRingGroups": ".collection_of_extensions_statistics_by_ring_groups",
-    "CollectionOfFax": ".collection_of_fax",
-    "CollectionOfFirmware": ".collection_of_firmware",
-    "CollectionOfForwardingProfile": ".collection_of_forwarding_profile",
-    "CollectionOfFxs": ".collection_of_fxs",
-    "CollectionOfFxsTemplate": ".collection_of_fxs_template",
-    "CollectionOfGatewayParameter": ".collection_of_gateway_parameter",
-    "CollectionOfGatewayParameterValue": ".collection_of_gateway_parameter_value",
-    "CollectionOfGreeting": ".collection_of_greeting",
-    "CollectionOfGroup": ".collection_of_group",
-    "CollectionOfHoliday": ".collection_of_holiday",
-    "CollectionOfInboundCall": ".collection_of_inbound_call",
-    "CollectionOfInboundRule": ".collection_of_inbound_rule",
-    "CollectionOfInboundRuleReport": ".collection_of_inbound_rule_report",
-    "CollectionOfLastCdrAndChatMessageTimestamp": ".collection_of_last_cdr_and_chat_message_timestamp",
-    "CollectionOfMcpServer": ".collection_of_mcp_server",
-    "CollectionOfNetworkInterface": ".collection_of_network_interface",
-    "CollectionOfOAuthClient": ".collection_of_o_auth_client",
-    "CollectionOfOutboundCall": ".collection_of_outbound_call",
-    "CollectionOfOutboundRule": ".collection_of_outbound_rule",
-    "CollectionOfParameter": ".collection_of_parameter",
-    "CollectionOfParking": ".collection_of_parking",
-    "CollectionOfPbxAgentRoutingDirectory": ".collection_of_pbx_agent_routing_directory",
-    "CollectionOfPbxAIAgentTemplate": ".collection_of_pbx_ai_agent_template",
-    "CollectionOfPbxAIModel": ".collection_of_pbx_ai_model",
-    "CollectionOfPbxAIVoice": ".collection_of_pbx_ai_voice",
-    "CollectionOfPbxCategoryUpdate": ".collection_of_pbx_category_update",
-    "CollectionOfPbxCDRSettingsField": ".collection_of_pbx_cdr_settings_field",
-    "CollectionOfPbxChoice": ".collection_of_pbx_choice",
-    "CollectionOfPbxCIDFormatting": ".collection_of_pbx_cid_formatting",
-    "CollectionOfPbxCrmChoice": ".collection_of_pbx_crm_choice",
-    "CollectionOfPbxCrmContact": ".collection_of_pbx_crm_contact",
-    "CollectionOfPbxCrmParameter": ".collection_of_pbx_crm_parameter",
-    "CollectionOfPbxCustomQueueRingtone": ".collection_of_pbx_custom_queue_ringtone",
-    "CollectionOfPbxDebianGpuInfo": ".collection_of_pbx_debian_gpu_info",
-    "CollectionOfPbxDeviceLine": ".collection_of_pbx_device_line",
-    "CollectionOfPbxDNRange": ".collection_of_pbx_dn_range",
-    "CollectionOfPbxEmailVariable": ".collection_of_pbx_email_variable",
-    "CollectionOfPbxExtensionFilter": ".collection_of_pbx_extension_filter",
-    "CollectionOfPbxExternalAccount": ".collection_of_pbx_external_account",
-    "CollectionOfPbxExternalGroup": ".collection_of_pbx_external_group",
-    "CollectionOfPbxFxsModel": ".collection_of_pbx_fxs_model",
-    "CollectionOfPbxFxsVariable": ".collection_of_pbx_fxs_variable",
-    "CollectionOfPbxFxsVariableChoice": ".collection_of_pbx_fxs_variable_choice",
-    "CollectionOfPbxGatewayParameterBinding": ".collection_of_pbx_gateway_parameter_binding",
-    "CollectionOfPbxKeyValuePair2OfStringOnBoardConnectedParticipant": ".collection_of_pbx_key_value_pair_2_of_string_on_board_connected_participant",
-    "CollectionOfPbxLogEntry": ".collection_of_pbx_log_entry",
-    "CollectionOfPbxM365ToPbxBinding": ".collection_of_pbx_m365_to_pbx_binding",
-    "CollectionOfPbxOnBoardConverterData": ".collection_of_pbx_on_board_converter_data",
-    "CollectionOfPbxOnBoardConverterRow": ".collection_of_pbx_on_board_converter_row",
-    "CollectionOfPbxOnBoardConverterSession": ".collection_of_pbx_on_board_converter_session",
-    "CollectionOfPbxOutboundRoute": ".collection_of_pbx_outbound_route",
-    "CollectionOfPbxParticipantDetails": ".collection_of_pbx_participant_details",
-    "CollectionOfPbxPbxToM365Binding": ".collection_of_pbx_pbx_to_m365_binding",
-    "CollectionOfPbxPeriod": ".collection_of_pbx_period",
-    "CollectionOfPbxPhoneDeviceVlanInfo": ".collection_of_pbx_phone_device_vlan_info",
-    "CollectionOfPbxPhoneModel": ".collection_of_pbx_phone_model",
-    "CollectionOfPbxProviderPhone": ".collection_of_pbx_provider_phone",
-    "CollectionOfPbxSetRoute": ".collection_of_pbx_set_route",
-    "CollectionOfPbxSetpoint": ".collection_of_pbx_setpoint",
-    "CollectionOfPbxTrunkReport": ".collection_of_pbx_trunk_report",
-    "CollectionOfPbxTrunkVariable": ".collection_of_pbx_trunk_variable",
-    "CollectionOfPbxUpdateItem": ".collection_of_pbx_update_item",
-    "CollectionOfPbxVariable": ".collection_of_pbx_variable",
-    "CollectionOfPbxVectorStore": ".collection_of_pbx_vector_store",
-    "CollectionOfPbxVectorStoreFile": ".collection_of_pbx_vector_store_file",
-    "CollectionOfPbxXReportRecording": ".collection_of_pbx_x_report_recording",
-    "CollectionOfPeer": ".collection_of_peer",
-    "CollectionOfPeerGroup": ".collection_of_peer_group",
-    "CollectionOfPhone": ".collection_of_phone",
-    "CollectionOfPhoneLogo": ".collection_of_phone_logo",
-    "CollectionOfPhoneTemplate": ".collection_of_phone_template",
-    "CollectionOfPlaylist": ".collection_of_playlist",
-    "CollectionOfPrompt": ".collection_of_prompt",
-    "CollectionOfPromptSet": ".collection_of_prompt_set",
-    "CollectionOfProperty": ".collection_of_property",
-    "CollectionOfQueue": ".collection_of_queue",
-    "CollectionOfQueueAgent": ".collection_of_queue_agent",
-    "CollectionOfQueueAgentsChatStatistics": ".collection_of_queue_agents_chat_statistics",
-    "CollectionOfQueueAgentsChatStatisticsTotals": ".collection_of_queue_agents_chat_statistics_totals",
-    "CollectionOfQueueAnsweredCallsByWaitTime": ".collection_of_queue_answered_calls_by_wait_time",
-    "CollectionOfQueueCallbacks": ".collection_of_queue_callbacks",
-    "CollectionOfQueueChatPerformance": ".collection_of_queue_chat_performance",
-    "CollectionOfQueueFailedCallbacks": ".collection_of_queue_failed_callbacks",
-    "CollectionOfQueueManager": ".collection_of_queue_manager",
-    "CollectionOfQueuePerformanceOverview": ".collection_of_queue_performance_overview",
-    "CollectionOfQueuePerformanceTotals": ".collection_of_queue_performance_totals",
-    "CollectionOfReceptionist": ".collection_of_receptionist",
-    "CollectionOfReceptionistForward": ".collection_of_receptionist_forward",
-    "CollectionOfRecording": ".collection_of_recording",
-    "CollectionOfRefreshToken": ".collection_of_refresh_token",
-    "CollectionOfRegistrarFxs": ".collection_of_registrar_fxs",
-    "CollectionOfReportExtensionStatisticsByGroup": ".collection_of_report_extension_statistics_by_group",
-    "CollectionOfRights": ".collection_of_rights",
-    "CollectionOfRingGroup": ".collection_of_ring_group",
-    "CollectionOfRingGroupMember": ".collection_of_ring_group_member",
-    "CollectionOfRingGroupStatistics": ".collection_of_ring_group_statistics",
-    "CollectionOfSbc": ".collection_of_sbc",
-    "CollectionOfScheduledReport": ".collection_of_scheduled_report",
-    "CollectionOfServiceInfo": ".collection_of_service_info",
-    "CollectionOfServicePrincipal": ".collection_of_service_principal",
-    "CollectionOfSipDevice": ".collection_of_sip_device",
-    "CollectionOfStatisticSla": ".collection_of_statistic_sla",
-    "CollectionOfString": ".collection_of_string",
-    "CollectionOfTeamQueueGeneralStatistics": ".collection_of_team_queue_general_statistics",
-    "CollectionOfTimeReportData": ".collection_of_time_report_data",
-    "CollectionOfTimeZone": ".collection_of_time_zone",
-    "CollectionOfTrunk": ".collection_of_trunk",
-    "CollectionOfTrunkTemplate": ".collection_of_trunk_template",
-    "CollectionOfUser": ".collection_of_user",
-    "CollectionOfUserActivity": ".collection_of_user_activity",
-    "CollectionOfUserGroup": ".collection_of_user_group",
-    "CollectionOfWeblink": ".collection_of_weblink",
     "ConcealedDataFile": ".concealed_data_file",
     "ConcealedPassword": ".concealed_password",
     "ConferenceSettings": ".conference_settings",
@@ -1317,12 +1207,14 @@ _MODULE_OF = {
     "ConnectedAiServers": ".connected_ai_servers",
     "ConsoleRestrictions": ".console_restrictions",
     "Contact": ".contact",
+    "ContactCollectionResponse": ".contact_collection_response",
     "ContactSource": ".contact_source",
     "ContactType": ".contact_type",
     "ContactsDirSearchSettings": ".contacts_dir_search_settings",
     "CopyPromptSetsPromptSetCopyRequestBody": ".copy_prompt_sets_prompt_set_copy_request_body",
     "Country": ".country",
     "CountryCodes": ".country_codes",
+    "CountryCollectionResponse": ".country_collection_response",
     "CreateBackup": ".create_backup",
     "CreateContactByNumberContactsCreateContactByNumberRequestBody": ".create_contact_by_number_contacts_create_contact_by_number_request_body",
     "CreateDnPropertyDNPropertiesCreateDNPropertyRequestBody": ".create_dn_property_dn_properties_create_dn_property_request_body",
@@ -1332,20 +1224,28 @@ _MODULE_OF = {
     "CreateVectorStoreAISettingsCreateVectorStoreRequestBody": ".create_vector_store_ai_settings_create_vector_store_request_body",
     "CrmAuthentication": ".crm_authentication",
     "CrmChoice": ".crm_choice",
+    "CrmChoiceCollectionResponse": ".crm_choice_collection_response",
     "CrmContact": ".crm_contact",
+    "CrmContactCollectionResponse": ".crm_contact_collection_response",
     "CrmIntegration": ".crm_integration",
     "CrmParameter": ".crm_parameter",
+    "CrmParameterCollectionResponse": ".crm_parameter_collection_response",
     "CrmSelectableValue": ".crm_selectable_value",
+    "CrmSelectableValueCollectionResponse": ".crm_selectable_value_collection_response",
     "CrmTemplate": ".crm_template",
+    "CrmTemplateCollectionResponse": ".crm_template_collection_response",
     "CrmTemplateSource": ".crm_template_source",
     "CrmTestMode": ".crm_test_mode",
     "CrmTestResult": ".crm_test_result",
     "CustomPrompt": ".custom_prompt",
+    "CustomPromptCollectionResponse": ".custom_prompt_collection_response",
     "CustomQueueRingtone": ".custom_queue_ringtone",
+    "CustomQueueRingtoneCollectionResponse": ".custom_queue_ringtone_collection_response",
     "DataConnectorSettings": ".data_connector_settings",
     "DataTypesToOffload": ".data_types_to_offload",
     "DayOfWeek": ".day_of_week",
     "DebianGpuInfo": ".debian_gpu_info",
+    "DebianGpuInfoCollectionResponse": ".debian_gpu_info_collection_response",
     "Defs": ".defs",
     "DeleteCompanyByIdGroupsDeleteCompanyByIdRequestBody": ".delete_company_by_id_groups_delete_company_by_id_request_body",
     "DeleteCompanyByNumberGroupsDeleteCompanyByNumberRequestBody": ".delete_company_by_number_groups_delete_company_by_number_request_body",
@@ -1363,17 +1263,23 @@ _MODULE_OF = {
     "Destination": ".destination",
     "DestinationType": ".destination_type",
     "DetailedQueueStatistics": ".detailed_queue_statistics",
+    "DetailedQueueStatisticsCollectionResponse": ".detailed_queue_statistics_collection_response",
     "DeviceInfo": ".device_info",
+    "DeviceInfoCollectionResponse": ".device_info_collection_response",
     "DeviceLine": ".device_line",
+    "DeviceLineCollectionResponse": ".device_line_collection_response",
     "DeviceType": ".device_type",
     "DialCodeSettings": ".dial_code_settings",
     "DidNumber": ".did_number",
+    "DidNumberCollectionResponse": ".did_number_collection_response",
     "DirectionType": ".direction_type",
     "DirectoryParameters": ".directory_parameters",
     "DisableServicesDisableRequestBody": ".disable_services_disable_request_body",
     "DN": ".dn",
     "DNProperty": ".dn_property",
+    "DNPropertyCollectionResponse": ".dn_property_collection_response",
     "DNRange": ".dn_range",
+    "DNRangeCollectionResponse": ".dn_range_collection_response",
     "DownloadAbandonedChatsStatisticsCollectionOfAbandonedChatsStatistics": ".download_abandoned_chats_statistics_collection_of_abandoned_chats_statistics",
     "DownloadAbandonedQueueCallsCollectionOfAbandonedQueueCalls": ".download_abandoned_queue_calls_collection_of_abandoned_queue_calls",
     "DownloadAgentLoginHistoryCollectionOfAgentLoginHistory": ".download_agent_login_history_collection_of_agent_login_history",
@@ -1414,49 +1320,73 @@ _MODULE_OF = {
     "EditLicenseInfoLicenseStatusEditLicenseInfoRequestBody": ".edit_license_info_license_status_edit_license_info_request_body",
     "EditorType": ".editor_type",
     "EmailTemplate": ".email_template",
+    "EmailTemplateCollectionResponse": ".email_template_collection_response",
     "EmailVariable": ".email_variable",
+    "EmailVariableCollectionResponse": ".email_variable_collection_response",
     "EmergencyGeoLocation": ".emergency_geo_location",
+    "EmergencyGeoLocationCollectionResponse": ".emergency_geo_location_collection_response",
     "EmergencyGeoTrunkLocation": ".emergency_geo_trunk_location",
+    "EmergencyGeoTrunkLocationCollectionResponse": ".emergency_geo_trunk_location_collection_response",
     "EmergencyNotificationsSettings": ".emergency_notifications_settings",
     "EnableServicesEnableRequestBody": ".enable_services_enable_request_body",
     "ENL": ".enl",
     "EntityRestrictions": ".entity_restrictions",
+    "ErrorDetails": ".error_details",
     "EventLog": ".event_log",
+    "EventLogCollectionResponse": ".event_log_collection_response",
     "EventLogType": ".event_log_type",
     "ExchangeMcpServersExchangeRequestBody": ".exchange_mcp_servers_exchange_request_body",
     "ExportCallerIdRulesCollectionOfInboundRule": ".export_caller_id_rules_collection_of_inbound_rule",
     "ExportExtensionsCollectionOfUser": ".export_extensions_collection_of_user",
     "ExtensionFilter": ".extension_filter",
+    "ExtensionFilterCollectionResponse": ".extension_filter_collection_response",
     "ExtensionRule": ".extension_rule",
+    "ExtensionRuleCollectionResponse": ".extension_rule_collection_response",
     "ExtensionStatistics": ".extension_statistics",
+    "ExtensionStatisticsCollectionResponse": ".extension_statistics_collection_response",
     "ExtensionsStatisticsByRingGroups": ".extensions_statistics_by_ring_groups",
+    "ExtensionsStatisticsByRingGroupsCollectionResponse": ".extensions_statistics_by_ring_groups_collection_response",
     "ExternalAccount": ".external_account",
+    "ExternalAccountCollectionResponse": ".external_account_collection_response",
     "ExternalAccountsPage": ".external_accounts_page",
     "ExternalGroup": ".external_group",
+    "ExternalGroupCollectionResponse": ".external_group_collection_response",
     "ExternalGroupsPage": ".external_groups_page",
     "FailoverCondition": ".failover_condition",
     "FailoverMode": ".failover_mode",
     "FailoverScriptFile": ".failover_script_file",
+    "Fax": ".fax",
+    "FaxCollectionResponse": ".fax_collection_response",
     "FaxServerSettings": ".fax_server_settings",
     "FileSystemType": ".file_system_type",
     "FinalizeTrunkProvisioningTrunksFinalizeTrunkProvisioningRequestBody": ".finalize_trunk_provisioning_trunks_finalize_trunk_provisioning_request_body",
     "FirewallState": ".firewall_state",
     "Firmware": ".firmware",
+    "FirmwareCollectionResponse": ".firmware_collection_response",
     "FirmwareState": ".firmware_state",
     "FirstAvailableNumber": ".first_available_number",
     "ForwardingProfile": ".forwarding_profile",
+    "ForwardingProfileCollectionResponse": ".forwarding_profile_collection_response",
     "Fxs": ".fxs",
+    "FxsCollectionResponse": ".fxs_collection_response",
     "FxsModel": ".fxs_model",
+    "FxsModelCollectionResponse": ".fxs_model_collection_response",
     "FxsProvisioning": ".fxs_provisioning",
     "FxsTemplate": ".fxs_template",
+    "FxsTemplateCollectionResponse": ".fxs_template_collection_response",
     "FxsVariable": ".fxs_variable",
     "FxsVariableChoice": ".fxs_variable_choice",
+    "FxsVariableChoiceCollectionResponse": ".fxs_variable_choice_collection_response",
+    "FxsVariableCollectionResponse": ".fxs_variable_collection_response",
     "GarbageCollect": ".garbage_collect",
     "GarbageCollectServicesGarbageCollectRequestBody": ".garbage_collect_services_garbage_collect_request_body",
     "Gateway": ".gateway",
     "GatewayParameter": ".gateway_parameter",
     "GatewayParameterBinding": ".gateway_parameter_binding",
+    "GatewayParameterBindingCollectionResponse": ".gateway_parameter_binding_collection_response",
+    "GatewayParameterCollectionResponse": ".gateway_parameter_collection_response",
     "GatewayParameterValue": ".gateway_parameter_value",
+    "GatewayParameterValueCollectionResponse": ".gateway_parameter_value_collection_response",
     "GatewayType": ".gateway_type",
     "GCCollectionMode": ".gc_collection_mode",
     "GeCrmtTemplatesCollectionOfCrmTemplate": ".ge_crmt_templates_collection_of_crm_template",
@@ -1542,7 +1472,10 @@ _MODULE_OF = {
     "GoogleUserSync": ".google_user_sync",
     "GrantType": ".grant_type",
     "Greeting": ".greeting",
+    "GreetingCollectionResponse": ".greeting_collection_response",
     "GreetingFile": ".greeting_file",
+    "Group": ".group",
+    "GroupCollectionResponse": ".group_collection_response",
     "GroupHoursMode": ".group_hours_mode",
     "GroupProps": ".group_props",
     "GroupsRequestOptions": ".groups_request_options",
@@ -1550,12 +1483,17 @@ _MODULE_OF = {
     "HasDuplicatedEmailResponse200": ".has_duplicated_email_response_200",
     "HasSystemOwnerResponse200": ".has_system_owner_response_200",
     "Holiday": ".holiday",
+    "HolidayCollectionResponse": ".holiday_collection_response",
     "HotelServices": ".hotel_services",
     "IActionResult": ".i_action_result",
     "InboundCall": ".inbound_call",
+    "InboundCallCollectionResponse": ".inbound_call_collection_response",
     "InboundRule": ".inbound_rule",
+    "InboundRuleCollectionResponse": ".inbound_rule_collection_response",
     "InboundRuleReport": ".inbound_rule_report",
+    "InboundRuleReportCollectionResponse": ".inbound_rule_report_collection_response",
     "InfoLevel": ".info_level",
+    "InnerError": ".inner_error",
     "InstallFirmware": ".install_firmware",
     "InstallFirmwareUsersInstallFirmwareRequestBody": ".install_firmware_users_install_firmware_request_body",
     "InstallUpdates": ".install_updates",
@@ -1566,8 +1504,10 @@ _MODULE_OF = {
     "IVRForwardType": ".ivr_forward_type",
     "IVRType": ".ivr_type",
     "KeyValuePair2OfStringOnBoardConnectedParticipant": ".key_value_pair_2_of_string_on_board_connected_participant",
+    "KeyValuePair2OfStringOnBoardConnectedParticipantCollectionResponse": ".key_value_pair_2_of_string_on_board_connected_participant_collection_response",
     "LanguageItem": ".language_item",
     "LastCdrAndChatMessageTimestamp": ".last_cdr_and_chat_message_timestamp",
+    "LastCdrAndChatMessageTimestampCollectionResponse": ".last_cdr_and_chat_message_timestamp_collection_response",
     "License": ".license_",
     "LicenseStatus": ".license_status",
     "LinkGroupPartnerGroupsLinkGroupPartnerRequestBody": ".link_group_partner_groups_link_group_partner_request_body",
@@ -1584,16 +1524,20 @@ _MODULE_OF = {
     "LiveMessageUserinfoFormat": ".live_message_userinfo_format",
     "LocationSettings": ".location_settings",
     "LogEntry": ".log_entry",
+    "LogEntryCollectionResponse": ".log_entry_collection_response",
     "LoggingSettings": ".logging_settings",
     "M365ToPbxBinding": ".m365_to_pbx_binding",
+    "M365ToPbxBindingCollectionResponse": ".m365_to_pbx_binding_collection_response",
     "MacCpuInfo": ".mac_cpu_info",
     "MailServerType": ".mail_server_type",
     "MailSettings": ".mail_settings",
+    "MainError": ".main_error",
     "MakeCallRecordCustomPromptCustomPromptsMakeCallRecordCustomPromptRequestBody": ".make_call_record_custom_prompt_custom_prompts_make_call_record_custom_prompt_request_body",
     "MakeCallUserRecordGreetingMakeCallUserRecordGreetingRequestBody": ".make_call_user_record_greeting_make_call_user_record_greeting_request_body",
     "MakeCallUsersMakeCallRequestBody": ".make_call_users_make_call_request_body",
     "MatchingStrategyType": ".matching_strategy_type",
     "McpServer": ".mcp_server",
+    "McpServerCollectionResponse": ".mcp_server_collection_response",
     "McuOperation": ".mcu_operation",
     "McuReqState": ".mcu_req_state",
     "MCURequestStatus": ".mcu_request_status",
@@ -1612,24 +1556,30 @@ _MODULE_OF = {
     "MyPhoneRequestStats": ".my_phone_request_stats",
     "MyUserGenerateProvLinkResponse200": ".my_user_generate_prov_link_response_200",
     "NetworkInterface": ".network_interface",
+    "NetworkInterfaceCollectionResponse": ".network_interface_collection_response",
     "NetworkSettings": ".network_settings",
     "NetworkTelemetry": ".network_telemetry",
     "NetworkTelemetryCollectionOfNetworkTelemetry": ".network_telemetry_collection_of_network_telemetry",
     "NotificationSettings": ".notification_settings",
     "NotifyCodes": ".notify_codes",
     "OAuthClient": ".o_auth_client",
+    "OAuthClientCollectionResponse": ".o_auth_client_collection_response",
     "OAuthProvisioningType": ".o_auth_provisioning_type",
     "OAuthServerMetadata": ".o_auth_server_metadata",
+    "ODataError": ".o_data_error",
     "OauthState": ".oauth_state",
     "OauthStateParam": ".oauth_state_param",
     "OfficeHours": ".office_hours",
     "OfficeHoursBits": ".office_hours_bits",
     "OffloadDestination": ".offload_destination",
     "OnBoardConverterData": ".on_board_converter_data",
+    "OnBoardConverterDataCollectionResponse": ".on_board_converter_data_collection_response",
     "OnBoardConverterDataDetail": ".on_board_converter_data_detail",
     "OnBoardConverterReleaseChannel": ".on_board_converter_release_channel",
     "OnBoardConverterRow": ".on_board_converter_row",
+    "OnBoardConverterRowCollectionResponse": ".on_board_converter_row_collection_response",
     "OnBoardConverterSession": ".on_board_converter_session",
+    "OnBoardConverterSessionCollectionResponse": ".on_board_converter_session_collection_response",
     "OnBoardMcuData": ".on_board_mcu_data",
     "OnBoardMcuDataDetail": ".on_board_mcu_data_detail",
     "OnBoardMcuRow": ".on_board_mcu_row",
@@ -1637,58 +1587,63 @@ _MODULE_OF = {
     "OnBoardUICommand": ".on_board_ui_command",
     "OneTimeTicket": ".one_time_ticket",
     "OutboundCall": ".outbound_call",
+    "OutboundCallCollectionResponse": ".outbound_call_collection_response",
     "OutboundRoute": ".outbound_route",
+    "OutboundRouteCollectionResponse": ".outbound_route_collection_response",
     "OutboundRule": ".outbound_rule",
+    "OutboundRuleCollectionResponse": ".outbound_rule_collection_response",
     "Parameter": ".parameter",
+    "ParameterCollectionResponse": ".parameter_collection_response",
     "ParameterType": ".parameter_type",
+    "Parking": ".parking",
+    "ParkingCollectionResponse": ".parking_collection_response",
     "ParticipantDetails": ".participant_details",
-    "PbxCallFlowApp": ".pbx_call_flow_app",
-    "PbxClickToCall": ".pbx_click_to_call",
-    "PbxFax": ".pbx_fax",
-    "PbxGroup": ".pbx_group",
-    "PbxODataErrorsErrorDetails": ".pbx_o_data_errors_error_details",
-    "PbxODataErrorsInnerError": ".pbx_o_data_errors_inner_error",
-    "PbxODataErrorsMainError": ".pbx_o_data_errors_main_error",
-    "PbxODataErrorsODataError": ".pbx_o_data_errors_o_data_error",
-    "PbxParking": ".pbx_parking",
-    "PbxQueue": ".pbx_queue",
-    "PbxReceptionist": ".pbx_receptionist",
-    "PbxRingGroup": ".pbx_ring_group",
-    "PbxServicePrincipal": ".pbx_service_principal",
+    "ParticipantDetailsCollectionResponse": ".participant_details_collection_response",
     "PbxToM365Binding": ".pbx_to_m365_binding",
-    "PbxTrunk": ".pbx_trunk",
-    "PbxUser": ".pbx_user",
-    "PbxWarnings": ".pbx_warnings",
+    "PbxToM365BindingCollectionResponse": ".pbx_to_m365_binding_collection_response",
     "Peer": ".peer",
+    "PeerCollectionResponse": ".peer_collection_response",
     "PeerGroup": ".peer_group",
+    "PeerGroupCollectionResponse": ".peer_group_collection_response",
     "PeerType": ".peer_type",
     "Period": ".period",
+    "PeriodCollectionResponse": ".period_collection_response",
     "Phone": ".phone",
     "PhoneBookSettings": ".phone_book_settings",
+    "PhoneCollectionResponse": ".phone_collection_response",
     "PhoneDeviceVlanInfo": ".phone_device_vlan_info",
+    "PhoneDeviceVlanInfoCollectionResponse": ".phone_device_vlan_info_collection_response",
     "PhoneDeviceVlanType": ".phone_device_vlan_type",
     "PhoneLldpInfo": ".phone_lldp_info",
     "PhoneLogo": ".phone_logo",
+    "PhoneLogoCollectionResponse": ".phone_logo_collection_response",
     "PhoneModel": ".phone_model",
+    "PhoneModelCollectionResponse": ".phone_model_collection_response",
     "PhoneRegistrar": ".phone_registrar",
     "PhoneSettings": ".phone_settings",
     "PhoneSystemService": ".phone_system_service",
     "PhoneTemplate": ".phone_template",
+    "PhoneTemplateCollectionResponse": ".phone_template_collection_response",
     "PhonebookPriorityOptions": ".phonebook_priority_options",
     "PhonesSettings": ".phones_settings",
     "PlayPromptPromptSetsPromptSetPlayPromptRequestBody": ".play_prompt_prompt_sets_prompt_set_play_prompt_request_body",
     "Playlist": ".playlist",
+    "PlaylistCollectionResponse": ".playlist_collection_response",
     "PmsIntegrationType": ".pms_integration_type",
     "PollingStrategyType": ".polling_strategy_type",
     "ProcessTelemetry": ".process_telemetry",
     "ProfileType": ".profile_type",
     "Prompt": ".prompt",
+    "PromptCollectionResponse": ".prompt_collection_response",
     "PromptSet": ".prompt_set",
+    "PromptSetCollectionResponse": ".prompt_set_collection_response",
     "PromptSetType": ".prompt_set_type",
     "PromptType": ".prompt_type",
     "Property": ".property_",
+    "PropertyCollectionResponse": ".property_collection_response",
     "ProvType": ".prov_type",
     "ProviderPhone": ".provider_phone",
+    "ProviderPhoneCollectionResponse": ".provider_phone_collection_response",
     "ProviderPhones": ".provider_phones",
     "ProvisionDeviceInfosDeviceInfoProvisionRequestBody": ".provision_device_infos_device_info_provision_request_body",
     "PurgeCallsActionImportPurgeCallsRequestBody": ".purge_calls_action_import_purge_calls_request_body",
@@ -1698,24 +1653,40 @@ _MODULE_OF = {
     "PushFirmwareSipDevicesSipDevicePushFirmwareRequestBody": ".push_firmware_sip_devices_sip_device_push_firmware_request_body",
     "QualityParty": ".quality_party",
     "QualityReport": ".quality_report",
+    "Queue": ".queue",
     "QueueAgent": ".queue_agent",
+    "QueueAgentCollectionResponse": ".queue_agent_collection_response",
     "QueueAgentsChatStatistics": ".queue_agents_chat_statistics",
+    "QueueAgentsChatStatisticsCollectionResponse": ".queue_agents_chat_statistics_collection_response",
     "QueueAgentsChatStatisticsTotals": ".queue_agents_chat_statistics_totals",
+    "QueueAgentsChatStatisticsTotalsCollectionResponse": ".queue_agents_chat_statistics_totals_collection_response",
     "QueueAnsweredCallsByWaitTime": ".queue_answered_calls_by_wait_time",
+    "QueueAnsweredCallsByWaitTimeCollectionResponse": ".queue_answered_calls_by_wait_time_collection_response",
     "QueueCallbacks": ".queue_callbacks",
+    "QueueCallbacksCollectionResponse": ".queue_callbacks_collection_response",
     "QueueChatPerformance": ".queue_chat_performance",
+    "QueueChatPerformanceCollectionResponse": ".queue_chat_performance_collection_response",
+    "QueueCollectionResponse": ".queue_collection_response",
     "QueueFailedCallbacks": ".queue_failed_callbacks",
+    "QueueFailedCallbacksCollectionResponse": ".queue_failed_callbacks_collection_response",
     "QueueManager": ".queue_manager",
+    "QueueManagerCollectionResponse": ".queue_manager_collection_response",
     "QueueNotifyCode": ".queue_notify_code",
     "QueuePerformanceOverview": ".queue_performance_overview",
+    "QueuePerformanceOverviewCollectionResponse": ".queue_performance_overview_collection_response",
     "QueuePerformanceTotals": ".queue_performance_totals",
+    "QueuePerformanceTotalsCollectionResponse": ".queue_performance_totals_collection_response",
     "QueueRecording": ".queue_recording",
     "QueueStatusType": ".queue_status_type",
     "RebootPhoneUsersRebootPhoneRequestBody": ".reboot_phone_users_reboot_phone_request_body",
+    "Receptionist": ".receptionist",
+    "ReceptionistCollectionResponse": ".receptionist_collection_response",
     "ReceptionistForward": ".receptionist_forward",
+    "ReceptionistForwardCollectionResponse": ".receptionist_forward_collection_response",
     "RecordPromptPromptSetsPromptSetRecordPromptRequestBody": ".record_prompt_prompt_sets_prompt_set_record_prompt_request_body",
     "Recording": ".recording",
     "RecordingCallType": ".recording_call_type",
+    "RecordingCollectionResponse": ".recording_collection_response",
     "RecordingRepositorySettings": ".recording_repository_settings",
     "ReferenceCreate": ".reference_create",
     "ReferenceCreateAdditionalProperty": ".reference_create_additional_property",
@@ -1724,11 +1695,13 @@ _MODULE_OF = {
     "RefreshClientMetadataResponse200": ".refresh_client_metadata_response_200",
     "RefreshRegistrationTrunksRefreshRegistrationRequestBody": ".refresh_registration_trunks_refresh_registration_request_body",
     "RefreshToken": ".refresh_token",
+    "RefreshTokenCollectionResponse": ".refresh_token_collection_response",
     "RegenerateOptions": ".regenerate_options",
     "RegeneratePasswordsUsersRegeneratePasswordsRequestBody": ".regenerate_passwords_users_regenerate_passwords_request_body",
     "RegenerateRegenerateRequestBody": ".regenerate_regenerate_request_body",
     "RegisterMcpServersRegisterRequestBody": ".register_mcp_servers_register_request_body",
     "RegistrarFxs": ".registrar_fxs",
+    "RegistrarFxsCollectionResponse": ".registrar_fxs_collection_response",
     "RemoteAccessStatus": ".remote_access_status",
     "RemoteArchivingSettings": ".remote_archiving_settings",
     "RemoteMySqlConfig": ".remote_my_sql_config",
@@ -1740,6 +1713,7 @@ _MODULE_OF = {
     "ReplaceLicenseKeyLicenseStatusReplaceLicenseKeyRequestBody": ".replace_license_key_license_status_replace_license_key_request_body",
     "ReplaceMyGroupLicenseKeyReplaceMyGroupLicenseKeyRequestBody": ".replace_my_group_license_key_replace_my_group_license_key_request_body",
     "ReportExtensionStatisticsByGroup": ".report_extension_statistics_by_group",
+    "ReportExtensionStatisticsByGroupCollectionResponse": ".report_extension_statistics_by_group_collection_response",
     "ReportLogEvent": ".report_log_event",
     "ReportLogEventDefsReportLogEventRequestBody": ".report_log_event_defs_report_log_event_request_body",
     "ReportScheduleType": ".report_schedule_type",
@@ -1760,8 +1734,13 @@ _MODULE_OF = {
     "RetreivePeersRequest": ".retreive_peers_request",
     "RevokeReason": ".revoke_reason",
     "Rights": ".rights",
+    "RightsCollectionResponse": ".rights_collection_response",
+    "RingGroup": ".ring_group",
+    "RingGroupCollectionResponse": ".ring_group_collection_response",
     "RingGroupMember": ".ring_group_member",
+    "RingGroupMemberCollectionResponse": ".ring_group_member_collection_response",
     "RingGroupStatistics": ".ring_group_statistics",
+    "RingGroupStatisticsCollectionResponse": ".ring_group_statistics_collection_response",
     "Route": ".route",
     "RuleCallTypeType": ".rule_call_type_type",
     "RuleConditionType": ".rule_condition_type",
@@ -1769,10 +1748,12 @@ _MODULE_OF = {
     "RunAnalysisResponse200": ".run_analysis_response_200",
     "S3Config": ".s3_config",
     "Sbc": ".sbc",
+    "SbcCollectionResponse": ".sbc_collection_response",
     "SbcLogLevel": ".sbc_log_level",
     "Schedule": ".schedule",
     "ScheduleType": ".schedule_type",
     "ScheduledReport": ".scheduled_report",
+    "ScheduledReportCollectionResponse": ".scheduled_report_collection_response",
     "ScheduledReportType": ".scheduled_report_type",
     "SecureSipSettings": ".secure_sip_settings",
     "Security": ".security",
@@ -1780,6 +1761,9 @@ _MODULE_OF = {
     "SendEmailDefsSendEmailRequestBody": ".send_email_defs_send_email_request_body",
     "ServerTrustMode": ".server_trust_mode",
     "ServiceInfo": ".service_info",
+    "ServiceInfoCollectionResponse": ".service_info_collection_response",
+    "ServicePrincipal": ".service_principal",
+    "ServicePrincipalCollectionResponse": ".service_principal_collection_response",
     "ServiceStatus": ".service_status",
     "ServiceTelemetryCollectionOfProcessTelemetry": ".service_telemetry_collection_of_process_telemetry",
     "SetAlternatePronunciationPromptSetsPromptSetSetAlternatePronunciationRequestBody": ".set_alternate_pronunciation_prompt_sets_prompt_set_set_alternate_pronunciation_request_body",
@@ -1794,19 +1778,24 @@ _MODULE_OF = {
     "SetRecordingRepositorySettingsRecordingsSetRecordingRepositorySettingsRequestBody": ".set_recording_repository_settings_recordings_set_recording_repository_settings_request_body",
     "SetRestoreSettingsBackupsSetRestoreSettingsRequestBody": ".set_restore_settings_backups_set_restore_settings_request_body",
     "SetRoute": ".set_route",
+    "SetRouteCollectionResponse": ".set_route_collection_response",
     "SetRouteRequest": ".set_route_request",
     "SetRoutesTrunksSetRoutesRequestBody": ".set_routes_trunks_set_routes_request_body",
     "SetUpdateSettingsActionImportSetUpdateSettingsRequestBody": ".set_update_settings_action_import_set_update_settings_request_body",
     "Setpoint": ".setpoint",
+    "SetpointCollectionResponse": ".setpoint_collection_response",
     "SetpointType": ".setpoint_type",
     "SipDevice": ".sip_device",
+    "SipDeviceCollectionResponse": ".sip_device_collection_response",
     "SRTPModeType": ".srtp_mode_type",
     "StartServicesStartRequestBody": ".start_services_start_request_body",
     "StartupLicense": ".startup_license",
     "StatisticSla": ".statistic_sla",
+    "StatisticSlaCollectionResponse": ".statistic_sla_collection_response",
     "StatusSyncConfiguration": ".status_sync_configuration",
     "StopServicesStopRequestBody": ".stop_services_stop_request_body",
     "StrategyType": ".strategy_type",
+    "StringCollectionResponse": ".string_collection_response",
     "SynchronizedM365Profile": ".synchronized_m365_profile",
     "SynchronizedPbxProfile": ".synchronized_pbx_profile",
     "SyslogCategoryConfig": ".syslog_category_config",
@@ -1824,6 +1813,7 @@ _MODULE_OF = {
     "SystemTelemetry": ".system_telemetry",
     "SystemTelemetryCollectionOfSystemTelemetry": ".system_telemetry_collection_of_system_telemetry",
     "TeamQueueGeneralStatistics": ".team_queue_general_statistics",
+    "TeamQueueGeneralStatisticsCollectionResponse": ".team_queue_general_statistics_collection_response",
     "TemplateType": ".template_type",
     "TestConnectionSyslogSettingsTestConnectionRequestBody": ".test_connection_syslog_settings_test_connection_request_body",
     "TestCrmIntegrationTestRequestBody": ".test_crm_integration_test_request_body",
@@ -1831,18 +1821,25 @@ _MODULE_OF = {
     "TestOutboundCallTrunksTrunkTestOutboundCallRequestBody": ".test_outbound_call_trunks_trunk_test_outbound_call_request_body",
     "TestResult": ".test_result",
     "TimeReportData": ".time_report_data",
+    "TimeReportDataCollectionResponse": ".time_report_data_collection_response",
     "TimeZone": ".time_zone",
+    "TimeZoneCollectionResponse": ".time_zone_collection_response",
     "TranscribeEngine": ".transcribe_engine",
     "TranscribeRecordingsRecordingsTranscribeRecordingsRequestBody": ".transcribe_recordings_recordings_transcribe_recordings_request_body",
     "TranscriptionType": ".transcription_type",
+    "Trunk": ".trunk",
+    "TrunkCollectionResponse": ".trunk_collection_response",
     "TrunkEditorType": ".trunk_editor_type",
     "TrunkMessaging": ".trunk_messaging",
     "TrunkMessagingTemplate": ".trunk_messaging_template",
     "TrunkReport": ".trunk_report",
+    "TrunkReportCollectionResponse": ".trunk_report_collection_response",
     "TrunkTemplate": ".trunk_template",
+    "TrunkTemplateCollectionResponse": ".trunk_template_collection_response",
     "TrunkTestResult": ".trunk_test_result",
     "TrunkType": ".trunk_type",
     "TrunkVariable": ".trunk_variable",
+    "TrunkVariableCollectionResponse": ".trunk_variable_collection_response",
     "TrunkVariableType": ".trunk_variable_type",
     "TypeOfAutoPickupForward": ".type_of_auto_pickup_forward",
     "TypeOfCDRLog": ".type_of_cdr_log",
@@ -1857,6 +1854,7 @@ _MODULE_OF = {
     "UpdateDnPropertyDNPropertiesUpdateDNPropertyRequestBody": ".update_dn_property_dn_properties_update_dn_property_request_body",
     "UpdateEmergencyGeoLocationsUpdateRequestBody": ".update_emergency_geo_locations_update_request_body",
     "UpdateItem": ".update_item",
+    "UpdateItemCollectionResponse": ".update_item_collection_response",
     "UpdateList": ".update_list",
     "UpdateMcuRequestStatusConferenceSettingsUpdateMCURequestStatusRequestBody": ".update_mcu_request_status_conference_settings_update_mcu_request_status_request_body",
     "UpdateSettings": ".update_settings",
@@ -1864,18 +1862,25 @@ _MODULE_OF = {
     "UpdateVectorStoreAISettingsUpdateVectorStoreRequestBody": ".update_vector_store_ai_settings_update_vector_store_request_body",
     "UpdatesStats": ".updates_stats",
     "UpgradePhoneUsersUpgradePhoneRequestBody": ".upgrade_phone_users_upgrade_phone_request_body",
+    "User": ".user",
     "UserActivity": ".user_activity",
+    "UserActivityCollectionResponse": ".user_activity_collection_response",
+    "UserCollectionResponse": ".user_collection_response",
     "UserDeleteError": ".user_delete_error",
     "UserGroup": ".user_group",
+    "UserGroupCollectionResponse": ".user_group_collection_response",
     "UserTag": ".user_tag",
     "UsersRequestOptions": ".users_request_options",
     "UsersSyncConfiguration": ".users_sync_configuration",
     "ValidateLinkWebsiteLinksValidateLinkRequestBody": ".validate_link_website_links_validate_link_request_body",
     "Variable": ".variable",
+    "VariableCollectionResponse": ".variable_collection_response",
     "VectorFileResult": ".vector_file_result",
     "VectorStore": ".vector_store",
+    "VectorStoreCollectionResponse": ".vector_store_collection_response",
     "VectorStoreExpiration": ".vector_store_expiration",
     "VectorStoreFile": ".vector_store_file",
+    "VectorStoreFileCollectionResponse": ".vector_store_file_collection_response",
     "VectorStoreFiles": ".vector_store_files",
     "VectorStores": ".vector_stores",
     "VersionUpdateType": ".version_update_type",
@@ -1884,12 +1889,15 @@ _MODULE_OF = {
     "VMPlayMsgDateTimeType": ".vm_play_msg_date_time_type",
     "VoicemailSettings": ".voicemail_settings",
     "VoipProvider": ".voip_provider",
+    "Warnings": ".warnings",
     "Weblink": ".weblink",
+    "WeblinkCollectionResponse": ".weblink_collection_response",
     "WebsiteLinksTranslations": ".website_links_translations",
     "XLicenseParams": ".x_license_params",
     "XOperatingSystemType": ".x_operating_system_type",
     "XOutboundRulePurge": ".x_outbound_rule_purge",
     "XReportRecording": ".x_report_recording",
+    "XReportRecordingCollectionResponse": ".x_report_recording_collection_response",
     "XServiceManageOptions": ".x_service_manage_options",
     "XferTypeEnum": ".xfer_type_enum",
     "XSBCConnection": ".xsbc_connection",
@@ -1911,24 +1919,34 @@ def __dir__() -> list[str]:
 
 __all__ = (
     "AbandonedChatsStatistics",
+    "AbandonedChatsStatisticsCollectionResponse",
     "AbandonedQueueCalls",
+    "AbandonedQueueCallsCollectionResponse",
     "ActiveCall",
+    "ActiveCallCollectionResponse",
     "ActivityLogEvent",
+    "ActivityLogEventCollectionResponse",
     "ActivityLogsFilter",
     "AddedBy",
     "AddVectorStoreFiles",
     "AddVectorStoreFilesAISettingsAddVectorStoreFilesRequestBody",
     "ADUsersSyncConfiguration",
     "AgentLoginHistory",
+    "AgentLoginHistoryCollectionResponse",
     "AgentRoutingAction",
     "AgentRoutingDirectory",
+    "AgentRoutingDirectoryCollectionResponse",
     "AgentSettings",
     "AgentsInQueueStatistics",
+    "AgentsInQueueStatisticsCollectionResponse",
     "AIAgentTemplate",
+    "AIAgentTemplateCollectionResponse",
     "AIModel",
+    "AIModelCollectionResponse",
     "AIResources",
     "AISettings",
     "AIVoice",
+    "AIVoiceCollectionResponse",
     "AmazonCredentials",
     "AmazonIntegrationSettings",
     "AnalysisCode",
@@ -1937,6 +1955,7 @@ __all__ = (
     "ApiTokenResponse200",
     "ArchiveSubsystem",
     "AuditLog",
+    "AuditLogCollectionResponse",
     "AuthenticateMode",
     "Authentication",
     "AuthenticationType",
@@ -1952,17 +1971,21 @@ __all__ = (
     "BackupRepositorySettings",
     "Backups",
     "BackupSchedule",
+    "BackupsCollectionResponse",
     "BackupSettings",
-    "BaseCollectionPaginationAndCountResponses",
+    "BaseCollectionPaginationCountResponse",
     "BatchDeleteFilesAISettingsBatchDeleteFilesRequestBody",
     "BatchDeleteFilesResponse200",
     "BatchDeleteResponse200",
     "BatchDeleteUsersBatchDeleteRequestBody",
     "BlackListNumber",
+    "BlackListNumberCollectionResponse",
     "BlocklistAddr",
+    "BlocklistAddrCollectionResponse",
     "BlockType",
     "BossInterruptionSettings",
     "BreachesSla",
+    "BreachesSlaCollectionResponse",
     "BulkFaxDeleteFaxBulkFaxDeleteRequestBody",
     "BulkInboundRulesDeleteInboundRulesBulkInboundRulesDeleteRequestBody",
     "BulkIpsDeleteBlocklistBulkIpsDeleteRequestBody",
@@ -1974,182 +1997,49 @@ __all__ = (
     "ButtonIconType",
     "CallControlResultResponse",
     "CallCostByExtensionGroup",
+    "CallCostByExtensionGroupCollectionResponse",
     "CallCostSettings",
+    "CallCostSettingsCollectionResponse",
     "CallDistribution",
+    "CallDistributionCollectionResponse",
+    "CallFlowApp",
+    "CallFlowAppCollectionResponse",
     "CallFlowScript",
+    "CallFlowScriptCollectionResponse",
     "CallHandlingFlags",
     "CallHistoryView",
+    "CallHistoryViewCollectionResponse",
     "CallLogData",
+    "CallLogDataCollectionResponse",
     "CallParkingSettings",
     "CallParticipant",
     "CallTypeInfo",
     "CallTypesSettings",
     "CategoryUpdate",
+    "CategoryUpdateCollectionResponse",
     "CDRSettings",
     "CDRSettingsField",
+    "CDRSettingsFieldCollectionResponse",
     "CfaRoutingType",
     "ChatHistoryView",
+    "ChatHistoryViewCollectionResponse",
     "ChatLinkNameValidation",
     "ChatLogSettings",
     "ChatMessagesHistoryView",
+    "ChatMessagesHistoryViewCollectionResponse",
     "ChatRecipientsType",
     "ChatType",
     "CheckFqdnRecordResponse200",
     "CheckMapUsersScriptResponse200",
     "Choice",
+    "ChoiceCollectionResponse",
     "CIDFormatting",
+    "CIDFormattingCollectionResponse",
+    "ClickToCall",
     "ClientIdMetadataDocument",
     "Codec",
+    "CodecCollectionResponse",
     "CodecsSettings",
-    "CollectionOfAbandonedChatsStatistics",
-    "CollectionOfAbandonedQueueCalls",
-    "CollectionOfActiveCall",
-    "CollectionOfActivityLogEvent",
-    "CollectionOfAgentLoginHistory",
-    "CollectionOfAgentsInQueueStatistics",
-    "CollectionOfAuditLog",
-    "CollectionOfBackups",
-    "CollectionOfBlackListNumber",
-    "CollectionOfBlocklistAddr",
-    "CollectionOfBreachesSla",
-    "CollectionOfCallCostByExtensionGroup",
-    "CollectionOfCallCostSettings",
-    "CollectionOfCallDistribution",
-    "CollectionOfCallFlowApp",
-    "CollectionOfCallFlowScript",
-    "CollectionOfCallHistoryView",
-    "CollectionOfCallLogData",
-    "CollectionOfChatHistoryView",
-    "CollectionOfChatMessagesHistoryView",
-    "CollectionOfCodec",
-    "CollectionOfContact",
-    "CollectionOfCountry",
-    "CollectionOfCrmSelectableValue",
-    "CollectionOfCrmTemplate",
-    "CollectionOfCustomPrompt",
-    "CollectionOfDetailedQueueStatistics",
-    "CollectionOfDeviceInfo",
-    "CollectionOfDidNumber",
-    "CollectionOfDNProperty",
-    "CollectionOfEmailTemplate",
-    "CollectionOfEmergencyGeoLocation",
-    "CollectionOfEmergencyGeoTrunkLocation",
-    "CollectionOfEventLog",
-    "CollectionOfExtensionRule",
-    "CollectionOfExtensionsStatisticsByRingGroups",
-    "CollectionOfExtensionStatistics",
-    "CollectionOfFax",
-    "CollectionOfFirmware",
-    "CollectionOfForwardingProfile",
-    "CollectionOfFxs",
-    "CollectionOfFxsTemplate",
-    "CollectionOfGatewayParameter",
-    "CollectionOfGatewayParameterValue",
-    "CollectionOfGreeting",
-    "CollectionOfGroup",
-    "CollectionOfHoliday",
-    "CollectionOfInboundCall",
-    "CollectionOfInboundRule",
-    "CollectionOfInboundRuleReport",
-    "CollectionOfLastCdrAndChatMessageTimestamp",
-    "CollectionOfMcpServer",
-    "CollectionOfNetworkInterface",
-    "CollectionOfOAuthClient",
-    "CollectionOfOutboundCall",
-    "CollectionOfOutboundRule",
-    "CollectionOfParameter",
-    "CollectionOfParking",
-    "CollectionOfPbxAgentRoutingDirectory",
-    "CollectionOfPbxAIAgentTemplate",
-    "CollectionOfPbxAIModel",
-    "CollectionOfPbxAIVoice",
-    "CollectionOfPbxCategoryUpdate",
-    "CollectionOfPbxCDRSettingsField",
-    "CollectionOfPbxChoice",
-    "CollectionOfPbxCIDFormatting",
-    "CollectionOfPbxCrmChoice",
-    "CollectionOfPbxCrmContact",
-    "CollectionOfPbxCrmParameter",
-    "CollectionOfPbxCustomQueueRingtone",
-    "CollectionOfPbxDebianGpuInfo",
-    "CollectionOfPbxDeviceLine",
-    "CollectionOfPbxDNRange",
-    "CollectionOfPbxEmailVariable",
-    "CollectionOfPbxExtensionFilter",
-    "CollectionOfPbxExternalAccount",
-    "CollectionOfPbxExternalGroup",
-    "CollectionOfPbxFxsModel",
-    "CollectionOfPbxFxsVariable",
-    "CollectionOfPbxFxsVariableChoice",
-    "CollectionOfPbxGatewayParameterBinding",
-    "CollectionOfPbxKeyValuePair2OfStringOnBoardConnectedParticipant",
-    "CollectionOfPbxLogEntry",
-    "CollectionOfPbxM365ToPbxBinding",
-    "CollectionOfPbxOnBoardConverterData",
-    "CollectionOfPbxOnBoardConverterRow",
-    "CollectionOfPbxOnBoardConverterSession",
-    "CollectionOfPbxOutboundRoute",
-    "CollectionOfPbxParticipantDetails",
-    "CollectionOfPbxPbxToM365Binding",
-    "CollectionOfPbxPeriod",
-    "CollectionOfPbxPhoneDeviceVlanInfo",
-    "CollectionOfPbxPhoneModel",
-    "CollectionOfPbxProviderPhone",
-    "CollectionOfPbxSetpoint",
-    "CollectionOfPbxSetRoute",
-    "CollectionOfPbxTrunkReport",
-    "CollectionOfPbxTrunkVariable",
-    "CollectionOfPbxUpdateItem",
-    "CollectionOfPbxVariable",
-    "CollectionOfPbxVectorStore",
-    "CollectionOfPbxVectorStoreFile",
-    "CollectionOfPbxXReportRecording",
-    "CollectionOfPeer",
-    "CollectionOfPeerGroup",
-    "CollectionOfPhone",
-    "CollectionOfPhoneLogo",
-    "CollectionOfPhoneTemplate",
-    "CollectionOfPlaylist",
-    "CollectionOfPrompt",
-    "CollectionOfPromptSet",
-    "CollectionOfProperty",
-    "CollectionOfQueue",
-    "CollectionOfQueueAgent",
-    "CollectionOfQueueAgentsChatStatistics",
-    "CollectionOfQueueAgentsChatStatisticsTotals",
-    "CollectionOfQueueAnsweredCallsByWaitTime",
-    "CollectionOfQueueCallbacks",
-    "CollectionOfQueueChatPerformance",
-    "CollectionOfQueueFailedCallbacks",
-    "CollectionOfQueueManager",
-    "CollectionOfQueuePerformanceOverview",
-    "CollectionOfQueuePerformanceTotals",
-    "CollectionOfReceptionist",
-    "CollectionOfReceptionistForward",
-    "CollectionOfRecording",
-    "CollectionOfRefreshToken",
-    "CollectionOfRegistrarFxs",
-    "CollectionOfReportExtensionStatisticsByGroup",
-    "CollectionOfRights",
-    "CollectionOfRingGroup",
-    "CollectionOfRingGroupMember",
-    "CollectionOfRingGroupStatistics",
-    "CollectionOfSbc",
-    "CollectionOfScheduledReport",
-    "CollectionOfServiceInfo",
-    "CollectionOfServicePrincipal",
-    "CollectionOfSipDevice",
-    "CollectionOfStatisticSla",
-    "CollectionOfString",
-    "CollectionOfTeamQueueGeneralStatistics",
-    "CollectionOfTimeReportData",
-    "CollectionOfTimeZone",
-    "CollectionOfTrunk",
-    "CollectionOfTrunkTemplate",
-    "CollectionOfUser",
-    "CollectionOfUserActivity",
-    "CollectionOfUserGroup",
-    "CollectionOfWeblink",
     "ConcealedDataFile",
     "ConcealedPassword",
     "ConferenceSettings",
@@ -2157,12 +2047,14 @@ __all__ = (
     "ConnectedAiServers",
     "ConsoleRestrictions",
     "Contact",
+    "ContactCollectionResponse",
     "ContactsDirSearchSettings",
     "ContactSource",
     "ContactType",
     "CopyPromptSetsPromptSetCopyRequestBody",
     "Country",
     "CountryCodes",
+    "CountryCollectionResponse",
     "CreateBackup",
     "CreateContactByNumberContactsCreateContactByNumberRequestBody",
     "CreateDnPropertyDNPropertiesCreateDNPropertyRequestBody",
@@ -2172,20 +2064,28 @@ __all__ = (
     "CreateVectorStoreAISettingsCreateVectorStoreRequestBody",
     "CrmAuthentication",
     "CrmChoice",
+    "CrmChoiceCollectionResponse",
     "CrmContact",
+    "CrmContactCollectionResponse",
     "CrmIntegration",
     "CrmParameter",
+    "CrmParameterCollectionResponse",
     "CrmSelectableValue",
+    "CrmSelectableValueCollectionResponse",
     "CrmTemplate",
+    "CrmTemplateCollectionResponse",
     "CrmTemplateSource",
     "CrmTestMode",
     "CrmTestResult",
     "CustomPrompt",
+    "CustomPromptCollectionResponse",
     "CustomQueueRingtone",
+    "CustomQueueRingtoneCollectionResponse",
     "DataConnectorSettings",
     "DataTypesToOffload",
     "DayOfWeek",
     "DebianGpuInfo",
+    "DebianGpuInfoCollectionResponse",
     "Defs",
     "DeleteCompanyByIdGroupsDeleteCompanyByIdRequestBody",
     "DeleteCompanyByNumberGroupsDeleteCompanyByNumberRequestBody",
@@ -2203,17 +2103,23 @@ __all__ = (
     "Destination",
     "DestinationType",
     "DetailedQueueStatistics",
+    "DetailedQueueStatisticsCollectionResponse",
     "DeviceInfo",
+    "DeviceInfoCollectionResponse",
     "DeviceLine",
+    "DeviceLineCollectionResponse",
     "DeviceType",
     "DialCodeSettings",
     "DidNumber",
+    "DidNumberCollectionResponse",
     "DirectionType",
     "DirectoryParameters",
     "DisableServicesDisableRequestBody",
     "DN",
     "DNProperty",
+    "DNPropertyCollectionResponse",
     "DNRange",
+    "DNRangeCollectionResponse",
     "DownloadAbandonedChatsStatisticsCollectionOfAbandonedChatsStatistics",
     "DownloadAbandonedQueueCallsCollectionOfAbandonedQueueCalls",
     "DownloadAgentLoginHistoryCollectionOfAgentLoginHistory",
@@ -2254,49 +2160,73 @@ __all__ = (
     "EditLicenseInfoLicenseStatusEditLicenseInfoRequestBody",
     "EditorType",
     "EmailTemplate",
+    "EmailTemplateCollectionResponse",
     "EmailVariable",
+    "EmailVariableCollectionResponse",
     "EmergencyGeoLocation",
+    "EmergencyGeoLocationCollectionResponse",
     "EmergencyGeoTrunkLocation",
+    "EmergencyGeoTrunkLocationCollectionResponse",
     "EmergencyNotificationsSettings",
     "EnableServicesEnableRequestBody",
     "ENL",
     "EntityRestrictions",
+    "ErrorDetails",
     "EventLog",
+    "EventLogCollectionResponse",
     "EventLogType",
     "ExchangeMcpServersExchangeRequestBody",
     "ExportCallerIdRulesCollectionOfInboundRule",
     "ExportExtensionsCollectionOfUser",
     "ExtensionFilter",
+    "ExtensionFilterCollectionResponse",
     "ExtensionRule",
+    "ExtensionRuleCollectionResponse",
     "ExtensionsStatisticsByRingGroups",
+    "ExtensionsStatisticsByRingGroupsCollectionResponse",
     "ExtensionStatistics",
+    "ExtensionStatisticsCollectionResponse",
     "ExternalAccount",
+    "ExternalAccountCollectionResponse",
     "ExternalAccountsPage",
     "ExternalGroup",
+    "ExternalGroupCollectionResponse",
     "ExternalGroupsPage",
     "FailoverCondition",
     "FailoverMode",
     "FailoverScriptFile",
+    "Fax",
+    "FaxCollectionResponse",
     "FaxServerSettings",
     "FileSystemType",
     "FinalizeTrunkProvisioningTrunksFinalizeTrunkProvisioningRequestBody",
     "FirewallState",
     "Firmware",
+    "FirmwareCollectionResponse",
     "FirmwareState",
     "FirstAvailableNumber",
     "ForwardingProfile",
+    "ForwardingProfileCollectionResponse",
     "Fxs",
+    "FxsCollectionResponse",
     "FxsModel",
+    "FxsModelCollectionResponse",
     "FxsProvisioning",
     "FxsTemplate",
+    "FxsTemplateCollectionResponse",
     "FxsVariable",
     "FxsVariableChoice",
+    "FxsVariableChoiceCollectionResponse",
+    "FxsVariableCollectionResponse",
     "GarbageCollect",
     "GarbageCollectServicesGarbageCollectRequestBody",
     "Gateway",
     "GatewayParameter",
     "GatewayParameterBinding",
+    "GatewayParameterBindingCollectionResponse",
+    "GatewayParameterCollectionResponse",
     "GatewayParameterValue",
+    "GatewayParameterValueCollectionResponse",
     "GatewayType",
     "GCCollectionMode",
     "GeCrmtTemplatesCollectionOfCrmTemplate",
@@ -2382,7 +2312,10 @@ __all__ = (
     "GoogleUserSync",
     "GrantType",
     "Greeting",
+    "GreetingCollectionResponse",
     "GreetingFile",
+    "Group",
+    "GroupCollectionResponse",
     "GroupHoursMode",
     "GroupProps",
     "GroupsRequestOptions",
@@ -2390,12 +2323,17 @@ __all__ = (
     "HasDuplicatedEmailResponse200",
     "HasSystemOwnerResponse200",
     "Holiday",
+    "HolidayCollectionResponse",
     "HotelServices",
     "IActionResult",
     "InboundCall",
+    "InboundCallCollectionResponse",
     "InboundRule",
+    "InboundRuleCollectionResponse",
     "InboundRuleReport",
+    "InboundRuleReportCollectionResponse",
     "InfoLevel",
+    "InnerError",
     "InstallFirmware",
     "InstallFirmwareUsersInstallFirmwareRequestBody",
     "InstallUpdates",
@@ -2406,8 +2344,10 @@ __all__ = (
     "IVRForwardType",
     "IVRType",
     "KeyValuePair2OfStringOnBoardConnectedParticipant",
+    "KeyValuePair2OfStringOnBoardConnectedParticipantCollectionResponse",
     "LanguageItem",
     "LastCdrAndChatMessageTimestamp",
+    "LastCdrAndChatMessageTimestampCollectionResponse",
     "License",
     "LicenseStatus",
     "LinkGroupPartnerGroupsLinkGroupPartnerRequestBody",
@@ -2424,16 +2364,20 @@ __all__ = (
     "LiveMessageUserinfoFormat",
     "LocationSettings",
     "LogEntry",
+    "LogEntryCollectionResponse",
     "LoggingSettings",
     "M365ToPbxBinding",
+    "M365ToPbxBindingCollectionResponse",
     "MacCpuInfo",
     "MailServerType",
     "MailSettings",
+    "MainError",
     "MakeCallRecordCustomPromptCustomPromptsMakeCallRecordCustomPromptRequestBody",
     "MakeCallUserRecordGreetingMakeCallUserRecordGreetingRequestBody",
     "MakeCallUsersMakeCallRequestBody",
     "MatchingStrategyType",
     "McpServer",
+    "McpServerCollectionResponse",
     "McuOperation",
     "McuReqState",
     "MCURequestStatus",
@@ -2452,24 +2396,30 @@ __all__ = (
     "MyPhoneRequestStats",
     "MyUserGenerateProvLinkResponse200",
     "NetworkInterface",
+    "NetworkInterfaceCollectionResponse",
     "NetworkSettings",
     "NetworkTelemetry",
     "NetworkTelemetryCollectionOfNetworkTelemetry",
     "NotificationSettings",
     "NotifyCodes",
     "OAuthClient",
+    "OAuthClientCollectionResponse",
     "OAuthProvisioningType",
     "OAuthServerMetadata",
     "OauthState",
     "OauthStateParam",
+    "ODataError",
     "OfficeHours",
     "OfficeHoursBits",
     "OffloadDestination",
     "OnBoardConverterData",
+    "OnBoardConverterDataCollectionResponse",
     "OnBoardConverterDataDetail",
     "OnBoardConverterReleaseChannel",
     "OnBoardConverterRow",
+    "OnBoardConverterRowCollectionResponse",
     "OnBoardConverterSession",
+    "OnBoardConverterSessionCollectionResponse",
     "OnBoardMcuData",
     "OnBoardMcuDataDetail",
     "OnBoardMcuRow",
@@ -2477,57 +2427,62 @@ __all__ = (
     "OnBoardUICommand",
     "OneTimeTicket",
     "OutboundCall",
+    "OutboundCallCollectionResponse",
     "OutboundRoute",
+    "OutboundRouteCollectionResponse",
     "OutboundRule",
+    "OutboundRuleCollectionResponse",
     "Parameter",
+    "ParameterCollectionResponse",
     "ParameterType",
+    "Parking",
+    "ParkingCollectionResponse",
     "ParticipantDetails",
-    "PbxCallFlowApp",
-    "PbxClickToCall",
-    "PbxFax",
-    "PbxGroup",
-    "PbxODataErrorsErrorDetails",
-    "PbxODataErrorsInnerError",
-    "PbxODataErrorsMainError",
-    "PbxODataErrorsODataError",
-    "PbxParking",
-    "PbxQueue",
-    "PbxReceptionist",
-    "PbxRingGroup",
-    "PbxServicePrincipal",
+    "ParticipantDetailsCollectionResponse",
     "PbxToM365Binding",
-    "PbxTrunk",
-    "PbxUser",
-    "PbxWarnings",
+    "PbxToM365BindingCollectionResponse",
     "Peer",
+    "PeerCollectionResponse",
     "PeerGroup",
+    "PeerGroupCollectionResponse",
     "PeerType",
     "Period",
+    "PeriodCollectionResponse",
     "Phone",
     "PhonebookPriorityOptions",
     "PhoneBookSettings",
+    "PhoneCollectionResponse",
     "PhoneDeviceVlanInfo",
+    "PhoneDeviceVlanInfoCollectionResponse",
     "PhoneDeviceVlanType",
     "PhoneLldpInfo",
     "PhoneLogo",
+    "PhoneLogoCollectionResponse",
     "PhoneModel",
+    "PhoneModelCollectionResponse",
     "PhoneRegistrar",
     "PhoneSettings",
     "PhonesSettings",
     "PhoneSystemService",
     "PhoneTemplate",
+    "PhoneTemplateCollectionResponse",
     "Playlist",
+    "PlaylistCollectionResponse",
     "PlayPromptPromptSetsPromptSetPlayPromptRequestBody",
     "PmsIntegrationType",
     "PollingStrategyType",
     "ProcessTelemetry",
     "ProfileType",
     "Prompt",
+    "PromptCollectionResponse",
     "PromptSet",
+    "PromptSetCollectionResponse",
     "PromptSetType",
     "PromptType",
     "Property",
+    "PropertyCollectionResponse",
     "ProviderPhone",
+    "ProviderPhoneCollectionResponse",
     "ProviderPhones",
     "ProvisionDeviceInfosDeviceInfoProvisionRequestBody",
     "ProvType",
@@ -2538,23 +2493,39 @@ __all__ = (
     "PushFirmwareSipDevicesSipDevicePushFirmwareRequestBody",
     "QualityParty",
     "QualityReport",
+    "Queue",
     "QueueAgent",
+    "QueueAgentCollectionResponse",
     "QueueAgentsChatStatistics",
+    "QueueAgentsChatStatisticsCollectionResponse",
     "QueueAgentsChatStatisticsTotals",
+    "QueueAgentsChatStatisticsTotalsCollectionResponse",
     "QueueAnsweredCallsByWaitTime",
+    "QueueAnsweredCallsByWaitTimeCollectionResponse",
     "QueueCallbacks",
+    "QueueCallbacksCollectionResponse",
     "QueueChatPerformance",
+    "QueueChatPerformanceCollectionResponse",
+    "QueueCollectionResponse",
     "QueueFailedCallbacks",
+    "QueueFailedCallbacksCollectionResponse",
     "QueueManager",
+    "QueueManagerCollectionResponse",
     "QueueNotifyCode",
     "QueuePerformanceOverview",
+    "QueuePerformanceOverviewCollectionResponse",
     "QueuePerformanceTotals",
+    "QueuePerformanceTotalsCollectionResponse",
     "QueueRecording",
     "QueueStatusType",
     "RebootPhoneUsersRebootPhoneRequestBody",
+    "Receptionist",
+    "ReceptionistCollectionResponse",
     "ReceptionistForward",
+    "ReceptionistForwardCollectionResponse",
     "Recording",
     "RecordingCallType",
+    "RecordingCollectionResponse",
     "RecordingRepositorySettings",
     "RecordPromptPromptSetsPromptSetRecordPromptRequestBody",
     "ReferenceCreate",
@@ -2564,11 +2535,13 @@ __all__ = (
     "RefreshClientMetadataResponse200",
     "RefreshRegistrationTrunksRefreshRegistrationRequestBody",
     "RefreshToken",
+    "RefreshTokenCollectionResponse",
     "RegenerateOptions",
     "RegeneratePasswordsUsersRegeneratePasswordsRequestBody",
     "RegenerateRegenerateRequestBody",
     "RegisterMcpServersRegisterRequestBody",
     "RegistrarFxs",
+    "RegistrarFxsCollectionResponse",
     "RemoteAccessStatus",
     "RemoteArchivingSettings",
     "RemoteMySqlConfig",
@@ -2580,6 +2553,7 @@ __all__ = (
     "ReplaceLicenseKeyLicenseStatusReplaceLicenseKeyRequestBody",
     "ReplaceMyGroupLicenseKeyReplaceMyGroupLicenseKeyRequestBody",
     "ReportExtensionStatisticsByGroup",
+    "ReportExtensionStatisticsByGroupCollectionResponse",
     "ReportLogEvent",
     "ReportLogEventDefsReportLogEventRequestBody",
     "ReportScheduleType",
@@ -2600,8 +2574,13 @@ __all__ = (
     "RetreivePeersRequest",
     "RevokeReason",
     "Rights",
+    "RightsCollectionResponse",
+    "RingGroup",
+    "RingGroupCollectionResponse",
     "RingGroupMember",
+    "RingGroupMemberCollectionResponse",
     "RingGroupStatistics",
+    "RingGroupStatisticsCollectionResponse",
     "Route",
     "RuleCallTypeType",
     "RuleConditionType",
@@ -2609,9 +2588,11 @@ __all__ = (
     "RunAnalysisResponse200",
     "S3Config",
     "Sbc",
+    "SbcCollectionResponse",
     "SbcLogLevel",
     "Schedule",
     "ScheduledReport",
+    "ScheduledReportCollectionResponse",
     "ScheduledReportType",
     "ScheduleType",
     "SecureSipSettings",
@@ -2620,6 +2601,9 @@ __all__ = (
     "SendEmailDefsSendEmailRequestBody",
     "ServerTrustMode",
     "ServiceInfo",
+    "ServiceInfoCollectionResponse",
+    "ServicePrincipal",
+    "ServicePrincipalCollectionResponse",
     "ServiceStatus",
     "ServiceTelemetryCollectionOfProcessTelemetry",
     "SetAlternatePronunciationPromptSetsPromptSetSetAlternatePronunciationRequestBody",
@@ -2632,21 +2616,26 @@ __all__ = (
     "SetMultiCompanyModeSystemStatusSetMultiCompanyModeRequestBody",
     "SetOAuthStateCrmIntegrationSetOAuthStateRequestBody",
     "Setpoint",
+    "SetpointCollectionResponse",
     "SetpointType",
     "SetRecordingRepositorySettingsRecordingsSetRecordingRepositorySettingsRequestBody",
     "SetRestoreSettingsBackupsSetRestoreSettingsRequestBody",
     "SetRoute",
+    "SetRouteCollectionResponse",
     "SetRouteRequest",
     "SetRoutesTrunksSetRoutesRequestBody",
     "SetUpdateSettingsActionImportSetUpdateSettingsRequestBody",
     "SipDevice",
+    "SipDeviceCollectionResponse",
     "SRTPModeType",
     "StartServicesStartRequestBody",
     "StartupLicense",
     "StatisticSla",
+    "StatisticSlaCollectionResponse",
     "StatusSyncConfiguration",
     "StopServicesStopRequestBody",
     "StrategyType",
+    "StringCollectionResponse",
     "SynchronizedM365Profile",
     "SynchronizedPbxProfile",
     "SyslogCategoryConfig",
@@ -2664,6 +2653,7 @@ __all__ = (
     "SystemTelemetry",
     "SystemTelemetryCollectionOfSystemTelemetry",
     "TeamQueueGeneralStatistics",
+    "TeamQueueGeneralStatisticsCollectionResponse",
     "TemplateType",
     "TestConnectionSyslogSettingsTestConnectionRequestBody",
     "TestCrmIntegrationTestRequestBody",
@@ -2671,18 +2661,25 @@ __all__ = (
     "TestOutboundCallTrunksTrunkTestOutboundCallRequestBody",
     "TestResult",
     "TimeReportData",
+    "TimeReportDataCollectionResponse",
     "TimeZone",
+    "TimeZoneCollectionResponse",
     "TranscribeEngine",
     "TranscribeRecordingsRecordingsTranscribeRecordingsRequestBody",
     "TranscriptionType",
+    "Trunk",
+    "TrunkCollectionResponse",
     "TrunkEditorType",
     "TrunkMessaging",
     "TrunkMessagingTemplate",
     "TrunkReport",
+    "TrunkReportCollectionResponse",
     "TrunkTemplate",
+    "TrunkTemplateCollectionResponse",
     "TrunkTestResult",
     "TrunkType",
     "TrunkVariable",
+    "TrunkVariableCollectionResponse",
     "TrunkVariableType",
     "TypeOfAutoPickupForward",
     "TypeOfCDRLog",
@@ -2697,6 +2694,7 @@ __all__ = (
     "UpdateDnPropertyDNPropertiesUpdateDNPropertyRequestBody",
     "UpdateEmergencyGeoLocationsUpdateRequestBody",
     "UpdateItem",
+    "UpdateItemCollectionResponse",
     "UpdateList",
     "UpdateMcuRequestStatusConferenceSettingsUpdateMCURequestStatusRequestBody",
     "UpdateSettings",
@@ -2704,18 +2702,25 @@ __all__ = (
     "UpdateType",
     "UpdateVectorStoreAISettingsUpdateVectorStoreRequestBody",
     "UpgradePhoneUsersUpgradePhoneRequestBody",
+    "User",
     "UserActivity",
+    "UserActivityCollectionResponse",
+    "UserCollectionResponse",
     "UserDeleteError",
     "UserGroup",
+    "UserGroupCollectionResponse",
     "UsersRequestOptions",
     "UsersSyncConfiguration",
     "UserTag",
     "ValidateLinkWebsiteLinksValidateLinkRequestBody",
     "Variable",
+    "VariableCollectionResponse",
     "VectorFileResult",
     "VectorStore",
+    "VectorStoreCollectionResponse",
     "VectorStoreExpiration",
     "VectorStoreFile",
+    "VectorStoreFileCollectionResponse",
     "VectorStoreFiles",
     "VectorStores",
     "VersionUpdateType",
@@ -2724,13 +2729,16 @@ __all__ = (
     "VMPlayMsgDateTimeType",
     "VoicemailSettings",
     "VoipProvider",
+    "Warnings",
     "Weblink",
+    "WeblinkCollectionResponse",
     "WebsiteLinksTranslations",
     "XferTypeEnum",
     "XLicenseParams",
     "XOperatingSystemType",
     "XOutboundRulePurge",
     "XReportRecording",
+    "XReportRecordingCollectionResponse",
     "XSBCConnection",
     "XServiceManageOptions",
 )

@@ -9,13 +9,14 @@ from typing import Any, ClassVar, TypeVar, cast
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
-from ..parsing import datetime_from_json
+from ..codecs import parse_datetime
+from ..model_support import check_fields, model_repr
 from ..types import UNSET, Unset
 
 T = TypeVar("T", bound="AbandonedChatsStatistics")
 
 
-@_attrs_define
+@_attrs_define(repr=False)
 class AbandonedChatsStatistics:
     """
     Attributes:
@@ -44,21 +45,30 @@ class AbandonedChatsStatistics:
     reason_for_dealt_with: None | str | Unset = UNSET
     source: str | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
-    _json_names: ClassVar[dict[str, str]] = {
-        "chat_id": "ChatId",
-        "date_of_request": "DateOfRequest",
-        "participant_email": "ParticipantEmail",
-        "participant_message": "ParticipantMessage",
-        "participant_name": "ParticipantName",
-        "participant_number": "ParticipantNumber",
-        "queue_display_name": "QueueDisplayName",
-        "queue_no": "QueueNo",
-        "reason_for_abandoned": "ReasonForAbandoned",
-        "reason_for_dealt_with": "ReasonForDealtWith",
-        "source": "Source",
-    }
+    _secret_fields: ClassVar[frozenset[str]] = frozenset({})
+
+    def __repr__(self) -> str:
+        return model_repr(self, self._secret_fields)
+
+    @staticmethod
+    def _json_fields() -> tuple[tuple[str, Any, bool], ...]:
+        """(JSON name, type, may be absent) of each constructor field, in order: read by the fast decoder."""
+        return (
+            ("ChatId", int, True),
+            ("DateOfRequest", datetime.datetime, True),
+            ("ParticipantEmail", str, True),
+            ("ParticipantMessage", str, True),
+            ("ParticipantName", None | str, True),
+            ("ParticipantNumber", str, True),
+            ("QueueDisplayName", None | str, True),
+            ("QueueNo", str, True),
+            ("ReasonForAbandoned", None | str, True),
+            ("ReasonForDealtWith", None | str, True),
+            ("Source", str, True),
+        )
 
     def to_dict(self) -> dict[str, Any]:
+        check_fields(self)
         chat_id = self.chat_id
 
         date_of_request: str | Unset = UNSET
@@ -137,7 +147,7 @@ class AbandonedChatsStatistics:
         if isinstance(_date_of_request, Unset):
             date_of_request = UNSET
         else:
-            date_of_request = datetime_from_json(_date_of_request)
+            date_of_request = parse_datetime(_date_of_request)
 
         participant_email = d.pop("ParticipantEmail", UNSET)
 

@@ -9,13 +9,14 @@ from typing import Any, ClassVar, TypeVar, cast
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
-from ..parsing import datetime_from_json, duration_from_json, duration_to_json
+from ..codecs import format_duration, parse_datetime, parse_duration
+from ..model_support import check_fields, model_repr
 from ..types import UNSET, Unset
 
 T = TypeVar("T", bound="AbandonedQueueCalls")
 
 
-@_attrs_define
+@_attrs_define(repr=False)
 class AbandonedQueueCalls:
     """
     Attributes:
@@ -44,21 +45,30 @@ class AbandonedQueueCalls:
     queue_dn: str | Unset = UNSET
     wait_time: datetime.timedelta | None | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
-    _json_names: ClassVar[dict[str, str]] = {
-        "caller_id": "CallerId",
-        "call_history_id": "CallHistoryId",
-        "call_time": "CallTime",
-        "call_time_for_csv": "CallTimeForCsv",
-        "extension_display_name": "ExtensionDisplayName",
-        "extension_dn": "ExtensionDn",
-        "is_logged_in": "IsLoggedIn",
-        "polling_attempts": "PollingAttempts",
-        "queue_display_name": "QueueDisplayName",
-        "queue_dn": "QueueDn",
-        "wait_time": "WaitTime",
-    }
+    _secret_fields: ClassVar[frozenset[str]] = frozenset({})
+
+    def __repr__(self) -> str:
+        return model_repr(self, self._secret_fields)
+
+    @staticmethod
+    def _json_fields() -> tuple[tuple[str, Any, bool], ...]:
+        """(JSON name, type, may be absent) of each constructor field, in order: read by the fast decoder."""
+        return (
+            ("CallerId", None | str, True),
+            ("CallHistoryId", None | str, True),
+            ("CallTime", datetime.datetime | None, True),
+            ("CallTimeForCsv", datetime.datetime | None, True),
+            ("ExtensionDisplayName", None | str, True),
+            ("ExtensionDn", None | str, True),
+            ("IsLoggedIn", bool | None, True),
+            ("PollingAttempts", int | None, True),
+            ("QueueDisplayName", None | str, True),
+            ("QueueDn", str, True),
+            ("WaitTime", datetime.timedelta | None, True),
+        )
 
     def to_dict(self) -> dict[str, Any]:
+        check_fields(self)
         caller_id: None | str | Unset
         if isinstance(self.caller_id, Unset):
             caller_id = UNSET
@@ -121,7 +131,7 @@ class AbandonedQueueCalls:
 
         wait_time: str | None | Unset
         if isinstance(self.wait_time, datetime.timedelta):
-            wait_time = duration_to_json(self.wait_time)
+            wait_time = format_duration(self.wait_time)
         else:
             wait_time = self.wait_time
 
@@ -183,7 +193,7 @@ class AbandonedQueueCalls:
             try:
                 if not isinstance(data, str):
                     raise TypeError()
-                call_time_type_0 = datetime_from_json(data)
+                call_time_type_0 = parse_datetime(data)
 
                 return call_time_type_0
             except (TypeError, ValueError, AttributeError, KeyError):
@@ -200,7 +210,7 @@ class AbandonedQueueCalls:
             try:
                 if not isinstance(data, str):
                     raise TypeError()
-                call_time_for_csv_type_0 = datetime_from_json(data)
+                call_time_for_csv_type_0 = parse_datetime(data)
 
                 return call_time_for_csv_type_0
             except (TypeError, ValueError, AttributeError, KeyError):
@@ -259,7 +269,7 @@ class AbandonedQueueCalls:
         _wait_time = d.pop("WaitTime", UNSET)
         wait_time: datetime.timedelta | None | Unset
         if isinstance(_wait_time, str):
-            wait_time = duration_from_json(_wait_time)
+            wait_time = parse_duration(_wait_time)
         else:
             wait_time = cast(datetime.timedelta | None | Unset, _wait_time)
 

@@ -9,13 +9,14 @@ from typing import Any, ClassVar, TypeVar, cast
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
-from ..parsing import datetime_from_json
+from ..codecs import parse_datetime
+from ..model_support import check_fields, model_repr
 from ..types import UNSET, Unset
 
 T = TypeVar("T", bound="ActiveCall")
 
 
-@_attrs_define
+@_attrs_define(repr=False)
 class ActiveCall:
     """
     Attributes:
@@ -36,17 +37,26 @@ class ActiveCall:
     server_now: datetime.datetime | None | Unset = UNSET
     status: None | str | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
-    _json_names: ClassVar[dict[str, str]] = {
-        "callee": "Callee",
-        "caller": "Caller",
-        "established_at": "EstablishedAt",
-        "id": "Id",
-        "last_change_status": "LastChangeStatus",
-        "server_now": "ServerNow",
-        "status": "Status",
-    }
+    _secret_fields: ClassVar[frozenset[str]] = frozenset({})
+
+    def __repr__(self) -> str:
+        return model_repr(self, self._secret_fields)
+
+    @staticmethod
+    def _json_fields() -> tuple[tuple[str, Any, bool], ...]:
+        """(JSON name, type, may be absent) of each constructor field, in order: read by the fast decoder."""
+        return (
+            ("Callee", None | str, True),
+            ("Caller", None | str, True),
+            ("EstablishedAt", datetime.datetime | None, True),
+            ("Id", int, True),
+            ("LastChangeStatus", datetime.datetime | None, True),
+            ("ServerNow", datetime.datetime | None, True),
+            ("Status", None | str, True),
+        )
 
     def to_dict(self) -> dict[str, Any]:
+        check_fields(self)
         callee: None | str | Unset
         if isinstance(self.callee, Unset):
             callee = UNSET
@@ -141,7 +151,7 @@ class ActiveCall:
             try:
                 if not isinstance(data, str):
                     raise TypeError()
-                established_at_type_0 = datetime_from_json(data)
+                established_at_type_0 = parse_datetime(data)
 
                 return established_at_type_0
             except (TypeError, ValueError, AttributeError, KeyError):
@@ -160,7 +170,7 @@ class ActiveCall:
             try:
                 if not isinstance(data, str):
                     raise TypeError()
-                last_change_status_type_0 = datetime_from_json(data)
+                last_change_status_type_0 = parse_datetime(data)
 
                 return last_change_status_type_0
             except (TypeError, ValueError, AttributeError, KeyError):
@@ -177,7 +187,7 @@ class ActiveCall:
             try:
                 if not isinstance(data, str):
                     raise TypeError()
-                server_now_type_0 = datetime_from_json(data)
+                server_now_type_0 = parse_datetime(data)
 
                 return server_now_type_0
             except (TypeError, ValueError, AttributeError, KeyError):

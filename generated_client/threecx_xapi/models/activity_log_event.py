@@ -9,13 +9,14 @@ from typing import Any, ClassVar, TypeVar, cast
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
-from ..parsing import datetime_from_json
+from ..codecs import parse_datetime
+from ..model_support import check_fields, model_repr
 from ..types import UNSET, Unset
 
 T = TypeVar("T", bound="ActivityLogEvent")
 
 
-@_attrs_define
+@_attrs_define(repr=False)
 class ActivityLogEvent:
     """
     Attributes:
@@ -28,13 +29,22 @@ class ActivityLogEvent:
     message: None | str | Unset = UNSET
     time_stamp: datetime.datetime | None | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
-    _json_names: ClassVar[dict[str, str]] = {
-        "index": "Index",
-        "message": "Message",
-        "time_stamp": "TimeStamp",
-    }
+    _secret_fields: ClassVar[frozenset[str]] = frozenset({})
+
+    def __repr__(self) -> str:
+        return model_repr(self, self._secret_fields)
+
+    @staticmethod
+    def _json_fields() -> tuple[tuple[str, Any, bool], ...]:
+        """(JSON name, type, may be absent) of each constructor field, in order: read by the fast decoder."""
+        return (
+            ("Index", int, True),
+            ("Message", None | str, True),
+            ("TimeStamp", datetime.datetime | None, True),
+        )
 
     def to_dict(self) -> dict[str, Any]:
+        check_fields(self)
         index = self.index
 
         message: None | str | Unset
@@ -85,7 +95,7 @@ class ActivityLogEvent:
             try:
                 if not isinstance(data, str):
                     raise TypeError()
-                time_stamp_type_0 = datetime_from_json(data)
+                time_stamp_type_0 = parse_datetime(data)
 
                 return time_stamp_type_0
             except (TypeError, ValueError, AttributeError, KeyError):

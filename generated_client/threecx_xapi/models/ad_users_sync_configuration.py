@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any, ClassVar, TypeVar, cast
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from ..model_support import check_fields, model_repr
 from ..models.integration_sync_type import IntegrationSyncType
 from ..types import UNSET, Unset
 
@@ -18,7 +19,7 @@ if TYPE_CHECKING:
 T = TypeVar("T", bound="ADUsersSyncConfiguration")
 
 
-@_attrs_define
+@_attrs_define(repr=False)
 class ADUsersSyncConfiguration:
     """
     Attributes:
@@ -55,25 +56,36 @@ class ADUsersSyncConfiguration:
     sync_personal_contacts: bool | None | Unset = UNSET
     sync_type: IntegrationSyncType | None | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
-    _json_names: ClassVar[dict[str, str]] = {
-        "enable_sso": "EnableSSO",
-        "is_enabled": "IsEnabled",
-        "is_sync_departments": "IsSyncDepartments",
-        "is_sync_details": "IsSyncDetails",
-        "is_sync_office_phone": "IsSyncOfficePhone",
-        "is_sync_photo": "IsSyncPhoto",
-        "selected_groups": "SelectedGroups",
-        "selected_users": "SelectedUsers",
-        "set_teams_presence": "SetTeamsPresence",
-        "starting_extension_number": "StartingExtensionNumber",
-        "status_sync_configuration": "StatusSyncConfiguration",
-        "sync_events": "SyncEvents",
-        "sync_guest_users": "SyncGuestUsers",
-        "sync_personal_contacts": "SyncPersonalContacts",
-        "sync_type": "SyncType",
-    }
+    _secret_fields: ClassVar[frozenset[str]] = frozenset({})
+
+    def __repr__(self) -> str:
+        return model_repr(self, self._secret_fields)
+
+    @staticmethod
+    def _json_fields() -> tuple[tuple[str, Any, bool], ...]:
+        """(JSON name, type, may be absent) of each constructor field, in order: read by the fast decoder."""
+        from ..models.status_sync_configuration import StatusSyncConfiguration  # noqa: PLC0415
+
+        return (
+            ("EnableSSO", bool | None, True),
+            ("IsEnabled", bool | None, True),
+            ("IsSyncDepartments", bool | None, True),
+            ("IsSyncDetails", bool | None, True),
+            ("IsSyncOfficePhone", bool | None, True),
+            ("IsSyncPhoto", bool | None, True),
+            ("SelectedGroups", list[str], True),
+            ("SelectedUsers", list[str], True),
+            ("SetTeamsPresence", bool | None, True),
+            ("StartingExtensionNumber", str, True),
+            ("StatusSyncConfiguration", None | StatusSyncConfiguration, True),
+            ("SyncEvents", bool | None, True),
+            ("SyncGuestUsers", bool | None, True),
+            ("SyncPersonalContacts", bool | None, True),
+            ("SyncType", IntegrationSyncType | None, True),
+        )
 
     def to_dict(self) -> dict[str, Any]:
+        check_fields(self)
         from ..models.status_sync_configuration import StatusSyncConfiguration  # noqa: PLC0415
 
         enable_sso: bool | None | Unset

@@ -9,13 +9,14 @@ from typing import Any, ClassVar, TypeVar, cast
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
-from ..parsing import datetime_from_json, duration_from_json, duration_to_json
+from ..codecs import format_duration, parse_datetime, parse_duration
+from ..model_support import check_fields, model_repr
 from ..types import UNSET, Unset
 
 T = TypeVar("T", bound="AgentLoginHistory")
 
 
-@_attrs_define
+@_attrs_define(repr=False)
 class AgentLoginHistory:
     """
     Attributes:
@@ -46,22 +47,31 @@ class AgentLoginHistory:
     talking_interval: datetime.timedelta | None | Unset = UNSET
     talking_total_interval: datetime.timedelta | None | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
-    _json_names: ClassVar[dict[str, str]] = {
-        "agent": "Agent",
-        "agent_no": "AgentNo",
-        "day": "Day",
-        "logged_in_day_interval": "LoggedInDayInterval",
-        "logged_in_dt": "loggedInDt",
-        "logged_in_interval": "LoggedInInterval",
-        "logged_in_total_interval": "LoggedInTotalInterval",
-        "logged_out_dt": "LoggedOutDt",
-        "queue_no": "QueueNo",
-        "talking_day_interval": "TalkingDayInterval",
-        "talking_interval": "TalkingInterval",
-        "talking_total_interval": "TalkingTotalInterval",
-    }
+    _secret_fields: ClassVar[frozenset[str]] = frozenset({})
+
+    def __repr__(self) -> str:
+        return model_repr(self, self._secret_fields)
+
+    @staticmethod
+    def _json_fields() -> tuple[tuple[str, Any, bool], ...]:
+        """(JSON name, type, may be absent) of each constructor field, in order: read by the fast decoder."""
+        return (
+            ("Agent", str, True),
+            ("AgentNo", str, True),
+            ("Day", datetime.datetime | None, True),
+            ("LoggedInDayInterval", datetime.timedelta | None, True),
+            ("loggedInDt", datetime.datetime | None, True),
+            ("LoggedInInterval", datetime.timedelta | None, True),
+            ("LoggedInTotalInterval", datetime.timedelta | None, True),
+            ("LoggedOutDt", datetime.datetime | None, True),
+            ("QueueNo", str, True),
+            ("TalkingDayInterval", datetime.timedelta | None, True),
+            ("TalkingInterval", datetime.timedelta | None, True),
+            ("TalkingTotalInterval", datetime.timedelta | None, True),
+        )
 
     def to_dict(self) -> dict[str, Any]:
+        check_fields(self)
         agent = self.agent
 
         agent_no = self.agent_no
@@ -76,7 +86,7 @@ class AgentLoginHistory:
 
         logged_in_day_interval: str | None | Unset
         if isinstance(self.logged_in_day_interval, datetime.timedelta):
-            logged_in_day_interval = duration_to_json(self.logged_in_day_interval)
+            logged_in_day_interval = format_duration(self.logged_in_day_interval)
         else:
             logged_in_day_interval = self.logged_in_day_interval
 
@@ -90,13 +100,13 @@ class AgentLoginHistory:
 
         logged_in_interval: str | None | Unset
         if isinstance(self.logged_in_interval, datetime.timedelta):
-            logged_in_interval = duration_to_json(self.logged_in_interval)
+            logged_in_interval = format_duration(self.logged_in_interval)
         else:
             logged_in_interval = self.logged_in_interval
 
         logged_in_total_interval: str | None | Unset
         if isinstance(self.logged_in_total_interval, datetime.timedelta):
-            logged_in_total_interval = duration_to_json(self.logged_in_total_interval)
+            logged_in_total_interval = format_duration(self.logged_in_total_interval)
         else:
             logged_in_total_interval = self.logged_in_total_interval
 
@@ -112,19 +122,19 @@ class AgentLoginHistory:
 
         talking_day_interval: str | None | Unset
         if isinstance(self.talking_day_interval, datetime.timedelta):
-            talking_day_interval = duration_to_json(self.talking_day_interval)
+            talking_day_interval = format_duration(self.talking_day_interval)
         else:
             talking_day_interval = self.talking_day_interval
 
         talking_interval: str | None | Unset
         if isinstance(self.talking_interval, datetime.timedelta):
-            talking_interval = duration_to_json(self.talking_interval)
+            talking_interval = format_duration(self.talking_interval)
         else:
             talking_interval = self.talking_interval
 
         talking_total_interval: str | None | Unset
         if isinstance(self.talking_total_interval, datetime.timedelta):
-            talking_total_interval = duration_to_json(self.talking_total_interval)
+            talking_total_interval = format_duration(self.talking_total_interval)
         else:
             talking_total_interval = self.talking_total_interval
 
@@ -173,7 +183,7 @@ class AgentLoginHistory:
             try:
                 if not isinstance(data, str):
                     raise TypeError()
-                day_type_0 = datetime_from_json(data)
+                day_type_0 = parse_datetime(data)
 
                 return day_type_0
             except (TypeError, ValueError, AttributeError, KeyError):
@@ -185,7 +195,7 @@ class AgentLoginHistory:
         _logged_in_day_interval = d.pop("LoggedInDayInterval", UNSET)
         logged_in_day_interval: datetime.timedelta | None | Unset
         if isinstance(_logged_in_day_interval, str):
-            logged_in_day_interval = duration_from_json(_logged_in_day_interval)
+            logged_in_day_interval = parse_duration(_logged_in_day_interval)
         else:
             logged_in_day_interval = cast(datetime.timedelta | None | Unset, _logged_in_day_interval)
 
@@ -197,7 +207,7 @@ class AgentLoginHistory:
             try:
                 if not isinstance(data, str):
                     raise TypeError()
-                logged_in_dt_type_0 = datetime_from_json(data)
+                logged_in_dt_type_0 = parse_datetime(data)
 
                 return logged_in_dt_type_0
             except (TypeError, ValueError, AttributeError, KeyError):
@@ -209,14 +219,14 @@ class AgentLoginHistory:
         _logged_in_interval = d.pop("LoggedInInterval", UNSET)
         logged_in_interval: datetime.timedelta | None | Unset
         if isinstance(_logged_in_interval, str):
-            logged_in_interval = duration_from_json(_logged_in_interval)
+            logged_in_interval = parse_duration(_logged_in_interval)
         else:
             logged_in_interval = cast(datetime.timedelta | None | Unset, _logged_in_interval)
 
         _logged_in_total_interval = d.pop("LoggedInTotalInterval", UNSET)
         logged_in_total_interval: datetime.timedelta | None | Unset
         if isinstance(_logged_in_total_interval, str):
-            logged_in_total_interval = duration_from_json(_logged_in_total_interval)
+            logged_in_total_interval = parse_duration(_logged_in_total_interval)
         else:
             logged_in_total_interval = cast(datetime.timedelta | None | Unset, _logged_in_total_interval)
 
@@ -228,7 +238,7 @@ class AgentLoginHistory:
             try:
                 if not isinstance(data, str):
                     raise TypeError()
-                logged_out_dt_type_0 = datetime_from_json(data)
+                logged_out_dt_type_0 = parse_datetime(data)
 
                 return logged_out_dt_type_0
             except (TypeError, ValueError, AttributeError, KeyError):
@@ -242,21 +252,21 @@ class AgentLoginHistory:
         _talking_day_interval = d.pop("TalkingDayInterval", UNSET)
         talking_day_interval: datetime.timedelta | None | Unset
         if isinstance(_talking_day_interval, str):
-            talking_day_interval = duration_from_json(_talking_day_interval)
+            talking_day_interval = parse_duration(_talking_day_interval)
         else:
             talking_day_interval = cast(datetime.timedelta | None | Unset, _talking_day_interval)
 
         _talking_interval = d.pop("TalkingInterval", UNSET)
         talking_interval: datetime.timedelta | None | Unset
         if isinstance(_talking_interval, str):
-            talking_interval = duration_from_json(_talking_interval)
+            talking_interval = parse_duration(_talking_interval)
         else:
             talking_interval = cast(datetime.timedelta | None | Unset, _talking_interval)
 
         _talking_total_interval = d.pop("TalkingTotalInterval", UNSET)
         talking_total_interval: datetime.timedelta | None | Unset
         if isinstance(_talking_total_interval, str):
-            talking_total_interval = duration_from_json(_talking_total_interval)
+            talking_total_interval = parse_duration(_talking_total_interval)
         else:
             talking_total_interval = cast(datetime.timedelta | None | Unset, _talking_total_interval)
 

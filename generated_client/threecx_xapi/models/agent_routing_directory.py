@@ -8,6 +8,7 @@ from typing import Any, ClassVar, TypeVar, cast
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from ..model_support import check_fields, model_repr
 from ..models.peer_type import PeerType
 from ..models.user_tag import UserTag
 from ..types import UNSET, Unset
@@ -15,7 +16,7 @@ from ..types import UNSET, Unset
 T = TypeVar("T", bound="AgentRoutingDirectory")
 
 
-@_attrs_define
+@_attrs_define(repr=False)
 class AgentRoutingDirectory:
     """
     Attributes:
@@ -32,15 +33,24 @@ class AgentRoutingDirectory:
     tags: list[UserTag] | Unset = UNSET
     type_: None | PeerType | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
-    _json_names: ClassVar[dict[str, str]] = {
-        "description": "Description",
-        "name": "Name",
-        "number": "Number",
-        "tags": "Tags",
-        "type_": "Type",
-    }
+    _secret_fields: ClassVar[frozenset[str]] = frozenset({})
+
+    def __repr__(self) -> str:
+        return model_repr(self, self._secret_fields)
+
+    @staticmethod
+    def _json_fields() -> tuple[tuple[str, Any, bool], ...]:
+        """(JSON name, type, may be absent) of each constructor field, in order: read by the fast decoder."""
+        return (
+            ("Description", str, True),
+            ("Name", None | str, True),
+            ("Number", None | str, True),
+            ("Tags", list[UserTag], True),
+            ("Type", None | PeerType, True),
+        )
 
     def to_dict(self) -> dict[str, Any]:
+        check_fields(self)
         description = self.description
 
         name: None | str | Unset

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any, ClassVar, TypeVar, cast
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from ..model_support import check_fields, model_repr
 from ..types import UNSET, Unset
 
 if TYPE_CHECKING:
@@ -20,7 +21,7 @@ if TYPE_CHECKING:
 T = TypeVar("T", bound="AgentSettings")
 
 
-@_attrs_define
+@_attrs_define(repr=False)
 class AgentSettings:
     """
     Attributes:
@@ -69,31 +70,45 @@ class AgentSettings:
     system_prompt: None | str | Unset = UNSET
     voice: None | str | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
-    _json_names: ClassVar[dict[str, str]] = {
-        "abusive_caller_action": "AbusiveCallerAction",
-        "agent_fallback": "AgentFallback",
-        "agent_type": "AgentType",
-        "allowed_extensions": "AllowedExtensions",
-        "allow_websearch": "AllowWebsearch",
-        "boss_interruption_settings": "BossInterruptionSettings",
-        "caller_does_not_respond_action": "CallerDoesNotRespondAction",
-        "check_status_before_transfer": "CheckStatusBeforeTransfer",
-        "enable_name_matching": "EnableNameMatching",
-        "first_message": "FirstMessage",
-        "human_handoff": "HumanHandoff",
-        "knowledgebase": "Knowledgebase",
-        "language": "Language",
-        "max_call_duration": "MaxCallDuration",
-        "phonebook_override": "PhonebookOverride",
-        "routing_directory": "RoutingDirectory",
-        "spam_action": "SpamAction",
-        "spam_instructions": "SpamInstructions",
-        "switch_language": "SwitchLanguage",
-        "system_prompt": "SystemPrompt",
-        "voice": "Voice",
-    }
+    _secret_fields: ClassVar[frozenset[str]] = frozenset({})
+
+    def __repr__(self) -> str:
+        return model_repr(self, self._secret_fields)
+
+    @staticmethod
+    def _json_fields() -> tuple[tuple[str, Any, bool], ...]:
+        """(JSON name, type, may be absent) of each constructor field, in order: read by the fast decoder."""
+        from ..models.agent_routing_action import AgentRoutingAction  # noqa: PLC0415
+        from ..models.agent_routing_directory import AgentRoutingDirectory  # noqa: PLC0415
+        from ..models.boss_interruption_settings import BossInterruptionSettings  # noqa: PLC0415
+        from ..models.peer import Peer  # noqa: PLC0415
+
+        return (
+            ("AbusiveCallerAction", AgentRoutingAction | None, True),
+            ("AgentFallback", AgentRoutingAction | None, True),
+            ("AgentType", None | str, True),
+            ("AllowedExtensions", None | str, True),
+            ("AllowWebsearch", bool | None, True),
+            ("BossInterruptionSettings", BossInterruptionSettings | None, True),
+            ("CallerDoesNotRespondAction", AgentRoutingAction | None, True),
+            ("CheckStatusBeforeTransfer", bool | None, True),
+            ("EnableNameMatching", bool | None, True),
+            ("FirstMessage", None | str, True),
+            ("HumanHandoff", AgentRoutingDirectory | None, True),
+            ("Knowledgebase", list[str], True),
+            ("Language", None | str, True),
+            ("MaxCallDuration", int | None, True),
+            ("PhonebookOverride", None | Peer, True),
+            ("RoutingDirectory", list[AgentRoutingDirectory], True),
+            ("SpamAction", AgentRoutingAction | None, True),
+            ("SpamInstructions", None | str, True),
+            ("SwitchLanguage", bool | None, True),
+            ("SystemPrompt", None | str, True),
+            ("Voice", None | str, True),
+        )
 
     def to_dict(self) -> dict[str, Any]:
+        check_fields(self)
         from ..models.agent_routing_action import AgentRoutingAction  # noqa: PLC0415
         from ..models.agent_routing_directory import AgentRoutingDirectory  # noqa: PLC0415
         from ..models.boss_interruption_settings import BossInterruptionSettings  # noqa: PLC0415

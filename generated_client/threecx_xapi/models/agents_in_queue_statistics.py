@@ -9,13 +9,14 @@ from typing import Any, ClassVar, TypeVar, cast
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
-from ..parsing import duration_from_json, duration_to_json
+from ..codecs import format_duration, parse_duration
+from ..model_support import check_fields, model_repr
 from ..types import UNSET, Unset
 
 T = TypeVar("T", bound="AgentsInQueueStatistics")
 
 
-@_attrs_define
+@_attrs_define(repr=False)
 class AgentsInQueueStatistics:
     """
     Attributes:
@@ -48,23 +49,32 @@ class AgentsInQueueStatistics:
     ring_time: datetime.timedelta | None | Unset = UNSET
     talk_time: datetime.timedelta | None | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
-    _json_names: ClassVar[dict[str, str]] = {
-        "answered_count": "AnsweredCount",
-        "answered_percent": "AnsweredPercent",
-        "answered_per_hour_count": "AnsweredPerHourCount",
-        "avg_ring_time": "AvgRingTime",
-        "avg_talk_time": "AvgTalkTime",
-        "dn": "Dn",
-        "dn_display_name": "DnDisplayName",
-        "logged_in_time": "LoggedInTime",
-        "lost_count": "LostCount",
-        "queue": "Queue",
-        "queue_display_name": "QueueDisplayName",
-        "ring_time": "RingTime",
-        "talk_time": "TalkTime",
-    }
+    _secret_fields: ClassVar[frozenset[str]] = frozenset({})
+
+    def __repr__(self) -> str:
+        return model_repr(self, self._secret_fields)
+
+    @staticmethod
+    def _json_fields() -> tuple[tuple[str, Any, bool], ...]:
+        """(JSON name, type, may be absent) of each constructor field, in order: read by the fast decoder."""
+        return (
+            ("AnsweredCount", int | None, True),
+            ("AnsweredPercent", int | None, True),
+            ("AnsweredPerHourCount", int | None, True),
+            ("AvgRingTime", datetime.timedelta | None, True),
+            ("AvgTalkTime", datetime.timedelta | None, True),
+            ("Dn", str, True),
+            ("DnDisplayName", None | str, True),
+            ("LoggedInTime", datetime.timedelta | None, True),
+            ("LostCount", int | None, True),
+            ("Queue", None | str, True),
+            ("QueueDisplayName", None | str, True),
+            ("RingTime", datetime.timedelta | None, True),
+            ("TalkTime", datetime.timedelta | None, True),
+        )
 
     def to_dict(self) -> dict[str, Any]:
+        check_fields(self)
         answered_count: int | None | Unset
         if isinstance(self.answered_count, Unset):
             answered_count = UNSET
@@ -85,13 +95,13 @@ class AgentsInQueueStatistics:
 
         avg_ring_time: str | None | Unset
         if isinstance(self.avg_ring_time, datetime.timedelta):
-            avg_ring_time = duration_to_json(self.avg_ring_time)
+            avg_ring_time = format_duration(self.avg_ring_time)
         else:
             avg_ring_time = self.avg_ring_time
 
         avg_talk_time: str | None | Unset
         if isinstance(self.avg_talk_time, datetime.timedelta):
-            avg_talk_time = duration_to_json(self.avg_talk_time)
+            avg_talk_time = format_duration(self.avg_talk_time)
         else:
             avg_talk_time = self.avg_talk_time
 
@@ -105,7 +115,7 @@ class AgentsInQueueStatistics:
 
         logged_in_time: str | None | Unset
         if isinstance(self.logged_in_time, datetime.timedelta):
-            logged_in_time = duration_to_json(self.logged_in_time)
+            logged_in_time = format_duration(self.logged_in_time)
         else:
             logged_in_time = self.logged_in_time
 
@@ -129,13 +139,13 @@ class AgentsInQueueStatistics:
 
         ring_time: str | None | Unset
         if isinstance(self.ring_time, datetime.timedelta):
-            ring_time = duration_to_json(self.ring_time)
+            ring_time = format_duration(self.ring_time)
         else:
             ring_time = self.ring_time
 
         talk_time: str | None | Unset
         if isinstance(self.talk_time, datetime.timedelta):
-            talk_time = duration_to_json(self.talk_time)
+            talk_time = format_duration(self.talk_time)
         else:
             talk_time = self.talk_time
 
@@ -205,14 +215,14 @@ class AgentsInQueueStatistics:
         _avg_ring_time = d.pop("AvgRingTime", UNSET)
         avg_ring_time: datetime.timedelta | None | Unset
         if isinstance(_avg_ring_time, str):
-            avg_ring_time = duration_from_json(_avg_ring_time)
+            avg_ring_time = parse_duration(_avg_ring_time)
         else:
             avg_ring_time = cast(datetime.timedelta | None | Unset, _avg_ring_time)
 
         _avg_talk_time = d.pop("AvgTalkTime", UNSET)
         avg_talk_time: datetime.timedelta | None | Unset
         if isinstance(_avg_talk_time, str):
-            avg_talk_time = duration_from_json(_avg_talk_time)
+            avg_talk_time = parse_duration(_avg_talk_time)
         else:
             avg_talk_time = cast(datetime.timedelta | None | Unset, _avg_talk_time)
 
@@ -230,7 +240,7 @@ class AgentsInQueueStatistics:
         _logged_in_time = d.pop("LoggedInTime", UNSET)
         logged_in_time: datetime.timedelta | None | Unset
         if isinstance(_logged_in_time, str):
-            logged_in_time = duration_from_json(_logged_in_time)
+            logged_in_time = parse_duration(_logged_in_time)
         else:
             logged_in_time = cast(datetime.timedelta | None | Unset, _logged_in_time)
 
@@ -264,14 +274,14 @@ class AgentsInQueueStatistics:
         _ring_time = d.pop("RingTime", UNSET)
         ring_time: datetime.timedelta | None | Unset
         if isinstance(_ring_time, str):
-            ring_time = duration_from_json(_ring_time)
+            ring_time = parse_duration(_ring_time)
         else:
             ring_time = cast(datetime.timedelta | None | Unset, _ring_time)
 
         _talk_time = d.pop("TalkTime", UNSET)
         talk_time: datetime.timedelta | None | Unset
         if isinstance(_talk_time, str):
-            talk_time = duration_from_json(_talk_time)
+            talk_time = parse_duration(_talk_time)
         else:
             talk_time = cast(datetime.timedelta | None | Unset, _talk_time)
 

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from ..model_support import check_fields, model_repr
 from ..types import UNSET, Unset
 
 if TYPE_CHECKING:
@@ -19,7 +20,7 @@ if TYPE_CHECKING:
 T = TypeVar("T", bound="AIResources")
 
 
-@_attrs_define
+@_attrs_define(repr=False)
 class AIResources:
     """
     Attributes:
@@ -36,15 +37,28 @@ class AIResources:
     templates: list[AIAgentTemplate] | Unset = UNSET
     voices: list[AIVoice] | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
-    _json_names: ClassVar[dict[str, str]] = {
-        "chips": "Chips",
-        "models": "Models",
-        "realtime_models": "RealtimeModels",
-        "templates": "Templates",
-        "voices": "Voices",
-    }
+    _secret_fields: ClassVar[frozenset[str]] = frozenset({})
+
+    def __repr__(self) -> str:
+        return model_repr(self, self._secret_fields)
+
+    @staticmethod
+    def _json_fields() -> tuple[tuple[str, Any, bool], ...]:
+        """(JSON name, type, may be absent) of each constructor field, in order: read by the fast decoder."""
+        from ..models.ai_agent_template import AIAgentTemplate  # noqa: PLC0415
+        from ..models.ai_model import AIModel  # noqa: PLC0415
+        from ..models.ai_voice import AIVoice  # noqa: PLC0415
+
+        return (
+            ("Chips", list[AIModel], True),
+            ("Models", list[AIModel], True),
+            ("RealtimeModels", list[AIModel], True),
+            ("Templates", list[AIAgentTemplate], True),
+            ("Voices", list[AIVoice], True),
+        )
 
     def to_dict(self) -> dict[str, Any]:
+        check_fields(self)
         chips: list[dict[str, Any]] | Unset = UNSET
         if not isinstance(self.chips, Unset):
             chips = []

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any, ClassVar, TypeVar, cast
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from ..model_support import check_fields, model_repr
 from ..types import UNSET, Unset
 
 if TYPE_CHECKING:
@@ -17,7 +18,7 @@ if TYPE_CHECKING:
 T = TypeVar("T", bound="AISettings")
 
 
-@_attrs_define
+@_attrs_define(repr=False)
 class AISettings:
     """
     Attributes:
@@ -38,17 +39,33 @@ class AISettings:
     provider: None | str | Unset = UNSET
     realtime_model: None | str | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
-    _json_names: ClassVar[dict[str, str]] = {
-        "api_key": "APIKey",
-        "company_description": "CompanyDescription",
-        "company_name": "CompanyName",
-        "completion_model": "CompletionModel",
-        "management_api_key": "ManagementAPIKey",
-        "provider": "Provider",
-        "realtime_model": "RealtimeModel",
-    }
+    _secret_fields: ClassVar[frozenset[str]] = frozenset(
+        {
+            "api_key",
+            "management_api_key",
+        }
+    )
+
+    def __repr__(self) -> str:
+        return model_repr(self, self._secret_fields)
+
+    @staticmethod
+    def _json_fields() -> tuple[tuple[str, Any, bool], ...]:
+        """(JSON name, type, may be absent) of each constructor field, in order: read by the fast decoder."""
+        from ..models.concealed_password import ConcealedPassword  # noqa: PLC0415
+
+        return (
+            ("APIKey", ConcealedPassword | None, True),
+            ("CompanyDescription", None | str, True),
+            ("CompanyName", None | str, True),
+            ("CompletionModel", None | str, True),
+            ("ManagementAPIKey", ConcealedPassword | None, True),
+            ("Provider", None | str, True),
+            ("RealtimeModel", None | str, True),
+        )
 
     def to_dict(self) -> dict[str, Any]:
+        check_fields(self)
         from ..models.concealed_password import ConcealedPassword  # noqa: PLC0415
 
         api_key: dict[str, Any] | None | Unset

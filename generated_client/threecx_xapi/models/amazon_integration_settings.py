@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any, ClassVar, TypeVar, cast
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from ..model_support import check_fields, model_repr
 from ..types import UNSET, Unset
 
 if TYPE_CHECKING:
@@ -18,7 +19,7 @@ if TYPE_CHECKING:
 T = TypeVar("T", bound="AmazonIntegrationSettings")
 
 
-@_attrs_define
+@_attrs_define(repr=False)
 class AmazonIntegrationSettings:
     """
     Attributes:
@@ -29,12 +30,28 @@ class AmazonIntegrationSettings:
     s3_config: None | S3Config | Unset = UNSET
     service_account_credentials: AmazonCredentials | None | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
-    _json_names: ClassVar[dict[str, str]] = {
-        "s3_config": "S3Config",
-        "service_account_credentials": "ServiceAccountCredentials",
-    }
+    _secret_fields: ClassVar[frozenset[str]] = frozenset(
+        {
+            "service_account_credentials",
+        }
+    )
+
+    def __repr__(self) -> str:
+        return model_repr(self, self._secret_fields)
+
+    @staticmethod
+    def _json_fields() -> tuple[tuple[str, Any, bool], ...]:
+        """(JSON name, type, may be absent) of each constructor field, in order: read by the fast decoder."""
+        from ..models.amazon_credentials import AmazonCredentials  # noqa: PLC0415
+        from ..models.s3_config import S3Config  # noqa: PLC0415
+
+        return (
+            ("S3Config", None | S3Config, True),
+            ("ServiceAccountCredentials", AmazonCredentials | None, True),
+        )
 
     def to_dict(self) -> dict[str, Any]:
+        check_fields(self)
         from ..models.amazon_credentials import AmazonCredentials  # noqa: PLC0415
         from ..models.s3_config import S3Config  # noqa: PLC0415
 

@@ -8,12 +8,13 @@ from typing import Any, ClassVar, TypeVar, cast
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from ..model_support import check_fields, model_repr
 from ..types import UNSET, Unset
 
 T = TypeVar("T", bound="AntiHackingSettings")
 
 
-@_attrs_define
+@_attrs_define(repr=False)
 class AntiHackingSettings:
     """
     Attributes:
@@ -38,19 +39,28 @@ class AntiHackingSettings:
     security_defense_program: bool | None | Unset = UNSET
     throttle_period_length: int | None | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
-    _json_names: ClassVar[dict[str, str]] = {
-        "hack_auth_requests": "HackAuthRequests",
-        "hack_barrier_amber": "HackBarrierAmber",
-        "hack_barrier_green": "HackBarrierGreen",
-        "hack_barrier_red": "HackBarrierRed",
-        "hack_blacklist_duration": "HackBlacklistDuration",
-        "hack_challenge_requests": "HackChallengeRequests",
-        "max_request_per_period": "MaxRequestPerPeriod",
-        "security_defense_program": "SecurityDefenseProgram",
-        "throttle_period_length": "ThrottlePeriodLength",
-    }
+    _secret_fields: ClassVar[frozenset[str]] = frozenset({})
+
+    def __repr__(self) -> str:
+        return model_repr(self, self._secret_fields)
+
+    @staticmethod
+    def _json_fields() -> tuple[tuple[str, Any, bool], ...]:
+        """(JSON name, type, may be absent) of each constructor field, in order: read by the fast decoder."""
+        return (
+            ("HackAuthRequests", int | None, True),
+            ("HackBarrierAmber", int | None, True),
+            ("HackBarrierGreen", int | None, True),
+            ("HackBarrierRed", int | None, True),
+            ("HackBlacklistDuration", int | None, True),
+            ("HackChallengeRequests", int | None, True),
+            ("MaxRequestPerPeriod", int | None, True),
+            ("SecurityDefenseProgram", bool | None, True),
+            ("ThrottlePeriodLength", int | None, True),
+        )
 
     def to_dict(self) -> dict[str, Any]:
+        check_fields(self)
         hack_auth_requests: int | None | Unset
         if isinstance(self.hack_auth_requests, Unset):
             hack_auth_requests = UNSET

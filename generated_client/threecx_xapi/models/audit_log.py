@@ -9,13 +9,14 @@ from typing import Any, ClassVar, TypeVar, cast
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
-from ..parsing import datetime_from_json
+from ..codecs import parse_datetime
+from ..model_support import check_fields, model_repr
 from ..types import UNSET, Unset
 
 T = TypeVar("T", bound="AuditLog")
 
 
-@_attrs_define
+@_attrs_define(repr=False)
 class AuditLog:
     """
     Attributes:
@@ -42,20 +43,29 @@ class AuditLog:
     timestamp: datetime.datetime | None | Unset = UNSET
     user_name: None | str | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
-    _json_names: ClassVar[dict[str, str]] = {
-        "action": "Action",
-        "id": "Id",
-        "ip": "Ip",
-        "new_data": "NewData",
-        "object_name": "ObjectName",
-        "object_type": "ObjectType",
-        "prev_data": "PrevData",
-        "source": "Source",
-        "timestamp": "Timestamp",
-        "user_name": "UserName",
-    }
+    _secret_fields: ClassVar[frozenset[str]] = frozenset({})
+
+    def __repr__(self) -> str:
+        return model_repr(self, self._secret_fields)
+
+    @staticmethod
+    def _json_fields() -> tuple[tuple[str, Any, bool], ...]:
+        """(JSON name, type, may be absent) of each constructor field, in order: read by the fast decoder."""
+        return (
+            ("Action", int | None, True),
+            ("Id", int, True),
+            ("Ip", None | str, True),
+            ("NewData", None | str, True),
+            ("ObjectName", None | str, True),
+            ("ObjectType", int | None, True),
+            ("PrevData", None | str, True),
+            ("Source", int | None, True),
+            ("Timestamp", datetime.datetime | None, True),
+            ("UserName", None | str, True),
+        )
 
     def to_dict(self) -> dict[str, Any]:
+        check_fields(self)
         action: int | None | Unset
         if isinstance(self.action, Unset):
             action = UNSET
@@ -217,7 +227,7 @@ class AuditLog:
             try:
                 if not isinstance(data, str):
                     raise TypeError()
-                timestamp_type_0 = datetime_from_json(data)
+                timestamp_type_0 = parse_datetime(data)
 
                 return timestamp_type_0
             except (TypeError, ValueError, AttributeError, KeyError):

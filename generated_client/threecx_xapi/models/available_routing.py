@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any, ClassVar, TypeVar, cast
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from ..model_support import check_fields, model_repr
 from ..types import UNSET, Unset
 
 if TYPE_CHECKING:
@@ -17,7 +18,7 @@ if TYPE_CHECKING:
 T = TypeVar("T", bound="AvailableRouting")
 
 
-@_attrs_define
+@_attrs_define(repr=False)
 class AvailableRouting:
     """
     Attributes:
@@ -42,19 +43,30 @@ class AvailableRouting:
     not_registered_external: Destination | None | Unset = UNSET
     not_registered_internal: Destination | None | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
-    _json_names: ClassVar[dict[str, str]] = {
-        "busy_all_calls": "BusyAllCalls",
-        "busy_external": "BusyExternal",
-        "busy_internal": "BusyInternal",
-        "no_answer_all_calls": "NoAnswerAllCalls",
-        "no_answer_external": "NoAnswerExternal",
-        "no_answer_internal": "NoAnswerInternal",
-        "not_registered_all_calls": "NotRegisteredAllCalls",
-        "not_registered_external": "NotRegisteredExternal",
-        "not_registered_internal": "NotRegisteredInternal",
-    }
+    _secret_fields: ClassVar[frozenset[str]] = frozenset({})
+
+    def __repr__(self) -> str:
+        return model_repr(self, self._secret_fields)
+
+    @staticmethod
+    def _json_fields() -> tuple[tuple[str, Any, bool], ...]:
+        """(JSON name, type, may be absent) of each constructor field, in order: read by the fast decoder."""
+        from ..models.destination import Destination  # noqa: PLC0415
+
+        return (
+            ("BusyAllCalls", bool | None, True),
+            ("BusyExternal", Destination | None, True),
+            ("BusyInternal", Destination | None, True),
+            ("NoAnswerAllCalls", bool | None, True),
+            ("NoAnswerExternal", Destination | None, True),
+            ("NoAnswerInternal", Destination | None, True),
+            ("NotRegisteredAllCalls", bool | None, True),
+            ("NotRegisteredExternal", Destination | None, True),
+            ("NotRegisteredInternal", Destination | None, True),
+        )
 
     def to_dict(self) -> dict[str, Any]:
+        check_fields(self)
         from ..models.destination import Destination  # noqa: PLC0415
 
         busy_all_calls: bool | None | Unset

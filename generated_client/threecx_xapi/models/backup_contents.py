@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any, ClassVar, TypeVar, cast
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from ..model_support import check_fields, model_repr
 from ..types import UNSET, Unset
 
 if TYPE_CHECKING:
@@ -17,7 +18,7 @@ if TYPE_CHECKING:
 T = TypeVar("T", bound="BackupContents")
 
 
-@_attrs_define
+@_attrs_define(repr=False)
 class BackupContents:
     """
     Attributes:
@@ -44,20 +45,35 @@ class BackupContents:
     recordings: bool | None | Unset = UNSET
     voice_mails: bool | None | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
-    _json_names: ClassVar[dict[str, str]] = {
-        "call_history": "CallHistory",
-        "disable_backup_compression": "DisableBackupCompression",
-        "encrypt_backup": "EncryptBackup",
-        "encrypt_backup_password": "EncryptBackupPassword",
-        "fqdn": "FQDN",
-        "license_": "License",
-        "phone_provisioning": "PhoneProvisioning",
-        "prompts": "Prompts",
-        "recordings": "Recordings",
-        "voice_mails": "VoiceMails",
-    }
+    _secret_fields: ClassVar[frozenset[str]] = frozenset(
+        {
+            "encrypt_backup_password",
+        }
+    )
+
+    def __repr__(self) -> str:
+        return model_repr(self, self._secret_fields)
+
+    @staticmethod
+    def _json_fields() -> tuple[tuple[str, Any, bool], ...]:
+        """(JSON name, type, may be absent) of each constructor field, in order: read by the fast decoder."""
+        from ..models.concealed_password import ConcealedPassword  # noqa: PLC0415
+
+        return (
+            ("CallHistory", bool | None, True),
+            ("DisableBackupCompression", bool | None, True),
+            ("EncryptBackup", bool | None, True),
+            ("EncryptBackupPassword", ConcealedPassword | None, True),
+            ("FQDN", bool | None, True),
+            ("License", bool | None, True),
+            ("PhoneProvisioning", bool | None, True),
+            ("Prompts", bool | None, True),
+            ("Recordings", bool | None, True),
+            ("VoiceMails", bool | None, True),
+        )
 
     def to_dict(self) -> dict[str, Any]:
+        check_fields(self)
         from ..models.concealed_password import ConcealedPassword  # noqa: PLC0415
 
         call_history: bool | None | Unset

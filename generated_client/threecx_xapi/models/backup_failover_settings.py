@@ -8,6 +8,7 @@ from typing import Any, ClassVar, TypeVar, cast
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from ..model_support import check_fields, model_repr
 from ..models.failover_condition import FailoverCondition
 from ..models.failover_mode import FailoverMode
 from ..types import UNSET, Unset
@@ -15,7 +16,7 @@ from ..types import UNSET, Unset
 T = TypeVar("T", bound="BackupFailoverSettings")
 
 
-@_attrs_define
+@_attrs_define(repr=False)
 class BackupFailoverSettings:
     """
     Attributes:
@@ -42,20 +43,29 @@ class BackupFailoverSettings:
     test_tunnel: bool | None | Unset = UNSET
     test_web_server: bool | None | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
-    _json_names: ClassVar[dict[str, str]] = {
-        "condition": "Condition",
-        "enabled": "Enabled",
-        "interval": "Interval",
-        "mode": "Mode",
-        "post_start_script": "PostStartScript",
-        "pre_start_script": "PreStartScript",
-        "remote_server": "RemoteServer",
-        "test_sip_server": "TestSIPServer",
-        "test_tunnel": "TestTunnel",
-        "test_web_server": "TestWebServer",
-    }
+    _secret_fields: ClassVar[frozenset[str]] = frozenset({})
+
+    def __repr__(self) -> str:
+        return model_repr(self, self._secret_fields)
+
+    @staticmethod
+    def _json_fields() -> tuple[tuple[str, Any, bool], ...]:
+        """(JSON name, type, may be absent) of each constructor field, in order: read by the fast decoder."""
+        return (
+            ("Condition", FailoverCondition | None, True),
+            ("Enabled", bool | None, True),
+            ("Interval", int | None, True),
+            ("Mode", FailoverMode | None, True),
+            ("PostStartScript", None | str, True),
+            ("PreStartScript", None | str, True),
+            ("RemoteServer", None | str, True),
+            ("TestSIPServer", bool | None, True),
+            ("TestTunnel", bool | None, True),
+            ("TestWebServer", bool | None, True),
+        )
 
     def to_dict(self) -> dict[str, Any]:
+        check_fields(self)
         condition: None | str | Unset
         if isinstance(self.condition, Unset):
             condition = UNSET

@@ -9,13 +9,14 @@ from typing import Any, ClassVar, TypeVar, cast
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
-from ..parsing import datetime_from_json
+from ..codecs import parse_datetime
+from ..model_support import check_fields, model_repr
 from ..types import UNSET, Unset
 
 T = TypeVar("T", bound="Backups")
 
 
-@_attrs_define
+@_attrs_define(repr=False)
 class Backups:
     """
     Attributes:
@@ -30,14 +31,23 @@ class Backups:
     file_name: str | Unset = UNSET
     size: int | None | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
-    _json_names: ClassVar[dict[str, str]] = {
-        "creation_time": "CreationTime",
-        "download_link": "DownloadLink",
-        "file_name": "FileName",
-        "size": "Size",
-    }
+    _secret_fields: ClassVar[frozenset[str]] = frozenset({})
+
+    def __repr__(self) -> str:
+        return model_repr(self, self._secret_fields)
+
+    @staticmethod
+    def _json_fields() -> tuple[tuple[str, Any, bool], ...]:
+        """(JSON name, type, may be absent) of each constructor field, in order: read by the fast decoder."""
+        return (
+            ("CreationTime", datetime.datetime | None, True),
+            ("DownloadLink", str, True),
+            ("FileName", str, True),
+            ("Size", int | None, True),
+        )
 
     def to_dict(self) -> dict[str, Any]:
+        check_fields(self)
         creation_time: None | str | Unset
         if isinstance(self.creation_time, Unset):
             creation_time = UNSET
@@ -82,7 +92,7 @@ class Backups:
             try:
                 if not isinstance(data, str):
                     raise TypeError()
-                creation_time_type_0 = datetime_from_json(data)
+                creation_time_type_0 = parse_datetime(data)
 
                 return creation_time_type_0
             except (TypeError, ValueError, AttributeError, KeyError):

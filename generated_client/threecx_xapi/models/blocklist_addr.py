@@ -9,15 +9,16 @@ from typing import Any, ClassVar, TypeVar, cast
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from ..codecs import parse_datetime
+from ..model_support import check_fields, model_repr
 from ..models.added_by import AddedBy
 from ..models.block_type import BlockType
-from ..parsing import datetime_from_json
 from ..types import UNSET, Unset
 
 T = TypeVar("T", bound="BlocklistAddr")
 
 
-@_attrs_define
+@_attrs_define(repr=False)
 class BlocklistAddr:
     """
     Attributes:
@@ -36,16 +37,25 @@ class BlocklistAddr:
     id: int | Unset = UNSET
     ip_addr_mask: None | str | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
-    _json_names: ClassVar[dict[str, str]] = {
-        "added_by": "AddedBy",
-        "block_type": "BlockType",
-        "description": "Description",
-        "expires_at": "ExpiresAt",
-        "id": "Id",
-        "ip_addr_mask": "IPAddrMask",
-    }
+    _secret_fields: ClassVar[frozenset[str]] = frozenset({})
+
+    def __repr__(self) -> str:
+        return model_repr(self, self._secret_fields)
+
+    @staticmethod
+    def _json_fields() -> tuple[tuple[str, Any, bool], ...]:
+        """(JSON name, type, may be absent) of each constructor field, in order: read by the fast decoder."""
+        return (
+            ("AddedBy", AddedBy | None, True),
+            ("BlockType", BlockType | None, True),
+            ("Description", None | str, True),
+            ("ExpiresAt", datetime.datetime | None, True),
+            ("Id", int, True),
+            ("IPAddrMask", None | str, True),
+        )
 
     def to_dict(self) -> dict[str, Any]:
+        check_fields(self)
         added_by: None | str | Unset
         if isinstance(self.added_by, Unset):
             added_by = UNSET
@@ -157,7 +167,7 @@ class BlocklistAddr:
             try:
                 if not isinstance(data, str):
                     raise TypeError()
-                expires_at_type_0 = datetime_from_json(data)
+                expires_at_type_0 = parse_datetime(data)
 
                 return expires_at_type_0
             except (TypeError, ValueError, AttributeError, KeyError):

@@ -9,13 +9,14 @@ from typing import Any, ClassVar, TypeVar, cast
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
-from ..parsing import datetime_from_json, duration_from_json, duration_to_json
+from ..codecs import format_duration, parse_datetime, parse_duration
+from ..model_support import check_fields, model_repr
 from ..types import UNSET, Unset
 
 T = TypeVar("T", bound="BreachesSla")
 
 
-@_attrs_define
+@_attrs_define(repr=False)
 class BreachesSla:
     """
     Attributes:
@@ -32,15 +33,24 @@ class BreachesSla:
     queue_dn_number: None | str | Unset = UNSET
     waiting_time: datetime.timedelta | None | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
-    _json_names: ClassVar[dict[str, str]] = {
-        "caller_id": "CallerId",
-        "call_time": "CallTime",
-        "queue": "Queue",
-        "queue_dn_number": "QueueDnNumber",
-        "waiting_time": "WaitingTime",
-    }
+    _secret_fields: ClassVar[frozenset[str]] = frozenset({})
+
+    def __repr__(self) -> str:
+        return model_repr(self, self._secret_fields)
+
+    @staticmethod
+    def _json_fields() -> tuple[tuple[str, Any, bool], ...]:
+        """(JSON name, type, may be absent) of each constructor field, in order: read by the fast decoder."""
+        return (
+            ("CallerId", str, True),
+            ("CallTime", datetime.datetime, True),
+            ("Queue", str, True),
+            ("QueueDnNumber", None | str, True),
+            ("WaitingTime", datetime.timedelta | None, True),
+        )
 
     def to_dict(self) -> dict[str, Any]:
+        check_fields(self)
         caller_id = self.caller_id
 
         call_time: str | Unset = UNSET
@@ -57,7 +67,7 @@ class BreachesSla:
 
         waiting_time: str | None | Unset
         if isinstance(self.waiting_time, datetime.timedelta):
-            waiting_time = duration_to_json(self.waiting_time)
+            waiting_time = format_duration(self.waiting_time)
         else:
             waiting_time = self.waiting_time
 
@@ -87,7 +97,7 @@ class BreachesSla:
         if isinstance(_call_time, Unset):
             call_time = UNSET
         else:
-            call_time = datetime_from_json(_call_time)
+            call_time = parse_datetime(_call_time)
 
         queue = d.pop("Queue", UNSET)
 
@@ -103,7 +113,7 @@ class BreachesSla:
         _waiting_time = d.pop("WaitingTime", UNSET)
         waiting_time: datetime.timedelta | None | Unset
         if isinstance(_waiting_time, str):
-            waiting_time = duration_from_json(_waiting_time)
+            waiting_time = parse_duration(_waiting_time)
         else:
             waiting_time = cast(datetime.timedelta | None | Unset, _waiting_time)
 

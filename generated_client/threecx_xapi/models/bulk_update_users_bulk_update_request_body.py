@@ -8,32 +8,44 @@ from typing import TYPE_CHECKING, Any, ClassVar, TypeVar, cast
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from ..model_support import check_fields, model_repr
 from ..types import UNSET, Unset
 
 if TYPE_CHECKING:
-    from ..models.pbx_user import PbxUser
+    from ..models.user import User
 
 
 T = TypeVar("T", bound="BulkUpdateUsersBulkUpdateRequestBody")
 
 
-@_attrs_define
+@_attrs_define(repr=False)
 class BulkUpdateUsersBulkUpdateRequestBody:
     """
     Attributes:
         ids (list[int] | Unset):
-        user (PbxUser | Unset):
+        user (User | Unset):
     """
 
     ids: list[int] | Unset = UNSET
-    user: PbxUser | Unset = UNSET
+    user: User | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
-    _json_names: ClassVar[dict[str, str]] = {
-        "ids": "ids",
-        "user": "user",
-    }
+    _secret_fields: ClassVar[frozenset[str]] = frozenset({})
+
+    def __repr__(self) -> str:
+        return model_repr(self, self._secret_fields)
+
+    @staticmethod
+    def _json_fields() -> tuple[tuple[str, Any, bool], ...]:
+        """(JSON name, type, may be absent) of each constructor field, in order: read by the fast decoder."""
+        from ..models.user import User  # noqa: PLC0415
+
+        return (
+            ("ids", list[int], True),
+            ("user", User, True),
+        )
 
     def to_dict(self) -> dict[str, Any]:
+        check_fields(self)
         ids: list[int] | Unset = UNSET
         if not isinstance(self.ids, Unset):
             ids = self.ids
@@ -54,17 +66,17 @@ class BulkUpdateUsersBulkUpdateRequestBody:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        from ..models.pbx_user import PbxUser  # noqa: PLC0415
+        from ..models.user import User  # noqa: PLC0415
 
         d = dict(src_dict)
         ids = cast(list[int], d.pop("ids", UNSET))
 
         _user = d.pop("user", UNSET)
-        user: PbxUser | Unset
+        user: User | Unset
         if isinstance(_user, Unset):
             user = UNSET
         else:
-            user = PbxUser.from_dict(_user)
+            user = User.from_dict(_user)
 
         _bulk_update_users_bulk_update_request_body_instance = cls(
             ids=ids,

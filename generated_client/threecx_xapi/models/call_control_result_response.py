@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any, ClassVar, TypeVar, cast
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from ..model_support import check_fields, model_repr
 from ..types import UNSET, Unset
 
 if TYPE_CHECKING:
@@ -17,7 +18,7 @@ if TYPE_CHECKING:
 T = TypeVar("T", bound="CallControlResultResponse")
 
 
-@_attrs_define
+@_attrs_define(repr=False)
 class CallControlResultResponse:
     """
     Attributes:
@@ -34,15 +35,26 @@ class CallControlResultResponse:
     result: CallParticipant | None | Unset = UNSET
     vtt_id: None | str | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
-    _json_names: ClassVar[dict[str, str]] = {
-        "final_status": "FinalStatus",
-        "reason": "Reason",
-        "reason_text": "ReasonText",
-        "result": "Result",
-        "vtt_id": "VttId",
-    }
+    _secret_fields: ClassVar[frozenset[str]] = frozenset({})
+
+    def __repr__(self) -> str:
+        return model_repr(self, self._secret_fields)
+
+    @staticmethod
+    def _json_fields() -> tuple[tuple[str, Any, bool], ...]:
+        """(JSON name, type, may be absent) of each constructor field, in order: read by the fast decoder."""
+        from ..models.call_participant import CallParticipant  # noqa: PLC0415
+
+        return (
+            ("FinalStatus", str, True),
+            ("Reason", str, True),
+            ("ReasonText", str, True),
+            ("Result", CallParticipant | None, True),
+            ("VttId", None | str, True),
+        )
 
     def to_dict(self) -> dict[str, Any]:
+        check_fields(self)
         from ..models.call_participant import CallParticipant  # noqa: PLC0415
 
         final_status = self.final_status

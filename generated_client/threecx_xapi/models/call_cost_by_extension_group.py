@@ -9,13 +9,14 @@ from typing import Any, ClassVar, TypeVar, cast
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
-from ..parsing import datetime_from_json, duration_from_json, duration_to_json
+from ..codecs import format_duration, parse_datetime, parse_duration
+from ..model_support import check_fields, model_repr
 from ..types import UNSET, Unset
 
 T = TypeVar("T", bound="CallCostByExtensionGroup")
 
 
-@_attrs_define
+@_attrs_define(repr=False)
 class CallCostByExtensionGroup:
     """
     Attributes:
@@ -46,22 +47,31 @@ class CallCostByExtensionGroup:
     start_time: datetime.datetime | None | Unset = UNSET
     talking_dur: datetime.timedelta | None | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
-    _json_names: ClassVar[dict[str, str]] = {
-        "billing_cost": "BillingCost",
-        "call_type": "CallType",
-        "dst_dn": "DstDn",
-        "dst_dn_class": "DstDnClass",
-        "group_name": "GroupName",
-        "is_answered": "IsAnswered",
-        "ringing_dur": "RingingDur",
-        "seg_id": "SegId",
-        "src_display_name": "SrcDisplayName",
-        "src_dn": "SrcDn",
-        "start_time": "StartTime",
-        "talking_dur": "TalkingDur",
-    }
+    _secret_fields: ClassVar[frozenset[str]] = frozenset({})
+
+    def __repr__(self) -> str:
+        return model_repr(self, self._secret_fields)
+
+    @staticmethod
+    def _json_fields() -> tuple[tuple[str, Any, bool], ...]:
+        """(JSON name, type, may be absent) of each constructor field, in order: read by the fast decoder."""
+        return (
+            ("BillingCost", int | None, True),
+            ("CallType", None | str, True),
+            ("DstDn", None | str, True),
+            ("DstDnClass", int | None, True),
+            ("GroupName", None | str, True),
+            ("IsAnswered", bool | None, True),
+            ("RingingDur", datetime.timedelta | None, True),
+            ("SegId", str, True),
+            ("SrcDisplayName", None | str, True),
+            ("SrcDn", None | str, True),
+            ("StartTime", datetime.datetime | None, True),
+            ("TalkingDur", datetime.timedelta | None, True),
+        )
 
     def to_dict(self) -> dict[str, Any]:
+        check_fields(self)
         billing_cost: int | None | Unset
         if isinstance(self.billing_cost, Unset):
             billing_cost = UNSET
@@ -100,7 +110,7 @@ class CallCostByExtensionGroup:
 
         ringing_dur: str | None | Unset
         if isinstance(self.ringing_dur, datetime.timedelta):
-            ringing_dur = duration_to_json(self.ringing_dur)
+            ringing_dur = format_duration(self.ringing_dur)
         else:
             ringing_dur = self.ringing_dur
 
@@ -128,7 +138,7 @@ class CallCostByExtensionGroup:
 
         talking_dur: str | None | Unset
         if isinstance(self.talking_dur, datetime.timedelta):
-            talking_dur = duration_to_json(self.talking_dur)
+            talking_dur = format_duration(self.talking_dur)
         else:
             talking_dur = self.talking_dur
 
@@ -223,7 +233,7 @@ class CallCostByExtensionGroup:
         _ringing_dur = d.pop("RingingDur", UNSET)
         ringing_dur: datetime.timedelta | None | Unset
         if isinstance(_ringing_dur, str):
-            ringing_dur = duration_from_json(_ringing_dur)
+            ringing_dur = parse_duration(_ringing_dur)
         else:
             ringing_dur = cast(datetime.timedelta | None | Unset, _ringing_dur)
 
@@ -255,7 +265,7 @@ class CallCostByExtensionGroup:
             try:
                 if not isinstance(data, str):
                     raise TypeError()
-                start_time_type_0 = datetime_from_json(data)
+                start_time_type_0 = parse_datetime(data)
 
                 return start_time_type_0
             except (TypeError, ValueError, AttributeError, KeyError):
@@ -267,7 +277,7 @@ class CallCostByExtensionGroup:
         _talking_dur = d.pop("TalkingDur", UNSET)
         talking_dur: datetime.timedelta | None | Unset
         if isinstance(_talking_dur, str):
-            talking_dur = duration_from_json(_talking_dur)
+            talking_dur = parse_duration(_talking_dur)
         else:
             talking_dur = cast(datetime.timedelta | None | Unset, _talking_dur)
 

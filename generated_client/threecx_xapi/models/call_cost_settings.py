@@ -8,13 +8,14 @@ from typing import Any, ClassVar, TypeVar, cast
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from ..model_support import check_fields, model_repr
 from ..models.reference_numeric import ReferenceNumeric
 from ..types import UNSET, Unset
 
 T = TypeVar("T", bound="CallCostSettings")
 
 
-@_attrs_define
+@_attrs_define(repr=False)
 class CallCostSettings:
     """
     Attributes:
@@ -33,16 +34,25 @@ class CallCostSettings:
     rate: float | None | ReferenceNumeric | str | Unset = UNSET
     read_only: bool | None | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
-    _json_names: ClassVar[dict[str, str]] = {
-        "country_name": "CountryName",
-        "id": "Id",
-        "invalid": "Invalid",
-        "prefix": "Prefix",
-        "rate": "Rate",
-        "read_only": "ReadOnly",
-    }
+    _secret_fields: ClassVar[frozenset[str]] = frozenset({})
+
+    def __repr__(self) -> str:
+        return model_repr(self, self._secret_fields)
+
+    @staticmethod
+    def _json_fields() -> tuple[tuple[str, Any, bool], ...]:
+        """(JSON name, type, may be absent) of each constructor field, in order: read by the fast decoder."""
+        return (
+            ("CountryName", None | str, True),
+            ("Id", int, True),
+            ("Invalid", bool | None, True),
+            ("Prefix", None | str, True),
+            ("Rate", float | None | ReferenceNumeric | str, True),
+            ("ReadOnly", bool | None, True),
+        )
 
     def to_dict(self) -> dict[str, Any]:
+        check_fields(self)
         country_name: None | str | Unset
         if isinstance(self.country_name, Unset):
             country_name = UNSET

@@ -9,13 +9,14 @@ from typing import Any, ClassVar, TypeVar
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
-from ..parsing import datetime_from_json
+from ..codecs import parse_datetime
+from ..model_support import check_fields, model_repr
 from ..types import UNSET, Unset
 
 T = TypeVar("T", bound="CallDistribution")
 
 
-@_attrs_define
+@_attrs_define(repr=False)
 class CallDistribution:
     """
     Attributes:
@@ -28,13 +29,22 @@ class CallDistribution:
     incoming_count: int | Unset = UNSET
     outgoing_count: int | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
-    _json_names: ClassVar[dict[str, str]] = {
-        "date_time_interval": "DateTimeInterval",
-        "incoming_count": "IncomingCount",
-        "outgoing_count": "OutgoingCount",
-    }
+    _secret_fields: ClassVar[frozenset[str]] = frozenset({})
+
+    def __repr__(self) -> str:
+        return model_repr(self, self._secret_fields)
+
+    @staticmethod
+    def _json_fields() -> tuple[tuple[str, Any, bool], ...]:
+        """(JSON name, type, may be absent) of each constructor field, in order: read by the fast decoder."""
+        return (
+            ("DateTimeInterval", datetime.datetime, True),
+            ("IncomingCount", int, True),
+            ("OutgoingCount", int, True),
+        )
 
     def to_dict(self) -> dict[str, Any]:
+        check_fields(self)
         date_time_interval: str | Unset = UNSET
         if not isinstance(self.date_time_interval, Unset):
             date_time_interval = self.date_time_interval.isoformat()
@@ -63,7 +73,7 @@ class CallDistribution:
         if isinstance(_date_time_interval, Unset):
             date_time_interval = UNSET
         else:
-            date_time_interval = datetime_from_json(_date_time_interval)
+            date_time_interval = parse_datetime(_date_time_interval)
 
         incoming_count = d.pop("IncomingCount", UNSET)
 

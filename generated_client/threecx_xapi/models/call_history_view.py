@@ -9,13 +9,14 @@ from typing import Any, ClassVar, TypeVar, cast
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
-from ..parsing import datetime_from_json, duration_from_json, duration_to_json
+from ..codecs import format_duration, parse_datetime, parse_duration
+from ..model_support import check_fields, model_repr
 from ..types import UNSET, Unset
 
 T = TypeVar("T", bound="CallHistoryView")
 
 
-@_attrs_define
+@_attrs_define(repr=False)
 class CallHistoryView:
     """
     Attributes:
@@ -76,37 +77,46 @@ class CallHistoryView:
     src_participant_id: int | Unset = UNSET
     src_rec_id: int | None | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
-    _json_names: ClassVar[dict[str, str]] = {
-        "call_answered": "CallAnswered",
-        "call_time": "CallTime",
-        "dst_caller_number": "DstCallerNumber",
-        "dst_display_name": "DstDisplayName",
-        "dst_dn": "DstDn",
-        "dst_dn_type": "DstDnType",
-        "dst_extended_display_name": "DstExtendedDisplayName",
-        "dst_external": "DstExternal",
-        "dst_id": "DstId",
-        "dst_internal": "DstInternal",
-        "dst_participant_id": "DstParticipantId",
-        "dst_rec_id": "DstRecId",
-        "segment_action_id": "SegmentActionId",
-        "segment_end_time": "SegmentEndTime",
-        "segment_id": "SegmentId",
-        "segment_start_time": "SegmentStartTime",
-        "segment_type": "SegmentType",
-        "src_caller_number": "SrcCallerNumber",
-        "src_display_name": "SrcDisplayName",
-        "src_dn": "SrcDn",
-        "src_dn_type": "SrcDnType",
-        "src_extended_display_name": "SrcExtendedDisplayName",
-        "src_external": "SrcExternal",
-        "src_id": "SrcId",
-        "src_internal": "SrcInternal",
-        "src_participant_id": "SrcParticipantId",
-        "src_rec_id": "SrcRecId",
-    }
+    _secret_fields: ClassVar[frozenset[str]] = frozenset({})
+
+    def __repr__(self) -> str:
+        return model_repr(self, self._secret_fields)
+
+    @staticmethod
+    def _json_fields() -> tuple[tuple[str, Any, bool], ...]:
+        """(JSON name, type, may be absent) of each constructor field, in order: read by the fast decoder."""
+        return (
+            ("CallAnswered", bool | None, True),
+            ("CallTime", datetime.timedelta, True),
+            ("DstCallerNumber", None | str, True),
+            ("DstDisplayName", None | str, True),
+            ("DstDn", None | str, True),
+            ("DstDnType", int, True),
+            ("DstExtendedDisplayName", None | str, True),
+            ("DstExternal", bool, True),
+            ("DstId", int, True),
+            ("DstInternal", bool, True),
+            ("DstParticipantId", int, True),
+            ("DstRecId", int | None, True),
+            ("SegmentActionId", int, True),
+            ("SegmentEndTime", datetime.datetime, True),
+            ("SegmentId", int, True),
+            ("SegmentStartTime", datetime.datetime, True),
+            ("SegmentType", int, True),
+            ("SrcCallerNumber", None | str, True),
+            ("SrcDisplayName", None | str, True),
+            ("SrcDn", None | str, True),
+            ("SrcDnType", int, True),
+            ("SrcExtendedDisplayName", None | str, True),
+            ("SrcExternal", bool, True),
+            ("SrcId", int, True),
+            ("SrcInternal", bool, True),
+            ("SrcParticipantId", int, True),
+            ("SrcRecId", int | None, True),
+        )
 
     def to_dict(self) -> dict[str, Any]:
+        check_fields(self)
         call_answered: bool | None | Unset
         if isinstance(self.call_answered, Unset):
             call_answered = UNSET
@@ -115,7 +125,7 @@ class CallHistoryView:
 
         call_time: str | Unset
         if isinstance(self.call_time, datetime.timedelta):
-            call_time = duration_to_json(self.call_time)
+            call_time = format_duration(self.call_time)
         else:
             call_time = self.call_time
 
@@ -289,7 +299,7 @@ class CallHistoryView:
         _call_time = d.pop("CallTime", UNSET)
         call_time: datetime.timedelta | Unset
         if isinstance(_call_time, str):
-            call_time = duration_from_json(_call_time)
+            call_time = parse_duration(_call_time)
         else:
             call_time = cast(datetime.timedelta | Unset, _call_time)
 
@@ -355,7 +365,7 @@ class CallHistoryView:
         if isinstance(_segment_end_time, Unset):
             segment_end_time = UNSET
         else:
-            segment_end_time = datetime_from_json(_segment_end_time)
+            segment_end_time = parse_datetime(_segment_end_time)
 
         segment_id = d.pop("SegmentId", UNSET)
 
@@ -364,7 +374,7 @@ class CallHistoryView:
         if isinstance(_segment_start_time, Unset):
             segment_start_time = UNSET
         else:
-            segment_start_time = datetime_from_json(_segment_start_time)
+            segment_start_time = parse_datetime(_segment_start_time)
 
         segment_type = d.pop("SegmentType", UNSET)
 

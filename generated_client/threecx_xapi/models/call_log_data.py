@@ -9,7 +9,8 @@ from typing import TYPE_CHECKING, Any, ClassVar, TypeVar, cast
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
-from ..parsing import datetime_from_json, duration_from_json, duration_to_json
+from ..codecs import format_duration, parse_datetime, parse_duration
+from ..model_support import check_fields, model_repr
 from ..types import UNSET, Unset
 
 if TYPE_CHECKING:
@@ -19,7 +20,7 @@ if TYPE_CHECKING:
 T = TypeVar("T", bound="CallLogData")
 
 
-@_attrs_define
+@_attrs_define(repr=False)
 class CallLogData:
     """
     Attributes:
@@ -100,47 +101,58 @@ class CallLogData:
     talking_duration: datetime.timedelta | None | Unset = UNSET
     transcription: None | str | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
-    _json_names: ClassVar[dict[str, str]] = {
-        "action_dn_caller_id": "ActionDnCallerId",
-        "action_dn_display_name": "ActionDnDisplayName",
-        "action_dn_dn": "actionDnDn",
-        "action_dn_type": "ActionDnType",
-        "action_type": "ActionType",
-        "answered": "Answered",
-        "call_cost": "CallCost",
-        "call_history_id": "CallHistoryId",
-        "call_id": "CallId",
-        "call_type": "CallType",
-        "cdr_id": "CdrId",
-        "destination_caller_id": "DestinationCallerId",
-        "destination_display_name": "DestinationDisplayName",
-        "destination_dn": "DestinationDn",
-        "destination_type": "DestinationType",
-        "direction": "Direction",
-        "dst_rec_id": "DstRecId",
-        "indent": "Indent",
-        "main_call_history_id": "MainCallHistoryId",
-        "quality_report": "QualityReport",
-        "reason": "Reason",
-        "recordings": "Recordings",
-        "recording_url": "RecordingUrl",
-        "ringing_duration": "RingingDuration",
-        "segment_id": "SegmentId",
-        "sentiment_score": "SentimentScore",
-        "source_caller_id": "SourceCallerId",
-        "source_display_name": "SourceDisplayName",
-        "source_dn": "SourceDn",
-        "source_type": "SourceType",
-        "src_rec_id": "SrcRecId",
-        "start_time": "StartTime",
-        "status": "Status",
-        "subrow_desc_number": "SubrowDescNumber",
-        "summary": "Summary",
-        "talking_duration": "TalkingDuration",
-        "transcription": "Transcription",
-    }
+    _secret_fields: ClassVar[frozenset[str]] = frozenset({})
+
+    def __repr__(self) -> str:
+        return model_repr(self, self._secret_fields)
+
+    @staticmethod
+    def _json_fields() -> tuple[tuple[str, Any, bool], ...]:
+        """(JSON name, type, may be absent) of each constructor field, in order: read by the fast decoder."""
+        from ..models.x_report_recording import XReportRecording  # noqa: PLC0415
+
+        return (
+            ("ActionDnCallerId", None | str, True),
+            ("ActionDnDisplayName", None | str, True),
+            ("actionDnDn", None | str, True),
+            ("ActionDnType", int | None, True),
+            ("ActionType", int | None, True),
+            ("Answered", bool | None, True),
+            ("CallCost", int | None, True),
+            ("CallHistoryId", None | str, True),
+            ("CallId", int, True),
+            ("CallType", None | str, True),
+            ("CdrId", str, True),
+            ("DestinationCallerId", None | str, True),
+            ("DestinationDisplayName", None | str, True),
+            ("DestinationDn", None | str, True),
+            ("DestinationType", int | None, True),
+            ("Direction", None | str, True),
+            ("DstRecId", int | None, True),
+            ("Indent", int | None, True),
+            ("MainCallHistoryId", None | str, True),
+            ("QualityReport", bool | None, True),
+            ("Reason", None | str, True),
+            ("Recordings", list[XReportRecording], True),
+            ("RecordingUrl", None | str, True),
+            ("RingingDuration", datetime.timedelta | None, True),
+            ("SegmentId", int | None, True),
+            ("SentimentScore", int | None, True),
+            ("SourceCallerId", None | str, True),
+            ("SourceDisplayName", None | str, True),
+            ("SourceDn", None | str, True),
+            ("SourceType", int | None, True),
+            ("SrcRecId", int | None, True),
+            ("StartTime", datetime.datetime | None, True),
+            ("Status", None | str, True),
+            ("SubrowDescNumber", int | None, True),
+            ("Summary", None | str, True),
+            ("TalkingDuration", datetime.timedelta | None, True),
+            ("Transcription", None | str, True),
+        )
 
     def to_dict(self) -> dict[str, Any]:
+        check_fields(self)
         action_dn_caller_id: None | str | Unset
         if isinstance(self.action_dn_caller_id, Unset):
             action_dn_caller_id = UNSET
@@ -274,7 +286,7 @@ class CallLogData:
 
         ringing_duration: str | None | Unset
         if isinstance(self.ringing_duration, datetime.timedelta):
-            ringing_duration = duration_to_json(self.ringing_duration)
+            ringing_duration = format_duration(self.ringing_duration)
         else:
             ringing_duration = self.ringing_duration
 
@@ -348,7 +360,7 @@ class CallLogData:
 
         talking_duration: str | None | Unset
         if isinstance(self.talking_duration, datetime.timedelta):
-            talking_duration = duration_to_json(self.talking_duration)
+            talking_duration = format_duration(self.talking_duration)
         else:
             talking_duration = self.talking_duration
 
@@ -640,7 +652,7 @@ class CallLogData:
         _ringing_duration = d.pop("RingingDuration", UNSET)
         ringing_duration: datetime.timedelta | None | Unset
         if isinstance(_ringing_duration, str):
-            ringing_duration = duration_from_json(_ringing_duration)
+            ringing_duration = parse_duration(_ringing_duration)
         else:
             ringing_duration = cast(datetime.timedelta | None | Unset, _ringing_duration)
 
@@ -715,7 +727,7 @@ class CallLogData:
             try:
                 if not isinstance(data, str):
                     raise TypeError()
-                start_time_type_0 = datetime_from_json(data)
+                start_time_type_0 = parse_datetime(data)
 
                 return start_time_type_0
             except (TypeError, ValueError, AttributeError, KeyError):
@@ -754,7 +766,7 @@ class CallLogData:
         _talking_duration = d.pop("TalkingDuration", UNSET)
         talking_duration: datetime.timedelta | None | Unset
         if isinstance(_talking_duration, str):
-            talking_duration = duration_from_json(_talking_duration)
+            talking_duration = parse_duration(_talking_duration)
         else:
             talking_duration = cast(datetime.timedelta | None | Unset, _talking_duration)
 

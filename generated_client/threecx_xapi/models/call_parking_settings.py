@@ -8,13 +8,14 @@ from typing import Any, ClassVar, TypeVar, cast
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from ..model_support import check_fields, model_repr
 from ..models.type_of_auto_pickup_forward import TypeOfAutoPickupForward
 from ..types import UNSET, Unset
 
 T = TypeVar("T", bound="CallParkingSettings")
 
 
-@_attrs_define
+@_attrs_define(repr=False)
 class CallParkingSettings:
     """
     Attributes:
@@ -35,17 +36,26 @@ class CallParkingSettings:
     maximum_parked_calls: int | None | Unset = UNSET
     music_on_hold: None | str | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
-    _json_names: ClassVar[dict[str, str]] = {
-        "auto_pickup_enabled": "AutoPickupEnabled",
-        "auto_pickup_forward_dn": "AutoPickupForwardDN",
-        "auto_pickup_forward_external_number": "AutoPickupForwardExternalNumber",
-        "auto_pickup_forward_type": "AutoPickupForwardType",
-        "auto_pickup_timeout": "AutoPickupTimeout",
-        "maximum_parked_calls": "MaximumParkedCalls",
-        "music_on_hold": "MusicOnHold",
-    }
+    _secret_fields: ClassVar[frozenset[str]] = frozenset({})
+
+    def __repr__(self) -> str:
+        return model_repr(self, self._secret_fields)
+
+    @staticmethod
+    def _json_fields() -> tuple[tuple[str, Any, bool], ...]:
+        """(JSON name, type, may be absent) of each constructor field, in order: read by the fast decoder."""
+        return (
+            ("AutoPickupEnabled", bool | None, True),
+            ("AutoPickupForwardDN", None | str, True),
+            ("AutoPickupForwardExternalNumber", None | str, True),
+            ("AutoPickupForwardType", None | TypeOfAutoPickupForward, True),
+            ("AutoPickupTimeout", int | None, True),
+            ("MaximumParkedCalls", int | None, True),
+            ("MusicOnHold", None | str, True),
+        )
 
     def to_dict(self) -> dict[str, Any]:
+        check_fields(self)
         auto_pickup_enabled: bool | None | Unset
         if isinstance(self.auto_pickup_enabled, Unset):
             auto_pickup_enabled = UNSET

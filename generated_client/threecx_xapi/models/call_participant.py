@@ -8,12 +8,13 @@ from typing import Any, ClassVar, TypeVar
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from ..model_support import check_fields, model_repr
 from ..types import UNSET, Unset
 
 T = TypeVar("T", bound="CallParticipant")
 
 
-@_attrs_define
+@_attrs_define(repr=False)
 class CallParticipant:
     """
     Attributes:
@@ -42,21 +43,30 @@ class CallParticipant:
     party_dn_type: str | Unset = UNSET
     status: str | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
-    _json_names: ClassVar[dict[str, str]] = {
-        "call_id": "CallId",
-        "device_id": "DeviceId",
-        "direct_control": "DirectControl",
-        "dn": "DN",
-        "id": "Id",
-        "leg_id": "LegId",
-        "party_caller_id": "PartyCallerId",
-        "party_caller_name": "PartyCallerName",
-        "party_dn": "PartyDn",
-        "party_dn_type": "PartyDnType",
-        "status": "Status",
-    }
+    _secret_fields: ClassVar[frozenset[str]] = frozenset({})
+
+    def __repr__(self) -> str:
+        return model_repr(self, self._secret_fields)
+
+    @staticmethod
+    def _json_fields() -> tuple[tuple[str, Any, bool], ...]:
+        """(JSON name, type, may be absent) of each constructor field, in order: read by the fast decoder."""
+        return (
+            ("CallId", int, True),
+            ("DeviceId", str, True),
+            ("DirectControl", bool, True),
+            ("DN", str, True),
+            ("Id", int, True),
+            ("LegId", int, True),
+            ("PartyCallerId", str, True),
+            ("PartyCallerName", str, True),
+            ("PartyDn", str, True),
+            ("PartyDnType", str, True),
+            ("Status", str, True),
+        )
 
     def to_dict(self) -> dict[str, Any]:
+        check_fields(self)
         call_id = self.call_id
 
         device_id = self.device_id

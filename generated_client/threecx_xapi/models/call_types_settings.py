@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any, ClassVar, TypeVar, cast
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from ..model_support import check_fields, model_repr
 from ..types import UNSET, Unset
 
 if TYPE_CHECKING:
@@ -17,7 +18,7 @@ if TYPE_CHECKING:
 T = TypeVar("T", bound="CallTypesSettings")
 
 
-@_attrs_define
+@_attrs_define(repr=False)
 class CallTypesSettings:
     """
     Attributes:
@@ -32,14 +33,25 @@ class CallTypesSettings:
     mobile: CallTypeInfo | None | Unset = UNSET
     national: CallTypeInfo | None | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
-    _json_names: ClassVar[dict[str, str]] = {
-        "international": "International",
-        "local": "Local",
-        "mobile": "Mobile",
-        "national": "National",
-    }
+    _secret_fields: ClassVar[frozenset[str]] = frozenset({})
+
+    def __repr__(self) -> str:
+        return model_repr(self, self._secret_fields)
+
+    @staticmethod
+    def _json_fields() -> tuple[tuple[str, Any, bool], ...]:
+        """(JSON name, type, may be absent) of each constructor field, in order: read by the fast decoder."""
+        from ..models.call_type_info import CallTypeInfo  # noqa: PLC0415
+
+        return (
+            ("International", CallTypeInfo | None, True),
+            ("Local", CallTypeInfo | None, True),
+            ("Mobile", CallTypeInfo | None, True),
+            ("National", CallTypeInfo | None, True),
+        )
 
     def to_dict(self) -> dict[str, Any]:
+        check_fields(self)
         from ..models.call_type_info import CallTypeInfo  # noqa: PLC0415
 
         international: dict[str, Any] | None | Unset

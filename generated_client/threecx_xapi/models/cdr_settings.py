@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any, ClassVar, TypeVar, cast
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from ..model_support import check_fields, model_repr
 from ..models.type_of_cdr_log import TypeOfCDRLog
 from ..types import UNSET, Unset
 
@@ -18,7 +19,7 @@ if TYPE_CHECKING:
 T = TypeVar("T", bound="CDRSettings")
 
 
-@_attrs_define
+@_attrs_define(repr=False)
 class CDRSettings:
     """
     Attributes:
@@ -41,18 +42,29 @@ class CDRSettings:
     socket_ip_address: None | str | Unset = UNSET
     socket_port: int | None | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
-    _json_names: ClassVar[dict[str, str]] = {
-        "enabled": "Enabled",
-        "enabled_fields": "EnabledFields",
-        "log_size": "LogSize",
-        "log_type": "LogType",
-        "possible_fields": "PossibleFields",
-        "remove_comma_delimiters": "RemoveCommaDelimiters",
-        "socket_ip_address": "SocketIpAddress",
-        "socket_port": "SocketPort",
-    }
+    _secret_fields: ClassVar[frozenset[str]] = frozenset({})
+
+    def __repr__(self) -> str:
+        return model_repr(self, self._secret_fields)
+
+    @staticmethod
+    def _json_fields() -> tuple[tuple[str, Any, bool], ...]:
+        """(JSON name, type, may be absent) of each constructor field, in order: read by the fast decoder."""
+        from ..models.cdr_settings_field import CDRSettingsField  # noqa: PLC0415
+
+        return (
+            ("Enabled", bool | None, True),
+            ("EnabledFields", list[CDRSettingsField], True),
+            ("LogSize", int | None, True),
+            ("LogType", None | TypeOfCDRLog, True),
+            ("PossibleFields", list[str], True),
+            ("RemoveCommaDelimiters", bool | None, True),
+            ("SocketIpAddress", None | str, True),
+            ("SocketPort", int | None, True),
+        )
 
     def to_dict(self) -> dict[str, Any]:
+        check_fields(self)
         enabled: bool | None | Unset
         if isinstance(self.enabled, Unset):
             enabled = UNSET

@@ -9,14 +9,15 @@ from typing import Any, ClassVar, TypeVar, cast
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from ..codecs import parse_datetime
+from ..model_support import check_fields, model_repr
 from ..models.chat_type import ChatType
-from ..parsing import datetime_from_json
 from ..types import UNSET, Unset
 
 T = TypeVar("T", bound="ChatHistoryView")
 
 
-@_attrs_define
+@_attrs_define(repr=False)
 class ChatHistoryView:
     """
     Attributes:
@@ -53,25 +54,34 @@ class ChatHistoryView:
     source: None | str | Unset = UNSET
     time_sent: datetime.datetime | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
-    _json_names: ClassVar[dict[str, str]] = {
-        "chat_name": "ChatName",
-        "conversation_id": "ConversationId",
-        "from_name": "FromName",
-        "from_no": "FromNo",
-        "is_external": "IsExternal",
-        "message": "Message",
-        "participant_email": "ParticipantEmail",
-        "participant_ip": "ParticipantIp",
-        "participant_phone": "ParticipantPhone",
-        "participants_groups_array": "ParticipantsGroupsArray",
-        "provider_name": "ProviderName",
-        "provider_type": "ProviderType",
-        "queue_number": "QueueNumber",
-        "source": "Source",
-        "time_sent": "TimeSent",
-    }
+    _secret_fields: ClassVar[frozenset[str]] = frozenset({})
+
+    def __repr__(self) -> str:
+        return model_repr(self, self._secret_fields)
+
+    @staticmethod
+    def _json_fields() -> tuple[tuple[str, Any, bool], ...]:
+        """(JSON name, type, may be absent) of each constructor field, in order: read by the fast decoder."""
+        return (
+            ("ChatName", None | str, True),
+            ("ConversationId", int, True),
+            ("FromName", None | str, True),
+            ("FromNo", None | str, True),
+            ("IsExternal", bool, True),
+            ("Message", None | str, True),
+            ("ParticipantEmail", None | str, True),
+            ("ParticipantIp", None | str, True),
+            ("ParticipantPhone", None | str, True),
+            ("ParticipantsGroupsArray", list[str], True),
+            ("ProviderName", None | str, True),
+            ("ProviderType", ChatType | None, True),
+            ("QueueNumber", None | str, True),
+            ("Source", None | str, True),
+            ("TimeSent", datetime.datetime, True),
+        )
 
     def to_dict(self) -> dict[str, Any]:
+        check_fields(self)
         chat_name: None | str | Unset
         if isinstance(self.chat_name, Unset):
             chat_name = UNSET
@@ -310,7 +320,7 @@ class ChatHistoryView:
         if isinstance(_time_sent, Unset):
             time_sent = UNSET
         else:
-            time_sent = datetime_from_json(_time_sent)
+            time_sent = parse_datetime(_time_sent)
 
         _chat_history_view_instance = cls(
             chat_name=chat_name,

@@ -8,12 +8,13 @@ from typing import Any, ClassVar, TypeVar, cast
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from ..model_support import check_fields, model_repr
 from ..types import UNSET, Unset
 
 T = TypeVar("T", bound="ChatLogSettings")
 
 
-@_attrs_define
+@_attrs_define(repr=False)
 class ChatLogSettings:
     """
     Attributes:
@@ -26,13 +27,22 @@ class ChatLogSettings:
     auto_close_days: int | None | Unset = UNSET
     remote_storage_enabled: bool | None | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
-    _json_names: ClassVar[dict[str, str]] = {
-        "auto_clear_months": "AutoClearMonths",
-        "auto_close_days": "AutoCloseDays",
-        "remote_storage_enabled": "RemoteStorageEnabled",
-    }
+    _secret_fields: ClassVar[frozenset[str]] = frozenset({})
+
+    def __repr__(self) -> str:
+        return model_repr(self, self._secret_fields)
+
+    @staticmethod
+    def _json_fields() -> tuple[tuple[str, Any, bool], ...]:
+        """(JSON name, type, may be absent) of each constructor field, in order: read by the fast decoder."""
+        return (
+            ("AutoClearMonths", int | None, True),
+            ("AutoCloseDays", int | None, True),
+            ("RemoteStorageEnabled", bool | None, True),
+        )
 
     def to_dict(self) -> dict[str, Any]:
+        check_fields(self)
         auto_clear_months: int | None | Unset
         if isinstance(self.auto_clear_months, Unset):
             auto_clear_months = UNSET

@@ -9,13 +9,14 @@ from typing import Any, ClassVar, TypeVar, cast
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
-from ..parsing import datetime_from_json
+from ..codecs import parse_datetime
+from ..model_support import check_fields, model_repr
 from ..types import UNSET, Unset
 
 T = TypeVar("T", bound="ChatMessagesHistoryView")
 
 
-@_attrs_define
+@_attrs_define(repr=False)
 class ChatMessagesHistoryView:
     """
     Attributes:
@@ -50,24 +51,33 @@ class ChatMessagesHistoryView:
     sender_participant_phone: None | str | Unset = UNSET
     time_sent: datetime.datetime | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
-    _json_names: ClassVar[dict[str, str]] = {
-        "conversation_id": "ConversationId",
-        "is_external": "IsExternal",
-        "message": "Message",
-        "message_id": "MessageId",
-        "participants_groups_array": "ParticipantsGroupsArray",
-        "queue_number": "QueueNumber",
-        "recipients": "Recipients",
-        "sender_participant_email": "SenderParticipantEmail",
-        "sender_participant_ip": "SenderParticipantIp",
-        "sender_participant_name": "SenderParticipantName",
-        "sender_participant_no": "SenderParticipantNo",
-        "sender_participant_pbx": "SenderParticipantPbx",
-        "sender_participant_phone": "SenderParticipantPhone",
-        "time_sent": "TimeSent",
-    }
+    _secret_fields: ClassVar[frozenset[str]] = frozenset({})
+
+    def __repr__(self) -> str:
+        return model_repr(self, self._secret_fields)
+
+    @staticmethod
+    def _json_fields() -> tuple[tuple[str, Any, bool], ...]:
+        """(JSON name, type, may be absent) of each constructor field, in order: read by the fast decoder."""
+        return (
+            ("ConversationId", int, True),
+            ("IsExternal", bool, True),
+            ("Message", None | str, True),
+            ("MessageId", int, True),
+            ("ParticipantsGroupsArray", list[str], True),
+            ("QueueNumber", None | str, True),
+            ("Recipients", None | str, True),
+            ("SenderParticipantEmail", None | str, True),
+            ("SenderParticipantIp", None | str, True),
+            ("SenderParticipantName", None | str, True),
+            ("SenderParticipantNo", None | str, True),
+            ("SenderParticipantPbx", None | str, True),
+            ("SenderParticipantPhone", None | str, True),
+            ("TimeSent", datetime.datetime, True),
+        )
 
     def to_dict(self) -> dict[str, Any]:
+        check_fields(self)
         conversation_id = self.conversation_id
 
         is_external = self.is_external
@@ -267,7 +277,7 @@ class ChatMessagesHistoryView:
         if isinstance(_time_sent, Unset):
             time_sent = UNSET
         else:
-            time_sent = datetime_from_json(_time_sent)
+            time_sent = parse_datetime(_time_sent)
 
         _chat_messages_history_view_instance = cls(
             conversation_id=conversation_id,

@@ -8,12 +8,13 @@ from typing import Any, ClassVar, TypeVar, cast
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from ..model_support import check_fields, model_repr
 from ..types import UNSET, Unset
 
 T = TypeVar("T", bound="ClientIdMetadataDocument")
 
 
-@_attrs_define
+@_attrs_define(repr=False)
 class ClientIdMetadataDocument:
     """
     Attributes:
@@ -44,22 +45,31 @@ class ClientIdMetadataDocument:
     token_endpoint_auth_method: None | str | Unset = UNSET
     tos_uri: None | str | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
-    _json_names: ClassVar[dict[str, str]] = {
-        "client_id": "ClientId",
-        "client_name": "ClientName",
-        "client_uri": "ClientUri",
-        "grant_types": "GrantTypes",
-        "jwks_uri": "JwksUri",
-        "logo_uri": "LogoUri",
-        "policy_uri": "PolicyUri",
-        "redirect_uris": "RedirectUris",
-        "response_types": "ResponseTypes",
-        "scope": "Scope",
-        "token_endpoint_auth_method": "TokenEndpointAuthMethod",
-        "tos_uri": "TosUri",
-    }
+    _secret_fields: ClassVar[frozenset[str]] = frozenset({})
+
+    def __repr__(self) -> str:
+        return model_repr(self, self._secret_fields)
+
+    @staticmethod
+    def _json_fields() -> tuple[tuple[str, Any, bool], ...]:
+        """(JSON name, type, may be absent) of each constructor field, in order: read by the fast decoder."""
+        return (
+            ("ClientId", None | str, True),
+            ("ClientName", None | str, True),
+            ("ClientUri", None | str, True),
+            ("GrantTypes", list[str], True),
+            ("JwksUri", None | str, True),
+            ("LogoUri", None | str, True),
+            ("PolicyUri", None | str, True),
+            ("RedirectUris", list[str], True),
+            ("ResponseTypes", list[str], True),
+            ("Scope", None | str, True),
+            ("TokenEndpointAuthMethod", None | str, True),
+            ("TosUri", None | str, True),
+        )
 
     def to_dict(self) -> dict[str, Any]:
+        check_fields(self)
         client_id: None | str | Unset
         if isinstance(self.client_id, Unset):
             client_id = UNSET

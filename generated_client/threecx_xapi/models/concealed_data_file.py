@@ -8,12 +8,13 @@ from typing import Any, ClassVar, TypeVar, cast
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from ..model_support import check_fields, model_repr
 from ..types import UNSET, Unset
 
 T = TypeVar("T", bound="ConcealedDataFile")
 
 
-@_attrs_define
+@_attrs_define(repr=False)
 class ConcealedDataFile:
     """
     Attributes:
@@ -26,13 +27,22 @@ class ConcealedDataFile:
     contents: None | str | Unset = UNSET
     name: None | str | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
-    _json_names: ClassVar[dict[str, str]] = {
-        "concealed": "Concealed",
-        "contents": "Contents",
-        "name": "Name",
-    }
+    _secret_fields: ClassVar[frozenset[str]] = frozenset({})
+
+    def __repr__(self) -> str:
+        return model_repr(self, self._secret_fields)
+
+    @staticmethod
+    def _json_fields() -> tuple[tuple[str, Any, bool], ...]:
+        """(JSON name, type, may be absent) of each constructor field, in order: read by the fast decoder."""
+        return (
+            ("Concealed", bool | None, True),
+            ("Contents", None | str, True),
+            ("Name", None | str, True),
+        )
 
     def to_dict(self) -> dict[str, Any]:
+        check_fields(self)
         concealed: bool | None | Unset
         if isinstance(self.concealed, Unset):
             concealed = UNSET

@@ -8,6 +8,7 @@ from typing import Any, ClassVar, TypeVar, cast
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from ..model_support import check_fields, model_repr
 from ..models.dtmf_mode import DtmfMode
 from ..models.video_conference_mode import VideoConferenceMode
 from ..types import UNSET, Unset
@@ -15,7 +16,7 @@ from ..types import UNSET, Unset
 T = TypeVar("T", bound="ConferenceSettings")
 
 
-@_attrs_define
+@_attrs_define(repr=False)
 class ConferenceSettings:
     """
     Attributes:
@@ -44,21 +45,34 @@ class ConferenceSettings:
     video_conference_mode: None | Unset | VideoConferenceMode = UNSET
     zone: None | str | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
-    _json_names: ClassVar[dict[str, str]] = {
-        "auto_call_participants": "AutoCallParticipants",
-        "dtmf_mode": "DtmfMode",
-        "enable_pin": "EnablePin",
-        "extension": "Extension",
-        "external_numbers": "ExternalNumbers",
-        "id": "Id",
-        "logo_path": "LogoPath",
-        "music_on_hold": "MusicOnHold",
-        "pin_number": "PinNumber",
-        "video_conference_mode": "VideoConferenceMode",
-        "zone": "Zone",
-    }
+    _secret_fields: ClassVar[frozenset[str]] = frozenset(
+        {
+            "pin_number",
+        }
+    )
+
+    def __repr__(self) -> str:
+        return model_repr(self, self._secret_fields)
+
+    @staticmethod
+    def _json_fields() -> tuple[tuple[str, Any, bool], ...]:
+        """(JSON name, type, may be absent) of each constructor field, in order: read by the fast decoder."""
+        return (
+            ("AutoCallParticipants", bool | None, True),
+            ("DtmfMode", DtmfMode | None, True),
+            ("EnablePin", bool | None, True),
+            ("Extension", None | str, True),
+            ("ExternalNumbers", None | str, True),
+            ("Id", int, True),
+            ("LogoPath", None | str, True),
+            ("MusicOnHold", None | str, True),
+            ("PinNumber", None | str, True),
+            ("VideoConferenceMode", None | VideoConferenceMode, True),
+            ("Zone", None | str, True),
+        )
 
     def to_dict(self) -> dict[str, Any]:
+        check_fields(self)
         auto_call_participants: bool | None | Unset
         if isinstance(self.auto_call_participants, Unset):
             auto_call_participants = UNSET

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from ..model_support import check_fields, model_repr
 from ..models.on_board_converter_release_channel import OnBoardConverterReleaseChannel
 from ..types import UNSET, Unset
 
@@ -18,7 +19,7 @@ if TYPE_CHECKING:
 T = TypeVar("T", bound="ConfiguredAiServers")
 
 
-@_attrs_define
+@_attrs_define(repr=False)
 class ConfiguredAiServers:
     """
     Attributes:
@@ -29,12 +30,23 @@ class ConfiguredAiServers:
     configured_servers: list[OnBoardConverterRow] | Unset = UNSET
     release_channel: OnBoardConverterReleaseChannel | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
-    _json_names: ClassVar[dict[str, str]] = {
-        "configured_servers": "ConfiguredServers",
-        "release_channel": "ReleaseChannel",
-    }
+    _secret_fields: ClassVar[frozenset[str]] = frozenset({})
+
+    def __repr__(self) -> str:
+        return model_repr(self, self._secret_fields)
+
+    @staticmethod
+    def _json_fields() -> tuple[tuple[str, Any, bool], ...]:
+        """(JSON name, type, may be absent) of each constructor field, in order: read by the fast decoder."""
+        from ..models.on_board_converter_row import OnBoardConverterRow  # noqa: PLC0415
+
+        return (
+            ("ConfiguredServers", list[OnBoardConverterRow], True),
+            ("ReleaseChannel", OnBoardConverterReleaseChannel, True),
+        )
 
     def to_dict(self) -> dict[str, Any]:
+        check_fields(self)
         configured_servers: list[dict[str, Any]] | Unset = UNSET
         if not isinstance(self.configured_servers, Unset):
             configured_servers = []

@@ -8,12 +8,13 @@ from typing import Any, ClassVar, TypeVar, cast
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from ..model_support import check_fields, model_repr
 from ..types import UNSET, Unset
 
 T = TypeVar("T", bound="ConsoleRestrictions")
 
 
-@_attrs_define
+@_attrs_define(repr=False)
 class ConsoleRestrictions:
     """
     Attributes:
@@ -28,14 +29,23 @@ class ConsoleRestrictions:
     ip_whitelist: list[str] | Unset = UNSET
     my_ip_address: None | str | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
-    _json_names: ClassVar[dict[str, str]] = {
-        "access_restricted": "AccessRestricted",
-        "id": "Id",
-        "ip_whitelist": "IpWhitelist",
-        "my_ip_address": "MyIpAddress",
-    }
+    _secret_fields: ClassVar[frozenset[str]] = frozenset({})
+
+    def __repr__(self) -> str:
+        return model_repr(self, self._secret_fields)
+
+    @staticmethod
+    def _json_fields() -> tuple[tuple[str, Any, bool], ...]:
+        """(JSON name, type, may be absent) of each constructor field, in order: read by the fast decoder."""
+        return (
+            ("AccessRestricted", bool | None, True),
+            ("Id", str, True),
+            ("IpWhitelist", list[str], True),
+            ("MyIpAddress", None | str, True),
+        )
 
     def to_dict(self) -> dict[str, Any]:
+        check_fields(self)
         access_restricted: bool | None | Unset
         if isinstance(self.access_restricted, Unset):
             access_restricted = UNSET

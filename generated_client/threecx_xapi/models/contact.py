@@ -8,13 +8,14 @@ from typing import Any, ClassVar, TypeVar, cast
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from ..model_support import check_fields, model_repr
 from ..models.contact_source import ContactSource
 from ..types import UNSET, Unset
 
 T = TypeVar("T", bound="Contact")
 
 
-@_attrs_define
+@_attrs_define(repr=False)
 class Contact:
     """
     Attributes:
@@ -55,27 +56,36 @@ class Contact:
     tag: None | str | Unset = UNSET
     title: None | str | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
-    _json_names: ClassVar[dict[str, str]] = {
-        "business": "Business",
-        "business_2": "Business2",
-        "business_fax": "BusinessFax",
-        "company_name": "CompanyName",
-        "contact_type": "ContactType",
-        "department": "Department",
-        "email": "Email",
-        "first_name": "FirstName",
-        "home": "Home",
-        "id": "Id",
-        "last_name": "LastName",
-        "mobile_2": "Mobile2",
-        "other": "Other",
-        "pager": "Pager",
-        "phone_number": "PhoneNumber",
-        "tag": "Tag",
-        "title": "Title",
-    }
+    _secret_fields: ClassVar[frozenset[str]] = frozenset({})
+
+    def __repr__(self) -> str:
+        return model_repr(self, self._secret_fields)
+
+    @staticmethod
+    def _json_fields() -> tuple[tuple[str, Any, bool], ...]:
+        """(JSON name, type, may be absent) of each constructor field, in order: read by the fast decoder."""
+        return (
+            ("Business", None | str, True),
+            ("Business2", None | str, True),
+            ("BusinessFax", None | str, True),
+            ("CompanyName", None | str, True),
+            ("ContactType", ContactSource | None, True),
+            ("Department", None | str, True),
+            ("Email", None | str, True),
+            ("FirstName", None | str, True),
+            ("Home", None | str, True),
+            ("Id", int, True),
+            ("LastName", None | str, True),
+            ("Mobile2", None | str, True),
+            ("Other", None | str, True),
+            ("Pager", None | str, True),
+            ("PhoneNumber", None | str, True),
+            ("Tag", None | str, True),
+            ("Title", None | str, True),
+        )
 
     def to_dict(self) -> dict[str, Any]:
+        check_fields(self)
         business: None | str | Unset
         if isinstance(self.business, Unset):
             business = UNSET

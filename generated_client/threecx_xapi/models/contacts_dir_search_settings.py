@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any, ClassVar, TypeVar, cast
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from ..model_support import check_fields, model_repr
 from ..types import UNSET, Unset
 
 if TYPE_CHECKING:
@@ -17,7 +18,7 @@ if TYPE_CHECKING:
 T = TypeVar("T", bound="ContactsDirSearchSettings")
 
 
-@_attrs_define
+@_attrs_define(repr=False)
 class ContactsDirSearchSettings:
     """
     Attributes:
@@ -36,16 +37,31 @@ class ContactsDirSearchSettings:
     exchange_server_url: None | str | Unset = UNSET
     exchange_user: None | str | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
-    _json_names: ClassVar[dict[str, str]] = {
-        "exchange_calendar_profile_switching": "ExchangeCalendarProfileSwitching",
-        "exchange_email_addresses": "ExchangeEmailAddresses",
-        "exchange_folders": "ExchangeFolders",
-        "exchange_password": "ExchangePassword",
-        "exchange_server_url": "ExchangeServerUrl",
-        "exchange_user": "ExchangeUser",
-    }
+    _secret_fields: ClassVar[frozenset[str]] = frozenset(
+        {
+            "exchange_password",
+        }
+    )
+
+    def __repr__(self) -> str:
+        return model_repr(self, self._secret_fields)
+
+    @staticmethod
+    def _json_fields() -> tuple[tuple[str, Any, bool], ...]:
+        """(JSON name, type, may be absent) of each constructor field, in order: read by the fast decoder."""
+        from ..models.concealed_password import ConcealedPassword  # noqa: PLC0415
+
+        return (
+            ("ExchangeCalendarProfileSwitching", bool | None, True),
+            ("ExchangeEmailAddresses", list[str], True),
+            ("ExchangeFolders", list[str], True),
+            ("ExchangePassword", ConcealedPassword | None, True),
+            ("ExchangeServerUrl", None | str, True),
+            ("ExchangeUser", None | str, True),
+        )
 
     def to_dict(self) -> dict[str, Any]:
+        check_fields(self)
         from ..models.concealed_password import ConcealedPassword  # noqa: PLC0415
 
         exchange_calendar_profile_switching: bool | None | Unset

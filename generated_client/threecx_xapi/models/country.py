@@ -8,12 +8,13 @@ from typing import Any, ClassVar, TypeVar, cast
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from ..model_support import check_fields, model_repr
 from ..types import UNSET, Unset
 
 T = TypeVar("T", bound="Country")
 
 
-@_attrs_define
+@_attrs_define(repr=False)
 class Country:
     """
     Attributes:
@@ -42,21 +43,30 @@ class Country:
     voicemail_no: None | str | Unset = UNSET
     web_meeting_zone: None | str | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
-    _json_names: ClassVar[dict[str, str]] = {
-        "continent": "Continent",
-        "country_code": "CountryCode",
-        "country_codes": "CountryCodes",
-        "download_url": "DownloadUrl",
-        "erp_code": "ErpCode",
-        "exit_code": "ExitCode",
-        "name": "Name",
-        "parent_erp_code": "ParentErpCode",
-        "stun_server": "StunServer",
-        "voicemail_no": "VoicemailNo",
-        "web_meeting_zone": "WebMeetingZone",
-    }
+    _secret_fields: ClassVar[frozenset[str]] = frozenset({})
+
+    def __repr__(self) -> str:
+        return model_repr(self, self._secret_fields)
+
+    @staticmethod
+    def _json_fields() -> tuple[tuple[str, Any, bool], ...]:
+        """(JSON name, type, may be absent) of each constructor field, in order: read by the fast decoder."""
+        return (
+            ("Continent", None | str, True),
+            ("CountryCode", None | str, True),
+            ("CountryCodes", list[str], True),
+            ("DownloadUrl", None | str, True),
+            ("ErpCode", None | str, True),
+            ("ExitCode", None | str, True),
+            ("Name", str, True),
+            ("ParentErpCode", None | str, True),
+            ("StunServer", None | str, True),
+            ("VoicemailNo", None | str, True),
+            ("WebMeetingZone", None | str, True),
+        )
 
     def to_dict(self) -> dict[str, Any]:
+        check_fields(self)
         continent: None | str | Unset
         if isinstance(self.continent, Unset):
             continent = UNSET

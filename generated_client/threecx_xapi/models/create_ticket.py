@@ -8,13 +8,14 @@ from typing import Any, ClassVar, TypeVar, cast
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from ..model_support import check_fields, model_repr
 from ..models.create_ticket_status import CreateTicketStatus
 from ..types import UNSET, Unset
 
 T = TypeVar("T", bound="CreateTicket")
 
 
-@_attrs_define
+@_attrs_define(repr=False)
 class CreateTicket:
     """
     Attributes:
@@ -27,13 +28,22 @@ class CreateTicket:
     create_ticket_status: CreateTicketStatus | None | Unset = UNSET
     fix_url: None | str | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
-    _json_names: ClassVar[dict[str, str]] = {
-        "can_create_ticket": "CanCreateTicket",
-        "create_ticket_status": "CreateTicketStatus",
-        "fix_url": "FixUrl",
-    }
+    _secret_fields: ClassVar[frozenset[str]] = frozenset({})
+
+    def __repr__(self) -> str:
+        return model_repr(self, self._secret_fields)
+
+    @staticmethod
+    def _json_fields() -> tuple[tuple[str, Any, bool], ...]:
+        """(JSON name, type, may be absent) of each constructor field, in order: read by the fast decoder."""
+        return (
+            ("CanCreateTicket", bool | None, True),
+            ("CreateTicketStatus", CreateTicketStatus | None, True),
+            ("FixUrl", None | str, True),
+        )
 
     def to_dict(self) -> dict[str, Any]:
+        check_fields(self)
         can_create_ticket: bool | None | Unset
         if isinstance(self.can_create_ticket, Unset):
             can_create_ticket = UNSET

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any, ClassVar, TypeVar, cast
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from ..model_support import check_fields, model_repr
 from ..models.trunk_type import TrunkType
 from ..types import UNSET, Unset
 
@@ -20,7 +21,7 @@ if TYPE_CHECKING:
 T = TypeVar("T", bound="CreateTrunk")
 
 
-@_attrs_define
+@_attrs_define(repr=False)
 class CreateTrunk:
     """
     Attributes:
@@ -41,17 +42,34 @@ class CreateTrunk:
     phone_numbers: list[ProviderPhone] | Unset = UNSET
     type_: None | TrunkType | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
-    _json_names: ClassVar[dict[str, str]] = {
-        "account_sid": "AccountSid",
-        "api_key": "ApiKey",
-        "default_rule": "DefaultRule",
-        "groups": "Groups",
-        "name": "Name",
-        "phone_numbers": "PhoneNumbers",
-        "type_": "Type",
-    }
+    _secret_fields: ClassVar[frozenset[str]] = frozenset(
+        {
+            "api_key",
+        }
+    )
+
+    def __repr__(self) -> str:
+        return model_repr(self, self._secret_fields)
+
+    @staticmethod
+    def _json_fields() -> tuple[tuple[str, Any, bool], ...]:
+        """(JSON name, type, may be absent) of each constructor field, in order: read by the fast decoder."""
+        from ..models.inbound_rule import InboundRule  # noqa: PLC0415
+        from ..models.provider_phone import ProviderPhone  # noqa: PLC0415
+        from ..models.user_group import UserGroup  # noqa: PLC0415
+
+        return (
+            ("AccountSid", None | str, True),
+            ("ApiKey", None | str, True),
+            ("DefaultRule", InboundRule | None, True),
+            ("Groups", list[UserGroup], True),
+            ("Name", None | str, True),
+            ("PhoneNumbers", list[ProviderPhone], True),
+            ("Type", None | TrunkType, True),
+        )
 
     def to_dict(self) -> dict[str, Any]:
+        check_fields(self)
         from ..models.inbound_rule import InboundRule  # noqa: PLC0415
 
         account_sid: None | str | Unset

@@ -8,13 +8,14 @@ from typing import Any, ClassVar, TypeVar, cast
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from ..model_support import check_fields, model_repr
 from ..models.authentication_type import AuthenticationType
 from ..types import UNSET, Unset
 
 T = TypeVar("T", bound="CrmAuthentication")
 
 
-@_attrs_define
+@_attrs_define(repr=False)
 class CrmAuthentication:
     """
     Attributes:
@@ -25,12 +26,21 @@ class CrmAuthentication:
     type_: AuthenticationType | None | Unset = UNSET
     values: list[str] | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
-    _json_names: ClassVar[dict[str, str]] = {
-        "type_": "Type",
-        "values": "Values",
-    }
+    _secret_fields: ClassVar[frozenset[str]] = frozenset({})
+
+    def __repr__(self) -> str:
+        return model_repr(self, self._secret_fields)
+
+    @staticmethod
+    def _json_fields() -> tuple[tuple[str, Any, bool], ...]:
+        """(JSON name, type, may be absent) of each constructor field, in order: read by the fast decoder."""
+        return (
+            ("Type", AuthenticationType | None, True),
+            ("Values", list[str], True),
+        )
 
     def to_dict(self) -> dict[str, Any]:
+        check_fields(self)
         type_: None | str | Unset
         if isinstance(self.type_, Unset):
             type_ = UNSET

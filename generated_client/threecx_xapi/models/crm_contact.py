@@ -8,13 +8,14 @@ from typing import Any, ClassVar, TypeVar, cast
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from ..model_support import check_fields, model_repr
 from ..models.contact_type import ContactType
 from ..types import UNSET, Unset
 
 T = TypeVar("T", bound="CrmContact")
 
 
-@_attrs_define
+@_attrs_define(repr=False)
 class CrmContact:
     """
     Attributes:
@@ -57,28 +58,37 @@ class CrmContact:
     photo_url: None | str | Unset = UNSET
     title: None | str | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
-    _json_names: ClassVar[dict[str, str]] = {
-        "company_name": "CompanyName",
-        "contact_raw_data": "ContactRawData",
-        "contact_type": "ContactType",
-        "contact_url": "ContactUrl",
-        "department": "Department",
-        "email": "Email",
-        "fax_business": "FaxBusiness",
-        "first_name": "FirstName",
-        "last_name": "LastName",
-        "pager": "Pager",
-        "phone_business": "PhoneBusiness",
-        "phone_business_2": "PhoneBusiness2",
-        "phone_home": "PhoneHome",
-        "phone_mobile": "PhoneMobile",
-        "phone_mobile_2": "PhoneMobile2",
-        "phone_other": "PhoneOther",
-        "photo_url": "PhotoUrl",
-        "title": "Title",
-    }
+    _secret_fields: ClassVar[frozenset[str]] = frozenset({})
+
+    def __repr__(self) -> str:
+        return model_repr(self, self._secret_fields)
+
+    @staticmethod
+    def _json_fields() -> tuple[tuple[str, Any, bool], ...]:
+        """(JSON name, type, may be absent) of each constructor field, in order: read by the fast decoder."""
+        return (
+            ("CompanyName", None | str, True),
+            ("ContactRawData", None | str, True),
+            ("ContactType", ContactType | None, True),
+            ("ContactUrl", None | str, True),
+            ("Department", None | str, True),
+            ("Email", None | str, True),
+            ("FaxBusiness", None | str, True),
+            ("FirstName", None | str, True),
+            ("LastName", None | str, True),
+            ("Pager", None | str, True),
+            ("PhoneBusiness", None | str, True),
+            ("PhoneBusiness2", None | str, True),
+            ("PhoneHome", None | str, True),
+            ("PhoneMobile", None | str, True),
+            ("PhoneMobile2", None | str, True),
+            ("PhoneOther", None | str, True),
+            ("PhotoUrl", None | str, True),
+            ("Title", None | str, True),
+        )
 
     def to_dict(self) -> dict[str, Any]:
+        check_fields(self)
         company_name: None | str | Unset
         if isinstance(self.company_name, Unset):
             company_name = UNSET

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any, ClassVar, TypeVar, cast
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from ..model_support import check_fields, model_repr
 from ..models.phonebook_priority_options import PhonebookPriorityOptions
 from ..types import UNSET, Unset
 
@@ -19,7 +20,7 @@ if TYPE_CHECKING:
 T = TypeVar("T", bound="CrmIntegration")
 
 
-@_attrs_define
+@_attrs_define(repr=False)
 class CrmIntegration:
     """
     Attributes:
@@ -44,19 +45,31 @@ class CrmIntegration:
     possible_values: list[CrmSelectableValue] | Unset = UNSET
     variable_choices: list[CrmChoice] | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
-    _json_names: ClassVar[dict[str, str]] = {
-        "country": "Country",
-        "enabled_for_did_calls": "EnabledForDidCalls",
-        "enabled_for_external_calls": "EnabledForExternalCalls",
-        "id": "Id",
-        "name": "Name",
-        "phonebook_priority_options": "PhonebookPriorityOptions",
-        "phonebook_synchronization": "PhonebookSynchronization",
-        "possible_values": "PossibleValues",
-        "variable_choices": "VariableChoices",
-    }
+    _secret_fields: ClassVar[frozenset[str]] = frozenset({})
+
+    def __repr__(self) -> str:
+        return model_repr(self, self._secret_fields)
+
+    @staticmethod
+    def _json_fields() -> tuple[tuple[str, Any, bool], ...]:
+        """(JSON name, type, may be absent) of each constructor field, in order: read by the fast decoder."""
+        from ..models.crm_choice import CrmChoice  # noqa: PLC0415
+        from ..models.crm_selectable_value import CrmSelectableValue  # noqa: PLC0415
+
+        return (
+            ("Country", None | str, True),
+            ("EnabledForDidCalls", bool | None, True),
+            ("EnabledForExternalCalls", bool | None, True),
+            ("Id", str, True),
+            ("Name", str, True),
+            ("PhonebookPriorityOptions", None | PhonebookPriorityOptions, True),
+            ("PhonebookSynchronization", bool | None, True),
+            ("PossibleValues", list[CrmSelectableValue], True),
+            ("VariableChoices", list[CrmChoice], True),
+        )
 
     def to_dict(self) -> dict[str, Any]:
+        check_fields(self)
         country: None | str | Unset
         if isinstance(self.country, Unset):
             country = UNSET

@@ -8,6 +8,7 @@ from typing import Any, ClassVar, TypeVar, cast
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from ..model_support import check_fields, model_repr
 from ..models.editor_type import EditorType
 from ..models.parameter_type import ParameterType
 from ..types import UNSET, Unset
@@ -15,7 +16,7 @@ from ..types import UNSET, Unset
 T = TypeVar("T", bound="CrmParameter")
 
 
-@_attrs_define
+@_attrs_define(repr=False)
 class CrmParameter:
     """
     Attributes:
@@ -46,22 +47,31 @@ class CrmParameter:
     type_: None | ParameterType | Unset = UNSET
     validation: None | str | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
-    _json_names: ClassVar[dict[str, str]] = {
-        "default": "Default",
-        "editor": "Editor",
-        "list_values": "ListValues",
-        "list_values_text": "ListValuesText",
-        "name": "Name",
-        "parent": "Parent",
-        "request_url": "RequestUrl",
-        "request_url_parameters": "RequestUrlParameters",
-        "response_scenario": "ResponseScenario",
-        "title": "Title",
-        "type_": "Type",
-        "validation": "Validation",
-    }
+    _secret_fields: ClassVar[frozenset[str]] = frozenset({})
+
+    def __repr__(self) -> str:
+        return model_repr(self, self._secret_fields)
+
+    @staticmethod
+    def _json_fields() -> tuple[tuple[str, Any, bool], ...]:
+        """(JSON name, type, may be absent) of each constructor field, in order: read by the fast decoder."""
+        return (
+            ("Default", None | str, True),
+            ("Editor", EditorType | None, True),
+            ("ListValues", list[str], True),
+            ("ListValuesText", None | str, True),
+            ("Name", None | str, True),
+            ("Parent", None | str, True),
+            ("RequestUrl", None | str, True),
+            ("RequestUrlParameters", None | str, True),
+            ("ResponseScenario", None | str, True),
+            ("Title", None | str, True),
+            ("Type", None | ParameterType, True),
+            ("Validation", None | str, True),
+        )
 
     def to_dict(self) -> dict[str, Any]:
+        check_fields(self)
         default: None | str | Unset
         if isinstance(self.default, Unset):
             default = UNSET

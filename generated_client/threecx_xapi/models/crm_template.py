@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any, ClassVar, TypeVar, cast
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from ..model_support import check_fields, model_repr
 from ..types import UNSET, Unset
 
 if TYPE_CHECKING:
@@ -18,7 +19,7 @@ if TYPE_CHECKING:
 T = TypeVar("T", bound="CrmTemplate")
 
 
-@_attrs_define
+@_attrs_define(repr=False)
 class CrmTemplate:
     """
     Attributes:
@@ -31,13 +32,25 @@ class CrmTemplate:
     name: str | Unset = UNSET
     parameters: list[CrmParameter] | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
-    _json_names: ClassVar[dict[str, str]] = {
-        "authentication": "Authentication",
-        "name": "Name",
-        "parameters": "Parameters",
-    }
+    _secret_fields: ClassVar[frozenset[str]] = frozenset({})
+
+    def __repr__(self) -> str:
+        return model_repr(self, self._secret_fields)
+
+    @staticmethod
+    def _json_fields() -> tuple[tuple[str, Any, bool], ...]:
+        """(JSON name, type, may be absent) of each constructor field, in order: read by the fast decoder."""
+        from ..models.crm_authentication import CrmAuthentication  # noqa: PLC0415
+        from ..models.crm_parameter import CrmParameter  # noqa: PLC0415
+
+        return (
+            ("Authentication", CrmAuthentication | None, True),
+            ("Name", str, True),
+            ("Parameters", list[CrmParameter], True),
+        )
 
     def to_dict(self) -> dict[str, Any]:
+        check_fields(self)
         from ..models.crm_authentication import CrmAuthentication  # noqa: PLC0415
 
         authentication: dict[str, Any] | None | Unset

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any, ClassVar, TypeVar, cast
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from ..model_support import check_fields, model_repr
 from ..types import UNSET, Unset
 
 if TYPE_CHECKING:
@@ -17,7 +18,7 @@ if TYPE_CHECKING:
 T = TypeVar("T", bound="CrmTestResult")
 
 
-@_attrs_define
+@_attrs_define(repr=False)
 class CrmTestResult:
     """
     Attributes:
@@ -32,14 +33,25 @@ class CrmTestResult:
     message: None | str | Unset = UNSET
     search_result: list[CrmContact] | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
-    _json_names: ClassVar[dict[str, str]] = {
-        "is_error": "IsError",
-        "log": "Log",
-        "message": "Message",
-        "search_result": "SearchResult",
-    }
+    _secret_fields: ClassVar[frozenset[str]] = frozenset({})
+
+    def __repr__(self) -> str:
+        return model_repr(self, self._secret_fields)
+
+    @staticmethod
+    def _json_fields() -> tuple[tuple[str, Any, bool], ...]:
+        """(JSON name, type, may be absent) of each constructor field, in order: read by the fast decoder."""
+        from ..models.crm_contact import CrmContact  # noqa: PLC0415
+
+        return (
+            ("IsError", bool | None, True),
+            ("Log", None | str, True),
+            ("Message", None | str, True),
+            ("SearchResult", list[CrmContact], True),
+        )
 
     def to_dict(self) -> dict[str, Any]:
+        check_fields(self)
         is_error: bool | None | Unset
         if isinstance(self.is_error, Unset):
             is_error = UNSET

@@ -8,13 +8,14 @@ from typing import Any, ClassVar, TypeVar
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from ..model_support import check_fields, model_repr
 from ..models.prompt_type import PromptType
 from ..types import UNSET, Unset
 
 T = TypeVar("T", bound="CustomPrompt")
 
 
-@_attrs_define
+@_attrs_define(repr=False)
 class CustomPrompt:
     """
     Attributes:
@@ -31,15 +32,24 @@ class CustomPrompt:
     filename: str | Unset = UNSET
     prompt_type: PromptType | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
-    _json_names: ClassVar[dict[str, str]] = {
-        "can_be_deleted": "CanBeDeleted",
-        "display_name": "DisplayName",
-        "file_link": "FileLink",
-        "filename": "Filename",
-        "prompt_type": "PromptType",
-    }
+    _secret_fields: ClassVar[frozenset[str]] = frozenset({})
+
+    def __repr__(self) -> str:
+        return model_repr(self, self._secret_fields)
+
+    @staticmethod
+    def _json_fields() -> tuple[tuple[str, Any, bool], ...]:
+        """(JSON name, type, may be absent) of each constructor field, in order: read by the fast decoder."""
+        return (
+            ("CanBeDeleted", bool, True),
+            ("DisplayName", str, True),
+            ("FileLink", str, True),
+            ("Filename", str, True),
+            ("PromptType", PromptType, True),
+        )
 
     def to_dict(self) -> dict[str, Any]:
+        check_fields(self)
         can_be_deleted = self.can_be_deleted
 
         display_name = self.display_name

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any, ClassVar, TypeVar, cast
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from ..model_support import check_fields, model_repr
 from ..models.offload_destination import OffloadDestination
 from ..types import UNSET, Unset
 
@@ -22,7 +23,7 @@ if TYPE_CHECKING:
 T = TypeVar("T", bound="DataConnectorSettings")
 
 
-@_attrs_define
+@_attrs_define(repr=False)
 class DataConnectorSettings:
     """
     Attributes:
@@ -45,18 +46,33 @@ class DataConnectorSettings:
     remote_sql_server_config: None | RemoteSqlServerConfig | Unset = UNSET
     schedule: BackupSchedule | None | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
-    _json_names: ClassVar[dict[str, str]] = {
-        "data_types_to_offload": "DataTypesToOffload",
-        "is_big_query_enabled": "IsBigQueryEnabled",
-        "offload_destination": "OffloadDestination",
-        "purge_after_sync": "PurgeAfterSync",
-        "remote_my_sql_config": "RemoteMySqlConfig",
-        "remote_postgre_config": "RemotePostgreConfig",
-        "remote_sql_server_config": "RemoteSqlServerConfig",
-        "schedule": "Schedule",
-    }
+    _secret_fields: ClassVar[frozenset[str]] = frozenset({})
+
+    def __repr__(self) -> str:
+        return model_repr(self, self._secret_fields)
+
+    @staticmethod
+    def _json_fields() -> tuple[tuple[str, Any, bool], ...]:
+        """(JSON name, type, may be absent) of each constructor field, in order: read by the fast decoder."""
+        from ..models.backup_schedule import BackupSchedule  # noqa: PLC0415
+        from ..models.data_types_to_offload import DataTypesToOffload  # noqa: PLC0415
+        from ..models.remote_my_sql_config import RemoteMySqlConfig  # noqa: PLC0415
+        from ..models.remote_postgre_config import RemotePostgreConfig  # noqa: PLC0415
+        from ..models.remote_sql_server_config import RemoteSqlServerConfig  # noqa: PLC0415
+
+        return (
+            ("DataTypesToOffload", DataTypesToOffload | None, True),
+            ("IsBigQueryEnabled", bool | None, True),
+            ("OffloadDestination", None | OffloadDestination, True),
+            ("PurgeAfterSync", bool | None, True),
+            ("RemoteMySqlConfig", None | RemoteMySqlConfig, True),
+            ("RemotePostgreConfig", None | RemotePostgreConfig, True),
+            ("RemoteSqlServerConfig", None | RemoteSqlServerConfig, True),
+            ("Schedule", BackupSchedule | None, True),
+        )
 
     def to_dict(self) -> dict[str, Any]:
+        check_fields(self)
         from ..models.backup_schedule import BackupSchedule  # noqa: PLC0415
         from ..models.data_types_to_offload import DataTypesToOffload  # noqa: PLC0415
         from ..models.remote_my_sql_config import RemoteMySqlConfig  # noqa: PLC0415

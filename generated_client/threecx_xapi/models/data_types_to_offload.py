@@ -8,12 +8,13 @@ from typing import Any, ClassVar, TypeVar, cast
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from ..model_support import check_fields, model_repr
 from ..types import UNSET, Unset
 
 T = TypeVar("T", bound="DataTypesToOffload")
 
 
-@_attrs_define
+@_attrs_define(repr=False)
 class DataTypesToOffload:
     """
     Attributes:
@@ -28,14 +29,23 @@ class DataTypesToOffload:
     recordings: bool | None | Unset = UNSET
     system_metrics: bool | None | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
-    _json_names: ClassVar[dict[str, str]] = {
-        "audio_metrics": "AudioMetrics",
-        "call_history": "CallHistory",
-        "recordings": "Recordings",
-        "system_metrics": "SystemMetrics",
-    }
+    _secret_fields: ClassVar[frozenset[str]] = frozenset({})
+
+    def __repr__(self) -> str:
+        return model_repr(self, self._secret_fields)
+
+    @staticmethod
+    def _json_fields() -> tuple[tuple[str, Any, bool], ...]:
+        """(JSON name, type, may be absent) of each constructor field, in order: read by the fast decoder."""
+        return (
+            ("AudioMetrics", bool | None, True),
+            ("CallHistory", bool | None, True),
+            ("Recordings", bool | None, True),
+            ("SystemMetrics", bool | None, True),
+        )
 
     def to_dict(self) -> dict[str, Any]:
+        check_fields(self)
         audio_metrics: bool | None | Unset
         if isinstance(self.audio_metrics, Unset):
             audio_metrics = UNSET

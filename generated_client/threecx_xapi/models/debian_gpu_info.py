@@ -8,12 +8,13 @@ from typing import Any, ClassVar, TypeVar
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from ..model_support import check_fields, model_repr
 from ..types import UNSET, Unset
 
 T = TypeVar("T", bound="DebianGpuInfo")
 
 
-@_attrs_define
+@_attrs_define(repr=False)
 class DebianGpuInfo:
     """
     Attributes:
@@ -34,17 +35,26 @@ class DebianGpuInfo:
     memory_usage_percent: int | Unset = UNSET
     memory_used: int | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
-    _json_names: ClassVar[dict[str, str]] = {
-        "gpu_id": "GpuId",
-        "gpu_name": "GpuName",
-        "gpu_usage_percent": "GpuUsagePercent",
-        "memory_free": "MemoryFree",
-        "memory_total": "MemoryTotal",
-        "memory_usage_percent": "MemoryUsagePercent",
-        "memory_used": "MemoryUsed",
-    }
+    _secret_fields: ClassVar[frozenset[str]] = frozenset({})
+
+    def __repr__(self) -> str:
+        return model_repr(self, self._secret_fields)
+
+    @staticmethod
+    def _json_fields() -> tuple[tuple[str, Any, bool], ...]:
+        """(JSON name, type, may be absent) of each constructor field, in order: read by the fast decoder."""
+        return (
+            ("GpuId", str, True),
+            ("GpuName", str, True),
+            ("GpuUsagePercent", int, True),
+            ("MemoryFree", int, True),
+            ("MemoryTotal", int, True),
+            ("MemoryUsagePercent", int, True),
+            ("MemoryUsed", int, True),
+        )
 
     def to_dict(self) -> dict[str, Any]:
+        check_fields(self)
         gpu_id = self.gpu_id
 
         gpu_name = self.gpu_name

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from ..model_support import check_fields, model_repr
 from ..types import UNSET, Unset
 
 if TYPE_CHECKING:
@@ -20,7 +21,7 @@ if TYPE_CHECKING:
 T = TypeVar("T", bound="Defs")
 
 
-@_attrs_define
+@_attrs_define(repr=False)
 class Defs:
     """
     Attributes:
@@ -37,15 +38,29 @@ class Defs:
     id: int | Unset = UNSET
     time_zones: list[TimeZone] | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
-    _json_names: ClassVar[dict[str, str]] = {
-        "codecs": "Codecs",
-        "gateway_parameters": "GatewayParameters",
-        "gateway_parameter_values": "GatewayParameterValues",
-        "id": "Id",
-        "time_zones": "TimeZones",
-    }
+    _secret_fields: ClassVar[frozenset[str]] = frozenset({})
+
+    def __repr__(self) -> str:
+        return model_repr(self, self._secret_fields)
+
+    @staticmethod
+    def _json_fields() -> tuple[tuple[str, Any, bool], ...]:
+        """(JSON name, type, may be absent) of each constructor field, in order: read by the fast decoder."""
+        from ..models.codec import Codec  # noqa: PLC0415
+        from ..models.gateway_parameter import GatewayParameter  # noqa: PLC0415
+        from ..models.gateway_parameter_value import GatewayParameterValue  # noqa: PLC0415
+        from ..models.time_zone import TimeZone  # noqa: PLC0415
+
+        return (
+            ("Codecs", list[Codec], True),
+            ("GatewayParameters", list[GatewayParameter], True),
+            ("GatewayParameterValues", list[GatewayParameterValue], True),
+            ("Id", int, True),
+            ("TimeZones", list[TimeZone], True),
+        )
 
     def to_dict(self) -> dict[str, Any]:
+        check_fields(self)
         codecs: list[dict[str, Any]] | Unset = UNSET
         if not isinstance(self.codecs, Unset):
             codecs = []

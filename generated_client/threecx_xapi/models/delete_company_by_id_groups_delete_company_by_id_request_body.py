@@ -8,12 +8,13 @@ from typing import Any, ClassVar, TypeVar
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from ..model_support import check_fields, model_repr
 from ..types import UNSET, Unset
 
 T = TypeVar("T", bound="DeleteCompanyByIdGroupsDeleteCompanyByIdRequestBody")
 
 
-@_attrs_define
+@_attrs_define(repr=False)
 class DeleteCompanyByIdGroupsDeleteCompanyByIdRequestBody:
     """
     Attributes:
@@ -22,11 +23,18 @@ class DeleteCompanyByIdGroupsDeleteCompanyByIdRequestBody:
 
     id: int | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
-    _json_names: ClassVar[dict[str, str]] = {
-        "id": "id",
-    }
+    _secret_fields: ClassVar[frozenset[str]] = frozenset({})
+
+    def __repr__(self) -> str:
+        return model_repr(self, self._secret_fields)
+
+    @staticmethod
+    def _json_fields() -> tuple[tuple[str, Any, bool], ...]:
+        """(JSON name, type, may be absent) of each constructor field, in order: read by the fast decoder."""
+        return (("id", int, True),)
 
     def to_dict(self) -> dict[str, Any]:
+        check_fields(self)
         id = self.id
 
         field_dict: dict[str, Any] = {}

@@ -8,13 +8,14 @@ from typing import Any, ClassVar, TypeVar
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from ..model_support import check_fields, model_repr
 from ..models.contact_source import ContactSource
 from ..types import UNSET, Unset
 
 T = TypeVar("T", bound="DeleteDepartmentContactsByTypeContactsDeleteDepartmentContactsByTypeRequestBody")
 
 
-@_attrs_define
+@_attrs_define(repr=False)
 class DeleteDepartmentContactsByTypeContactsDeleteDepartmentContactsByTypeRequestBody:
     """
     Attributes:
@@ -23,11 +24,18 @@ class DeleteDepartmentContactsByTypeContactsDeleteDepartmentContactsByTypeReques
 
     contact_source: ContactSource | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
-    _json_names: ClassVar[dict[str, str]] = {
-        "contact_source": "contactSource",
-    }
+    _secret_fields: ClassVar[frozenset[str]] = frozenset({})
+
+    def __repr__(self) -> str:
+        return model_repr(self, self._secret_fields)
+
+    @staticmethod
+    def _json_fields() -> tuple[tuple[str, Any, bool], ...]:
+        """(JSON name, type, may be absent) of each constructor field, in order: read by the fast decoder."""
+        return (("contactSource", ContactSource, True),)
 
     def to_dict(self) -> dict[str, Any]:
+        check_fields(self)
         contact_source: str | Unset = UNSET
         if not isinstance(self.contact_source, Unset):
             contact_source = self.contact_source.value

@@ -8,6 +8,7 @@ from typing import Any, ClassVar, TypeVar, cast
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from ..model_support import check_fields, model_repr
 from ..models.destination_type import DestinationType
 from ..models.peer_type import PeerType
 from ..models.user_tag import UserTag
@@ -16,7 +17,7 @@ from ..types import UNSET, Unset
 T = TypeVar("T", bound="Destination")
 
 
-@_attrs_define
+@_attrs_define(repr=False)
 class Destination:
     """
     Attributes:
@@ -35,16 +36,25 @@ class Destination:
     to: DestinationType | None | Unset = UNSET
     type_: None | PeerType | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
-    _json_names: ClassVar[dict[str, str]] = {
-        "external": "External",
-        "name": "Name",
-        "number": "Number",
-        "tags": "Tags",
-        "to": "To",
-        "type_": "Type",
-    }
+    _secret_fields: ClassVar[frozenset[str]] = frozenset({})
+
+    def __repr__(self) -> str:
+        return model_repr(self, self._secret_fields)
+
+    @staticmethod
+    def _json_fields() -> tuple[tuple[str, Any, bool], ...]:
+        """(JSON name, type, may be absent) of each constructor field, in order: read by the fast decoder."""
+        return (
+            ("External", None | str, True),
+            ("Name", None | str, True),
+            ("Number", None | str, True),
+            ("Tags", list[UserTag], True),
+            ("To", DestinationType | None, True),
+            ("Type", None | PeerType, True),
+        )
 
     def to_dict(self) -> dict[str, Any]:
+        check_fields(self)
         external: None | str | Unset
         if isinstance(self.external, Unset):
             external = UNSET

@@ -9,13 +9,14 @@ from typing import Any, ClassVar, TypeVar, cast
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
-from ..parsing import duration_from_json, duration_to_json
+from ..codecs import format_duration, parse_duration
+from ..model_support import check_fields, model_repr
 from ..types import UNSET, Unset
 
 T = TypeVar("T", bound="DetailedQueueStatistics")
 
 
-@_attrs_define
+@_attrs_define(repr=False)
 class DetailedQueueStatistics:
     """
     Attributes:
@@ -40,19 +41,28 @@ class DetailedQueueStatistics:
     ring_time: datetime.timedelta | None | Unset = UNSET
     talk_time: datetime.timedelta | None | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
-    _json_names: ClassVar[dict[str, str]] = {
-        "answered_count": "AnsweredCount",
-        "avg_ring_time": "AvgRingTime",
-        "avg_talk_time": "AvgTalkTime",
-        "callbacks_count": "CallbacksCount",
-        "calls_count": "CallsCount",
-        "queue_dn": "QueueDn",
-        "queue_dn_number": "QueueDnNumber",
-        "ring_time": "RingTime",
-        "talk_time": "TalkTime",
-    }
+    _secret_fields: ClassVar[frozenset[str]] = frozenset({})
+
+    def __repr__(self) -> str:
+        return model_repr(self, self._secret_fields)
+
+    @staticmethod
+    def _json_fields() -> tuple[tuple[str, Any, bool], ...]:
+        """(JSON name, type, may be absent) of each constructor field, in order: read by the fast decoder."""
+        return (
+            ("AnsweredCount", int | None, True),
+            ("AvgRingTime", datetime.timedelta | None, True),
+            ("AvgTalkTime", datetime.timedelta | None, True),
+            ("CallbacksCount", int | None, True),
+            ("CallsCount", int | None, True),
+            ("QueueDn", None | str, True),
+            ("QueueDnNumber", str, True),
+            ("RingTime", datetime.timedelta | None, True),
+            ("TalkTime", datetime.timedelta | None, True),
+        )
 
     def to_dict(self) -> dict[str, Any]:
+        check_fields(self)
         answered_count: int | None | Unset
         if isinstance(self.answered_count, Unset):
             answered_count = UNSET
@@ -61,13 +71,13 @@ class DetailedQueueStatistics:
 
         avg_ring_time: str | None | Unset
         if isinstance(self.avg_ring_time, datetime.timedelta):
-            avg_ring_time = duration_to_json(self.avg_ring_time)
+            avg_ring_time = format_duration(self.avg_ring_time)
         else:
             avg_ring_time = self.avg_ring_time
 
         avg_talk_time: str | None | Unset
         if isinstance(self.avg_talk_time, datetime.timedelta):
-            avg_talk_time = duration_to_json(self.avg_talk_time)
+            avg_talk_time = format_duration(self.avg_talk_time)
         else:
             avg_talk_time = self.avg_talk_time
 
@@ -93,13 +103,13 @@ class DetailedQueueStatistics:
 
         ring_time: str | None | Unset
         if isinstance(self.ring_time, datetime.timedelta):
-            ring_time = duration_to_json(self.ring_time)
+            ring_time = format_duration(self.ring_time)
         else:
             ring_time = self.ring_time
 
         talk_time: str | None | Unset
         if isinstance(self.talk_time, datetime.timedelta):
-            talk_time = duration_to_json(self.talk_time)
+            talk_time = format_duration(self.talk_time)
         else:
             talk_time = self.talk_time
 
@@ -143,14 +153,14 @@ class DetailedQueueStatistics:
         _avg_ring_time = d.pop("AvgRingTime", UNSET)
         avg_ring_time: datetime.timedelta | None | Unset
         if isinstance(_avg_ring_time, str):
-            avg_ring_time = duration_from_json(_avg_ring_time)
+            avg_ring_time = parse_duration(_avg_ring_time)
         else:
             avg_ring_time = cast(datetime.timedelta | None | Unset, _avg_ring_time)
 
         _avg_talk_time = d.pop("AvgTalkTime", UNSET)
         avg_talk_time: datetime.timedelta | None | Unset
         if isinstance(_avg_talk_time, str):
-            avg_talk_time = duration_from_json(_avg_talk_time)
+            avg_talk_time = parse_duration(_avg_talk_time)
         else:
             avg_talk_time = cast(datetime.timedelta | None | Unset, _avg_talk_time)
 
@@ -186,14 +196,14 @@ class DetailedQueueStatistics:
         _ring_time = d.pop("RingTime", UNSET)
         ring_time: datetime.timedelta | None | Unset
         if isinstance(_ring_time, str):
-            ring_time = duration_from_json(_ring_time)
+            ring_time = parse_duration(_ring_time)
         else:
             ring_time = cast(datetime.timedelta | None | Unset, _ring_time)
 
         _talk_time = d.pop("TalkTime", UNSET)
         talk_time: datetime.timedelta | None | Unset
         if isinstance(_talk_time, str):
-            talk_time = duration_from_json(_talk_time)
+            talk_time = parse_duration(_talk_time)
         else:
             talk_time = cast(datetime.timedelta | None | Unset, _talk_time)
 

@@ -9,13 +9,14 @@ from typing import Any, ClassVar, TypeVar, cast
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
-from ..parsing import datetime_from_json
+from ..codecs import parse_datetime
+from ..model_support import check_fields, model_repr
 from ..types import UNSET, Unset
 
 T = TypeVar("T", bound="DeviceInfo")
 
 
-@_attrs_define
+@_attrs_define(repr=False)
 class DeviceInfo:
     """
     Attributes:
@@ -54,26 +55,35 @@ class DeviceInfo:
     vendor: None | str | Unset = UNSET
     via_sbc: bool | None | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
-    _json_names: ClassVar[dict[str, str]] = {
-        "assigned": "Assigned",
-        "assigned_user": "AssignedUser",
-        "detected_at": "DetectedAt",
-        "firmware_version": "FirmwareVersion",
-        "id": "Id",
-        "interface_link": "InterfaceLink",
-        "mac": "MAC",
-        "model": "Model",
-        "network_address": "NetworkAddress",
-        "network_path": "NetworkPath",
-        "parameters": "Parameters",
-        "sbc_name": "SbcName",
-        "template_name": "TemplateName",
-        "user_agent": "UserAgent",
-        "vendor": "Vendor",
-        "via_sbc": "ViaSBC",
-    }
+    _secret_fields: ClassVar[frozenset[str]] = frozenset({})
+
+    def __repr__(self) -> str:
+        return model_repr(self, self._secret_fields)
+
+    @staticmethod
+    def _json_fields() -> tuple[tuple[str, Any, bool], ...]:
+        """(JSON name, type, may be absent) of each constructor field, in order: read by the fast decoder."""
+        return (
+            ("Assigned", bool | None, True),
+            ("AssignedUser", None | str, True),
+            ("DetectedAt", datetime.datetime | None, True),
+            ("FirmwareVersion", None | str, True),
+            ("Id", int, True),
+            ("InterfaceLink", None | str, True),
+            ("MAC", None | str, True),
+            ("Model", None | str, True),
+            ("NetworkAddress", None | str, True),
+            ("NetworkPath", None | str, True),
+            ("Parameters", None | str, True),
+            ("SbcName", None | str, True),
+            ("TemplateName", None | str, True),
+            ("UserAgent", None | str, True),
+            ("Vendor", None | str, True),
+            ("ViaSBC", bool | None, True),
+        )
 
     def to_dict(self) -> dict[str, Any]:
+        check_fields(self)
         assigned: bool | None | Unset
         if isinstance(self.assigned, Unset):
             assigned = UNSET
@@ -236,7 +246,7 @@ class DeviceInfo:
             try:
                 if not isinstance(data, str):
                     raise TypeError()
-                detected_at_type_0 = datetime_from_json(data)
+                detected_at_type_0 = parse_datetime(data)
 
                 return detected_at_type_0
             except (TypeError, ValueError, AttributeError, KeyError):

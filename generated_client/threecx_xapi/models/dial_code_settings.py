@@ -8,12 +8,13 @@ from typing import Any, ClassVar, TypeVar, cast
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from ..model_support import check_fields, model_repr
 from ..types import UNSET, Unset
 
 T = TypeVar("T", bound="DialCodeSettings")
 
 
-@_attrs_define
+@_attrs_define(repr=False)
 class DialCodeSettings:
     """
     Attributes:
@@ -46,23 +47,32 @@ class DialCodeSettings:
     dial_code_unpark: None | str | Unset = UNSET
     dial_code_v_mail: None | str | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
-    _json_names: ClassVar[dict[str, str]] = {
-        "dial_code_billing_code": "DialCodeBillingCode",
-        "dial_code_hide_caller_id": "DialCodeHideCallerID",
-        "dial_code_hotdesking": "DialCodeHotdesking",
-        "dial_code_hotel_access": "DialCodeHotelAccess",
-        "dial_code_intercom": "DialCodeIntercom",
-        "dial_code_logged_in_queue": "DialCodeLoggedInQueue",
-        "dial_code_logged_out_queue": "DialCodeLoggedOutQueue",
-        "dial_code_out_office": "DialCodeOutOffice",
-        "dial_code_park": "DialCodePark",
-        "dial_code_pickup": "DialCodePickup",
-        "dial_code_profile_status": "DialCodeProfileStatus",
-        "dial_code_unpark": "DialCodeUnpark",
-        "dial_code_v_mail": "DialCodeVMail",
-    }
+    _secret_fields: ClassVar[frozenset[str]] = frozenset({})
+
+    def __repr__(self) -> str:
+        return model_repr(self, self._secret_fields)
+
+    @staticmethod
+    def _json_fields() -> tuple[tuple[str, Any, bool], ...]:
+        """(JSON name, type, may be absent) of each constructor field, in order: read by the fast decoder."""
+        return (
+            ("DialCodeBillingCode", None | str, True),
+            ("DialCodeHideCallerID", None | str, True),
+            ("DialCodeHotdesking", None | str, True),
+            ("DialCodeHotelAccess", None | str, True),
+            ("DialCodeIntercom", None | str, True),
+            ("DialCodeLoggedInQueue", None | str, True),
+            ("DialCodeLoggedOutQueue", None | str, True),
+            ("DialCodeOutOffice", None | str, True),
+            ("DialCodePark", None | str, True),
+            ("DialCodePickup", None | str, True),
+            ("DialCodeProfileStatus", None | str, True),
+            ("DialCodeUnpark", None | str, True),
+            ("DialCodeVMail", None | str, True),
+        )
 
     def to_dict(self) -> dict[str, Any]:
+        check_fields(self)
         dial_code_billing_code: None | str | Unset
         if isinstance(self.dial_code_billing_code, Unset):
             dial_code_billing_code = UNSET

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any, ClassVar, TypeVar, cast
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from ..model_support import check_fields, model_repr
 from ..types import UNSET, Unset
 
 if TYPE_CHECKING:
@@ -17,7 +18,7 @@ if TYPE_CHECKING:
 T = TypeVar("T", bound="DidNumber")
 
 
-@_attrs_define
+@_attrs_define(repr=False)
 class DidNumber:
     """
     Attributes:
@@ -32,14 +33,25 @@ class DidNumber:
     template_file_name: None | str | Unset = UNSET
     trunk_id: int | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
-    _json_names: ClassVar[dict[str, str]] = {
-        "number": "Number",
-        "routing_rule": "RoutingRule",
-        "template_file_name": "TemplateFileName",
-        "trunk_id": "TrunkId",
-    }
+    _secret_fields: ClassVar[frozenset[str]] = frozenset({})
+
+    def __repr__(self) -> str:
+        return model_repr(self, self._secret_fields)
+
+    @staticmethod
+    def _json_fields() -> tuple[tuple[str, Any, bool], ...]:
+        """(JSON name, type, may be absent) of each constructor field, in order: read by the fast decoder."""
+        from ..models.inbound_rule import InboundRule  # noqa: PLC0415
+
+        return (
+            ("Number", str, True),
+            ("RoutingRule", InboundRule | None, True),
+            ("TemplateFileName", None | str, True),
+            ("TrunkId", int, True),
+        )
 
     def to_dict(self) -> dict[str, Any]:
+        check_fields(self)
         from ..models.inbound_rule import InboundRule  # noqa: PLC0415
 
         number = self.number

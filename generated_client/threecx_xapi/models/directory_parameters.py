@@ -8,13 +8,14 @@ from typing import Any, ClassVar, TypeVar, cast
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from ..model_support import check_fields, model_repr
 from ..models.file_system_type import FileSystemType
 from ..types import UNSET, Unset
 
 T = TypeVar("T", bound="DirectoryParameters")
 
 
-@_attrs_define
+@_attrs_define(repr=False)
 class DirectoryParameters:
     """
     Attributes:
@@ -27,13 +28,22 @@ class DirectoryParameters:
     json: None | str | Unset = UNSET
     path: None | str | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
-    _json_names: ClassVar[dict[str, str]] = {
-        "filesystem": "Filesystem",
-        "json": "Json",
-        "path": "Path",
-    }
+    _secret_fields: ClassVar[frozenset[str]] = frozenset({})
+
+    def __repr__(self) -> str:
+        return model_repr(self, self._secret_fields)
+
+    @staticmethod
+    def _json_fields() -> tuple[tuple[str, Any, bool], ...]:
+        """(JSON name, type, may be absent) of each constructor field, in order: read by the fast decoder."""
+        return (
+            ("Filesystem", FileSystemType, True),
+            ("Json", None | str, True),
+            ("Path", None | str, True),
+        )
 
     def to_dict(self) -> dict[str, Any]:
+        check_fields(self)
         filesystem: str | Unset = UNSET
         if not isinstance(self.filesystem, Unset):
             filesystem = self.filesystem.value

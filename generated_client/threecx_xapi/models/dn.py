@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any, ClassVar, TypeVar, cast
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from ..model_support import check_fields, model_repr
 from ..models.transcription_type import TranscriptionType
 from ..types import UNSET, Unset
 
@@ -18,7 +19,7 @@ if TYPE_CHECKING:
 T = TypeVar("T", bound="DN")
 
 
-@_attrs_define
+@_attrs_define(repr=False)
 class DN:
     """
     Attributes:
@@ -33,14 +34,25 @@ class DN:
     number: None | str | Unset = UNSET
     transcription_mode: None | TranscriptionType | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
-    _json_names: ClassVar[dict[str, str]] = {
-        "groups": "Groups",
-        "id": "Id",
-        "number": "Number",
-        "transcription_mode": "TranscriptionMode",
-    }
+    _secret_fields: ClassVar[frozenset[str]] = frozenset({})
+
+    def __repr__(self) -> str:
+        return model_repr(self, self._secret_fields)
+
+    @staticmethod
+    def _json_fields() -> tuple[tuple[str, Any, bool], ...]:
+        """(JSON name, type, may be absent) of each constructor field, in order: read by the fast decoder."""
+        from ..models.user_group import UserGroup  # noqa: PLC0415
+
+        return (
+            ("Groups", list[UserGroup], True),
+            ("Id", int, True),
+            ("Number", None | str, True),
+            ("TranscriptionMode", None | TranscriptionType, True),
+        )
 
     def to_dict(self) -> dict[str, Any]:
+        check_fields(self)
         groups: list[dict[str, Any]] | Unset = UNSET
         if not isinstance(self.groups, Unset):
             groups = []

@@ -8,12 +8,13 @@ from typing import Any, ClassVar, TypeVar, cast
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from ..model_support import check_fields, model_repr
 from ..types import UNSET, Unset
 
 T = TypeVar("T", bound="E164Settings")
 
 
-@_attrs_define
+@_attrs_define(repr=False)
 class E164Settings:
     """
     Attributes:
@@ -38,19 +39,28 @@ class E164Settings:
     remove_area_code: bool | None | Unset = UNSET
     remove_country_code: bool | None | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
-    _json_names: ClassVar[dict[str, str]] = {
-        "area_code": "AreaCode",
-        "country_code": "CountryCode",
-        "country_name": "CountryName",
-        "enabled": "Enabled",
-        "international_code": "InternationalCode",
-        "national_code": "NationalCode",
-        "prefix": "Prefix",
-        "remove_area_code": "RemoveAreaCode",
-        "remove_country_code": "RemoveCountryCode",
-    }
+    _secret_fields: ClassVar[frozenset[str]] = frozenset({})
+
+    def __repr__(self) -> str:
+        return model_repr(self, self._secret_fields)
+
+    @staticmethod
+    def _json_fields() -> tuple[tuple[str, Any, bool], ...]:
+        """(JSON name, type, may be absent) of each constructor field, in order: read by the fast decoder."""
+        return (
+            ("AreaCode", None | str, True),
+            ("CountryCode", None | str, True),
+            ("CountryName", None | str, True),
+            ("Enabled", bool | None, True),
+            ("InternationalCode", None | str, True),
+            ("NationalCode", None | str, True),
+            ("Prefix", None | str, True),
+            ("RemoveAreaCode", bool | None, True),
+            ("RemoveCountryCode", bool | None, True),
+        )
 
     def to_dict(self) -> dict[str, Any]:
+        check_fields(self)
         area_code: None | str | Unset
         if isinstance(self.area_code, Unset):
             area_code = UNSET

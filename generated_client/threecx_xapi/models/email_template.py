@@ -8,12 +8,13 @@ from typing import Any, ClassVar, TypeVar, cast
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from ..model_support import check_fields, model_repr
 from ..types import UNSET, Unset
 
 T = TypeVar("T", bound="EmailTemplate")
 
 
-@_attrs_define
+@_attrs_define(repr=False)
 class EmailTemplate:
     """
     Attributes:
@@ -36,18 +37,27 @@ class EmailTemplate:
     subject: None | str | Unset = UNSET
     template_path: str | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
-    _json_names: ClassVar[dict[str, str]] = {
-        "body": "Body",
-        "from_": "From",
-        "is_conference": "IsConference",
-        "is_default": "IsDefault",
-        "lang": "Lang",
-        "name": "Name",
-        "subject": "Subject",
-        "template_path": "TemplatePath",
-    }
+    _secret_fields: ClassVar[frozenset[str]] = frozenset({})
+
+    def __repr__(self) -> str:
+        return model_repr(self, self._secret_fields)
+
+    @staticmethod
+    def _json_fields() -> tuple[tuple[str, Any, bool], ...]:
+        """(JSON name, type, may be absent) of each constructor field, in order: read by the fast decoder."""
+        return (
+            ("Body", str, True),
+            ("From", None | str, True),
+            ("IsConference", bool | None, True),
+            ("IsDefault", bool | None, True),
+            ("Lang", None | str, True),
+            ("Name", None | str, True),
+            ("Subject", None | str, True),
+            ("TemplatePath", str, True),
+        )
 
     def to_dict(self) -> dict[str, Any]:
+        check_fields(self)
         body = self.body
 
         from_: None | str | Unset

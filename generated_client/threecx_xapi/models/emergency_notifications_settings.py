@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any, ClassVar, TypeVar, cast
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from ..model_support import check_fields, model_repr
 from ..models.chat_recipients_type import ChatRecipientsType
 from ..types import UNSET, Unset
 
@@ -18,7 +19,7 @@ if TYPE_CHECKING:
 T = TypeVar("T", bound="EmergencyNotificationsSettings")
 
 
-@_attrs_define
+@_attrs_define(repr=False)
 class EmergencyNotificationsSettings:
     """
     Attributes:
@@ -33,14 +34,25 @@ class EmergencyNotificationsSettings:
     emergency_play_prompt: None | str | Unset = UNSET
     specified_list: None | str | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
-    _json_names: ClassVar[dict[str, str]] = {
-        "chat_recipients": "ChatRecipients",
-        "emergency_dn_prompt": "EmergencyDNPrompt",
-        "emergency_play_prompt": "EmergencyPlayPrompt",
-        "specified_list": "SpecifiedList",
-    }
+    _secret_fields: ClassVar[frozenset[str]] = frozenset({})
+
+    def __repr__(self) -> str:
+        return model_repr(self, self._secret_fields)
+
+    @staticmethod
+    def _json_fields() -> tuple[tuple[str, Any, bool], ...]:
+        """(JSON name, type, may be absent) of each constructor field, in order: read by the fast decoder."""
+        from ..models.peer import Peer  # noqa: PLC0415
+
+        return (
+            ("ChatRecipients", ChatRecipientsType | None, True),
+            ("EmergencyDNPrompt", None | Peer, True),
+            ("EmergencyPlayPrompt", None | str, True),
+            ("SpecifiedList", None | str, True),
+        )
 
     def to_dict(self) -> dict[str, Any]:
+        check_fields(self)
         from ..models.peer import Peer  # noqa: PLC0415
 
         chat_recipients: None | str | Unset

@@ -9,14 +9,15 @@ from typing import Any, ClassVar, TypeVar, cast
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from ..codecs import parse_datetime
+from ..model_support import check_fields, model_repr
 from ..models.event_log_type import EventLogType
-from ..parsing import datetime_from_json
 from ..types import UNSET, Unset
 
 T = TypeVar("T", bound="EventLog")
 
 
-@_attrs_define
+@_attrs_define(repr=False)
 class EventLog:
     """
     Attributes:
@@ -41,19 +42,28 @@ class EventLog:
     time_generated: datetime.datetime | None | Unset = UNSET
     type_: EventLogType | None | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
-    _json_names: ClassVar[dict[str, str]] = {
-        "event_id": "EventId",
-        "group": "Group",
-        "group_name": "GroupName",
-        "id": "Id",
-        "message": "Message",
-        "params": "Params",
-        "source": "Source",
-        "time_generated": "TimeGenerated",
-        "type_": "Type",
-    }
+    _secret_fields: ClassVar[frozenset[str]] = frozenset({})
+
+    def __repr__(self) -> str:
+        return model_repr(self, self._secret_fields)
+
+    @staticmethod
+    def _json_fields() -> tuple[tuple[str, Any, bool], ...]:
+        """(JSON name, type, may be absent) of each constructor field, in order: read by the fast decoder."""
+        return (
+            ("EventId", int | None, True),
+            ("Group", None | str, True),
+            ("GroupName", None | str, True),
+            ("Id", int, True),
+            ("Message", None | str, True),
+            ("Params", list[str], True),
+            ("Source", None | str, True),
+            ("TimeGenerated", datetime.datetime | None, True),
+            ("Type", EventLogType | None, True),
+        )
 
     def to_dict(self) -> dict[str, Any]:
+        check_fields(self)
         event_id: int | None | Unset
         if isinstance(self.event_id, Unset):
             event_id = UNSET
@@ -191,7 +201,7 @@ class EventLog:
             try:
                 if not isinstance(data, str):
                     raise TypeError()
-                time_generated_type_0 = datetime_from_json(data)
+                time_generated_type_0 = parse_datetime(data)
 
                 return time_generated_type_0
             except (TypeError, ValueError, AttributeError, KeyError):

@@ -8,32 +8,44 @@ from typing import TYPE_CHECKING, Any, ClassVar, TypeVar, cast
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from ..model_support import check_fields, model_repr
 from ..types import UNSET, Unset
 
 if TYPE_CHECKING:
-    from ..models.pbx_user import PbxUser
+    from ..models.user import User
 
 
 T = TypeVar("T", bound="ExportExtensionsCollectionOfUser")
 
 
-@_attrs_define
+@_attrs_define(repr=False)
 class ExportExtensionsCollectionOfUser:
     """
     Attributes:
         odata_count (int | None | Unset):
-        value (list[PbxUser] | Unset):
+        value (list[User] | Unset):
     """
 
     odata_count: int | None | Unset = UNSET
-    value: list[PbxUser] | Unset = UNSET
+    value: list[User] | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
-    _json_names: ClassVar[dict[str, str]] = {
-        "odata_count": "@odata.count",
-        "value": "value",
-    }
+    _secret_fields: ClassVar[frozenset[str]] = frozenset({})
+
+    def __repr__(self) -> str:
+        return model_repr(self, self._secret_fields)
+
+    @staticmethod
+    def _json_fields() -> tuple[tuple[str, Any, bool], ...]:
+        """(JSON name, type, may be absent) of each constructor field, in order: read by the fast decoder."""
+        from ..models.user import User  # noqa: PLC0415
+
+        return (
+            ("@odata.count", int | None, True),
+            ("value", list[User], True),
+        )
 
     def to_dict(self) -> dict[str, Any]:
+        check_fields(self)
         odata_count: int | None | Unset
         if isinstance(self.odata_count, Unset):
             odata_count = UNSET
@@ -59,7 +71,7 @@ class ExportExtensionsCollectionOfUser:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        from ..models.pbx_user import PbxUser  # noqa: PLC0415
+        from ..models.user import User  # noqa: PLC0415
 
         d = dict(src_dict)
 
@@ -73,11 +85,11 @@ class ExportExtensionsCollectionOfUser:
         odata_count = _parse_odata_count(d.pop("@odata.count", UNSET))
 
         _value = d.pop("value", UNSET)
-        value: list[PbxUser] | Unset = UNSET
+        value: list[User] | Unset = UNSET
         if _value is not UNSET:
             value = []
             for value_item_data in _value:
-                value_item = PbxUser.from_dict(value_item_data)
+                value_item = User.from_dict(value_item_data)
 
                 value.append(value_item)
 

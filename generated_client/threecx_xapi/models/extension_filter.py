@@ -8,12 +8,13 @@ from typing import Any, ClassVar, TypeVar, cast
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from ..model_support import check_fields, model_repr
 from ..types import UNSET, Unset
 
 T = TypeVar("T", bound="ExtensionFilter")
 
 
-@_attrs_define
+@_attrs_define(repr=False)
 class ExtensionFilter:
     """
     Attributes:
@@ -24,12 +25,21 @@ class ExtensionFilter:
     call_ids: list[str] | Unset = UNSET
     number: None | str | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
-    _json_names: ClassVar[dict[str, str]] = {
-        "call_ids": "CallIds",
-        "number": "Number",
-    }
+    _secret_fields: ClassVar[frozenset[str]] = frozenset({})
+
+    def __repr__(self) -> str:
+        return model_repr(self, self._secret_fields)
+
+    @staticmethod
+    def _json_fields() -> tuple[tuple[str, Any, bool], ...]:
+        """(JSON name, type, may be absent) of each constructor field, in order: read by the fast decoder."""
+        return (
+            ("CallIds", list[str], True),
+            ("Number", None | str, True),
+        )
 
     def to_dict(self) -> dict[str, Any]:
+        check_fields(self)
         call_ids: list[str] | Unset = UNSET
         if not isinstance(self.call_ids, Unset):
             call_ids = self.call_ids

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any, ClassVar, TypeVar, cast
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from ..model_support import check_fields, model_repr
 from ..models.rule_call_type_type import RuleCallTypeType
 from ..models.rule_condition_type import RuleConditionType
 from ..types import UNSET, Unset
@@ -20,7 +21,7 @@ if TYPE_CHECKING:
 T = TypeVar("T", bound="ExtensionRule")
 
 
-@_attrs_define
+@_attrs_define(repr=False)
 class ExtensionRule:
     """
     Attributes:
@@ -41,17 +42,29 @@ class ExtensionRule:
     hours: None | Schedule | Unset = UNSET
     id: int | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
-    _json_names: ClassVar[dict[str, str]] = {
-        "call_type": "CallType",
-        "condition": "Condition",
-        "data": "Data",
-        "destination": "Destination",
-        "enabled": "Enabled",
-        "hours": "Hours",
-        "id": "Id",
-    }
+    _secret_fields: ClassVar[frozenset[str]] = frozenset({})
+
+    def __repr__(self) -> str:
+        return model_repr(self, self._secret_fields)
+
+    @staticmethod
+    def _json_fields() -> tuple[tuple[str, Any, bool], ...]:
+        """(JSON name, type, may be absent) of each constructor field, in order: read by the fast decoder."""
+        from ..models.destination import Destination  # noqa: PLC0415
+        from ..models.schedule import Schedule  # noqa: PLC0415
+
+        return (
+            ("CallType", None | RuleCallTypeType, True),
+            ("Condition", None | RuleConditionType, True),
+            ("Data", None | str, True),
+            ("Destination", Destination | None, True),
+            ("Enabled", bool | None, True),
+            ("Hours", None | Schedule, True),
+            ("Id", int, True),
+        )
 
     def to_dict(self) -> dict[str, Any]:
+        check_fields(self)
         from ..models.destination import Destination  # noqa: PLC0415
         from ..models.schedule import Schedule  # noqa: PLC0415
 

@@ -9,13 +9,14 @@ from typing import Any, ClassVar, TypeVar, cast
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
-from ..parsing import duration_from_json, duration_to_json
+from ..codecs import format_duration, parse_duration
+from ..model_support import check_fields, model_repr
 from ..types import UNSET, Unset
 
 T = TypeVar("T", bound="ExtensionStatistics")
 
 
-@_attrs_define
+@_attrs_define(repr=False)
 class ExtensionStatistics:
     """
     Attributes:
@@ -38,18 +39,27 @@ class ExtensionStatistics:
     outbound_answered_talking_dur: datetime.timedelta | None | Unset = UNSET
     outbound_unanswered_count: int | None | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
-    _json_names: ClassVar[dict[str, str]] = {
-        "display_name": "DisplayName",
-        "dn": "Dn",
-        "inbound_answered_count": "InboundAnsweredCount",
-        "inbound_answered_talking_dur": "InboundAnsweredTalkingDur",
-        "inbound_unanswered_count": "InboundUnansweredCount",
-        "outbound_answered_count": "OutboundAnsweredCount",
-        "outbound_answered_talking_dur": "OutboundAnsweredTalkingDur",
-        "outbound_unanswered_count": "OutboundUnansweredCount",
-    }
+    _secret_fields: ClassVar[frozenset[str]] = frozenset({})
+
+    def __repr__(self) -> str:
+        return model_repr(self, self._secret_fields)
+
+    @staticmethod
+    def _json_fields() -> tuple[tuple[str, Any, bool], ...]:
+        """(JSON name, type, may be absent) of each constructor field, in order: read by the fast decoder."""
+        return (
+            ("DisplayName", None | str, True),
+            ("Dn", str, True),
+            ("InboundAnsweredCount", int | None, True),
+            ("InboundAnsweredTalkingDur", datetime.timedelta | None, True),
+            ("InboundUnansweredCount", int | None, True),
+            ("OutboundAnsweredCount", int | None, True),
+            ("OutboundAnsweredTalkingDur", datetime.timedelta | None, True),
+            ("OutboundUnansweredCount", int | None, True),
+        )
 
     def to_dict(self) -> dict[str, Any]:
+        check_fields(self)
         display_name: None | str | Unset
         if isinstance(self.display_name, Unset):
             display_name = UNSET
@@ -66,7 +76,7 @@ class ExtensionStatistics:
 
         inbound_answered_talking_dur: str | None | Unset
         if isinstance(self.inbound_answered_talking_dur, datetime.timedelta):
-            inbound_answered_talking_dur = duration_to_json(self.inbound_answered_talking_dur)
+            inbound_answered_talking_dur = format_duration(self.inbound_answered_talking_dur)
         else:
             inbound_answered_talking_dur = self.inbound_answered_talking_dur
 
@@ -84,7 +94,7 @@ class ExtensionStatistics:
 
         outbound_answered_talking_dur: str | None | Unset
         if isinstance(self.outbound_answered_talking_dur, datetime.timedelta):
-            outbound_answered_talking_dur = duration_to_json(self.outbound_answered_talking_dur)
+            outbound_answered_talking_dur = format_duration(self.outbound_answered_talking_dur)
         else:
             outbound_answered_talking_dur = self.outbound_answered_talking_dur
 
@@ -143,7 +153,7 @@ class ExtensionStatistics:
         _inbound_answered_talking_dur = d.pop("InboundAnsweredTalkingDur", UNSET)
         inbound_answered_talking_dur: datetime.timedelta | None | Unset
         if isinstance(_inbound_answered_talking_dur, str):
-            inbound_answered_talking_dur = duration_from_json(_inbound_answered_talking_dur)
+            inbound_answered_talking_dur = parse_duration(_inbound_answered_talking_dur)
         else:
             inbound_answered_talking_dur = cast(datetime.timedelta | None | Unset, _inbound_answered_talking_dur)
 
@@ -168,7 +178,7 @@ class ExtensionStatistics:
         _outbound_answered_talking_dur = d.pop("OutboundAnsweredTalkingDur", UNSET)
         outbound_answered_talking_dur: datetime.timedelta | None | Unset
         if isinstance(_outbound_answered_talking_dur, str):
-            outbound_answered_talking_dur = duration_from_json(_outbound_answered_talking_dur)
+            outbound_answered_talking_dur = parse_duration(_outbound_answered_talking_dur)
         else:
             outbound_answered_talking_dur = cast(datetime.timedelta | None | Unset, _outbound_answered_talking_dur)
 

@@ -8,12 +8,13 @@ from typing import Any, ClassVar, TypeVar, cast
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from ..model_support import check_fields, model_repr
 from ..types import UNSET, Unset
 
 T = TypeVar("T", bound="ExtensionsStatisticsByRingGroups")
 
 
-@_attrs_define
+@_attrs_define(repr=False)
 class ExtensionsStatisticsByRingGroups:
     """
     Attributes:
@@ -38,19 +39,28 @@ class ExtensionsStatisticsByRingGroups:
     sentiment_score: int | None | Unset = UNSET
     sort_order: int | None | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
-    _json_names: ClassVar[dict[str, str]] = {
-        "extension_answered_count": "ExtensionAnsweredCount",
-        "extension_display_name": "ExtensionDisplayName",
-        "extension_dn": "ExtensionDn",
-        "ring_group_display_name": "RingGroupDisplayName",
-        "ring_group_dn": "RingGroupDn",
-        "ring_group_received_count": "RingGroupReceivedCount",
-        "ring_group_unanswered_count": "RingGroupUnansweredCount",
-        "sentiment_score": "SentimentScore",
-        "sort_order": "SortOrder",
-    }
+    _secret_fields: ClassVar[frozenset[str]] = frozenset({})
+
+    def __repr__(self) -> str:
+        return model_repr(self, self._secret_fields)
+
+    @staticmethod
+    def _json_fields() -> tuple[tuple[str, Any, bool], ...]:
+        """(JSON name, type, may be absent) of each constructor field, in order: read by the fast decoder."""
+        return (
+            ("ExtensionAnsweredCount", int | None, True),
+            ("ExtensionDisplayName", None | str, True),
+            ("ExtensionDn", str, True),
+            ("RingGroupDisplayName", None | str, True),
+            ("RingGroupDn", str, True),
+            ("RingGroupReceivedCount", int | None, True),
+            ("RingGroupUnansweredCount", int | None, True),
+            ("SentimentScore", int | None, True),
+            ("SortOrder", int | None, True),
+        )
 
     def to_dict(self) -> dict[str, Any]:
+        check_fields(self)
         extension_answered_count: int | None | Unset
         if isinstance(self.extension_answered_count, Unset):
             extension_answered_count = UNSET

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any, ClassVar, TypeVar, cast
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from ..model_support import check_fields, model_repr
 from ..types import UNSET, Unset
 
 if TYPE_CHECKING:
@@ -17,7 +18,7 @@ if TYPE_CHECKING:
 T = TypeVar("T", bound="ExternalGroupsPage")
 
 
-@_attrs_define
+@_attrs_define(repr=False)
 class ExternalGroupsPage:
     """
     Attributes:
@@ -28,12 +29,27 @@ class ExternalGroupsPage:
     groups: list[ExternalGroup] | Unset = UNSET
     next_page_token: None | str | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
-    _json_names: ClassVar[dict[str, str]] = {
-        "groups": "Groups",
-        "next_page_token": "NextPageToken",
-    }
+    _secret_fields: ClassVar[frozenset[str]] = frozenset(
+        {
+            "next_page_token",
+        }
+    )
+
+    def __repr__(self) -> str:
+        return model_repr(self, self._secret_fields)
+
+    @staticmethod
+    def _json_fields() -> tuple[tuple[str, Any, bool], ...]:
+        """(JSON name, type, may be absent) of each constructor field, in order: read by the fast decoder."""
+        from ..models.external_group import ExternalGroup  # noqa: PLC0415
+
+        return (
+            ("Groups", list[ExternalGroup], True),
+            ("NextPageToken", None | str, True),
+        )
 
     def to_dict(self) -> dict[str, Any]:
+        check_fields(self)
         groups: list[dict[str, Any]] | Unset = UNSET
         if not isinstance(self.groups, Unset):
             groups = []

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any, ClassVar, TypeVar, cast
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from ..model_support import check_fields, model_repr
 from ..types import UNSET, Unset
 
 if TYPE_CHECKING:
@@ -17,7 +18,7 @@ if TYPE_CHECKING:
 T = TypeVar("T", bound="FaxServerSettings")
 
 
-@_attrs_define
+@_attrs_define(repr=False)
 class FaxServerSettings:
     """
     Attributes:
@@ -42,19 +43,34 @@ class FaxServerSettings:
     number: str | Unset = UNSET
     remote_storage_enabled: bool | None | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
-    _json_names: ClassVar[dict[str, str]] = {
-        "auth_id": "AuthId",
-        "auth_password": "AuthPassword",
-        "auto_cleanup": "AutoCleanup",
-        "email": "Email",
-        "fax_server_id": "FaxServerId",
-        "g711_to_t38_fallback": "G711ToT38Fallback",
-        "max_age": "MaxAge",
-        "number": "Number",
-        "remote_storage_enabled": "RemoteStorageEnabled",
-    }
+    _secret_fields: ClassVar[frozenset[str]] = frozenset(
+        {
+            "auth_password",
+        }
+    )
+
+    def __repr__(self) -> str:
+        return model_repr(self, self._secret_fields)
+
+    @staticmethod
+    def _json_fields() -> tuple[tuple[str, Any, bool], ...]:
+        """(JSON name, type, may be absent) of each constructor field, in order: read by the fast decoder."""
+        from ..models.concealed_password import ConcealedPassword  # noqa: PLC0415
+
+        return (
+            ("AuthId", None | str, True),
+            ("AuthPassword", ConcealedPassword | None, True),
+            ("AutoCleanup", bool | None, True),
+            ("Email", None | str, True),
+            ("FaxServerId", int | None, True),
+            ("G711ToT38Fallback", bool | None, True),
+            ("MaxAge", int | None, True),
+            ("Number", str, True),
+            ("RemoteStorageEnabled", bool | None, True),
+        )
 
     def to_dict(self) -> dict[str, Any]:
+        check_fields(self)
         from ..models.concealed_password import ConcealedPassword  # noqa: PLC0415
 
         auth_id: None | str | Unset

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any, ClassVar, TypeVar, cast
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from ..model_support import check_fields, model_repr
 from ..types import UNSET, Unset
 
 if TYPE_CHECKING:
@@ -18,7 +19,7 @@ if TYPE_CHECKING:
 T = TypeVar("T", bound="ForwardingProfile")
 
 
-@_attrs_define
+@_attrs_define(repr=False)
 class ForwardingProfile:
     """
     Attributes:
@@ -49,22 +50,34 @@ class ForwardingProfile:
     office_hours_auto_queue_log_out: bool | None | Unset = UNSET
     ring_my_mobile: bool | None | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
-    _json_names: ClassVar[dict[str, str]] = {
-        "accept_multiple_calls": "AcceptMultipleCalls",
-        "available_route": "AvailableRoute",
-        "away_route": "AwayRoute",
-        "block_push_calls": "BlockPushCalls",
-        "custom_message": "CustomMessage",
-        "custom_name": "CustomName",
-        "disable_ring_group_calls": "DisableRingGroupCalls",
-        "id": "Id",
-        "name": "Name",
-        "no_answer_timeout": "NoAnswerTimeout",
-        "office_hours_auto_queue_log_out": "OfficeHoursAutoQueueLogOut",
-        "ring_my_mobile": "RingMyMobile",
-    }
+    _secret_fields: ClassVar[frozenset[str]] = frozenset({})
+
+    def __repr__(self) -> str:
+        return model_repr(self, self._secret_fields)
+
+    @staticmethod
+    def _json_fields() -> tuple[tuple[str, Any, bool], ...]:
+        """(JSON name, type, may be absent) of each constructor field, in order: read by the fast decoder."""
+        from ..models.available_routing import AvailableRouting  # noqa: PLC0415
+        from ..models.away_routing import AwayRouting  # noqa: PLC0415
+
+        return (
+            ("AcceptMultipleCalls", bool | None, True),
+            ("AvailableRoute", AvailableRouting | None, True),
+            ("AwayRoute", AwayRouting | None, True),
+            ("BlockPushCalls", bool | None, True),
+            ("CustomMessage", None | str, True),
+            ("CustomName", None | str, True),
+            ("DisableRingGroupCalls", bool | None, True),
+            ("Id", int, True),
+            ("Name", None | str, True),
+            ("NoAnswerTimeout", int | None, True),
+            ("OfficeHoursAutoQueueLogOut", bool | None, True),
+            ("RingMyMobile", bool | None, True),
+        )
 
     def to_dict(self) -> dict[str, Any]:
+        check_fields(self)
         from ..models.available_routing import AvailableRouting  # noqa: PLC0415
         from ..models.away_routing import AwayRouting  # noqa: PLC0415
 

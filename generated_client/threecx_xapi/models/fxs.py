@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any, ClassVar, TypeVar, cast
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from ..model_support import check_fields, model_repr
 from ..types import UNSET, Unset
 
 if TYPE_CHECKING:
@@ -21,7 +22,7 @@ if TYPE_CHECKING:
 T = TypeVar("T", bound="Fxs")
 
 
-@_attrs_define
+@_attrs_define(repr=False)
 class Fxs:
     """
     Attributes:
@@ -62,27 +63,47 @@ class Fxs:
     time_zone: None | str | Unset = UNSET
     variables: list[Variable] | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
-    _json_names: ClassVar[dict[str, str]] = {
-        "brand": "Brand",
-        "codecs": "Codecs",
-        "fxs_line_count": "FxsLineCount",
-        "fxs_lines": "FxsLines",
-        "group": "Group",
-        "language": "Language",
-        "mac_address": "MacAddress",
-        "model": "Model",
-        "model_name": "ModelName",
-        "name": "Name",
-        "password": "Password",
-        "provisioning": "Provisioning",
-        "registered": "Registered",
-        "secret": "Secret",
-        "template": "Template",
-        "time_zone": "TimeZone",
-        "variables": "Variables",
-    }
+    _secret_fields: ClassVar[frozenset[str]] = frozenset(
+        {
+            "password",
+            "secret",
+        }
+    )
+
+    def __repr__(self) -> str:
+        return model_repr(self, self._secret_fields)
+
+    @staticmethod
+    def _json_fields() -> tuple[tuple[str, Any, bool], ...]:
+        """(JSON name, type, may be absent) of each constructor field, in order: read by the fast decoder."""
+        from ..models.device_line import DeviceLine  # noqa: PLC0415
+        from ..models.fxs_provisioning import FxsProvisioning  # noqa: PLC0415
+        from ..models.fxs_template import FxsTemplate  # noqa: PLC0415
+        from ..models.registrar_fxs import RegistrarFxs  # noqa: PLC0415
+        from ..models.variable import Variable  # noqa: PLC0415
+
+        return (
+            ("Brand", None | str, True),
+            ("Codecs", list[str], True),
+            ("FxsLineCount", int | None, True),
+            ("FxsLines", list[DeviceLine], True),
+            ("Group", None | str, True),
+            ("Language", None | str, True),
+            ("MacAddress", str, True),
+            ("Model", None | str, True),
+            ("ModelName", None | str, True),
+            ("Name", None | str, True),
+            ("Password", None | str, True),
+            ("Provisioning", FxsProvisioning | None, True),
+            ("Registered", None | RegistrarFxs, True),
+            ("Secret", None | str, True),
+            ("Template", FxsTemplate | None, True),
+            ("TimeZone", None | str, True),
+            ("Variables", list[Variable], True),
+        )
 
     def to_dict(self) -> dict[str, Any]:
+        check_fields(self)
         from ..models.fxs_provisioning import FxsProvisioning  # noqa: PLC0415
         from ..models.fxs_template import FxsTemplate  # noqa: PLC0415
         from ..models.registrar_fxs import RegistrarFxs  # noqa: PLC0415

@@ -8,12 +8,13 @@ from typing import Any, ClassVar, TypeVar, cast
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from ..model_support import check_fields, model_repr
 from ..types import UNSET, Unset
 
 T = TypeVar("T", bound="FxsModel")
 
 
-@_attrs_define
+@_attrs_define(repr=False)
 class FxsModel:
     """
     Attributes:
@@ -26,13 +27,22 @@ class FxsModel:
     display_name: str | Unset = UNSET
     user_agent: str | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
-    _json_names: ClassVar[dict[str, str]] = {
-        "can_be_sbc": "CanBeSBC",
-        "display_name": "DisplayName",
-        "user_agent": "UserAgent",
-    }
+    _secret_fields: ClassVar[frozenset[str]] = frozenset({})
+
+    def __repr__(self) -> str:
+        return model_repr(self, self._secret_fields)
+
+    @staticmethod
+    def _json_fields() -> tuple[tuple[str, Any, bool], ...]:
+        """(JSON name, type, may be absent) of each constructor field, in order: read by the fast decoder."""
+        return (
+            ("CanBeSBC", bool | None, True),
+            ("DisplayName", str, True),
+            ("UserAgent", str, True),
+        )
 
     def to_dict(self) -> dict[str, Any]:
+        check_fields(self)
         can_be_sbc: bool | None | Unset
         if isinstance(self.can_be_sbc, Unset):
             can_be_sbc = UNSET

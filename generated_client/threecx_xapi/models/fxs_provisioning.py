@@ -8,13 +8,14 @@ from typing import Any, ClassVar, TypeVar, cast
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from ..model_support import check_fields, model_repr
 from ..models.prov_type import ProvType
 from ..types import UNSET, Unset
 
 T = TypeVar("T", bound="FxsProvisioning")
 
 
-@_attrs_define
+@_attrs_define(repr=False)
 class FxsProvisioning:
     """
     Attributes:
@@ -39,19 +40,28 @@ class FxsProvisioning:
     remote_port: int | None | Unset = UNSET
     sbc_name: None | str | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
-    _json_names: ClassVar[dict[str, str]] = {
-        "local_audio_port_end": "LocalAudioPortEnd",
-        "local_audio_port_start": "LocalAudioPortStart",
-        "local_interface": "LocalInterface",
-        "local_sip_port": "LocalSipPort",
-        "method": "Method",
-        "prov_link": "ProvLink",
-        "remote_fqdn": "RemoteFQDN",
-        "remote_port": "RemotePort",
-        "sbc_name": "SbcName",
-    }
+    _secret_fields: ClassVar[frozenset[str]] = frozenset({})
+
+    def __repr__(self) -> str:
+        return model_repr(self, self._secret_fields)
+
+    @staticmethod
+    def _json_fields() -> tuple[tuple[str, Any, bool], ...]:
+        """(JSON name, type, may be absent) of each constructor field, in order: read by the fast decoder."""
+        return (
+            ("LocalAudioPortEnd", int | None, True),
+            ("LocalAudioPortStart", int | None, True),
+            ("LocalInterface", None | str, True),
+            ("LocalSipPort", int | None, True),
+            ("Method", None | ProvType, True),
+            ("ProvLink", None | str, True),
+            ("RemoteFQDN", None | str, True),
+            ("RemotePort", int | None, True),
+            ("SbcName", None | str, True),
+        )
 
     def to_dict(self) -> dict[str, Any]:
+        check_fields(self)
         local_audio_port_end: int | None | Unset
         if isinstance(self.local_audio_port_end, Unset):
             local_audio_port_end = UNSET

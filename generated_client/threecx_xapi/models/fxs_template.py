@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any, ClassVar, TypeVar, cast
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from ..model_support import check_fields, model_repr
 from ..models.device_type import DeviceType
 from ..models.template_type import TemplateType
 from ..types import UNSET, Unset
@@ -20,7 +21,7 @@ if TYPE_CHECKING:
 T = TypeVar("T", bound="FxsTemplate")
 
 
-@_attrs_define
+@_attrs_define(repr=False)
 class FxsTemplate:
     """
     Attributes:
@@ -57,25 +58,37 @@ class FxsTemplate:
     url: str | Unset = UNSET
     variables: list[FxsVariable] | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
-    _json_names: ClassVar[dict[str, str]] = {
-        "allowed_net_configs": "AllowedNetConfigs",
-        "allow_ssl_provisioning": "AllowSSLProvisioning",
-        "brand": "Brand",
-        "content": "Content",
-        "device_type": "DeviceType",
-        "id": "Id",
-        "is_custom": "IsCustom",
-        "languages": "Languages",
-        "models": "Models",
-        "number_of_extensions": "NumberOfExtensions",
-        "rps_enabled": "RpsEnabled",
-        "template_type": "TemplateType",
-        "time_zones": "TimeZones",
-        "url": "URL",
-        "variables": "Variables",
-    }
+    _secret_fields: ClassVar[frozenset[str]] = frozenset({})
+
+    def __repr__(self) -> str:
+        return model_repr(self, self._secret_fields)
+
+    @staticmethod
+    def _json_fields() -> tuple[tuple[str, Any, bool], ...]:
+        """(JSON name, type, may be absent) of each constructor field, in order: read by the fast decoder."""
+        from ..models.fxs_model import FxsModel  # noqa: PLC0415
+        from ..models.fxs_variable import FxsVariable  # noqa: PLC0415
+
+        return (
+            ("AllowedNetConfigs", list[str], True),
+            ("AllowSSLProvisioning", bool | None, True),
+            ("Brand", str, True),
+            ("Content", None | str, True),
+            ("DeviceType", DeviceType, True),
+            ("Id", str, True),
+            ("IsCustom", bool, True),
+            ("Languages", list[str], True),
+            ("Models", list[FxsModel], True),
+            ("NumberOfExtensions", int, True),
+            ("RpsEnabled", bool | None, True),
+            ("TemplateType", TemplateType, True),
+            ("TimeZones", list[str], True),
+            ("URL", str, True),
+            ("Variables", list[FxsVariable], True),
+        )
 
     def to_dict(self) -> dict[str, Any]:
+        check_fields(self)
         allowed_net_configs: list[str] | Unset = UNSET
         if not isinstance(self.allowed_net_configs, Unset):
             allowed_net_configs = self.allowed_net_configs

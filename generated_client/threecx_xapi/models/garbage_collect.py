@@ -8,13 +8,14 @@ from typing import Any, ClassVar, TypeVar, cast
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from ..model_support import check_fields, model_repr
 from ..models.gc_collection_mode import GCCollectionMode
 from ..types import UNSET, Unset
 
 T = TypeVar("T", bound="GarbageCollect")
 
 
-@_attrs_define
+@_attrs_define(repr=False)
 class GarbageCollect:
     """
     Attributes:
@@ -29,14 +30,23 @@ class GarbageCollect:
     generation: int | None | Unset = UNSET
     mode: GCCollectionMode | None | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
-    _json_names: ClassVar[dict[str, str]] = {
-        "blocking": "Blocking",
-        "compacting": "Compacting",
-        "generation": "Generation",
-        "mode": "Mode",
-    }
+    _secret_fields: ClassVar[frozenset[str]] = frozenset({})
+
+    def __repr__(self) -> str:
+        return model_repr(self, self._secret_fields)
+
+    @staticmethod
+    def _json_fields() -> tuple[tuple[str, Any, bool], ...]:
+        """(JSON name, type, may be absent) of each constructor field, in order: read by the fast decoder."""
+        return (
+            ("Blocking", bool | None, True),
+            ("Compacting", bool | None, True),
+            ("Generation", int | None, True),
+            ("Mode", GCCollectionMode | None, True),
+        )
 
     def to_dict(self) -> dict[str, Any]:
+        check_fields(self)
         blocking: bool | None | Unset
         if isinstance(self.blocking, Unset):
             blocking = UNSET

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any, ClassVar, TypeVar, cast
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from ..model_support import check_fields, model_repr
 from ..models.gateway_type import GatewayType
 from ..models.ip_in_registration_contact_type import IPInRegistrationContactType
 from ..models.matching_strategy_type import MatchingStrategyType
@@ -23,7 +24,7 @@ if TYPE_CHECKING:
 T = TypeVar("T", bound="Gateway")
 
 
-@_attrs_define
+@_attrs_define(repr=False)
 class Gateway:
     """
     Attributes:
@@ -90,40 +91,52 @@ class Gateway:
     use_ip_in_contact: bool | None | Unset = UNSET
     variable_choices: list[Choice] | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
-    _json_names: ClassVar[dict[str, str]] = {
-        "codecs": "Codecs",
-        "deliver_audio": "DeliverAudio",
-        "dest_number_in_remote_party_id_called": "DestNumberInRemotePartyIDCalled",
-        "dest_number_in_request_line_uri": "DestNumberInRequestLineURI",
-        "dest_number_in_to": "DestNumberInTo",
-        "host": "Host",
-        "id": "Id",
-        "inbound_params": "InboundParams",
-        "internal": "Internal",
-        "ip_in_registration_contact": "IPInRegistrationContact",
-        "is_custom": "IsCustom",
-        "lines": "Lines",
-        "matching_strategy": "MatchingStrategy",
-        "name": "Name",
-        "outbound_caller_id": "OutboundCallerID",
-        "outbound_params": "OutboundParams",
-        "port": "Port",
-        "proxy_host": "ProxyHost",
-        "proxy_port": "ProxyPort",
-        "require_registration_for": "RequireRegistrationFor",
-        "source_identification": "SourceIdentification",
-        "specified_ip_for_registration_contact": "SpecifiedIPForRegistrationContact",
-        "srtp_mode": "SRTPMode",
-        "support_reinvite": "SupportReinvite",
-        "support_replaces": "SupportReplaces",
-        "template_filename": "TemplateFilename",
-        "time_between_reg": "TimeBetweenReg",
-        "type_": "Type",
-        "use_ip_in_contact": "UseIPInContact",
-        "variable_choices": "VariableChoices",
-    }
+    _secret_fields: ClassVar[frozenset[str]] = frozenset({})
+
+    def __repr__(self) -> str:
+        return model_repr(self, self._secret_fields)
+
+    @staticmethod
+    def _json_fields() -> tuple[tuple[str, Any, bool], ...]:
+        """(JSON name, type, may be absent) of each constructor field, in order: read by the fast decoder."""
+        from ..models.choice import Choice  # noqa: PLC0415
+        from ..models.gateway_parameter_binding import GatewayParameterBinding  # noqa: PLC0415
+
+        return (
+            ("Codecs", list[str], True),
+            ("DeliverAudio", bool | None, True),
+            ("DestNumberInRemotePartyIDCalled", bool | None, True),
+            ("DestNumberInRequestLineURI", bool | None, True),
+            ("DestNumberInTo", bool | None, True),
+            ("Host", None | str, True),
+            ("Id", int | None, True),
+            ("InboundParams", list[GatewayParameterBinding], True),
+            ("Internal", bool | None, True),
+            ("IPInRegistrationContact", IPInRegistrationContactType | None, True),
+            ("IsCustom", bool | None, True),
+            ("Lines", int | None, True),
+            ("MatchingStrategy", MatchingStrategyType | None, True),
+            ("Name", None | str, True),
+            ("OutboundCallerID", None | str, True),
+            ("OutboundParams", list[GatewayParameterBinding], True),
+            ("Port", int | None, True),
+            ("ProxyHost", None | str, True),
+            ("ProxyPort", int | None, True),
+            ("RequireRegistrationFor", None | RequireRegistrationForType, True),
+            ("SourceIdentification", list[GatewayParameterBinding], True),
+            ("SpecifiedIPForRegistrationContact", None | str, True),
+            ("SRTPMode", None | SRTPModeType, True),
+            ("SupportReinvite", bool | None, True),
+            ("SupportReplaces", bool | None, True),
+            ("TemplateFilename", None | str, True),
+            ("TimeBetweenReg", int | None, True),
+            ("Type", GatewayType | None, True),
+            ("UseIPInContact", bool | None, True),
+            ("VariableChoices", list[Choice], True),
+        )
 
     def to_dict(self) -> dict[str, Any]:
+        check_fields(self)
         codecs: list[str] | Unset = UNSET
         if not isinstance(self.codecs, Unset):
             codecs = self.codecs

@@ -8,12 +8,13 @@ from typing import Any, ClassVar, TypeVar, cast
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from ..model_support import check_fields, model_repr
 from ..types import UNSET, Unset
 
 T = TypeVar("T", bound="GatewayParameter")
 
 
-@_attrs_define
+@_attrs_define(repr=False)
 class GatewayParameter:
     """
     Attributes:
@@ -34,17 +35,26 @@ class GatewayParameter:
     outbound_possible_values: list[str] | Unset = UNSET
     source_id_possible_values: list[str] | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
-    _json_names: ClassVar[dict[str, str]] = {
-        "can_have_did": "CanHaveDID",
-        "description": "Description",
-        "id": "Id",
-        "inbound_possible_values": "InboundPossibleValues",
-        "name": "Name",
-        "outbound_possible_values": "OutboundPossibleValues",
-        "source_id_possible_values": "SourceIDPossibleValues",
-    }
+    _secret_fields: ClassVar[frozenset[str]] = frozenset({})
+
+    def __repr__(self) -> str:
+        return model_repr(self, self._secret_fields)
+
+    @staticmethod
+    def _json_fields() -> tuple[tuple[str, Any, bool], ...]:
+        """(JSON name, type, may be absent) of each constructor field, in order: read by the fast decoder."""
+        return (
+            ("CanHaveDID", bool | None, True),
+            ("Description", None | str, True),
+            ("Id", int, True),
+            ("InboundPossibleValues", list[str], True),
+            ("Name", None | str, True),
+            ("OutboundPossibleValues", list[str], True),
+            ("SourceIDPossibleValues", list[str], True),
+        )
 
     def to_dict(self) -> dict[str, Any]:
+        check_fields(self)
         can_have_did: bool | None | Unset
         if isinstance(self.can_have_did, Unset):
             can_have_did = UNSET

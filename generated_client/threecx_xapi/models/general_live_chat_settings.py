@@ -8,6 +8,7 @@ from typing import Any, ClassVar, TypeVar, cast
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from ..model_support import check_fields, model_repr
 from ..models.authentication import Authentication
 from ..models.live_chat_greeting import LiveChatGreeting
 from ..types import UNSET, Unset
@@ -15,7 +16,7 @@ from ..types import UNSET, Unset
 T = TypeVar("T", bound="GeneralLiveChatSettings")
 
 
-@_attrs_define
+@_attrs_define(repr=False)
 class GeneralLiveChatSettings:
     """
     Attributes:
@@ -36,17 +37,26 @@ class GeneralLiveChatSettings:
     gdpr_enabled: bool | None | Unset = UNSET
     greeting: LiveChatGreeting | None | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
-    _json_names: ClassVar[dict[str, str]] = {
-        "allow_sound_notifications": "AllowSoundNotifications",
-        "authentication": "Authentication",
-        "disable_offline_messages": "DisableOfflineMessages",
-        "enable_ga": "EnableGA",
-        "enable_on_mobile": "EnableOnMobile",
-        "gdpr_enabled": "GdprEnabled",
-        "greeting": "Greeting",
-    }
+    _secret_fields: ClassVar[frozenset[str]] = frozenset({})
+
+    def __repr__(self) -> str:
+        return model_repr(self, self._secret_fields)
+
+    @staticmethod
+    def _json_fields() -> tuple[tuple[str, Any, bool], ...]:
+        """(JSON name, type, may be absent) of each constructor field, in order: read by the fast decoder."""
+        return (
+            ("AllowSoundNotifications", bool | None, True),
+            ("Authentication", Authentication | None, True),
+            ("DisableOfflineMessages", bool | None, True),
+            ("EnableGA", bool | None, True),
+            ("EnableOnMobile", bool | None, True),
+            ("GdprEnabled", bool | None, True),
+            ("Greeting", LiveChatGreeting | None, True),
+        )
 
     def to_dict(self) -> dict[str, Any]:
+        check_fields(self)
         allow_sound_notifications: bool | None | Unset
         if isinstance(self.allow_sound_notifications, Unset):
             allow_sound_notifications = UNSET

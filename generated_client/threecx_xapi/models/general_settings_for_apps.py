@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any, ClassVar, TypeVar, cast
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from ..model_support import check_fields, model_repr
 from ..models.avatar_style import AvatarStyle
 from ..types import UNSET, Unset
 
@@ -18,7 +19,7 @@ if TYPE_CHECKING:
 T = TypeVar("T", bound="GeneralSettingsForApps")
 
 
-@_attrs_define
+@_attrs_define(repr=False)
 class GeneralSettingsForApps:
     """
     Attributes:
@@ -55,25 +56,36 @@ class GeneralSettingsForApps:
     name_of_custom_available_status: None | str | Unset = UNSET
     name_of_custom_out_of_office_status: None | str | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
-    _json_names: ClassVar[dict[str, str]] = {
-        "allow_block_calls": "AllowBlockCalls",
-        "allow_change_password": "AllowChangePassword",
-        "auto_scheduler_settings": "AutoSchedulerSettings",
-        "avatar_style": "AvatarStyle",
-        "brand_logo_image": "BrandLogoImage",
-        "brand_main_image": "BrandMainImage",
-        "brand_url": "BrandUrl",
-        "enable_chat": "EnableChat",
-        "enable_selector_caller_id": "EnableSelectorCallerId",
-        "hide_abandoned_queue_calls": "HideAbandonedQueueCalls",
-        "hide_crm_contacts": "HideCRMContacts",
-        "hide_interaction_history": "HideInteractionHistory",
-        "hide_system_extensions": "HideSystemExtensions",
-        "name_of_custom_available_status": "NameOfCustomAvailableStatus",
-        "name_of_custom_out_of_office_status": "NameOfCustomOutOfOfficeStatus",
-    }
+    _secret_fields: ClassVar[frozenset[str]] = frozenset({})
+
+    def __repr__(self) -> str:
+        return model_repr(self, self._secret_fields)
+
+    @staticmethod
+    def _json_fields() -> tuple[tuple[str, Any, bool], ...]:
+        """(JSON name, type, may be absent) of each constructor field, in order: read by the fast decoder."""
+        from ..models.auto_scheduler_settings import AutoSchedulerSettings  # noqa: PLC0415
+
+        return (
+            ("AllowBlockCalls", bool | None, True),
+            ("AllowChangePassword", bool | None, True),
+            ("AutoSchedulerSettings", AutoSchedulerSettings | None, True),
+            ("AvatarStyle", AvatarStyle | None, True),
+            ("BrandLogoImage", None | str, True),
+            ("BrandMainImage", None | str, True),
+            ("BrandUrl", None | str, True),
+            ("EnableChat", bool | None, True),
+            ("EnableSelectorCallerId", bool | None, True),
+            ("HideAbandonedQueueCalls", bool | None, True),
+            ("HideCRMContacts", bool | None, True),
+            ("HideInteractionHistory", bool | None, True),
+            ("HideSystemExtensions", bool | None, True),
+            ("NameOfCustomAvailableStatus", None | str, True),
+            ("NameOfCustomOutOfOfficeStatus", None | str, True),
+        )
 
     def to_dict(self) -> dict[str, Any]:
+        check_fields(self)
         from ..models.auto_scheduler_settings import AutoSchedulerSettings  # noqa: PLC0415
 
         allow_block_calls: bool | None | Unset

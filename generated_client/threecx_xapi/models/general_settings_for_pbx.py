@@ -9,13 +9,14 @@ from typing import Any, ClassVar, TypeVar, cast
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
-from ..parsing import duration_from_json, duration_to_json
+from ..codecs import format_duration, parse_duration
+from ..model_support import check_fields, model_repr
 from ..types import UNSET, Unset
 
 T = TypeVar("T", bound="GeneralSettingsForPbx")
 
 
-@_attrs_define
+@_attrs_define(repr=False)
 class GeneralSettingsForPbx:
     """
     Attributes:
@@ -52,25 +53,34 @@ class GeneralSettingsForPbx:
     play_busy: bool | None | Unset = UNSET
     scheduled_report_generation_time: datetime.timedelta | None | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
-    _json_names: ClassVar[dict[str, str]] = {
-        "allow_fwd_to_external": "AllowFwdToExternal",
-        "all_roles_can_approve_apps": "AllRolesCanApproveApps",
-        "busy_monitor": "BusyMonitor",
-        "busy_monitor_timeout": "BusyMonitorTimeout",
-        "disable_outbound_calls_out_office_hours": "DisableOutboundCallsOutOfficeHours",
-        "enable_v_menu_outbound_calls": "EnableVMenuOutboundCalls",
-        "hd_auto_logout_enabled": "HDAutoLogoutEnabled",
-        "hd_auto_logout_time": "HDAutoLogoutTime",
-        "limit_call_pickup": "LimitCallPickup",
-        "o_auth_cimd_enabled": "OAuthCimdEnabled",
-        "o_auth_dcr_enabled": "OAuthDcrEnabled",
-        "o_auth_open_id_connect_enabled": "OAuthOpenIdConnectEnabled",
-        "operator_extension": "OperatorExtension",
-        "play_busy": "PlayBusy",
-        "scheduled_report_generation_time": "ScheduledReportGenerationTime",
-    }
+    _secret_fields: ClassVar[frozenset[str]] = frozenset({})
+
+    def __repr__(self) -> str:
+        return model_repr(self, self._secret_fields)
+
+    @staticmethod
+    def _json_fields() -> tuple[tuple[str, Any, bool], ...]:
+        """(JSON name, type, may be absent) of each constructor field, in order: read by the fast decoder."""
+        return (
+            ("AllowFwdToExternal", bool | None, True),
+            ("AllRolesCanApproveApps", bool | None, True),
+            ("BusyMonitor", bool | None, True),
+            ("BusyMonitorTimeout", int | None, True),
+            ("DisableOutboundCallsOutOfficeHours", bool | None, True),
+            ("EnableVMenuOutboundCalls", bool | None, True),
+            ("HDAutoLogoutEnabled", bool | None, True),
+            ("HDAutoLogoutTime", datetime.timedelta | None, True),
+            ("LimitCallPickup", bool | None, True),
+            ("OAuthCimdEnabled", bool | None, True),
+            ("OAuthDcrEnabled", bool | None, True),
+            ("OAuthOpenIdConnectEnabled", bool | None, True),
+            ("OperatorExtension", None | str, True),
+            ("PlayBusy", bool | None, True),
+            ("ScheduledReportGenerationTime", datetime.timedelta | None, True),
+        )
 
     def to_dict(self) -> dict[str, Any]:
+        check_fields(self)
         allow_fwd_to_external: bool | None | Unset
         if isinstance(self.allow_fwd_to_external, Unset):
             allow_fwd_to_external = UNSET
@@ -115,7 +125,7 @@ class GeneralSettingsForPbx:
 
         hd_auto_logout_time: str | None | Unset
         if isinstance(self.hd_auto_logout_time, datetime.timedelta):
-            hd_auto_logout_time = duration_to_json(self.hd_auto_logout_time)
+            hd_auto_logout_time = format_duration(self.hd_auto_logout_time)
         else:
             hd_auto_logout_time = self.hd_auto_logout_time
 
@@ -157,7 +167,7 @@ class GeneralSettingsForPbx:
 
         scheduled_report_generation_time: str | None | Unset
         if isinstance(self.scheduled_report_generation_time, datetime.timedelta):
-            scheduled_report_generation_time = duration_to_json(self.scheduled_report_generation_time)
+            scheduled_report_generation_time = format_duration(self.scheduled_report_generation_time)
         else:
             scheduled_report_generation_time = self.scheduled_report_generation_time
 
@@ -269,7 +279,7 @@ class GeneralSettingsForPbx:
         _hd_auto_logout_time = d.pop("HDAutoLogoutTime", UNSET)
         hd_auto_logout_time: datetime.timedelta | None | Unset
         if isinstance(_hd_auto_logout_time, str):
-            hd_auto_logout_time = duration_from_json(_hd_auto_logout_time)
+            hd_auto_logout_time = parse_duration(_hd_auto_logout_time)
         else:
             hd_auto_logout_time = cast(datetime.timedelta | None | Unset, _hd_auto_logout_time)
 
@@ -332,7 +342,7 @@ class GeneralSettingsForPbx:
         _scheduled_report_generation_time = d.pop("ScheduledReportGenerationTime", UNSET)
         scheduled_report_generation_time: datetime.timedelta | None | Unset
         if isinstance(_scheduled_report_generation_time, str):
-            scheduled_report_generation_time = duration_from_json(_scheduled_report_generation_time)
+            scheduled_report_generation_time = parse_duration(_scheduled_report_generation_time)
         else:
             scheduled_report_generation_time = cast(
                 datetime.timedelta | None | Unset, _scheduled_report_generation_time

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any, ClassVar, TypeVar, cast
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from ..model_support import check_fields, model_repr
 from ..types import UNSET, Unset
 
 if TYPE_CHECKING:
@@ -17,7 +18,7 @@ if TYPE_CHECKING:
 T = TypeVar("T", bound="GetOnboardMeetingsResponse200")
 
 
-@_attrs_define
+@_attrs_define(repr=False)
 class GetOnboardMeetingsResponse200:
     """
     Attributes:
@@ -28,12 +29,23 @@ class GetOnboardMeetingsResponse200:
     odata_count: int | None | Unset = UNSET
     value: list[OnBoardMeeting] | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
-    _json_names: ClassVar[dict[str, str]] = {
-        "odata_count": "@odata.count",
-        "value": "value",
-    }
+    _secret_fields: ClassVar[frozenset[str]] = frozenset({})
+
+    def __repr__(self) -> str:
+        return model_repr(self, self._secret_fields)
+
+    @staticmethod
+    def _json_fields() -> tuple[tuple[str, Any, bool], ...]:
+        """(JSON name, type, may be absent) of each constructor field, in order: read by the fast decoder."""
+        from ..models.on_board_meeting import OnBoardMeeting  # noqa: PLC0415
+
+        return (
+            ("@odata.count", int | None, True),
+            ("value", list[OnBoardMeeting], True),
+        )
 
     def to_dict(self) -> dict[str, Any]:
+        check_fields(self)
         odata_count: int | None | Unset
         if isinstance(self.odata_count, Unset):
             odata_count = UNSET

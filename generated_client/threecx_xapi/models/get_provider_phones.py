@@ -8,13 +8,14 @@ from typing import Any, ClassVar, TypeVar, cast
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from ..model_support import check_fields, model_repr
 from ..models.trunk_type import TrunkType
 from ..types import UNSET, Unset
 
 T = TypeVar("T", bound="GetProviderPhones")
 
 
-@_attrs_define
+@_attrs_define(repr=False)
 class GetProviderPhones:
     """
     Attributes:
@@ -31,15 +32,29 @@ class GetProviderPhones:
     phones_page_size: int | Unset = UNSET
     type_: TrunkType | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
-    _json_names: ClassVar[dict[str, str]] = {
-        "account_sid": "AccountSid",
-        "api_key": "ApiKey",
-        "next_page_token": "NextPageToken",
-        "phones_page_size": "PhonesPageSize",
-        "type_": "Type",
-    }
+    _secret_fields: ClassVar[frozenset[str]] = frozenset(
+        {
+            "api_key",
+            "next_page_token",
+        }
+    )
+
+    def __repr__(self) -> str:
+        return model_repr(self, self._secret_fields)
+
+    @staticmethod
+    def _json_fields() -> tuple[tuple[str, Any, bool], ...]:
+        """(JSON name, type, may be absent) of each constructor field, in order: read by the fast decoder."""
+        return (
+            ("AccountSid", str, True),
+            ("ApiKey", str, True),
+            ("NextPageToken", None | str, True),
+            ("PhonesPageSize", int, True),
+            ("Type", TrunkType, True),
+        )
 
     def to_dict(self) -> dict[str, Any]:
+        check_fields(self)
         account_sid = self.account_sid
 
         api_key = self.api_key

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any, ClassVar, TypeVar, cast
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from ..model_support import check_fields, model_repr
 from ..types import UNSET, Unset
 
 if TYPE_CHECKING:
@@ -18,7 +19,7 @@ if TYPE_CHECKING:
 T = TypeVar("T", bound="GoogleSettings")
 
 
-@_attrs_define
+@_attrs_define(repr=False)
 class GoogleSettings:
     """
     Attributes:
@@ -41,18 +42,34 @@ class GoogleSettings:
     re_captcha_enabled: bool | None | Unset = UNSET
     user_sync: GoogleUserSync | None | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
-    _json_names: ClassVar[dict[str, str]] = {
-        "client_id": "ClientId",
-        "client_secret": "ClientSecret",
-        "id": "Id",
-        "is_extension_sign_in_enabled": "IsExtensionSignInEnabled",
-        "project_id": "ProjectId",
-        "provision_url": "ProvisionUrl",
-        "re_captcha_enabled": "ReCaptchaEnabled",
-        "user_sync": "UserSync",
-    }
+    _secret_fields: ClassVar[frozenset[str]] = frozenset(
+        {
+            "client_secret",
+        }
+    )
+
+    def __repr__(self) -> str:
+        return model_repr(self, self._secret_fields)
+
+    @staticmethod
+    def _json_fields() -> tuple[tuple[str, Any, bool], ...]:
+        """(JSON name, type, may be absent) of each constructor field, in order: read by the fast decoder."""
+        from ..models.concealed_password import ConcealedPassword  # noqa: PLC0415
+        from ..models.google_user_sync import GoogleUserSync  # noqa: PLC0415
+
+        return (
+            ("ClientId", None | str, True),
+            ("ClientSecret", ConcealedPassword | None, True),
+            ("Id", str, True),
+            ("IsExtensionSignInEnabled", bool | None, True),
+            ("ProjectId", None | str, True),
+            ("ProvisionUrl", None | str, True),
+            ("ReCaptchaEnabled", bool | None, True),
+            ("UserSync", GoogleUserSync | None, True),
+        )
 
     def to_dict(self) -> dict[str, Any]:
+        check_fields(self)
         from ..models.concealed_password import ConcealedPassword  # noqa: PLC0415
         from ..models.google_user_sync import GoogleUserSync  # noqa: PLC0415
 

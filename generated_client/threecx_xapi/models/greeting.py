@@ -8,13 +8,14 @@ from typing import Any, ClassVar, TypeVar, cast
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from ..model_support import check_fields, model_repr
 from ..models.profile_type import ProfileType
 from ..types import UNSET, Unset
 
 T = TypeVar("T", bound="Greeting")
 
 
-@_attrs_define
+@_attrs_define(repr=False)
 class Greeting:
     """
     Attributes:
@@ -27,13 +28,22 @@ class Greeting:
     filename: None | str | Unset = UNSET
     type_: ProfileType | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
-    _json_names: ClassVar[dict[str, str]] = {
-        "display_name": "DisplayName",
-        "filename": "Filename",
-        "type_": "Type",
-    }
+    _secret_fields: ClassVar[frozenset[str]] = frozenset({})
+
+    def __repr__(self) -> str:
+        return model_repr(self, self._secret_fields)
+
+    @staticmethod
+    def _json_fields() -> tuple[tuple[str, Any, bool], ...]:
+        """(JSON name, type, may be absent) of each constructor field, in order: read by the fast decoder."""
+        return (
+            ("DisplayName", None | str, True),
+            ("Filename", None | str, True),
+            ("Type", ProfileType, True),
+        )
 
     def to_dict(self) -> dict[str, Any]:
+        check_fields(self)
         display_name: None | str | Unset
         if isinstance(self.display_name, Unset):
             display_name = UNSET

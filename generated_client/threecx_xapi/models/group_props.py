@@ -9,14 +9,15 @@ from typing import Any, ClassVar, TypeVar, cast
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from ..codecs import parse_datetime
+from ..model_support import check_fields, model_repr
 from ..models.startup_license import StartupLicense
-from ..parsing import datetime_from_json
 from ..types import UNSET, Unset
 
 T = TypeVar("T", bound="GroupProps")
 
 
-@_attrs_define
+@_attrs_define(repr=False)
 class GroupProps:
     """
     Attributes:
@@ -67,32 +68,41 @@ class GroupProps:
     user_number_from: None | str | Unset = UNSET
     user_number_to: None | str | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
-    _json_names: ClassVar[dict[str, str]] = {
-        "dect_max_count": "DectMaxCount",
-        "department_contacts_max_count": "DepartmentContactsMaxCount",
-        "fqdn": "Fqdn",
-        "live_chat_max_count": "LiveChatMaxCount",
-        "outbound_rules_max_count": "OutboundRulesMaxCount",
-        "personal_contacts_max_count": "PersonalContactsMaxCount",
-        "prompts_max_count": "PromptsMaxCount",
-        "reseller_id": "ResellerId",
-        "reseller_name": "ResellerName",
-        "sbc_max_count": "SbcMaxCount",
-        "startup_license": "StartupLicense",
-        "startup_owner_email": "StartupOwnerEmail",
-        "subcription_expire_date": "SubcriptionExpireDate",
-        "subscription": "Subscription",
-        "subscription_type": "SubscriptionType",
-        "system_number_from": "SystemNumberFrom",
-        "system_number_to": "SystemNumberTo",
-        "trunk_number_from": "TrunkNumberFrom",
-        "trunk_number_to": "TrunkNumberTo",
-        "trunks_max_count": "TrunksMaxCount",
-        "user_number_from": "UserNumberFrom",
-        "user_number_to": "UserNumberTo",
-    }
+    _secret_fields: ClassVar[frozenset[str]] = frozenset({})
+
+    def __repr__(self) -> str:
+        return model_repr(self, self._secret_fields)
+
+    @staticmethod
+    def _json_fields() -> tuple[tuple[str, Any, bool], ...]:
+        """(JSON name, type, may be absent) of each constructor field, in order: read by the fast decoder."""
+        return (
+            ("DectMaxCount", int | None, True),
+            ("DepartmentContactsMaxCount", int | None, True),
+            ("Fqdn", None | str, True),
+            ("LiveChatMaxCount", int | None, True),
+            ("OutboundRulesMaxCount", int | None, True),
+            ("PersonalContactsMaxCount", int | None, True),
+            ("PromptsMaxCount", int | None, True),
+            ("ResellerId", None | str, True),
+            ("ResellerName", None | str, True),
+            ("SbcMaxCount", int | None, True),
+            ("StartupLicense", None | StartupLicense, True),
+            ("StartupOwnerEmail", None | str, True),
+            ("SubcriptionExpireDate", datetime.datetime | None, True),
+            ("Subscription", None | str, True),
+            ("SubscriptionType", None | str, True),
+            ("SystemNumberFrom", None | str, True),
+            ("SystemNumberTo", None | str, True),
+            ("TrunkNumberFrom", None | str, True),
+            ("TrunkNumberTo", None | str, True),
+            ("TrunksMaxCount", int | None, True),
+            ("UserNumberFrom", None | str, True),
+            ("UserNumberTo", None | str, True),
+        )
 
     def to_dict(self) -> dict[str, Any]:
+        check_fields(self)
         dect_max_count: int | None | Unset
         if isinstance(self.dect_max_count, Unset):
             dect_max_count = UNSET
@@ -407,7 +417,7 @@ class GroupProps:
             try:
                 if not isinstance(data, str):
                     raise TypeError()
-                subcription_expire_date_type_0 = datetime_from_json(data)
+                subcription_expire_date_type_0 = parse_datetime(data)
 
                 return subcription_expire_date_type_0
             except (TypeError, ValueError, AttributeError, KeyError):

@@ -8,12 +8,13 @@ from typing import Any, ClassVar, TypeVar, cast
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from ..model_support import check_fields, model_repr
 from ..types import UNSET, Unset
 
 T = TypeVar("T", bound="GroupsRequestOptions")
 
 
-@_attrs_define
+@_attrs_define(repr=False)
 class GroupsRequestOptions:
     """
     Attributes:
@@ -26,13 +27,26 @@ class GroupsRequestOptions:
     next_page_token: None | str | Unset = UNSET
     search: None | str | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
-    _json_names: ClassVar[dict[str, str]] = {
-        "count": "Count",
-        "next_page_token": "NextPageToken",
-        "search": "Search",
-    }
+    _secret_fields: ClassVar[frozenset[str]] = frozenset(
+        {
+            "next_page_token",
+        }
+    )
+
+    def __repr__(self) -> str:
+        return model_repr(self, self._secret_fields)
+
+    @staticmethod
+    def _json_fields() -> tuple[tuple[str, Any, bool], ...]:
+        """(JSON name, type, may be absent) of each constructor field, in order: read by the fast decoder."""
+        return (
+            ("Count", int, True),
+            ("NextPageToken", None | str, True),
+            ("Search", None | str, True),
+        )
 
     def to_dict(self) -> dict[str, Any]:
+        check_fields(self)
         count = self.count
 
         next_page_token: None | str | Unset

@@ -9,13 +9,14 @@ from typing import Any, ClassVar, TypeVar, cast
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
-from ..parsing import duration_from_json, duration_to_json
+from ..codecs import format_duration, parse_duration
+from ..model_support import check_fields, model_repr
 from ..types import UNSET, Unset
 
 T = TypeVar("T", bound="Holiday")
 
 
-@_attrs_define
+@_attrs_define(repr=False)
 class Holiday:
     """
     Attributes:
@@ -48,23 +49,32 @@ class Holiday:
     year: int | Unset = UNSET
     year_end: int | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
-    _json_names: ClassVar[dict[str, str]] = {
-        "day": "Day",
-        "day_end": "DayEnd",
-        "group": "Group",
-        "holiday_prompt": "HolidayPrompt",
-        "id": "Id",
-        "is_recurrent": "IsRecurrent",
-        "month": "Month",
-        "month_end": "MonthEnd",
-        "name": "Name",
-        "time_of_end_date": "TimeOfEndDate",
-        "time_of_start_date": "TimeOfStartDate",
-        "year": "Year",
-        "year_end": "YearEnd",
-    }
+    _secret_fields: ClassVar[frozenset[str]] = frozenset({})
+
+    def __repr__(self) -> str:
+        return model_repr(self, self._secret_fields)
+
+    @staticmethod
+    def _json_fields() -> tuple[tuple[str, Any, bool], ...]:
+        """(JSON name, type, may be absent) of each constructor field, in order: read by the fast decoder."""
+        return (
+            ("Day", int, True),
+            ("DayEnd", int, True),
+            ("Group", None | str, True),
+            ("HolidayPrompt", None | str, True),
+            ("Id", int, True),
+            ("IsRecurrent", bool | None, True),
+            ("Month", int, True),
+            ("MonthEnd", int, True),
+            ("Name", str, True),
+            ("TimeOfEndDate", datetime.timedelta, True),
+            ("TimeOfStartDate", datetime.timedelta, True),
+            ("Year", int, True),
+            ("YearEnd", int, True),
+        )
 
     def to_dict(self) -> dict[str, Any]:
+        check_fields(self)
         day = self.day
 
         day_end = self.day_end
@@ -97,13 +107,13 @@ class Holiday:
 
         time_of_end_date: str | Unset
         if isinstance(self.time_of_end_date, datetime.timedelta):
-            time_of_end_date = duration_to_json(self.time_of_end_date)
+            time_of_end_date = format_duration(self.time_of_end_date)
         else:
             time_of_end_date = self.time_of_end_date
 
         time_of_start_date: str | Unset
         if isinstance(self.time_of_start_date, datetime.timedelta):
-            time_of_start_date = duration_to_json(self.time_of_start_date)
+            time_of_start_date = format_duration(self.time_of_start_date)
         else:
             time_of_start_date = self.time_of_start_date
 
@@ -188,14 +198,14 @@ class Holiday:
         _time_of_end_date = d.pop("TimeOfEndDate", UNSET)
         time_of_end_date: datetime.timedelta | Unset
         if isinstance(_time_of_end_date, str):
-            time_of_end_date = duration_from_json(_time_of_end_date)
+            time_of_end_date = parse_duration(_time_of_end_date)
         else:
             time_of_end_date = cast(datetime.timedelta | Unset, _time_of_end_date)
 
         _time_of_start_date = d.pop("TimeOfStartDate", UNSET)
         time_of_start_date: datetime.timedelta | Unset
         if isinstance(_time_of_start_date, str):
-            time_of_start_date = duration_from_json(_time_of_start_date)
+            time_of_start_date = parse_duration(_time_of_start_date)
         else:
             time_of_start_date = cast(datetime.timedelta | Unset, _time_of_start_date)
 

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any, ClassVar, TypeVar, cast
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from ..model_support import check_fields, model_repr
 from ..models.pms_integration_type import PmsIntegrationType
 from ..types import UNSET, Unset
 
@@ -18,7 +19,7 @@ if TYPE_CHECKING:
 T = TypeVar("T", bound="HotelServices")
 
 
-@_attrs_define
+@_attrs_define(repr=False)
 class HotelServices:
     """
     Attributes:
@@ -39,17 +40,28 @@ class HotelServices:
     no_answer_timeout: int | None | Unset = UNSET
     port: int | None | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
-    _json_names: ClassVar[dict[str, str]] = {
-        "enabled": "Enabled",
-        "hotel_groups": "HotelGroups",
-        "integration_type": "IntegrationType",
-        "ip_address": "IpAddress",
-        "no_answer_destination": "NoAnswerDestination",
-        "no_answer_timeout": "NoAnswerTimeout",
-        "port": "Port",
-    }
+    _secret_fields: ClassVar[frozenset[str]] = frozenset({})
+
+    def __repr__(self) -> str:
+        return model_repr(self, self._secret_fields)
+
+    @staticmethod
+    def _json_fields() -> tuple[tuple[str, Any, bool], ...]:
+        """(JSON name, type, may be absent) of each constructor field, in order: read by the fast decoder."""
+        from ..models.destination import Destination  # noqa: PLC0415
+
+        return (
+            ("Enabled", bool | None, True),
+            ("HotelGroups", list[str], True),
+            ("IntegrationType", None | PmsIntegrationType, True),
+            ("IpAddress", None | str, True),
+            ("NoAnswerDestination", Destination | None, True),
+            ("NoAnswerTimeout", int | None, True),
+            ("Port", int | None, True),
+        )
 
     def to_dict(self) -> dict[str, Any]:
+        check_fields(self)
         from ..models.destination import Destination  # noqa: PLC0415
 
         enabled: bool | None | Unset

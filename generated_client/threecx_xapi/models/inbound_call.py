@@ -9,7 +9,8 @@ from typing import TYPE_CHECKING, Any, ClassVar, TypeVar, cast
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
-from ..parsing import datetime_from_json, duration_from_json, duration_to_json
+from ..codecs import format_duration, parse_datetime, parse_duration
+from ..model_support import check_fields, model_repr
 from ..types import UNSET, Unset
 
 if TYPE_CHECKING:
@@ -19,7 +20,7 @@ if TYPE_CHECKING:
 T = TypeVar("T", bound="InboundCall")
 
 
-@_attrs_define
+@_attrs_define(repr=False)
 class InboundCall:
     """
     Attributes:
@@ -74,37 +75,48 @@ class InboundCall:
     trunk_name: None | str | Unset = UNSET
     trunk_number: None | str | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
-    _json_names: ClassVar[dict[str, str]] = {
-        "call_duration": "CallDuration",
-        "call_history_id": "CallHistoryId",
-        "cdr_id": "CdrId",
-        "destination_caller_id": "DestinationCallerId",
-        "destination_display_name": "DestinationDisplayName",
-        "destination_dn": "DestinationDn",
-        "did": "Did",
-        "quality_report": "QualityReport",
-        "recording_id": "RecordingId",
-        "recordings": "Recordings",
-        "recording_url": "RecordingUrl",
-        "ringing_duration": "RingingDuration",
-        "rule_name": "RuleName",
-        "sentiment_score": "SentimentScore",
-        "source_caller_id": "SourceCallerId",
-        "source_display_name": "SourceDisplayName",
-        "source_dn": "SourceDn",
-        "start_time": "StartTime",
-        "status": "Status",
-        "summary": "Summary",
-        "talking_duration": "TalkingDuration",
-        "transcription": "Transcription",
-        "trunk_name": "TrunkName",
-        "trunk_number": "TrunkNumber",
-    }
+    _secret_fields: ClassVar[frozenset[str]] = frozenset({})
+
+    def __repr__(self) -> str:
+        return model_repr(self, self._secret_fields)
+
+    @staticmethod
+    def _json_fields() -> tuple[tuple[str, Any, bool], ...]:
+        """(JSON name, type, may be absent) of each constructor field, in order: read by the fast decoder."""
+        from ..models.x_report_recording import XReportRecording  # noqa: PLC0415
+
+        return (
+            ("CallDuration", datetime.timedelta | None, True),
+            ("CallHistoryId", None | str, True),
+            ("CdrId", str, True),
+            ("DestinationCallerId", None | str, True),
+            ("DestinationDisplayName", None | str, True),
+            ("DestinationDn", None | str, True),
+            ("Did", None | str, True),
+            ("QualityReport", bool | None, True),
+            ("RecordingId", int | None, True),
+            ("Recordings", list[XReportRecording], True),
+            ("RecordingUrl", None | str, True),
+            ("RingingDuration", datetime.timedelta | None, True),
+            ("RuleName", None | str, True),
+            ("SentimentScore", int | None, True),
+            ("SourceCallerId", None | str, True),
+            ("SourceDisplayName", None | str, True),
+            ("SourceDn", None | str, True),
+            ("StartTime", datetime.datetime, True),
+            ("Status", None | str, True),
+            ("Summary", None | str, True),
+            ("TalkingDuration", datetime.timedelta | None, True),
+            ("Transcription", None | str, True),
+            ("TrunkName", None | str, True),
+            ("TrunkNumber", None | str, True),
+        )
 
     def to_dict(self) -> dict[str, Any]:
+        check_fields(self)
         call_duration: str | None | Unset
         if isinstance(self.call_duration, datetime.timedelta):
-            call_duration = duration_to_json(self.call_duration)
+            call_duration = format_duration(self.call_duration)
         else:
             call_duration = self.call_duration
 
@@ -167,7 +179,7 @@ class InboundCall:
 
         ringing_duration: str | None | Unset
         if isinstance(self.ringing_duration, datetime.timedelta):
-            ringing_duration = duration_to_json(self.ringing_duration)
+            ringing_duration = format_duration(self.ringing_duration)
         else:
             ringing_duration = self.ringing_duration
 
@@ -219,7 +231,7 @@ class InboundCall:
 
         talking_duration: str | None | Unset
         if isinstance(self.talking_duration, datetime.timedelta):
-            talking_duration = duration_to_json(self.talking_duration)
+            talking_duration = format_duration(self.talking_duration)
         else:
             talking_duration = self.talking_duration
 
@@ -303,7 +315,7 @@ class InboundCall:
         _call_duration = d.pop("CallDuration", UNSET)
         call_duration: datetime.timedelta | None | Unset
         if isinstance(_call_duration, str):
-            call_duration = duration_from_json(_call_duration)
+            call_duration = parse_duration(_call_duration)
         else:
             call_duration = cast(datetime.timedelta | None | Unset, _call_duration)
 
@@ -393,7 +405,7 @@ class InboundCall:
         _ringing_duration = d.pop("RingingDuration", UNSET)
         ringing_duration: datetime.timedelta | None | Unset
         if isinstance(_ringing_duration, str):
-            ringing_duration = duration_from_json(_ringing_duration)
+            ringing_duration = parse_duration(_ringing_duration)
         else:
             ringing_duration = cast(datetime.timedelta | None | Unset, _ringing_duration)
 
@@ -447,7 +459,7 @@ class InboundCall:
         if isinstance(_start_time, Unset):
             start_time = UNSET
         else:
-            start_time = datetime_from_json(_start_time)
+            start_time = parse_datetime(_start_time)
 
         def _parse_status(data: object) -> None | str | Unset:
             if data is None:
@@ -470,7 +482,7 @@ class InboundCall:
         _talking_duration = d.pop("TalkingDuration", UNSET)
         talking_duration: datetime.timedelta | None | Unset
         if isinstance(_talking_duration, str):
-            talking_duration = duration_from_json(_talking_duration)
+            talking_duration = parse_duration(_talking_duration)
         else:
             talking_duration = cast(datetime.timedelta | None | Unset, _talking_duration)
 

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any, ClassVar, TypeVar, cast
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from ..model_support import check_fields, model_repr
 from ..models.rule_call_type_type import RuleCallTypeType
 from ..models.rule_condition_type import RuleConditionType
 from ..types import UNSET, Unset
@@ -21,7 +22,7 @@ if TYPE_CHECKING:
 T = TypeVar("T", bound="InboundRule")
 
 
-@_attrs_define
+@_attrs_define(repr=False)
 class InboundRule:
     """
     Attributes:
@@ -54,23 +55,36 @@ class InboundRule:
     rule_name: None | str | Unset = UNSET
     trunk_dn: None | Peer | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
-    _json_names: ClassVar[dict[str, str]] = {
-        "alter_destination_during_holidays": "AlterDestinationDuringHolidays",
-        "alter_destination_during_out_of_office_hours": "AlterDestinationDuringOutOfOfficeHours",
-        "call_type": "CallType",
-        "condition": "Condition",
-        "custom_data": "CustomData",
-        "data": "Data",
-        "holidays_destination": "HolidaysDestination",
-        "hours": "Hours",
-        "id": "Id",
-        "office_hours_destination": "OfficeHoursDestination",
-        "out_of_office_hours_destination": "OutOfOfficeHoursDestination",
-        "rule_name": "RuleName",
-        "trunk_dn": "TrunkDN",
-    }
+    _secret_fields: ClassVar[frozenset[str]] = frozenset({})
+
+    def __repr__(self) -> str:
+        return model_repr(self, self._secret_fields)
+
+    @staticmethod
+    def _json_fields() -> tuple[tuple[str, Any, bool], ...]:
+        """(JSON name, type, may be absent) of each constructor field, in order: read by the fast decoder."""
+        from ..models.destination import Destination  # noqa: PLC0415
+        from ..models.peer import Peer  # noqa: PLC0415
+        from ..models.schedule import Schedule  # noqa: PLC0415
+
+        return (
+            ("AlterDestinationDuringHolidays", bool | None, True),
+            ("AlterDestinationDuringOutOfOfficeHours", bool | None, True),
+            ("CallType", None | RuleCallTypeType, True),
+            ("Condition", None | RuleConditionType, True),
+            ("CustomData", None | str, True),
+            ("Data", None | str, True),
+            ("HolidaysDestination", Destination | None, True),
+            ("Hours", None | Schedule, True),
+            ("Id", int, True),
+            ("OfficeHoursDestination", Destination | None, True),
+            ("OutOfOfficeHoursDestination", Destination | None, True),
+            ("RuleName", None | str, True),
+            ("TrunkDN", None | Peer, True),
+        )
 
     def to_dict(self) -> dict[str, Any]:
+        check_fields(self)
         from ..models.destination import Destination  # noqa: PLC0415
         from ..models.peer import Peer  # noqa: PLC0415
         from ..models.schedule import Schedule  # noqa: PLC0415

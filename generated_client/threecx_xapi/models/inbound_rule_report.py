@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any, ClassVar, TypeVar, cast
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from ..model_support import check_fields, model_repr
 from ..types import UNSET, Unset
 
 if TYPE_CHECKING:
@@ -17,7 +18,7 @@ if TYPE_CHECKING:
 T = TypeVar("T", bound="InboundRuleReport")
 
 
-@_attrs_define
+@_attrs_define(repr=False)
 class InboundRuleReport:
     """
     Attributes:
@@ -36,16 +37,27 @@ class InboundRuleReport:
     rule_name: None | str | Unset = UNSET
     trunk: None | str | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
-    _json_names: ClassVar[dict[str, str]] = {
-        "did": "DID",
-        "id": "Id",
-        "in_office_routing": "InOfficeRouting",
-        "out_office_routing": "OutOfficeRouting",
-        "rule_name": "RuleName",
-        "trunk": "Trunk",
-    }
+    _secret_fields: ClassVar[frozenset[str]] = frozenset({})
+
+    def __repr__(self) -> str:
+        return model_repr(self, self._secret_fields)
+
+    @staticmethod
+    def _json_fields() -> tuple[tuple[str, Any, bool], ...]:
+        """(JSON name, type, may be absent) of each constructor field, in order: read by the fast decoder."""
+        from ..models.destination import Destination  # noqa: PLC0415
+
+        return (
+            ("DID", None | str, True),
+            ("Id", int, True),
+            ("InOfficeRouting", Destination | None, True),
+            ("OutOfficeRouting", Destination | None, True),
+            ("RuleName", None | str, True),
+            ("Trunk", None | str, True),
+        )
 
     def to_dict(self) -> dict[str, Any]:
+        check_fields(self)
         from ..models.destination import Destination  # noqa: PLC0415
 
         did: None | str | Unset

@@ -9,12 +9,13 @@ from uuid import UUID
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from ..model_support import check_fields, model_repr
 from ..types import UNSET, Unset
 
 T = TypeVar("T", bound="InstallUpdates")
 
 
-@_attrs_define
+@_attrs_define(repr=False)
 class InstallUpdates:
     """
     Attributes:
@@ -25,12 +26,21 @@ class InstallUpdates:
     entries: list[UUID] | Unset = UNSET
     key: UUID | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
-    _json_names: ClassVar[dict[str, str]] = {
-        "entries": "Entries",
-        "key": "Key",
-    }
+    _secret_fields: ClassVar[frozenset[str]] = frozenset({})
+
+    def __repr__(self) -> str:
+        return model_repr(self, self._secret_fields)
+
+    @staticmethod
+    def _json_fields() -> tuple[tuple[str, Any, bool], ...]:
+        """(JSON name, type, may be absent) of each constructor field, in order: read by the fast decoder."""
+        return (
+            ("Entries", list[UUID], True),
+            ("Key", UUID, True),
+        )
 
     def to_dict(self) -> dict[str, Any]:
+        check_fields(self)
         entries: list[str] | Unset = UNSET
         if not isinstance(self.entries, Unset):
             entries = []

@@ -9,13 +9,14 @@ from typing import Any, ClassVar, TypeVar, cast
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
-from ..parsing import datetime_from_json
+from ..codecs import parse_datetime
+from ..model_support import check_fields, model_repr
 from ..types import UNSET, Unset
 
 T = TypeVar("T", bound="LastCdrAndChatMessageTimestamp")
 
 
-@_attrs_define
+@_attrs_define(repr=False)
 class LastCdrAndChatMessageTimestamp:
     """
     Attributes:
@@ -26,12 +27,21 @@ class LastCdrAndChatMessageTimestamp:
     last_cdr_started_at: datetime.datetime | Unset = UNSET
     last_chat_message_time_sent: datetime.datetime | None | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
-    _json_names: ClassVar[dict[str, str]] = {
-        "last_cdr_started_at": "LastCdrStartedAt",
-        "last_chat_message_time_sent": "LastChatMessageTimeSent",
-    }
+    _secret_fields: ClassVar[frozenset[str]] = frozenset({})
+
+    def __repr__(self) -> str:
+        return model_repr(self, self._secret_fields)
+
+    @staticmethod
+    def _json_fields() -> tuple[tuple[str, Any, bool], ...]:
+        """(JSON name, type, may be absent) of each constructor field, in order: read by the fast decoder."""
+        return (
+            ("LastCdrStartedAt", datetime.datetime, True),
+            ("LastChatMessageTimeSent", datetime.datetime | None, True),
+        )
 
     def to_dict(self) -> dict[str, Any]:
+        check_fields(self)
         last_cdr_started_at: str | Unset = UNSET
         if not isinstance(self.last_cdr_started_at, Unset):
             last_cdr_started_at = self.last_cdr_started_at.isoformat()
@@ -62,7 +72,7 @@ class LastCdrAndChatMessageTimestamp:
         if isinstance(_last_cdr_started_at, Unset):
             last_cdr_started_at = UNSET
         else:
-            last_cdr_started_at = datetime_from_json(_last_cdr_started_at)
+            last_cdr_started_at = parse_datetime(_last_cdr_started_at)
 
         def _parse_last_chat_message_time_sent(data: object) -> datetime.datetime | None | Unset:
             if data is None:
@@ -72,7 +82,7 @@ class LastCdrAndChatMessageTimestamp:
             try:
                 if not isinstance(data, str):
                     raise TypeError()
-                last_chat_message_time_sent_type_0 = datetime_from_json(data)
+                last_chat_message_time_sent_type_0 = parse_datetime(data)
 
                 return last_chat_message_time_sent_type_0
             except (TypeError, ValueError, AttributeError, KeyError):

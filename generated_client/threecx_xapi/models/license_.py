@@ -8,12 +8,13 @@ from typing import Any, ClassVar, TypeVar, cast
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from ..model_support import check_fields, model_repr
 from ..types import UNSET, Unset
 
 T = TypeVar("T", bound="License")
 
 
-@_attrs_define
+@_attrs_define(repr=False)
 class License:
     """
     Attributes:
@@ -36,18 +37,27 @@ class License:
     max_sim_calls: int | None | Unset = UNSET
     product_code: None | str | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
-    _json_names: ClassVar[dict[str, str]] = {
-        "country_code": "CountryCode",
-        "is_branding_enabled": "IsBrandingEnabled",
-        "is_cfd_enabled": "IsCfdEnabled",
-        "is_enterprise": "IsEnterprise",
-        "is_maintaince_expired": "IsMaintainceExpired",
-        "is_professional": "IsProfessional",
-        "max_sim_calls": "MaxSimCalls",
-        "product_code": "ProductCode",
-    }
+    _secret_fields: ClassVar[frozenset[str]] = frozenset({})
+
+    def __repr__(self) -> str:
+        return model_repr(self, self._secret_fields)
+
+    @staticmethod
+    def _json_fields() -> tuple[tuple[str, Any, bool], ...]:
+        """(JSON name, type, may be absent) of each constructor field, in order: read by the fast decoder."""
+        return (
+            ("CountryCode", None | str, True),
+            ("IsBrandingEnabled", bool | None, True),
+            ("IsCfdEnabled", bool | None, True),
+            ("IsEnterprise", bool | None, True),
+            ("IsMaintainceExpired", bool | None, True),
+            ("IsProfessional", bool | None, True),
+            ("MaxSimCalls", int | None, True),
+            ("ProductCode", None | str, True),
+        )
 
     def to_dict(self) -> dict[str, Any]:
+        check_fields(self)
         country_code: None | str | Unset
         if isinstance(self.country_code, Unset):
             country_code = UNSET

@@ -9,13 +9,14 @@ from typing import Any, ClassVar, TypeVar, cast
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
-from ..parsing import datetime_from_json
+from ..codecs import parse_datetime
+from ..model_support import check_fields, model_repr
 from ..types import UNSET, Unset
 
 T = TypeVar("T", bound="LicenseStatus")
 
 
-@_attrs_define
+@_attrs_define(repr=False)
 class LicenseStatus:
     """
     Attributes:
@@ -60,29 +61,38 @@ class LicenseStatus:
     telephone: None | str | Unset = UNSET
     version: None | str | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
-    _json_names: ClassVar[dict[str, str]] = {
-        "activated": "Activated",
-        "active_modules": "ActiveModules",
-        "admin_e_mail": "AdminEMail",
-        "company_name": "CompanyName",
-        "contact_name": "ContactName",
-        "country_code": "CountryCode",
-        "country_name": "CountryName",
-        "e_mail": "EMail",
-        "expiration_date": "ExpirationDate",
-        "license_active": "LicenseActive",
-        "license_key": "LicenseKey",
-        "maintenance_expires_at": "MaintenanceExpiresAt",
-        "max_sim_calls": "MaxSimCalls",
-        "product_code": "ProductCode",
-        "reseller_name": "ResellerName",
-        "sim_meeting_participants": "SimMeetingParticipants",
-        "support": "Support",
-        "telephone": "Telephone",
-        "version": "Version",
-    }
+    _secret_fields: ClassVar[frozenset[str]] = frozenset({})
+
+    def __repr__(self) -> str:
+        return model_repr(self, self._secret_fields)
+
+    @staticmethod
+    def _json_fields() -> tuple[tuple[str, Any, bool], ...]:
+        """(JSON name, type, may be absent) of each constructor field, in order: read by the fast decoder."""
+        return (
+            ("Activated", bool | None, True),
+            ("ActiveModules", list[str], True),
+            ("AdminEMail", None | str, True),
+            ("CompanyName", None | str, True),
+            ("ContactName", None | str, True),
+            ("CountryCode", None | str, True),
+            ("CountryName", None | str, True),
+            ("EMail", None | str, True),
+            ("ExpirationDate", datetime.datetime | None, True),
+            ("LicenseActive", bool | None, True),
+            ("LicenseKey", str, True),
+            ("MaintenanceExpiresAt", datetime.datetime | None, True),
+            ("MaxSimCalls", int | None, True),
+            ("ProductCode", None | str, True),
+            ("ResellerName", None | str, True),
+            ("SimMeetingParticipants", int | None, True),
+            ("Support", bool | None, True),
+            ("Telephone", None | str, True),
+            ("Version", None | str, True),
+        )
 
     def to_dict(self) -> dict[str, Any]:
+        check_fields(self)
         activated: bool | None | Unset
         if isinstance(self.activated, Unset):
             activated = UNSET
@@ -316,7 +326,7 @@ class LicenseStatus:
             try:
                 if not isinstance(data, str):
                     raise TypeError()
-                expiration_date_type_0 = datetime_from_json(data)
+                expiration_date_type_0 = parse_datetime(data)
 
                 return expiration_date_type_0
             except (TypeError, ValueError, AttributeError, KeyError):
@@ -344,7 +354,7 @@ class LicenseStatus:
             try:
                 if not isinstance(data, str):
                     raise TypeError()
-                maintenance_expires_at_type_0 = datetime_from_json(data)
+                maintenance_expires_at_type_0 = parse_datetime(data)
 
                 return maintenance_expires_at_type_0
             except (TypeError, ValueError, AttributeError, KeyError):

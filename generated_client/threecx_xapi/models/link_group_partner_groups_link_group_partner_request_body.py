@@ -8,12 +8,13 @@ from typing import Any, ClassVar, TypeVar
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from ..model_support import check_fields, model_repr
 from ..types import UNSET, Unset
 
 T = TypeVar("T", bound="LinkGroupPartnerGroupsLinkGroupPartnerRequestBody")
 
 
-@_attrs_define
+@_attrs_define(repr=False)
 class LinkGroupPartnerGroupsLinkGroupPartnerRequestBody:
     """
     Attributes:
@@ -24,12 +25,21 @@ class LinkGroupPartnerGroupsLinkGroupPartnerRequestBody:
     group_id: str | Unset = UNSET
     reseller_id: str | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
-    _json_names: ClassVar[dict[str, str]] = {
-        "group_id": "groupId",
-        "reseller_id": "resellerId",
-    }
+    _secret_fields: ClassVar[frozenset[str]] = frozenset({})
+
+    def __repr__(self) -> str:
+        return model_repr(self, self._secret_fields)
+
+    @staticmethod
+    def _json_fields() -> tuple[tuple[str, Any, bool], ...]:
+        """(JSON name, type, may be absent) of each constructor field, in order: read by the fast decoder."""
+        return (
+            ("groupId", str, True),
+            ("resellerId", str, True),
+        )
 
     def to_dict(self) -> dict[str, Any]:
+        check_fields(self)
         group_id = self.group_id
 
         reseller_id = self.reseller_id

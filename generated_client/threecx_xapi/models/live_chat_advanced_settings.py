@@ -8,13 +8,14 @@ from typing import Any, ClassVar, TypeVar, cast
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from ..model_support import check_fields, model_repr
 from ..models.live_chat_communication import LiveChatCommunication
 from ..types import UNSET, Unset
 
 T = TypeVar("T", bound="LiveChatAdvancedSettings")
 
 
-@_attrs_define
+@_attrs_define(repr=False)
 class LiveChatAdvancedSettings:
     """
     Attributes:
@@ -29,14 +30,23 @@ class LiveChatAdvancedSettings:
     enable_direct_call: bool | None | Unset = UNSET
     ignore_queue_ownership: bool | None | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
-    _json_names: ClassVar[dict[str, str]] = {
-        "call_title": "CallTitle",
-        "communication_options": "CommunicationOptions",
-        "enable_direct_call": "EnableDirectCall",
-        "ignore_queue_ownership": "IgnoreQueueOwnership",
-    }
+    _secret_fields: ClassVar[frozenset[str]] = frozenset({})
+
+    def __repr__(self) -> str:
+        return model_repr(self, self._secret_fields)
+
+    @staticmethod
+    def _json_fields() -> tuple[tuple[str, Any, bool], ...]:
+        """(JSON name, type, may be absent) of each constructor field, in order: read by the fast decoder."""
+        return (
+            ("CallTitle", None | str, True),
+            ("CommunicationOptions", LiveChatCommunication | None, True),
+            ("EnableDirectCall", bool | None, True),
+            ("IgnoreQueueOwnership", bool | None, True),
+        )
 
     def to_dict(self) -> dict[str, Any]:
+        check_fields(self)
         call_title: None | str | Unset
         if isinstance(self.call_title, Unset):
             call_title = UNSET

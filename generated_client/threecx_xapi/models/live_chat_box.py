@@ -8,6 +8,7 @@ from typing import Any, ClassVar, TypeVar, cast
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from ..model_support import check_fields, model_repr
 from ..models.button_icon_type import ButtonIconType
 from ..models.live_chat_language import LiveChatLanguage
 from ..models.live_chat_message_dateformat import LiveChatMessageDateformat
@@ -18,7 +19,7 @@ from ..types import UNSET, Unset
 T = TypeVar("T", bound="LiveChatBox")
 
 
-@_attrs_define
+@_attrs_define(repr=False)
 class LiveChatBox:
     """
     Attributes:
@@ -49,22 +50,31 @@ class LiveChatBox:
     show_operator_actual_name: bool | None | Unset = UNSET
     window_icon: None | str | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
-    _json_names: ClassVar[dict[str, str]] = {
-        "button_icon_type": "ButtonIconType",
-        "button_icon_url": "ButtonIconUrl",
-        "chat_delay": "ChatDelay",
-        "height": "Height",
-        "live_chat_language": "LiveChatLanguage",
-        "live_message_userinfo_format": "LiveMessageUserinfoFormat",
-        "message_dateformat": "MessageDateformat",
-        "minimized_style": "MinimizedStyle",
-        "operator_icon": "OperatorIcon",
-        "operator_name": "OperatorName",
-        "show_operator_actual_name": "ShowOperatorActualName",
-        "window_icon": "WindowIcon",
-    }
+    _secret_fields: ClassVar[frozenset[str]] = frozenset({})
+
+    def __repr__(self) -> str:
+        return model_repr(self, self._secret_fields)
+
+    @staticmethod
+    def _json_fields() -> tuple[tuple[str, Any, bool], ...]:
+        """(JSON name, type, may be absent) of each constructor field, in order: read by the fast decoder."""
+        return (
+            ("ButtonIconType", ButtonIconType | None, True),
+            ("ButtonIconUrl", None | str, True),
+            ("ChatDelay", int | None, True),
+            ("Height", None | str, True),
+            ("LiveChatLanguage", LiveChatLanguage | None, True),
+            ("LiveMessageUserinfoFormat", LiveMessageUserinfoFormat | None, True),
+            ("MessageDateformat", LiveChatMessageDateformat | None, True),
+            ("MinimizedStyle", LiveChatMinimizedStyle | None, True),
+            ("OperatorIcon", None | str, True),
+            ("OperatorName", None | str, True),
+            ("ShowOperatorActualName", bool | None, True),
+            ("WindowIcon", None | str, True),
+        )
 
     def to_dict(self) -> dict[str, Any]:
+        check_fields(self)
         button_icon_type: None | str | Unset
         if isinstance(self.button_icon_type, Unset):
             button_icon_type = UNSET

@@ -8,13 +8,14 @@ from typing import Any, ClassVar, TypeVar, cast
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from ..model_support import check_fields, model_repr
 from ..models.animation_style import AnimationStyle
 from ..types import UNSET, Unset
 
 T = TypeVar("T", bound="LiveChatStyling")
 
 
-@_attrs_define
+@_attrs_define(repr=False)
 class LiveChatStyling:
     """
     Attributes:
@@ -29,14 +30,23 @@ class LiveChatStyling:
     style: None | str | Unset = UNSET
     use_rubik: bool | None | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
-    _json_names: ClassVar[dict[str, str]] = {
-        "animation": "Animation",
-        "minimized": "Minimized",
-        "style": "Style",
-        "use_rubik": "UseRubik",
-    }
+    _secret_fields: ClassVar[frozenset[str]] = frozenset({})
+
+    def __repr__(self) -> str:
+        return model_repr(self, self._secret_fields)
+
+    @staticmethod
+    def _json_fields() -> tuple[tuple[str, Any, bool], ...]:
+        """(JSON name, type, may be absent) of each constructor field, in order: read by the fast decoder."""
+        return (
+            ("Animation", AnimationStyle | None, True),
+            ("Minimized", bool | None, True),
+            ("Style", None | str, True),
+            ("UseRubik", bool | None, True),
+        )
 
     def to_dict(self) -> dict[str, Any]:
+        check_fields(self)
         animation: None | str | Unset
         if isinstance(self.animation, Unset):
             animation = UNSET

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any, ClassVar, TypeVar, cast
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from ..model_support import check_fields, model_repr
 from ..models.file_system_type import FileSystemType
 from ..types import UNSET, Unset
 
@@ -19,7 +20,7 @@ if TYPE_CHECKING:
 T = TypeVar("T", bound="LocationSettings")
 
 
-@_attrs_define
+@_attrs_define(repr=False)
 class LocationSettings:
     """
     Attributes:
@@ -64,29 +65,48 @@ class LocationSettings:
     sftp_user: None | str | Unset = UNSET
     share_point_path: None | str | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
-    _json_names: ClassVar[dict[str, str]] = {
-        "file_system_type": "FileSystemType",
-        "ftp_password": "FtpPassword",
-        "ftp_path": "FtpPath",
-        "ftp_user": "FtpUser",
-        "ftp_validate_certificate": "FtpValidateCertificate",
-        "gb_json": "GbJson",
-        "gb_path": "GbPath",
-        "local_path": "LocalPath",
-        "ns_domain": "NsDomain",
-        "ns_password": "NsPassword",
-        "ns_path": "NsPath",
-        "ns_user": "NsUser",
-        "s3_path": "S3Path",
-        "sftp_host_key_fingerprint": "SftpHostKeyFingerprint",
-        "sftp_password": "SftpPassword",
-        "sftp_path": "SftpPath",
-        "sftp_private_key": "SftpPrivateKey",
-        "sftp_user": "SftpUser",
-        "share_point_path": "SharePointPath",
-    }
+    _secret_fields: ClassVar[frozenset[str]] = frozenset(
+        {
+            "ftp_password",
+            "ns_password",
+            "sftp_password",
+            "sftp_private_key",
+        }
+    )
+
+    def __repr__(self) -> str:
+        return model_repr(self, self._secret_fields)
+
+    @staticmethod
+    def _json_fields() -> tuple[tuple[str, Any, bool], ...]:
+        """(JSON name, type, may be absent) of each constructor field, in order: read by the fast decoder."""
+        from ..models.concealed_data_file import ConcealedDataFile  # noqa: PLC0415
+        from ..models.concealed_password import ConcealedPassword  # noqa: PLC0415
+
+        return (
+            ("FileSystemType", FileSystemType | None, True),
+            ("FtpPassword", ConcealedPassword | None, True),
+            ("FtpPath", None | str, True),
+            ("FtpUser", None | str, True),
+            ("FtpValidateCertificate", bool | None, True),
+            ("GbJson", ConcealedDataFile | None, True),
+            ("GbPath", None | str, True),
+            ("LocalPath", None | str, True),
+            ("NsDomain", None | str, True),
+            ("NsPassword", ConcealedPassword | None, True),
+            ("NsPath", None | str, True),
+            ("NsUser", None | str, True),
+            ("S3Path", None | str, True),
+            ("SftpHostKeyFingerprint", None | str, True),
+            ("SftpPassword", ConcealedPassword | None, True),
+            ("SftpPath", None | str, True),
+            ("SftpPrivateKey", ConcealedDataFile | None, True),
+            ("SftpUser", None | str, True),
+            ("SharePointPath", None | str, True),
+        )
 
     def to_dict(self) -> dict[str, Any]:
+        check_fields(self)
         from ..models.concealed_data_file import ConcealedDataFile  # noqa: PLC0415
         from ..models.concealed_password import ConcealedPassword  # noqa: PLC0415
 

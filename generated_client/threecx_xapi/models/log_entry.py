@@ -9,13 +9,14 @@ from typing import Any, ClassVar, TypeVar
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
-from ..parsing import datetime_from_json
+from ..codecs import parse_datetime
+from ..model_support import check_fields, model_repr
 from ..types import UNSET, Unset
 
 T = TypeVar("T", bound="LogEntry")
 
 
-@_attrs_define
+@_attrs_define(repr=False)
 class LogEntry:
     """
     Attributes:
@@ -26,12 +27,21 @@ class LogEntry:
     text: str | Unset = UNSET
     time_stamp: datetime.datetime | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
-    _json_names: ClassVar[dict[str, str]] = {
-        "text": "Text",
-        "time_stamp": "TimeStamp",
-    }
+    _secret_fields: ClassVar[frozenset[str]] = frozenset({})
+
+    def __repr__(self) -> str:
+        return model_repr(self, self._secret_fields)
+
+    @staticmethod
+    def _json_fields() -> tuple[tuple[str, Any, bool], ...]:
+        """(JSON name, type, may be absent) of each constructor field, in order: read by the fast decoder."""
+        return (
+            ("Text", str, True),
+            ("TimeStamp", datetime.datetime, True),
+        )
 
     def to_dict(self) -> dict[str, Any]:
+        check_fields(self)
         text = self.text
 
         time_stamp: str | Unset = UNSET
@@ -58,7 +68,7 @@ class LogEntry:
         if isinstance(_time_stamp, Unset):
             time_stamp = UNSET
         else:
-            time_stamp = datetime_from_json(_time_stamp)
+            time_stamp = parse_datetime(_time_stamp)
 
         _log_entry_instance = cls(
             text=text,

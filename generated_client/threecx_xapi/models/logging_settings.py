@@ -8,12 +8,13 @@ from typing import Any, ClassVar, TypeVar, cast
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from ..model_support import check_fields, model_repr
 from ..types import UNSET, Unset
 
 T = TypeVar("T", bound="LoggingSettings")
 
 
-@_attrs_define
+@_attrs_define(repr=False)
 class LoggingSettings:
     """
     Attributes:
@@ -26,13 +27,22 @@ class LoggingSettings:
     keep_logs_days: int | None | Unset = UNSET
     logging_level: int | None | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
-    _json_names: ClassVar[dict[str, str]] = {
-        "keep_logs": "KeepLogs",
-        "keep_logs_days": "KeepLogsDays",
-        "logging_level": "LoggingLevel",
-    }
+    _secret_fields: ClassVar[frozenset[str]] = frozenset({})
+
+    def __repr__(self) -> str:
+        return model_repr(self, self._secret_fields)
+
+    @staticmethod
+    def _json_fields() -> tuple[tuple[str, Any, bool], ...]:
+        """(JSON name, type, may be absent) of each constructor field, in order: read by the fast decoder."""
+        return (
+            ("KeepLogs", bool | None, True),
+            ("KeepLogsDays", int | None, True),
+            ("LoggingLevel", int | None, True),
+        )
 
     def to_dict(self) -> dict[str, Any]:
+        check_fields(self)
         keep_logs: bool | None | Unset
         if isinstance(self.keep_logs, Unset):
             keep_logs = UNSET

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any, ClassVar, TypeVar, cast
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from ..model_support import check_fields, model_repr
 from ..models.mail_server_type import MailServerType
 from ..types import UNSET, Unset
 
@@ -18,7 +19,7 @@ if TYPE_CHECKING:
 T = TypeVar("T", bound="MailSettings")
 
 
-@_attrs_define
+@_attrs_define(repr=False)
 class MailSettings:
     """
     Attributes:
@@ -39,17 +40,32 @@ class MailSettings:
     mail_ssl_enabled: bool | None | Unset = UNSET
     mail_user: None | str | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
-    _json_names: ClassVar[dict[str, str]] = {
-        "can_edit_mail_server_type": "CanEditMailServerType",
-        "mail_address": "MailAddress",
-        "mail_password": "MailPassword",
-        "mail_server": "MailServer",
-        "mail_server_type": "MailServerType",
-        "mail_ssl_enabled": "MailSslEnabled",
-        "mail_user": "MailUser",
-    }
+    _secret_fields: ClassVar[frozenset[str]] = frozenset(
+        {
+            "mail_password",
+        }
+    )
+
+    def __repr__(self) -> str:
+        return model_repr(self, self._secret_fields)
+
+    @staticmethod
+    def _json_fields() -> tuple[tuple[str, Any, bool], ...]:
+        """(JSON name, type, may be absent) of each constructor field, in order: read by the fast decoder."""
+        from ..models.concealed_password import ConcealedPassword  # noqa: PLC0415
+
+        return (
+            ("CanEditMailServerType", bool | None, True),
+            ("MailAddress", None | str, True),
+            ("MailPassword", ConcealedPassword | None, True),
+            ("MailServer", None | str, True),
+            ("MailServerType", MailServerType | None, True),
+            ("MailSslEnabled", bool | None, True),
+            ("MailUser", None | str, True),
+        )
 
     def to_dict(self) -> dict[str, Any]:
+        check_fields(self)
         from ..models.concealed_password import ConcealedPassword  # noqa: PLC0415
 
         can_edit_mail_server_type: bool | None | Unset

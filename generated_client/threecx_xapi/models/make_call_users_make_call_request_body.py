@@ -8,12 +8,13 @@ from typing import Any, ClassVar, TypeVar, cast
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from ..model_support import check_fields, model_repr
 from ..types import UNSET, Unset
 
 T = TypeVar("T", bound="MakeCallUsersMakeCallRequestBody")
 
 
-@_attrs_define
+@_attrs_define(repr=False)
 class MakeCallUsersMakeCallRequestBody:
     """
     Attributes:
@@ -28,14 +29,23 @@ class MakeCallUsersMakeCallRequestBody:
     dn: None | str | Unset = UNSET
     test_call: bool | None | Unset = False
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
-    _json_names: ClassVar[dict[str, str]] = {
-        "contact": "contact",
-        "destination": "destination",
-        "dn": "dn",
-        "test_call": "testCall",
-    }
+    _secret_fields: ClassVar[frozenset[str]] = frozenset({})
+
+    def __repr__(self) -> str:
+        return model_repr(self, self._secret_fields)
+
+    @staticmethod
+    def _json_fields() -> tuple[tuple[str, Any, bool], ...]:
+        """(JSON name, type, may be absent) of each constructor field, in order: read by the fast decoder."""
+        return (
+            ("contact", None | str, True),
+            ("destination", str, True),
+            ("dn", None | str, True),
+            ("testCall", bool | None, True),
+        )
 
     def to_dict(self) -> dict[str, Any]:
+        check_fields(self)
         contact: None | str | Unset
         if isinstance(self.contact, Unset):
             contact = UNSET

@@ -9,12 +9,13 @@ from uuid import UUID
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from ..model_support import check_fields, model_repr
 from ..types import UNSET, Unset
 
 T = TypeVar("T", bound="McpServer")
 
 
-@_attrs_define
+@_attrs_define(repr=False)
 class McpServer:
     """
     Attributes:
@@ -27,13 +28,22 @@ class McpServer:
     id: UUID | Unset = UNSET
     issuer: str | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
-    _json_names: ClassVar[dict[str, str]] = {
-        "client_id": "ClientId",
-        "id": "Id",
-        "issuer": "Issuer",
-    }
+    _secret_fields: ClassVar[frozenset[str]] = frozenset({})
+
+    def __repr__(self) -> str:
+        return model_repr(self, self._secret_fields)
+
+    @staticmethod
+    def _json_fields() -> tuple[tuple[str, Any, bool], ...]:
+        """(JSON name, type, may be absent) of each constructor field, in order: read by the fast decoder."""
+        return (
+            ("ClientId", str, True),
+            ("Id", UUID, True),
+            ("Issuer", str, True),
+        )
 
     def to_dict(self) -> dict[str, Any]:
+        check_fields(self)
         client_id = self.client_id
 
         id: str | Unset = UNSET

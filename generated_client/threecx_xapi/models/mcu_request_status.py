@@ -9,15 +9,16 @@ from typing import Any, ClassVar, TypeVar, cast
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from ..codecs import parse_datetime
+from ..model_support import check_fields, model_repr
 from ..models.mcu_operation import McuOperation
 from ..models.mcu_req_state import McuReqState
-from ..parsing import datetime_from_json
 from ..types import UNSET, Unset
 
 T = TypeVar("T", bound="MCURequestStatus")
 
 
-@_attrs_define
+@_attrs_define(repr=False)
 class MCURequestStatus:
     """
     Attributes:
@@ -34,15 +35,24 @@ class MCURequestStatus:
     request_expiration: datetime.datetime | None | Unset = UNSET
     state: McuReqState | None | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
-    _json_names: ClassVar[dict[str, str]] = {
-        "error_message": "ErrorMessage",
-        "mcu_id": "McuId",
-        "operation": "Operation",
-        "request_expiration": "RequestExpiration",
-        "state": "State",
-    }
+    _secret_fields: ClassVar[frozenset[str]] = frozenset({})
+
+    def __repr__(self) -> str:
+        return model_repr(self, self._secret_fields)
+
+    @staticmethod
+    def _json_fields() -> tuple[tuple[str, Any, bool], ...]:
+        """(JSON name, type, may be absent) of each constructor field, in order: read by the fast decoder."""
+        return (
+            ("ErrorMessage", None | str, True),
+            ("McuId", None | str, True),
+            ("Operation", McuOperation | None, True),
+            ("RequestExpiration", datetime.datetime | None, True),
+            ("State", McuReqState | None, True),
+        )
 
     def to_dict(self) -> dict[str, Any]:
+        check_fields(self)
         error_message: None | str | Unset
         if isinstance(self.error_message, Unset):
             error_message = UNSET
@@ -142,7 +152,7 @@ class MCURequestStatus:
             try:
                 if not isinstance(data, str):
                     raise TypeError()
-                request_expiration_type_0 = datetime_from_json(data)
+                request_expiration_type_0 = parse_datetime(data)
 
                 return request_expiration_type_0
             except (TypeError, ValueError, AttributeError, KeyError):

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any, ClassVar, TypeVar, cast
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from ..model_support import check_fields, model_repr
 from ..types import UNSET, Unset
 
 if TYPE_CHECKING:
@@ -18,7 +19,7 @@ if TYPE_CHECKING:
 T = TypeVar("T", bound="MeetingObj")
 
 
-@_attrs_define
+@_attrs_define(repr=False)
 class MeetingObj:
     """
     Attributes:
@@ -45,20 +46,32 @@ class MeetingObj:
     participants: list[ParticipantDetails] | Unset = UNSET
     theme: str | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
-    _json_names: ClassVar[dict[str, str]] = {
-        "documentlist": "documentlist",
-        "friendlyname": "friendlyname",
-        "logo": "logo",
-        "meetingid": "meetingid",
-        "meetingprofile": "meetingprofile",
-        "openlink": "openlink",
-        "organizer": "organizer",
-        "params": "params",
-        "participants": "participants",
-        "theme": "theme",
-    }
+    _secret_fields: ClassVar[frozenset[str]] = frozenset({})
+
+    def __repr__(self) -> str:
+        return model_repr(self, self._secret_fields)
+
+    @staticmethod
+    def _json_fields() -> tuple[tuple[str, Any, bool], ...]:
+        """(JSON name, type, may be absent) of each constructor field, in order: read by the fast decoder."""
+        from ..models.meeting_params import MeetingParams  # noqa: PLC0415
+        from ..models.participant_details import ParticipantDetails  # noqa: PLC0415
+
+        return (
+            ("documentlist", None | str, True),
+            ("friendlyname", None | str, True),
+            ("logo", str, True),
+            ("meetingid", str, True),
+            ("meetingprofile", None | str, True),
+            ("openlink", str, True),
+            ("organizer", ParticipantDetails, True),
+            ("params", MeetingParams, True),
+            ("participants", list[ParticipantDetails], True),
+            ("theme", str, True),
+        )
 
     def to_dict(self) -> dict[str, Any]:
+        check_fields(self)
         documentlist: None | str | Unset
         if isinstance(self.documentlist, Unset):
             documentlist = UNSET

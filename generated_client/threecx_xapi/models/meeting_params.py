@@ -8,12 +8,13 @@ from typing import Any, ClassVar, TypeVar, cast
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from ..model_support import check_fields, model_repr
 from ..types import UNSET, Unset
 
 T = TypeVar("T", bound="MeetingParams")
 
 
-@_attrs_define
+@_attrs_define(repr=False)
 class MeetingParams:
     """
     Attributes:
@@ -52,26 +53,35 @@ class MeetingParams:
     privaterooms: int | None | Unset = UNSET
     quickmeeting: int | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
-    _json_names: ClassVar[dict[str, str]] = {
-        "bitrate_data": "bitrate_data",
-        "bitrate_video": "bitrate_video",
-        "canchangemedia": "canchangemedia",
-        "clicktocall": "clicktocall",
-        "forcemoderator": "forcemoderator",
-        "hideparticipants": "hideparticipants",
-        "mcu": "mcu",
-        "meetingduration": "meetingduration",
-        "meetingtitle": "meetingtitle",
-        "moderateparticipants": "moderateparticipants",
-        "needorganizer": "needorganizer",
-        "note": "note",
-        "org_properties": "org_properties",
-        "part_properties": "part_properties",
-        "privaterooms": "privaterooms",
-        "quickmeeting": "quickmeeting",
-    }
+    _secret_fields: ClassVar[frozenset[str]] = frozenset({})
+
+    def __repr__(self) -> str:
+        return model_repr(self, self._secret_fields)
+
+    @staticmethod
+    def _json_fields() -> tuple[tuple[str, Any, bool], ...]:
+        """(JSON name, type, may be absent) of each constructor field, in order: read by the fast decoder."""
+        return (
+            ("bitrate_data", int, True),
+            ("bitrate_video", int, True),
+            ("canchangemedia", int | None, True),
+            ("clicktocall", int | None, True),
+            ("forcemoderator", int | None, True),
+            ("hideparticipants", int | None, True),
+            ("mcu", str, True),
+            ("meetingduration", int, True),
+            ("meetingtitle", str, True),
+            ("moderateparticipants", int | None, True),
+            ("needorganizer", int | None, True),
+            ("note", str, True),
+            ("org_properties", None | str, True),
+            ("part_properties", None | str, True),
+            ("privaterooms", int | None, True),
+            ("quickmeeting", int, True),
+        )
 
     def to_dict(self) -> dict[str, Any]:
+        check_fields(self)
         bitrate_data = self.bitrate_data
 
         bitrate_video = self.bitrate_video

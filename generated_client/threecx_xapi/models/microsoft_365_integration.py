@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any, ClassVar, TypeVar, cast
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from ..model_support import check_fields, model_repr
 from ..types import UNSET, Unset
 
 if TYPE_CHECKING:
@@ -18,7 +19,7 @@ if TYPE_CHECKING:
 T = TypeVar("T", bound="Microsoft365Integration")
 
 
-@_attrs_define
+@_attrs_define(repr=False)
 class Microsoft365Integration:
     """
     Attributes:
@@ -35,15 +36,27 @@ class Microsoft365Integration:
     shared_mailboxes_sync: None | Unset | UsersSyncConfiguration = UNSET
     tenant_id: str | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
-    _json_names: ClassVar[dict[str, str]] = {
-        "ad_users": "AdUsers",
-        "application_id": "ApplicationId",
-        "id": "Id",
-        "shared_mailboxes_sync": "SharedMailboxesSync",
-        "tenant_id": "TenantId",
-    }
+    _secret_fields: ClassVar[frozenset[str]] = frozenset({})
+
+    def __repr__(self) -> str:
+        return model_repr(self, self._secret_fields)
+
+    @staticmethod
+    def _json_fields() -> tuple[tuple[str, Any, bool], ...]:
+        """(JSON name, type, may be absent) of each constructor field, in order: read by the fast decoder."""
+        from ..models.ad_users_sync_configuration import ADUsersSyncConfiguration  # noqa: PLC0415
+        from ..models.users_sync_configuration import UsersSyncConfiguration  # noqa: PLC0415
+
+        return (
+            ("AdUsers", ADUsersSyncConfiguration | None, True),
+            ("ApplicationId", str, True),
+            ("Id", int, True),
+            ("SharedMailboxesSync", None | UsersSyncConfiguration, True),
+            ("TenantId", str, True),
+        )
 
     def to_dict(self) -> dict[str, Any]:
+        check_fields(self)
         from ..models.ad_users_sync_configuration import ADUsersSyncConfiguration  # noqa: PLC0415
         from ..models.users_sync_configuration import UsersSyncConfiguration  # noqa: PLC0415
 

@@ -8,12 +8,13 @@ from typing import Any, ClassVar, TypeVar, cast
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from ..model_support import check_fields, model_repr
 from ..types import UNSET, Unset
 
 T = TypeVar("T", bound="Microsoft365SubscriptionTestResult")
 
 
-@_attrs_define
+@_attrs_define(repr=False)
 class Microsoft365SubscriptionTestResult:
     """
     Attributes:
@@ -26,13 +27,22 @@ class Microsoft365SubscriptionTestResult:
     fqdn: None | str | Unset = UNSET
     is_subscription_available: bool | None | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
-    _json_names: ClassVar[dict[str, str]] = {
-        "exception_message": "ExceptionMessage",
-        "fqdn": "Fqdn",
-        "is_subscription_available": "IsSubscriptionAvailable",
-    }
+    _secret_fields: ClassVar[frozenset[str]] = frozenset({})
+
+    def __repr__(self) -> str:
+        return model_repr(self, self._secret_fields)
+
+    @staticmethod
+    def _json_fields() -> tuple[tuple[str, Any, bool], ...]:
+        """(JSON name, type, may be absent) of each constructor field, in order: read by the fast decoder."""
+        return (
+            ("ExceptionMessage", None | str, True),
+            ("Fqdn", None | str, True),
+            ("IsSubscriptionAvailable", bool | None, True),
+        )
 
     def to_dict(self) -> dict[str, Any]:
+        check_fields(self)
         exception_message: None | str | Unset
         if isinstance(self.exception_message, Unset):
             exception_message = UNSET

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any, ClassVar, TypeVar, cast
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from ..model_support import check_fields, model_repr
 from ..types import UNSET, Unset
 
 if TYPE_CHECKING:
@@ -17,7 +18,7 @@ if TYPE_CHECKING:
 T = TypeVar("T", bound="Microsoft365TeamsIntegration")
 
 
-@_attrs_define
+@_attrs_define(repr=False)
 class Microsoft365TeamsIntegration:
     """
     Attributes:
@@ -52,24 +53,39 @@ class Microsoft365TeamsIntegration:
     tls_port_for_native_fqdn: int | None | Unset = UNSET
     tls_port_for_non_native_fqdn: int | None | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
-    _json_names: ClassVar[dict[str, str]] = {
-        "area_code": "AreaCode",
-        "dial_plan_code": "DialPlanCode",
-        "enabled": "Enabled",
-        "id": "Id",
-        "is_dynamic_ip": "IsDynamicIP",
-        "is_native_fqdn": "IsNativeFQDN",
-        "sbc_certificate": "SbcCertificate",
-        "sbc_certificate_expiration_date": "SbcCertificateExpirationDate",
-        "sbc_fqdn": "SbcFQDN",
-        "sbc_private_key": "SbcPrivateKey",
-        "secure_sip_enabled": "SecureSipEnabled",
-        "sip_domain": "SipDomain",
-        "tls_port_for_native_fqdn": "TlsPortForNativeFQDN",
-        "tls_port_for_non_native_fqdn": "TlsPortForNonNativeFQDN",
-    }
+    _secret_fields: ClassVar[frozenset[str]] = frozenset(
+        {
+            "sbc_private_key",
+        }
+    )
+
+    def __repr__(self) -> str:
+        return model_repr(self, self._secret_fields)
+
+    @staticmethod
+    def _json_fields() -> tuple[tuple[str, Any, bool], ...]:
+        """(JSON name, type, may be absent) of each constructor field, in order: read by the fast decoder."""
+        from ..models.concealed_data_file import ConcealedDataFile  # noqa: PLC0415
+
+        return (
+            ("AreaCode", None | str, True),
+            ("DialPlanCode", None | str, True),
+            ("Enabled", bool | None, True),
+            ("Id", int, True),
+            ("IsDynamicIP", bool | None, True),
+            ("IsNativeFQDN", bool | None, True),
+            ("SbcCertificate", ConcealedDataFile | None, True),
+            ("SbcCertificateExpirationDate", None | str, True),
+            ("SbcFQDN", None | str, True),
+            ("SbcPrivateKey", ConcealedDataFile | None, True),
+            ("SecureSipEnabled", bool | None, True),
+            ("SipDomain", None | str, True),
+            ("TlsPortForNativeFQDN", int | None, True),
+            ("TlsPortForNonNativeFQDN", int | None, True),
+        )
 
     def to_dict(self) -> dict[str, Any]:
+        check_fields(self)
         from ..models.concealed_data_file import ConcealedDataFile  # noqa: PLC0415
 
         area_code: None | str | Unset

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any, ClassVar, TypeVar, cast
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from ..model_support import check_fields, model_repr
 from ..models.srtp_mode_type import SRTPModeType
 from ..models.transcription_type import TranscriptionType
 from ..models.vm_email_options_type import VMEmailOptionsType
@@ -25,7 +26,7 @@ if TYPE_CHECKING:
 T = TypeVar("T", bound="MultiEditUserData")
 
 
-@_attrs_define
+@_attrs_define(repr=False)
 class MultiEditUserData:
     """
     Attributes:
@@ -126,57 +127,72 @@ class MultiEditUserData:
     vm_play_caller_id: bool | None | Unset = UNSET
     vm_play_msg_date_time: None | Unset | VMPlayMsgDateTimeType = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
-    _json_names: ClassVar[dict[str, str]] = {
-        "agent_settings": "AgentSettings",
-        "allow_lan_only": "AllowLanOnly",
-        "allow_own_recordings": "AllowOwnRecordings",
-        "blfs": "Blfs",
-        "boss_secretary_requires_full_edit": "BossSecretaryRequiresFullEdit",
-        "call_screening": "CallScreening",
-        "can_move_forwarding_exceptions": "CanMoveForwardingExceptions",
-        "datev_enabled": "DatevEnabled",
-        "display_numbers": "DisplayNumbers",
-        "emergency_additional_info": "EmergencyAdditionalInfo",
-        "emergency_location_id": "EmergencyLocationId",
-        "enabled": "Enabled",
-        "enable_hotdesking": "EnableHotdesking",
-        "forbid_recording": "ForbidRecording",
-        "forwarding_exceptions": "ForwardingExceptions",
-        "forwarding_profiles": "ForwardingProfiles",
-        "google_calendar_enabled": "GoogleCalendarEnabled",
-        "google_contacts_enabled": "GoogleContactsEnabled",
-        "google_sign_in_enabled": "GoogleSignInEnabled",
-        "greetings": "Greetings",
-        "groups": "Groups",
-        "hide_in_phonebook": "HideInPhonebook",
-        "internal": "Internal",
-        "mobile": "Mobile",
-        "ms365_calendar_enabled": "MS365CalendarEnabled",
-        "ms365_contacts_enabled": "MS365ContactsEnabled",
-        "ms365_sign_in_enabled": "MS365SignInEnabled",
-        "ms365_teams_enabled": "MS365TeamsEnabled",
-        "my_phone_allow_delete_recordings": "MyPhoneAllowDeleteRecordings",
-        "my_phone_hide_forwardings": "MyPhoneHideForwardings",
-        "my_phone_show_recordings": "MyPhoneShowRecordings",
-        "number": "Number",
-        "pbx_delivers_audio": "PbxDeliversAudio",
-        "pin_protected": "PinProtected",
-        "pin_protect_timeout": "PinProtectTimeout",
-        "prompt_set": "PromptSet",
-        "record_calls": "RecordCalls",
-        "record_email_notify": "RecordEmailNotify",
-        "record_external_calls_only": "RecordExternalCallsOnly",
-        "send_email_missed_calls": "SendEmailMissedCalls",
-        "srtp_mode": "SRTPMode",
-        "transcription_mode": "TranscriptionMode",
-        "vm_disable_pin_auth": "VMDisablePinAuth",
-        "vm_email_options": "VMEmailOptions",
-        "vm_enabled": "VMEnabled",
-        "vm_play_caller_id": "VMPlayCallerID",
-        "vm_play_msg_date_time": "VMPlayMsgDateTime",
-    }
+    _secret_fields: ClassVar[frozenset[str]] = frozenset({})
+
+    def __repr__(self) -> str:
+        return model_repr(self, self._secret_fields)
+
+    @staticmethod
+    def _json_fields() -> tuple[tuple[str, Any, bool], ...]:
+        """(JSON name, type, may be absent) of each constructor field, in order: read by the fast decoder."""
+        from ..models.agent_settings import AgentSettings  # noqa: PLC0415
+        from ..models.extension_rule import ExtensionRule  # noqa: PLC0415
+        from ..models.forwarding_profile import ForwardingProfile  # noqa: PLC0415
+        from ..models.greeting import Greeting  # noqa: PLC0415
+        from ..models.user_group import UserGroup  # noqa: PLC0415
+
+        return (
+            ("AgentSettings", AgentSettings | None, True),
+            ("AllowLanOnly", bool | None, True),
+            ("AllowOwnRecordings", bool | None, True),
+            ("Blfs", None | str, True),
+            ("BossSecretaryRequiresFullEdit", bool | None, True),
+            ("CallScreening", bool | None, True),
+            ("CanMoveForwardingExceptions", bool | None, True),
+            ("DatevEnabled", bool | None, True),
+            ("DisplayNumbers", None | str, True),
+            ("EmergencyAdditionalInfo", None | str, True),
+            ("EmergencyLocationId", None | str, True),
+            ("Enabled", bool | None, True),
+            ("EnableHotdesking", bool | None, True),
+            ("ForbidRecording", bool | None, True),
+            ("ForwardingExceptions", list[ExtensionRule], True),
+            ("ForwardingProfiles", list[ForwardingProfile], True),
+            ("GoogleCalendarEnabled", bool | None, True),
+            ("GoogleContactsEnabled", bool | None, True),
+            ("GoogleSignInEnabled", bool | None, True),
+            ("Greetings", list[Greeting], True),
+            ("Groups", list[UserGroup], True),
+            ("HideInPhonebook", bool | None, True),
+            ("Internal", bool | None, True),
+            ("Mobile", None | str, True),
+            ("MS365CalendarEnabled", bool | None, True),
+            ("MS365ContactsEnabled", bool | None, True),
+            ("MS365SignInEnabled", bool | None, True),
+            ("MS365TeamsEnabled", bool | None, True),
+            ("MyPhoneAllowDeleteRecordings", bool | None, True),
+            ("MyPhoneHideForwardings", bool | None, True),
+            ("MyPhoneShowRecordings", bool | None, True),
+            ("Number", None | str, True),
+            ("PbxDeliversAudio", bool | None, True),
+            ("PinProtected", bool | None, True),
+            ("PinProtectTimeout", int | None, True),
+            ("PromptSet", None | str, True),
+            ("RecordCalls", bool | None, True),
+            ("RecordEmailNotify", bool | None, True),
+            ("RecordExternalCallsOnly", bool | None, True),
+            ("SendEmailMissedCalls", bool | None, True),
+            ("SRTPMode", None | SRTPModeType, True),
+            ("TranscriptionMode", None | TranscriptionType, True),
+            ("VMDisablePinAuth", bool | None, True),
+            ("VMEmailOptions", None | VMEmailOptionsType, True),
+            ("VMEnabled", bool | None, True),
+            ("VMPlayCallerID", bool | None, True),
+            ("VMPlayMsgDateTime", None | VMPlayMsgDateTimeType, True),
+        )
 
     def to_dict(self) -> dict[str, Any]:
+        check_fields(self)
         from ..models.agent_settings import AgentSettings  # noqa: PLC0415
 
         agent_settings: dict[str, Any] | None | Unset

@@ -8,12 +8,13 @@ from typing import Any, ClassVar, TypeVar, cast
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from ..model_support import check_fields, model_repr
 from ..types import UNSET, Unset
 
 T = TypeVar("T", bound="MusicOnHoldSettings")
 
 
-@_attrs_define
+@_attrs_define(repr=False)
 class MusicOnHoldSettings:
     """
     Attributes:
@@ -46,23 +47,32 @@ class MusicOnHoldSettings:
     music_on_hold_randomize: bool | None | Unset = UNSET
     music_on_hold_randomize_per_call: bool | None | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
-    _json_names: ClassVar[dict[str, str]] = {
-        "id": "Id",
-        "music_on_hold": "MusicOnHold",
-        "music_on_hold_1": "MusicOnHold1",
-        "music_on_hold_2": "MusicOnHold2",
-        "music_on_hold_3": "MusicOnHold3",
-        "music_on_hold_4": "MusicOnHold4",
-        "music_on_hold_5": "MusicOnHold5",
-        "music_on_hold_6": "MusicOnHold6",
-        "music_on_hold_7": "MusicOnHold7",
-        "music_on_hold_8": "MusicOnHold8",
-        "music_on_hold_9": "MusicOnHold9",
-        "music_on_hold_randomize": "MusicOnHoldRandomize",
-        "music_on_hold_randomize_per_call": "MusicOnHoldRandomizePerCall",
-    }
+    _secret_fields: ClassVar[frozenset[str]] = frozenset({})
+
+    def __repr__(self) -> str:
+        return model_repr(self, self._secret_fields)
+
+    @staticmethod
+    def _json_fields() -> tuple[tuple[str, Any, bool], ...]:
+        """(JSON name, type, may be absent) of each constructor field, in order: read by the fast decoder."""
+        return (
+            ("Id", int, True),
+            ("MusicOnHold", None | str, True),
+            ("MusicOnHold1", None | str, True),
+            ("MusicOnHold2", None | str, True),
+            ("MusicOnHold3", None | str, True),
+            ("MusicOnHold4", None | str, True),
+            ("MusicOnHold5", None | str, True),
+            ("MusicOnHold6", None | str, True),
+            ("MusicOnHold7", None | str, True),
+            ("MusicOnHold8", None | str, True),
+            ("MusicOnHold9", None | str, True),
+            ("MusicOnHoldRandomize", bool | None, True),
+            ("MusicOnHoldRandomizePerCall", bool | None, True),
+        )
 
     def to_dict(self) -> dict[str, Any]:
+        check_fields(self)
         id = self.id
 
         music_on_hold: None | str | Unset

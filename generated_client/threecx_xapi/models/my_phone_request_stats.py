@@ -8,13 +8,14 @@ from typing import Any, ClassVar, TypeVar, cast
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from ..model_support import check_fields, model_repr
 from ..models.reference_numeric import ReferenceNumeric
 from ..types import UNSET, Unset
 
 T = TypeVar("T", bound="MyPhoneRequestStats")
 
 
-@_attrs_define
+@_attrs_define(repr=False)
 class MyPhoneRequestStats:
     """
     Attributes:
@@ -31,15 +32,24 @@ class MyPhoneRequestStats:
     request_id: int | None | Unset = UNSET
     sum_duration: int | None | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
-    _json_names: ClassVar[dict[str, str]] = {
-        "avg_duration": "AvgDuration",
-        "count": "Count",
-        "max_duration": "MaxDuration",
-        "request_id": "RequestId",
-        "sum_duration": "SumDuration",
-    }
+    _secret_fields: ClassVar[frozenset[str]] = frozenset({})
+
+    def __repr__(self) -> str:
+        return model_repr(self, self._secret_fields)
+
+    @staticmethod
+    def _json_fields() -> tuple[tuple[str, Any, bool], ...]:
+        """(JSON name, type, may be absent) of each constructor field, in order: read by the fast decoder."""
+        return (
+            ("AvgDuration", float | None | ReferenceNumeric | str, True),
+            ("Count", int | None, True),
+            ("MaxDuration", int | None, True),
+            ("RequestId", int | None, True),
+            ("SumDuration", int | None, True),
+        )
 
     def to_dict(self) -> dict[str, Any]:
+        check_fields(self)
         avg_duration: float | None | str | Unset
         if isinstance(self.avg_duration, Unset):
             avg_duration = UNSET

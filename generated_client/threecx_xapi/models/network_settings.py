@@ -8,12 +8,13 @@ from typing import Any, ClassVar, TypeVar, cast
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from ..model_support import check_fields, model_repr
 from ..types import UNSET, Unset
 
 T = TypeVar("T", bound="NetworkSettings")
 
 
-@_attrs_define
+@_attrs_define(repr=False)
 class NetworkSettings:
     """
     Attributes:
@@ -60,30 +61,39 @@ class NetworkSettings:
     stun_third_port: int | None | Unset = UNSET
     tunnel_port: int | None | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
-    _json_names: ClassVar[dict[str, str]] = {
-        "allow_source_as_outbound": "AllowSourceAsOutbound",
-        "direct_sip_allow_external": "DirectSIPAllowExternal",
-        "direct_sip_local_domain": "DirectSIPLocalDomain",
-        "firewall_keep_alive": "FirewallKeepAlive",
-        "firewall_keep_alive_interval": "FirewallKeepAliveInterval",
-        "id": "Id",
-        "ip_v6_binding_enabled": "IpV6BindingEnabled",
-        "pbx_public_fqdn": "PbxPublicFQDN",
-        "public_interface": "PublicInterface",
-        "public_static_ip": "PublicStaticIP",
-        "sip_port": "SipPort",
-        "stun_disabled": "StunDisabled",
-        "stun_primary_host": "StunPrimaryHost",
-        "stun_primary_port": "StunPrimaryPort",
-        "stun_query": "StunQuery",
-        "stun_secondary_host": "StunSecondaryHost",
-        "stun_secondary_port": "StunSecondaryPort",
-        "stun_third_host": "StunThirdHost",
-        "stun_third_port": "StunThirdPort",
-        "tunnel_port": "TunnelPort",
-    }
+    _secret_fields: ClassVar[frozenset[str]] = frozenset({})
+
+    def __repr__(self) -> str:
+        return model_repr(self, self._secret_fields)
+
+    @staticmethod
+    def _json_fields() -> tuple[tuple[str, Any, bool], ...]:
+        """(JSON name, type, may be absent) of each constructor field, in order: read by the fast decoder."""
+        return (
+            ("AllowSourceAsOutbound", bool | None, True),
+            ("DirectSIPAllowExternal", bool | None, True),
+            ("DirectSIPLocalDomain", None | str, True),
+            ("FirewallKeepAlive", bool | None, True),
+            ("FirewallKeepAliveInterval", int | None, True),
+            ("Id", str, True),
+            ("IpV6BindingEnabled", bool | None, True),
+            ("PbxPublicFQDN", None | str, True),
+            ("PublicInterface", None | str, True),
+            ("PublicStaticIP", None | str, True),
+            ("SipPort", int | None, True),
+            ("StunDisabled", bool | None, True),
+            ("StunPrimaryHost", None | str, True),
+            ("StunPrimaryPort", int | None, True),
+            ("StunQuery", int | None, True),
+            ("StunSecondaryHost", None | str, True),
+            ("StunSecondaryPort", int | None, True),
+            ("StunThirdHost", None | str, True),
+            ("StunThirdPort", int | None, True),
+            ("TunnelPort", int | None, True),
+        )
 
     def to_dict(self) -> dict[str, Any]:
+        check_fields(self)
         allow_source_as_outbound: bool | None | Unset
         if isinstance(self.allow_source_as_outbound, Unset):
             allow_source_as_outbound = UNSET

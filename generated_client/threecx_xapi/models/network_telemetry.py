@@ -9,14 +9,15 @@ from typing import Any, ClassVar, TypeVar, cast
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from ..codecs import parse_datetime
+from ..model_support import check_fields, model_repr
 from ..models.reference_numeric import ReferenceNumeric
-from ..parsing import datetime_from_json
 from ..types import UNSET, Unset
 
 T = TypeVar("T", bound="NetworkTelemetry")
 
 
-@_attrs_define
+@_attrs_define(repr=False)
 class NetworkTelemetry:
     """
     Attributes:
@@ -31,14 +32,23 @@ class NetworkTelemetry:
     kbps_sent: float | None | ReferenceNumeric | str | Unset = UNSET
     time: datetime.datetime | None | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
-    _json_names: ClassVar[dict[str, str]] = {
-        "id": "Id",
-        "kbps_received": "KbpsReceived",
-        "kbps_sent": "KbpsSent",
-        "time": "Time",
-    }
+    _secret_fields: ClassVar[frozenset[str]] = frozenset({})
+
+    def __repr__(self) -> str:
+        return model_repr(self, self._secret_fields)
+
+    @staticmethod
+    def _json_fields() -> tuple[tuple[str, Any, bool], ...]:
+        """(JSON name, type, may be absent) of each constructor field, in order: read by the fast decoder."""
+        return (
+            ("Id", str, True),
+            ("KbpsReceived", float | None | ReferenceNumeric | str, True),
+            ("KbpsSent", float | None | ReferenceNumeric | str, True),
+            ("Time", datetime.datetime | None, True),
+        )
 
     def to_dict(self) -> dict[str, Any]:
+        check_fields(self)
         id = self.id
 
         kbps_received: float | None | str | Unset
@@ -126,7 +136,7 @@ class NetworkTelemetry:
             try:
                 if not isinstance(data, str):
                     raise TypeError()
-                time_type_0 = datetime_from_json(data)
+                time_type_0 = parse_datetime(data)
 
                 return time_type_0
             except (TypeError, ValueError, AttributeError, KeyError):

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any, ClassVar, TypeVar, cast
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from ..model_support import check_fields, model_repr
 from ..models.notify_codes import NotifyCodes
 from ..types import UNSET, Unset
 
@@ -18,7 +19,7 @@ if TYPE_CHECKING:
 T = TypeVar("T", bound="NotificationSettings")
 
 
-@_attrs_define
+@_attrs_define(repr=False)
 class NotificationSettings:
     """
     Attributes:
@@ -45,20 +46,31 @@ class NotificationSettings:
     notify_updates_available: bool | None | Unset = UNSET
     setpoints: list[Setpoint] | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
-    _json_names: ClassVar[dict[str, str]] = {
-        "auto_restart_failed_services": "AutoRestartFailedServices",
-        "can_edit_email_addresses": "CanEditEmailAddresses",
-        "email_addresses": "EmailAddresses",
-        "notify_codes": "NotifyCodes",
-        "notify_extension_added": "NotifyExtensionAdded",
-        "notify_service_stopped": "NotifyServiceStopped",
-        "notify_success_scheduled_backups": "NotifySuccessScheduledBackups",
-        "notify_system_owners": "NotifySystemOwners",
-        "notify_updates_available": "NotifyUpdatesAvailable",
-        "setpoints": "Setpoints",
-    }
+    _secret_fields: ClassVar[frozenset[str]] = frozenset({})
+
+    def __repr__(self) -> str:
+        return model_repr(self, self._secret_fields)
+
+    @staticmethod
+    def _json_fields() -> tuple[tuple[str, Any, bool], ...]:
+        """(JSON name, type, may be absent) of each constructor field, in order: read by the fast decoder."""
+        from ..models.setpoint import Setpoint  # noqa: PLC0415
+
+        return (
+            ("AutoRestartFailedServices", bool | None, True),
+            ("CanEditEmailAddresses", bool | None, True),
+            ("EmailAddresses", None | str, True),
+            ("NotifyCodes", list[NotifyCodes], True),
+            ("NotifyExtensionAdded", bool | None, True),
+            ("NotifyServiceStopped", bool | None, True),
+            ("NotifySuccessScheduledBackups", bool | None, True),
+            ("NotifySystemOwners", bool | None, True),
+            ("NotifyUpdatesAvailable", bool | None, True),
+            ("Setpoints", list[Setpoint], True),
+        )
 
     def to_dict(self) -> dict[str, Any]:
+        check_fields(self)
         auto_restart_failed_services: bool | None | Unset
         if isinstance(self.auto_restart_failed_services, Unset):
             auto_restart_failed_services = UNSET

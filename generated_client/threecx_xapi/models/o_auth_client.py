@@ -10,8 +10,9 @@ from uuid import UUID
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from ..codecs import parse_datetime
+from ..model_support import check_fields, model_repr
 from ..models.o_auth_provisioning_type import OAuthProvisioningType
-from ..parsing import datetime_from_json
 from ..types import UNSET, Unset
 
 if TYPE_CHECKING:
@@ -22,7 +23,7 @@ if TYPE_CHECKING:
 T = TypeVar("T", bound="OAuthClient")
 
 
-@_attrs_define
+@_attrs_define(repr=False)
 class OAuthClient:
     """
     Attributes:
@@ -51,21 +52,37 @@ class OAuthClient:
     scopes: list[str] | Unset = UNSET
     used_at: datetime.datetime | None | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
-    _json_names: ClassVar[dict[str, str]] = {
-        "client_id": "ClientId",
-        "created_at": "CreatedAt",
-        "created_by": "CreatedBy",
-        "id": "Id",
-        "metadata": "Metadata",
-        "override_console_restrictions": "OverrideConsoleRestrictions",
-        "persistent": "Persistent",
-        "provisioning_type": "ProvisioningType",
-        "refresh_tokens": "RefreshTokens",
-        "scopes": "Scopes",
-        "used_at": "UsedAt",
-    }
+    _secret_fields: ClassVar[frozenset[str]] = frozenset(
+        {
+            "refresh_tokens",
+        }
+    )
+
+    def __repr__(self) -> str:
+        return model_repr(self, self._secret_fields)
+
+    @staticmethod
+    def _json_fields() -> tuple[tuple[str, Any, bool], ...]:
+        """(JSON name, type, may be absent) of each constructor field, in order: read by the fast decoder."""
+        from ..models.client_id_metadata_document import ClientIdMetadataDocument  # noqa: PLC0415
+        from ..models.refresh_token import RefreshToken  # noqa: PLC0415
+
+        return (
+            ("ClientId", str, True),
+            ("CreatedAt", datetime.datetime, True),
+            ("CreatedBy", str, True),
+            ("Id", UUID, True),
+            ("Metadata", ClientIdMetadataDocument, True),
+            ("OverrideConsoleRestrictions", bool, True),
+            ("Persistent", bool, True),
+            ("ProvisioningType", OAuthProvisioningType, True),
+            ("RefreshTokens", list[RefreshToken], True),
+            ("Scopes", list[str], True),
+            ("UsedAt", datetime.datetime | None, True),
+        )
 
     def to_dict(self) -> dict[str, Any]:
+        check_fields(self)
         client_id = self.client_id
 
         created_at: str | Unset = UNSET
@@ -150,7 +167,7 @@ class OAuthClient:
         if isinstance(_created_at, Unset):
             created_at = UNSET
         else:
-            created_at = datetime_from_json(_created_at)
+            created_at = parse_datetime(_created_at)
 
         created_by = d.pop("CreatedBy", UNSET)
 
@@ -198,7 +215,7 @@ class OAuthClient:
             try:
                 if not isinstance(data, str):
                     raise TypeError()
-                used_at_type_0 = datetime_from_json(data)
+                used_at_type_0 = parse_datetime(data)
 
                 return used_at_type_0
             except (TypeError, ValueError, AttributeError, KeyError):

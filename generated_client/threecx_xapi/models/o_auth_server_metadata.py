@@ -8,12 +8,13 @@ from typing import Any, ClassVar, TypeVar, cast
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from ..model_support import check_fields, model_repr
 from ..types import UNSET, Unset
 
 T = TypeVar("T", bound="OAuthServerMetadata")
 
 
-@_attrs_define
+@_attrs_define(repr=False)
 class OAuthServerMetadata:
     """
     Attributes:
@@ -28,14 +29,23 @@ class OAuthServerMetadata:
     registration_endpoint: None | str | Unset = UNSET
     token_endpoint: str | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
-    _json_names: ClassVar[dict[str, str]] = {
-        "authorization_endpoint": "AuthorizationEndpoint",
-        "client_id_metadata_document_supported": "ClientIdMetadataDocumentSupported",
-        "registration_endpoint": "RegistrationEndpoint",
-        "token_endpoint": "TokenEndpoint",
-    }
+    _secret_fields: ClassVar[frozenset[str]] = frozenset({})
+
+    def __repr__(self) -> str:
+        return model_repr(self, self._secret_fields)
+
+    @staticmethod
+    def _json_fields() -> tuple[tuple[str, Any, bool], ...]:
+        """(JSON name, type, may be absent) of each constructor field, in order: read by the fast decoder."""
+        return (
+            ("AuthorizationEndpoint", str, True),
+            ("ClientIdMetadataDocumentSupported", bool | None, True),
+            ("RegistrationEndpoint", None | str, True),
+            ("TokenEndpoint", str, True),
+        )
 
     def to_dict(self) -> dict[str, Any]:
+        check_fields(self)
         authorization_endpoint = self.authorization_endpoint
 
         client_id_metadata_document_supported: bool | None | Unset

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any, ClassVar, TypeVar, cast
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from ..model_support import check_fields, model_repr
 from ..types import UNSET, Unset
 
 if TYPE_CHECKING:
@@ -18,7 +19,7 @@ if TYPE_CHECKING:
 T = TypeVar("T", bound="OfficeHours")
 
 
-@_attrs_define
+@_attrs_define(repr=False)
 class OfficeHours:
     """
     Attributes:
@@ -35,15 +36,27 @@ class OfficeHours:
     system_language: None | str | Unset = UNSET
     time_zone_id: None | str | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
-    _json_names: ClassVar[dict[str, str]] = {
-        "break_time": "BreakTime",
-        "hours": "Hours",
-        "office_holidays": "OfficeHolidays",
-        "system_language": "SystemLanguage",
-        "time_zone_id": "TimeZoneId",
-    }
+    _secret_fields: ClassVar[frozenset[str]] = frozenset({})
+
+    def __repr__(self) -> str:
+        return model_repr(self, self._secret_fields)
+
+    @staticmethod
+    def _json_fields() -> tuple[tuple[str, Any, bool], ...]:
+        """(JSON name, type, may be absent) of each constructor field, in order: read by the fast decoder."""
+        from ..models.holiday import Holiday  # noqa: PLC0415
+        from ..models.schedule import Schedule  # noqa: PLC0415
+
+        return (
+            ("BreakTime", None | Schedule, True),
+            ("Hours", None | Schedule, True),
+            ("OfficeHolidays", list[Holiday], True),
+            ("SystemLanguage", None | str, True),
+            ("TimeZoneId", None | str, True),
+        )
 
     def to_dict(self) -> dict[str, Any]:
+        check_fields(self)
         from ..models.schedule import Schedule  # noqa: PLC0415
 
         break_time: dict[str, Any] | None | Unset

@@ -9,7 +9,8 @@ from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
-from ..parsing import datetime_from_json
+from ..codecs import parse_datetime
+from ..model_support import check_fields, model_repr
 from ..types import UNSET, Unset
 
 if TYPE_CHECKING:
@@ -22,7 +23,7 @@ if TYPE_CHECKING:
 T = TypeVar("T", bound="OnBoardConverterData")
 
 
-@_attrs_define
+@_attrs_define(repr=False)
 class OnBoardConverterData:
     """
     Attributes:
@@ -65,28 +66,42 @@ class OnBoardConverterData:
     start_time: str | Unset = UNSET
     ts: datetime.datetime | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
-    _json_names: ClassVar[dict[str, str]] = {
-        "available": "Available",
-        "clock_skew": "ClockSkew",
-        "connected": "Connected",
-        "converter": "Converter",
-        "cpu": "Cpu",
-        "cpu_mac": "CpuMac",
-        "delay": "Delay",
-        "disk_space_free": "DiskSpaceFree",
-        "disk_space_perc": "DiskSpacePerc",
-        "disk_space_total": "DiskSpaceTotal",
-        "gpu": "Gpu",
-        "instances": "Instances",
-        "memory_perc": "MemoryPerc",
-        "memory_total": "MemoryTotal",
-        "memory_used": "MemoryUsed",
-        "sessions_list": "SessionsList",
-        "start_time": "StartTime",
-        "ts": "Ts",
-    }
+    _secret_fields: ClassVar[frozenset[str]] = frozenset({})
+
+    def __repr__(self) -> str:
+        return model_repr(self, self._secret_fields)
+
+    @staticmethod
+    def _json_fields() -> tuple[tuple[str, Any, bool], ...]:
+        """(JSON name, type, may be absent) of each constructor field, in order: read by the fast decoder."""
+        from ..models.debian_gpu_info import DebianGpuInfo  # noqa: PLC0415
+        from ..models.mac_cpu_info import MacCpuInfo  # noqa: PLC0415
+        from ..models.on_board_converter_data_detail import OnBoardConverterDataDetail  # noqa: PLC0415
+        from ..models.on_board_converter_session import OnBoardConverterSession  # noqa: PLC0415
+
+        return (
+            ("Available", bool, True),
+            ("ClockSkew", int, True),
+            ("Connected", bool, True),
+            ("Converter", OnBoardConverterDataDetail, True),
+            ("Cpu", int, True),
+            ("CpuMac", MacCpuInfo, True),
+            ("Delay", int, True),
+            ("DiskSpaceFree", int, True),
+            ("DiskSpacePerc", int, True),
+            ("DiskSpaceTotal", int, True),
+            ("Gpu", list[DebianGpuInfo], True),
+            ("Instances", int, True),
+            ("MemoryPerc", int, True),
+            ("MemoryTotal", int, True),
+            ("MemoryUsed", int, True),
+            ("SessionsList", list[OnBoardConverterSession], True),
+            ("StartTime", str, True),
+            ("Ts", datetime.datetime, True),
+        )
 
     def to_dict(self) -> dict[str, Any]:
+        check_fields(self)
         available = self.available
 
         clock_skew = self.clock_skew
@@ -252,7 +267,7 @@ class OnBoardConverterData:
         if isinstance(_ts, Unset):
             ts = UNSET
         else:
-            ts = datetime_from_json(_ts)
+            ts = parse_datetime(_ts)
 
         _on_board_converter_data_instance = cls(
             available=available,

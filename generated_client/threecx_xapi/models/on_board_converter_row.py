@@ -9,13 +9,14 @@ from typing import Any, ClassVar, TypeVar
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
-from ..parsing import datetime_from_json
+from ..codecs import parse_datetime
+from ..model_support import check_fields, model_repr
 from ..types import UNSET, Unset
 
 T = TypeVar("T", bound="OnBoardConverterRow")
 
 
-@_attrs_define
+@_attrs_define(repr=False)
 class OnBoardConverterRow:
     """
     Attributes:
@@ -52,25 +53,38 @@ class OnBoardConverterRow:
     ts_created: datetime.datetime | Unset = UNSET
     version: str | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
-    _json_names: ClassVar[dict[str, str]] = {
-        "active": "Active",
-        "cloud": "Cloud",
-        "enabled": "Enabled",
-        "guid": "Guid",
-        "host": "Host",
-        "install_script": "InstallScript",
-        "ip": "Ip",
-        "port": "Port",
-        "secret": "Secret",
-        "server_os": "ServerOS",
-        "server_os_version": "ServerOSVersion",
-        "server_status": "ServerStatus",
-        "ts_activated": "TsActivated",
-        "ts_created": "TsCreated",
-        "version": "Version",
-    }
+    _secret_fields: ClassVar[frozenset[str]] = frozenset(
+        {
+            "secret",
+        }
+    )
+
+    def __repr__(self) -> str:
+        return model_repr(self, self._secret_fields)
+
+    @staticmethod
+    def _json_fields() -> tuple[tuple[str, Any, bool], ...]:
+        """(JSON name, type, may be absent) of each constructor field, in order: read by the fast decoder."""
+        return (
+            ("Active", bool, True),
+            ("Cloud", bool, True),
+            ("Enabled", bool, True),
+            ("Guid", str, True),
+            ("Host", str, True),
+            ("InstallScript", str, True),
+            ("Ip", str, True),
+            ("Port", int, True),
+            ("Secret", str, True),
+            ("ServerOS", str, True),
+            ("ServerOSVersion", str, True),
+            ("ServerStatus", int, True),
+            ("TsActivated", datetime.datetime, True),
+            ("TsCreated", datetime.datetime, True),
+            ("Version", str, True),
+        )
 
     def to_dict(self) -> dict[str, Any]:
+        check_fields(self)
         active = self.active
 
         cloud = self.cloud
@@ -173,14 +187,14 @@ class OnBoardConverterRow:
         if isinstance(_ts_activated, Unset):
             ts_activated = UNSET
         else:
-            ts_activated = datetime_from_json(_ts_activated)
+            ts_activated = parse_datetime(_ts_activated)
 
         _ts_created = d.pop("TsCreated", UNSET)
         ts_created: datetime.datetime | Unset
         if isinstance(_ts_created, Unset):
             ts_created = UNSET
         else:
-            ts_created = datetime_from_json(_ts_created)
+            ts_created = parse_datetime(_ts_created)
 
         version = d.pop("Version", UNSET)
 

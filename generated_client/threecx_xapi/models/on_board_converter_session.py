@@ -9,13 +9,14 @@ from typing import Any, ClassVar, TypeVar
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
-from ..parsing import datetime_from_json
+from ..codecs import parse_datetime
+from ..model_support import check_fields, model_repr
 from ..types import UNSET, Unset
 
 T = TypeVar("T", bound="OnBoardConverterSession")
 
 
-@_attrs_define
+@_attrs_define(repr=False)
 class OnBoardConverterSession:
     """
     Attributes:
@@ -36,17 +37,26 @@ class OnBoardConverterSession:
     id: str | Unset = UNSET
     progress: int | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
-    _json_names: ClassVar[dict[str, str]] = {
-        "attempts": "Attempts",
-        "call_id": "CallId",
-        "descr": "Descr",
-        "error_message": "ErrorMessage",
-        "eta": "Eta",
-        "id": "Id",
-        "progress": "Progress",
-    }
+    _secret_fields: ClassVar[frozenset[str]] = frozenset({})
+
+    def __repr__(self) -> str:
+        return model_repr(self, self._secret_fields)
+
+    @staticmethod
+    def _json_fields() -> tuple[tuple[str, Any, bool], ...]:
+        """(JSON name, type, may be absent) of each constructor field, in order: read by the fast decoder."""
+        return (
+            ("Attempts", int, True),
+            ("CallId", str, True),
+            ("Descr", str, True),
+            ("ErrorMessage", str, True),
+            ("Eta", datetime.datetime, True),
+            ("Id", str, True),
+            ("Progress", int, True),
+        )
 
     def to_dict(self) -> dict[str, Any]:
+        check_fields(self)
         attempts = self.attempts
 
         call_id = self.call_id
@@ -99,7 +109,7 @@ class OnBoardConverterSession:
         if isinstance(_eta, Unset):
             eta = UNSET
         else:
-            eta = datetime_from_json(_eta)
+            eta = parse_datetime(_eta)
 
         id = d.pop("Id", UNSET)
 

@@ -9,7 +9,8 @@ from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
-from ..parsing import datetime_from_json
+from ..codecs import parse_datetime
+from ..model_support import check_fields, model_repr
 from ..types import UNSET, Unset
 
 if TYPE_CHECKING:
@@ -19,7 +20,7 @@ if TYPE_CHECKING:
 T = TypeVar("T", bound="OnBoardMcuData")
 
 
-@_attrs_define
+@_attrs_define(repr=False)
 class OnBoardMcuData:
     """
     Attributes:
@@ -64,29 +65,40 @@ class OnBoardMcuData:
     ts: datetime.datetime | Unset = UNSET
     update_interval: int | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
-    _json_names: ClassVar[dict[str, str]] = {
-        "attempts": "Attempts",
-        "attendee_count": "AttendeeCount",
-        "available": "Available",
-        "clock_skew": "ClockSkew",
-        "connected": "Connected",
-        "cpu": "Cpu",
-        "delay": "Delay",
-        "fqdn": "Fqdn",
-        "free_disk_space": "FreeDiskSpace",
-        "mcu": "Mcu",
-        "meeting_count": "MeetingCount",
-        "memory": "Memory",
-        "net_in": "NetIn",
-        "net_out": "NetOut",
-        "online": "Online",
-        "restart_time": "RestartTime",
-        "start_time": "StartTime",
-        "ts": "Ts",
-        "update_interval": "UpdateInterval",
-    }
+    _secret_fields: ClassVar[frozenset[str]] = frozenset({})
+
+    def __repr__(self) -> str:
+        return model_repr(self, self._secret_fields)
+
+    @staticmethod
+    def _json_fields() -> tuple[tuple[str, Any, bool], ...]:
+        """(JSON name, type, may be absent) of each constructor field, in order: read by the fast decoder."""
+        from ..models.on_board_mcu_data_detail import OnBoardMcuDataDetail  # noqa: PLC0415
+
+        return (
+            ("Attempts", int, True),
+            ("AttendeeCount", int, True),
+            ("Available", bool, True),
+            ("ClockSkew", int, True),
+            ("Connected", bool, True),
+            ("Cpu", int, True),
+            ("Delay", int, True),
+            ("Fqdn", str, True),
+            ("FreeDiskSpace", int, True),
+            ("Mcu", OnBoardMcuDataDetail, True),
+            ("MeetingCount", int, True),
+            ("Memory", int, True),
+            ("NetIn", int, True),
+            ("NetOut", int, True),
+            ("Online", bool, True),
+            ("RestartTime", str, True),
+            ("StartTime", str, True),
+            ("Ts", datetime.datetime, True),
+            ("UpdateInterval", int, True),
+        )
 
     def to_dict(self) -> dict[str, Any]:
+        check_fields(self)
         attempts = self.attempts
 
         attendee_count = self.attendee_count
@@ -222,7 +234,7 @@ class OnBoardMcuData:
         if isinstance(_ts, Unset):
             ts = UNSET
         else:
-            ts = datetime_from_json(_ts)
+            ts = parse_datetime(_ts)
 
         update_interval = d.pop("UpdateInterval", UNSET)
 

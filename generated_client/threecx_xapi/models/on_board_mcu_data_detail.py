@@ -8,12 +8,13 @@ from typing import Any, ClassVar, TypeVar
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from ..model_support import check_fields, model_repr
 from ..types import UNSET, Unset
 
 T = TypeVar("T", bound="OnBoardMcuDataDetail")
 
 
-@_attrs_define
+@_attrs_define(repr=False)
 class OnBoardMcuDataDetail:
     """
     Attributes:
@@ -36,18 +37,27 @@ class OnBoardMcuDataDetail:
     port: int | Unset = UNSET
     version: str | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
-    _json_names: ClassVar[dict[str, str]] = {
-        "active": "Active",
-        "cloud": "Cloud",
-        "enabled": "Enabled",
-        "guid": "Guid",
-        "host": "Host",
-        "ip": "Ip",
-        "port": "Port",
-        "version": "Version",
-    }
+    _secret_fields: ClassVar[frozenset[str]] = frozenset({})
+
+    def __repr__(self) -> str:
+        return model_repr(self, self._secret_fields)
+
+    @staticmethod
+    def _json_fields() -> tuple[tuple[str, Any, bool], ...]:
+        """(JSON name, type, may be absent) of each constructor field, in order: read by the fast decoder."""
+        return (
+            ("Active", bool, True),
+            ("Cloud", bool, True),
+            ("Enabled", bool, True),
+            ("Guid", str, True),
+            ("Host", str, True),
+            ("Ip", str, True),
+            ("Port", int, True),
+            ("Version", str, True),
+        )
 
     def to_dict(self) -> dict[str, Any]:
+        check_fields(self)
         active = self.active
 
         cloud = self.cloud

@@ -9,14 +9,15 @@ from typing import Any, ClassVar, TypeVar, cast
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from ..codecs import parse_datetime
+from ..model_support import check_fields, model_repr
 from ..models.reference_numeric import ReferenceNumeric
-from ..parsing import datetime_from_json
 from ..types import UNSET, Unset
 
 T = TypeVar("T", bound="OnBoardMcuRow")
 
 
-@_attrs_define
+@_attrs_define(repr=False)
 class OnBoardMcuRow:
     """
     Attributes:
@@ -69,33 +70,46 @@ class OnBoardMcuRow:
     version: str | Unset = UNSET
     zone: str | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
-    _json_names: ClassVar[dict[str, str]] = {
-        "active": "Active",
-        "band_cap": "BandCap",
-        "city_name": "CityName",
-        "cloud": "Cloud",
-        "country": "Country",
-        "country_name": "CountryName",
-        "enabled": "Enabled",
-        "guid": "Guid",
-        "host": "Host",
-        "install_script": "InstallScript",
-        "ip": "Ip",
-        "latitude": "Latitude",
-        "longitude": "Longitude",
-        "manual_geo": "ManualGeo",
-        "parts_cap": "PartsCap",
-        "port": "Port",
-        "secret": "Secret",
-        "server_os": "ServerOS",
-        "server_status": "ServerStatus",
-        "ts_activated": "TsActivated",
-        "ts_created": "TsCreated",
-        "version": "Version",
-        "zone": "Zone",
-    }
+    _secret_fields: ClassVar[frozenset[str]] = frozenset(
+        {
+            "secret",
+        }
+    )
+
+    def __repr__(self) -> str:
+        return model_repr(self, self._secret_fields)
+
+    @staticmethod
+    def _json_fields() -> tuple[tuple[str, Any, bool], ...]:
+        """(JSON name, type, may be absent) of each constructor field, in order: read by the fast decoder."""
+        return (
+            ("Active", bool, True),
+            ("BandCap", int, True),
+            ("CityName", str, True),
+            ("Cloud", bool, True),
+            ("Country", str, True),
+            ("CountryName", str, True),
+            ("Enabled", bool, True),
+            ("Guid", str, True),
+            ("Host", str, True),
+            ("InstallScript", str, True),
+            ("Ip", str, True),
+            ("Latitude", float | None | ReferenceNumeric | str, True),
+            ("Longitude", float | None | ReferenceNumeric | str, True),
+            ("ManualGeo", bool, True),
+            ("PartsCap", int, True),
+            ("Port", int, True),
+            ("Secret", str, True),
+            ("ServerOS", str, True),
+            ("ServerStatus", int, True),
+            ("TsActivated", datetime.datetime, True),
+            ("TsCreated", datetime.datetime, True),
+            ("Version", str, True),
+            ("Zone", str, True),
+        )
 
     def to_dict(self) -> dict[str, Any]:
+        check_fields(self)
         active = self.active
 
         band_cap = self.band_cap
@@ -286,14 +300,14 @@ class OnBoardMcuRow:
         if isinstance(_ts_activated, Unset):
             ts_activated = UNSET
         else:
-            ts_activated = datetime_from_json(_ts_activated)
+            ts_activated = parse_datetime(_ts_activated)
 
         _ts_created = d.pop("TsCreated", UNSET)
         ts_created: datetime.datetime | Unset
         if isinstance(_ts_created, Unset):
             ts_created = UNSET
         else:
-            ts_created = datetime_from_json(_ts_created)
+            ts_created = parse_datetime(_ts_created)
 
         version = d.pop("Version", UNSET)
 

@@ -9,7 +9,8 @@ from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
-from ..parsing import datetime_from_json
+from ..codecs import parse_datetime
+from ..model_support import check_fields, model_repr
 from ..types import UNSET, Unset
 
 if TYPE_CHECKING:
@@ -22,7 +23,7 @@ if TYPE_CHECKING:
 T = TypeVar("T", bound="OnBoardMeeting")
 
 
-@_attrs_define
+@_attrs_define(repr=False)
 class OnBoardMeeting:
     """
     Attributes:
@@ -45,18 +46,32 @@ class OnBoardMeeting:
     sessionid: str | Unset = UNSET
     start: datetime.datetime | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
-    _json_names: ClassVar[dict[str, str]] = {
-        "mcu_fqdn": "McuFqdn",
-        "meeting": "Meeting",
-        "meeting_id": "MeetingId",
-        "parts": "Parts",
-        "profile": "Profile",
-        "recorded": "Recorded",
-        "sessionid": "Sessionid",
-        "start": "Start",
-    }
+    _secret_fields: ClassVar[frozenset[str]] = frozenset({})
+
+    def __repr__(self) -> str:
+        return model_repr(self, self._secret_fields)
+
+    @staticmethod
+    def _json_fields() -> tuple[tuple[str, Any, bool], ...]:
+        """(JSON name, type, may be absent) of each constructor field, in order: read by the fast decoder."""
+        from ..models.key_value_pair_2_of_string_on_board_connected_participant import (
+            KeyValuePair2OfStringOnBoardConnectedParticipant,  # noqa: PLC0415
+        )
+        from ..models.meeting_obj import MeetingObj  # noqa: PLC0415
+
+        return (
+            ("McuFqdn", str, True),
+            ("Meeting", MeetingObj, True),
+            ("MeetingId", str, True),
+            ("Parts", list[KeyValuePair2OfStringOnBoardConnectedParticipant], True),
+            ("Profile", str, True),
+            ("Recorded", bool, True),
+            ("Sessionid", str, True),
+            ("Start", datetime.datetime, True),
+        )
 
     def to_dict(self) -> dict[str, Any]:
+        check_fields(self)
         mcu_fqdn = self.mcu_fqdn
 
         meeting: dict[str, Any] | Unset = UNSET
@@ -143,7 +158,7 @@ class OnBoardMeeting:
         if isinstance(_start, Unset):
             start = UNSET
         else:
-            start = datetime_from_json(_start)
+            start = parse_datetime(_start)
 
         _on_board_meeting_instance = cls(
             mcu_fqdn=mcu_fqdn,

@@ -9,13 +9,14 @@ from typing import Any, ClassVar, TypeVar
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
-from ..parsing import datetime_from_json
+from ..codecs import parse_datetime
+from ..model_support import check_fields, model_repr
 from ..types import UNSET, Unset
 
 T = TypeVar("T", bound="OnBoardUICommand")
 
 
-@_attrs_define
+@_attrs_define(repr=False)
 class OnBoardUICommand:
     """
     Attributes:
@@ -32,15 +33,24 @@ class OnBoardUICommand:
     request_expiration: datetime.datetime | Unset = UNSET
     state: str | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
-    _json_names: ClassVar[dict[str, str]] = {
-        "error_message": "ErrorMessage",
-        "mcu_id": "McuId",
-        "operation": "Operation",
-        "request_expiration": "RequestExpiration",
-        "state": "State",
-    }
+    _secret_fields: ClassVar[frozenset[str]] = frozenset({})
+
+    def __repr__(self) -> str:
+        return model_repr(self, self._secret_fields)
+
+    @staticmethod
+    def _json_fields() -> tuple[tuple[str, Any, bool], ...]:
+        """(JSON name, type, may be absent) of each constructor field, in order: read by the fast decoder."""
+        return (
+            ("ErrorMessage", str, True),
+            ("McuId", str, True),
+            ("Operation", str, True),
+            ("RequestExpiration", datetime.datetime, True),
+            ("State", str, True),
+        )
 
     def to_dict(self) -> dict[str, Any]:
+        check_fields(self)
         error_message = self.error_message
 
         mcu_id = self.mcu_id
@@ -83,7 +93,7 @@ class OnBoardUICommand:
         if isinstance(_request_expiration, Unset):
             request_expiration = UNSET
         else:
-            request_expiration = datetime_from_json(_request_expiration)
+            request_expiration = parse_datetime(_request_expiration)
 
         state = d.pop("State", UNSET)
 

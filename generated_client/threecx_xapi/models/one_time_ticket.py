@@ -8,12 +8,13 @@ from typing import Any, ClassVar, TypeVar, cast
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from ..model_support import check_fields, model_repr
 from ..types import UNSET, Unset
 
 T = TypeVar("T", bound="OneTimeTicket")
 
 
-@_attrs_define
+@_attrs_define(repr=False)
 class OneTimeTicket:
     """
     Attributes:
@@ -24,12 +25,21 @@ class OneTimeTicket:
     expires_in_seconds: int | None | Unset = UNSET
     ticket: str | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
-    _json_names: ClassVar[dict[str, str]] = {
-        "expires_in_seconds": "ExpiresInSeconds",
-        "ticket": "Ticket",
-    }
+    _secret_fields: ClassVar[frozenset[str]] = frozenset({})
+
+    def __repr__(self) -> str:
+        return model_repr(self, self._secret_fields)
+
+    @staticmethod
+    def _json_fields() -> tuple[tuple[str, Any, bool], ...]:
+        """(JSON name, type, may be absent) of each constructor field, in order: read by the fast decoder."""
+        return (
+            ("ExpiresInSeconds", int | None, True),
+            ("Ticket", str, True),
+        )
 
     def to_dict(self) -> dict[str, Any]:
+        check_fields(self)
         expires_in_seconds: int | None | Unset
         if isinstance(self.expires_in_seconds, Unset):
             expires_in_seconds = UNSET

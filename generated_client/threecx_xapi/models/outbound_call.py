@@ -9,7 +9,8 @@ from typing import TYPE_CHECKING, Any, ClassVar, TypeVar, cast
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
-from ..parsing import datetime_from_json, duration_from_json, duration_to_json
+from ..codecs import format_duration, parse_datetime, parse_duration
+from ..model_support import check_fields, model_repr
 from ..types import UNSET, Unset
 
 if TYPE_CHECKING:
@@ -19,7 +20,7 @@ if TYPE_CHECKING:
 T = TypeVar("T", bound="OutboundCall")
 
 
-@_attrs_define
+@_attrs_define(repr=False)
 class OutboundCall:
     """
     Attributes:
@@ -76,35 +77,46 @@ class OutboundCall:
     trunk_name: None | str | Unset = UNSET
     trunk_number: None | str | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
-    _json_names: ClassVar[dict[str, str]] = {
-        "answered": "Answered",
-        "call_cost": "CallCost",
-        "call_duration": "CallDuration",
-        "call_history_id": "CallHistoryId",
-        "cdr_id": "CdrId",
-        "destination_callee_id": "DestinationCalleeId",
-        "destination_display_name": "DestinationDisplayName",
-        "destination_dn": "DestinationDn",
-        "quality_report": "QualityReport",
-        "recording_id": "RecordingId",
-        "recordings": "Recordings",
-        "recording_url": "RecordingUrl",
-        "ringing_duration": "RingingDuration",
-        "rule_name": "RuleName",
-        "sentiment_score": "SentimentScore",
-        "source_caller_id": "SourceCallerId",
-        "source_display_name": "SourceDisplayName",
-        "source_dn": "SourceDn",
-        "start_time": "StartTime",
-        "status": "Status",
-        "summary": "Summary",
-        "talking_duration": "TalkingDuration",
-        "transcription": "Transcription",
-        "trunk_name": "TrunkName",
-        "trunk_number": "TrunkNumber",
-    }
+    _secret_fields: ClassVar[frozenset[str]] = frozenset({})
+
+    def __repr__(self) -> str:
+        return model_repr(self, self._secret_fields)
+
+    @staticmethod
+    def _json_fields() -> tuple[tuple[str, Any, bool], ...]:
+        """(JSON name, type, may be absent) of each constructor field, in order: read by the fast decoder."""
+        from ..models.x_report_recording import XReportRecording  # noqa: PLC0415
+
+        return (
+            ("Answered", bool, True),
+            ("CallCost", int | None, True),
+            ("CallDuration", datetime.timedelta | None, True),
+            ("CallHistoryId", None | str, True),
+            ("CdrId", str, True),
+            ("DestinationCalleeId", None | str, True),
+            ("DestinationDisplayName", None | str, True),
+            ("DestinationDn", None | str, True),
+            ("QualityReport", bool | None, True),
+            ("RecordingId", int | None, True),
+            ("Recordings", list[XReportRecording], True),
+            ("RecordingUrl", None | str, True),
+            ("RingingDuration", datetime.timedelta | None, True),
+            ("RuleName", None | str, True),
+            ("SentimentScore", int | None, True),
+            ("SourceCallerId", None | str, True),
+            ("SourceDisplayName", None | str, True),
+            ("SourceDn", None | str, True),
+            ("StartTime", datetime.datetime, True),
+            ("Status", None | str, True),
+            ("Summary", None | str, True),
+            ("TalkingDuration", datetime.timedelta | None, True),
+            ("Transcription", None | str, True),
+            ("TrunkName", None | str, True),
+            ("TrunkNumber", None | str, True),
+        )
 
     def to_dict(self) -> dict[str, Any]:
+        check_fields(self)
         answered = self.answered
 
         call_cost: int | None | Unset
@@ -115,7 +127,7 @@ class OutboundCall:
 
         call_duration: str | None | Unset
         if isinstance(self.call_duration, datetime.timedelta):
-            call_duration = duration_to_json(self.call_duration)
+            call_duration = format_duration(self.call_duration)
         else:
             call_duration = self.call_duration
 
@@ -172,7 +184,7 @@ class OutboundCall:
 
         ringing_duration: str | None | Unset
         if isinstance(self.ringing_duration, datetime.timedelta):
-            ringing_duration = duration_to_json(self.ringing_duration)
+            ringing_duration = format_duration(self.ringing_duration)
         else:
             ringing_duration = self.ringing_duration
 
@@ -224,7 +236,7 @@ class OutboundCall:
 
         talking_duration: str | None | Unset
         if isinstance(self.talking_duration, datetime.timedelta):
-            talking_duration = duration_to_json(self.talking_duration)
+            talking_duration = format_duration(self.talking_duration)
         else:
             talking_duration = self.talking_duration
 
@@ -321,7 +333,7 @@ class OutboundCall:
         _call_duration = d.pop("CallDuration", UNSET)
         call_duration: datetime.timedelta | None | Unset
         if isinstance(_call_duration, str):
-            call_duration = duration_from_json(_call_duration)
+            call_duration = parse_duration(_call_duration)
         else:
             call_duration = cast(datetime.timedelta | None | Unset, _call_duration)
 
@@ -402,7 +414,7 @@ class OutboundCall:
         _ringing_duration = d.pop("RingingDuration", UNSET)
         ringing_duration: datetime.timedelta | None | Unset
         if isinstance(_ringing_duration, str):
-            ringing_duration = duration_from_json(_ringing_duration)
+            ringing_duration = parse_duration(_ringing_duration)
         else:
             ringing_duration = cast(datetime.timedelta | None | Unset, _ringing_duration)
 
@@ -456,7 +468,7 @@ class OutboundCall:
         if isinstance(_start_time, Unset):
             start_time = UNSET
         else:
-            start_time = datetime_from_json(_start_time)
+            start_time = parse_datetime(_start_time)
 
         def _parse_status(data: object) -> None | str | Unset:
             if data is None:
@@ -479,7 +491,7 @@ class OutboundCall:
         _talking_duration = d.pop("TalkingDuration", UNSET)
         talking_duration: datetime.timedelta | None | Unset
         if isinstance(_talking_duration, str):
-            talking_duration = duration_from_json(_talking_duration)
+            talking_duration = parse_duration(_talking_duration)
         else:
             talking_duration = cast(datetime.timedelta | None | Unset, _talking_duration)
 

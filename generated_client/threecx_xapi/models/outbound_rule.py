@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any, ClassVar, TypeVar, cast
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from ..model_support import check_fields, model_repr
 from ..types import UNSET, Unset
 
 if TYPE_CHECKING:
@@ -18,7 +19,7 @@ if TYPE_CHECKING:
 T = TypeVar("T", bound="OutboundRule")
 
 
-@_attrs_define
+@_attrs_define(repr=False)
 class OutboundRule:
     """
     Attributes:
@@ -45,20 +46,32 @@ class OutboundRule:
     priority: int | None | Unset = UNSET
     routes: list[OutboundRoute] | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
-    _json_names: ClassVar[dict[str, str]] = {
-        "dn_ranges": "DNRanges",
-        "emergency_rule": "EmergencyRule",
-        "group_ids": "GroupIds",
-        "group_names": "GroupNames",
-        "id": "Id",
-        "name": "Name",
-        "number_length_ranges": "NumberLengthRanges",
-        "prefix": "Prefix",
-        "priority": "Priority",
-        "routes": "Routes",
-    }
+    _secret_fields: ClassVar[frozenset[str]] = frozenset({})
+
+    def __repr__(self) -> str:
+        return model_repr(self, self._secret_fields)
+
+    @staticmethod
+    def _json_fields() -> tuple[tuple[str, Any, bool], ...]:
+        """(JSON name, type, may be absent) of each constructor field, in order: read by the fast decoder."""
+        from ..models.dn_range import DNRange  # noqa: PLC0415
+        from ..models.outbound_route import OutboundRoute  # noqa: PLC0415
+
+        return (
+            ("DNRanges", list[DNRange], True),
+            ("EmergencyRule", bool | None, True),
+            ("GroupIds", list[int], True),
+            ("GroupNames", list[str], True),
+            ("Id", int, True),
+            ("Name", None | str, True),
+            ("NumberLengthRanges", None | str, True),
+            ("Prefix", None | str, True),
+            ("Priority", int | None, True),
+            ("Routes", list[OutboundRoute], True),
+        )
 
     def to_dict(self) -> dict[str, Any]:
+        check_fields(self)
         dn_ranges: list[dict[str, Any]] | Unset = UNSET
         if not isinstance(self.dn_ranges, Unset):
             dn_ranges = []

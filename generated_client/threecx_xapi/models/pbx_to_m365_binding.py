@@ -8,6 +8,7 @@ from typing import Any, ClassVar, TypeVar, cast
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from ..model_support import check_fields, model_repr
 from ..models.synchronized_m365_profile import SynchronizedM365Profile
 from ..models.synchronized_pbx_profile import SynchronizedPbxProfile
 from ..types import UNSET, Unset
@@ -15,7 +16,7 @@ from ..types import UNSET, Unset
 T = TypeVar("T", bound="PbxToM365Binding")
 
 
-@_attrs_define
+@_attrs_define(repr=False)
 class PbxToM365Binding:
     """
     Attributes:
@@ -26,12 +27,21 @@ class PbxToM365Binding:
     from_: None | SynchronizedPbxProfile | Unset = UNSET
     to: None | SynchronizedM365Profile | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
-    _json_names: ClassVar[dict[str, str]] = {
-        "from_": "From",
-        "to": "To",
-    }
+    _secret_fields: ClassVar[frozenset[str]] = frozenset({})
+
+    def __repr__(self) -> str:
+        return model_repr(self, self._secret_fields)
+
+    @staticmethod
+    def _json_fields() -> tuple[tuple[str, Any, bool], ...]:
+        """(JSON name, type, may be absent) of each constructor field, in order: read by the fast decoder."""
+        return (
+            ("From", None | SynchronizedPbxProfile, True),
+            ("To", None | SynchronizedM365Profile, True),
+        )
 
     def to_dict(self) -> dict[str, Any]:
+        check_fields(self)
         from_: None | str | Unset
         if isinstance(self.from_, Unset):
             from_ = UNSET

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any, ClassVar, TypeVar, cast
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from ..model_support import check_fields, model_repr
 from ..models.peer_type import PeerType
 from ..models.user_tag import UserTag
 from ..types import UNSET, Unset
@@ -19,7 +20,7 @@ if TYPE_CHECKING:
 T = TypeVar("T", bound="Peer")
 
 
-@_attrs_define
+@_attrs_define(repr=False)
 class Peer:
     """
     Attributes:
@@ -40,17 +41,28 @@ class Peer:
     tags: list[UserTag] | Unset = UNSET
     type_: None | PeerType | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
-    _json_names: ClassVar[dict[str, str]] = {
-        "hidden": "Hidden",
-        "id": "Id",
-        "member_of": "MemberOf",
-        "name": "Name",
-        "number": "Number",
-        "tags": "Tags",
-        "type_": "Type",
-    }
+    _secret_fields: ClassVar[frozenset[str]] = frozenset({})
+
+    def __repr__(self) -> str:
+        return model_repr(self, self._secret_fields)
+
+    @staticmethod
+    def _json_fields() -> tuple[tuple[str, Any, bool], ...]:
+        """(JSON name, type, may be absent) of each constructor field, in order: read by the fast decoder."""
+        from ..models.peer_group import PeerGroup  # noqa: PLC0415
+
+        return (
+            ("Hidden", bool | None, True),
+            ("Id", int, True),
+            ("MemberOf", list[PeerGroup], True),
+            ("Name", None | str, True),
+            ("Number", None | str, True),
+            ("Tags", list[UserTag], True),
+            ("Type", None | PeerType, True),
+        )
 
     def to_dict(self) -> dict[str, Any]:
+        check_fields(self)
         hidden: bool | None | Unset
         if isinstance(self.hidden, Unset):
             hidden = UNSET

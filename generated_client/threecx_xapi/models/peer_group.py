@@ -8,12 +8,13 @@ from typing import Any, ClassVar, TypeVar, cast
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from ..model_support import check_fields, model_repr
 from ..types import UNSET, Unset
 
 T = TypeVar("T", bound="PeerGroup")
 
 
-@_attrs_define
+@_attrs_define(repr=False)
 class PeerGroup:
     """
     Attributes:
@@ -30,15 +31,24 @@ class PeerGroup:
     number: None | str | Unset = UNSET
     role_name: None | str | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
-    _json_names: ClassVar[dict[str, str]] = {
-        "group_id": "GroupID",
-        "is_primary": "IsPrimary",
-        "name": "Name",
-        "number": "Number",
-        "role_name": "RoleName",
-    }
+    _secret_fields: ClassVar[frozenset[str]] = frozenset({})
+
+    def __repr__(self) -> str:
+        return model_repr(self, self._secret_fields)
+
+    @staticmethod
+    def _json_fields() -> tuple[tuple[str, Any, bool], ...]:
+        """(JSON name, type, may be absent) of each constructor field, in order: read by the fast decoder."""
+        return (
+            ("GroupID", int, True),
+            ("IsPrimary", bool | None, True),
+            ("Name", None | str, True),
+            ("Number", None | str, True),
+            ("RoleName", None | str, True),
+        )
 
     def to_dict(self) -> dict[str, Any]:
+        check_fields(self)
         group_id = self.group_id
 
         is_primary: bool | None | Unset

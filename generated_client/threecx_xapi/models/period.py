@@ -8,13 +8,14 @@ from typing import Any, ClassVar, TypeVar, cast
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from ..model_support import check_fields, model_repr
 from ..models.day_of_week import DayOfWeek
 from ..types import UNSET, Unset
 
 T = TypeVar("T", bound="Period")
 
 
-@_attrs_define
+@_attrs_define(repr=False)
 class Period:
     """
     Attributes:
@@ -27,13 +28,22 @@ class Period:
     start: None | str | Unset = UNSET
     stop: None | str | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
-    _json_names: ClassVar[dict[str, str]] = {
-        "day_of_week": "DayOfWeek",
-        "start": "Start",
-        "stop": "Stop",
-    }
+    _secret_fields: ClassVar[frozenset[str]] = frozenset({})
+
+    def __repr__(self) -> str:
+        return model_repr(self, self._secret_fields)
+
+    @staticmethod
+    def _json_fields() -> tuple[tuple[str, Any, bool], ...]:
+        """(JSON name, type, may be absent) of each constructor field, in order: read by the fast decoder."""
+        return (
+            ("DayOfWeek", DayOfWeek | None, True),
+            ("Start", None | str, True),
+            ("Stop", None | str, True),
+        )
 
     def to_dict(self) -> dict[str, Any]:
+        check_fields(self)
         day_of_week: None | str | Unset
         if isinstance(self.day_of_week, Unset):
             day_of_week = UNSET

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any, ClassVar, TypeVar, cast
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from ..model_support import check_fields, model_repr
 from ..types import UNSET, Unset
 
 if TYPE_CHECKING:
@@ -17,7 +18,7 @@ if TYPE_CHECKING:
 T = TypeVar("T", bound="Phone")
 
 
-@_attrs_define
+@_attrs_define(repr=False)
 class Phone:
     """
     Attributes:
@@ -40,18 +41,29 @@ class Phone:
     settings: None | PhoneSettings | Unset = UNSET
     template_name: None | str | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
-    _json_names: ClassVar[dict[str, str]] = {
-        "id": "Id",
-        "interface": "Interface",
-        "mac_address": "MacAddress",
-        "name": "Name",
-        "provisioning_link_ext": "ProvisioningLinkExt",
-        "provisioning_link_local": "ProvisioningLinkLocal",
-        "settings": "Settings",
-        "template_name": "TemplateName",
-    }
+    _secret_fields: ClassVar[frozenset[str]] = frozenset({})
+
+    def __repr__(self) -> str:
+        return model_repr(self, self._secret_fields)
+
+    @staticmethod
+    def _json_fields() -> tuple[tuple[str, Any, bool], ...]:
+        """(JSON name, type, may be absent) of each constructor field, in order: read by the fast decoder."""
+        from ..models.phone_settings import PhoneSettings  # noqa: PLC0415
+
+        return (
+            ("Id", int, True),
+            ("Interface", None | str, True),
+            ("MacAddress", None | str, True),
+            ("Name", None | str, True),
+            ("ProvisioningLinkExt", None | str, True),
+            ("ProvisioningLinkLocal", None | str, True),
+            ("Settings", None | PhoneSettings, True),
+            ("TemplateName", None | str, True),
+        )
 
     def to_dict(self) -> dict[str, Any]:
+        check_fields(self)
         from ..models.phone_settings import PhoneSettings  # noqa: PLC0415
 
         id = self.id

@@ -8,6 +8,7 @@ from typing import Any, ClassVar, TypeVar, cast
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from ..model_support import check_fields, model_repr
 from ..models.type_of_phone_book_add_queue_name import TypeOfPhoneBookAddQueueName
 from ..models.type_of_phone_book_display import TypeOfPhoneBookDisplay
 from ..models.type_of_phone_book_resolving import TypeOfPhoneBookResolving
@@ -16,7 +17,7 @@ from ..types import UNSET, Unset
 T = TypeVar("T", bound="PhoneBookSettings")
 
 
-@_attrs_define
+@_attrs_define(repr=False)
 class PhoneBookSettings:
     """
     Attributes:
@@ -31,14 +32,23 @@ class PhoneBookSettings:
     resolving_length: int | None | Unset = UNSET
     resolving_type: None | TypeOfPhoneBookResolving | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
-    _json_names: ClassVar[dict[str, str]] = {
-        "phone_book_add_queue_name": "PhoneBookAddQueueName",
-        "phone_book_display": "PhoneBookDisplay",
-        "resolving_length": "ResolvingLength",
-        "resolving_type": "ResolvingType",
-    }
+    _secret_fields: ClassVar[frozenset[str]] = frozenset({})
+
+    def __repr__(self) -> str:
+        return model_repr(self, self._secret_fields)
+
+    @staticmethod
+    def _json_fields() -> tuple[tuple[str, Any, bool], ...]:
+        """(JSON name, type, may be absent) of each constructor field, in order: read by the fast decoder."""
+        return (
+            ("PhoneBookAddQueueName", None | TypeOfPhoneBookAddQueueName, True),
+            ("PhoneBookDisplay", None | TypeOfPhoneBookDisplay, True),
+            ("ResolvingLength", int | None, True),
+            ("ResolvingType", None | TypeOfPhoneBookResolving, True),
+        )
 
     def to_dict(self) -> dict[str, Any]:
+        check_fields(self)
         phone_book_add_queue_name: None | str | Unset
         if isinstance(self.phone_book_add_queue_name, Unset):
             phone_book_add_queue_name = UNSET

@@ -8,13 +8,14 @@ from typing import Any, ClassVar, TypeVar, cast
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from ..model_support import check_fields, model_repr
 from ..models.phone_device_vlan_type import PhoneDeviceVlanType
 from ..types import UNSET, Unset
 
 T = TypeVar("T", bound="PhoneDeviceVlanInfo")
 
 
-@_attrs_define
+@_attrs_define(repr=False)
 class PhoneDeviceVlanInfo:
     """
     Attributes:
@@ -41,20 +42,29 @@ class PhoneDeviceVlanInfo:
     vlan_id_max: int | None | Unset = UNSET
     vlan_id_min: int | None | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
-    _json_names: ClassVar[dict[str, str]] = {
-        "configurable": "Configurable",
-        "enabled": "Enabled",
-        "priority": "Priority",
-        "priority_configurable": "PriorityConfigurable",
-        "priority_max": "PriorityMax",
-        "priority_min": "PriorityMin",
-        "type_": "Type",
-        "vlan_id": "VlanId",
-        "vlan_id_max": "VlanIdMax",
-        "vlan_id_min": "VlanIdMin",
-    }
+    _secret_fields: ClassVar[frozenset[str]] = frozenset({})
+
+    def __repr__(self) -> str:
+        return model_repr(self, self._secret_fields)
+
+    @staticmethod
+    def _json_fields() -> tuple[tuple[str, Any, bool], ...]:
+        """(JSON name, type, may be absent) of each constructor field, in order: read by the fast decoder."""
+        return (
+            ("Configurable", bool | None, True),
+            ("Enabled", bool | None, True),
+            ("Priority", int | None, True),
+            ("PriorityConfigurable", bool | None, True),
+            ("PriorityMax", int | None, True),
+            ("PriorityMin", int | None, True),
+            ("Type", None | PhoneDeviceVlanType, True),
+            ("VlanId", int | None, True),
+            ("VlanIdMax", int | None, True),
+            ("VlanIdMin", int | None, True),
+        )
 
     def to_dict(self) -> dict[str, Any]:
+        check_fields(self)
         configurable: bool | None | Unset
         if isinstance(self.configurable, Unset):
             configurable = UNSET

@@ -8,12 +8,13 @@ from typing import Any, ClassVar, TypeVar, cast
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from ..model_support import check_fields, model_repr
 from ..types import UNSET, Unset
 
 T = TypeVar("T", bound="PhoneModel")
 
 
-@_attrs_define
+@_attrs_define(repr=False)
 class PhoneModel:
     """
     Attributes:
@@ -30,15 +31,24 @@ class PhoneModel:
     url: None | str | Unset = UNSET
     user_agent: None | str | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
-    _json_names: ClassVar[dict[str, str]] = {
-        "add_allowed": "AddAllowed",
-        "can_be_sbc": "CanBeSBC",
-        "name": "Name",
-        "url": "URL",
-        "user_agent": "UserAgent",
-    }
+    _secret_fields: ClassVar[frozenset[str]] = frozenset({})
+
+    def __repr__(self) -> str:
+        return model_repr(self, self._secret_fields)
+
+    @staticmethod
+    def _json_fields() -> tuple[tuple[str, Any, bool], ...]:
+        """(JSON name, type, may be absent) of each constructor field, in order: read by the fast decoder."""
+        return (
+            ("AddAllowed", bool | None, True),
+            ("CanBeSBC", bool | None, True),
+            ("Name", None | str, True),
+            ("URL", None | str, True),
+            ("UserAgent", None | str, True),
+        )
 
     def to_dict(self) -> dict[str, Any]:
+        check_fields(self)
         add_allowed: bool | None | Unset
         if isinstance(self.add_allowed, Unset):
             add_allowed = UNSET

@@ -8,12 +8,13 @@ from typing import Any, ClassVar, TypeVar, cast
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from ..model_support import check_fields, model_repr
 from ..types import UNSET, Unset
 
 T = TypeVar("T", bound="PhoneRegistrar")
 
 
-@_attrs_define
+@_attrs_define(repr=False)
 class PhoneRegistrar:
     """
     Attributes:
@@ -38,19 +39,28 @@ class PhoneRegistrar:
     user_agent: None | str | Unset = UNSET
     vendor: None | str | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
-    _json_names: ClassVar[dict[str, str]] = {
-        "capabilities": "Capabilities",
-        "firmware_available": "FirmwareAvailable",
-        "firmware_version": "FirmwareVersion",
-        "interface_link": "InterfaceLink",
-        "ip_address": "IpAddress",
-        "mac": "MAC",
-        "model": "Model",
-        "user_agent": "UserAgent",
-        "vendor": "Vendor",
-    }
+    _secret_fields: ClassVar[frozenset[str]] = frozenset({})
+
+    def __repr__(self) -> str:
+        return model_repr(self, self._secret_fields)
+
+    @staticmethod
+    def _json_fields() -> tuple[tuple[str, Any, bool], ...]:
+        """(JSON name, type, may be absent) of each constructor field, in order: read by the fast decoder."""
+        return (
+            ("Capabilities", int | None, True),
+            ("FirmwareAvailable", None | str, True),
+            ("FirmwareVersion", None | str, True),
+            ("InterfaceLink", None | str, True),
+            ("IpAddress", None | str, True),
+            ("MAC", None | str, True),
+            ("Model", None | str, True),
+            ("UserAgent", None | str, True),
+            ("Vendor", None | str, True),
+        )
 
     def to_dict(self) -> dict[str, Any]:
+        check_fields(self)
         capabilities: int | None | Unset
         if isinstance(self.capabilities, Unset):
             capabilities = UNSET

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any, ClassVar, TypeVar, cast
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from ..model_support import check_fields, model_repr
 from ..models.prov_type import ProvType
 from ..models.xfer_type_enum import XferTypeEnum
 from ..types import UNSET, Unset
@@ -21,7 +22,7 @@ if TYPE_CHECKING:
 T = TypeVar("T", bound="PhoneSettings")
 
 
-@_attrs_define
+@_attrs_define(repr=False)
 class PhoneSettings:
     """
     Attributes:
@@ -92,42 +93,59 @@ class PhoneSettings:
     vlan_infos: list[PhoneDeviceVlanInfo] | Unset = UNSET
     xfer_type: None | Unset | XferTypeEnum = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
-    _json_names: ClassVar[dict[str, str]] = {
-        "allow_custom_queue_ringtones": "AllowCustomQueueRingtones",
-        "backlight": "Backlight",
-        "codecs": "Codecs",
-        "custom_logo": "CustomLogo",
-        "custom_queue_ringtones": "CustomQueueRingtones",
-        "date_format": "DateFormat",
-        "firmware": "Firmware",
-        "firmware_lang": "FirmwareLang",
-        "is_logo_customizable": "IsLogoCustomizable",
-        "is_sbc": "IsSBC",
-        "ll_dp_info": "LlDpInfo",
-        "local_rtp_port_end": "LocalRTPPortEnd",
-        "local_rtp_port_start": "LocalRTPPortStart",
-        "local_sip_port": "LocalSipPort",
-        "logo_description": "LogoDescription",
-        "logo_file_extension_allowed": "LogoFileExtensionAllowed",
-        "phone_language": "PhoneLanguage",
-        "power_led": "PowerLed",
-        "provision_extended_data": "ProvisionExtendedData",
-        "provision_type": "ProvisionType",
-        "queue_ring_tone": "QueueRingTone",
-        "remote_spm_host": "RemoteSpmHost",
-        "remote_spm_port": "RemoteSpmPort",
-        "ring_tone": "RingTone",
-        "sbc_name": "SbcName",
-        "screen_saver": "ScreenSaver",
-        "secret": "Secret",
-        "srtp": "Srtp",
-        "time_format": "TimeFormat",
-        "time_zone": "TimeZone",
-        "vlan_infos": "VlanInfos",
-        "xfer_type": "XferType",
-    }
+    _secret_fields: ClassVar[frozenset[str]] = frozenset(
+        {
+            "secret",
+        }
+    )
+
+    def __repr__(self) -> str:
+        return model_repr(self, self._secret_fields)
+
+    @staticmethod
+    def _json_fields() -> tuple[tuple[str, Any, bool], ...]:
+        """(JSON name, type, may be absent) of each constructor field, in order: read by the fast decoder."""
+        from ..models.custom_queue_ringtone import CustomQueueRingtone  # noqa: PLC0415
+        from ..models.phone_device_vlan_info import PhoneDeviceVlanInfo  # noqa: PLC0415
+        from ..models.phone_lldp_info import PhoneLldpInfo  # noqa: PLC0415
+
+        return (
+            ("AllowCustomQueueRingtones", bool | None, True),
+            ("Backlight", None | str, True),
+            ("Codecs", list[str], True),
+            ("CustomLogo", None | str, True),
+            ("CustomQueueRingtones", list[CustomQueueRingtone], True),
+            ("DateFormat", None | str, True),
+            ("Firmware", None | str, True),
+            ("FirmwareLang", None | str, True),
+            ("IsLogoCustomizable", bool | None, True),
+            ("IsSBC", bool | None, True),
+            ("LlDpInfo", None | PhoneLldpInfo, True),
+            ("LocalRTPPortEnd", int | None, True),
+            ("LocalRTPPortStart", int | None, True),
+            ("LocalSipPort", int | None, True),
+            ("LogoDescription", None | str, True),
+            ("LogoFileExtensionAllowed", list[str], True),
+            ("PhoneLanguage", None | str, True),
+            ("PowerLed", None | str, True),
+            ("ProvisionExtendedData", None | str, True),
+            ("ProvisionType", None | ProvType, True),
+            ("QueueRingTone", None | str, True),
+            ("RemoteSpmHost", None | str, True),
+            ("RemoteSpmPort", int | None, True),
+            ("RingTone", None | str, True),
+            ("SbcName", None | str, True),
+            ("ScreenSaver", None | str, True),
+            ("Secret", None | str, True),
+            ("Srtp", None | str, True),
+            ("TimeFormat", None | str, True),
+            ("TimeZone", None | str, True),
+            ("VlanInfos", list[PhoneDeviceVlanInfo], True),
+            ("XferType", None | XferTypeEnum, True),
+        )
 
     def to_dict(self) -> dict[str, Any]:
+        check_fields(self)
         from ..models.phone_lldp_info import PhoneLldpInfo  # noqa: PLC0415
 
         allow_custom_queue_ringtones: bool | None | Unset

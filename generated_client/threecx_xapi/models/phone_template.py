@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any, ClassVar, TypeVar, cast
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from ..model_support import check_fields, model_repr
 from ..models.template_type import TemplateType
 from ..types import UNSET, Unset
 
@@ -18,7 +19,7 @@ if TYPE_CHECKING:
 T = TypeVar("T", bound="PhoneTemplate")
 
 
-@_attrs_define
+@_attrs_define(repr=False)
 class PhoneTemplate:
     """
     Attributes:
@@ -73,34 +74,45 @@ class PhoneTemplate:
     url: None | str | Unset = UNSET
     xfer_type_enabled: bool | None | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
-    _json_names: ClassVar[dict[str, str]] = {
-        "add_allowed": "AddAllowed",
-        "allowed_net_configs": "AllowedNetConfigs",
-        "allow_ssl_provisioning": "AllowSSLProvisioning",
-        "backlight_timeouts": "BacklightTimeouts",
-        "codecs": "Codecs",
-        "content": "Content",
-        "date_formats": "DateFormats",
-        "default_queue_ring_tone": "DefaultQueueRingTone",
-        "hotdesking_allowed": "HotdeskingAllowed",
-        "id": "Id",
-        "is_custom": "IsCustom",
-        "languages": "Languages",
-        "max_queue_custom_ringtones": "MaxQueueCustomRingtones",
-        "models": "Models",
-        "power_led_settings": "PowerLedSettings",
-        "queue_ring_tones": "QueueRingTones",
-        "ring_tones": "RingTones",
-        "rps_enabled": "RpsEnabled",
-        "screen_saver_timeouts": "ScreenSaverTimeouts",
-        "template_type": "TemplateType",
-        "time_formats": "TimeFormats",
-        "time_zones": "TimeZones",
-        "url": "URL",
-        "xfer_type_enabled": "XferTypeEnabled",
-    }
+    _secret_fields: ClassVar[frozenset[str]] = frozenset({})
+
+    def __repr__(self) -> str:
+        return model_repr(self, self._secret_fields)
+
+    @staticmethod
+    def _json_fields() -> tuple[tuple[str, Any, bool], ...]:
+        """(JSON name, type, may be absent) of each constructor field, in order: read by the fast decoder."""
+        from ..models.phone_model import PhoneModel  # noqa: PLC0415
+
+        return (
+            ("AddAllowed", bool | None, True),
+            ("AllowedNetConfigs", list[str], True),
+            ("AllowSSLProvisioning", bool | None, True),
+            ("BacklightTimeouts", list[str], True),
+            ("Codecs", list[str], True),
+            ("Content", None | str, True),
+            ("DateFormats", list[str], True),
+            ("DefaultQueueRingTone", None | str, True),
+            ("HotdeskingAllowed", bool | None, True),
+            ("Id", str, True),
+            ("IsCustom", bool | None, True),
+            ("Languages", list[str], True),
+            ("MaxQueueCustomRingtones", int | None, True),
+            ("Models", list[PhoneModel], True),
+            ("PowerLedSettings", list[str], True),
+            ("QueueRingTones", list[str], True),
+            ("RingTones", list[str], True),
+            ("RpsEnabled", bool | None, True),
+            ("ScreenSaverTimeouts", list[str], True),
+            ("TemplateType", None | TemplateType, True),
+            ("TimeFormats", list[str], True),
+            ("TimeZones", list[str], True),
+            ("URL", None | str, True),
+            ("XferTypeEnabled", bool | None, True),
+        )
 
     def to_dict(self) -> dict[str, Any]:
+        check_fields(self)
         add_allowed: bool | None | Unset
         if isinstance(self.add_allowed, Unset):
             add_allowed = UNSET

@@ -8,12 +8,13 @@ from typing import Any, ClassVar, TypeVar, cast
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from ..model_support import check_fields, model_repr
 from ..types import UNSET, Unset
 
 T = TypeVar("T", bound="PhonesSettings")
 
 
-@_attrs_define
+@_attrs_define(repr=False)
 class PhonesSettings:
     """
     Attributes:
@@ -42,21 +43,30 @@ class PhonesSettings:
     use_rpc_for_local_phones: bool | None | Unset = UNSET
     yealink_update_interval: int | None | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
-    _json_names: ClassVar[dict[str, str]] = {
-        "allow_multi_queue_ringtones": "AllowMultiQueueRingtones",
-        "auto_cleanup_firmware": "AutoCleanupFirmware",
-        "auto_update_phones_on_add": "AutoUpdatePhonesOnAdd",
-        "custom_dnd_profile": "CustomDNDProfile",
-        "fanvil_update_interval": "FanvilUpdateInterval",
-        "grandstream_update_interval": "GrandstreamUpdateInterval",
-        "phone_allow_multi_firmwares": "PhoneAllowMultiFirmwares",
-        "snom_update_interval": "SnomUpdateInterval",
-        "use_provisioning_secret": "UseProvisioningSecret",
-        "use_rpc_for_local_phones": "UseRpcForLocalPhones",
-        "yealink_update_interval": "YealinkUpdateInterval",
-    }
+    _secret_fields: ClassVar[frozenset[str]] = frozenset({})
+
+    def __repr__(self) -> str:
+        return model_repr(self, self._secret_fields)
+
+    @staticmethod
+    def _json_fields() -> tuple[tuple[str, Any, bool], ...]:
+        """(JSON name, type, may be absent) of each constructor field, in order: read by the fast decoder."""
+        return (
+            ("AllowMultiQueueRingtones", bool | None, True),
+            ("AutoCleanupFirmware", bool | None, True),
+            ("AutoUpdatePhonesOnAdd", bool | None, True),
+            ("CustomDNDProfile", None | str, True),
+            ("FanvilUpdateInterval", int | None, True),
+            ("GrandstreamUpdateInterval", int | None, True),
+            ("PhoneAllowMultiFirmwares", bool | None, True),
+            ("SnomUpdateInterval", int | None, True),
+            ("UseProvisioningSecret", bool | None, True),
+            ("UseRpcForLocalPhones", bool | None, True),
+            ("YealinkUpdateInterval", int | None, True),
+        )
 
     def to_dict(self) -> dict[str, Any]:
+        check_fields(self)
         allow_multi_queue_ringtones: bool | None | Unset
         if isinstance(self.allow_multi_queue_ringtones, Unset):
             allow_multi_queue_ringtones = UNSET

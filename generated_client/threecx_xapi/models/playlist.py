@@ -8,12 +8,13 @@ from typing import Any, ClassVar, TypeVar, cast
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from ..model_support import check_fields, model_repr
 from ..types import UNSET, Unset
 
 T = TypeVar("T", bound="Playlist")
 
 
-@_attrs_define
+@_attrs_define(repr=False)
 class Playlist:
     """
     Attributes:
@@ -34,17 +35,26 @@ class Playlist:
     repository_path: None | str | Unset = UNSET
     shuffle: bool | None | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
-    _json_names: ClassVar[dict[str, str]] = {
-        "auto_gain": "AutoGain",
-        "files": "Files",
-        "max_volume_percent": "MaxVolumePercent",
-        "name": "Name",
-        "prompt_name": "PromptName",
-        "repository_path": "RepositoryPath",
-        "shuffle": "Shuffle",
-    }
+    _secret_fields: ClassVar[frozenset[str]] = frozenset({})
+
+    def __repr__(self) -> str:
+        return model_repr(self, self._secret_fields)
+
+    @staticmethod
+    def _json_fields() -> tuple[tuple[str, Any, bool], ...]:
+        """(JSON name, type, may be absent) of each constructor field, in order: read by the fast decoder."""
+        return (
+            ("AutoGain", bool | None, True),
+            ("Files", list[str], True),
+            ("MaxVolumePercent", int | None, True),
+            ("Name", str, True),
+            ("PromptName", None | str, True),
+            ("RepositoryPath", None | str, True),
+            ("Shuffle", bool | None, True),
+        )
 
     def to_dict(self) -> dict[str, Any]:
+        check_fields(self)
         auto_gain: bool | None | Unset
         if isinstance(self.auto_gain, Unset):
             auto_gain = UNSET

@@ -9,14 +9,15 @@ from typing import Any, ClassVar, TypeVar, cast
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from ..codecs import parse_datetime
+from ..model_support import check_fields, model_repr
 from ..models.phone_system_service import PhoneSystemService
-from ..parsing import datetime_from_json
 from ..types import UNSET, Unset
 
 T = TypeVar("T", bound="ProcessTelemetry")
 
 
-@_attrs_define
+@_attrs_define(repr=False)
 class ProcessTelemetry:
     """
     Attributes:
@@ -35,16 +36,25 @@ class ProcessTelemetry:
     thread_count: int | None | Unset = UNSET
     time: datetime.datetime | None | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
-    _json_names: ClassVar[dict[str, str]] = {
-        "handle_count": "HandleCount",
-        "private_memory": "PrivateMemory",
-        "process_count": "ProcessCount",
-        "service": "Service",
-        "thread_count": "ThreadCount",
-        "time": "Time",
-    }
+    _secret_fields: ClassVar[frozenset[str]] = frozenset({})
+
+    def __repr__(self) -> str:
+        return model_repr(self, self._secret_fields)
+
+    @staticmethod
+    def _json_fields() -> tuple[tuple[str, Any, bool], ...]:
+        """(JSON name, type, may be absent) of each constructor field, in order: read by the fast decoder."""
+        return (
+            ("HandleCount", int | None, True),
+            ("PrivateMemory", int | None, True),
+            ("ProcessCount", int | None, True),
+            ("Service", None | PhoneSystemService, True),
+            ("ThreadCount", int | None, True),
+            ("Time", datetime.datetime | None, True),
+        )
 
     def to_dict(self) -> dict[str, Any]:
+        check_fields(self)
         handle_count: int | None | Unset
         if isinstance(self.handle_count, Unset):
             handle_count = UNSET
@@ -168,7 +178,7 @@ class ProcessTelemetry:
             try:
                 if not isinstance(data, str):
                     raise TypeError()
-                time_type_0 = datetime_from_json(data)
+                time_type_0 = parse_datetime(data)
 
                 return time_type_0
             except (TypeError, ValueError, AttributeError, KeyError):

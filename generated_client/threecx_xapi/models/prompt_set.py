@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any, ClassVar, TypeVar, cast
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from ..model_support import check_fields, model_repr
 from ..models.prompt_set_type import PromptSetType
 from ..types import UNSET, Unset
 
@@ -18,7 +19,7 @@ if TYPE_CHECKING:
 T = TypeVar("T", bound="PromptSet")
 
 
-@_attrs_define
+@_attrs_define(repr=False)
 class PromptSet:
     """
     Attributes:
@@ -45,20 +46,31 @@ class PromptSet:
     use_alternate_number_pronunciation: bool | None | Unset = UNSET
     version: None | str | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
-    _json_names: ClassVar[dict[str, str]] = {
-        "culture_code": "CultureCode",
-        "description": "Description",
-        "folder": "Folder",
-        "id": "Id",
-        "language_code": "LanguageCode",
-        "prompts": "Prompts",
-        "prompt_set_name": "PromptSetName",
-        "prompt_set_type": "PromptSetType",
-        "use_alternate_number_pronunciation": "UseAlternateNumberPronunciation",
-        "version": "Version",
-    }
+    _secret_fields: ClassVar[frozenset[str]] = frozenset({})
+
+    def __repr__(self) -> str:
+        return model_repr(self, self._secret_fields)
+
+    @staticmethod
+    def _json_fields() -> tuple[tuple[str, Any, bool], ...]:
+        """(JSON name, type, may be absent) of each constructor field, in order: read by the fast decoder."""
+        from ..models.prompt import Prompt  # noqa: PLC0415
+
+        return (
+            ("CultureCode", None | str, True),
+            ("Description", None | str, True),
+            ("Folder", None | str, True),
+            ("Id", int, True),
+            ("LanguageCode", None | str, True),
+            ("Prompts", list[Prompt], True),
+            ("PromptSetName", None | str, True),
+            ("PromptSetType", None | PromptSetType, True),
+            ("UseAlternateNumberPronunciation", bool | None, True),
+            ("Version", None | str, True),
+        )
 
     def to_dict(self) -> dict[str, Any]:
+        check_fields(self)
         culture_code: None | str | Unset
         if isinstance(self.culture_code, Unset):
             culture_code = UNSET

@@ -8,12 +8,13 @@ from typing import Any, ClassVar, TypeVar, cast
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from ..model_support import check_fields, model_repr
 from ..types import UNSET, Unset
 
 T = TypeVar("T", bound="ProviderPhone")
 
 
-@_attrs_define
+@_attrs_define(repr=False)
 class ProviderPhone:
     """
     Attributes:
@@ -30,15 +31,24 @@ class ProviderPhone:
     phone_number: None | str | Unset = UNSET
     sid: str | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
-    _json_names: ClassVar[dict[str, str]] = {
-        "friendly_name": "FriendlyName",
-        "is_in_trunk": "IsInTrunk",
-        "is_messaging_enabled": "IsMessagingEnabled",
-        "phone_number": "PhoneNumber",
-        "sid": "Sid",
-    }
+    _secret_fields: ClassVar[frozenset[str]] = frozenset({})
+
+    def __repr__(self) -> str:
+        return model_repr(self, self._secret_fields)
+
+    @staticmethod
+    def _json_fields() -> tuple[tuple[str, Any, bool], ...]:
+        """(JSON name, type, may be absent) of each constructor field, in order: read by the fast decoder."""
+        return (
+            ("FriendlyName", None | str, True),
+            ("IsInTrunk", bool | None, True),
+            ("IsMessagingEnabled", bool | None, True),
+            ("PhoneNumber", None | str, True),
+            ("Sid", str, True),
+        )
 
     def to_dict(self) -> dict[str, Any]:
+        check_fields(self)
         friendly_name: None | str | Unset
         if isinstance(self.friendly_name, Unset):
             friendly_name = UNSET

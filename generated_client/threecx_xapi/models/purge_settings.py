@@ -9,13 +9,14 @@ from typing import Any, ClassVar, TypeVar, cast
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
-from ..parsing import datetime_from_json
+from ..codecs import parse_datetime
+from ..model_support import check_fields, model_repr
 from ..types import UNSET, Unset
 
 T = TypeVar("T", bound="PurgeSettings")
 
 
-@_attrs_define
+@_attrs_define(repr=False)
 class PurgeSettings:
     """
     Attributes:
@@ -28,13 +29,22 @@ class PurgeSettings:
     start: datetime.datetime | None | Unset = UNSET
     stop: datetime.datetime | None | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
-    _json_names: ClassVar[dict[str, str]] = {
-        "all_": "All",
-        "start": "Start",
-        "stop": "Stop",
-    }
+    _secret_fields: ClassVar[frozenset[str]] = frozenset({})
+
+    def __repr__(self) -> str:
+        return model_repr(self, self._secret_fields)
+
+    @staticmethod
+    def _json_fields() -> tuple[tuple[str, Any, bool], ...]:
+        """(JSON name, type, may be absent) of each constructor field, in order: read by the fast decoder."""
+        return (
+            ("All", bool, True),
+            ("Start", datetime.datetime | None, True),
+            ("Stop", datetime.datetime | None, True),
+        )
 
     def to_dict(self) -> dict[str, Any]:
+        check_fields(self)
         all_ = self.all_
 
         start: None | str | Unset
@@ -78,7 +88,7 @@ class PurgeSettings:
             try:
                 if not isinstance(data, str):
                     raise TypeError()
-                start_type_0 = datetime_from_json(data)
+                start_type_0 = parse_datetime(data)
 
                 return start_type_0
             except (TypeError, ValueError, AttributeError, KeyError):
@@ -95,7 +105,7 @@ class PurgeSettings:
             try:
                 if not isinstance(data, str):
                     raise TypeError()
-                stop_type_0 = datetime_from_json(data)
+                stop_type_0 = parse_datetime(data)
 
                 return stop_type_0
             except (TypeError, ValueError, AttributeError, KeyError):

@@ -8,13 +8,14 @@ from typing import Any, ClassVar, TypeVar, cast
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from ..model_support import check_fields, model_repr
 from ..models.reference_numeric import ReferenceNumeric
 from ..types import UNSET, Unset
 
 T = TypeVar("T", bound="QualityParty")
 
 
-@_attrs_define
+@_attrs_define(repr=False)
 class QualityParty:
     """
     Attributes:
@@ -63,31 +64,40 @@ class QualityParty:
     tx_packets: int | None | Unset = UNSET
     user_agent: None | str | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
-    _json_names: ClassVar[dict[str, str]] = {
-        "address_str": "AddressStr",
-        "burst": "Burst",
-        "codec": "Codec",
-        "duration": "Duration",
-        "global_port": "GlobalPort",
-        "inbound": "Inbound",
-        "local_port": "LocalPort",
-        "location": "Location",
-        "mos_from_pbx": "MOSFromPBX",
-        "mos_to_pbx": "MOSToPBX",
-        "number": "Number",
-        "rtt": "RTT",
-        "rx_jitter": "RxJitter",
-        "rx_lost": "RxLost",
-        "rx_packets": "RxPackets",
-        "tun_address_str": "TunAddressStr",
-        "tx_bursts": "TxBursts",
-        "tx_jitter": "TxJitter",
-        "tx_lost": "TxLost",
-        "tx_packets": "TxPackets",
-        "user_agent": "UserAgent",
-    }
+    _secret_fields: ClassVar[frozenset[str]] = frozenset({})
+
+    def __repr__(self) -> str:
+        return model_repr(self, self._secret_fields)
+
+    @staticmethod
+    def _json_fields() -> tuple[tuple[str, Any, bool], ...]:
+        """(JSON name, type, may be absent) of each constructor field, in order: read by the fast decoder."""
+        return (
+            ("AddressStr", None | str, True),
+            ("Burst", int | None, True),
+            ("Codec", None | str, True),
+            ("Duration", int | None, True),
+            ("GlobalPort", int | None, True),
+            ("Inbound", bool | None, True),
+            ("LocalPort", int | None, True),
+            ("Location", None | str, True),
+            ("MOSFromPBX", float | None | ReferenceNumeric | str, True),
+            ("MOSToPBX", float | None | ReferenceNumeric | str, True),
+            ("Number", None | str, True),
+            ("RTT", float | None | ReferenceNumeric | str, True),
+            ("RxJitter", float | None | ReferenceNumeric | str, True),
+            ("RxLost", float | None | ReferenceNumeric | str, True),
+            ("RxPackets", int | None, True),
+            ("TunAddressStr", None | str, True),
+            ("TxBursts", int | None, True),
+            ("TxJitter", float | None | ReferenceNumeric | str, True),
+            ("TxLost", float | None | ReferenceNumeric | str, True),
+            ("TxPackets", int | None, True),
+            ("UserAgent", None | str, True),
+        )
 
     def to_dict(self) -> dict[str, Any]:
+        check_fields(self)
         address_str: None | str | Unset
         if isinstance(self.address_str, Unset):
             address_str = UNSET

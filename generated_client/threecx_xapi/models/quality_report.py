@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any, ClassVar, TypeVar, cast
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from ..model_support import check_fields, model_repr
 from ..models.reference_numeric import ReferenceNumeric
 from ..types import UNSET, Unset
 
@@ -18,7 +19,7 @@ if TYPE_CHECKING:
 T = TypeVar("T", bound="QualityReport")
 
 
-@_attrs_define
+@_attrs_define(repr=False)
 class QualityReport:
     """
     Attributes:
@@ -39,17 +40,28 @@ class QualityReport:
     summary: int | None | Unset = UNSET
     transcoding: bool | None | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
-    _json_names: ClassVar[dict[str, str]] = {
-        "mos": "MOS",
-        "overall_score": "OverallScore",
-        "party_1": "Party1",
-        "party_2": "Party2",
-        "reason": "Reason",
-        "summary": "Summary",
-        "transcoding": "Transcoding",
-    }
+    _secret_fields: ClassVar[frozenset[str]] = frozenset({})
+
+    def __repr__(self) -> str:
+        return model_repr(self, self._secret_fields)
+
+    @staticmethod
+    def _json_fields() -> tuple[tuple[str, Any, bool], ...]:
+        """(JSON name, type, may be absent) of each constructor field, in order: read by the fast decoder."""
+        from ..models.quality_party import QualityParty  # noqa: PLC0415
+
+        return (
+            ("MOS", float | None | ReferenceNumeric | str, True),
+            ("OverallScore", int | None, True),
+            ("Party1", None | QualityParty, True),
+            ("Party2", None | QualityParty, True),
+            ("Reason", None | str, True),
+            ("Summary", int | None, True),
+            ("Transcoding", bool | None, True),
+        )
 
     def to_dict(self) -> dict[str, Any]:
+        check_fields(self)
         from ..models.quality_party import QualityParty  # noqa: PLC0415
 
         mos: float | None | str | Unset

@@ -8,13 +8,14 @@ from typing import Any, ClassVar, TypeVar, cast
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from ..model_support import check_fields, model_repr
 from ..models.user_tag import UserTag
 from ..types import UNSET, Unset
 
 T = TypeVar("T", bound="QueueAgent")
 
 
-@_attrs_define
+@_attrs_define(repr=False)
 class QueueAgent:
     """
     Attributes:
@@ -31,15 +32,24 @@ class QueueAgent:
     skill_group: None | str | Unset = UNSET
     tags: list[UserTag] | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
-    _json_names: ClassVar[dict[str, str]] = {
-        "id": "Id",
-        "name": "Name",
-        "number": "Number",
-        "skill_group": "SkillGroup",
-        "tags": "Tags",
-    }
+    _secret_fields: ClassVar[frozenset[str]] = frozenset({})
+
+    def __repr__(self) -> str:
+        return model_repr(self, self._secret_fields)
+
+    @staticmethod
+    def _json_fields() -> tuple[tuple[str, Any, bool], ...]:
+        """(JSON name, type, may be absent) of each constructor field, in order: read by the fast decoder."""
+        return (
+            ("Id", int | None, True),
+            ("Name", None | str, True),
+            ("Number", str, True),
+            ("SkillGroup", None | str, True),
+            ("Tags", list[UserTag], True),
+        )
 
     def to_dict(self) -> dict[str, Any]:
+        check_fields(self)
         id: int | None | Unset
         if isinstance(self.id, Unset):
             id = UNSET

@@ -8,12 +8,13 @@ from typing import Any, ClassVar, TypeVar, cast
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from ..model_support import check_fields, model_repr
 from ..types import UNSET, Unset
 
 T = TypeVar("T", bound="QueueAgentsChatStatistics")
 
 
-@_attrs_define
+@_attrs_define(repr=False)
 class QueueAgentsChatStatistics:
     """
     Attributes:
@@ -34,17 +35,26 @@ class QueueAgentsChatStatistics:
     queue_display_name: None | str | Unset = UNSET
     sort_order: int | None | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
-    _json_names: ClassVar[dict[str, str]] = {
-        "answered_count": "AnsweredCount",
-        "dealt_with_count": "DealtWithCount",
-        "dn": "Dn",
-        "dn_display_name": "DnDisplayName",
-        "queue": "Queue",
-        "queue_display_name": "QueueDisplayName",
-        "sort_order": "SortOrder",
-    }
+    _secret_fields: ClassVar[frozenset[str]] = frozenset({})
+
+    def __repr__(self) -> str:
+        return model_repr(self, self._secret_fields)
+
+    @staticmethod
+    def _json_fields() -> tuple[tuple[str, Any, bool], ...]:
+        """(JSON name, type, may be absent) of each constructor field, in order: read by the fast decoder."""
+        return (
+            ("AnsweredCount", int | None, True),
+            ("DealtWithCount", int | None, True),
+            ("Dn", str, True),
+            ("DnDisplayName", None | str, True),
+            ("Queue", str, True),
+            ("QueueDisplayName", None | str, True),
+            ("SortOrder", int | None, True),
+        )
 
     def to_dict(self) -> dict[str, Any]:
+        check_fields(self)
         answered_count: int | None | Unset
         if isinstance(self.answered_count, Unset):
             answered_count = UNSET

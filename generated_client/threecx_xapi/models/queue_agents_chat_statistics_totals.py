@@ -8,12 +8,13 @@ from typing import Any, ClassVar, TypeVar, cast
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from ..model_support import check_fields, model_repr
 from ..types import UNSET, Unset
 
 T = TypeVar("T", bound="QueueAgentsChatStatisticsTotals")
 
 
-@_attrs_define
+@_attrs_define(repr=False)
 class QueueAgentsChatStatisticsTotals:
     """
     Attributes:
@@ -28,14 +29,23 @@ class QueueAgentsChatStatisticsTotals:
     queue: str | Unset = UNSET
     queue_display_name: None | str | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
-    _json_names: ClassVar[dict[str, str]] = {
-        "answered_count": "AnsweredCount",
-        "dealt_with_count": "DealtWithCount",
-        "queue": "Queue",
-        "queue_display_name": "QueueDisplayName",
-    }
+    _secret_fields: ClassVar[frozenset[str]] = frozenset({})
+
+    def __repr__(self) -> str:
+        return model_repr(self, self._secret_fields)
+
+    @staticmethod
+    def _json_fields() -> tuple[tuple[str, Any, bool], ...]:
+        """(JSON name, type, may be absent) of each constructor field, in order: read by the fast decoder."""
+        return (
+            ("AnsweredCount", int | None, True),
+            ("DealtWithCount", int | None, True),
+            ("Queue", str, True),
+            ("QueueDisplayName", None | str, True),
+        )
 
     def to_dict(self) -> dict[str, Any]:
+        check_fields(self)
         answered_count: int | None | Unset
         if isinstance(self.answered_count, Unset):
             answered_count = UNSET

@@ -9,13 +9,14 @@ from typing import Any, ClassVar, TypeVar, cast
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
-from ..parsing import datetime_from_json, duration_from_json, duration_to_json
+from ..codecs import format_duration, parse_datetime, parse_duration
+from ..model_support import check_fields, model_repr
 from ..types import UNSET, Unset
 
 T = TypeVar("T", bound="QueueAnsweredCallsByWaitTime")
 
 
-@_attrs_define
+@_attrs_define(repr=False)
 class QueueAnsweredCallsByWaitTime:
     """
     Attributes:
@@ -38,18 +39,27 @@ class QueueAnsweredCallsByWaitTime:
     sentiment_score: int | None | Unset = UNSET
     source: str | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
-    _json_names: ClassVar[dict[str, str]] = {
-        "answered_time": "AnsweredTime",
-        "call_time": "CallTime",
-        "destination": "Destination",
-        "dn": "Dn",
-        "dn_number": "DnNumber",
-        "ring_time": "RingTime",
-        "sentiment_score": "SentimentScore",
-        "source": "Source",
-    }
+    _secret_fields: ClassVar[frozenset[str]] = frozenset({})
+
+    def __repr__(self) -> str:
+        return model_repr(self, self._secret_fields)
+
+    @staticmethod
+    def _json_fields() -> tuple[tuple[str, Any, bool], ...]:
+        """(JSON name, type, may be absent) of each constructor field, in order: read by the fast decoder."""
+        return (
+            ("AnsweredTime", datetime.datetime, True),
+            ("CallTime", datetime.datetime, True),
+            ("Destination", str, True),
+            ("Dn", str, True),
+            ("DnNumber", None | str, True),
+            ("RingTime", datetime.timedelta | None, True),
+            ("SentimentScore", int | None, True),
+            ("Source", str, True),
+        )
 
     def to_dict(self) -> dict[str, Any]:
+        check_fields(self)
         answered_time: str | Unset = UNSET
         if not isinstance(self.answered_time, Unset):
             answered_time = self.answered_time.isoformat()
@@ -70,7 +80,7 @@ class QueueAnsweredCallsByWaitTime:
 
         ring_time: str | None | Unset
         if isinstance(self.ring_time, datetime.timedelta):
-            ring_time = duration_to_json(self.ring_time)
+            ring_time = format_duration(self.ring_time)
         else:
             ring_time = self.ring_time
 
@@ -112,14 +122,14 @@ class QueueAnsweredCallsByWaitTime:
         if isinstance(_answered_time, Unset):
             answered_time = UNSET
         else:
-            answered_time = datetime_from_json(_answered_time)
+            answered_time = parse_datetime(_answered_time)
 
         _call_time = d.pop("CallTime", UNSET)
         call_time: datetime.datetime | Unset
         if isinstance(_call_time, Unset):
             call_time = UNSET
         else:
-            call_time = datetime_from_json(_call_time)
+            call_time = parse_datetime(_call_time)
 
         destination = d.pop("Destination", UNSET)
 
@@ -137,7 +147,7 @@ class QueueAnsweredCallsByWaitTime:
         _ring_time = d.pop("RingTime", UNSET)
         ring_time: datetime.timedelta | None | Unset
         if isinstance(_ring_time, str):
-            ring_time = duration_from_json(_ring_time)
+            ring_time = parse_duration(_ring_time)
         else:
             ring_time = cast(datetime.timedelta | None | Unset, _ring_time)
 

@@ -8,12 +8,13 @@ from typing import Any, ClassVar, TypeVar, cast
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from ..model_support import check_fields, model_repr
 from ..types import UNSET, Unset
 
 T = TypeVar("T", bound="QueueCallbacks")
 
 
-@_attrs_define
+@_attrs_define(repr=False)
 class QueueCallbacks:
     """
     Attributes:
@@ -30,15 +31,24 @@ class QueueCallbacks:
     queue_dn_number: str | Unset = UNSET
     received_count: int | None | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
-    _json_names: ClassVar[dict[str, str]] = {
-        "callbacks_count": "CallbacksCount",
-        "dn": "Dn",
-        "fail_callbacks_count": "FailCallbacksCount",
-        "queue_dn_number": "QueueDnNumber",
-        "received_count": "ReceivedCount",
-    }
+    _secret_fields: ClassVar[frozenset[str]] = frozenset({})
+
+    def __repr__(self) -> str:
+        return model_repr(self, self._secret_fields)
+
+    @staticmethod
+    def _json_fields() -> tuple[tuple[str, Any, bool], ...]:
+        """(JSON name, type, may be absent) of each constructor field, in order: read by the fast decoder."""
+        return (
+            ("CallbacksCount", int | None, True),
+            ("Dn", None | str, True),
+            ("FailCallbacksCount", int | None, True),
+            ("QueueDnNumber", str, True),
+            ("ReceivedCount", int | None, True),
+        )
 
     def to_dict(self) -> dict[str, Any]:
+        check_fields(self)
         callbacks_count: int | None | Unset
         if isinstance(self.callbacks_count, Unset):
             callbacks_count = UNSET

@@ -8,12 +8,13 @@ from typing import Any, ClassVar, TypeVar, cast
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from ..model_support import check_fields, model_repr
 from ..types import UNSET, Unset
 
 T = TypeVar("T", bound="QueueChatPerformance")
 
 
-@_attrs_define
+@_attrs_define(repr=False)
 class QueueChatPerformance:
     """
     Attributes:
@@ -32,16 +33,25 @@ class QueueChatPerformance:
     queue: str | Unset = UNSET
     queue_display_name: None | str | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
-    _json_names: ClassVar[dict[str, str]] = {
-        "abandoned_count": "AbandonedCount",
-        "answered_count": "AnsweredCount",
-        "incoming_count": "IncomingCount",
-        "quantity_agents": "QuantityAgents",
-        "queue": "Queue",
-        "queue_display_name": "QueueDisplayName",
-    }
+    _secret_fields: ClassVar[frozenset[str]] = frozenset({})
+
+    def __repr__(self) -> str:
+        return model_repr(self, self._secret_fields)
+
+    @staticmethod
+    def _json_fields() -> tuple[tuple[str, Any, bool], ...]:
+        """(JSON name, type, may be absent) of each constructor field, in order: read by the fast decoder."""
+        return (
+            ("AbandonedCount", int | None, True),
+            ("AnsweredCount", int | None, True),
+            ("IncomingCount", int | None, True),
+            ("QuantityAgents", int | None, True),
+            ("Queue", str, True),
+            ("QueueDisplayName", None | str, True),
+        )
 
     def to_dict(self) -> dict[str, Any]:
+        check_fields(self)
         abandoned_count: int | None | Unset
         if isinstance(self.abandoned_count, Unset):
             abandoned_count = UNSET

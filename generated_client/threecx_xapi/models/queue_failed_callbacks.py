@@ -9,13 +9,14 @@ from typing import Any, ClassVar, TypeVar, cast
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
-from ..parsing import datetime_from_json, duration_from_json, duration_to_json
+from ..codecs import format_duration, parse_datetime, parse_duration
+from ..model_support import check_fields, model_repr
 from ..types import UNSET, Unset
 
 T = TypeVar("T", bound="QueueFailedCallbacks")
 
 
-@_attrs_define
+@_attrs_define(repr=False)
 class QueueFailedCallbacks:
     """
     Attributes:
@@ -32,15 +33,24 @@ class QueueFailedCallbacks:
     queue_dn_number: None | str | Unset = UNSET
     ring_time: datetime.timedelta | None | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
-    _json_names: ClassVar[dict[str, str]] = {
-        "callback_no": "CallbackNo",
-        "call_time": "CallTime",
-        "dn": "Dn",
-        "queue_dn_number": "QueueDnNumber",
-        "ring_time": "RingTime",
-    }
+    _secret_fields: ClassVar[frozenset[str]] = frozenset({})
+
+    def __repr__(self) -> str:
+        return model_repr(self, self._secret_fields)
+
+    @staticmethod
+    def _json_fields() -> tuple[tuple[str, Any, bool], ...]:
+        """(JSON name, type, may be absent) of each constructor field, in order: read by the fast decoder."""
+        return (
+            ("CallbackNo", str, True),
+            ("CallTime", datetime.datetime, True),
+            ("Dn", str, True),
+            ("QueueDnNumber", None | str, True),
+            ("RingTime", datetime.timedelta | None, True),
+        )
 
     def to_dict(self) -> dict[str, Any]:
+        check_fields(self)
         callback_no = self.callback_no
 
         call_time: str | Unset = UNSET
@@ -57,7 +67,7 @@ class QueueFailedCallbacks:
 
         ring_time: str | None | Unset
         if isinstance(self.ring_time, datetime.timedelta):
-            ring_time = duration_to_json(self.ring_time)
+            ring_time = format_duration(self.ring_time)
         else:
             ring_time = self.ring_time
 
@@ -87,7 +97,7 @@ class QueueFailedCallbacks:
         if isinstance(_call_time, Unset):
             call_time = UNSET
         else:
-            call_time = datetime_from_json(_call_time)
+            call_time = parse_datetime(_call_time)
 
         dn = d.pop("Dn", UNSET)
 
@@ -103,7 +113,7 @@ class QueueFailedCallbacks:
         _ring_time = d.pop("RingTime", UNSET)
         ring_time: datetime.timedelta | None | Unset
         if isinstance(_ring_time, str):
-            ring_time = duration_from_json(_ring_time)
+            ring_time = parse_duration(_ring_time)
         else:
             ring_time = cast(datetime.timedelta | None | Unset, _ring_time)
 

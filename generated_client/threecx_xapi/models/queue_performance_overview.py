@@ -9,13 +9,14 @@ from typing import Any, ClassVar, TypeVar, cast
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
-from ..parsing import duration_from_json, duration_to_json
+from ..codecs import format_duration, parse_duration
+from ..model_support import check_fields, model_repr
 from ..types import UNSET, Unset
 
 T = TypeVar("T", bound="QueuePerformanceOverview")
 
 
-@_attrs_define
+@_attrs_define(repr=False)
 class QueuePerformanceOverview:
     """
     Attributes:
@@ -42,20 +43,29 @@ class QueuePerformanceOverview:
     sort_order: int | None | Unset = UNSET
     talk_time: datetime.timedelta | None | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
-    _json_names: ClassVar[dict[str, str]] = {
-        "extension_answered_count": "ExtensionAnsweredCount",
-        "extension_display_name": "ExtensionDisplayName",
-        "extension_dn": "ExtensionDn",
-        "extension_dropped_count": "ExtensionDroppedCount",
-        "queue_answered_count": "QueueAnsweredCount",
-        "queue_display_name": "QueueDisplayName",
-        "queue_dn": "QueueDn",
-        "queue_received_count": "QueueReceivedCount",
-        "sort_order": "SortOrder",
-        "talk_time": "TalkTime",
-    }
+    _secret_fields: ClassVar[frozenset[str]] = frozenset({})
+
+    def __repr__(self) -> str:
+        return model_repr(self, self._secret_fields)
+
+    @staticmethod
+    def _json_fields() -> tuple[tuple[str, Any, bool], ...]:
+        """(JSON name, type, may be absent) of each constructor field, in order: read by the fast decoder."""
+        return (
+            ("ExtensionAnsweredCount", int | None, True),
+            ("ExtensionDisplayName", None | str, True),
+            ("ExtensionDn", str, True),
+            ("ExtensionDroppedCount", int | None, True),
+            ("QueueAnsweredCount", int | None, True),
+            ("QueueDisplayName", str, True),
+            ("QueueDn", None | str, True),
+            ("QueueReceivedCount", int | None, True),
+            ("SortOrder", int | None, True),
+            ("TalkTime", datetime.timedelta | None, True),
+        )
 
     def to_dict(self) -> dict[str, Any]:
+        check_fields(self)
         extension_answered_count: int | None | Unset
         if isinstance(self.extension_answered_count, Unset):
             extension_answered_count = UNSET
@@ -104,7 +114,7 @@ class QueuePerformanceOverview:
 
         talk_time: str | None | Unset
         if isinstance(self.talk_time, datetime.timedelta):
-            talk_time = duration_to_json(self.talk_time)
+            talk_time = format_duration(self.talk_time)
         else:
             talk_time = self.talk_time
 
@@ -208,7 +218,7 @@ class QueuePerformanceOverview:
         _talk_time = d.pop("TalkTime", UNSET)
         talk_time: datetime.timedelta | None | Unset
         if isinstance(_talk_time, str):
-            talk_time = duration_from_json(_talk_time)
+            talk_time = parse_duration(_talk_time)
         else:
             talk_time = cast(datetime.timedelta | None | Unset, _talk_time)
 

@@ -8,12 +8,13 @@ from typing import Any, ClassVar, TypeVar, cast
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from ..model_support import check_fields, model_repr
 from ..types import UNSET, Unset
 
 T = TypeVar("T", bound="QueuePerformanceTotals")
 
 
-@_attrs_define
+@_attrs_define(repr=False)
 class QueuePerformanceTotals:
     """
     Attributes:
@@ -30,15 +31,24 @@ class QueuePerformanceTotals:
     queue_dn: str | Unset = UNSET
     queue_received_count: int | None | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
-    _json_names: ClassVar[dict[str, str]] = {
-        "extension_answered_count": "ExtensionAnsweredCount",
-        "extension_dropped_count": "ExtensionDroppedCount",
-        "queue_display_name": "QueueDisplayName",
-        "queue_dn": "QueueDn",
-        "queue_received_count": "QueueReceivedCount",
-    }
+    _secret_fields: ClassVar[frozenset[str]] = frozenset({})
+
+    def __repr__(self) -> str:
+        return model_repr(self, self._secret_fields)
+
+    @staticmethod
+    def _json_fields() -> tuple[tuple[str, Any, bool], ...]:
+        """(JSON name, type, may be absent) of each constructor field, in order: read by the fast decoder."""
+        return (
+            ("ExtensionAnsweredCount", int | None, True),
+            ("ExtensionDroppedCount", int | None, True),
+            ("QueueDisplayName", None | str, True),
+            ("QueueDn", str, True),
+            ("QueueReceivedCount", int | None, True),
+        )
 
     def to_dict(self) -> dict[str, Any]:
+        check_fields(self)
         extension_answered_count: int | None | Unset
         if isinstance(self.extension_answered_count, Unset):
             extension_answered_count = UNSET

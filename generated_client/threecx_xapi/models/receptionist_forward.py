@@ -8,6 +8,7 @@ from typing import Any, ClassVar, TypeVar, cast
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from ..model_support import check_fields, model_repr
 from ..models.ivr_forward_type import IVRForwardType
 from ..models.peer_type import PeerType
 from ..types import UNSET, Unset
@@ -15,7 +16,7 @@ from ..types import UNSET, Unset
 T = TypeVar("T", bound="ReceptionistForward")
 
 
-@_attrs_define
+@_attrs_define(repr=False)
 class ReceptionistForward:
     """
     Attributes:
@@ -34,16 +35,25 @@ class ReceptionistForward:
     input_: None | str | Unset = UNSET
     peer_type: None | PeerType | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
-    _json_names: ClassVar[dict[str, str]] = {
-        "custom_data": "CustomData",
-        "forward_dn": "ForwardDN",
-        "forward_type": "ForwardType",
-        "id": "Id",
-        "input_": "Input",
-        "peer_type": "PeerType",
-    }
+    _secret_fields: ClassVar[frozenset[str]] = frozenset({})
+
+    def __repr__(self) -> str:
+        return model_repr(self, self._secret_fields)
+
+    @staticmethod
+    def _json_fields() -> tuple[tuple[str, Any, bool], ...]:
+        """(JSON name, type, may be absent) of each constructor field, in order: read by the fast decoder."""
+        return (
+            ("CustomData", None | str, True),
+            ("ForwardDN", None | str, True),
+            ("ForwardType", IVRForwardType, True),
+            ("Id", int, True),
+            ("Input", None | str, True),
+            ("PeerType", None | PeerType, True),
+        )
 
     def to_dict(self) -> dict[str, Any]:
+        check_fields(self)
         custom_data: None | str | Unset
         if isinstance(self.custom_data, Unset):
             custom_data = UNSET

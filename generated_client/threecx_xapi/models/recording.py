@@ -9,14 +9,15 @@ from typing import Any, ClassVar, TypeVar, cast
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from ..codecs import parse_datetime
+from ..model_support import check_fields, model_repr
 from ..models.recording_call_type import RecordingCallType
-from ..parsing import datetime_from_json
 from ..types import UNSET, Unset
 
 T = TypeVar("T", bound="Recording")
 
 
-@_attrs_define
+@_attrs_define(repr=False)
 class Recording:
     """
     Attributes:
@@ -79,38 +80,47 @@ class Recording:
     transcription: None | str | Unset = UNSET
     transcription_result: int | None | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
-    _json_names: ClassVar[dict[str, str]] = {
-        "archived_url": "ArchivedUrl",
-        "call_type": "CallType",
-        "can_be_transcribed": "CanBeTranscribed",
-        "end_time": "EndTime",
-        "from_caller_number": "FromCallerNumber",
-        "from_crm_contact": "FromCrmContact",
-        "from_did_number": "FromDidNumber",
-        "from_display_name": "FromDisplayName",
-        "from_dn": "FromDn",
-        "from_dn_type": "FromDnType",
-        "from_id_participant": "FromIdParticipant",
-        "id": "Id",
-        "is_archived": "IsArchived",
-        "is_transcribed": "IsTranscribed",
-        "recording_url": "RecordingUrl",
-        "ref_participant_id": "RefParticipantId",
-        "sentiment_score": "SentimentScore",
-        "start_time": "StartTime",
-        "summary": "Summary",
-        "to_caller_number": "ToCallerNumber",
-        "to_crm_contact": "ToCrmContact",
-        "to_did_number": "ToDidNumber",
-        "to_display_name": "ToDisplayName",
-        "to_dn": "ToDn",
-        "to_dn_type": "ToDnType",
-        "to_id_participant": "ToIdParticipant",
-        "transcription": "Transcription",
-        "transcription_result": "TranscriptionResult",
-    }
+    _secret_fields: ClassVar[frozenset[str]] = frozenset({})
+
+    def __repr__(self) -> str:
+        return model_repr(self, self._secret_fields)
+
+    @staticmethod
+    def _json_fields() -> tuple[tuple[str, Any, bool], ...]:
+        """(JSON name, type, may be absent) of each constructor field, in order: read by the fast decoder."""
+        return (
+            ("ArchivedUrl", None | str, True),
+            ("CallType", None | RecordingCallType, True),
+            ("CanBeTranscribed", bool | None, True),
+            ("EndTime", datetime.datetime | None, True),
+            ("FromCallerNumber", None | str, True),
+            ("FromCrmContact", None | str, True),
+            ("FromDidNumber", None | str, True),
+            ("FromDisplayName", None | str, True),
+            ("FromDn", None | str, True),
+            ("FromDnType", int | None, True),
+            ("FromIdParticipant", int | None, True),
+            ("Id", int, True),
+            ("IsArchived", bool | None, True),
+            ("IsTranscribed", bool | None, True),
+            ("RecordingUrl", None | str, True),
+            ("RefParticipantId", int | None, True),
+            ("SentimentScore", int | None, True),
+            ("StartTime", datetime.datetime | None, True),
+            ("Summary", None | str, True),
+            ("ToCallerNumber", None | str, True),
+            ("ToCrmContact", None | str, True),
+            ("ToDidNumber", None | str, True),
+            ("ToDisplayName", None | str, True),
+            ("ToDn", None | str, True),
+            ("ToDnType", int | None, True),
+            ("ToIdParticipant", int | None, True),
+            ("Transcription", None | str, True),
+            ("TranscriptionResult", int | None, True),
+        )
 
     def to_dict(self) -> dict[str, Any]:
+        check_fields(self)
         archived_url: None | str | Unset
         if isinstance(self.archived_url, Unset):
             archived_url = UNSET
@@ -390,7 +400,7 @@ class Recording:
             try:
                 if not isinstance(data, str):
                     raise TypeError()
-                end_time_type_0 = datetime_from_json(data)
+                end_time_type_0 = parse_datetime(data)
 
                 return end_time_type_0
             except (TypeError, ValueError, AttributeError, KeyError):
@@ -517,7 +527,7 @@ class Recording:
             try:
                 if not isinstance(data, str):
                     raise TypeError()
-                start_time_type_0 = datetime_from_json(data)
+                start_time_type_0 = parse_datetime(data)
 
                 return start_time_type_0
             except (TypeError, ValueError, AttributeError, KeyError):

@@ -8,12 +8,13 @@ from typing import Any, ClassVar, TypeVar, cast
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from ..model_support import check_fields, model_repr
 from ..types import UNSET, Unset
 
 T = TypeVar("T", bound="RecordingRepositorySettings")
 
 
-@_attrs_define
+@_attrs_define(repr=False)
 class RecordingRepositorySettings:
     """
     Attributes:
@@ -34,17 +35,26 @@ class RecordingRepositorySettings:
     recordings_quota: int | None | Unset = UNSET
     recording_used_space: int | None | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
-    _json_names: ClassVar[dict[str, str]] = {
-        "auto_delete_recording_days": "AutoDeleteRecordingDays",
-        "auto_delete_recording_enabled": "AutoDeleteRecordingEnabled",
-        "is_recording_archive_enabled": "IsRecordingArchiveEnabled",
-        "recording_disk_space": "RecordingDiskSpace",
-        "recording_path": "RecordingPath",
-        "recordings_quota": "RecordingsQuota",
-        "recording_used_space": "RecordingUsedSpace",
-    }
+    _secret_fields: ClassVar[frozenset[str]] = frozenset({})
+
+    def __repr__(self) -> str:
+        return model_repr(self, self._secret_fields)
+
+    @staticmethod
+    def _json_fields() -> tuple[tuple[str, Any, bool], ...]:
+        """(JSON name, type, may be absent) of each constructor field, in order: read by the fast decoder."""
+        return (
+            ("AutoDeleteRecordingDays", int | None, True),
+            ("AutoDeleteRecordingEnabled", bool | None, True),
+            ("IsRecordingArchiveEnabled", bool | None, True),
+            ("RecordingDiskSpace", int | None, True),
+            ("RecordingPath", None | str, True),
+            ("RecordingsQuota", int | None, True),
+            ("RecordingUsedSpace", int | None, True),
+        )
 
     def to_dict(self) -> dict[str, Any]:
+        check_fields(self)
         auto_delete_recording_days: int | None | Unset
         if isinstance(self.auto_delete_recording_days, Unset):
             auto_delete_recording_days = UNSET

@@ -10,9 +10,10 @@ from uuid import UUID
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from ..codecs import parse_datetime
+from ..model_support import check_fields, model_repr
 from ..models.grant_type import GrantType
 from ..models.revoke_reason import RevokeReason
-from ..parsing import datetime_from_json
 from ..types import UNSET, Unset
 
 if TYPE_CHECKING:
@@ -22,7 +23,7 @@ if TYPE_CHECKING:
 T = TypeVar("T", bound="RefreshToken")
 
 
-@_attrs_define
+@_attrs_define(repr=False)
 class RefreshToken:
     """
     Attributes:
@@ -71,31 +72,46 @@ class RefreshToken:
     used_by_user_agent: str | Unset = UNSET
     username: str | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
-    _json_names: ClassVar[dict[str, str]] = {
-        "client": "Client",
-        "client_id": "ClientId",
-        "created": "Created",
-        "created_by_ip": "CreatedByIp",
-        "created_by_user_agent": "CreatedByUserAgent",
-        "display_name": "DisplayName",
-        "expires": "Expires",
-        "id": "Id",
-        "login_type": "LoginType",
-        "override_console_restrictions": "OverrideConsoleRestrictions",
-        "reason_revoked": "ReasonRevoked",
-        "revoked": "Revoked",
-        "revoked_by_ip": "RevokedByIp",
-        "rotate_on_refresh": "RotateOnRefresh",
-        "scopes": "Scopes",
-        "sliding_expiration": "SlidingExpiration",
-        "token": "Token",
-        "used": "Used",
-        "used_by_ip": "UsedByIp",
-        "used_by_user_agent": "UsedByUserAgent",
-        "username": "Username",
-    }
+    _secret_fields: ClassVar[frozenset[str]] = frozenset(
+        {
+            "token",
+        }
+    )
+
+    def __repr__(self) -> str:
+        return model_repr(self, self._secret_fields)
+
+    @staticmethod
+    def _json_fields() -> tuple[tuple[str, Any, bool], ...]:
+        """(JSON name, type, may be absent) of each constructor field, in order: read by the fast decoder."""
+        from ..models.o_auth_client import OAuthClient  # noqa: PLC0415
+
+        return (
+            ("Client", None | OAuthClient, True),
+            ("ClientId", None | UUID, True),
+            ("Created", datetime.datetime, True),
+            ("CreatedByIp", str, True),
+            ("CreatedByUserAgent", str, True),
+            ("DisplayName", None | str, True),
+            ("Expires", datetime.datetime, True),
+            ("Id", int, True),
+            ("LoginType", GrantType, True),
+            ("OverrideConsoleRestrictions", bool, True),
+            ("ReasonRevoked", None | RevokeReason, True),
+            ("Revoked", datetime.datetime | None, True),
+            ("RevokedByIp", None | str, True),
+            ("RotateOnRefresh", bool, True),
+            ("Scopes", list[str], True),
+            ("SlidingExpiration", bool, True),
+            ("Token", str, True),
+            ("Used", datetime.datetime, True),
+            ("UsedByIp", str, True),
+            ("UsedByUserAgent", str, True),
+            ("Username", str, True),
+        )
 
     def to_dict(self) -> dict[str, Any]:
+        check_fields(self)
         from ..models.o_auth_client import OAuthClient  # noqa: PLC0415
 
         client: dict[str, Any] | None | Unset
@@ -275,7 +291,7 @@ class RefreshToken:
         if isinstance(_created, Unset):
             created = UNSET
         else:
-            created = datetime_from_json(_created)
+            created = parse_datetime(_created)
 
         created_by_ip = d.pop("CreatedByIp", UNSET)
 
@@ -295,7 +311,7 @@ class RefreshToken:
         if isinstance(_expires, Unset):
             expires = UNSET
         else:
-            expires = datetime_from_json(_expires)
+            expires = parse_datetime(_expires)
 
         id = d.pop("Id", UNSET)
 
@@ -333,7 +349,7 @@ class RefreshToken:
             try:
                 if not isinstance(data, str):
                     raise TypeError()
-                revoked_type_0 = datetime_from_json(data)
+                revoked_type_0 = parse_datetime(data)
 
                 return revoked_type_0
             except (TypeError, ValueError, AttributeError, KeyError):
@@ -364,7 +380,7 @@ class RefreshToken:
         if isinstance(_used, Unset):
             used = UNSET
         else:
-            used = datetime_from_json(_used)
+            used = parse_datetime(_used)
 
         used_by_ip = d.pop("UsedByIp", UNSET)
 

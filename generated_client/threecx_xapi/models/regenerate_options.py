@@ -8,12 +8,13 @@ from typing import Any, ClassVar, TypeVar
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from ..model_support import check_fields, model_repr
 from ..types import UNSET, Unset
 
 T = TypeVar("T", bound="RegenerateOptions")
 
 
-@_attrs_define
+@_attrs_define(repr=False)
 class RegenerateOptions:
     """
     Attributes:
@@ -34,17 +35,26 @@ class RegenerateOptions:
     voicemail_pin: bool | Unset = UNSET
     webclient_password: bool | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
-    _json_names: ClassVar[dict[str, str]] = {
-        "configuration_link": "ConfigurationLink",
-        "deskphone_password": "DeskphonePassword",
-        "rps_key": "RpsKey",
-        "send_welcome_email": "SendWelcomeEmail",
-        "sip_auth": "SipAuth",
-        "voicemail_pin": "VoicemailPIN",
-        "webclient_password": "WebclientPassword",
-    }
+    _secret_fields: ClassVar[frozenset[str]] = frozenset({})
+
+    def __repr__(self) -> str:
+        return model_repr(self, self._secret_fields)
+
+    @staticmethod
+    def _json_fields() -> tuple[tuple[str, Any, bool], ...]:
+        """(JSON name, type, may be absent) of each constructor field, in order: read by the fast decoder."""
+        return (
+            ("ConfigurationLink", bool, True),
+            ("DeskphonePassword", bool, True),
+            ("RpsKey", bool, True),
+            ("SendWelcomeEmail", bool, True),
+            ("SipAuth", bool, True),
+            ("VoicemailPIN", bool, True),
+            ("WebclientPassword", bool, True),
+        )
 
     def to_dict(self) -> dict[str, Any]:
+        check_fields(self)
         configuration_link = self.configuration_link
 
         deskphone_password = self.deskphone_password

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any, ClassVar, TypeVar, cast
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from ..model_support import check_fields, model_repr
 from ..types import UNSET, Unset
 
 if TYPE_CHECKING:
@@ -18,7 +19,7 @@ if TYPE_CHECKING:
 T = TypeVar("T", bound="RemoteArchivingSettings")
 
 
-@_attrs_define
+@_attrs_define(repr=False)
 class RemoteArchivingSettings:
     """
     Attributes:
@@ -39,17 +40,29 @@ class RemoteArchivingSettings:
     recordings: ArchiveSubsystem | None | Unset = UNSET
     voicemails: ArchiveSubsystem | None | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
-    _json_names: ClassVar[dict[str, str]] = {
-        "backups": "Backups",
-        "chats": "Chats",
-        "faxes": "Faxes",
-        "id": "Id",
-        "location": "Location",
-        "recordings": "Recordings",
-        "voicemails": "Voicemails",
-    }
+    _secret_fields: ClassVar[frozenset[str]] = frozenset({})
+
+    def __repr__(self) -> str:
+        return model_repr(self, self._secret_fields)
+
+    @staticmethod
+    def _json_fields() -> tuple[tuple[str, Any, bool], ...]:
+        """(JSON name, type, may be absent) of each constructor field, in order: read by the fast decoder."""
+        from ..models.archive_subsystem import ArchiveSubsystem  # noqa: PLC0415
+        from ..models.location_settings import LocationSettings  # noqa: PLC0415
+
+        return (
+            ("Backups", ArchiveSubsystem | None, True),
+            ("Chats", ArchiveSubsystem | None, True),
+            ("Faxes", ArchiveSubsystem | None, True),
+            ("Id", int, True),
+            ("Location", LocationSettings | None, True),
+            ("Recordings", ArchiveSubsystem | None, True),
+            ("Voicemails", ArchiveSubsystem | None, True),
+        )
 
     def to_dict(self) -> dict[str, Any]:
+        check_fields(self)
         from ..models.archive_subsystem import ArchiveSubsystem  # noqa: PLC0415
         from ..models.location_settings import LocationSettings  # noqa: PLC0415
 

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any, ClassVar, TypeVar, cast
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from ..model_support import check_fields, model_repr
 from ..models.authenticate_mode import AuthenticateMode
 from ..models.server_trust_mode import ServerTrustMode
 from ..types import UNSET, Unset
@@ -20,7 +21,7 @@ if TYPE_CHECKING:
 T = TypeVar("T", bound="RemotePostgreConfig")
 
 
-@_attrs_define
+@_attrs_define(repr=False)
 class RemotePostgreConfig:
     """
     Attributes:
@@ -47,20 +48,37 @@ class RemotePostgreConfig:
     server_trust_mode: None | ServerTrustMode | Unset = UNSET
     username: None | str | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
-    _json_names: ClassVar[dict[str, str]] = {
-        "authenticate_mode": "AuthenticateMode",
-        "ca_certificate": "CACertificate",
-        "client_certificate": "ClientCertificate",
-        "client_private_key": "ClientPrivateKey",
-        "database": "Database",
-        "host": "Host",
-        "password": "Password",
-        "port": "Port",
-        "server_trust_mode": "ServerTrustMode",
-        "username": "Username",
-    }
+    _secret_fields: ClassVar[frozenset[str]] = frozenset(
+        {
+            "client_private_key",
+            "password",
+        }
+    )
+
+    def __repr__(self) -> str:
+        return model_repr(self, self._secret_fields)
+
+    @staticmethod
+    def _json_fields() -> tuple[tuple[str, Any, bool], ...]:
+        """(JSON name, type, may be absent) of each constructor field, in order: read by the fast decoder."""
+        from ..models.concealed_data_file import ConcealedDataFile  # noqa: PLC0415
+        from ..models.concealed_password import ConcealedPassword  # noqa: PLC0415
+
+        return (
+            ("AuthenticateMode", AuthenticateMode | None, True),
+            ("CACertificate", ConcealedDataFile | None, True),
+            ("ClientCertificate", ConcealedDataFile | None, True),
+            ("ClientPrivateKey", ConcealedDataFile | None, True),
+            ("Database", None | str, True),
+            ("Host", None | str, True),
+            ("Password", ConcealedPassword | None, True),
+            ("Port", int | None, True),
+            ("ServerTrustMode", None | ServerTrustMode, True),
+            ("Username", None | str, True),
+        )
 
     def to_dict(self) -> dict[str, Any]:
+        check_fields(self)
         from ..models.concealed_data_file import ConcealedDataFile  # noqa: PLC0415
         from ..models.concealed_password import ConcealedPassword  # noqa: PLC0415
 

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any, ClassVar, TypeVar, cast
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from ..model_support import check_fields, model_repr
 from ..types import UNSET, Unset
 
 if TYPE_CHECKING:
@@ -17,7 +18,7 @@ if TYPE_CHECKING:
 T = TypeVar("T", bound="RemoteSqlServerConfig")
 
 
-@_attrs_define
+@_attrs_define(repr=False)
 class RemoteSqlServerConfig:
     """
     Attributes:
@@ -34,15 +35,30 @@ class RemoteSqlServerConfig:
     port: int | None | Unset = UNSET
     user_id: None | str | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
-    _json_names: ClassVar[dict[str, str]] = {
-        "database": "Database",
-        "host": "Host",
-        "password": "Password",
-        "port": "Port",
-        "user_id": "UserId",
-    }
+    _secret_fields: ClassVar[frozenset[str]] = frozenset(
+        {
+            "password",
+        }
+    )
+
+    def __repr__(self) -> str:
+        return model_repr(self, self._secret_fields)
+
+    @staticmethod
+    def _json_fields() -> tuple[tuple[str, Any, bool], ...]:
+        """(JSON name, type, may be absent) of each constructor field, in order: read by the fast decoder."""
+        from ..models.concealed_password import ConcealedPassword  # noqa: PLC0415
+
+        return (
+            ("Database", None | str, True),
+            ("Host", None | str, True),
+            ("Password", ConcealedPassword | None, True),
+            ("Port", int | None, True),
+            ("UserId", None | str, True),
+        )
 
     def to_dict(self) -> dict[str, Any]:
+        check_fields(self)
         from ..models.concealed_password import ConcealedPassword  # noqa: PLC0415
 
         database: None | str | Unset

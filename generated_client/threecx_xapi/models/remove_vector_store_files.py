@@ -8,12 +8,13 @@ from typing import Any, ClassVar, TypeVar, cast
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from ..model_support import check_fields, model_repr
 from ..types import UNSET, Unset
 
 T = TypeVar("T", bound="RemoveVectorStoreFiles")
 
 
-@_attrs_define
+@_attrs_define(repr=False)
 class RemoveVectorStoreFiles:
     """
     Attributes:
@@ -24,12 +25,21 @@ class RemoveVectorStoreFiles:
     file_ids: list[str] | Unset = UNSET
     vector_id: str | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
-    _json_names: ClassVar[dict[str, str]] = {
-        "file_ids": "FileIds",
-        "vector_id": "VectorId",
-    }
+    _secret_fields: ClassVar[frozenset[str]] = frozenset({})
+
+    def __repr__(self) -> str:
+        return model_repr(self, self._secret_fields)
+
+    @staticmethod
+    def _json_fields() -> tuple[tuple[str, Any, bool], ...]:
+        """(JSON name, type, may be absent) of each constructor field, in order: read by the fast decoder."""
+        return (
+            ("FileIds", list[str], True),
+            ("VectorId", str, True),
+        )
 
     def to_dict(self) -> dict[str, Any]:
+        check_fields(self)
         file_ids: list[str] | Unset = UNSET
         if not isinstance(self.file_ids, Unset):
             file_ids = self.file_ids

@@ -8,13 +8,14 @@ from typing import Any, ClassVar, TypeVar, cast
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from ..model_support import check_fields, model_repr
 from ..models.event_log_type import EventLogType
 from ..types import UNSET, Unset
 
 T = TypeVar("T", bound="ReportLogEvent")
 
 
-@_attrs_define
+@_attrs_define(repr=False)
 class ReportLogEvent:
     """
     Attributes:
@@ -29,14 +30,23 @@ class ReportLogEvent:
     source: str | Unset = UNSET
     type_: EventLogType | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
-    _json_names: ClassVar[dict[str, str]] = {
-        "event_id": "EventId",
-        "params": "Params",
-        "source": "Source",
-        "type_": "Type",
-    }
+    _secret_fields: ClassVar[frozenset[str]] = frozenset({})
+
+    def __repr__(self) -> str:
+        return model_repr(self, self._secret_fields)
+
+    @staticmethod
+    def _json_fields() -> tuple[tuple[str, Any, bool], ...]:
+        """(JSON name, type, may be absent) of each constructor field, in order: read by the fast decoder."""
+        return (
+            ("EventId", int, True),
+            ("Params", list[str], True),
+            ("Source", str, True),
+            ("Type", EventLogType, True),
+        )
 
     def to_dict(self) -> dict[str, Any]:
+        check_fields(self)
         event_id = self.event_id
 
         params: list[str] | Unset = UNSET

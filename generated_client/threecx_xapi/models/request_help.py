@@ -8,12 +8,13 @@ from typing import Any, ClassVar, TypeVar, cast
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from ..model_support import check_fields, model_repr
 from ..types import UNSET, Unset
 
 T = TypeVar("T", bound="RequestHelp")
 
 
-@_attrs_define
+@_attrs_define(repr=False)
 class RequestHelp:
     """
     Attributes:
@@ -30,15 +31,24 @@ class RequestHelp:
     phone_number: None | str | Unset = UNSET
     reply_email: str | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
-    _json_names: ClassVar[dict[str, str]] = {
-        "grant_period_days": "GrantPeriodDays",
-        "issue_description": "IssueDescription",
-        "name": "Name",
-        "phone_number": "PhoneNumber",
-        "reply_email": "ReplyEmail",
-    }
+    _secret_fields: ClassVar[frozenset[str]] = frozenset({})
+
+    def __repr__(self) -> str:
+        return model_repr(self, self._secret_fields)
+
+    @staticmethod
+    def _json_fields() -> tuple[tuple[str, Any, bool], ...]:
+        """(JSON name, type, may be absent) of each constructor field, in order: read by the fast decoder."""
+        return (
+            ("GrantPeriodDays", int | None, True),
+            ("IssueDescription", str, True),
+            ("Name", str, True),
+            ("PhoneNumber", None | str, True),
+            ("ReplyEmail", str, True),
+        )
 
     def to_dict(self) -> dict[str, Any]:
+        check_fields(self)
         grant_period_days: int | None | Unset
         if isinstance(self.grant_period_days, Unset):
             grant_period_days = UNSET

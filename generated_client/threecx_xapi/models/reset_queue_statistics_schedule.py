@@ -8,6 +8,7 @@ from typing import Any, ClassVar, TypeVar, cast
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from ..model_support import check_fields, model_repr
 from ..models.day_of_week import DayOfWeek
 from ..models.reset_queue_statistics_frequency import ResetQueueStatisticsFrequency
 from ..types import UNSET, Unset
@@ -15,7 +16,7 @@ from ..types import UNSET, Unset
 T = TypeVar("T", bound="ResetQueueStatisticsSchedule")
 
 
-@_attrs_define
+@_attrs_define(repr=False)
 class ResetQueueStatisticsSchedule:
     """
     Attributes:
@@ -28,13 +29,22 @@ class ResetQueueStatisticsSchedule:
     frequency: None | ResetQueueStatisticsFrequency | Unset = UNSET
     time: None | str | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
-    _json_names: ClassVar[dict[str, str]] = {
-        "day": "Day",
-        "frequency": "Frequency",
-        "time": "Time",
-    }
+    _secret_fields: ClassVar[frozenset[str]] = frozenset({})
+
+    def __repr__(self) -> str:
+        return model_repr(self, self._secret_fields)
+
+    @staticmethod
+    def _json_fields() -> tuple[tuple[str, Any, bool], ...]:
+        """(JSON name, type, may be absent) of each constructor field, in order: read by the fast decoder."""
+        return (
+            ("Day", DayOfWeek | None, True),
+            ("Frequency", None | ResetQueueStatisticsFrequency, True),
+            ("Time", None | str, True),
+        )
 
     def to_dict(self) -> dict[str, Any]:
+        check_fields(self)
         day: None | str | Unset
         if isinstance(self.day, Unset):
             day = UNSET

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from ..model_support import check_fields, model_repr
 from ..types import UNSET, Unset
 
 if TYPE_CHECKING:
@@ -17,7 +18,7 @@ if TYPE_CHECKING:
 T = TypeVar("T", bound="RestartServicesRestartRequestBody")
 
 
-@_attrs_define
+@_attrs_define(repr=False)
 class RestartServicesRestartRequestBody:
     """
     Attributes:
@@ -26,11 +27,20 @@ class RestartServicesRestartRequestBody:
 
     options: XServiceManageOptions | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
-    _json_names: ClassVar[dict[str, str]] = {
-        "options": "options",
-    }
+    _secret_fields: ClassVar[frozenset[str]] = frozenset({})
+
+    def __repr__(self) -> str:
+        return model_repr(self, self._secret_fields)
+
+    @staticmethod
+    def _json_fields() -> tuple[tuple[str, Any, bool], ...]:
+        """(JSON name, type, may be absent) of each constructor field, in order: read by the fast decoder."""
+        from ..models.x_service_manage_options import XServiceManageOptions  # noqa: PLC0415
+
+        return (("options", XServiceManageOptions, True),)
 
     def to_dict(self) -> dict[str, Any]:
+        check_fields(self)
         options: dict[str, Any] | Unset = UNSET
         if not isinstance(self.options, Unset):
             options = self.options.to_dict()

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any, ClassVar, TypeVar, cast
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from ..model_support import check_fields, model_repr
 from ..types import UNSET, Unset
 
 if TYPE_CHECKING:
@@ -18,7 +19,7 @@ if TYPE_CHECKING:
 T = TypeVar("T", bound="RestoreSettings")
 
 
-@_attrs_define
+@_attrs_define(repr=False)
 class RestoreSettings:
     """
     Attributes:
@@ -33,14 +34,30 @@ class RestoreSettings:
     schedule: BackupSchedule | None | Unset = UNSET
     schedule_enabled: bool | None | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
-    _json_names: ClassVar[dict[str, str]] = {
-        "encrypt_backup": "EncryptBackup",
-        "encrypt_backup_password": "EncryptBackupPassword",
-        "schedule": "Schedule",
-        "schedule_enabled": "ScheduleEnabled",
-    }
+    _secret_fields: ClassVar[frozenset[str]] = frozenset(
+        {
+            "encrypt_backup_password",
+        }
+    )
+
+    def __repr__(self) -> str:
+        return model_repr(self, self._secret_fields)
+
+    @staticmethod
+    def _json_fields() -> tuple[tuple[str, Any, bool], ...]:
+        """(JSON name, type, may be absent) of each constructor field, in order: read by the fast decoder."""
+        from ..models.backup_schedule import BackupSchedule  # noqa: PLC0415
+        from ..models.concealed_password import ConcealedPassword  # noqa: PLC0415
+
+        return (
+            ("EncryptBackup", bool | None, True),
+            ("EncryptBackupPassword", ConcealedPassword | None, True),
+            ("Schedule", BackupSchedule | None, True),
+            ("ScheduleEnabled", bool | None, True),
+        )
 
     def to_dict(self) -> dict[str, Any]:
+        check_fields(self)
         from ..models.backup_schedule import BackupSchedule  # noqa: PLC0415
         from ..models.concealed_password import ConcealedPassword  # noqa: PLC0415
 

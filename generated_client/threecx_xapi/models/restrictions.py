@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any, ClassVar, TypeVar, cast
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from ..model_support import check_fields, model_repr
 from ..types import UNSET, Unset
 
 if TYPE_CHECKING:
@@ -17,7 +18,7 @@ if TYPE_CHECKING:
 T = TypeVar("T", bound="Restrictions")
 
 
-@_attrs_define
+@_attrs_define(repr=False)
 class Restrictions:
     """
     Attributes:
@@ -38,17 +39,28 @@ class Restrictions:
     trunks: EntityRestrictions | None | Unset = UNSET
     users: EntityRestrictions | None | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
-    _json_names: ClassVar[dict[str, str]] = {
-        "dects": "Dects",
-        "live_chats": "LiveChats",
-        "max_prompts": "MaxPrompts",
-        "sbcs": "Sbcs",
-        "system": "System",
-        "trunks": "Trunks",
-        "users": "Users",
-    }
+    _secret_fields: ClassVar[frozenset[str]] = frozenset({})
+
+    def __repr__(self) -> str:
+        return model_repr(self, self._secret_fields)
+
+    @staticmethod
+    def _json_fields() -> tuple[tuple[str, Any, bool], ...]:
+        """(JSON name, type, may be absent) of each constructor field, in order: read by the fast decoder."""
+        from ..models.entity_restrictions import EntityRestrictions  # noqa: PLC0415
+
+        return (
+            ("Dects", EntityRestrictions | None, True),
+            ("LiveChats", EntityRestrictions | None, True),
+            ("MaxPrompts", int | None, True),
+            ("Sbcs", EntityRestrictions | None, True),
+            ("System", EntityRestrictions | None, True),
+            ("Trunks", EntityRestrictions | None, True),
+            ("Users", EntityRestrictions | None, True),
+        )
 
     def to_dict(self) -> dict[str, Any]:
+        check_fields(self)
         from ..models.entity_restrictions import EntityRestrictions  # noqa: PLC0415
 
         dects: dict[str, Any] | None | Unset

@@ -8,12 +8,13 @@ from typing import Any, ClassVar, TypeVar, cast
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from ..model_support import check_fields, model_repr
 from ..types import UNSET, Unset
 
 T = TypeVar("T", bound="Rights")
 
 
-@_attrs_define
+@_attrs_define(repr=False)
 class Rights:
     """
     Attributes:
@@ -52,26 +53,35 @@ class Rights:
     show_my_presence: bool | None | Unset = UNSET
     show_my_presence_outside: bool | None | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
-    _json_names: ClassVar[dict[str, str]] = {
-        "allow_ivr": "AllowIVR",
-        "allow_parking": "AllowParking",
-        "allow_to_change_presence": "AllowToChangePresence",
-        "allow_to_manage_company_book": "AllowToManageCompanyBook",
-        "assign_clear_operations": "AssignClearOperations",
-        "can_barge_in": "CanBargeIn",
-        "can_intercom": "CanIntercom",
-        "can_see_group_calls": "CanSeeGroupCalls",
-        "can_see_group_members": "CanSeeGroupMembers",
-        "can_see_group_recordings": "CanSeeGroupRecordings",
-        "invalid": "Invalid",
-        "perform_operations": "PerformOperations",
-        "role_name": "RoleName",
-        "show_my_calls": "ShowMyCalls",
-        "show_my_presence": "ShowMyPresence",
-        "show_my_presence_outside": "ShowMyPresenceOutside",
-    }
+    _secret_fields: ClassVar[frozenset[str]] = frozenset({})
+
+    def __repr__(self) -> str:
+        return model_repr(self, self._secret_fields)
+
+    @staticmethod
+    def _json_fields() -> tuple[tuple[str, Any, bool], ...]:
+        """(JSON name, type, may be absent) of each constructor field, in order: read by the fast decoder."""
+        return (
+            ("AllowIVR", bool | None, True),
+            ("AllowParking", bool | None, True),
+            ("AllowToChangePresence", bool | None, True),
+            ("AllowToManageCompanyBook", bool | None, True),
+            ("AssignClearOperations", bool | None, True),
+            ("CanBargeIn", bool | None, True),
+            ("CanIntercom", bool | None, True),
+            ("CanSeeGroupCalls", bool | None, True),
+            ("CanSeeGroupMembers", bool | None, True),
+            ("CanSeeGroupRecordings", bool | None, True),
+            ("Invalid", bool | None, True),
+            ("PerformOperations", bool | None, True),
+            ("RoleName", str, True),
+            ("ShowMyCalls", bool | None, True),
+            ("ShowMyPresence", bool | None, True),
+            ("ShowMyPresenceOutside", bool | None, True),
+        )
 
     def to_dict(self) -> dict[str, Any]:
+        check_fields(self)
         allow_ivr: bool | None | Unset
         if isinstance(self.allow_ivr, Unset):
             allow_ivr = UNSET

@@ -8,12 +8,13 @@ from typing import Any, ClassVar, TypeVar, cast
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from ..model_support import check_fields, model_repr
 from ..types import UNSET, Unset
 
 T = TypeVar("T", bound="RingGroupStatistics")
 
 
-@_attrs_define
+@_attrs_define(repr=False)
 class RingGroupStatistics:
     """
     Attributes:
@@ -30,15 +31,24 @@ class RingGroupStatistics:
     ring_group_received_count: int | None | Unset = UNSET
     ring_group_sentiment_score: int | None | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
-    _json_names: ClassVar[dict[str, str]] = {
-        "ring_group_answered_count": "RingGroupAnsweredCount",
-        "ring_group_display_name": "RingGroupDisplayName",
-        "ring_group_dn": "RingGroupDn",
-        "ring_group_received_count": "RingGroupReceivedCount",
-        "ring_group_sentiment_score": "RingGroupSentimentScore",
-    }
+    _secret_fields: ClassVar[frozenset[str]] = frozenset({})
+
+    def __repr__(self) -> str:
+        return model_repr(self, self._secret_fields)
+
+    @staticmethod
+    def _json_fields() -> tuple[tuple[str, Any, bool], ...]:
+        """(JSON name, type, may be absent) of each constructor field, in order: read by the fast decoder."""
+        return (
+            ("RingGroupAnsweredCount", int | None, True),
+            ("RingGroupDisplayName", None | str, True),
+            ("RingGroupDn", str, True),
+            ("RingGroupReceivedCount", int | None, True),
+            ("RingGroupSentimentScore", int | None, True),
+        )
 
     def to_dict(self) -> dict[str, Any]:
+        check_fields(self)
         ring_group_answered_count: int | None | Unset
         if isinstance(self.ring_group_answered_count, Unset):
             ring_group_answered_count = UNSET

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any, ClassVar, TypeVar, cast
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from ..model_support import check_fields, model_repr
 from ..types import UNSET, Unset
 
 if TYPE_CHECKING:
@@ -17,7 +18,7 @@ if TYPE_CHECKING:
 T = TypeVar("T", bound="Route")
 
 
-@_attrs_define
+@_attrs_define(repr=False)
 class Route:
     """
     Attributes:
@@ -30,13 +31,24 @@ class Route:
     prompt: None | str | Unset = UNSET
     route: Destination | None | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
-    _json_names: ClassVar[dict[str, str]] = {
-        "is_prompt_enabled": "IsPromptEnabled",
-        "prompt": "Prompt",
-        "route": "Route",
-    }
+    _secret_fields: ClassVar[frozenset[str]] = frozenset({})
+
+    def __repr__(self) -> str:
+        return model_repr(self, self._secret_fields)
+
+    @staticmethod
+    def _json_fields() -> tuple[tuple[str, Any, bool], ...]:
+        """(JSON name, type, may be absent) of each constructor field, in order: read by the fast decoder."""
+        from ..models.destination import Destination  # noqa: PLC0415
+
+        return (
+            ("IsPromptEnabled", bool | None, True),
+            ("Prompt", None | str, True),
+            ("Route", Destination | None, True),
+        )
 
     def to_dict(self) -> dict[str, Any]:
+        check_fields(self)
         from ..models.destination import Destination  # noqa: PLC0415
 
         is_prompt_enabled: bool | None | Unset

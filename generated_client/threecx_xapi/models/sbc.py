@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any, ClassVar, TypeVar, cast
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from ..model_support import check_fields, model_repr
 from ..models.sbc_log_level import SbcLogLevel
 from ..models.security import Security
 from ..types import UNSET, Unset
@@ -19,7 +20,7 @@ if TYPE_CHECKING:
 T = TypeVar("T", bound="Sbc")
 
 
-@_attrs_define
+@_attrs_define(repr=False)
 class Sbc:
     """
     Attributes:
@@ -62,28 +63,43 @@ class Sbc:
     security: None | Security | Unset = UNSET
     version: None | str | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
-    _json_names: ClassVar[dict[str, str]] = {
-        "audio_port": "AudioPort",
-        "connection": "Connection",
-        "display_name": "DisplayName",
-        "group": "Group",
-        "has_connection": "HasConnection",
-        "local_i_pv_4": "LocalIPv4",
-        "log_level": "LogLevel",
-        "log_size": "LogSize",
-        "name": "Name",
-        "passive_server": "PassiveServer",
-        "passive_server_is_enabled": "PassiveServerIsEnabled",
-        "password": "Password",
-        "phone_mac": "PhoneMAC",
-        "phone_user_id": "PhoneUserId",
-        "provision_link": "ProvisionLink",
-        "public_ip": "PublicIP",
-        "security": "Security",
-        "version": "Version",
-    }
+    _secret_fields: ClassVar[frozenset[str]] = frozenset(
+        {
+            "password",
+        }
+    )
+
+    def __repr__(self) -> str:
+        return model_repr(self, self._secret_fields)
+
+    @staticmethod
+    def _json_fields() -> tuple[tuple[str, Any, bool], ...]:
+        """(JSON name, type, may be absent) of each constructor field, in order: read by the fast decoder."""
+        from ..models.xsbc_connection import XSBCConnection  # noqa: PLC0415
+
+        return (
+            ("AudioPort", int | None, True),
+            ("Connection", None | XSBCConnection, True),
+            ("DisplayName", str, True),
+            ("Group", None | str, True),
+            ("HasConnection", bool | None, True),
+            ("LocalIPv4", None | str, True),
+            ("LogLevel", None | SbcLogLevel, True),
+            ("LogSize", int | None, True),
+            ("Name", str, True),
+            ("PassiveServer", None | str, True),
+            ("PassiveServerIsEnabled", bool | None, True),
+            ("Password", str, True),
+            ("PhoneMAC", None | str, True),
+            ("PhoneUserId", int | None, True),
+            ("ProvisionLink", None | str, True),
+            ("PublicIP", None | str, True),
+            ("Security", None | Security, True),
+            ("Version", None | str, True),
+        )
 
     def to_dict(self) -> dict[str, Any]:
+        check_fields(self)
         from ..models.xsbc_connection import XSBCConnection  # noqa: PLC0415
 
         audio_port: int | None | Unset

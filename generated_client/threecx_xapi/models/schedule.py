@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any, ClassVar, TypeVar, cast
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from ..model_support import check_fields, model_repr
 from ..models.rule_hours_type import RuleHoursType
 from ..types import UNSET, Unset
 
@@ -18,7 +19,7 @@ if TYPE_CHECKING:
 T = TypeVar("T", bound="Schedule")
 
 
-@_attrs_define
+@_attrs_define(repr=False)
 class Schedule:
     """
     Attributes:
@@ -31,13 +32,24 @@ class Schedule:
     periods: list[Period] | Unset = UNSET
     type_: RuleHoursType | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
-    _json_names: ClassVar[dict[str, str]] = {
-        "ignore_holidays": "IgnoreHolidays",
-        "periods": "Periods",
-        "type_": "Type",
-    }
+    _secret_fields: ClassVar[frozenset[str]] = frozenset({})
+
+    def __repr__(self) -> str:
+        return model_repr(self, self._secret_fields)
+
+    @staticmethod
+    def _json_fields() -> tuple[tuple[str, Any, bool], ...]:
+        """(JSON name, type, may be absent) of each constructor field, in order: read by the fast decoder."""
+        from ..models.period import Period  # noqa: PLC0415
+
+        return (
+            ("IgnoreHolidays", bool | None, True),
+            ("Periods", list[Period], True),
+            ("Type", RuleHoursType, True),
+        )
 
     def to_dict(self) -> dict[str, Any]:
+        check_fields(self)
         ignore_holidays: bool | None | Unset
         if isinstance(self.ignore_holidays, Unset):
             ignore_holidays = UNSET

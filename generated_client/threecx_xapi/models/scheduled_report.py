@@ -8,6 +8,7 @@ from typing import Any, ClassVar, TypeVar
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from ..model_support import check_fields, model_repr
 from ..models.report_schedule_type import ReportScheduleType
 from ..models.scheduled_report_type import ScheduledReportType
 from ..types import UNSET, Unset
@@ -15,7 +16,7 @@ from ..types import UNSET, Unset
 T = TypeVar("T", bound="ScheduledReport")
 
 
-@_attrs_define
+@_attrs_define(repr=False)
 class ScheduledReport:
     """
     Attributes:
@@ -40,19 +41,28 @@ class ScheduledReport:
     report_type: ScheduledReportType | Unset = UNSET
     schedule_type: ReportScheduleType | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
-    _json_names: ClassVar[dict[str, str]] = {
-        "dn": "DN",
-        "email_addresses": "EmailAddresses",
-        "filter_description": "FilterDescription",
-        "id": "Id",
-        "name": "Name",
-        "report_link": "ReportLink",
-        "report_params": "ReportParams",
-        "report_type": "ReportType",
-        "schedule_type": "ScheduleType",
-    }
+    _secret_fields: ClassVar[frozenset[str]] = frozenset({})
+
+    def __repr__(self) -> str:
+        return model_repr(self, self._secret_fields)
+
+    @staticmethod
+    def _json_fields() -> tuple[tuple[str, Any, bool], ...]:
+        """(JSON name, type, may be absent) of each constructor field, in order: read by the fast decoder."""
+        return (
+            ("DN", str, True),
+            ("EmailAddresses", str, True),
+            ("FilterDescription", str, True),
+            ("Id", int, True),
+            ("Name", str, True),
+            ("ReportLink", str, True),
+            ("ReportParams", str, True),
+            ("ReportType", ScheduledReportType, True),
+            ("ScheduleType", ReportScheduleType, True),
+        )
 
     def to_dict(self) -> dict[str, Any]:
+        check_fields(self)
         dn = self.dn
 
         email_addresses = self.email_addresses

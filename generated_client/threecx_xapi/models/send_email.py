@@ -9,7 +9,8 @@ from typing import TYPE_CHECKING, Any, ClassVar, TypeVar, cast
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
-from ..parsing import datetime_from_json
+from ..codecs import parse_datetime
+from ..model_support import check_fields, model_repr
 from ..types import UNSET, Unset
 
 if TYPE_CHECKING:
@@ -19,7 +20,7 @@ if TYPE_CHECKING:
 T = TypeVar("T", bound="SendEmail")
 
 
-@_attrs_define
+@_attrs_define(repr=False)
 class SendEmail:
     """
     Attributes:
@@ -34,14 +35,25 @@ class SendEmail:
     template: str | Unset = UNSET
     variables: list[EmailVariable] | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
-    _json_names: ClassVar[dict[str, str]] = {
-        "date_time": "DateTime",
-        "destination": "Destination",
-        "template": "Template",
-        "variables": "Variables",
-    }
+    _secret_fields: ClassVar[frozenset[str]] = frozenset({})
+
+    def __repr__(self) -> str:
+        return model_repr(self, self._secret_fields)
+
+    @staticmethod
+    def _json_fields() -> tuple[tuple[str, Any, bool], ...]:
+        """(JSON name, type, may be absent) of each constructor field, in order: read by the fast decoder."""
+        from ..models.email_variable import EmailVariable  # noqa: PLC0415
+
+        return (
+            ("DateTime", datetime.datetime | None, True),
+            ("Destination", str, True),
+            ("Template", str, True),
+            ("Variables", list[EmailVariable], True),
+        )
 
     def to_dict(self) -> dict[str, Any]:
+        check_fields(self)
         date_time: None | str | Unset
         if isinstance(self.date_time, Unset):
             date_time = UNSET
@@ -89,7 +101,7 @@ class SendEmail:
             try:
                 if not isinstance(data, str):
                     raise TypeError()
-                date_time_type_0 = datetime_from_json(data)
+                date_time_type_0 = parse_datetime(data)
 
                 return date_time_type_0
             except (TypeError, ValueError, AttributeError, KeyError):

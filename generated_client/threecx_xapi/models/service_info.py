@@ -9,14 +9,15 @@ from typing import Any, ClassVar, TypeVar, cast
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from ..codecs import parse_datetime
+from ..model_support import check_fields, model_repr
 from ..models.service_status import ServiceStatus
-from ..parsing import datetime_from_json
 from ..types import UNSET, Unset
 
 T = TypeVar("T", bound="ServiceInfo")
 
 
-@_attrs_define
+@_attrs_define(repr=False)
 class ServiceInfo:
     """
     Attributes:
@@ -43,20 +44,29 @@ class ServiceInfo:
     thread_count: int | None | Unset = UNSET
     total_processor_time: int | None | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
-    _json_names: ClassVar[dict[str, str]] = {
-        "display_name": "DisplayName",
-        "handle_count": "HandleCount",
-        "memory_used": "MemoryUsed",
-        "name": "Name",
-        "restart_enabled": "RestartEnabled",
-        "sample_time": "SampleTime",
-        "start_stop_enabled": "StartStopEnabled",
-        "status": "Status",
-        "thread_count": "ThreadCount",
-        "total_processor_time": "TotalProcessorTime",
-    }
+    _secret_fields: ClassVar[frozenset[str]] = frozenset({})
+
+    def __repr__(self) -> str:
+        return model_repr(self, self._secret_fields)
+
+    @staticmethod
+    def _json_fields() -> tuple[tuple[str, Any, bool], ...]:
+        """(JSON name, type, may be absent) of each constructor field, in order: read by the fast decoder."""
+        return (
+            ("DisplayName", str, True),
+            ("HandleCount", int | None, True),
+            ("MemoryUsed", int | None, True),
+            ("Name", str, True),
+            ("RestartEnabled", bool | None, True),
+            ("SampleTime", datetime.datetime | None, True),
+            ("StartStopEnabled", bool | None, True),
+            ("Status", None | ServiceStatus, True),
+            ("ThreadCount", int | None, True),
+            ("TotalProcessorTime", int | None, True),
+        )
 
     def to_dict(self) -> dict[str, Any]:
+        check_fields(self)
         display_name = self.display_name
 
         handle_count: int | None | Unset
@@ -181,7 +191,7 @@ class ServiceInfo:
             try:
                 if not isinstance(data, str):
                     raise TypeError()
-                sample_time_type_0 = datetime_from_json(data)
+                sample_time_type_0 = parse_datetime(data)
 
                 return sample_time_type_0
             except (TypeError, ValueError, AttributeError, KeyError):

@@ -8,13 +8,14 @@ from typing import Any, ClassVar, TypeVar, cast
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from ..model_support import check_fields, model_repr
 from ..models.setpoint_type import SetpointType
 from ..types import UNSET, Unset
 
 T = TypeVar("T", bound="Setpoint")
 
 
-@_attrs_define
+@_attrs_define(repr=False)
 class Setpoint:
     """
     Attributes:
@@ -27,13 +28,22 @@ class Setpoint:
     type_: SetpointType | Unset = UNSET
     value: int | None | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
-    _json_names: ClassVar[dict[str, str]] = {
-        "enabled": "Enabled",
-        "type_": "Type",
-        "value": "Value",
-    }
+    _secret_fields: ClassVar[frozenset[str]] = frozenset({})
+
+    def __repr__(self) -> str:
+        return model_repr(self, self._secret_fields)
+
+    @staticmethod
+    def _json_fields() -> tuple[tuple[str, Any, bool], ...]:
+        """(JSON name, type, may be absent) of each constructor field, in order: read by the fast decoder."""
+        return (
+            ("Enabled", bool, True),
+            ("Type", SetpointType, True),
+            ("Value", int | None, True),
+        )
 
     def to_dict(self) -> dict[str, Any]:
+        check_fields(self)
         enabled = self.enabled
 
         type_: str | Unset = UNSET

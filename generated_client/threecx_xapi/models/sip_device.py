@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any, ClassVar, TypeVar, cast
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from ..model_support import check_fields, model_repr
 from ..types import UNSET, Unset
 
 if TYPE_CHECKING:
@@ -18,7 +19,7 @@ if TYPE_CHECKING:
 T = TypeVar("T", bound="SipDevice")
 
 
-@_attrs_define
+@_attrs_define(repr=False)
 class SipDevice:
     """
     Attributes:
@@ -35,15 +36,31 @@ class SipDevice:
     prov_link: None | str | Unset = UNSET
     registrar: None | PhoneRegistrar | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
-    _json_names: ClassVar[dict[str, str]] = {
-        "dn": "DN",
-        "id": "Id",
-        "phone_web_password": "PhoneWebPassword",
-        "prov_link": "ProvLink",
-        "registrar": "Registrar",
-    }
+    _secret_fields: ClassVar[frozenset[str]] = frozenset(
+        {
+            "phone_web_password",
+        }
+    )
+
+    def __repr__(self) -> str:
+        return model_repr(self, self._secret_fields)
+
+    @staticmethod
+    def _json_fields() -> tuple[tuple[str, Any, bool], ...]:
+        """(JSON name, type, may be absent) of each constructor field, in order: read by the fast decoder."""
+        from ..models.peer import Peer  # noqa: PLC0415
+        from ..models.phone_registrar import PhoneRegistrar  # noqa: PLC0415
+
+        return (
+            ("DN", None | Peer, True),
+            ("Id", int, True),
+            ("PhoneWebPassword", None | str, True),
+            ("ProvLink", None | str, True),
+            ("Registrar", None | PhoneRegistrar, True),
+        )
 
     def to_dict(self) -> dict[str, Any]:
+        check_fields(self)
         from ..models.peer import Peer  # noqa: PLC0415
         from ..models.phone_registrar import PhoneRegistrar  # noqa: PLC0415
 

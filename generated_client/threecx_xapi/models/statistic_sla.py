@@ -8,12 +8,13 @@ from typing import Any, ClassVar, TypeVar, cast
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from ..model_support import check_fields, model_repr
 from ..types import UNSET, Unset
 
 T = TypeVar("T", bound="StatisticSla")
 
 
-@_attrs_define
+@_attrs_define(repr=False)
 class StatisticSla:
     """
     Attributes:
@@ -28,14 +29,23 @@ class StatisticSla:
     queue_dn_number: str | Unset = UNSET
     received_count: int | None | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
-    _json_names: ClassVar[dict[str, str]] = {
-        "bad_sla_calls_count": "BadSlaCallsCount",
-        "dn": "Dn",
-        "queue_dn_number": "QueueDnNumber",
-        "received_count": "ReceivedCount",
-    }
+    _secret_fields: ClassVar[frozenset[str]] = frozenset({})
+
+    def __repr__(self) -> str:
+        return model_repr(self, self._secret_fields)
+
+    @staticmethod
+    def _json_fields() -> tuple[tuple[str, Any, bool], ...]:
+        """(JSON name, type, may be absent) of each constructor field, in order: read by the fast decoder."""
+        return (
+            ("BadSlaCallsCount", int | None, True),
+            ("Dn", None | str, True),
+            ("QueueDnNumber", str, True),
+            ("ReceivedCount", int | None, True),
+        )
 
     def to_dict(self) -> dict[str, Any]:
+        check_fields(self)
         bad_sla_calls_count: int | None | Unset
         if isinstance(self.bad_sla_calls_count, Unset):
             bad_sla_calls_count = UNSET

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any, ClassVar, TypeVar, cast
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from ..model_support import check_fields, model_repr
 from ..types import UNSET, Unset
 
 if TYPE_CHECKING:
@@ -18,7 +19,7 @@ if TYPE_CHECKING:
 T = TypeVar("T", bound="StatusSyncConfiguration")
 
 
-@_attrs_define
+@_attrs_define(repr=False)
 class StatusSyncConfiguration:
     """
     Attributes:
@@ -31,13 +32,25 @@ class StatusSyncConfiguration:
     pbx_to_m365_bindings: list[PbxToM365Binding] | Unset = UNSET
     pbx_to_m365_busy: bool | None | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
-    _json_names: ClassVar[dict[str, str]] = {
-        "m365_to_pbx_bindings": "M365ToPbxBindings",
-        "pbx_to_m365_bindings": "PBXToM365Bindings",
-        "pbx_to_m365_busy": "PBXToM365Busy",
-    }
+    _secret_fields: ClassVar[frozenset[str]] = frozenset({})
+
+    def __repr__(self) -> str:
+        return model_repr(self, self._secret_fields)
+
+    @staticmethod
+    def _json_fields() -> tuple[tuple[str, Any, bool], ...]:
+        """(JSON name, type, may be absent) of each constructor field, in order: read by the fast decoder."""
+        from ..models.m365_to_pbx_binding import M365ToPbxBinding  # noqa: PLC0415
+        from ..models.pbx_to_m365_binding import PbxToM365Binding  # noqa: PLC0415
+
+        return (
+            ("M365ToPbxBindings", list[M365ToPbxBinding], True),
+            ("PBXToM365Bindings", list[PbxToM365Binding], True),
+            ("PBXToM365Busy", bool | None, True),
+        )
 
     def to_dict(self) -> dict[str, Any]:
+        check_fields(self)
         m365_to_pbx_bindings: list[dict[str, Any]] | Unset = UNSET
         if not isinstance(self.m365_to_pbx_bindings, Unset):
             m365_to_pbx_bindings = []

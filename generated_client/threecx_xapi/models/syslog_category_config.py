@@ -8,12 +8,13 @@ from typing import Any, ClassVar, TypeVar, cast
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from ..model_support import check_fields, model_repr
 from ..types import UNSET, Unset
 
 T = TypeVar("T", bound="SyslogCategoryConfig")
 
 
-@_attrs_define
+@_attrs_define(repr=False)
 class SyslogCategoryConfig:
     """
     Attributes:
@@ -26,13 +27,22 @@ class SyslogCategoryConfig:
     is_event_logs_enabled: bool | None | Unset = UNSET
     is_system_alerts_enabled: bool | None | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
-    _json_names: ClassVar[dict[str, str]] = {
-        "is_audit_logs_enabled": "IsAuditLogsEnabled",
-        "is_event_logs_enabled": "IsEventLogsEnabled",
-        "is_system_alerts_enabled": "IsSystemAlertsEnabled",
-    }
+    _secret_fields: ClassVar[frozenset[str]] = frozenset({})
+
+    def __repr__(self) -> str:
+        return model_repr(self, self._secret_fields)
+
+    @staticmethod
+    def _json_fields() -> tuple[tuple[str, Any, bool], ...]:
+        """(JSON name, type, may be absent) of each constructor field, in order: read by the fast decoder."""
+        return (
+            ("IsAuditLogsEnabled", bool | None, True),
+            ("IsEventLogsEnabled", bool | None, True),
+            ("IsSystemAlertsEnabled", bool | None, True),
+        )
 
     def to_dict(self) -> dict[str, Any]:
+        check_fields(self)
         is_audit_logs_enabled: bool | None | Unset
         if isinstance(self.is_audit_logs_enabled, Unset):
             is_audit_logs_enabled = UNSET

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any, ClassVar, TypeVar, cast
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from ..model_support import check_fields, model_repr
 from ..models.syslog_protocol import SyslogProtocol
 from ..types import UNSET, Unset
 
@@ -18,7 +19,7 @@ if TYPE_CHECKING:
 T = TypeVar("T", bound="SyslogCustomRelayConfig")
 
 
-@_attrs_define
+@_attrs_define(repr=False)
 class SyslogCustomRelayConfig:
     """
     Attributes:
@@ -35,15 +36,30 @@ class SyslogCustomRelayConfig:
     port: int | None | Unset = UNSET
     protocol: None | SyslogProtocol | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
-    _json_names: ClassVar[dict[str, str]] = {
-        "client_certificate": "ClientCertificate",
-        "client_private_key": "ClientPrivateKey",
-        "host": "Host",
-        "port": "Port",
-        "protocol": "Protocol",
-    }
+    _secret_fields: ClassVar[frozenset[str]] = frozenset(
+        {
+            "client_private_key",
+        }
+    )
+
+    def __repr__(self) -> str:
+        return model_repr(self, self._secret_fields)
+
+    @staticmethod
+    def _json_fields() -> tuple[tuple[str, Any, bool], ...]:
+        """(JSON name, type, may be absent) of each constructor field, in order: read by the fast decoder."""
+        from ..models.concealed_data_file import ConcealedDataFile  # noqa: PLC0415
+
+        return (
+            ("ClientCertificate", ConcealedDataFile | None, True),
+            ("ClientPrivateKey", ConcealedDataFile | None, True),
+            ("Host", None | str, True),
+            ("Port", int | None, True),
+            ("Protocol", None | SyslogProtocol, True),
+        )
 
     def to_dict(self) -> dict[str, Any]:
+        check_fields(self)
         from ..models.concealed_data_file import ConcealedDataFile  # noqa: PLC0415
 
         client_certificate: dict[str, Any] | None | Unset

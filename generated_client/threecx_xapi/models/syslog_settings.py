@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any, ClassVar, TypeVar, cast
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from ..model_support import check_fields, model_repr
 from ..models.syslog_integration_type import SyslogIntegrationType
 from ..types import UNSET, Unset
 
@@ -19,7 +20,7 @@ if TYPE_CHECKING:
 T = TypeVar("T", bound="SyslogSettings")
 
 
-@_attrs_define
+@_attrs_define(repr=False)
 class SyslogSettings:
     """
     Attributes:
@@ -32,13 +33,25 @@ class SyslogSettings:
     custom_relay_config: None | SyslogCustomRelayConfig | Unset = UNSET
     integration_type: None | SyslogIntegrationType | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
-    _json_names: ClassVar[dict[str, str]] = {
-        "category_config": "CategoryConfig",
-        "custom_relay_config": "CustomRelayConfig",
-        "integration_type": "IntegrationType",
-    }
+    _secret_fields: ClassVar[frozenset[str]] = frozenset({})
+
+    def __repr__(self) -> str:
+        return model_repr(self, self._secret_fields)
+
+    @staticmethod
+    def _json_fields() -> tuple[tuple[str, Any, bool], ...]:
+        """(JSON name, type, may be absent) of each constructor field, in order: read by the fast decoder."""
+        from ..models.syslog_category_config import SyslogCategoryConfig  # noqa: PLC0415
+        from ..models.syslog_custom_relay_config import SyslogCustomRelayConfig  # noqa: PLC0415
+
+        return (
+            ("CategoryConfig", None | SyslogCategoryConfig, True),
+            ("CustomRelayConfig", None | SyslogCustomRelayConfig, True),
+            ("IntegrationType", None | SyslogIntegrationType, True),
+        )
 
     def to_dict(self) -> dict[str, Any]:
+        check_fields(self)
         from ..models.syslog_category_config import SyslogCategoryConfig  # noqa: PLC0415
         from ..models.syslog_custom_relay_config import SyslogCustomRelayConfig  # noqa: PLC0415
 

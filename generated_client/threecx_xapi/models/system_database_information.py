@@ -8,12 +8,13 @@ from typing import Any, ClassVar, TypeVar, cast
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from ..model_support import check_fields, model_repr
 from ..types import UNSET, Unset
 
 T = TypeVar("T", bound="SystemDatabaseInformation")
 
 
-@_attrs_define
+@_attrs_define(repr=False)
 class SystemDatabaseInformation:
     """
     Attributes:
@@ -30,15 +31,24 @@ class SystemDatabaseInformation:
     event_log_used_space: int | None | Unset = UNSET
     id: int | None | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
-    _json_names: ClassVar[dict[str, str]] = {
-        "calls_used_space": "CallsUsedSpace",
-        "chat_files_count": "ChatFilesCount",
-        "chats_used_space": "ChatsUsedSpace",
-        "event_log_used_space": "EventLogUsedSpace",
-        "id": "Id",
-    }
+    _secret_fields: ClassVar[frozenset[str]] = frozenset({})
+
+    def __repr__(self) -> str:
+        return model_repr(self, self._secret_fields)
+
+    @staticmethod
+    def _json_fields() -> tuple[tuple[str, Any, bool], ...]:
+        """(JSON name, type, may be absent) of each constructor field, in order: read by the fast decoder."""
+        return (
+            ("CallsUsedSpace", int | None, True),
+            ("ChatFilesCount", int | None, True),
+            ("ChatsUsedSpace", int | None, True),
+            ("EventLogUsedSpace", int | None, True),
+            ("Id", int | None, True),
+        )
 
     def to_dict(self) -> dict[str, Any]:
+        check_fields(self)
         calls_used_space: int | None | Unset
         if isinstance(self.calls_used_space, Unset):
             calls_used_space = UNSET

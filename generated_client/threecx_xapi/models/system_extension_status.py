@@ -8,12 +8,13 @@ from typing import Any, ClassVar, TypeVar, cast
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from ..model_support import check_fields, model_repr
 from ..types import UNSET, Unset
 
 T = TypeVar("T", bound="SystemExtensionStatus")
 
 
-@_attrs_define
+@_attrs_define(repr=False)
 class SystemExtensionStatus:
     """
     Attributes:
@@ -28,14 +29,23 @@ class SystemExtensionStatus:
     number: None | str | Unset = UNSET
     type_: None | str | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
-    _json_names: ClassVar[dict[str, str]] = {
-        "is_registered": "IsRegistered",
-        "name": "Name",
-        "number": "Number",
-        "type_": "Type",
-    }
+    _secret_fields: ClassVar[frozenset[str]] = frozenset({})
+
+    def __repr__(self) -> str:
+        return model_repr(self, self._secret_fields)
+
+    @staticmethod
+    def _json_fields() -> tuple[tuple[str, Any, bool], ...]:
+        """(JSON name, type, may be absent) of each constructor field, in order: read by the fast decoder."""
+        return (
+            ("IsRegistered", bool | None, True),
+            ("Name", None | str, True),
+            ("Number", None | str, True),
+            ("Type", None | str, True),
+        )
 
     def to_dict(self) -> dict[str, Any]:
+        check_fields(self)
         is_registered: bool | None | Unset
         if isinstance(self.is_registered, Unset):
             is_registered = UNSET

@@ -8,12 +8,13 @@ from typing import Any, ClassVar, TypeVar, cast
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from ..model_support import check_fields, model_repr
 from ..types import UNSET, Unset
 
 T = TypeVar("T", bound="SystemHealthStatus")
 
 
-@_attrs_define
+@_attrs_define(repr=False)
 class SystemHealthStatus:
     """
     Attributes:
@@ -32,16 +33,25 @@ class SystemHealthStatus:
     trunks: bool | None | Unset = UNSET
     unsupported_firmwares_count: int | None | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
-    _json_names: ClassVar[dict[str, str]] = {
-        "custom_templates_count": "CustomTemplatesCount",
-        "firewall": "Firewall",
-        "id": "Id",
-        "phones": "Phones",
-        "trunks": "Trunks",
-        "unsupported_firmwares_count": "UnsupportedFirmwaresCount",
-    }
+    _secret_fields: ClassVar[frozenset[str]] = frozenset({})
+
+    def __repr__(self) -> str:
+        return model_repr(self, self._secret_fields)
+
+    @staticmethod
+    def _json_fields() -> tuple[tuple[str, Any, bool], ...]:
+        """(JSON name, type, may be absent) of each constructor field, in order: read by the fast decoder."""
+        return (
+            ("CustomTemplatesCount", int | None, True),
+            ("Firewall", bool | None, True),
+            ("Id", int | None, True),
+            ("Phones", bool | None, True),
+            ("Trunks", bool | None, True),
+            ("UnsupportedFirmwaresCount", int | None, True),
+        )
 
     def to_dict(self) -> dict[str, Any]:
+        check_fields(self)
         custom_templates_count: int | None | Unset
         if isinstance(self.custom_templates_count, Unset):
             custom_templates_count = UNSET

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any, ClassVar, TypeVar, cast
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from ..model_support import check_fields, model_repr
 from ..models.remote_storage_status import RemoteStorageStatus
 from ..types import UNSET, Unset
 
@@ -19,7 +20,7 @@ if TYPE_CHECKING:
 T = TypeVar("T", bound="SystemParameters")
 
 
-@_attrs_define
+@_attrs_define(repr=False)
 class SystemParameters:
     """
     Attributes:
@@ -94,44 +95,56 @@ class SystemParameters:
     version: None | str | Unset = UNSET
     webrtc_last_port: int | None | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
-    _json_names: ClassVar[dict[str, str]] = {
-        "ai_version": "AIVersion",
-        "custom_1_name": "Custom1Name",
-        "custom_2_name": "Custom2Name",
-        "em_rule_creation_allowed": "EmRuleCreationAllowed",
-        "enl": "ENL",
-        "enl_range": "ENLRange",
-        "first_external_port": "FirstExternalPort",
-        "fqdn": "FQDN",
-        "global_acprmset": "GlobalACPRMSET",
-        "global_language": "GlobalLanguage",
-        "http_port": "HttpPort",
-        "https_port": "HttpsPort",
-        "ip_v6": "IpV6",
-        "is_3cxfqdn": "Is3CXFQDN",
-        "is_chat_log_enabled": "IsChatLogEnabled",
-        "is_hosted": "IsHosted",
-        "is_hosted_3cx": "IsHosted3CX",
-        "is_multicompany_mode": "IsMulticompanyMode",
-        "is_remote_backup": "IsRemoteBackup",
-        "is_static_ip": "IsStaticIp",
-        "is_transcription_enabled": "IsTranscriptionEnabled",
-        "license_": "License",
-        "max_did_per_trunk": "MaxDIDPerTrunk",
-        "pbx_external_host": "PbxExternalHost",
-        "processor_count": "ProcessorCount",
-        "remote_storage_status": "RemoteStorageStatus",
-        "rps_enabled": "RpsEnabled",
-        "sip_port": "SipPort",
-        "sips_port": "SipsPort",
-        "static_ip": "StaticIp",
-        "stun_ip": "StunIp",
-        "tunnnel_port": "TunnnelPort",
-        "version": "Version",
-        "webrtc_last_port": "WebrtcLastPort",
-    }
+    _secret_fields: ClassVar[frozenset[str]] = frozenset({})
+
+    def __repr__(self) -> str:
+        return model_repr(self, self._secret_fields)
+
+    @staticmethod
+    def _json_fields() -> tuple[tuple[str, Any, bool], ...]:
+        """(JSON name, type, may be absent) of each constructor field, in order: read by the fast decoder."""
+        from ..models.enl import ENL  # noqa: PLC0415
+        from ..models.license_ import License  # noqa: PLC0415
+
+        return (
+            ("AIVersion", None | str, True),
+            ("Custom1Name", None | str, True),
+            ("Custom2Name", None | str, True),
+            ("EmRuleCreationAllowed", bool | None, True),
+            ("ENL", int | None, True),
+            ("ENLRange", ENL | None, True),
+            ("FirstExternalPort", int | None, True),
+            ("FQDN", None | str, True),
+            ("GlobalACPRMSET", None | str, True),
+            ("GlobalLanguage", None | str, True),
+            ("HttpPort", int | None, True),
+            ("HttpsPort", int | None, True),
+            ("IpV6", None | str, True),
+            ("Is3CXFQDN", bool | None, True),
+            ("IsChatLogEnabled", bool | None, True),
+            ("IsHosted", bool | None, True),
+            ("IsHosted3CX", bool | None, True),
+            ("IsMulticompanyMode", bool | None, True),
+            ("IsRemoteBackup", bool | None, True),
+            ("IsStaticIp", bool | None, True),
+            ("IsTranscriptionEnabled", bool | None, True),
+            ("License", License | None, True),
+            ("MaxDIDPerTrunk", int | None, True),
+            ("PbxExternalHost", None | str, True),
+            ("ProcessorCount", int | None, True),
+            ("RemoteStorageStatus", None | RemoteStorageStatus, True),
+            ("RpsEnabled", bool | None, True),
+            ("SipPort", int | None, True),
+            ("SipsPort", int | None, True),
+            ("StaticIp", None | str, True),
+            ("StunIp", None | str, True),
+            ("TunnnelPort", int | None, True),
+            ("Version", None | str, True),
+            ("WebrtcLastPort", int | None, True),
+        )
 
     def to_dict(self) -> dict[str, Any]:
+        check_fields(self)
         from ..models.enl import ENL  # noqa: PLC0415
         from ..models.license_ import License  # noqa: PLC0415
 

@@ -9,15 +9,16 @@ from typing import Any, ClassVar, TypeVar, cast
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from ..codecs import parse_datetime
+from ..model_support import check_fields, model_repr
 from ..models.remote_storage_status import RemoteStorageStatus
 from ..models.x_operating_system_type import XOperatingSystemType
-from ..parsing import datetime_from_json
 from ..types import UNSET, Unset
 
 T = TypeVar("T", bound="SystemStatus")
 
 
-@_attrs_define
+@_attrs_define(repr=False)
 class SystemStatus:
     """
     Attributes:
@@ -128,62 +129,71 @@ class SystemStatus:
     voicemail_quota_reached: bool | None | Unset = UNSET
     voicemail_stopped: bool | None | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
-    _json_names: ClassVar[dict[str, str]] = {
-        "activated": "Activated",
-        "auto_update_enabled": "AutoUpdateEnabled",
-        "available_local_ips": "AvailableLocalIps",
-        "backup_scheduled": "BackupScheduled",
-        "calls_active": "CallsActive",
-        "chat_used_space": "ChatUsedSpace",
-        "current_local_ip": "CurrentLocalIp",
-        "db_maintenance_in_progress": "DBMaintenanceInProgress",
-        "disk_usage": "DiskUsage",
-        "expiration_date": "ExpirationDate",
-        "extensions_registered": "ExtensionsRegistered",
-        "extensions_total": "ExtensionsTotal",
-        "fqdn": "FQDN",
-        "free_disk_space": "FreeDiskSpace",
-        "has_not_running_services": "HasNotRunningServices",
-        "has_unregistered_system_extensions": "HasUnregisteredSystemExtensions",
-        "id": "Id",
-        "ip": "Ip",
-        "ip_v4": "IpV4",
-        "ip_v6": "IpV6",
-        "is_audit_log_enabled": "IsAuditLogEnabled",
-        "is_chat_log_enabled": "IsChatLogEnabled",
-        "is_recording_archive_enabled": "IsRecordingArchiveEnabled",
-        "last_backup_date_time": "LastBackupDateTime",
-        "last_check_for_updates": "LastCheckForUpdates",
-        "last_successful_update": "LastSuccessfulUpdate",
-        "license_active": "LicenseActive",
-        "license_key": "LicenseKey",
-        "local_ip_valid": "LocalIpValid",
-        "log_used_space": "LogUsedSpace",
-        "maintenance_expires_at": "MaintenanceExpiresAt",
-        "max_sim_calls": "MaxSimCalls",
-        "max_user_extensions": "MaxUserExtensions",
-        "os": "OS",
-        "outbound_rules": "OutboundRules",
-        "product_code": "ProductCode",
-        "recording_quota": "RecordingQuota",
-        "recording_quota_reached": "RecordingQuotaReached",
-        "recording_stopped": "RecordingStopped",
-        "recording_used_space": "RecordingUsedSpace",
-        "remote_configuration_required": "RemoteConfigurationRequired",
-        "remote_storage_enabled": "RemoteStorageEnabled",
-        "remote_storage_status": "RemoteStorageStatus",
-        "reseller_name": "ResellerName",
-        "support": "Support",
-        "total_disk_space": "TotalDiskSpace",
-        "trunks_registered": "TrunksRegistered",
-        "trunks_total": "TrunksTotal",
-        "user_extensions": "UserExtensions",
-        "version": "Version",
-        "voicemail_quota_reached": "VoicemailQuotaReached",
-        "voicemail_stopped": "VoicemailStopped",
-    }
+    _secret_fields: ClassVar[frozenset[str]] = frozenset({})
+
+    def __repr__(self) -> str:
+        return model_repr(self, self._secret_fields)
+
+    @staticmethod
+    def _json_fields() -> tuple[tuple[str, Any, bool], ...]:
+        """(JSON name, type, may be absent) of each constructor field, in order: read by the fast decoder."""
+        return (
+            ("Activated", bool | None, True),
+            ("AutoUpdateEnabled", bool | None, True),
+            ("AvailableLocalIps", None | str, True),
+            ("BackupScheduled", bool | None, True),
+            ("CallsActive", int | None, True),
+            ("ChatUsedSpace", int | None, True),
+            ("CurrentLocalIp", None | str, True),
+            ("DBMaintenanceInProgress", bool | None, True),
+            ("DiskUsage", int | None, True),
+            ("ExpirationDate", datetime.datetime | None, True),
+            ("ExtensionsRegistered", int | None, True),
+            ("ExtensionsTotal", int | None, True),
+            ("FQDN", None | str, True),
+            ("FreeDiskSpace", int | None, True),
+            ("HasNotRunningServices", bool | None, True),
+            ("HasUnregisteredSystemExtensions", bool | None, True),
+            ("Id", int, True),
+            ("Ip", None | str, True),
+            ("IpV4", None | str, True),
+            ("IpV6", None | str, True),
+            ("IsAuditLogEnabled", bool | None, True),
+            ("IsChatLogEnabled", bool | None, True),
+            ("IsRecordingArchiveEnabled", bool | None, True),
+            ("LastBackupDateTime", datetime.datetime | None, True),
+            ("LastCheckForUpdates", datetime.datetime | None, True),
+            ("LastSuccessfulUpdate", datetime.datetime | None, True),
+            ("LicenseActive", bool | None, True),
+            ("LicenseKey", None | str, True),
+            ("LocalIpValid", bool | None, True),
+            ("LogUsedSpace", int | None, True),
+            ("MaintenanceExpiresAt", datetime.datetime | None, True),
+            ("MaxSimCalls", int | None, True),
+            ("MaxUserExtensions", int | None, True),
+            ("OS", None | XOperatingSystemType, True),
+            ("OutboundRules", int | None, True),
+            ("ProductCode", None | str, True),
+            ("RecordingQuota", int | None, True),
+            ("RecordingQuotaReached", bool | None, True),
+            ("RecordingStopped", bool | None, True),
+            ("RecordingUsedSpace", int | None, True),
+            ("RemoteConfigurationRequired", bool | None, True),
+            ("RemoteStorageEnabled", bool | None, True),
+            ("RemoteStorageStatus", None | RemoteStorageStatus, True),
+            ("ResellerName", None | str, True),
+            ("Support", bool | None, True),
+            ("TotalDiskSpace", int | None, True),
+            ("TrunksRegistered", int | None, True),
+            ("TrunksTotal", int | None, True),
+            ("UserExtensions", int | None, True),
+            ("Version", None | str, True),
+            ("VoicemailQuotaReached", bool | None, True),
+            ("VoicemailStopped", bool | None, True),
+        )
 
     def to_dict(self) -> dict[str, Any]:
+        check_fields(self)
         activated: bool | None | Unset
         if isinstance(self.activated, Unset):
             activated = UNSET
@@ -709,7 +719,7 @@ class SystemStatus:
             try:
                 if not isinstance(data, str):
                     raise TypeError()
-                expiration_date_type_0 = datetime_from_json(data)
+                expiration_date_type_0 = parse_datetime(data)
 
                 return expiration_date_type_0
             except (TypeError, ValueError, AttributeError, KeyError):
@@ -838,7 +848,7 @@ class SystemStatus:
             try:
                 if not isinstance(data, str):
                     raise TypeError()
-                last_backup_date_time_type_0 = datetime_from_json(data)
+                last_backup_date_time_type_0 = parse_datetime(data)
 
                 return last_backup_date_time_type_0
             except (TypeError, ValueError, AttributeError, KeyError):
@@ -855,7 +865,7 @@ class SystemStatus:
             try:
                 if not isinstance(data, str):
                     raise TypeError()
-                last_check_for_updates_type_0 = datetime_from_json(data)
+                last_check_for_updates_type_0 = parse_datetime(data)
 
                 return last_check_for_updates_type_0
             except (TypeError, ValueError, AttributeError, KeyError):
@@ -872,7 +882,7 @@ class SystemStatus:
             try:
                 if not isinstance(data, str):
                     raise TypeError()
-                last_successful_update_type_0 = datetime_from_json(data)
+                last_successful_update_type_0 = parse_datetime(data)
 
                 return last_successful_update_type_0
             except (TypeError, ValueError, AttributeError, KeyError):
@@ -925,7 +935,7 @@ class SystemStatus:
             try:
                 if not isinstance(data, str):
                     raise TypeError()
-                maintenance_expires_at_type_0 = datetime_from_json(data)
+                maintenance_expires_at_type_0 = parse_datetime(data)
 
                 return maintenance_expires_at_type_0
             except (TypeError, ValueError, AttributeError, KeyError):

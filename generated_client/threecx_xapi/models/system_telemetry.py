@@ -9,14 +9,15 @@ from typing import Any, ClassVar, TypeVar, cast
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from ..codecs import parse_datetime
+from ..model_support import check_fields, model_repr
 from ..models.reference_numeric import ReferenceNumeric
-from ..parsing import datetime_from_json
 from ..types import UNSET, Unset
 
 T = TypeVar("T", bound="SystemTelemetry")
 
 
-@_attrs_define
+@_attrs_define(repr=False)
 class SystemTelemetry:
     """
     Attributes:
@@ -41,19 +42,28 @@ class SystemTelemetry:
     total_physical_memory: int | None | Unset = UNSET
     total_virtual_memory: int | None | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
-    _json_names: ClassVar[dict[str, str]] = {
-        "cpu_usage": "CpuUsage",
-        "free_disk_space": "FreeDiskSpace",
-        "free_physical_memory": "FreePhysicalMemory",
-        "free_virtual_memory": "FreeVirtualMemory",
-        "tick_count": "TickCount",
-        "time": "Time",
-        "total_disk_space": "TotalDiskSpace",
-        "total_physical_memory": "TotalPhysicalMemory",
-        "total_virtual_memory": "TotalVirtualMemory",
-    }
+    _secret_fields: ClassVar[frozenset[str]] = frozenset({})
+
+    def __repr__(self) -> str:
+        return model_repr(self, self._secret_fields)
+
+    @staticmethod
+    def _json_fields() -> tuple[tuple[str, Any, bool], ...]:
+        """(JSON name, type, may be absent) of each constructor field, in order: read by the fast decoder."""
+        return (
+            ("CpuUsage", float | None | ReferenceNumeric | str, True),
+            ("FreeDiskSpace", int | None, True),
+            ("FreePhysicalMemory", int | None, True),
+            ("FreeVirtualMemory", int | None, True),
+            ("TickCount", int | None, True),
+            ("Time", datetime.datetime | None, True),
+            ("TotalDiskSpace", int | None, True),
+            ("TotalPhysicalMemory", int | None, True),
+            ("TotalVirtualMemory", int | None, True),
+        )
 
     def to_dict(self) -> dict[str, Any]:
+        check_fields(self)
         cpu_usage: float | None | str | Unset
         if isinstance(self.cpu_usage, Unset):
             cpu_usage = UNSET
@@ -201,7 +211,7 @@ class SystemTelemetry:
             try:
                 if not isinstance(data, str):
                     raise TypeError()
-                time_type_0 = datetime_from_json(data)
+                time_type_0 = parse_datetime(data)
 
                 return time_type_0
             except (TypeError, ValueError, AttributeError, KeyError):

@@ -9,13 +9,14 @@ from typing import Any, ClassVar, TypeVar, cast
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
-from ..parsing import duration_from_json, duration_to_json
+from ..codecs import format_duration, parse_duration
+from ..model_support import check_fields, model_repr
 from ..types import UNSET, Unset
 
 T = TypeVar("T", bound="TeamQueueGeneralStatistics")
 
 
-@_attrs_define
+@_attrs_define(repr=False)
 class TeamQueueGeneralStatistics:
     """
     Attributes:
@@ -36,17 +37,26 @@ class TeamQueueGeneralStatistics:
     received_count: int | None | Unset = UNSET
     total_talk_time: datetime.timedelta | None | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
-    _json_names: ClassVar[dict[str, str]] = {
-        "agents_in_queue_count": "AgentsInQueueCount",
-        "answered_count": "AnsweredCount",
-        "avg_talk_time": "AvgTalkTime",
-        "dn": "Dn",
-        "queue_dn_number": "QueueDnNumber",
-        "received_count": "ReceivedCount",
-        "total_talk_time": "TotalTalkTime",
-    }
+    _secret_fields: ClassVar[frozenset[str]] = frozenset({})
+
+    def __repr__(self) -> str:
+        return model_repr(self, self._secret_fields)
+
+    @staticmethod
+    def _json_fields() -> tuple[tuple[str, Any, bool], ...]:
+        """(JSON name, type, may be absent) of each constructor field, in order: read by the fast decoder."""
+        return (
+            ("AgentsInQueueCount", int | None, True),
+            ("AnsweredCount", int | None, True),
+            ("AvgTalkTime", datetime.timedelta | None, True),
+            ("Dn", None | str, True),
+            ("QueueDnNumber", str, True),
+            ("ReceivedCount", int | None, True),
+            ("TotalTalkTime", datetime.timedelta | None, True),
+        )
 
     def to_dict(self) -> dict[str, Any]:
+        check_fields(self)
         agents_in_queue_count: int | None | Unset
         if isinstance(self.agents_in_queue_count, Unset):
             agents_in_queue_count = UNSET
@@ -61,7 +71,7 @@ class TeamQueueGeneralStatistics:
 
         avg_talk_time: str | None | Unset
         if isinstance(self.avg_talk_time, datetime.timedelta):
-            avg_talk_time = duration_to_json(self.avg_talk_time)
+            avg_talk_time = format_duration(self.avg_talk_time)
         else:
             avg_talk_time = self.avg_talk_time
 
@@ -81,7 +91,7 @@ class TeamQueueGeneralStatistics:
 
         total_talk_time: str | None | Unset
         if isinstance(self.total_talk_time, datetime.timedelta):
-            total_talk_time = duration_to_json(self.total_talk_time)
+            total_talk_time = format_duration(self.total_talk_time)
         else:
             total_talk_time = self.total_talk_time
 
@@ -130,7 +140,7 @@ class TeamQueueGeneralStatistics:
         _avg_talk_time = d.pop("AvgTalkTime", UNSET)
         avg_talk_time: datetime.timedelta | None | Unset
         if isinstance(_avg_talk_time, str):
-            avg_talk_time = duration_from_json(_avg_talk_time)
+            avg_talk_time = parse_duration(_avg_talk_time)
         else:
             avg_talk_time = cast(datetime.timedelta | None | Unset, _avg_talk_time)
 
@@ -157,7 +167,7 @@ class TeamQueueGeneralStatistics:
         _total_talk_time = d.pop("TotalTalkTime", UNSET)
         total_talk_time: datetime.timedelta | None | Unset
         if isinstance(_total_talk_time, str):
-            total_talk_time = duration_from_json(_total_talk_time)
+            total_talk_time = parse_duration(_total_talk_time)
         else:
             total_talk_time = cast(datetime.timedelta | None | Unset, _total_talk_time)
 

@@ -8,13 +8,14 @@ from typing import Any, ClassVar, TypeVar
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from ..model_support import check_fields, model_repr
 from ..models.crm_test_mode import CrmTestMode
 from ..types import UNSET, Unset
 
 T = TypeVar("T", bound="TestCrmIntegrationTestRequestBody")
 
 
-@_attrs_define
+@_attrs_define(repr=False)
 class TestCrmIntegrationTestRequestBody:
     """
     Attributes:
@@ -25,12 +26,21 @@ class TestCrmIntegrationTestRequestBody:
     mode: CrmTestMode | Unset = UNSET
     query: str | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
-    _json_names: ClassVar[dict[str, str]] = {
-        "mode": "mode",
-        "query": "query",
-    }
+    _secret_fields: ClassVar[frozenset[str]] = frozenset({})
+
+    def __repr__(self) -> str:
+        return model_repr(self, self._secret_fields)
+
+    @staticmethod
+    def _json_fields() -> tuple[tuple[str, Any, bool], ...]:
+        """(JSON name, type, may be absent) of each constructor field, in order: read by the fast decoder."""
+        return (
+            ("mode", CrmTestMode, True),
+            ("query", str, True),
+        )
 
     def to_dict(self) -> dict[str, Any]:
+        check_fields(self)
         mode: str | Unset = UNSET
         if not isinstance(self.mode, Unset):
             mode = self.mode.value

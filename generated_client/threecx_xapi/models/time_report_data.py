@@ -9,13 +9,14 @@ from typing import Any, ClassVar, TypeVar, cast
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
-from ..parsing import datetime_from_json
+from ..codecs import parse_datetime
+from ..model_support import check_fields, model_repr
 from ..types import UNSET, Unset
 
 T = TypeVar("T", bound="TimeReportData")
 
 
-@_attrs_define
+@_attrs_define(repr=False)
 class TimeReportData:
     """
     Attributes:
@@ -28,13 +29,22 @@ class TimeReportData:
     y_value_1: int | None | Unset = UNSET
     y_value_2: int | None | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
-    _json_names: ClassVar[dict[str, str]] = {
-        "x_value": "XValue",
-        "y_value_1": "YValue1",
-        "y_value_2": "YValue2",
-    }
+    _secret_fields: ClassVar[frozenset[str]] = frozenset({})
+
+    def __repr__(self) -> str:
+        return model_repr(self, self._secret_fields)
+
+    @staticmethod
+    def _json_fields() -> tuple[tuple[str, Any, bool], ...]:
+        """(JSON name, type, may be absent) of each constructor field, in order: read by the fast decoder."""
+        return (
+            ("XValue", datetime.datetime, True),
+            ("YValue1", int | None, True),
+            ("YValue2", int | None, True),
+        )
 
     def to_dict(self) -> dict[str, Any]:
+        check_fields(self)
         x_value: str | Unset = UNSET
         if not isinstance(self.x_value, Unset):
             x_value = self.x_value.isoformat()
@@ -71,7 +81,7 @@ class TimeReportData:
         if isinstance(_x_value, Unset):
             x_value = UNSET
         else:
-            x_value = datetime_from_json(_x_value)
+            x_value = parse_datetime(_x_value)
 
         def _parse_y_value_1(data: object) -> int | None | Unset:
             if data is None:

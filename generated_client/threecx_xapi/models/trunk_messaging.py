@@ -8,12 +8,13 @@ from typing import Any, ClassVar, TypeVar, cast
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from ..model_support import check_fields, model_repr
 from ..types import UNSET, Unset
 
 T = TypeVar("T", bound="TrunkMessaging")
 
 
-@_attrs_define
+@_attrs_define(repr=False)
 class TrunkMessaging:
     """
     Attributes:
@@ -30,15 +31,24 @@ class TrunkMessaging:
     provider: None | str | Unset = UNSET
     webhook: None | str | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
-    _json_names: ClassVar[dict[str, str]] = {
-        "enabled": "Enabled",
-        "number_length": "NumberLength",
-        "number_length_enabled": "NumberLengthEnabled",
-        "provider": "Provider",
-        "webhook": "Webhook",
-    }
+    _secret_fields: ClassVar[frozenset[str]] = frozenset({})
+
+    def __repr__(self) -> str:
+        return model_repr(self, self._secret_fields)
+
+    @staticmethod
+    def _json_fields() -> tuple[tuple[str, Any, bool], ...]:
+        """(JSON name, type, may be absent) of each constructor field, in order: read by the fast decoder."""
+        return (
+            ("Enabled", bool | None, True),
+            ("NumberLength", int | None, True),
+            ("NumberLengthEnabled", bool | None, True),
+            ("Provider", None | str, True),
+            ("Webhook", None | str, True),
+        )
 
     def to_dict(self) -> dict[str, Any]:
+        check_fields(self)
         enabled: bool | None | Unset
         if isinstance(self.enabled, Unset):
             enabled = UNSET

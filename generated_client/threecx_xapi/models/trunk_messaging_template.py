@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any, ClassVar, TypeVar, cast
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from ..model_support import check_fields, model_repr
 from ..types import UNSET, Unset
 
 if TYPE_CHECKING:
@@ -17,7 +18,7 @@ if TYPE_CHECKING:
 T = TypeVar("T", bound="TrunkMessagingTemplate")
 
 
-@_attrs_define
+@_attrs_define(repr=False)
 class TrunkMessagingTemplate:
     """
     Attributes:
@@ -34,15 +35,26 @@ class TrunkMessagingTemplate:
     provider: None | str | Unset = UNSET
     type_: None | str | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
-    _json_names: ClassVar[dict[str, str]] = {
-        "messaging_variables": "MessagingVariables",
-        "optional": "Optional",
-        "outbound": "Outbound",
-        "provider": "Provider",
-        "type_": "Type",
-    }
+    _secret_fields: ClassVar[frozenset[str]] = frozenset({})
+
+    def __repr__(self) -> str:
+        return model_repr(self, self._secret_fields)
+
+    @staticmethod
+    def _json_fields() -> tuple[tuple[str, Any, bool], ...]:
+        """(JSON name, type, may be absent) of each constructor field, in order: read by the fast decoder."""
+        from ..models.trunk_variable import TrunkVariable  # noqa: PLC0415
+
+        return (
+            ("MessagingVariables", list[TrunkVariable], True),
+            ("Optional", bool | None, True),
+            ("Outbound", bool | None, True),
+            ("Provider", None | str, True),
+            ("Type", None | str, True),
+        )
 
     def to_dict(self) -> dict[str, Any]:
+        check_fields(self)
         messaging_variables: list[dict[str, Any]] | Unset = UNSET
         if not isinstance(self.messaging_variables, Unset):
             messaging_variables = []

@@ -8,6 +8,7 @@ from typing import Any, ClassVar, TypeVar, cast
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from ..model_support import check_fields, model_repr
 from ..models.analysis_code import AnalysisCode
 from ..models.info_level import InfoLevel
 from ..types import UNSET, Unset
@@ -15,7 +16,7 @@ from ..types import UNSET, Unset
 T = TypeVar("T", bound="TrunkReport")
 
 
-@_attrs_define
+@_attrs_define(repr=False)
 class TrunkReport:
     """
     Attributes:
@@ -30,14 +31,23 @@ class TrunkReport:
     params: list[str] | Unset = UNSET
     template: str | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
-    _json_names: ClassVar[dict[str, str]] = {
-        "code": "Code",
-        "level": "Level",
-        "params": "Params",
-        "template": "Template",
-    }
+    _secret_fields: ClassVar[frozenset[str]] = frozenset({})
+
+    def __repr__(self) -> str:
+        return model_repr(self, self._secret_fields)
+
+    @staticmethod
+    def _json_fields() -> tuple[tuple[str, Any, bool], ...]:
+        """(JSON name, type, may be absent) of each constructor field, in order: read by the fast decoder."""
+        return (
+            ("Code", AnalysisCode | None, True),
+            ("Level", InfoLevel | None, True),
+            ("Params", list[str], True),
+            ("Template", str, True),
+        )
 
     def to_dict(self) -> dict[str, Any]:
+        check_fields(self)
         code: None | str | Unset
         if isinstance(self.code, Unset):
             code = UNSET

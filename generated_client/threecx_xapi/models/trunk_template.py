@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any, ClassVar, TypeVar, cast
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from ..model_support import check_fields, model_repr
 from ..models.template_type import TemplateType
 from ..models.trunk_editor_type import TrunkEditorType
 from ..types import UNSET, Unset
@@ -19,7 +20,7 @@ if TYPE_CHECKING:
 T = TypeVar("T", bound="TrunkTemplate")
 
 
-@_attrs_define
+@_attrs_define(repr=False)
 class TrunkTemplate:
     """
     Attributes:
@@ -54,24 +55,35 @@ class TrunkTemplate:
     template_type: TemplateType | Unset = UNSET
     url: None | str | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
-    _json_names: ClassVar[dict[str, str]] = {
-        "add_allowed": "AddAllowed",
-        "content": "Content",
-        "countries": "Countries",
-        "default_proxy_port": "DefaultProxyPort",
-        "default_registrar_port": "DefaultRegistrarPort",
-        "description": "Description",
-        "editors": "Editors",
-        "id": "Id",
-        "is_custom": "IsCustom",
-        "messaging_template": "MessagingTemplate",
-        "name": "Name",
-        "tags": "Tags",
-        "template_type": "TemplateType",
-        "url": "Url",
-    }
+    _secret_fields: ClassVar[frozenset[str]] = frozenset({})
+
+    def __repr__(self) -> str:
+        return model_repr(self, self._secret_fields)
+
+    @staticmethod
+    def _json_fields() -> tuple[tuple[str, Any, bool], ...]:
+        """(JSON name, type, may be absent) of each constructor field, in order: read by the fast decoder."""
+        from ..models.trunk_messaging_template import TrunkMessagingTemplate  # noqa: PLC0415
+
+        return (
+            ("AddAllowed", bool | None, True),
+            ("Content", None | str, True),
+            ("Countries", list[str], True),
+            ("DefaultProxyPort", int | None, True),
+            ("DefaultRegistrarPort", int | None, True),
+            ("Description", None | str, True),
+            ("Editors", list[TrunkEditorType], True),
+            ("Id", str, True),
+            ("IsCustom", bool | None, True),
+            ("MessagingTemplate", None | TrunkMessagingTemplate, True),
+            ("Name", str, True),
+            ("Tags", list[str], True),
+            ("TemplateType", TemplateType, True),
+            ("Url", None | str, True),
+        )
 
     def to_dict(self) -> dict[str, Any]:
+        check_fields(self)
         from ..models.trunk_messaging_template import TrunkMessagingTemplate  # noqa: PLC0415
 
         add_allowed: bool | None | Unset

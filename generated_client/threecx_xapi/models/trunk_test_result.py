@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from ..model_support import check_fields, model_repr
 from ..types import UNSET, Unset
 
 if TYPE_CHECKING:
@@ -18,7 +19,7 @@ if TYPE_CHECKING:
 T = TypeVar("T", bound="TrunkTestResult")
 
 
-@_attrs_define
+@_attrs_define(repr=False)
 class TrunkTestResult:
     """
     Attributes:
@@ -29,12 +30,24 @@ class TrunkTestResult:
     log: list[LogEntry] | Unset = UNSET
     reports: list[TrunkReport] | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
-    _json_names: ClassVar[dict[str, str]] = {
-        "log": "Log",
-        "reports": "Reports",
-    }
+    _secret_fields: ClassVar[frozenset[str]] = frozenset({})
+
+    def __repr__(self) -> str:
+        return model_repr(self, self._secret_fields)
+
+    @staticmethod
+    def _json_fields() -> tuple[tuple[str, Any, bool], ...]:
+        """(JSON name, type, may be absent) of each constructor field, in order: read by the fast decoder."""
+        from ..models.log_entry import LogEntry  # noqa: PLC0415
+        from ..models.trunk_report import TrunkReport  # noqa: PLC0415
+
+        return (
+            ("Log", list[LogEntry], True),
+            ("Reports", list[TrunkReport], True),
+        )
 
     def to_dict(self) -> dict[str, Any]:
+        check_fields(self)
         log: list[dict[str, Any]] | Unset = UNSET
         if not isinstance(self.log, Unset):
             log = []

@@ -8,13 +8,14 @@ from typing import Any, ClassVar, TypeVar, cast
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from ..model_support import check_fields, model_repr
 from ..models.trunk_variable_type import TrunkVariableType
 from ..types import UNSET, Unset
 
 T = TypeVar("T", bound="TrunkVariable")
 
 
-@_attrs_define
+@_attrs_define(repr=False)
 class TrunkVariable:
     """
     Attributes:
@@ -43,21 +44,30 @@ class TrunkVariable:
     title: None | str | Unset = UNSET
     validation: None | str | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
-    _json_names: ClassVar[dict[str, str]] = {
-        "default_value": "DefaultValue",
-        "max_length": "MaxLength",
-        "min_length": "MinLength",
-        "name": "Name",
-        "option": "Option",
-        "option_type": "OptionType",
-        "pattern": "Pattern",
-        "prompt": "Prompt",
-        "required": "Required",
-        "title": "Title",
-        "validation": "Validation",
-    }
+    _secret_fields: ClassVar[frozenset[str]] = frozenset({})
+
+    def __repr__(self) -> str:
+        return model_repr(self, self._secret_fields)
+
+    @staticmethod
+    def _json_fields() -> tuple[tuple[str, Any, bool], ...]:
+        """(JSON name, type, may be absent) of each constructor field, in order: read by the fast decoder."""
+        return (
+            ("DefaultValue", None | str, True),
+            ("MaxLength", int | None, True),
+            ("MinLength", int | None, True),
+            ("Name", None | str, True),
+            ("Option", None | str, True),
+            ("OptionType", None | TrunkVariableType, True),
+            ("Pattern", None | str, True),
+            ("Prompt", None | str, True),
+            ("Required", bool | None, True),
+            ("Title", None | str, True),
+            ("Validation", None | str, True),
+        )
 
     def to_dict(self) -> dict[str, Any]:
+        check_fields(self)
         default_value: None | str | Unset
         if isinstance(self.default_value, Unset):
             default_value = UNSET

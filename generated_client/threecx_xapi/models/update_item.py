@@ -9,13 +9,14 @@ from uuid import UUID
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from ..model_support import check_fields, model_repr
 from ..models.update_type import UpdateType
 from ..types import UNSET, Unset
 
 T = TypeVar("T", bound="UpdateItem")
 
 
-@_attrs_define
+@_attrs_define(repr=False)
 class UpdateItem:
     """
     Attributes:
@@ -46,22 +47,31 @@ class UpdateItem:
     server_version: str | Unset = UNSET
     update_type: None | Unset | UpdateType = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
-    _json_names: ClassVar[dict[str, str]] = {
-        "category": "Category",
-        "description": "Description",
-        "description_link": "DescriptionLink",
-        "guid": "Guid",
-        "has_extra_details": "HasExtraDetails",
-        "ignore": "Ignore",
-        "image": "Image",
-        "local_version": "LocalVersion",
-        "name": "Name",
-        "out_of_date": "OutOfDate",
-        "server_version": "ServerVersion",
-        "update_type": "UpdateType",
-    }
+    _secret_fields: ClassVar[frozenset[str]] = frozenset({})
+
+    def __repr__(self) -> str:
+        return model_repr(self, self._secret_fields)
+
+    @staticmethod
+    def _json_fields() -> tuple[tuple[str, Any, bool], ...]:
+        """(JSON name, type, may be absent) of each constructor field, in order: read by the fast decoder."""
+        return (
+            ("Category", str, True),
+            ("Description", str, True),
+            ("DescriptionLink", str, True),
+            ("Guid", None | UUID, True),
+            ("HasExtraDetails", bool | None, True),
+            ("Ignore", bool | None, True),
+            ("Image", str, True),
+            ("LocalVersion", str, True),
+            ("Name", str, True),
+            ("OutOfDate", bool | None, True),
+            ("ServerVersion", str, True),
+            ("UpdateType", None | UpdateType, True),
+        )
 
     def to_dict(self) -> dict[str, Any]:
+        check_fields(self)
         category = self.category
 
         description = self.description

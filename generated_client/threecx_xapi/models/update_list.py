@@ -10,7 +10,8 @@ from uuid import UUID
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
-from ..parsing import datetime_from_json
+from ..codecs import parse_datetime
+from ..model_support import check_fields, model_repr
 from ..types import UNSET, Unset
 
 if TYPE_CHECKING:
@@ -20,7 +21,7 @@ if TYPE_CHECKING:
 T = TypeVar("T", bound="UpdateList")
 
 
-@_attrs_define
+@_attrs_define(repr=False)
 class UpdateList:
     """
     Attributes:
@@ -35,14 +36,25 @@ class UpdateList:
     key: None | Unset | UUID = UNSET
     last_successful_update: datetime.datetime | None | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
-    _json_names: ClassVar[dict[str, str]] = {
-        "entries": "Entries",
-        "is_maintanance_expired": "IsMaintananceExpired",
-        "key": "Key",
-        "last_successful_update": "LastSuccessfulUpdate",
-    }
+    _secret_fields: ClassVar[frozenset[str]] = frozenset({})
+
+    def __repr__(self) -> str:
+        return model_repr(self, self._secret_fields)
+
+    @staticmethod
+    def _json_fields() -> tuple[tuple[str, Any, bool], ...]:
+        """(JSON name, type, may be absent) of each constructor field, in order: read by the fast decoder."""
+        from ..models.update_item import UpdateItem  # noqa: PLC0415
+
+        return (
+            ("Entries", list[UpdateItem], True),
+            ("IsMaintananceExpired", bool | None, True),
+            ("Key", None | UUID, True),
+            ("LastSuccessfulUpdate", datetime.datetime | None, True),
+        )
 
     def to_dict(self) -> dict[str, Any]:
+        check_fields(self)
         entries: list[dict[str, Any]] | Unset = UNSET
         if not isinstance(self.entries, Unset):
             entries = []
@@ -134,7 +146,7 @@ class UpdateList:
             try:
                 if not isinstance(data, str):
                     raise TypeError()
-                last_successful_update_type_0 = datetime_from_json(data)
+                last_successful_update_type_0 = parse_datetime(data)
 
                 return last_successful_update_type_0
             except (TypeError, ValueError, AttributeError, KeyError):

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from ..model_support import check_fields, model_repr
 from ..types import UNSET, Unset
 
 if TYPE_CHECKING:
@@ -17,7 +18,7 @@ if TYPE_CHECKING:
 T = TypeVar("T", bound="UpdatesStats")
 
 
-@_attrs_define
+@_attrs_define(repr=False)
 class UpdatesStats:
     """
     Attributes:
@@ -28,12 +29,23 @@ class UpdatesStats:
     per_page: list[CategoryUpdate] | Unset = UNSET
     tcx_update: list[CategoryUpdate] | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
-    _json_names: ClassVar[dict[str, str]] = {
-        "per_page": "PerPage",
-        "tcx_update": "TcxUpdate",
-    }
+    _secret_fields: ClassVar[frozenset[str]] = frozenset({})
+
+    def __repr__(self) -> str:
+        return model_repr(self, self._secret_fields)
+
+    @staticmethod
+    def _json_fields() -> tuple[tuple[str, Any, bool], ...]:
+        """(JSON name, type, may be absent) of each constructor field, in order: read by the fast decoder."""
+        from ..models.category_update import CategoryUpdate  # noqa: PLC0415
+
+        return (
+            ("PerPage", list[CategoryUpdate], True),
+            ("TcxUpdate", list[CategoryUpdate], True),
+        )
 
     def to_dict(self) -> dict[str, Any]:
+        check_fields(self)
         per_page: list[dict[str, Any]] | Unset = UNSET
         if not isinstance(self.per_page, Unset):
             per_page = []

@@ -9,13 +9,14 @@ from typing import Any, ClassVar, TypeVar
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
-from ..parsing import datetime_from_json
+from ..codecs import parse_datetime
+from ..model_support import check_fields, model_repr
 from ..types import UNSET, Unset
 
 T = TypeVar("T", bound="UserActivity")
 
 
-@_attrs_define
+@_attrs_define(repr=False)
 class UserActivity:
     """
     Attributes:
@@ -28,13 +29,22 @@ class UserActivity:
     date_time_interval: datetime.datetime | Unset = UNSET
     unanswered_count: int | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
-    _json_names: ClassVar[dict[str, str]] = {
-        "answered_count": "AnsweredCount",
-        "date_time_interval": "DateTimeInterval",
-        "unanswered_count": "UnansweredCount",
-    }
+    _secret_fields: ClassVar[frozenset[str]] = frozenset({})
+
+    def __repr__(self) -> str:
+        return model_repr(self, self._secret_fields)
+
+    @staticmethod
+    def _json_fields() -> tuple[tuple[str, Any, bool], ...]:
+        """(JSON name, type, may be absent) of each constructor field, in order: read by the fast decoder."""
+        return (
+            ("AnsweredCount", int, True),
+            ("DateTimeInterval", datetime.datetime, True),
+            ("UnansweredCount", int, True),
+        )
 
     def to_dict(self) -> dict[str, Any]:
+        check_fields(self)
         answered_count = self.answered_count
 
         date_time_interval: str | Unset = UNSET
@@ -65,7 +75,7 @@ class UserActivity:
         if isinstance(_date_time_interval, Unset):
             date_time_interval = UNSET
         else:
-            date_time_interval = datetime_from_json(_date_time_interval)
+            date_time_interval = parse_datetime(_date_time_interval)
 
         unanswered_count = d.pop("UnansweredCount", UNSET)
 

@@ -8,12 +8,13 @@ from typing import Any, ClassVar, TypeVar, cast
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from ..model_support import check_fields, model_repr
 from ..types import UNSET, Unset
 
 T = TypeVar("T", bound="UserDeleteError")
 
 
-@_attrs_define
+@_attrs_define(repr=False)
 class UserDeleteError:
     """
     Attributes:
@@ -24,12 +25,21 @@ class UserDeleteError:
     error: None | str | Unset = UNSET
     extension_number: None | str | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
-    _json_names: ClassVar[dict[str, str]] = {
-        "error": "Error",
-        "extension_number": "ExtensionNumber",
-    }
+    _secret_fields: ClassVar[frozenset[str]] = frozenset({})
+
+    def __repr__(self) -> str:
+        return model_repr(self, self._secret_fields)
+
+    @staticmethod
+    def _json_fields() -> tuple[tuple[str, Any, bool], ...]:
+        """(JSON name, type, may be absent) of each constructor field, in order: read by the fast decoder."""
+        return (
+            ("Error", None | str, True),
+            ("ExtensionNumber", None | str, True),
+        )
 
     def to_dict(self) -> dict[str, Any]:
+        check_fields(self)
         error: None | str | Unset
         if isinstance(self.error, Unset):
             error = UNSET

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any, ClassVar, TypeVar, cast
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from ..model_support import check_fields, model_repr
 from ..models.peer_type import PeerType
 from ..models.transcription_type import TranscriptionType
 from ..models.user_tag import UserTag
@@ -20,7 +21,7 @@ if TYPE_CHECKING:
 T = TypeVar("T", bound="UserGroup")
 
 
-@_attrs_define
+@_attrs_define(repr=False)
 class UserGroup:
     """
     Attributes:
@@ -49,21 +50,32 @@ class UserGroup:
     transcription_mode: None | TranscriptionType | Unset = UNSET
     type_: None | PeerType | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
-    _json_names: ClassVar[dict[str, str]] = {
-        "can_delete": "CanDelete",
-        "group_id": "GroupId",
-        "group_rights": "GroupRights",
-        "id": "Id",
-        "member_name": "MemberName",
-        "name": "Name",
-        "number": "Number",
-        "rights": "Rights",
-        "tags": "Tags",
-        "transcription_mode": "TranscriptionMode",
-        "type_": "Type",
-    }
+    _secret_fields: ClassVar[frozenset[str]] = frozenset({})
+
+    def __repr__(self) -> str:
+        return model_repr(self, self._secret_fields)
+
+    @staticmethod
+    def _json_fields() -> tuple[tuple[str, Any, bool], ...]:
+        """(JSON name, type, may be absent) of each constructor field, in order: read by the fast decoder."""
+        from ..models.rights import Rights  # noqa: PLC0415
+
+        return (
+            ("CanDelete", bool | None, True),
+            ("GroupId", int | None, True),
+            ("GroupRights", None | Rights, True),
+            ("Id", int | None, True),
+            ("MemberName", None | str, True),
+            ("Name", None | str, True),
+            ("Number", None | str, True),
+            ("Rights", None | Rights, True),
+            ("Tags", list[UserTag], True),
+            ("TranscriptionMode", None | TranscriptionType, True),
+            ("Type", None | PeerType, True),
+        )
 
     def to_dict(self) -> dict[str, Any]:
+        check_fields(self)
         from ..models.rights import Rights  # noqa: PLC0415
 
         can_delete: bool | None | Unset

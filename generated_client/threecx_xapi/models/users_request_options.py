@@ -8,13 +8,14 @@ from typing import Any, ClassVar, TypeVar, cast
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from ..model_support import check_fields, model_repr
 from ..models.type_of_user import TypeOfUser
 from ..types import UNSET, Unset
 
 T = TypeVar("T", bound="UsersRequestOptions")
 
 
-@_attrs_define
+@_attrs_define(repr=False)
 class UsersRequestOptions:
     """
     Attributes:
@@ -29,14 +30,27 @@ class UsersRequestOptions:
     search: None | str | Unset = UNSET
     type_of_user: TypeOfUser | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
-    _json_names: ClassVar[dict[str, str]] = {
-        "count": "Count",
-        "next_page_token": "NextPageToken",
-        "search": "Search",
-        "type_of_user": "TypeOfUser",
-    }
+    _secret_fields: ClassVar[frozenset[str]] = frozenset(
+        {
+            "next_page_token",
+        }
+    )
+
+    def __repr__(self) -> str:
+        return model_repr(self, self._secret_fields)
+
+    @staticmethod
+    def _json_fields() -> tuple[tuple[str, Any, bool], ...]:
+        """(JSON name, type, may be absent) of each constructor field, in order: read by the fast decoder."""
+        return (
+            ("Count", int, True),
+            ("NextPageToken", None | str, True),
+            ("Search", None | str, True),
+            ("TypeOfUser", TypeOfUser, True),
+        )
 
     def to_dict(self) -> dict[str, Any]:
+        check_fields(self)
         count = self.count
 
         next_page_token: None | str | Unset

@@ -8,13 +8,14 @@ from typing import Any, ClassVar, TypeVar, cast
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from ..model_support import check_fields, model_repr
 from ..models.integration_sync_type import IntegrationSyncType
 from ..types import UNSET, Unset
 
 T = TypeVar("T", bound="UsersSyncConfiguration")
 
 
-@_attrs_define
+@_attrs_define(repr=False)
 class UsersSyncConfiguration:
     """
     Attributes:
@@ -27,13 +28,22 @@ class UsersSyncConfiguration:
     selected_users: list[str] | Unset = UNSET
     sync_type: IntegrationSyncType | None | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
-    _json_names: ClassVar[dict[str, str]] = {
-        "is_enabled": "IsEnabled",
-        "selected_users": "SelectedUsers",
-        "sync_type": "SyncType",
-    }
+    _secret_fields: ClassVar[frozenset[str]] = frozenset({})
+
+    def __repr__(self) -> str:
+        return model_repr(self, self._secret_fields)
+
+    @staticmethod
+    def _json_fields() -> tuple[tuple[str, Any, bool], ...]:
+        """(JSON name, type, may be absent) of each constructor field, in order: read by the fast decoder."""
+        return (
+            ("IsEnabled", bool | None, True),
+            ("SelectedUsers", list[str], True),
+            ("SyncType", IntegrationSyncType | None, True),
+        )
 
     def to_dict(self) -> dict[str, Any]:
+        check_fields(self)
         is_enabled: bool | None | Unset
         if isinstance(self.is_enabled, Unset):
             is_enabled = UNSET

@@ -9,7 +9,8 @@ from typing import TYPE_CHECKING, Any, ClassVar, TypeVar, cast
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
-from ..parsing import datetime_from_json
+from ..codecs import parse_datetime
+from ..model_support import check_fields, model_repr
 from ..types import UNSET, Unset
 
 if TYPE_CHECKING:
@@ -19,7 +20,7 @@ if TYPE_CHECKING:
 T = TypeVar("T", bound="VectorStore")
 
 
-@_attrs_define
+@_attrs_define(repr=False)
 class VectorStore:
     """
     Attributes:
@@ -44,19 +45,30 @@ class VectorStore:
     name: None | str | Unset = UNSET
     status: None | str | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
-    _json_names: ClassVar[dict[str, str]] = {
-        "bytes_": "Bytes",
-        "created_at": "CreatedAt",
-        "description": "Description",
-        "expiration": "Expiration",
-        "files_completed": "FilesCompleted",
-        "files_total": "FilesTotal",
-        "id": "Id",
-        "name": "Name",
-        "status": "Status",
-    }
+    _secret_fields: ClassVar[frozenset[str]] = frozenset({})
+
+    def __repr__(self) -> str:
+        return model_repr(self, self._secret_fields)
+
+    @staticmethod
+    def _json_fields() -> tuple[tuple[str, Any, bool], ...]:
+        """(JSON name, type, may be absent) of each constructor field, in order: read by the fast decoder."""
+        from ..models.vector_store_expiration import VectorStoreExpiration  # noqa: PLC0415
+
+        return (
+            ("Bytes", int | None, True),
+            ("CreatedAt", datetime.datetime | None, True),
+            ("Description", None | str, True),
+            ("Expiration", None | VectorStoreExpiration, True),
+            ("FilesCompleted", int | None, True),
+            ("FilesTotal", int | None, True),
+            ("Id", None | str, True),
+            ("Name", None | str, True),
+            ("Status", None | str, True),
+        )
 
     def to_dict(self) -> dict[str, Any]:
+        check_fields(self)
         from ..models.vector_store_expiration import VectorStoreExpiration  # noqa: PLC0415
 
         bytes_: int | None | Unset
@@ -164,7 +176,7 @@ class VectorStore:
             try:
                 if not isinstance(data, str):
                     raise TypeError()
-                created_at_type_0 = datetime_from_json(data)
+                created_at_type_0 = parse_datetime(data)
 
                 return created_at_type_0
             except (TypeError, ValueError, AttributeError, KeyError):

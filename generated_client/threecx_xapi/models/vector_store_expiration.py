@@ -9,13 +9,14 @@ from typing import Any, ClassVar, TypeVar, cast
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
-from ..parsing import datetime_from_json
+from ..codecs import parse_datetime
+from ..model_support import check_fields, model_repr
 from ..types import UNSET, Unset
 
 T = TypeVar("T", bound="VectorStoreExpiration")
 
 
-@_attrs_define
+@_attrs_define(repr=False)
 class VectorStoreExpiration:
     """
     Attributes:
@@ -30,14 +31,23 @@ class VectorStoreExpiration:
     expires_at: datetime.datetime | None | Unset = UNSET
     last_active_at: datetime.datetime | None | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
-    _json_names: ClassVar[dict[str, str]] = {
-        "anchor": "Anchor",
-        "days": "Days",
-        "expires_at": "ExpiresAt",
-        "last_active_at": "LastActiveAt",
-    }
+    _secret_fields: ClassVar[frozenset[str]] = frozenset({})
+
+    def __repr__(self) -> str:
+        return model_repr(self, self._secret_fields)
+
+    @staticmethod
+    def _json_fields() -> tuple[tuple[str, Any, bool], ...]:
+        """(JSON name, type, may be absent) of each constructor field, in order: read by the fast decoder."""
+        return (
+            ("Anchor", None | str, True),
+            ("Days", int | None, True),
+            ("ExpiresAt", datetime.datetime | None, True),
+            ("LastActiveAt", datetime.datetime | None, True),
+        )
 
     def to_dict(self) -> dict[str, Any]:
+        check_fields(self)
         anchor: None | str | Unset
         if isinstance(self.anchor, Unset):
             anchor = UNSET
@@ -110,7 +120,7 @@ class VectorStoreExpiration:
             try:
                 if not isinstance(data, str):
                     raise TypeError()
-                expires_at_type_0 = datetime_from_json(data)
+                expires_at_type_0 = parse_datetime(data)
 
                 return expires_at_type_0
             except (TypeError, ValueError, AttributeError, KeyError):
@@ -127,7 +137,7 @@ class VectorStoreExpiration:
             try:
                 if not isinstance(data, str):
                     raise TypeError()
-                last_active_at_type_0 = datetime_from_json(data)
+                last_active_at_type_0 = parse_datetime(data)
 
                 return last_active_at_type_0
             except (TypeError, ValueError, AttributeError, KeyError):

@@ -9,13 +9,14 @@ from typing import Any, ClassVar, TypeVar, cast
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
-from ..parsing import datetime_from_json
+from ..codecs import parse_datetime
+from ..model_support import check_fields, model_repr
 from ..types import UNSET, Unset
 
 T = TypeVar("T", bound="VectorStoreFile")
 
 
-@_attrs_define
+@_attrs_define(repr=False)
 class VectorStoreFile:
     """
     Attributes:
@@ -34,16 +35,25 @@ class VectorStoreFile:
     status: None | str | Unset = UNSET
     vector_store_id: None | str | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
-    _json_names: ClassVar[dict[str, str]] = {
-        "created_at": "CreatedAt",
-        "id": "Id",
-        "name": "Name",
-        "size": "Size",
-        "status": "Status",
-        "vector_store_id": "VectorStoreId",
-    }
+    _secret_fields: ClassVar[frozenset[str]] = frozenset({})
+
+    def __repr__(self) -> str:
+        return model_repr(self, self._secret_fields)
+
+    @staticmethod
+    def _json_fields() -> tuple[tuple[str, Any, bool], ...]:
+        """(JSON name, type, may be absent) of each constructor field, in order: read by the fast decoder."""
+        return (
+            ("CreatedAt", datetime.datetime | None, True),
+            ("Id", None | str, True),
+            ("Name", None | str, True),
+            ("Size", int | None, True),
+            ("Status", None | str, True),
+            ("VectorStoreId", None | str, True),
+        )
 
     def to_dict(self) -> dict[str, Any]:
+        check_fields(self)
         created_at: None | str | Unset
         if isinstance(self.created_at, Unset):
             created_at = UNSET
@@ -112,7 +122,7 @@ class VectorStoreFile:
             try:
                 if not isinstance(data, str):
                     raise TypeError()
-                created_at_type_0 = datetime_from_json(data)
+                created_at_type_0 = parse_datetime(data)
 
                 return created_at_type_0
             except (TypeError, ValueError, AttributeError, KeyError):

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any, ClassVar, TypeVar, cast
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from ..model_support import check_fields, model_repr
 from ..types import UNSET, Unset
 
 if TYPE_CHECKING:
@@ -17,7 +18,7 @@ if TYPE_CHECKING:
 T = TypeVar("T", bound="VectorStores")
 
 
-@_attrs_define
+@_attrs_define(repr=False)
 class VectorStores:
     """
     Attributes:
@@ -32,14 +33,25 @@ class VectorStores:
     items: list[VectorStore] | Unset = UNSET
     last_id: None | str | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
-    _json_names: ClassVar[dict[str, str]] = {
-        "first_id": "FirstId",
-        "has_more": "HasMore",
-        "items": "Items",
-        "last_id": "LastId",
-    }
+    _secret_fields: ClassVar[frozenset[str]] = frozenset({})
+
+    def __repr__(self) -> str:
+        return model_repr(self, self._secret_fields)
+
+    @staticmethod
+    def _json_fields() -> tuple[tuple[str, Any, bool], ...]:
+        """(JSON name, type, may be absent) of each constructor field, in order: read by the fast decoder."""
+        from ..models.vector_store import VectorStore  # noqa: PLC0415
+
+        return (
+            ("FirstId", None | str, True),
+            ("HasMore", bool | None, True),
+            ("Items", list[VectorStore], True),
+            ("LastId", None | str, True),
+        )
 
     def to_dict(self) -> dict[str, Any]:
+        check_fields(self)
         first_id: None | str | Unset
         if isinstance(self.first_id, Unset):
             first_id = UNSET

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any, ClassVar, TypeVar, cast
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from ..model_support import check_fields, model_repr
 from ..models.transcribe_engine import TranscribeEngine
 from ..types import UNSET, Unset
 
@@ -18,7 +19,7 @@ if TYPE_CHECKING:
 T = TypeVar("T", bound="VoicemailSettings")
 
 
-@_attrs_define
+@_attrs_define(repr=False)
 class VoicemailSettings:
     """
     Attributes:
@@ -65,30 +66,45 @@ class VoicemailSettings:
     transcribe_secret_key: ConcealedPassword | None | Unset = UNSET
     used_space: int | None | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
-    _json_names: ClassVar[dict[str, str]] = {
-        "analyze_model_grok": "AnalyzeModelGrok",
-        "analyze_model_open_ai": "AnalyzeModelOpenAI",
-        "auto_delete_days": "AutoDeleteDays",
-        "auto_delete_enabled": "AutoDeleteEnabled",
-        "call_recording_stereo": "CallRecordingStereo",
-        "extension": "Extension",
-        "id": "Id",
-        "min_duration": "MinDuration",
-        "operator_enabled": "OperatorEnabled",
-        "quota": "Quota",
-        "remote_storage_enabled": "RemoteStorageEnabled",
-        "send_email_quota_enabled": "SendEmailQuotaEnabled",
-        "send_email_quota_percentage": "SendEmailQuotaPercentage",
-        "transcribe_engine": "TranscribeEngine",
-        "transcribe_key_grok": "TranscribeKeyGrok",
-        "transcribe_language": "TranscribeLanguage",
-        "transcribe_model_open_ai": "TranscribeModelOpenAI",
-        "transcribe_region": "TranscribeRegion",
-        "transcribe_secret_key": "TranscribeSecretKey",
-        "used_space": "UsedSpace",
-    }
+    _secret_fields: ClassVar[frozenset[str]] = frozenset(
+        {
+            "transcribe_secret_key",
+        }
+    )
+
+    def __repr__(self) -> str:
+        return model_repr(self, self._secret_fields)
+
+    @staticmethod
+    def _json_fields() -> tuple[tuple[str, Any, bool], ...]:
+        """(JSON name, type, may be absent) of each constructor field, in order: read by the fast decoder."""
+        from ..models.concealed_password import ConcealedPassword  # noqa: PLC0415
+
+        return (
+            ("AnalyzeModelGrok", None | str, True),
+            ("AnalyzeModelOpenAI", None | str, True),
+            ("AutoDeleteDays", int | None, True),
+            ("AutoDeleteEnabled", bool | None, True),
+            ("CallRecordingStereo", bool | None, True),
+            ("Extension", None | str, True),
+            ("Id", int, True),
+            ("MinDuration", int | None, True),
+            ("OperatorEnabled", bool | None, True),
+            ("Quota", int | None, True),
+            ("RemoteStorageEnabled", bool | None, True),
+            ("SendEmailQuotaEnabled", bool | None, True),
+            ("SendEmailQuotaPercentage", int | None, True),
+            ("TranscribeEngine", None | TranscribeEngine, True),
+            ("TranscribeKeyGrok", ConcealedPassword | None, True),
+            ("TranscribeLanguage", None | str, True),
+            ("TranscribeModelOpenAI", None | str, True),
+            ("TranscribeRegion", None | str, True),
+            ("TranscribeSecretKey", ConcealedPassword | None, True),
+            ("UsedSpace", int | None, True),
+        )
 
     def to_dict(self) -> dict[str, Any]:
+        check_fields(self)
         from ..models.concealed_password import ConcealedPassword  # noqa: PLC0415
 
         analyze_model_grok: None | str | Unset

@@ -8,13 +8,14 @@ from typing import Any, ClassVar, TypeVar, cast
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from ..model_support import check_fields, model_repr
 from ..models.template_type import TemplateType
 from ..types import UNSET, Unset
 
 T = TypeVar("T", bound="VoipProvider")
 
 
-@_attrs_define
+@_attrs_define(repr=False)
 class VoipProvider:
     """
     Attributes:
@@ -29,14 +30,23 @@ class VoipProvider:
     name: str | Unset = UNSET
     type_: TemplateType | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
-    _json_names: ClassVar[dict[str, str]] = {
-        "countries": "Countries",
-        "id": "Id",
-        "name": "Name",
-        "type_": "Type",
-    }
+    _secret_fields: ClassVar[frozenset[str]] = frozenset({})
+
+    def __repr__(self) -> str:
+        return model_repr(self, self._secret_fields)
+
+    @staticmethod
+    def _json_fields() -> tuple[tuple[str, Any, bool], ...]:
+        """(JSON name, type, may be absent) of each constructor field, in order: read by the fast decoder."""
+        return (
+            ("Countries", list[str], True),
+            ("Id", str, True),
+            ("Name", str, True),
+            ("Type", TemplateType, True),
+        )
 
     def to_dict(self) -> dict[str, Any]:
+        check_fields(self)
         countries: list[str] | Unset = UNSET
         if not isinstance(self.countries, Unset):
             countries = self.countries

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any, ClassVar, TypeVar, cast
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from ..model_support import check_fields, model_repr
 from ..types import UNSET, Unset
 
 if TYPE_CHECKING:
@@ -22,7 +23,7 @@ if TYPE_CHECKING:
 T = TypeVar("T", bound="Weblink")
 
 
-@_attrs_define
+@_attrs_define(repr=False)
 class Weblink:
     """
     Attributes:
@@ -63,27 +64,43 @@ class Weblink:
     translations: None | Unset | WebsiteLinksTranslations = UNSET
     website: list[str] | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
-    _json_names: ClassVar[dict[str, str]] = {
-        "advanced": "Advanced",
-        "calls_enabled": "CallsEnabled",
-        "chat_box": "ChatBox",
-        "chat_enabled": "ChatEnabled",
-        "default_record": "DefaultRecord",
-        "dn": "DN",
-        "enable_re_captcha": "EnableReCaptcha",
-        "general": "General",
-        "group": "Group",
-        "hidden": "Hidden",
-        "id": "Id",
-        "link": "Link",
-        "meeting_enabled": "MeetingEnabled",
-        "name": "Name",
-        "styling": "Styling",
-        "translations": "Translations",
-        "website": "Website",
-    }
+    _secret_fields: ClassVar[frozenset[str]] = frozenset({})
+
+    def __repr__(self) -> str:
+        return model_repr(self, self._secret_fields)
+
+    @staticmethod
+    def _json_fields() -> tuple[tuple[str, Any, bool], ...]:
+        """(JSON name, type, may be absent) of each constructor field, in order: read by the fast decoder."""
+        from ..models.general_live_chat_settings import GeneralLiveChatSettings  # noqa: PLC0415
+        from ..models.live_chat_advanced_settings import LiveChatAdvancedSettings  # noqa: PLC0415
+        from ..models.live_chat_box import LiveChatBox  # noqa: PLC0415
+        from ..models.live_chat_styling import LiveChatStyling  # noqa: PLC0415
+        from ..models.peer import Peer  # noqa: PLC0415
+        from ..models.website_links_translations import WebsiteLinksTranslations  # noqa: PLC0415
+
+        return (
+            ("Advanced", LiveChatAdvancedSettings | None, True),
+            ("CallsEnabled", bool | None, True),
+            ("ChatBox", LiveChatBox | None, True),
+            ("ChatEnabled", bool | None, True),
+            ("DefaultRecord", bool | None, True),
+            ("DN", None | Peer, True),
+            ("EnableReCaptcha", bool | None, True),
+            ("General", GeneralLiveChatSettings | None, True),
+            ("Group", None | str, True),
+            ("Hidden", bool | None, True),
+            ("Id", int | None, True),
+            ("Link", str, True),
+            ("MeetingEnabled", bool | None, True),
+            ("Name", None | str, True),
+            ("Styling", LiveChatStyling | None, True),
+            ("Translations", None | WebsiteLinksTranslations, True),
+            ("Website", list[str], True),
+        )
 
     def to_dict(self) -> dict[str, Any]:
+        check_fields(self)
         from ..models.general_live_chat_settings import GeneralLiveChatSettings  # noqa: PLC0415
         from ..models.live_chat_advanced_settings import LiveChatAdvancedSettings  # noqa: PLC0415
         from ..models.live_chat_box import LiveChatBox  # noqa: PLC0415

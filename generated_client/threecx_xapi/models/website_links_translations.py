@@ -8,12 +8,13 @@ from typing import Any, ClassVar, TypeVar, cast
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from ..model_support import check_fields, model_repr
 from ..types import UNSET, Unset
 
 T = TypeVar("T", bound="WebsiteLinksTranslations")
 
 
-@_attrs_define
+@_attrs_define(repr=False)
 class WebsiteLinksTranslations:
     """
     Attributes:
@@ -52,26 +53,35 @@ class WebsiteLinksTranslations:
     unavailable_message: None | str | Unset = UNSET
     window_title: None | str | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
-    _json_names: ClassVar[dict[str, str]] = {
-        "authentication_message": "AuthenticationMessage",
-        "ending_message": "EndingMessage",
-        "first_response_message": "FirstResponseMessage",
-        "gdpr_message": "GdprMessage",
-        "greeting_message": "GreetingMessage",
-        "greeting_offline_message": "GreetingOfflineMessage",
-        "invite_message": "InviteMessage",
-        "offline_email_message": "OfflineEmailMessage",
-        "offline_finish_message": "OfflineFinishMessage",
-        "offline_form_invalid_email": "OfflineFormInvalidEmail",
-        "offline_form_invalid_name": "OfflineFormInvalidName",
-        "offline_form_maximum_characters_reached": "OfflineFormMaximumCharactersReached",
-        "offline_name_message": "OfflineNameMessage",
-        "start_chat_button_text": "StartChatButtonText",
-        "unavailable_message": "UnavailableMessage",
-        "window_title": "WindowTitle",
-    }
+    _secret_fields: ClassVar[frozenset[str]] = frozenset({})
+
+    def __repr__(self) -> str:
+        return model_repr(self, self._secret_fields)
+
+    @staticmethod
+    def _json_fields() -> tuple[tuple[str, Any, bool], ...]:
+        """(JSON name, type, may be absent) of each constructor field, in order: read by the fast decoder."""
+        return (
+            ("AuthenticationMessage", None | str, True),
+            ("EndingMessage", None | str, True),
+            ("FirstResponseMessage", None | str, True),
+            ("GdprMessage", None | str, True),
+            ("GreetingMessage", None | str, True),
+            ("GreetingOfflineMessage", None | str, True),
+            ("InviteMessage", None | str, True),
+            ("OfflineEmailMessage", None | str, True),
+            ("OfflineFinishMessage", None | str, True),
+            ("OfflineFormInvalidEmail", None | str, True),
+            ("OfflineFormInvalidName", None | str, True),
+            ("OfflineFormMaximumCharactersReached", None | str, True),
+            ("OfflineNameMessage", None | str, True),
+            ("StartChatButtonText", None | str, True),
+            ("UnavailableMessage", None | str, True),
+            ("WindowTitle", None | str, True),
+        )
 
     def to_dict(self) -> dict[str, Any]:
+        check_fields(self)
         authentication_message: None | str | Unset
         if isinstance(self.authentication_message, Unset):
             authentication_message = UNSET

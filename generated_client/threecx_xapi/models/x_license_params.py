@@ -8,12 +8,13 @@ from typing import Any, ClassVar, TypeVar, cast
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from ..model_support import check_fields, model_repr
 from ..types import UNSET, Unset
 
 T = TypeVar("T", bound="XLicenseParams")
 
 
-@_attrs_define
+@_attrs_define(repr=False)
 class XLicenseParams:
     """
     Attributes:
@@ -30,15 +31,24 @@ class XLicenseParams:
     email: None | str | Unset = UNSET
     phone: None | str | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
-    _json_names: ClassVar[dict[str, str]] = {
-        "company_name": "CompanyName",
-        "contact_name": "ContactName",
-        "country": "Country",
-        "email": "Email",
-        "phone": "Phone",
-    }
+    _secret_fields: ClassVar[frozenset[str]] = frozenset({})
+
+    def __repr__(self) -> str:
+        return model_repr(self, self._secret_fields)
+
+    @staticmethod
+    def _json_fields() -> tuple[tuple[str, Any, bool], ...]:
+        """(JSON name, type, may be absent) of each constructor field, in order: read by the fast decoder."""
+        return (
+            ("CompanyName", None | str, True),
+            ("ContactName", None | str, True),
+            ("Country", None | str, True),
+            ("Email", None | str, True),
+            ("Phone", None | str, True),
+        )
 
     def to_dict(self) -> dict[str, Any]:
+        check_fields(self)
         company_name: None | str | Unset
         if isinstance(self.company_name, Unset):
             company_name = UNSET

@@ -9,13 +9,14 @@ from typing import Any, ClassVar, TypeVar, cast
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
-from ..parsing import duration_from_json, duration_to_json
+from ..codecs import format_duration, parse_duration
+from ..model_support import check_fields, model_repr
 from ..types import UNSET, Unset
 
 T = TypeVar("T", bound="XSBCConnection")
 
 
-@_attrs_define
+@_attrs_define(repr=False)
 class XSBCConnection:
     """
     Attributes:
@@ -40,19 +41,28 @@ class XSBCConnection:
     udp_active: bool | None | Unset = UNSET
     up: bool | None | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
-    _json_names: ClassVar[dict[str, str]] = {
-        "calls": "Calls",
-        "cpu": "Cpu",
-        "disk": "Disk",
-        "elapsed_time": "ElapsedTime",
-        "latency": "Latency",
-        "memory": "Memory",
-        "registered_phones": "RegisteredPhones",
-        "udp_active": "UdpActive",
-        "up": "Up",
-    }
+    _secret_fields: ClassVar[frozenset[str]] = frozenset({})
+
+    def __repr__(self) -> str:
+        return model_repr(self, self._secret_fields)
+
+    @staticmethod
+    def _json_fields() -> tuple[tuple[str, Any, bool], ...]:
+        """(JSON name, type, may be absent) of each constructor field, in order: read by the fast decoder."""
+        return (
+            ("Calls", int | None, True),
+            ("Cpu", None | str, True),
+            ("Disk", None | str, True),
+            ("ElapsedTime", datetime.timedelta | None, True),
+            ("Latency", int | None, True),
+            ("Memory", None | str, True),
+            ("RegisteredPhones", int | None, True),
+            ("UdpActive", bool | None, True),
+            ("Up", bool | None, True),
+        )
 
     def to_dict(self) -> dict[str, Any]:
+        check_fields(self)
         calls: int | None | Unset
         if isinstance(self.calls, Unset):
             calls = UNSET
@@ -73,7 +83,7 @@ class XSBCConnection:
 
         elapsed_time: str | None | Unset
         if isinstance(self.elapsed_time, datetime.timedelta):
-            elapsed_time = duration_to_json(self.elapsed_time)
+            elapsed_time = format_duration(self.elapsed_time)
         else:
             elapsed_time = self.elapsed_time
 
@@ -165,7 +175,7 @@ class XSBCConnection:
         _elapsed_time = d.pop("ElapsedTime", UNSET)
         elapsed_time: datetime.timedelta | None | Unset
         if isinstance(_elapsed_time, str):
-            elapsed_time = duration_from_json(_elapsed_time)
+            elapsed_time = parse_duration(_elapsed_time)
         else:
             elapsed_time = cast(datetime.timedelta | None | Unset, _elapsed_time)
 

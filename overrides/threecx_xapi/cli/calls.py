@@ -83,7 +83,9 @@ def read_body(text: str, operation: Operation, stdin: Callable[[], str]) -> Any:
         raise InputError(f"the body of {operation.operation_id} must be a JSON object ({model_name})")
     model = getattr(models, model_name)
     try:
-        return model.from_dict(data)
+        parsed = model.from_dict(data)
+        parsed.to_dict()  # every field's type is checked here, before anything is sent
+        return parsed
     except (KeyError, TypeError, ValueError, AttributeError) as exc:
         raise InputError(f"the body does not fit {model_name}: {type(exc).__name__}: {exc}") from None
 

@@ -17,12 +17,12 @@ from collections.abc import Callable
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
+from ..codecs import parse_duration
 from ..registry import Parameter
 
 NULL = "null"
 _TRUE = ("true", "1", "yes")
 _FALSE = ("false", "0", "no")
-_DURATION = re.compile(r"^(-)?P(?:(\d+)D)?(?:T(?:(\d+)H)?(?:(\d+)M)?(?:(\d+(?:\.\d+)?)S)?)?$")
 
 
 def _integer(text: str) -> int:
@@ -67,14 +67,10 @@ def _time(text: str) -> datetime.time:
 
 
 def _duration(text: str) -> datetime.timedelta:
-    match = _DURATION.match(text.strip())
-    if not match or text.strip() in ("P", "-P") or text.strip().endswith("T"):
-        raise ValueError("an ISO 8601 duration such as PT1H30M or P1DT2H")
-    sign, days, hours, minutes, seconds = match.groups()
-    value = datetime.timedelta(
-        days=int(days or 0), hours=int(hours or 0), minutes=int(minutes or 0), seconds=float(seconds or 0)
-    )
-    return -value if sign else value
+    try:
+        return parse_duration(text.strip())
+    except ValueError:
+        raise ValueError("an ISO 8601 duration such as PT1H30M or P1DT2H") from None
 
 
 def _guid(text: str) -> uuid.UUID:

@@ -4,18 +4,18 @@ from typing import Any
 
 from ...client import XapiClient
 from ...endpoint import Endpoint, model
-from ...models.pbx_call_flow_app import PbxCallFlowApp
+from ...models.call_flow_app import CallFlowApp
 from ...types import Response
 
-ENDPOINT = Endpoint("CreateCallFlowApp", "POST", "/CallFlowApps", 201, model(PbxCallFlowApp), body=PbxCallFlowApp)
+ENDPOINT = Endpoint("CreateCallFlowApp", "POST", "/CallFlowApps", 201, model(CallFlowApp), body=CallFlowApp)
 
 
-def sync(*, client: XapiClient, body: PbxCallFlowApp | dict[str, Any]) -> PbxCallFlowApp:
+def sync(*, client: XapiClient, body: CallFlowApp | dict[str, Any]) -> CallFlowApp:
     """Add new entity to CallFlowApps: `POST /CallFlowApps` (XAPI `CreateCallFlowApp`).
 
     Args:
-        body (PbxCallFlowApp | dict): the model, or a dict of its JSON fields (checked by reading it as the model).
-        body (PbxCallFlowApp):
+        body (CallFlowApp | dict): the model, or a dict of its JSON fields (checked by reading it as the model).
+        body (CallFlowApp):
 
     Raises:
         errors.XapiError: an error status (a subclass per status), a body that is not the JSON it declares (UnexpectedContent), no answer (TransportError); TypeError, ValueError: an argument that cannot be sent, before any request.
@@ -23,17 +23,17 @@ def sync(*, client: XapiClient, body: PbxCallFlowApp | dict[str, Any]) -> PbxCal
     return ENDPOINT.sync(locals())
 
 
-def sync_detailed(*, client: XapiClient, body: PbxCallFlowApp | dict[str, Any]) -> Response[PbxCallFlowApp]:
+def sync_detailed(*, client: XapiClient, body: CallFlowApp | dict[str, Any]) -> Response[CallFlowApp]:
     """Like `sync`, returning the `Response` (status, headers, body); `parsed` is None for an error status."""
     return ENDPOINT.sync_detailed(locals())
 
 
-async def asyncio(*, client: XapiClient, body: PbxCallFlowApp | dict[str, Any]) -> PbxCallFlowApp:
+async def asyncio(*, client: XapiClient, body: CallFlowApp | dict[str, Any]) -> CallFlowApp:
     """Add new entity to CallFlowApps: `POST /CallFlowApps` (XAPI `CreateCallFlowApp`).
 
     Args:
-        body (PbxCallFlowApp | dict): the model, or a dict of its JSON fields (checked by reading it as the model).
-        body (PbxCallFlowApp):
+        body (CallFlowApp | dict): the model, or a dict of its JSON fields (checked by reading it as the model).
+        body (CallFlowApp):
 
     Raises:
         errors.XapiError: an error status (a subclass per status), a body that is not the JSON it declares (UnexpectedContent), no answer (TransportError); TypeError, ValueError: an argument that cannot be sent, before any request.
@@ -41,6 +41,6 @@ async def asyncio(*, client: XapiClient, body: PbxCallFlowApp | dict[str, Any]) 
     return await ENDPOINT.asyncio(locals())
 
 
-async def asyncio_detailed(*, client: XapiClient, body: PbxCallFlowApp | dict[str, Any]) -> Response[PbxCallFlowApp]:
+async def asyncio_detailed(*, client: XapiClient, body: CallFlowApp | dict[str, Any]) -> Response[CallFlowApp]:
     """Like `asyncio`, returning the `Response` (status, headers, body); `parsed` is None for an error status."""
     return await ENDPOINT.asyncio_detailed(locals())

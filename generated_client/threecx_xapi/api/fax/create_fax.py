@@ -4,18 +4,18 @@ from typing import Any
 
 from ...client import XapiClient
 from ...endpoint import Endpoint, model
-from ...models.pbx_fax import PbxFax
+from ...models.fax import Fax
 from ...types import Response
 
-ENDPOINT = Endpoint("CreateFax", "POST", "/Fax", 201, model(PbxFax), body=PbxFax)
+ENDPOINT = Endpoint("CreateFax", "POST", "/Fax", 201, model(Fax), body=Fax)
 
 
-def sync(*, client: XapiClient, body: PbxFax | dict[str, Any]) -> PbxFax:
+def sync(*, client: XapiClient, body: Fax | dict[str, Any]) -> Fax:
     """Add new entity to Fax: `POST /Fax` (XAPI `CreateFax`).
 
     Args:
-        body (PbxFax | dict): the model, or a dict of its JSON fields (checked by reading it as the model).
-        body (PbxFax):
+        body (Fax | dict): the model, or a dict of its JSON fields (checked by reading it as the model).
+        body (Fax):
 
     Raises:
         errors.XapiError: an error status (a subclass per status), a body that is not the JSON it declares (UnexpectedContent), no answer (TransportError); TypeError, ValueError: an argument that cannot be sent, before any request.
@@ -23,17 +23,17 @@ def sync(*, client: XapiClient, body: PbxFax | dict[str, Any]) -> PbxFax:
     return ENDPOINT.sync(locals())
 
 
-def sync_detailed(*, client: XapiClient, body: PbxFax | dict[str, Any]) -> Response[PbxFax]:
+def sync_detailed(*, client: XapiClient, body: Fax | dict[str, Any]) -> Response[Fax]:
     """Like `sync`, returning the `Response` (status, headers, body); `parsed` is None for an error status."""
     return ENDPOINT.sync_detailed(locals())
 
 
-async def asyncio(*, client: XapiClient, body: PbxFax | dict[str, Any]) -> PbxFax:
+async def asyncio(*, client: XapiClient, body: Fax | dict[str, Any]) -> Fax:
     """Add new entity to Fax: `POST /Fax` (XAPI `CreateFax`).
 
     Args:
-        body (PbxFax | dict): the model, or a dict of its JSON fields (checked by reading it as the model).
-        body (PbxFax):
+        body (Fax | dict): the model, or a dict of its JSON fields (checked by reading it as the model).
+        body (Fax):
 
     Raises:
         errors.XapiError: an error status (a subclass per status), a body that is not the JSON it declares (UnexpectedContent), no answer (TransportError); TypeError, ValueError: an argument that cannot be sent, before any request.
@@ -41,6 +41,6 @@ async def asyncio(*, client: XapiClient, body: PbxFax | dict[str, Any]) -> PbxFa
     return await ENDPOINT.asyncio(locals())
 
 
-async def asyncio_detailed(*, client: XapiClient, body: PbxFax | dict[str, Any]) -> Response[PbxFax]:
+async def asyncio_detailed(*, client: XapiClient, body: Fax | dict[str, Any]) -> Response[Fax]:
     """Like `asyncio`, returning the `Response` (status, headers, body); `parsed` is None for an error status."""
     return await ENDPOINT.asyncio_detailed(locals())

@@ -3,17 +3,15 @@
 
 from ...client import XapiClient
 from ...endpoint import EXPAND, SELECT, Endpoint, Param, model
-from ...models.pbx_fax import PbxFax
+from ...models.fax import Fax
 from ...types import UNSET, Response, Unset
 
 ENDPOINT = Endpoint(
-    "GetFax", "GET", "/Fax({Id})", 200, model(PbxFax), Param("id", "Id", "key", "Edm.Int32"), SELECT, EXPAND
+    "GetFax", "GET", "/Fax({Id})", 200, model(Fax), Param("id", "Id", "key", "Edm.Int32"), SELECT, EXPAND
 )
 
 
-def sync(
-    id: int, *, client: XapiClient, select: list[str] | Unset = UNSET, expand: list[str] | Unset = UNSET
-) -> PbxFax:
+def sync(id: int, *, client: XapiClient, select: list[str] | Unset = UNSET, expand: list[str] | Unset = UNSET) -> Fax:
     """Get entity from Fax by key: `GET /Fax({Id})` (XAPI `GetFax`).
 
     Args:
@@ -29,14 +27,14 @@ def sync(
 
 def sync_detailed(
     id: int, *, client: XapiClient, select: list[str] | Unset = UNSET, expand: list[str] | Unset = UNSET
-) -> Response[PbxFax]:
+) -> Response[Fax]:
     """Like `sync`, returning the `Response` (status, headers, body); `parsed` is None for an error status."""
     return ENDPOINT.sync_detailed(locals())
 
 
 async def asyncio(
     id: int, *, client: XapiClient, select: list[str] | Unset = UNSET, expand: list[str] | Unset = UNSET
-) -> PbxFax:
+) -> Fax:
     """Get entity from Fax by key: `GET /Fax({Id})` (XAPI `GetFax`).
 
     Args:
@@ -52,6 +50,6 @@ async def asyncio(
 
 async def asyncio_detailed(
     id: int, *, client: XapiClient, select: list[str] | Unset = UNSET, expand: list[str] | Unset = UNSET
-) -> Response[PbxFax]:
+) -> Response[Fax]:
     """Like `asyncio`, returning the `Response` (status, headers, body); `parsed` is None for an error status."""
     return await ENDPOINT.asyncio_detailed(locals())

@@ -3,13 +3,13 @@
 
 from ...client import XapiClient
 from ...endpoint import Endpoint, model
-from ...models.pbx_fax import PbxFax
+from ...models.fax import Fax
 from ...types import Response
 
-ENDPOINT = Endpoint("InitFax", "GET", "/Fax/Pbx.InitFax()", 200, model(PbxFax))
+ENDPOINT = Endpoint("InitFax", "GET", "/Fax/Pbx.InitFax()", 200, model(Fax))
 
 
-def sync(*, client: XapiClient) -> PbxFax:
+def sync(*, client: XapiClient) -> Fax:
     """Invoke function InitFax: `GET /Fax/Pbx.InitFax()` (XAPI `InitFax`).
 
     Raises:
@@ -18,12 +18,12 @@ def sync(*, client: XapiClient) -> PbxFax:
     return ENDPOINT.sync(locals())
 
 
-def sync_detailed(*, client: XapiClient) -> Response[PbxFax]:
+def sync_detailed(*, client: XapiClient) -> Response[Fax]:
     """Like `sync`, returning the `Response` (status, headers, body); `parsed` is None for an error status."""
     return ENDPOINT.sync_detailed(locals())
 
 
-async def asyncio(*, client: XapiClient) -> PbxFax:
+async def asyncio(*, client: XapiClient) -> Fax:
     """Invoke function InitFax: `GET /Fax/Pbx.InitFax()` (XAPI `InitFax`).
 
     Raises:
@@ -32,6 +32,6 @@ async def asyncio(*, client: XapiClient) -> PbxFax:
     return await ENDPOINT.asyncio(locals())
 
 
-async def asyncio_detailed(*, client: XapiClient) -> Response[PbxFax]:
+async def asyncio_detailed(*, client: XapiClient) -> Response[Fax]:
     """Like `asyncio`, returning the `Response` (status, headers, body); `parsed` is None for an error status."""
     return await ENDPOINT.asyncio_detailed(locals())

@@ -3,11 +3,23 @@
 
 from ...client import XapiClient
 from ...endpoint import COUNT, EXPAND, FILTER, ORDERBY, SEARCH, SELECT, SKIP, TOP, Endpoint, model
-from ...models.collection_of_fax import CollectionOfFax
+from ...models.fax_collection_response import FaxCollectionResponse
 from ...types import UNSET, Response, Unset
 
 ENDPOINT = Endpoint(
-    "ListFax", "GET", "/Fax", 200, model(CollectionOfFax), TOP, SKIP, SEARCH, FILTER, COUNT, ORDERBY, SELECT, EXPAND
+    "ListFax",
+    "GET",
+    "/Fax",
+    200,
+    model(FaxCollectionResponse),
+    TOP,
+    SKIP,
+    SEARCH,
+    FILTER,
+    COUNT,
+    ORDERBY,
+    SELECT,
+    EXPAND,
 )
 
 
@@ -22,7 +34,7 @@ def sync(
     orderby: list[str] | Unset = UNSET,
     select: list[str] | Unset = UNSET,
     expand: list[str] | Unset = UNSET,
-) -> CollectionOfFax:
+) -> FaxCollectionResponse:
     """Get entities from Fax: `GET /Fax` (XAPI `ListFax`).
 
     Args:
@@ -52,7 +64,7 @@ def sync_detailed(
     orderby: list[str] | Unset = UNSET,
     select: list[str] | Unset = UNSET,
     expand: list[str] | Unset = UNSET,
-) -> Response[CollectionOfFax]:
+) -> Response[FaxCollectionResponse]:
     """Like `sync`, returning the `Response` (status, headers, body); `parsed` is None for an error status."""
     return ENDPOINT.sync_detailed(locals())
 
@@ -68,7 +80,7 @@ async def asyncio(
     orderby: list[str] | Unset = UNSET,
     select: list[str] | Unset = UNSET,
     expand: list[str] | Unset = UNSET,
-) -> CollectionOfFax:
+) -> FaxCollectionResponse:
     """Get entities from Fax: `GET /Fax` (XAPI `ListFax`).
 
     Args:
@@ -98,6 +110,6 @@ async def asyncio_detailed(
     orderby: list[str] | Unset = UNSET,
     select: list[str] | Unset = UNSET,
     expand: list[str] | Unset = UNSET,
-) -> Response[CollectionOfFax]:
+) -> Response[FaxCollectionResponse]:
     """Like `asyncio`, returning the `Response` (status, headers, body); `parsed` is None for an error status."""
     return await ENDPOINT.asyncio_detailed(locals())

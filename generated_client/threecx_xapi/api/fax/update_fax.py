@@ -4,21 +4,21 @@ from typing import Any
 
 from ...client import XapiClient
 from ...endpoint import NO_CONTENT, Endpoint, Param
-from ...models.pbx_fax import PbxFax
+from ...models.fax import Fax
 from ...types import UNSET, Response, Unset
 
 ENDPOINT = Endpoint(
-    "UpdateFax", "PATCH", "/Fax({Id})", 204, NO_CONTENT, Param("id", "Id", "key", "Edm.Int32"), body=PbxFax
+    "UpdateFax", "PATCH", "/Fax({Id})", 204, NO_CONTENT, Param("id", "Id", "key", "Edm.Int32"), body=Fax
 )
 
 
-def sync(id: int, *, client: XapiClient, body: PbxFax | Unset | dict[str, Any] = UNSET) -> None:
+def sync(id: int, *, client: XapiClient, body: Fax | Unset | dict[str, Any] = UNSET) -> None:
     """Update entity in Fax: `PATCH /Fax({Id})` (XAPI `UpdateFax`).
 
     Args:
-        body (PbxFax | Unset | dict): the model, or a dict of its JSON fields (checked by reading it as the model).
+        body (Fax | Unset | dict): the model, or a dict of its JSON fields (checked by reading it as the model).
         id (int): `Id`, OData Edm.Int32. The unique identifier of Fax
-        body (PbxFax | Unset):
+        body (Fax | Unset):
 
     Raises:
         errors.XapiError: an error status (a subclass per status), a body that is not empty (UnexpectedContent), no answer (TransportError); TypeError, ValueError: an argument that cannot be sent, before any request.
@@ -26,18 +26,18 @@ def sync(id: int, *, client: XapiClient, body: PbxFax | Unset | dict[str, Any] =
     return ENDPOINT.sync(locals())
 
 
-def sync_detailed(id: int, *, client: XapiClient, body: PbxFax | Unset | dict[str, Any] = UNSET) -> Response[None]:
+def sync_detailed(id: int, *, client: XapiClient, body: Fax | Unset | dict[str, Any] = UNSET) -> Response[None]:
     """Like `sync`, returning the `Response` (status, headers, body); `parsed` is None for an error status."""
     return ENDPOINT.sync_detailed(locals())
 
 
-async def asyncio(id: int, *, client: XapiClient, body: PbxFax | Unset | dict[str, Any] = UNSET) -> None:
+async def asyncio(id: int, *, client: XapiClient, body: Fax | Unset | dict[str, Any] = UNSET) -> None:
     """Update entity in Fax: `PATCH /Fax({Id})` (XAPI `UpdateFax`).
 
     Args:
-        body (PbxFax | Unset | dict): the model, or a dict of its JSON fields (checked by reading it as the model).
+        body (Fax | Unset | dict): the model, or a dict of its JSON fields (checked by reading it as the model).
         id (int): `Id`, OData Edm.Int32. The unique identifier of Fax
-        body (PbxFax | Unset):
+        body (Fax | Unset):
 
     Raises:
         errors.XapiError: an error status (a subclass per status), a body that is not empty (UnexpectedContent), no answer (TransportError); TypeError, ValueError: an argument that cannot be sent, before any request.
@@ -46,7 +46,7 @@ async def asyncio(id: int, *, client: XapiClient, body: PbxFax | Unset | dict[st
 
 
 async def asyncio_detailed(
-    id: int, *, client: XapiClient, body: PbxFax | Unset | dict[str, Any] = UNSET
+    id: int, *, client: XapiClient, body: Fax | Unset | dict[str, Any] = UNSET
 ) -> Response[None]:
     """Like `asyncio`, returning the `Response` (status, headers, body); `parsed` is None for an error status."""
     return await ENDPOINT.asyncio_detailed(locals())

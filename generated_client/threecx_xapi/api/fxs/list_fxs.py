@@ -3,11 +3,23 @@
 
 from ...client import XapiClient
 from ...endpoint import COUNT, EXPAND, FILTER, ORDERBY, SEARCH, SELECT, SKIP, TOP, Endpoint, model
-from ...models.collection_of_fxs import CollectionOfFxs
+from ...models.fxs_collection_response import FxsCollectionResponse
 from ...types import UNSET, Response, Unset
 
 ENDPOINT = Endpoint(
-    "ListFxs", "GET", "/Fxs", 200, model(CollectionOfFxs), TOP, SKIP, SEARCH, FILTER, COUNT, ORDERBY, SELECT, EXPAND
+    "ListFxs",
+    "GET",
+    "/Fxs",
+    200,
+    model(FxsCollectionResponse),
+    TOP,
+    SKIP,
+    SEARCH,
+    FILTER,
+    COUNT,
+    ORDERBY,
+    SELECT,
+    EXPAND,
 )
 
 
@@ -22,7 +34,7 @@ def sync(
     orderby: list[str] | Unset = UNSET,
     select: list[str] | Unset = UNSET,
     expand: list[str] | Unset = UNSET,
-) -> CollectionOfFxs:
+) -> FxsCollectionResponse:
     """Get entities from Fxs: `GET /Fxs` (XAPI `ListFxs`).
 
     Args:
@@ -52,7 +64,7 @@ def sync_detailed(
     orderby: list[str] | Unset = UNSET,
     select: list[str] | Unset = UNSET,
     expand: list[str] | Unset = UNSET,
-) -> Response[CollectionOfFxs]:
+) -> Response[FxsCollectionResponse]:
     """Like `sync`, returning the `Response` (status, headers, body); `parsed` is None for an error status."""
     return ENDPOINT.sync_detailed(locals())
 
@@ -68,7 +80,7 @@ async def asyncio(
     orderby: list[str] | Unset = UNSET,
     select: list[str] | Unset = UNSET,
     expand: list[str] | Unset = UNSET,
-) -> CollectionOfFxs:
+) -> FxsCollectionResponse:
     """Get entities from Fxs: `GET /Fxs` (XAPI `ListFxs`).
 
     Args:
@@ -98,6 +110,6 @@ async def asyncio_detailed(
     orderby: list[str] | Unset = UNSET,
     select: list[str] | Unset = UNSET,
     expand: list[str] | Unset = UNSET,
-) -> Response[CollectionOfFxs]:
+) -> Response[FxsCollectionResponse]:
     """Like `asyncio`, returning the `Response` (status, headers, body); `parsed` is None for an error status."""
     return await ENDPOINT.asyncio_detailed(locals())

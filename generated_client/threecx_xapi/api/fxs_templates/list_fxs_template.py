@@ -3,7 +3,7 @@
 
 from ...client import XapiClient
 from ...endpoint import COUNT, EXPAND, FILTER, ORDERBY, SEARCH, SELECT, SKIP, TOP, Endpoint, model
-from ...models.collection_of_fxs_template import CollectionOfFxsTemplate
+from ...models.fxs_template_collection_response import FxsTemplateCollectionResponse
 from ...types import UNSET, Response, Unset
 
 ENDPOINT = Endpoint(
@@ -11,7 +11,7 @@ ENDPOINT = Endpoint(
     "GET",
     "/FxsTemplates",
     200,
-    model(CollectionOfFxsTemplate),
+    model(FxsTemplateCollectionResponse),
     TOP,
     SKIP,
     SEARCH,
@@ -34,7 +34,7 @@ def sync(
     orderby: list[str] | Unset = UNSET,
     select: list[str] | Unset = UNSET,
     expand: list[str] | Unset = UNSET,
-) -> CollectionOfFxsTemplate:
+) -> FxsTemplateCollectionResponse:
     """Get entities from FxsTemplates: `GET /FxsTemplates` (XAPI `ListFxsTemplate`).
 
     Args:
@@ -64,7 +64,7 @@ def sync_detailed(
     orderby: list[str] | Unset = UNSET,
     select: list[str] | Unset = UNSET,
     expand: list[str] | Unset = UNSET,
-) -> Response[CollectionOfFxsTemplate]:
+) -> Response[FxsTemplateCollectionResponse]:
     """Like `sync`, returning the `Response` (status, headers, body); `parsed` is None for an error status."""
     return ENDPOINT.sync_detailed(locals())
 
@@ -80,7 +80,7 @@ async def asyncio(
     orderby: list[str] | Unset = UNSET,
     select: list[str] | Unset = UNSET,
     expand: list[str] | Unset = UNSET,
-) -> CollectionOfFxsTemplate:
+) -> FxsTemplateCollectionResponse:
     """Get entities from FxsTemplates: `GET /FxsTemplates` (XAPI `ListFxsTemplate`).
 
     Args:
@@ -110,6 +110,6 @@ async def asyncio_detailed(
     orderby: list[str] | Unset = UNSET,
     select: list[str] | Unset = UNSET,
     expand: list[str] | Unset = UNSET,
-) -> Response[CollectionOfFxsTemplate]:
+) -> Response[FxsTemplateCollectionResponse]:
     """Like `asyncio`, returning the `Response` (status, headers, body); `parsed` is None for an error status."""
     return await ENDPOINT.asyncio_detailed(locals())

@@ -4,18 +4,18 @@ from typing import Any
 
 from ...client import XapiClient
 from ...endpoint import Endpoint, model
-from ...models.pbx_group import PbxGroup
+from ...models.group import Group
 from ...types import Response
 
-ENDPOINT = Endpoint("CreateGroup", "POST", "/Groups", 201, model(PbxGroup), body=PbxGroup)
+ENDPOINT = Endpoint("CreateGroup", "POST", "/Groups", 201, model(Group), body=Group)
 
 
-def sync(*, client: XapiClient, body: PbxGroup | dict[str, Any]) -> PbxGroup:
+def sync(*, client: XapiClient, body: Group | dict[str, Any]) -> Group:
     """Add new entity to Groups: `POST /Groups` (XAPI `CreateGroup`).
 
     Args:
-        body (PbxGroup | dict): the model, or a dict of its JSON fields (checked by reading it as the model).
-        body (PbxGroup):
+        body (Group | dict): the model, or a dict of its JSON fields (checked by reading it as the model).
+        body (Group):
 
     Raises:
         errors.XapiError: an error status (a subclass per status), a body that is not the JSON it declares (UnexpectedContent), no answer (TransportError); TypeError, ValueError: an argument that cannot be sent, before any request.
@@ -23,17 +23,17 @@ def sync(*, client: XapiClient, body: PbxGroup | dict[str, Any]) -> PbxGroup:
     return ENDPOINT.sync(locals())
 
 
-def sync_detailed(*, client: XapiClient, body: PbxGroup | dict[str, Any]) -> Response[PbxGroup]:
+def sync_detailed(*, client: XapiClient, body: Group | dict[str, Any]) -> Response[Group]:
     """Like `sync`, returning the `Response` (status, headers, body); `parsed` is None for an error status."""
     return ENDPOINT.sync_detailed(locals())
 
 
-async def asyncio(*, client: XapiClient, body: PbxGroup | dict[str, Any]) -> PbxGroup:
+async def asyncio(*, client: XapiClient, body: Group | dict[str, Any]) -> Group:
     """Add new entity to Groups: `POST /Groups` (XAPI `CreateGroup`).
 
     Args:
-        body (PbxGroup | dict): the model, or a dict of its JSON fields (checked by reading it as the model).
-        body (PbxGroup):
+        body (Group | dict): the model, or a dict of its JSON fields (checked by reading it as the model).
+        body (Group):
 
     Raises:
         errors.XapiError: an error status (a subclass per status), a body that is not the JSON it declares (UnexpectedContent), no answer (TransportError); TypeError, ValueError: an argument that cannot be sent, before any request.
@@ -41,6 +41,6 @@ async def asyncio(*, client: XapiClient, body: PbxGroup | dict[str, Any]) -> Pbx
     return await ENDPOINT.asyncio(locals())
 
 
-async def asyncio_detailed(*, client: XapiClient, body: PbxGroup | dict[str, Any]) -> Response[PbxGroup]:
+async def asyncio_detailed(*, client: XapiClient, body: Group | dict[str, Any]) -> Response[Group]:
     """Like `asyncio`, returning the `Response` (status, headers, body); `parsed` is None for an error status."""
     return await ENDPOINT.asyncio_detailed(locals())

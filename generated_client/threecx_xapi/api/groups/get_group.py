@@ -3,17 +3,15 @@
 
 from ...client import XapiClient
 from ...endpoint import EXPAND, SELECT, Endpoint, Param, model
-from ...models.pbx_group import PbxGroup
+from ...models.group import Group
 from ...types import UNSET, Response, Unset
 
 ENDPOINT = Endpoint(
-    "GetGroup", "GET", "/Groups({Id})", 200, model(PbxGroup), Param("id", "Id", "key", "Edm.Int32"), SELECT, EXPAND
+    "GetGroup", "GET", "/Groups({Id})", 200, model(Group), Param("id", "Id", "key", "Edm.Int32"), SELECT, EXPAND
 )
 
 
-def sync(
-    id: int, *, client: XapiClient, select: list[str] | Unset = UNSET, expand: list[str] | Unset = UNSET
-) -> PbxGroup:
+def sync(id: int, *, client: XapiClient, select: list[str] | Unset = UNSET, expand: list[str] | Unset = UNSET) -> Group:
     """Get entity from Groups by key: `GET /Groups({Id})` (XAPI `GetGroup`).
 
     Args:
@@ -29,14 +27,14 @@ def sync(
 
 def sync_detailed(
     id: int, *, client: XapiClient, select: list[str] | Unset = UNSET, expand: list[str] | Unset = UNSET
-) -> Response[PbxGroup]:
+) -> Response[Group]:
     """Like `sync`, returning the `Response` (status, headers, body); `parsed` is None for an error status."""
     return ENDPOINT.sync_detailed(locals())
 
 
 async def asyncio(
     id: int, *, client: XapiClient, select: list[str] | Unset = UNSET, expand: list[str] | Unset = UNSET
-) -> PbxGroup:
+) -> Group:
     """Get entity from Groups by key: `GET /Groups({Id})` (XAPI `GetGroup`).
 
     Args:
@@ -52,6 +50,6 @@ async def asyncio(
 
 async def asyncio_detailed(
     id: int, *, client: XapiClient, select: list[str] | Unset = UNSET, expand: list[str] | Unset = UNSET
-) -> Response[PbxGroup]:
+) -> Response[Group]:
     """Like `asyncio`, returning the `Response` (status, headers, body); `parsed` is None for an error status."""
     return await ENDPOINT.asyncio_detailed(locals())

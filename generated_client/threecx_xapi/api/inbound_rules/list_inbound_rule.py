@@ -3,7 +3,7 @@
 
 from ...client import XapiClient
 from ...endpoint import COUNT, EXPAND, FILTER, ORDERBY, SEARCH, SELECT, SKIP, TOP, Endpoint, model
-from ...models.collection_of_inbound_rule import CollectionOfInboundRule
+from ...models.inbound_rule_collection_response import InboundRuleCollectionResponse
 from ...types import UNSET, Response, Unset
 
 ENDPOINT = Endpoint(
@@ -11,7 +11,7 @@ ENDPOINT = Endpoint(
     "GET",
     "/InboundRules",
     200,
-    model(CollectionOfInboundRule),
+    model(InboundRuleCollectionResponse),
     TOP,
     SKIP,
     SEARCH,
@@ -34,7 +34,7 @@ def sync(
     orderby: list[str] | Unset = UNSET,
     select: list[str] | Unset = UNSET,
     expand: list[str] | Unset = UNSET,
-) -> CollectionOfInboundRule:
+) -> InboundRuleCollectionResponse:
     """Get entities from InboundRules: `GET /InboundRules` (XAPI `ListInboundRule`).
 
     Args:
@@ -64,7 +64,7 @@ def sync_detailed(
     orderby: list[str] | Unset = UNSET,
     select: list[str] | Unset = UNSET,
     expand: list[str] | Unset = UNSET,
-) -> Response[CollectionOfInboundRule]:
+) -> Response[InboundRuleCollectionResponse]:
     """Like `sync`, returning the `Response` (status, headers, body); `parsed` is None for an error status."""
     return ENDPOINT.sync_detailed(locals())
 
@@ -80,7 +80,7 @@ async def asyncio(
     orderby: list[str] | Unset = UNSET,
     select: list[str] | Unset = UNSET,
     expand: list[str] | Unset = UNSET,
-) -> CollectionOfInboundRule:
+) -> InboundRuleCollectionResponse:
     """Get entities from InboundRules: `GET /InboundRules` (XAPI `ListInboundRule`).
 
     Args:
@@ -110,6 +110,6 @@ async def asyncio_detailed(
     orderby: list[str] | Unset = UNSET,
     select: list[str] | Unset = UNSET,
     expand: list[str] | Unset = UNSET,
-) -> Response[CollectionOfInboundRule]:
+) -> Response[InboundRuleCollectionResponse]:
     """Like `asyncio`, returning the `Response` (status, headers, body); `parsed` is None for an error status."""
     return await ENDPOINT.asyncio_detailed(locals())

@@ -3,7 +3,9 @@
 
 from ...client import XapiClient
 from ...endpoint import COUNT, EXPAND, FILTER, ORDERBY, SEARCH, SELECT, SKIP, TOP, Endpoint, model
-from ...models.collection_of_last_cdr_and_chat_message_timestamp import CollectionOfLastCdrAndChatMessageTimestamp
+from ...models.last_cdr_and_chat_message_timestamp_collection_response import (
+    LastCdrAndChatMessageTimestampCollectionResponse,
+)
 from ...types import UNSET, Response, Unset
 
 ENDPOINT = Endpoint(
@@ -11,7 +13,7 @@ ENDPOINT = Endpoint(
     "GET",
     "/LastCdrAndChatMessageTimestamp",
     200,
-    model(CollectionOfLastCdrAndChatMessageTimestamp),
+    model(LastCdrAndChatMessageTimestampCollectionResponse),
     TOP,
     SKIP,
     SEARCH,
@@ -34,7 +36,7 @@ def sync(
     orderby: list[str] | Unset = UNSET,
     select: list[str] | Unset = UNSET,
     expand: list[str] | Unset = UNSET,
-) -> CollectionOfLastCdrAndChatMessageTimestamp:
+) -> LastCdrAndChatMessageTimestampCollectionResponse:
     """Get entities from LastCdrAndChatMessageTimestamp: `GET /LastCdrAndChatMessageTimestamp` (XAPI `ListLastCdrAndChatMessageTimestamp`).
 
     Args:
@@ -64,7 +66,7 @@ def sync_detailed(
     orderby: list[str] | Unset = UNSET,
     select: list[str] | Unset = UNSET,
     expand: list[str] | Unset = UNSET,
-) -> Response[CollectionOfLastCdrAndChatMessageTimestamp]:
+) -> Response[LastCdrAndChatMessageTimestampCollectionResponse]:
     """Like `sync`, returning the `Response` (status, headers, body); `parsed` is None for an error status."""
     return ENDPOINT.sync_detailed(locals())
 
@@ -80,7 +82,7 @@ async def asyncio(
     orderby: list[str] | Unset = UNSET,
     select: list[str] | Unset = UNSET,
     expand: list[str] | Unset = UNSET,
-) -> CollectionOfLastCdrAndChatMessageTimestamp:
+) -> LastCdrAndChatMessageTimestampCollectionResponse:
     """Get entities from LastCdrAndChatMessageTimestamp: `GET /LastCdrAndChatMessageTimestamp` (XAPI `ListLastCdrAndChatMessageTimestamp`).
 
     Args:
@@ -110,6 +112,6 @@ async def asyncio_detailed(
     orderby: list[str] | Unset = UNSET,
     select: list[str] | Unset = UNSET,
     expand: list[str] | Unset = UNSET,
-) -> Response[CollectionOfLastCdrAndChatMessageTimestamp]:
+) -> Response[LastCdrAndChatMessageTimestampCollectionResponse]:
     """Like `asyncio`, returning the `Response` (status, headers, body); `parsed` is None for an error status."""
     return await ENDPOINT.asyncio_detailed(locals())

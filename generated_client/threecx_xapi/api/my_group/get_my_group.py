@@ -3,13 +3,13 @@
 
 from ...client import XapiClient
 from ...endpoint import EXPAND, SELECT, Endpoint, model
-from ...models.pbx_group import PbxGroup
+from ...models.group import Group
 from ...types import UNSET, Response, Unset
 
-ENDPOINT = Endpoint("GetMyGroup", "GET", "/MyGroup", 200, model(PbxGroup), SELECT, EXPAND)
+ENDPOINT = Endpoint("GetMyGroup", "GET", "/MyGroup", 200, model(Group), SELECT, EXPAND)
 
 
-def sync(*, client: XapiClient, select: list[str] | Unset = UNSET, expand: list[str] | Unset = UNSET) -> PbxGroup:
+def sync(*, client: XapiClient, select: list[str] | Unset = UNSET, expand: list[str] | Unset = UNSET) -> Group:
     """Get MyGroup: `GET /MyGroup` (XAPI `GetMyGroup`).
 
     Args:
@@ -24,14 +24,12 @@ def sync(*, client: XapiClient, select: list[str] | Unset = UNSET, expand: list[
 
 def sync_detailed(
     *, client: XapiClient, select: list[str] | Unset = UNSET, expand: list[str] | Unset = UNSET
-) -> Response[PbxGroup]:
+) -> Response[Group]:
     """Like `sync`, returning the `Response` (status, headers, body); `parsed` is None for an error status."""
     return ENDPOINT.sync_detailed(locals())
 
 
-async def asyncio(
-    *, client: XapiClient, select: list[str] | Unset = UNSET, expand: list[str] | Unset = UNSET
-) -> PbxGroup:
+async def asyncio(*, client: XapiClient, select: list[str] | Unset = UNSET, expand: list[str] | Unset = UNSET) -> Group:
     """Get MyGroup: `GET /MyGroup` (XAPI `GetMyGroup`).
 
     Args:
@@ -46,6 +44,6 @@ async def asyncio(
 
 async def asyncio_detailed(
     *, client: XapiClient, select: list[str] | Unset = UNSET, expand: list[str] | Unset = UNSET
-) -> Response[PbxGroup]:
+) -> Response[Group]:
     """Like `asyncio`, returning the `Response` (status, headers, body); `parsed` is None for an error status."""
     return await ENDPOINT.asyncio_detailed(locals())

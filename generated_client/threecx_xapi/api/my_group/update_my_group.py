@@ -4,18 +4,18 @@ from typing import Any
 
 from ...client import XapiClient
 from ...endpoint import NO_CONTENT, Endpoint
-from ...models.pbx_group import PbxGroup
+from ...models.group import Group
 from ...types import Response
 
-ENDPOINT = Endpoint("UpdateMyGroup", "PATCH", "/MyGroup", 204, NO_CONTENT, body=PbxGroup)
+ENDPOINT = Endpoint("UpdateMyGroup", "PATCH", "/MyGroup", 204, NO_CONTENT, body=Group)
 
 
-def sync(*, client: XapiClient, body: PbxGroup | dict[str, Any]) -> None:
+def sync(*, client: XapiClient, body: Group | dict[str, Any]) -> None:
     """Update MyGroup: `PATCH /MyGroup` (XAPI `UpdateMyGroup`).
 
     Args:
-        body (PbxGroup | dict): the model, or a dict of its JSON fields (checked by reading it as the model).
-        body (PbxGroup):
+        body (Group | dict): the model, or a dict of its JSON fields (checked by reading it as the model).
+        body (Group):
 
     Raises:
         errors.XapiError: an error status (a subclass per status), a body that is not empty (UnexpectedContent), no answer (TransportError); TypeError, ValueError: an argument that cannot be sent, before any request.
@@ -23,17 +23,17 @@ def sync(*, client: XapiClient, body: PbxGroup | dict[str, Any]) -> None:
     return ENDPOINT.sync(locals())
 
 
-def sync_detailed(*, client: XapiClient, body: PbxGroup | dict[str, Any]) -> Response[None]:
+def sync_detailed(*, client: XapiClient, body: Group | dict[str, Any]) -> Response[None]:
     """Like `sync`, returning the `Response` (status, headers, body); `parsed` is None for an error status."""
     return ENDPOINT.sync_detailed(locals())
 
 
-async def asyncio(*, client: XapiClient, body: PbxGroup | dict[str, Any]) -> None:
+async def asyncio(*, client: XapiClient, body: Group | dict[str, Any]) -> None:
     """Update MyGroup: `PATCH /MyGroup` (XAPI `UpdateMyGroup`).
 
     Args:
-        body (PbxGroup | dict): the model, or a dict of its JSON fields (checked by reading it as the model).
-        body (PbxGroup):
+        body (Group | dict): the model, or a dict of its JSON fields (checked by reading it as the model).
+        body (Group):
 
     Raises:
         errors.XapiError: an error status (a subclass per status), a body that is not empty (UnexpectedContent), no answer (TransportError); TypeError, ValueError: an argument that cannot be sent, before any request.
@@ -41,6 +41,6 @@ async def asyncio(*, client: XapiClient, body: PbxGroup | dict[str, Any]) -> Non
     return await ENDPOINT.asyncio(locals())
 
 
-async def asyncio_detailed(*, client: XapiClient, body: PbxGroup | dict[str, Any]) -> Response[None]:
+async def asyncio_detailed(*, client: XapiClient, body: Group | dict[str, Any]) -> Response[None]:
     """Like `asyncio`, returning the `Response` (status, headers, body); `parsed` is None for an error status."""
     return await ENDPOINT.asyncio_detailed(locals())

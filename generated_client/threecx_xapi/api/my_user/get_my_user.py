@@ -3,13 +3,13 @@
 
 from ...client import XapiClient
 from ...endpoint import EXPAND, SELECT, Endpoint, model
-from ...models.pbx_user import PbxUser
+from ...models.user import User
 from ...types import UNSET, Response, Unset
 
-ENDPOINT = Endpoint("GetMyUser", "GET", "/MyUser", 200, model(PbxUser), SELECT, EXPAND)
+ENDPOINT = Endpoint("GetMyUser", "GET", "/MyUser", 200, model(User), SELECT, EXPAND)
 
 
-def sync(*, client: XapiClient, select: list[str] | Unset = UNSET, expand: list[str] | Unset = UNSET) -> PbxUser:
+def sync(*, client: XapiClient, select: list[str] | Unset = UNSET, expand: list[str] | Unset = UNSET) -> User:
     """Get MyUser: `GET /MyUser` (XAPI `GetMyUser`).
 
     Args:
@@ -24,14 +24,12 @@ def sync(*, client: XapiClient, select: list[str] | Unset = UNSET, expand: list[
 
 def sync_detailed(
     *, client: XapiClient, select: list[str] | Unset = UNSET, expand: list[str] | Unset = UNSET
-) -> Response[PbxUser]:
+) -> Response[User]:
     """Like `sync`, returning the `Response` (status, headers, body); `parsed` is None for an error status."""
     return ENDPOINT.sync_detailed(locals())
 
 
-async def asyncio(
-    *, client: XapiClient, select: list[str] | Unset = UNSET, expand: list[str] | Unset = UNSET
-) -> PbxUser:
+async def asyncio(*, client: XapiClient, select: list[str] | Unset = UNSET, expand: list[str] | Unset = UNSET) -> User:
     """Get MyUser: `GET /MyUser` (XAPI `GetMyUser`).
 
     Args:
@@ -46,6 +44,6 @@ async def asyncio(
 
 async def asyncio_detailed(
     *, client: XapiClient, select: list[str] | Unset = UNSET, expand: list[str] | Unset = UNSET
-) -> Response[PbxUser]:
+) -> Response[User]:
     """Like `asyncio`, returning the `Response` (status, headers, body); `parsed` is None for an error status."""
     return await ENDPOINT.asyncio_detailed(locals())

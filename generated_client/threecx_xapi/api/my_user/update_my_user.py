@@ -4,18 +4,18 @@ from typing import Any
 
 from ...client import XapiClient
 from ...endpoint import NO_CONTENT, Endpoint
-from ...models.pbx_user import PbxUser
+from ...models.user import User
 from ...types import Response
 
-ENDPOINT = Endpoint("UpdateMyUser", "PATCH", "/MyUser", 204, NO_CONTENT, body=PbxUser)
+ENDPOINT = Endpoint("UpdateMyUser", "PATCH", "/MyUser", 204, NO_CONTENT, body=User)
 
 
-def sync(*, client: XapiClient, body: PbxUser | dict[str, Any]) -> None:
+def sync(*, client: XapiClient, body: User | dict[str, Any]) -> None:
     """Update MyUser: `PATCH /MyUser` (XAPI `UpdateMyUser`).
 
     Args:
-        body (PbxUser | dict): the model, or a dict of its JSON fields (checked by reading it as the model).
-        body (PbxUser):
+        body (User | dict): the model, or a dict of its JSON fields (checked by reading it as the model).
+        body (User):
 
     Raises:
         errors.XapiError: an error status (a subclass per status), a body that is not empty (UnexpectedContent), no answer (TransportError); TypeError, ValueError: an argument that cannot be sent, before any request.
@@ -23,17 +23,17 @@ def sync(*, client: XapiClient, body: PbxUser | dict[str, Any]) -> None:
     return ENDPOINT.sync(locals())
 
 
-def sync_detailed(*, client: XapiClient, body: PbxUser | dict[str, Any]) -> Response[None]:
+def sync_detailed(*, client: XapiClient, body: User | dict[str, Any]) -> Response[None]:
     """Like `sync`, returning the `Response` (status, headers, body); `parsed` is None for an error status."""
     return ENDPOINT.sync_detailed(locals())
 
 
-async def asyncio(*, client: XapiClient, body: PbxUser | dict[str, Any]) -> None:
+async def asyncio(*, client: XapiClient, body: User | dict[str, Any]) -> None:
     """Update MyUser: `PATCH /MyUser` (XAPI `UpdateMyUser`).
 
     Args:
-        body (PbxUser | dict): the model, or a dict of its JSON fields (checked by reading it as the model).
-        body (PbxUser):
+        body (User | dict): the model, or a dict of its JSON fields (checked by reading it as the model).
+        body (User):
 
     Raises:
         errors.XapiError: an error status (a subclass per status), a body that is not empty (UnexpectedContent), no answer (TransportError); TypeError, ValueError: an argument that cannot be sent, before any request.
@@ -41,6 +41,6 @@ async def asyncio(*, client: XapiClient, body: PbxUser | dict[str, Any]) -> None
     return await ENDPOINT.asyncio(locals())
 
 
-async def asyncio_detailed(*, client: XapiClient, body: PbxUser | dict[str, Any]) -> Response[None]:
+async def asyncio_detailed(*, client: XapiClient, body: User | dict[str, Any]) -> Response[None]:
     """Like `asyncio`, returning the `Response` (status, headers, body); `parsed` is None for an error status."""
     return await ENDPOINT.asyncio_detailed(locals())

@@ -4,18 +4,18 @@ from typing import Any
 
 from ...client import XapiClient
 from ...endpoint import Endpoint, model
-from ...models.pbx_parking import PbxParking
+from ...models.parking import Parking
 from ...types import Response
 
-ENDPOINT = Endpoint("CreateParking", "POST", "/Parkings", 201, model(PbxParking), body=PbxParking)
+ENDPOINT = Endpoint("CreateParking", "POST", "/Parkings", 201, model(Parking), body=Parking)
 
 
-def sync(*, client: XapiClient, body: PbxParking | dict[str, Any]) -> PbxParking:
+def sync(*, client: XapiClient, body: Parking | dict[str, Any]) -> Parking:
     """Add new entity to Parkings: `POST /Parkings` (XAPI `CreateParking`).
 
     Args:
-        body (PbxParking | dict): the model, or a dict of its JSON fields (checked by reading it as the model).
-        body (PbxParking):
+        body (Parking | dict): the model, or a dict of its JSON fields (checked by reading it as the model).
+        body (Parking):
 
     Raises:
         errors.XapiError: an error status (a subclass per status), a body that is not the JSON it declares (UnexpectedContent), no answer (TransportError); TypeError, ValueError: an argument that cannot be sent, before any request.
@@ -23,17 +23,17 @@ def sync(*, client: XapiClient, body: PbxParking | dict[str, Any]) -> PbxParking
     return ENDPOINT.sync(locals())
 
 
-def sync_detailed(*, client: XapiClient, body: PbxParking | dict[str, Any]) -> Response[PbxParking]:
+def sync_detailed(*, client: XapiClient, body: Parking | dict[str, Any]) -> Response[Parking]:
     """Like `sync`, returning the `Response` (status, headers, body); `parsed` is None for an error status."""
     return ENDPOINT.sync_detailed(locals())
 
 
-async def asyncio(*, client: XapiClient, body: PbxParking | dict[str, Any]) -> PbxParking:
+async def asyncio(*, client: XapiClient, body: Parking | dict[str, Any]) -> Parking:
     """Add new entity to Parkings: `POST /Parkings` (XAPI `CreateParking`).
 
     Args:
-        body (PbxParking | dict): the model, or a dict of its JSON fields (checked by reading it as the model).
-        body (PbxParking):
+        body (Parking | dict): the model, or a dict of its JSON fields (checked by reading it as the model).
+        body (Parking):
 
     Raises:
         errors.XapiError: an error status (a subclass per status), a body that is not the JSON it declares (UnexpectedContent), no answer (TransportError); TypeError, ValueError: an argument that cannot be sent, before any request.
@@ -41,6 +41,6 @@ async def asyncio(*, client: XapiClient, body: PbxParking | dict[str, Any]) -> P
     return await ENDPOINT.asyncio(locals())
 
 
-async def asyncio_detailed(*, client: XapiClient, body: PbxParking | dict[str, Any]) -> Response[PbxParking]:
+async def asyncio_detailed(*, client: XapiClient, body: Parking | dict[str, Any]) -> Response[Parking]:
     """Like `asyncio`, returning the `Response` (status, headers, body); `parsed` is None for an error status."""
     return await ENDPOINT.asyncio_detailed(locals())

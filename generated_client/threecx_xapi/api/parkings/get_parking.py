@@ -3,24 +3,17 @@
 
 from ...client import XapiClient
 from ...endpoint import EXPAND, SELECT, Endpoint, Param, model
-from ...models.pbx_parking import PbxParking
+from ...models.parking import Parking
 from ...types import UNSET, Response, Unset
 
 ENDPOINT = Endpoint(
-    "GetParking",
-    "GET",
-    "/Parkings({Id})",
-    200,
-    model(PbxParking),
-    Param("id", "Id", "key", "Edm.Int32"),
-    SELECT,
-    EXPAND,
+    "GetParking", "GET", "/Parkings({Id})", 200, model(Parking), Param("id", "Id", "key", "Edm.Int32"), SELECT, EXPAND
 )
 
 
 def sync(
     id: int, *, client: XapiClient, select: list[str] | Unset = UNSET, expand: list[str] | Unset = UNSET
-) -> PbxParking:
+) -> Parking:
     """Get entity from Parkings by key: `GET /Parkings({Id})` (XAPI `GetParking`).
 
     Args:
@@ -36,14 +29,14 @@ def sync(
 
 def sync_detailed(
     id: int, *, client: XapiClient, select: list[str] | Unset = UNSET, expand: list[str] | Unset = UNSET
-) -> Response[PbxParking]:
+) -> Response[Parking]:
     """Like `sync`, returning the `Response` (status, headers, body); `parsed` is None for an error status."""
     return ENDPOINT.sync_detailed(locals())
 
 
 async def asyncio(
     id: int, *, client: XapiClient, select: list[str] | Unset = UNSET, expand: list[str] | Unset = UNSET
-) -> PbxParking:
+) -> Parking:
     """Get entity from Parkings by key: `GET /Parkings({Id})` (XAPI `GetParking`).
 
     Args:
@@ -59,6 +52,6 @@ async def asyncio(
 
 async def asyncio_detailed(
     id: int, *, client: XapiClient, select: list[str] | Unset = UNSET, expand: list[str] | Unset = UNSET
-) -> Response[PbxParking]:
+) -> Response[Parking]:
     """Like `asyncio`, returning the `Response` (status, headers, body); `parsed` is None for an error status."""
     return await ENDPOINT.asyncio_detailed(locals())

@@ -4,21 +4,21 @@ from typing import Any
 
 from ...client import XapiClient
 from ...endpoint import NO_CONTENT, Endpoint, Param
-from ...models.pbx_parking import PbxParking
+from ...models.parking import Parking
 from ...types import UNSET, Response, Unset
 
 ENDPOINT = Endpoint(
-    "UpdateParking", "PATCH", "/Parkings({Id})", 204, NO_CONTENT, Param("id", "Id", "key", "Edm.Int32"), body=PbxParking
+    "UpdateParking", "PATCH", "/Parkings({Id})", 204, NO_CONTENT, Param("id", "Id", "key", "Edm.Int32"), body=Parking
 )
 
 
-def sync(id: int, *, client: XapiClient, body: PbxParking | Unset | dict[str, Any] = UNSET) -> None:
+def sync(id: int, *, client: XapiClient, body: Parking | Unset | dict[str, Any] = UNSET) -> None:
     """Update entity in Parkings: `PATCH /Parkings({Id})` (XAPI `UpdateParking`).
 
     Args:
-        body (PbxParking | Unset | dict): the model, or a dict of its JSON fields (checked by reading it as the model).
+        body (Parking | Unset | dict): the model, or a dict of its JSON fields (checked by reading it as the model).
         id (int): `Id`, OData Edm.Int32. The unique identifier of Parking
-        body (PbxParking | Unset):
+        body (Parking | Unset):
 
     Raises:
         errors.XapiError: an error status (a subclass per status), a body that is not empty (UnexpectedContent), no answer (TransportError); TypeError, ValueError: an argument that cannot be sent, before any request.
@@ -26,18 +26,18 @@ def sync(id: int, *, client: XapiClient, body: PbxParking | Unset | dict[str, An
     return ENDPOINT.sync(locals())
 
 
-def sync_detailed(id: int, *, client: XapiClient, body: PbxParking | Unset | dict[str, Any] = UNSET) -> Response[None]:
+def sync_detailed(id: int, *, client: XapiClient, body: Parking | Unset | dict[str, Any] = UNSET) -> Response[None]:
     """Like `sync`, returning the `Response` (status, headers, body); `parsed` is None for an error status."""
     return ENDPOINT.sync_detailed(locals())
 
 
-async def asyncio(id: int, *, client: XapiClient, body: PbxParking | Unset | dict[str, Any] = UNSET) -> None:
+async def asyncio(id: int, *, client: XapiClient, body: Parking | Unset | dict[str, Any] = UNSET) -> None:
     """Update entity in Parkings: `PATCH /Parkings({Id})` (XAPI `UpdateParking`).
 
     Args:
-        body (PbxParking | Unset | dict): the model, or a dict of its JSON fields (checked by reading it as the model).
+        body (Parking | Unset | dict): the model, or a dict of its JSON fields (checked by reading it as the model).
         id (int): `Id`, OData Edm.Int32. The unique identifier of Parking
-        body (PbxParking | Unset):
+        body (Parking | Unset):
 
     Raises:
         errors.XapiError: an error status (a subclass per status), a body that is not empty (UnexpectedContent), no answer (TransportError); TypeError, ValueError: an argument that cannot be sent, before any request.
@@ -46,7 +46,7 @@ async def asyncio(id: int, *, client: XapiClient, body: PbxParking | Unset | dic
 
 
 async def asyncio_detailed(
-    id: int, *, client: XapiClient, body: PbxParking | Unset | dict[str, Any] = UNSET
+    id: int, *, client: XapiClient, body: Parking | Unset | dict[str, Any] = UNSET
 ) -> Response[None]:
     """Like `asyncio`, returning the `Response` (status, headers, body); `parsed` is None for an error status."""
     return await ENDPOINT.asyncio_detailed(locals())

@@ -3,11 +3,23 @@
 
 from ...client import XapiClient
 from ...endpoint import COUNT, EXPAND, FILTER, ORDERBY, SEARCH, SELECT, SKIP, TOP, Endpoint, model
-from ...models.collection_of_peer import CollectionOfPeer
+from ...models.peer_collection_response import PeerCollectionResponse
 from ...types import UNSET, Response, Unset
 
 ENDPOINT = Endpoint(
-    "ListPeer", "GET", "/Peers", 200, model(CollectionOfPeer), TOP, SKIP, SEARCH, FILTER, COUNT, ORDERBY, SELECT, EXPAND
+    "ListPeer",
+    "GET",
+    "/Peers",
+    200,
+    model(PeerCollectionResponse),
+    TOP,
+    SKIP,
+    SEARCH,
+    FILTER,
+    COUNT,
+    ORDERBY,
+    SELECT,
+    EXPAND,
 )
 
 
@@ -22,7 +34,7 @@ def sync(
     orderby: list[str] | Unset = UNSET,
     select: list[str] | Unset = UNSET,
     expand: list[str] | Unset = UNSET,
-) -> CollectionOfPeer:
+) -> PeerCollectionResponse:
     """Get entities from Peers: `GET /Peers` (XAPI `ListPeer`).
 
     Args:
@@ -52,7 +64,7 @@ def sync_detailed(
     orderby: list[str] | Unset = UNSET,
     select: list[str] | Unset = UNSET,
     expand: list[str] | Unset = UNSET,
-) -> Response[CollectionOfPeer]:
+) -> Response[PeerCollectionResponse]:
     """Like `sync`, returning the `Response` (status, headers, body); `parsed` is None for an error status."""
     return ENDPOINT.sync_detailed(locals())
 
@@ -68,7 +80,7 @@ async def asyncio(
     orderby: list[str] | Unset = UNSET,
     select: list[str] | Unset = UNSET,
     expand: list[str] | Unset = UNSET,
-) -> CollectionOfPeer:
+) -> PeerCollectionResponse:
     """Get entities from Peers: `GET /Peers` (XAPI `ListPeer`).
 
     Args:
@@ -98,6 +110,6 @@ async def asyncio_detailed(
     orderby: list[str] | Unset = UNSET,
     select: list[str] | Unset = UNSET,
     expand: list[str] | Unset = UNSET,
-) -> Response[CollectionOfPeer]:
+) -> Response[PeerCollectionResponse]:
     """Like `asyncio`, returning the `Response` (status, headers, body); `parsed` is None for an error status."""
     return await ENDPOINT.asyncio_detailed(locals())

@@ -4,18 +4,18 @@ from typing import Any
 
 from ...client import XapiClient
 from ...endpoint import Endpoint, model
-from ...models.pbx_queue import PbxQueue
+from ...models.queue import Queue
 from ...types import Response
 
-ENDPOINT = Endpoint("CreateQueue", "POST", "/Queues", 201, model(PbxQueue), body=PbxQueue)
+ENDPOINT = Endpoint("CreateQueue", "POST", "/Queues", 201, model(Queue), body=Queue)
 
 
-def sync(*, client: XapiClient, body: PbxQueue | dict[str, Any]) -> PbxQueue:
+def sync(*, client: XapiClient, body: Queue | dict[str, Any]) -> Queue:
     """Add new entity to Queues: `POST /Queues` (XAPI `CreateQueue`).
 
     Args:
-        body (PbxQueue | dict): the model, or a dict of its JSON fields (checked by reading it as the model).
-        body (PbxQueue):
+        body (Queue | dict): the model, or a dict of its JSON fields (checked by reading it as the model).
+        body (Queue):
 
     Raises:
         errors.XapiError: an error status (a subclass per status), a body that is not the JSON it declares (UnexpectedContent), no answer (TransportError); TypeError, ValueError: an argument that cannot be sent, before any request.
@@ -23,17 +23,17 @@ def sync(*, client: XapiClient, body: PbxQueue | dict[str, Any]) -> PbxQueue:
     return ENDPOINT.sync(locals())
 
 
-def sync_detailed(*, client: XapiClient, body: PbxQueue | dict[str, Any]) -> Response[PbxQueue]:
+def sync_detailed(*, client: XapiClient, body: Queue | dict[str, Any]) -> Response[Queue]:
     """Like `sync`, returning the `Response` (status, headers, body); `parsed` is None for an error status."""
     return ENDPOINT.sync_detailed(locals())
 
 
-async def asyncio(*, client: XapiClient, body: PbxQueue | dict[str, Any]) -> PbxQueue:
+async def asyncio(*, client: XapiClient, body: Queue | dict[str, Any]) -> Queue:
     """Add new entity to Queues: `POST /Queues` (XAPI `CreateQueue`).
 
     Args:
-        body (PbxQueue | dict): the model, or a dict of its JSON fields (checked by reading it as the model).
-        body (PbxQueue):
+        body (Queue | dict): the model, or a dict of its JSON fields (checked by reading it as the model).
+        body (Queue):
 
     Raises:
         errors.XapiError: an error status (a subclass per status), a body that is not the JSON it declares (UnexpectedContent), no answer (TransportError); TypeError, ValueError: an argument that cannot be sent, before any request.
@@ -41,6 +41,6 @@ async def asyncio(*, client: XapiClient, body: PbxQueue | dict[str, Any]) -> Pbx
     return await ENDPOINT.asyncio(locals())
 
 
-async def asyncio_detailed(*, client: XapiClient, body: PbxQueue | dict[str, Any]) -> Response[PbxQueue]:
+async def asyncio_detailed(*, client: XapiClient, body: Queue | dict[str, Any]) -> Response[Queue]:
     """Like `asyncio`, returning the `Response` (status, headers, body); `parsed` is None for an error status."""
     return await ENDPOINT.asyncio_detailed(locals())

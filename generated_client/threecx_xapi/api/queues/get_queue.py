@@ -3,17 +3,15 @@
 
 from ...client import XapiClient
 from ...endpoint import EXPAND, SELECT, Endpoint, Param, model
-from ...models.pbx_queue import PbxQueue
+from ...models.queue import Queue
 from ...types import UNSET, Response, Unset
 
 ENDPOINT = Endpoint(
-    "GetQueue", "GET", "/Queues({Id})", 200, model(PbxQueue), Param("id", "Id", "key", "Edm.Int32"), SELECT, EXPAND
+    "GetQueue", "GET", "/Queues({Id})", 200, model(Queue), Param("id", "Id", "key", "Edm.Int32"), SELECT, EXPAND
 )
 
 
-def sync(
-    id: int, *, client: XapiClient, select: list[str] | Unset = UNSET, expand: list[str] | Unset = UNSET
-) -> PbxQueue:
+def sync(id: int, *, client: XapiClient, select: list[str] | Unset = UNSET, expand: list[str] | Unset = UNSET) -> Queue:
     """Get entity from Queues by key: `GET /Queues({Id})` (XAPI `GetQueue`).
 
     Args:
@@ -29,14 +27,14 @@ def sync(
 
 def sync_detailed(
     id: int, *, client: XapiClient, select: list[str] | Unset = UNSET, expand: list[str] | Unset = UNSET
-) -> Response[PbxQueue]:
+) -> Response[Queue]:
     """Like `sync`, returning the `Response` (status, headers, body); `parsed` is None for an error status."""
     return ENDPOINT.sync_detailed(locals())
 
 
 async def asyncio(
     id: int, *, client: XapiClient, select: list[str] | Unset = UNSET, expand: list[str] | Unset = UNSET
-) -> PbxQueue:
+) -> Queue:
     """Get entity from Queues by key: `GET /Queues({Id})` (XAPI `GetQueue`).
 
     Args:
@@ -52,6 +50,6 @@ async def asyncio(
 
 async def asyncio_detailed(
     id: int, *, client: XapiClient, select: list[str] | Unset = UNSET, expand: list[str] | Unset = UNSET
-) -> Response[PbxQueue]:
+) -> Response[Queue]:
     """Like `asyncio`, returning the `Response` (status, headers, body); `parsed` is None for an error status."""
     return await ENDPOINT.asyncio_detailed(locals())

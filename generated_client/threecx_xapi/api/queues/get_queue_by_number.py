@@ -3,7 +3,7 @@
 
 from ...client import XapiClient
 from ...endpoint import EXPAND, SELECT, Endpoint, Param, model
-from ...models.pbx_queue import PbxQueue
+from ...models.queue import Queue
 from ...types import UNSET, Response, Unset
 
 ENDPOINT = Endpoint(
@@ -11,7 +11,7 @@ ENDPOINT = Endpoint(
     "GET",
     "/Queues(Number={Number})",
     200,
-    model(PbxQueue),
+    model(Queue),
     Param("number", "Number", "key", "Edm.String"),
     SELECT,
     EXPAND,
@@ -20,7 +20,7 @@ ENDPOINT = Endpoint(
 
 def sync(
     number: str, *, client: XapiClient, select: list[str] | Unset = UNSET, expand: list[str] | Unset = UNSET
-) -> PbxQueue:
+) -> Queue:
     """Get entity from Queues by key (Number): `GET /Queues(Number={Number})` (XAPI `GetQueueByNumber`).
 
     Args:
@@ -36,14 +36,14 @@ def sync(
 
 def sync_detailed(
     number: str, *, client: XapiClient, select: list[str] | Unset = UNSET, expand: list[str] | Unset = UNSET
-) -> Response[PbxQueue]:
+) -> Response[Queue]:
     """Like `sync`, returning the `Response` (status, headers, body); `parsed` is None for an error status."""
     return ENDPOINT.sync_detailed(locals())
 
 
 async def asyncio(
     number: str, *, client: XapiClient, select: list[str] | Unset = UNSET, expand: list[str] | Unset = UNSET
-) -> PbxQueue:
+) -> Queue:
     """Get entity from Queues by key (Number): `GET /Queues(Number={Number})` (XAPI `GetQueueByNumber`).
 
     Args:
@@ -59,6 +59,6 @@ async def asyncio(
 
 async def asyncio_detailed(
     number: str, *, client: XapiClient, select: list[str] | Unset = UNSET, expand: list[str] | Unset = UNSET
-) -> Response[PbxQueue]:
+) -> Response[Queue]:
     """Like `asyncio`, returning the `Response` (status, headers, body); `parsed` is None for an error status."""
     return await ENDPOINT.asyncio_detailed(locals())

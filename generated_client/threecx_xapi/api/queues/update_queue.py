@@ -4,21 +4,21 @@ from typing import Any
 
 from ...client import XapiClient
 from ...endpoint import NO_CONTENT, Endpoint, Param
-from ...models.pbx_queue import PbxQueue
+from ...models.queue import Queue
 from ...types import Response
 
 ENDPOINT = Endpoint(
-    "UpdateQueue", "PATCH", "/Queues({Id})", 204, NO_CONTENT, Param("id", "Id", "key", "Edm.Int32"), body=PbxQueue
+    "UpdateQueue", "PATCH", "/Queues({Id})", 204, NO_CONTENT, Param("id", "Id", "key", "Edm.Int32"), body=Queue
 )
 
 
-def sync(id: int, *, client: XapiClient, body: PbxQueue | dict[str, Any]) -> None:
+def sync(id: int, *, client: XapiClient, body: Queue | dict[str, Any]) -> None:
     """Update entity in Queues: `PATCH /Queues({Id})` (XAPI `UpdateQueue`).
 
     Args:
-        body (PbxQueue | dict): the model, or a dict of its JSON fields (checked by reading it as the model).
+        body (Queue | dict): the model, or a dict of its JSON fields (checked by reading it as the model).
         id (int): `Id`, OData Edm.Int32. The unique identifier of Queue
-        body (PbxQueue):
+        body (Queue):
 
     Raises:
         errors.XapiError: an error status (a subclass per status), a body that is not empty (UnexpectedContent), no answer (TransportError); TypeError, ValueError: an argument that cannot be sent, before any request.
@@ -26,18 +26,18 @@ def sync(id: int, *, client: XapiClient, body: PbxQueue | dict[str, Any]) -> Non
     return ENDPOINT.sync(locals())
 
 
-def sync_detailed(id: int, *, client: XapiClient, body: PbxQueue | dict[str, Any]) -> Response[None]:
+def sync_detailed(id: int, *, client: XapiClient, body: Queue | dict[str, Any]) -> Response[None]:
     """Like `sync`, returning the `Response` (status, headers, body); `parsed` is None for an error status."""
     return ENDPOINT.sync_detailed(locals())
 
 
-async def asyncio(id: int, *, client: XapiClient, body: PbxQueue | dict[str, Any]) -> None:
+async def asyncio(id: int, *, client: XapiClient, body: Queue | dict[str, Any]) -> None:
     """Update entity in Queues: `PATCH /Queues({Id})` (XAPI `UpdateQueue`).
 
     Args:
-        body (PbxQueue | dict): the model, or a dict of its JSON fields (checked by reading it as the model).
+        body (Queue | dict): the model, or a dict of its JSON fields (checked by reading it as the model).
         id (int): `Id`, OData Edm.Int32. The unique identifier of Queue
-        body (PbxQueue):
+        body (Queue):
 
     Raises:
         errors.XapiError: an error status (a subclass per status), a body that is not empty (UnexpectedContent), no answer (TransportError); TypeError, ValueError: an argument that cannot be sent, before any request.
@@ -45,6 +45,6 @@ async def asyncio(id: int, *, client: XapiClient, body: PbxQueue | dict[str, Any
     return await ENDPOINT.asyncio(locals())
 
 
-async def asyncio_detailed(id: int, *, client: XapiClient, body: PbxQueue | dict[str, Any]) -> Response[None]:
+async def asyncio_detailed(id: int, *, client: XapiClient, body: Queue | dict[str, Any]) -> Response[None]:
     """Like `asyncio`, returning the `Response` (status, headers, body); `parsed` is None for an error status."""
     return await ENDPOINT.asyncio_detailed(locals())

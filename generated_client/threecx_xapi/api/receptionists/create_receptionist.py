@@ -4,18 +4,18 @@ from typing import Any
 
 from ...client import XapiClient
 from ...endpoint import Endpoint, model
-from ...models.pbx_receptionist import PbxReceptionist
+from ...models.receptionist import Receptionist
 from ...types import Response
 
-ENDPOINT = Endpoint("CreateReceptionist", "POST", "/Receptionists", 201, model(PbxReceptionist), body=PbxReceptionist)
+ENDPOINT = Endpoint("CreateReceptionist", "POST", "/Receptionists", 201, model(Receptionist), body=Receptionist)
 
 
-def sync(*, client: XapiClient, body: PbxReceptionist | dict[str, Any]) -> PbxReceptionist:
+def sync(*, client: XapiClient, body: Receptionist | dict[str, Any]) -> Receptionist:
     """Add new entity to Receptionists: `POST /Receptionists` (XAPI `CreateReceptionist`).
 
     Args:
-        body (PbxReceptionist | dict): the model, or a dict of its JSON fields (checked by reading it as the model).
-        body (PbxReceptionist):
+        body (Receptionist | dict): the model, or a dict of its JSON fields (checked by reading it as the model).
+        body (Receptionist):
 
     Raises:
         errors.XapiError: an error status (a subclass per status), a body that is not the JSON it declares (UnexpectedContent), no answer (TransportError); TypeError, ValueError: an argument that cannot be sent, before any request.
@@ -23,17 +23,17 @@ def sync(*, client: XapiClient, body: PbxReceptionist | dict[str, Any]) -> PbxRe
     return ENDPOINT.sync(locals())
 
 
-def sync_detailed(*, client: XapiClient, body: PbxReceptionist | dict[str, Any]) -> Response[PbxReceptionist]:
+def sync_detailed(*, client: XapiClient, body: Receptionist | dict[str, Any]) -> Response[Receptionist]:
     """Like `sync`, returning the `Response` (status, headers, body); `parsed` is None for an error status."""
     return ENDPOINT.sync_detailed(locals())
 
 
-async def asyncio(*, client: XapiClient, body: PbxReceptionist | dict[str, Any]) -> PbxReceptionist:
+async def asyncio(*, client: XapiClient, body: Receptionist | dict[str, Any]) -> Receptionist:
     """Add new entity to Receptionists: `POST /Receptionists` (XAPI `CreateReceptionist`).
 
     Args:
-        body (PbxReceptionist | dict): the model, or a dict of its JSON fields (checked by reading it as the model).
-        body (PbxReceptionist):
+        body (Receptionist | dict): the model, or a dict of its JSON fields (checked by reading it as the model).
+        body (Receptionist):
 
     Raises:
         errors.XapiError: an error status (a subclass per status), a body that is not the JSON it declares (UnexpectedContent), no answer (TransportError); TypeError, ValueError: an argument that cannot be sent, before any request.
@@ -41,6 +41,6 @@ async def asyncio(*, client: XapiClient, body: PbxReceptionist | dict[str, Any])
     return await ENDPOINT.asyncio(locals())
 
 
-async def asyncio_detailed(*, client: XapiClient, body: PbxReceptionist | dict[str, Any]) -> Response[PbxReceptionist]:
+async def asyncio_detailed(*, client: XapiClient, body: Receptionist | dict[str, Any]) -> Response[Receptionist]:
     """Like `asyncio`, returning the `Response` (status, headers, body); `parsed` is None for an error status."""
     return await ENDPOINT.asyncio_detailed(locals())

@@ -3,7 +3,7 @@
 
 from ...client import XapiClient
 from ...endpoint import COUNT, EXPAND, FILTER, ORDERBY, SEARCH, SELECT, SKIP, TOP, Endpoint, Param, model
-from ...models.collection_of_receptionist_forward import CollectionOfReceptionistForward
+from ...models.receptionist_forward_collection_response import ReceptionistForwardCollectionResponse
 from ...types import UNSET, Response, Unset
 
 ENDPOINT = Endpoint(
@@ -11,7 +11,7 @@ ENDPOINT = Endpoint(
     "GET",
     "/Receptionists({Id})/Forwards",
     200,
-    model(CollectionOfReceptionistForward),
+    model(ReceptionistForwardCollectionResponse),
     Param("id", "Id", "key", "Edm.Int32"),
     TOP,
     SKIP,
@@ -36,7 +36,7 @@ def sync(
     orderby: list[str] | Unset = UNSET,
     select: list[str] | Unset = UNSET,
     expand: list[str] | Unset = UNSET,
-) -> CollectionOfReceptionistForward:
+) -> ReceptionistForwardCollectionResponse:
     """Get Forwards from Receptionists: `GET /Receptionists({Id})/Forwards` (XAPI `ListForwards`).
 
     Args:
@@ -68,7 +68,7 @@ def sync_detailed(
     orderby: list[str] | Unset = UNSET,
     select: list[str] | Unset = UNSET,
     expand: list[str] | Unset = UNSET,
-) -> Response[CollectionOfReceptionistForward]:
+) -> Response[ReceptionistForwardCollectionResponse]:
     """Like `sync`, returning the `Response` (status, headers, body); `parsed` is None for an error status."""
     return ENDPOINT.sync_detailed(locals())
 
@@ -85,7 +85,7 @@ async def asyncio(
     orderby: list[str] | Unset = UNSET,
     select: list[str] | Unset = UNSET,
     expand: list[str] | Unset = UNSET,
-) -> CollectionOfReceptionistForward:
+) -> ReceptionistForwardCollectionResponse:
     """Get Forwards from Receptionists: `GET /Receptionists({Id})/Forwards` (XAPI `ListForwards`).
 
     Args:
@@ -117,6 +117,6 @@ async def asyncio_detailed(
     orderby: list[str] | Unset = UNSET,
     select: list[str] | Unset = UNSET,
     expand: list[str] | Unset = UNSET,
-) -> Response[CollectionOfReceptionistForward]:
+) -> Response[ReceptionistForwardCollectionResponse]:
     """Like `asyncio`, returning the `Response` (status, headers, body); `parsed` is None for an error status."""
     return await ENDPOINT.asyncio_detailed(locals())

@@ -4,18 +4,18 @@ from typing import Any
 
 from ...client import XapiClient
 from ...endpoint import Endpoint, model
-from ...models.pbx_ring_group import PbxRingGroup
+from ...models.ring_group import RingGroup
 from ...types import Response
 
-ENDPOINT = Endpoint("CreateRingGroup", "POST", "/RingGroups", 201, model(PbxRingGroup), body=PbxRingGroup)
+ENDPOINT = Endpoint("CreateRingGroup", "POST", "/RingGroups", 201, model(RingGroup), body=RingGroup)
 
 
-def sync(*, client: XapiClient, body: PbxRingGroup | dict[str, Any]) -> PbxRingGroup:
+def sync(*, client: XapiClient, body: RingGroup | dict[str, Any]) -> RingGroup:
     """Add new entity to RingGroups: `POST /RingGroups` (XAPI `CreateRingGroup`).
 
     Args:
-        body (PbxRingGroup | dict): the model, or a dict of its JSON fields (checked by reading it as the model).
-        body (PbxRingGroup):
+        body (RingGroup | dict): the model, or a dict of its JSON fields (checked by reading it as the model).
+        body (RingGroup):
 
     Raises:
         errors.XapiError: an error status (a subclass per status), a body that is not the JSON it declares (UnexpectedContent), no answer (TransportError); TypeError, ValueError: an argument that cannot be sent, before any request.
@@ -23,17 +23,17 @@ def sync(*, client: XapiClient, body: PbxRingGroup | dict[str, Any]) -> PbxRingG
     return ENDPOINT.sync(locals())
 
 
-def sync_detailed(*, client: XapiClient, body: PbxRingGroup | dict[str, Any]) -> Response[PbxRingGroup]:
+def sync_detailed(*, client: XapiClient, body: RingGroup | dict[str, Any]) -> Response[RingGroup]:
     """Like `sync`, returning the `Response` (status, headers, body); `parsed` is None for an error status."""
     return ENDPOINT.sync_detailed(locals())
 
 
-async def asyncio(*, client: XapiClient, body: PbxRingGroup | dict[str, Any]) -> PbxRingGroup:
+async def asyncio(*, client: XapiClient, body: RingGroup | dict[str, Any]) -> RingGroup:
     """Add new entity to RingGroups: `POST /RingGroups` (XAPI `CreateRingGroup`).
 
     Args:
-        body (PbxRingGroup | dict): the model, or a dict of its JSON fields (checked by reading it as the model).
-        body (PbxRingGroup):
+        body (RingGroup | dict): the model, or a dict of its JSON fields (checked by reading it as the model).
+        body (RingGroup):
 
     Raises:
         errors.XapiError: an error status (a subclass per status), a body that is not the JSON it declares (UnexpectedContent), no answer (TransportError); TypeError, ValueError: an argument that cannot be sent, before any request.
@@ -41,6 +41,6 @@ async def asyncio(*, client: XapiClient, body: PbxRingGroup | dict[str, Any]) ->
     return await ENDPOINT.asyncio(locals())
 
 
-async def asyncio_detailed(*, client: XapiClient, body: PbxRingGroup | dict[str, Any]) -> Response[PbxRingGroup]:
+async def asyncio_detailed(*, client: XapiClient, body: RingGroup | dict[str, Any]) -> Response[RingGroup]:
     """Like `asyncio`, returning the `Response` (status, headers, body); `parsed` is None for an error status."""
     return await ENDPOINT.asyncio_detailed(locals())

@@ -3,7 +3,7 @@
 
 from ...client import XapiClient
 from ...endpoint import EXPAND, SELECT, Endpoint, Param, model
-from ...models.pbx_ring_group import PbxRingGroup
+from ...models.ring_group import RingGroup
 from ...types import UNSET, Response, Unset
 
 ENDPOINT = Endpoint(
@@ -11,7 +11,7 @@ ENDPOINT = Endpoint(
     "GET",
     "/RingGroups({Id})",
     200,
-    model(PbxRingGroup),
+    model(RingGroup),
     Param("id", "Id", "key", "Edm.Int32"),
     SELECT,
     EXPAND,
@@ -20,7 +20,7 @@ ENDPOINT = Endpoint(
 
 def sync(
     id: int, *, client: XapiClient, select: list[str] | Unset = UNSET, expand: list[str] | Unset = UNSET
-) -> PbxRingGroup:
+) -> RingGroup:
     """Get entity from RingGroups by key: `GET /RingGroups({Id})` (XAPI `GetRingGroup`).
 
     Args:
@@ -36,14 +36,14 @@ def sync(
 
 def sync_detailed(
     id: int, *, client: XapiClient, select: list[str] | Unset = UNSET, expand: list[str] | Unset = UNSET
-) -> Response[PbxRingGroup]:
+) -> Response[RingGroup]:
     """Like `sync`, returning the `Response` (status, headers, body); `parsed` is None for an error status."""
     return ENDPOINT.sync_detailed(locals())
 
 
 async def asyncio(
     id: int, *, client: XapiClient, select: list[str] | Unset = UNSET, expand: list[str] | Unset = UNSET
-) -> PbxRingGroup:
+) -> RingGroup:
     """Get entity from RingGroups by key: `GET /RingGroups({Id})` (XAPI `GetRingGroup`).
 
     Args:
@@ -59,6 +59,6 @@ async def asyncio(
 
 async def asyncio_detailed(
     id: int, *, client: XapiClient, select: list[str] | Unset = UNSET, expand: list[str] | Unset = UNSET
-) -> Response[PbxRingGroup]:
+) -> Response[RingGroup]:
     """Like `asyncio`, returning the `Response` (status, headers, body); `parsed` is None for an error status."""
     return await ENDPOINT.asyncio_detailed(locals())

@@ -3,7 +3,7 @@
 
 from ...client import XapiClient
 from ...endpoint import COUNT, EXPAND, FILTER, ORDERBY, SEARCH, SELECT, SKIP, TOP, Endpoint, Param, model
-from ...models.collection_of_ring_group_member import CollectionOfRingGroupMember
+from ...models.ring_group_member_collection_response import RingGroupMemberCollectionResponse
 from ...types import UNSET, Response, Unset
 
 ENDPOINT = Endpoint(
@@ -11,7 +11,7 @@ ENDPOINT = Endpoint(
     "GET",
     "/RingGroups({Id})/Members",
     200,
-    model(CollectionOfRingGroupMember),
+    model(RingGroupMemberCollectionResponse),
     Param("id", "Id", "key", "Edm.Int32"),
     TOP,
     SKIP,
@@ -36,7 +36,7 @@ def sync(
     orderby: list[str] | Unset = UNSET,
     select: list[str] | Unset = UNSET,
     expand: list[str] | Unset = UNSET,
-) -> CollectionOfRingGroupMember:
+) -> RingGroupMemberCollectionResponse:
     """Get Members from RingGroups: `GET /RingGroups({Id})/Members` (XAPI `ListRingGroupMembers`).
 
     Args:
@@ -68,7 +68,7 @@ def sync_detailed(
     orderby: list[str] | Unset = UNSET,
     select: list[str] | Unset = UNSET,
     expand: list[str] | Unset = UNSET,
-) -> Response[CollectionOfRingGroupMember]:
+) -> Response[RingGroupMemberCollectionResponse]:
     """Like `sync`, returning the `Response` (status, headers, body); `parsed` is None for an error status."""
     return ENDPOINT.sync_detailed(locals())
 
@@ -85,7 +85,7 @@ async def asyncio(
     orderby: list[str] | Unset = UNSET,
     select: list[str] | Unset = UNSET,
     expand: list[str] | Unset = UNSET,
-) -> CollectionOfRingGroupMember:
+) -> RingGroupMemberCollectionResponse:
     """Get Members from RingGroups: `GET /RingGroups({Id})/Members` (XAPI `ListRingGroupMembers`).
 
     Args:
@@ -117,6 +117,6 @@ async def asyncio_detailed(
     orderby: list[str] | Unset = UNSET,
     select: list[str] | Unset = UNSET,
     expand: list[str] | Unset = UNSET,
-) -> Response[CollectionOfRingGroupMember]:
+) -> Response[RingGroupMemberCollectionResponse]:
     """Like `asyncio`, returning the `Response` (status, headers, body); `parsed` is None for an error status."""
     return await ENDPOINT.asyncio_detailed(locals())

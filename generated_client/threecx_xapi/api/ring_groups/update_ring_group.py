@@ -4,7 +4,7 @@ from typing import Any
 
 from ...client import XapiClient
 from ...endpoint import NO_CONTENT, Endpoint, Param
-from ...models.pbx_ring_group import PbxRingGroup
+from ...models.ring_group import RingGroup
 from ...types import UNSET, Response, Unset
 
 ENDPOINT = Endpoint(
@@ -14,17 +14,17 @@ ENDPOINT = Endpoint(
     204,
     NO_CONTENT,
     Param("id", "Id", "key", "Edm.Int32"),
-    body=PbxRingGroup,
+    body=RingGroup,
 )
 
 
-def sync(id: int, *, client: XapiClient, body: PbxRingGroup | Unset | dict[str, Any] = UNSET) -> None:
+def sync(id: int, *, client: XapiClient, body: RingGroup | Unset | dict[str, Any] = UNSET) -> None:
     """Update entity in RingGroups: `PATCH /RingGroups({Id})` (XAPI `UpdateRingGroup`).
 
     Args:
-        body (PbxRingGroup | Unset | dict): the model, or a dict of its JSON fields (checked by reading it as the model).
+        body (RingGroup | Unset | dict): the model, or a dict of its JSON fields (checked by reading it as the model).
         id (int): `Id`, OData Edm.Int32. The unique identifier of RingGroup
-        body (PbxRingGroup | Unset):
+        body (RingGroup | Unset):
 
     Raises:
         errors.XapiError: an error status (a subclass per status), a body that is not empty (UnexpectedContent), no answer (TransportError); TypeError, ValueError: an argument that cannot be sent, before any request.
@@ -32,20 +32,18 @@ def sync(id: int, *, client: XapiClient, body: PbxRingGroup | Unset | dict[str, 
     return ENDPOINT.sync(locals())
 
 
-def sync_detailed(
-    id: int, *, client: XapiClient, body: PbxRingGroup | Unset | dict[str, Any] = UNSET
-) -> Response[None]:
+def sync_detailed(id: int, *, client: XapiClient, body: RingGroup | Unset | dict[str, Any] = UNSET) -> Response[None]:
     """Like `sync`, returning the `Response` (status, headers, body); `parsed` is None for an error status."""
     return ENDPOINT.sync_detailed(locals())
 
 
-async def asyncio(id: int, *, client: XapiClient, body: PbxRingGroup | Unset | dict[str, Any] = UNSET) -> None:
+async def asyncio(id: int, *, client: XapiClient, body: RingGroup | Unset | dict[str, Any] = UNSET) -> None:
     """Update entity in RingGroups: `PATCH /RingGroups({Id})` (XAPI `UpdateRingGroup`).
 
     Args:
-        body (PbxRingGroup | Unset | dict): the model, or a dict of its JSON fields (checked by reading it as the model).
+        body (RingGroup | Unset | dict): the model, or a dict of its JSON fields (checked by reading it as the model).
         id (int): `Id`, OData Edm.Int32. The unique identifier of RingGroup
-        body (PbxRingGroup | Unset):
+        body (RingGroup | Unset):
 
     Raises:
         errors.XapiError: an error status (a subclass per status), a body that is not empty (UnexpectedContent), no answer (TransportError); TypeError, ValueError: an argument that cannot be sent, before any request.
@@ -54,7 +52,7 @@ async def asyncio(id: int, *, client: XapiClient, body: PbxRingGroup | Unset | d
 
 
 async def asyncio_detailed(
-    id: int, *, client: XapiClient, body: PbxRingGroup | Unset | dict[str, Any] = UNSET
+    id: int, *, client: XapiClient, body: RingGroup | Unset | dict[str, Any] = UNSET
 ) -> Response[None]:
     """Like `asyncio`, returning the `Response` (status, headers, body); `parsed` is None for an error status."""
     return await ENDPOINT.asyncio_detailed(locals())

@@ -3,11 +3,23 @@
 
 from ...client import XapiClient
 from ...endpoint import COUNT, EXPAND, FILTER, ORDERBY, SEARCH, SELECT, SKIP, TOP, Endpoint, model
-from ...models.collection_of_sbc import CollectionOfSbc
+from ...models.sbc_collection_response import SbcCollectionResponse
 from ...types import UNSET, Response, Unset
 
 ENDPOINT = Endpoint(
-    "ListSbc", "GET", "/Sbcs", 200, model(CollectionOfSbc), TOP, SKIP, SEARCH, FILTER, COUNT, ORDERBY, SELECT, EXPAND
+    "ListSbc",
+    "GET",
+    "/Sbcs",
+    200,
+    model(SbcCollectionResponse),
+    TOP,
+    SKIP,
+    SEARCH,
+    FILTER,
+    COUNT,
+    ORDERBY,
+    SELECT,
+    EXPAND,
 )
 
 
@@ -22,7 +34,7 @@ def sync(
     orderby: list[str] | Unset = UNSET,
     select: list[str] | Unset = UNSET,
     expand: list[str] | Unset = UNSET,
-) -> CollectionOfSbc:
+) -> SbcCollectionResponse:
     """Get entities from Sbcs: `GET /Sbcs` (XAPI `ListSbc`).
 
     Args:
@@ -52,7 +64,7 @@ def sync_detailed(
     orderby: list[str] | Unset = UNSET,
     select: list[str] | Unset = UNSET,
     expand: list[str] | Unset = UNSET,
-) -> Response[CollectionOfSbc]:
+) -> Response[SbcCollectionResponse]:
     """Like `sync`, returning the `Response` (status, headers, body); `parsed` is None for an error status."""
     return ENDPOINT.sync_detailed(locals())
 
@@ -68,7 +80,7 @@ async def asyncio(
     orderby: list[str] | Unset = UNSET,
     select: list[str] | Unset = UNSET,
     expand: list[str] | Unset = UNSET,
-) -> CollectionOfSbc:
+) -> SbcCollectionResponse:
     """Get entities from Sbcs: `GET /Sbcs` (XAPI `ListSbc`).
 
     Args:
@@ -98,6 +110,6 @@ async def asyncio_detailed(
     orderby: list[str] | Unset = UNSET,
     select: list[str] | Unset = UNSET,
     expand: list[str] | Unset = UNSET,
-) -> Response[CollectionOfSbc]:
+) -> Response[SbcCollectionResponse]:
     """Like `asyncio`, returning the `Response` (status, headers, body); `parsed` is None for an error status."""
     return await ENDPOINT.asyncio_detailed(locals())

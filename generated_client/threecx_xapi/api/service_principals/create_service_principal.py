@@ -4,20 +4,20 @@ from typing import Any
 
 from ...client import XapiClient
 from ...endpoint import Endpoint, model
-from ...models.pbx_service_principal import PbxServicePrincipal
+from ...models.service_principal import ServicePrincipal
 from ...types import Response
 
 ENDPOINT = Endpoint(
-    "CreateServicePrincipal", "POST", "/ServicePrincipals", 201, model(PbxServicePrincipal), body=PbxServicePrincipal
+    "CreateServicePrincipal", "POST", "/ServicePrincipals", 201, model(ServicePrincipal), body=ServicePrincipal
 )
 
 
-def sync(*, client: XapiClient, body: PbxServicePrincipal | dict[str, Any]) -> PbxServicePrincipal:
+def sync(*, client: XapiClient, body: ServicePrincipal | dict[str, Any]) -> ServicePrincipal:
     """Add new entity to ServicePrincipals: `POST /ServicePrincipals` (XAPI `CreateServicePrincipal`).
 
     Args:
-        body (PbxServicePrincipal | dict): the model, or a dict of its JSON fields (checked by reading it as the model).
-        body (PbxServicePrincipal):
+        body (ServicePrincipal | dict): the model, or a dict of its JSON fields (checked by reading it as the model).
+        body (ServicePrincipal):
 
     Raises:
         errors.XapiError: an error status (a subclass per status), a body that is not the JSON it declares (UnexpectedContent), no answer (TransportError); TypeError, ValueError: an argument that cannot be sent, before any request.
@@ -25,17 +25,17 @@ def sync(*, client: XapiClient, body: PbxServicePrincipal | dict[str, Any]) -> P
     return ENDPOINT.sync(locals())
 
 
-def sync_detailed(*, client: XapiClient, body: PbxServicePrincipal | dict[str, Any]) -> Response[PbxServicePrincipal]:
+def sync_detailed(*, client: XapiClient, body: ServicePrincipal | dict[str, Any]) -> Response[ServicePrincipal]:
     """Like `sync`, returning the `Response` (status, headers, body); `parsed` is None for an error status."""
     return ENDPOINT.sync_detailed(locals())
 
 
-async def asyncio(*, client: XapiClient, body: PbxServicePrincipal | dict[str, Any]) -> PbxServicePrincipal:
+async def asyncio(*, client: XapiClient, body: ServicePrincipal | dict[str, Any]) -> ServicePrincipal:
     """Add new entity to ServicePrincipals: `POST /ServicePrincipals` (XAPI `CreateServicePrincipal`).
 
     Args:
-        body (PbxServicePrincipal | dict): the model, or a dict of its JSON fields (checked by reading it as the model).
-        body (PbxServicePrincipal):
+        body (ServicePrincipal | dict): the model, or a dict of its JSON fields (checked by reading it as the model).
+        body (ServicePrincipal):
 
     Raises:
         errors.XapiError: an error status (a subclass per status), a body that is not the JSON it declares (UnexpectedContent), no answer (TransportError); TypeError, ValueError: an argument that cannot be sent, before any request.
@@ -44,7 +44,7 @@ async def asyncio(*, client: XapiClient, body: PbxServicePrincipal | dict[str, A
 
 
 async def asyncio_detailed(
-    *, client: XapiClient, body: PbxServicePrincipal | dict[str, Any]
-) -> Response[PbxServicePrincipal]:
+    *, client: XapiClient, body: ServicePrincipal | dict[str, Any]
+) -> Response[ServicePrincipal]:
     """Like `asyncio`, returning the `Response` (status, headers, body); `parsed` is None for an error status."""
     return await ENDPOINT.asyncio_detailed(locals())

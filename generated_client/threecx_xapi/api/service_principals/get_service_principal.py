@@ -3,7 +3,7 @@
 
 from ...client import XapiClient
 from ...endpoint import EXPAND, SELECT, Endpoint, Param, model
-from ...models.pbx_service_principal import PbxServicePrincipal
+from ...models.service_principal import ServicePrincipal
 from ...types import UNSET, Response, Unset
 
 ENDPOINT = Endpoint(
@@ -11,7 +11,7 @@ ENDPOINT = Endpoint(
     "GET",
     "/ServicePrincipals({Id})",
     200,
-    model(PbxServicePrincipal),
+    model(ServicePrincipal),
     Param("id", "Id", "key", "Edm.Int32"),
     SELECT,
     EXPAND,
@@ -20,7 +20,7 @@ ENDPOINT = Endpoint(
 
 def sync(
     id: int, *, client: XapiClient, select: list[str] | Unset = UNSET, expand: list[str] | Unset = UNSET
-) -> PbxServicePrincipal:
+) -> ServicePrincipal:
     """Get entity from ServicePrincipals by key: `GET /ServicePrincipals({Id})` (XAPI `GetServicePrincipal`).
 
     Args:
@@ -36,14 +36,14 @@ def sync(
 
 def sync_detailed(
     id: int, *, client: XapiClient, select: list[str] | Unset = UNSET, expand: list[str] | Unset = UNSET
-) -> Response[PbxServicePrincipal]:
+) -> Response[ServicePrincipal]:
     """Like `sync`, returning the `Response` (status, headers, body); `parsed` is None for an error status."""
     return ENDPOINT.sync_detailed(locals())
 
 
 async def asyncio(
     id: int, *, client: XapiClient, select: list[str] | Unset = UNSET, expand: list[str] | Unset = UNSET
-) -> PbxServicePrincipal:
+) -> ServicePrincipal:
     """Get entity from ServicePrincipals by key: `GET /ServicePrincipals({Id})` (XAPI `GetServicePrincipal`).
 
     Args:
@@ -59,6 +59,6 @@ async def asyncio(
 
 async def asyncio_detailed(
     id: int, *, client: XapiClient, select: list[str] | Unset = UNSET, expand: list[str] | Unset = UNSET
-) -> Response[PbxServicePrincipal]:
+) -> Response[ServicePrincipal]:
     """Like `asyncio`, returning the `Response` (status, headers, body); `parsed` is None for an error status."""
     return await ENDPOINT.asyncio_detailed(locals())

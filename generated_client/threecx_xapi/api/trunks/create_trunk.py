@@ -4,18 +4,18 @@ from typing import Any
 
 from ...client import XapiClient
 from ...endpoint import Endpoint, model
-from ...models.pbx_trunk import PbxTrunk
+from ...models.trunk import Trunk
 from ...types import Response
 
-ENDPOINT = Endpoint("CreateTrunk", "POST", "/Trunks", 201, model(PbxTrunk), body=PbxTrunk)
+ENDPOINT = Endpoint("CreateTrunk", "POST", "/Trunks", 201, model(Trunk), body=Trunk)
 
 
-def sync(*, client: XapiClient, body: PbxTrunk | dict[str, Any]) -> PbxTrunk:
+def sync(*, client: XapiClient, body: Trunk | dict[str, Any]) -> Trunk:
     """Add new entity to Trunks: `POST /Trunks` (XAPI `CreateTrunk`).
 
     Args:
-        body (PbxTrunk | dict): the model, or a dict of its JSON fields (checked by reading it as the model).
-        body (PbxTrunk):
+        body (Trunk | dict): the model, or a dict of its JSON fields (checked by reading it as the model).
+        body (Trunk):
 
     Raises:
         errors.XapiError: an error status (a subclass per status), a body that is not the JSON it declares (UnexpectedContent), no answer (TransportError); TypeError, ValueError: an argument that cannot be sent, before any request.
@@ -23,17 +23,17 @@ def sync(*, client: XapiClient, body: PbxTrunk | dict[str, Any]) -> PbxTrunk:
     return ENDPOINT.sync(locals())
 
 
-def sync_detailed(*, client: XapiClient, body: PbxTrunk | dict[str, Any]) -> Response[PbxTrunk]:
+def sync_detailed(*, client: XapiClient, body: Trunk | dict[str, Any]) -> Response[Trunk]:
     """Like `sync`, returning the `Response` (status, headers, body); `parsed` is None for an error status."""
     return ENDPOINT.sync_detailed(locals())
 
 
-async def asyncio(*, client: XapiClient, body: PbxTrunk | dict[str, Any]) -> PbxTrunk:
+async def asyncio(*, client: XapiClient, body: Trunk | dict[str, Any]) -> Trunk:
     """Add new entity to Trunks: `POST /Trunks` (XAPI `CreateTrunk`).
 
     Args:
-        body (PbxTrunk | dict): the model, or a dict of its JSON fields (checked by reading it as the model).
-        body (PbxTrunk):
+        body (Trunk | dict): the model, or a dict of its JSON fields (checked by reading it as the model).
+        body (Trunk):
 
     Raises:
         errors.XapiError: an error status (a subclass per status), a body that is not the JSON it declares (UnexpectedContent), no answer (TransportError); TypeError, ValueError: an argument that cannot be sent, before any request.
@@ -41,6 +41,6 @@ async def asyncio(*, client: XapiClient, body: PbxTrunk | dict[str, Any]) -> Pbx
     return await ENDPOINT.asyncio(locals())
 
 
-async def asyncio_detailed(*, client: XapiClient, body: PbxTrunk | dict[str, Any]) -> Response[PbxTrunk]:
+async def asyncio_detailed(*, client: XapiClient, body: Trunk | dict[str, Any]) -> Response[Trunk]:
     """Like `asyncio`, returning the `Response` (status, headers, body); `parsed` is None for an error status."""
     return await ENDPOINT.asyncio_detailed(locals())

@@ -7,7 +7,7 @@ from ...endpoint import Endpoint, model
 from ...models.finalize_trunk_provisioning_trunks_finalize_trunk_provisioning_request_body import (
     FinalizeTrunkProvisioningTrunksFinalizeTrunkProvisioningRequestBody,
 )
-from ...models.pbx_trunk import PbxTrunk
+from ...models.trunk import Trunk
 from ...types import Response
 
 ENDPOINT = Endpoint(
@@ -15,14 +15,14 @@ ENDPOINT = Endpoint(
     "POST",
     "/Trunks/Pbx.FinalizeTrunkProvisioning",
     200,
-    model(PbxTrunk),
+    model(Trunk),
     body=FinalizeTrunkProvisioningTrunksFinalizeTrunkProvisioningRequestBody,
 )
 
 
 def sync(
     *, client: XapiClient, body: FinalizeTrunkProvisioningTrunksFinalizeTrunkProvisioningRequestBody | dict[str, Any]
-) -> PbxTrunk:
+) -> Trunk:
     """Invoke action FinalizeTrunkProvisioning: `POST /Trunks/Pbx.FinalizeTrunkProvisioning` (XAPI `FinalizeTrunkProvisioning`).
 
     Args:
@@ -37,14 +37,14 @@ def sync(
 
 def sync_detailed(
     *, client: XapiClient, body: FinalizeTrunkProvisioningTrunksFinalizeTrunkProvisioningRequestBody | dict[str, Any]
-) -> Response[PbxTrunk]:
+) -> Response[Trunk]:
     """Like `sync`, returning the `Response` (status, headers, body); `parsed` is None for an error status."""
     return ENDPOINT.sync_detailed(locals())
 
 
 async def asyncio(
     *, client: XapiClient, body: FinalizeTrunkProvisioningTrunksFinalizeTrunkProvisioningRequestBody | dict[str, Any]
-) -> PbxTrunk:
+) -> Trunk:
     """Invoke action FinalizeTrunkProvisioning: `POST /Trunks/Pbx.FinalizeTrunkProvisioning` (XAPI `FinalizeTrunkProvisioning`).
 
     Args:
@@ -59,6 +59,6 @@ async def asyncio(
 
 async def asyncio_detailed(
     *, client: XapiClient, body: FinalizeTrunkProvisioningTrunksFinalizeTrunkProvisioningRequestBody | dict[str, Any]
-) -> Response[PbxTrunk]:
+) -> Response[Trunk]:
     """Like `asyncio`, returning the `Response` (status, headers, body); `parsed` is None for an error status."""
     return await ENDPOINT.asyncio_detailed(locals())

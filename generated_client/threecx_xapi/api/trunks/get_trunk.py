@@ -3,17 +3,15 @@
 
 from ...client import XapiClient
 from ...endpoint import EXPAND, SELECT, Endpoint, Param, model
-from ...models.pbx_trunk import PbxTrunk
+from ...models.trunk import Trunk
 from ...types import UNSET, Response, Unset
 
 ENDPOINT = Endpoint(
-    "GetTrunk", "GET", "/Trunks({Id})", 200, model(PbxTrunk), Param("id", "Id", "key", "Edm.Int32"), SELECT, EXPAND
+    "GetTrunk", "GET", "/Trunks({Id})", 200, model(Trunk), Param("id", "Id", "key", "Edm.Int32"), SELECT, EXPAND
 )
 
 
-def sync(
-    id: int, *, client: XapiClient, select: list[str] | Unset = UNSET, expand: list[str] | Unset = UNSET
-) -> PbxTrunk:
+def sync(id: int, *, client: XapiClient, select: list[str] | Unset = UNSET, expand: list[str] | Unset = UNSET) -> Trunk:
     """Get entity from Trunks by key: `GET /Trunks({Id})` (XAPI `GetTrunk`).
 
     Args:
@@ -29,14 +27,14 @@ def sync(
 
 def sync_detailed(
     id: int, *, client: XapiClient, select: list[str] | Unset = UNSET, expand: list[str] | Unset = UNSET
-) -> Response[PbxTrunk]:
+) -> Response[Trunk]:
     """Like `sync`, returning the `Response` (status, headers, body); `parsed` is None for an error status."""
     return ENDPOINT.sync_detailed(locals())
 
 
 async def asyncio(
     id: int, *, client: XapiClient, select: list[str] | Unset = UNSET, expand: list[str] | Unset = UNSET
-) -> PbxTrunk:
+) -> Trunk:
     """Get entity from Trunks by key: `GET /Trunks({Id})` (XAPI `GetTrunk`).
 
     Args:
@@ -52,6 +50,6 @@ async def asyncio(
 
 async def asyncio_detailed(
     id: int, *, client: XapiClient, select: list[str] | Unset = UNSET, expand: list[str] | Unset = UNSET
-) -> Response[PbxTrunk]:
+) -> Response[Trunk]:
     """Like `asyncio`, returning the `Response` (status, headers, body); `parsed` is None for an error status."""
     return await ENDPOINT.asyncio_detailed(locals())

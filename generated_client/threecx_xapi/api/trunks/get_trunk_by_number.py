@@ -3,7 +3,7 @@
 
 from ...client import XapiClient
 from ...endpoint import EXPAND, SELECT, Endpoint, Param, model
-from ...models.pbx_trunk import PbxTrunk
+from ...models.trunk import Trunk
 from ...types import UNSET, Response, Unset
 
 ENDPOINT = Endpoint(
@@ -11,7 +11,7 @@ ENDPOINT = Endpoint(
     "GET",
     "/Trunks(Number={Number})",
     200,
-    model(PbxTrunk),
+    model(Trunk),
     Param("number", "Number", "key", "Edm.String"),
     SELECT,
     EXPAND,
@@ -20,7 +20,7 @@ ENDPOINT = Endpoint(
 
 def sync(
     number: str, *, client: XapiClient, select: list[str] | Unset = UNSET, expand: list[str] | Unset = UNSET
-) -> PbxTrunk:
+) -> Trunk:
     """Get entity from Trunks by key (Number): `GET /Trunks(Number={Number})` (XAPI `GetTrunkByNumber`).
 
     Args:
@@ -36,14 +36,14 @@ def sync(
 
 def sync_detailed(
     number: str, *, client: XapiClient, select: list[str] | Unset = UNSET, expand: list[str] | Unset = UNSET
-) -> Response[PbxTrunk]:
+) -> Response[Trunk]:
     """Like `sync`, returning the `Response` (status, headers, body); `parsed` is None for an error status."""
     return ENDPOINT.sync_detailed(locals())
 
 
 async def asyncio(
     number: str, *, client: XapiClient, select: list[str] | Unset = UNSET, expand: list[str] | Unset = UNSET
-) -> PbxTrunk:
+) -> Trunk:
     """Get entity from Trunks by key (Number): `GET /Trunks(Number={Number})` (XAPI `GetTrunkByNumber`).
 
     Args:
@@ -59,6 +59,6 @@ async def asyncio(
 
 async def asyncio_detailed(
     number: str, *, client: XapiClient, select: list[str] | Unset = UNSET, expand: list[str] | Unset = UNSET
-) -> Response[PbxTrunk]:
+) -> Response[Trunk]:
     """Like `asyncio`, returning the `Response` (status, headers, body); `parsed` is None for an error status."""
     return await ENDPOINT.asyncio_detailed(locals())

@@ -3,13 +3,13 @@
 
 from ...client import XapiClient
 from ...endpoint import Endpoint, model
-from ...models.pbx_trunk import PbxTrunk
+from ...models.trunk import Trunk
 from ...types import Response
 
-ENDPOINT = Endpoint("InitSlaveBridge", "GET", "/Trunks/Pbx.InitSlaveBridge()", 200, model(PbxTrunk))
+ENDPOINT = Endpoint("InitSlaveBridge", "GET", "/Trunks/Pbx.InitSlaveBridge()", 200, model(Trunk))
 
 
-def sync(*, client: XapiClient) -> PbxTrunk:
+def sync(*, client: XapiClient) -> Trunk:
     """Invoke function InitSlaveBridge: `GET /Trunks/Pbx.InitSlaveBridge()` (XAPI `InitSlaveBridge`).
 
     Raises:
@@ -18,12 +18,12 @@ def sync(*, client: XapiClient) -> PbxTrunk:
     return ENDPOINT.sync(locals())
 
 
-def sync_detailed(*, client: XapiClient) -> Response[PbxTrunk]:
+def sync_detailed(*, client: XapiClient) -> Response[Trunk]:
     """Like `sync`, returning the `Response` (status, headers, body); `parsed` is None for an error status."""
     return ENDPOINT.sync_detailed(locals())
 
 
-async def asyncio(*, client: XapiClient) -> PbxTrunk:
+async def asyncio(*, client: XapiClient) -> Trunk:
     """Invoke function InitSlaveBridge: `GET /Trunks/Pbx.InitSlaveBridge()` (XAPI `InitSlaveBridge`).
 
     Raises:
@@ -32,6 +32,6 @@ async def asyncio(*, client: XapiClient) -> PbxTrunk:
     return await ENDPOINT.asyncio(locals())
 
 
-async def asyncio_detailed(*, client: XapiClient) -> Response[PbxTrunk]:
+async def asyncio_detailed(*, client: XapiClient) -> Response[Trunk]:
     """Like `asyncio`, returning the `Response` (status, headers, body); `parsed` is None for an error status."""
     return await ENDPOINT.asyncio_detailed(locals())

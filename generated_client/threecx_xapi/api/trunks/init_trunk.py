@@ -3,7 +3,7 @@
 
 from ...client import XapiClient
 from ...endpoint import Endpoint, Param, model
-from ...models.pbx_trunk import PbxTrunk
+from ...models.trunk import Trunk
 from ...types import Response
 
 ENDPOINT = Endpoint(
@@ -11,12 +11,12 @@ ENDPOINT = Endpoint(
     "GET",
     "/Trunks/Pbx.InitTrunk(template={template})",
     200,
-    model(PbxTrunk),
+    model(Trunk),
     Param("template", "template", "function", "Edm.String"),
 )
 
 
-def sync(*, client: XapiClient, template: str) -> PbxTrunk:
+def sync(*, client: XapiClient, template: str) -> Trunk:
     """Invoke function InitTrunk: `GET /Trunks/Pbx.InitTrunk(template={template})` (XAPI `InitTrunk`).
 
     Args:
@@ -28,12 +28,12 @@ def sync(*, client: XapiClient, template: str) -> PbxTrunk:
     return ENDPOINT.sync(locals())
 
 
-def sync_detailed(*, client: XapiClient, template: str) -> Response[PbxTrunk]:
+def sync_detailed(*, client: XapiClient, template: str) -> Response[Trunk]:
     """Like `sync`, returning the `Response` (status, headers, body); `parsed` is None for an error status."""
     return ENDPOINT.sync_detailed(locals())
 
 
-async def asyncio(*, client: XapiClient, template: str) -> PbxTrunk:
+async def asyncio(*, client: XapiClient, template: str) -> Trunk:
     """Invoke function InitTrunk: `GET /Trunks/Pbx.InitTrunk(template={template})` (XAPI `InitTrunk`).
 
     Args:
@@ -45,6 +45,6 @@ async def asyncio(*, client: XapiClient, template: str) -> PbxTrunk:
     return await ENDPOINT.asyncio(locals())
 
 
-async def asyncio_detailed(*, client: XapiClient, template: str) -> Response[PbxTrunk]:
+async def asyncio_detailed(*, client: XapiClient, template: str) -> Response[Trunk]:
     """Like `asyncio`, returning the `Response` (status, headers, body); `parsed` is None for an error status."""
     return await ENDPOINT.asyncio_detailed(locals())

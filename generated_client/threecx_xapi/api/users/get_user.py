@@ -3,17 +3,15 @@
 
 from ...client import XapiClient
 from ...endpoint import EXPAND, SELECT, Endpoint, Param, model
-from ...models.pbx_user import PbxUser
+from ...models.user import User
 from ...types import UNSET, Response, Unset
 
 ENDPOINT = Endpoint(
-    "GetUser", "GET", "/Users({Id})", 200, model(PbxUser), Param("id", "Id", "key", "Edm.Int32"), SELECT, EXPAND
+    "GetUser", "GET", "/Users({Id})", 200, model(User), Param("id", "Id", "key", "Edm.Int32"), SELECT, EXPAND
 )
 
 
-def sync(
-    id: int, *, client: XapiClient, select: list[str] | Unset = UNSET, expand: list[str] | Unset = UNSET
-) -> PbxUser:
+def sync(id: int, *, client: XapiClient, select: list[str] | Unset = UNSET, expand: list[str] | Unset = UNSET) -> User:
     """Get entity from Users by key: `GET /Users({Id})` (XAPI `GetUser`).
 
     Args:
@@ -29,14 +27,14 @@ def sync(
 
 def sync_detailed(
     id: int, *, client: XapiClient, select: list[str] | Unset = UNSET, expand: list[str] | Unset = UNSET
-) -> Response[PbxUser]:
+) -> Response[User]:
     """Like `sync`, returning the `Response` (status, headers, body); `parsed` is None for an error status."""
     return ENDPOINT.sync_detailed(locals())
 
 
 async def asyncio(
     id: int, *, client: XapiClient, select: list[str] | Unset = UNSET, expand: list[str] | Unset = UNSET
-) -> PbxUser:
+) -> User:
     """Get entity from Users by key: `GET /Users({Id})` (XAPI `GetUser`).
 
     Args:
@@ -52,6 +50,6 @@ async def asyncio(
 
 async def asyncio_detailed(
     id: int, *, client: XapiClient, select: list[str] | Unset = UNSET, expand: list[str] | Unset = UNSET
-) -> Response[PbxUser]:
+) -> Response[User]:
     """Like `asyncio`, returning the `Response` (status, headers, body); `parsed` is None for an error status."""
     return await ENDPOINT.asyncio_detailed(locals())

@@ -3,7 +3,7 @@
 
 from ...client import XapiClient
 from ...endpoint import EXPAND, SELECT, Endpoint, Param, model
-from ...models.pbx_user import PbxUser
+from ...models.user import User
 from ...types import UNSET, Response, Unset
 
 ENDPOINT = Endpoint(
@@ -11,7 +11,7 @@ ENDPOINT = Endpoint(
     "GET",
     "/Users(Number={Number})",
     200,
-    model(PbxUser),
+    model(User),
     Param("number", "Number", "key", "Edm.String"),
     SELECT,
     EXPAND,
@@ -20,7 +20,7 @@ ENDPOINT = Endpoint(
 
 def sync(
     number: str, *, client: XapiClient, select: list[str] | Unset = UNSET, expand: list[str] | Unset = UNSET
-) -> PbxUser:
+) -> User:
     """Get entity from Users by key (Number): `GET /Users(Number={Number})` (XAPI `GetUserByNumber`).
 
     Args:
@@ -36,14 +36,14 @@ def sync(
 
 def sync_detailed(
     number: str, *, client: XapiClient, select: list[str] | Unset = UNSET, expand: list[str] | Unset = UNSET
-) -> Response[PbxUser]:
+) -> Response[User]:
     """Like `sync`, returning the `Response` (status, headers, body); `parsed` is None for an error status."""
     return ENDPOINT.sync_detailed(locals())
 
 
 async def asyncio(
     number: str, *, client: XapiClient, select: list[str] | Unset = UNSET, expand: list[str] | Unset = UNSET
-) -> PbxUser:
+) -> User:
     """Get entity from Users by key (Number): `GET /Users(Number={Number})` (XAPI `GetUserByNumber`).
 
     Args:
@@ -59,6 +59,6 @@ async def asyncio(
 
 async def asyncio_detailed(
     number: str, *, client: XapiClient, select: list[str] | Unset = UNSET, expand: list[str] | Unset = UNSET
-) -> Response[PbxUser]:
+) -> Response[User]:
     """Like `asyncio`, returning the `Response` (status, headers, body); `parsed` is None for an error status."""
     return await ENDPOINT.asyncio_detailed(locals())
