@@ -95,10 +95,10 @@ def test_pulling_a_document_adds_it_to_the_table_beside_the_lock(
     lock.write_text((TABLE.parent / "xapi.lock.json").read_text(encoding="utf-8"), encoding="utf-8")
     table_path = tmp_path / "xapi-versions.json"
     table_builder.write_table(table_builder.read_table(TABLE), table_path)
-    assert pull.run(str(SPECS / "xapi-20.0.9-2026-01-22.yaml"), lock_path=lock) == 0
+    assert pull.run(str(SPECS / "xapi-20.0.9-2026-01-22.yaml"), lock_path=lock, allow_downgrade=True) == 0
     assert table_builder.read_table(table_path) == table_builder.read_table(TABLE)  # already there: unchanged
     table_path.unlink()
-    assert pull.run(str(SPECS / "xapi-20.0.8-2025-09-01.yaml"), lock_path=lock) == 0
+    assert pull.run(str(SPECS / "xapi-20.0.8-2025-09-01.yaml"), lock_path=lock, allow_downgrade=True) == 0
     added = table_builder.read_table(table_path)
     assert [(entry.xapi_version, entry.date) for entry in added.documents] == [("20.0.8", "2025-09-01")]
     assert len(added.operations[0]) == 571
