@@ -13,7 +13,6 @@ table (rows, seconds, error). Exit status: 0 when every PBX succeeded, 1 when an
 from __future__ import annotations
 
 import json
-import os
 import sys
 import tempfile
 import time
@@ -27,6 +26,7 @@ from .. import versions
 from ..fleet import Fleet, FleetFileError, FleetInterrupted, FleetResult, Pbx, PbxResult
 from . import calls, output
 from .errors import EXIT_ERROR, InputError
+from .files import AtomicOutput
 
 EXIT_FAILED = 1
 EXIT_INTERRUPTED = 130
@@ -82,23 +82,13 @@ def _warn(message: str) -> None:
 
 
 def write_atomically(path: Path, pages: Iterable[list[output.Row]], format_: str, collection: bool) -> int:
-    """The rows into `path`, through a temporary file beside it: a reader never sees half a file."""
-    handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".part", dir=path.parent)
-    try:
-        with os.fdopen(handle, "w", encoding="utf-8", newline="") as stream:
-            if format_ == "jsonl":
-                count = output.write_jsonl(pages, stream)
-            elif format_ == "csv":
-                count = output.write_csv(
-                    pages, stream, warn=lambda message: click.echo(f"warning: {message}", err=True)
-                )
-            else:
-                count = output.write_json(pages, stream, collection=collection)
-        os.replace(temporary, path)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
-    return count
+    """The rows into `path` through the CLI's one atomic output: a reader never sees half a file."""
+    with AtomicOutput(str(path)).text() as stream:
+        if format_ == "jsonl":
+            return output.write_jsonl(pages, stream)
+        if format_ == "csv":
+            return output.write_csv(pages, stream, warn=lambda message: click.echo(f"warning: {message}", err=True))
+        return output.write_json(pages, stream, collection=collection)
 
 
 def _rows_job(prepared: calls.PreparedCall, folder: Path, format_: str) -> Any:
