@@ -27,7 +27,6 @@ import difflib
 import os
 import secrets
 import socket
-import threading
 import time
 from collections.abc import Callable, Iterable, Mapping
 from types import TracebackType
@@ -42,6 +41,7 @@ from .. import registry
 from ._accounts import Accounts
 from ._behaviour import forbidden_areas, report_settings
 from ._handler import TOKEN_TARGET, Fault, Handler, RecordedRequest, Reply, Settings
+from ._serving import ServerThread
 from ._signin import SIGNIN_TARGETS
 
 if TYPE_CHECKING:
@@ -106,8 +106,7 @@ class Emulator:
             )
         )
         self.download_format = download_format
-        self._server: uvicorn.Server | None = None
-        self._thread: threading.Thread | None = None
+        self._serving: ServerThread | None = None
 
     @classmethod
     def from_report(cls, report: Mapping[str, Any] | str | os.PathLike[str], **kwargs: Any) -> Emulator:
@@ -116,7 +115,7 @@ class Emulator:
         return cls(**{**report_settings(report), **kwargs})
 
     def __repr__(self) -> str:
-        where = self.url if self._server is not None else "in-process"
+        where = self.url if self._serving is not None else "in-process"
         return f"Emulator({where}, client_id={self.client_id!r})"
 
     # -- where it answers ---------------------------------------------------------------------------------
@@ -125,7 +124,7 @@ class Emulator:
     def url(self) -> str:
         """`http://127.0.0.1:<port>` while serving; the in-process address otherwise."""
         scheme = "https" if self.tls else "http"
-        return f"{scheme}://127.0.0.1:{self.port}" if self._server is not None else f"{scheme}://127.0.0.1"
+        return f"{scheme}://127.0.0.1:{self.port}" if self._serving is not None else f"{scheme}://127.0.0.1"
 
     def transport(self) -> InProcessTransport:
         """An in-process transport for httpx (sync and async): the same handler, no socket."""
@@ -136,7 +135,7 @@ class Emulator:
         from ..client import XapiClient
 
         httpx_args = dict(kwargs.pop("httpx_args", None) or {})
-        if self._server is None:
+        if self._serving is None:
             httpx_args.setdefault("transport", self.transport())
         else:
             httpx_args.setdefault("trust_env", False)  # loopback never goes through a proxy the environment names
@@ -145,7 +144,7 @@ class Emulator:
 
     def start(self) -> Emulator:
         """Serve on 127.0.0.1 in a background thread; returns once it accepts connections."""
-        if self._server is not None:
+        if self._serving is not None:
             return self
         listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
         listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
@@ -170,31 +169,22 @@ class Emulator:
             ssl_certfile=os.fspath(self.tls[0]) if self.tls else None,
             ssl_keyfile=os.fspath(self.tls[1]) if self.tls else None,
         )
-        server = uvicorn.Server(config)
-        self._thread = threading.Thread(target=server.run, kwargs={"sockets": [listener]}, daemon=True)
-        self._server = server
-        self._thread.start()
-        while not server.started:
-            if not self._thread.is_alive():
-                raise RuntimeError(f"the emulator could not serve on 127.0.0.1:{self.port}")
-            time.sleep(0.01)
+        self._serving = ServerThread(config, [listener])
+        self._serving.start(failure=f"the emulator could not serve on 127.0.0.1:{self.port}")
         return self
 
     def stop(self) -> None:
-        if self._server is None or self._thread is None:
+        if self._serving is None:
             return
-        self._server.should_exit = True
-        self._server.force_exit = True  # answers still waiting out a `fail(delay=...)` end with the server
-        self._thread.join(timeout=10)
-        self._server = None
-        self._thread = None
+        self._serving.stop()
+        self._serving = None
 
     def serve_forever(self) -> None:
         """Serve until interrupted (Ctrl-C): the command line's `threecx-xapi emulator`."""
         self.start()
         try:
-            while self._thread is not None and self._thread.is_alive():
-                self._thread.join(timeout=0.5)
+            while self._serving is not None and self._serving.wait(timeout=0.5):
+                pass
         finally:
             self.stop()
 

@@ -20,7 +20,6 @@ import json
 import secrets
 import socket
 import threading
-import time
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -34,6 +33,7 @@ from starlette.types import Receive, Scope, Send
 from .. import registry
 from .. import versions as xapi_versions
 from ..fleet import Fleet, PbxConfig
+from ._serving import ServerThread
 from .emulator import Emulator
 
 __all__ = ["EmulatedFleet", "EmulatedPbx"]
@@ -173,8 +173,7 @@ class EmulatedFleet:
             )
             transport = _LatentTransport(name, emulator, latency, self._count)
             self.pbxs.append(EmulatedPbx(name, emulator, version, latency, transport))
-        self._server: uvicorn.Server | None = None
-        self._thread: threading.Thread | None = None
+        self._serving: ServerThread | None = None
 
     def __repr__(self) -> str:
         return f"EmulatedFleet({len(self.pbxs)} PBXs, versions={sorted({pbx.version for pbx in self.pbxs})})"
@@ -202,7 +201,7 @@ class EmulatedFleet:
 
     def write_fleet_file(self, folder: Path, **settings: Any) -> Path:
         """`folder/fleet.toml` naming every PBX, with each secret in `folder/secrets/<name>`; serve first."""
-        if self._server is None:
+        if self._serving is None:
             raise RuntimeError("a fleet file names HTTP addresses: start() the emulated fleet first")
         (folder / "secrets").mkdir(parents=True, exist_ok=True)
         lines = ["[fleet]", *(f"{key} = {json.dumps(value)}" for key, value in settings.items()), ""]
@@ -248,7 +247,7 @@ class EmulatedFleet:
     # -- over HTTP: one server, a port per PBX -----------------------------------------------------------
 
     def start(self) -> EmulatedFleet:
-        if self._server is not None:
+        if self._serving is not None:
             return self
         listeners = []
         for pbx in self.pbxs:
@@ -261,24 +260,15 @@ class EmulatedFleet:
         config = uvicorn.Config(
             self._asgi, interface="asgi3", log_level="critical", lifespan="off", ws="none", http="h11"
         )
-        server = uvicorn.Server(config)
-        self._thread = threading.Thread(target=server.run, kwargs={"sockets": listeners}, daemon=True)
-        self._server = server
-        self._thread.start()
-        while not server.started:
-            if not self._thread.is_alive():
-                raise RuntimeError("the emulated fleet could not serve on 127.0.0.1")
-            time.sleep(0.01)
+        self._serving = ServerThread(config, listeners)
+        self._serving.start(failure="the emulated fleet could not serve on 127.0.0.1")
         return self
 
     def stop(self) -> None:
-        if self._server is None or self._thread is None:
+        if self._serving is None:
             return
-        self._server.should_exit = True
-        self._server.force_exit = True
-        self._thread.join(timeout=10)
-        self._server = None
-        self._thread = None
+        self._serving.stop()
+        self._serving = None
         for pbx in self.pbxs:
             pbx.port = None
 
