@@ -217,7 +217,8 @@ def test_pull_from_the_emulator_url_pins_the_document_it_serves(
         url = emulator.url  # its port is gone once it stops
         monkeypatch.setenv("THREECX_XAPI_CLIENT_ID", emulator.client_id)  # should it ask for a sign-in, as PBXs may
         monkeypatch.setenv("THREECX_XAPI_CLIENT_SECRET", emulator.client_secret)
-        assert pull.run(url, lock_path=lock_path) == 0
+        # The stand-in lock pins 20.0.10; whatever release this build is, the emulator's document is the one to pin.
+        assert pull.run(url, lock_path=lock_path, allow_downgrade=True) == 0
 
     pinned = json.loads(lock_path.read_text())
     assert (pinned["xapi_version"], pinned["operations"]) == (_pinned.XAPI_VERSION, _pinned.OPERATION_COUNT)
