@@ -108,6 +108,8 @@ def _document_url(source: str) -> str:
 
 def _add_to_version_table(data: bytes, source: str, version: str, table_path: Path) -> None:
     """The versions table keeps every pulled document, so regenerating never needs it again."""
+    if read_table(table_path).has(sha256_of(data)):
+        return  # a document the table holds keeps its entry and its publication date
     published = None if "://" in source else published_date(Path(source), data)
     # A document from a PBX has no publication date: the day it was pulled stands in.
     date = published or datetime.datetime.now(datetime.UTC).date().isoformat()
