@@ -26,7 +26,7 @@ from ._auth_errors import (
     SignInRequired,
     WrongCredentials,
 )
-from ._retries import RETRY_SAFE
+from ._extensions import RETRY_SAFE
 from .errors import AuthenticationError
 
 TOKEN_PATH = "/connect/token"

@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 
 import httpx
 
+from ._extensions import RETRY_SAFE, STREAMED
 from .errors import TransportError, retry_after_seconds
 
 logger = logging.getLogger("threecx_xapi")
@@ -29,11 +30,6 @@ NOT_SENT = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout)
 DROPPED = (httpx.RemoteProtocolError, httpx.ReadError)
 # A failed answer body: the connection broke mid-answer, or its Content-Encoding does not decode.
 ANSWER_FAILED = (httpx.TransportError, httpx.DecodingError)
-# The request extension that marks a POST as safe to repeat on a retried status (the token request: a 429 or
-# 503 issued no token, so asking again revokes nothing).
-RETRY_SAFE = "threecx_xapi.retry_safe"
-# A request whose answer is streamed to a file: its body is read by the caller, chunk by chunk, not here.
-STREAMED = "threecx_xapi.streamed"
 
 
 def backoff_delay(attempt: int, base: float, cap: float) -> float:

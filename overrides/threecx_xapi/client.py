@@ -16,26 +16,26 @@ line per request under `threecx_xapi`, and remembers the PBX's `X-3CX-Version`.
 
 from __future__ import annotations
 
-import asyncio
 import http.cookiejar
 import logging
 import os
 import threading
 import urllib.request
-import webbrowser
 from collections.abc import Callable, Mapping
 from types import TracebackType
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import httpx
 
-from . import _http_clients
-from ._auth import TokenAuth
-from ._grants import REFRESH_COOKIE, AuthorizationCode, ClientCredentials, Grant, UserLogin
 from ._pinned import XAPI_VERSION
-from ._pkce import AuthorizationRequest, LoopbackRedirect
-from ._retries import AsyncRetryTransport, RetryPolicy, RetryTransport
-from ._token_store import TokenStore
+
+# Signing in and retrying load with the first client, not with every module that names XapiClient: importing
+# one operation stays cheap (see docs/benchmarks.md).
+if TYPE_CHECKING:
+    from ._grants import AuthorizationCode, Grant
+    from ._pkce import AuthorizationRequest
+    from ._retries import RetryPolicy
+    from ._token_store import TokenStore
 
 logger = logging.getLogger("threecx_xapi")
 
@@ -86,6 +86,9 @@ class XapiClient:
         `basic_auth=True` as HTTP Basic); `username` and `password` (a user's own login, with `security_code=` or
         `security_code_prompt=` for a second factor); or `client_id` alone (authorization code with PKCE: call
         `sign_in_with_browser()`). `token_store` keeps the newest tokens (in memory unless given)."""
+        from ._auth import TokenAuth
+        from ._retries import RetryPolicy
+
         self.root_url, self.base_url = split_base_url(base_url)
         self.client_id = client_id
         self.username = username
@@ -153,6 +156,8 @@ class XapiClient:
 
     def authorization_request(self, redirect_uri: str) -> AuthorizationRequest:
         """A new authorization request (state, code_verifier) for this app: send the user to its `url`."""
+        from ._pkce import AuthorizationRequest  # here: sign-in by browser is rare, importing an operation is not
+
         return AuthorizationRequest.new(self.root_url, self._app().client_id, redirect_uri)
 
     def exchange_code(self, request: AuthorizationRequest, redirect_query: Mapping[str, str]) -> None:
@@ -167,26 +172,34 @@ class XapiClient:
         await self.auth.asign_in(self._async_signing_client(), steps)
 
     def sign_in_with_browser(
-        self, *, open_browser: Callable[[str], Any] = webbrowser.open, port: int = 0, timeout: float = 300.0
+        self, *, open_browser: Callable[[str], Any] | None = None, port: int = 0, timeout: float = 300.0
     ) -> None:
         """Authorization code + PKCE for a desktop or command-line app: opens the PBX's sign-in page and waits
-        on 127.0.0.1 for the redirect (RFC 8252)."""
+        on 127.0.0.1 for the redirect (RFC 8252); `open_browser` defaults to `webbrowser.open`."""
+        from ._pkce import LoopbackRedirect
+
         with LoopbackRedirect(port) as listener:
             request = self.authorization_request(listener.redirect_uri)
-            open_browser(request.url)
+            _browser_opener(open_browser)(request.url)
             query = listener.wait(timeout)
         self.exchange_code(request, query)
 
     async def asign_in_with_browser(
-        self, *, open_browser: Callable[[str], Any] = webbrowser.open, port: int = 0, timeout: float = 300.0
+        self, *, open_browser: Callable[[str], Any] | None = None, port: int = 0, timeout: float = 300.0
     ) -> None:
+        import asyncio  # here, not at the top: importing an operation must not pay for asyncio
+
+        from ._pkce import LoopbackRedirect
+
         with LoopbackRedirect(port) as listener:
             request = self.authorization_request(listener.redirect_uri)
-            await asyncio.to_thread(open_browser, request.url)
+            await asyncio.to_thread(_browser_opener(open_browser), request.url)
             query = await asyncio.to_thread(listener.wait, timeout)
         await self.aexchange_code(request, query)
 
     def _app(self) -> AuthorizationCode:
+        from ._grants import AuthorizationCode
+
         grant = self.auth.grant
         if not isinstance(grant, AuthorizationCode):
             raise ValueError("the authorization code flow is for a client made with client_id alone")
@@ -240,6 +253,9 @@ class XapiClient:
         if client is None:
             with self._lock:
                 if self._client is None:
+                    from . import _http_clients
+                    from ._retries import RetryTransport
+
                     args, transport_args = self._client_args("transport")
                     inner = args.pop("transport") or httpx.HTTPTransport(**transport_args)
                     args["mounts"] = _retrying(args.get("mounts"), lambda mounted: RetryTransport(mounted, self.retry))
@@ -253,6 +269,9 @@ class XapiClient:
         if client is None:
             with self._lock:
                 if self._async_client is None:
+                    from . import _http_clients
+                    from ._retries import AsyncRetryTransport
+
                     args, transport_args = self._client_args("async_transport")
                     hooks = args["event_hooks"]
                     hooks["response"] = [_async_hook(hook) for hook in hooks["response"]]
@@ -307,6 +326,8 @@ class XapiClient:
 
 class _WithoutRefreshTokenCookie(http.cookiejar.DefaultCookiePolicy):
     def set_ok(self, cookie: http.cookiejar.Cookie, request: Any) -> bool:
+        from ._grants import REFRESH_COOKIE
+
         return cookie.name != REFRESH_COOKIE and super().set_ok(cookie, request)
 
 
@@ -323,6 +344,8 @@ def _grant(
     stored: bool,
 ) -> Grant:
     """The way this client signs in, from the credentials given; a clear ValueError for a mix that is none."""
+    from ._grants import AuthorizationCode, ClientCredentials, UserLogin
+
     if username is not None or password is not None:
         if client_secret is not None:
             raise ValueError("pass client_id and client_secret, or username and password, not both")
@@ -371,3 +394,11 @@ def _async_hook(hook: Any) -> Any:
             await result
 
     return run
+
+
+def _browser_opener(open_browser: Callable[[str], Any] | None) -> Callable[[str], Any]:
+    if open_browser is not None:
+        return open_browser
+    import webbrowser  # here: it pulls in subprocess and shlex, which only a browser sign-in needs
+
+    return webbrowser.open

@@ -32,7 +32,7 @@ from typing import IO, Any, Generic, TypeVar
 import httpx
 
 from . import errors, odata, parsing
-from ._retries import STREAMED
+from ._extensions import STREAMED
 from .types import UNSET, File, Response, SavedFile, file_name_of, media_type_of
 
 __all__ = [
