@@ -115,12 +115,12 @@ class TokenAuth(httpx.Auth):
 
     # -- the one flow --------------------------------------------------------------------------------------
 
-    def _flow(self, request: httpx.Request) -> Flow:
+    def _flow(self, request: httpx.Request, stale: Token | None = None, attempts: int = 2) -> Flow:
+        """`attempts` sends of `request`, each with a token other than `stale`, renewed after a 401."""
         if not self._for_pbx(request):
             yield request
             return None
-        stale: Token | None = None
-        for attempt in range(2):
+        for attempt in range(attempts):
             token = self._usable(stale)
             if token is None:
                 yield LOCK
@@ -128,10 +128,16 @@ class TokenAuth(httpx.Auth):
                 yield UNLOCK
             response = yield self._authorize(request, token)
             assert response is not None
-            if response.status_code != 401 or attempt == 1:
+            if response.status_code != 401 or attempt == attempts - 1:
                 return None
             stale = token
         return None
+
+    def _first_send(self, request: httpx.Request) -> Token | None:
+        """The token to send `request` with straight away, before any runner: the common case, a valid token in
+        hand for the PBX, needs no lock and no flow; None leaves it all to the flow."""
+        token = self._usable()
+        return token if token is not None and self._for_pbx(request) else None
 
     def _renew(self, stale: Token | None) -> Generator[Step, httpx.Response | None, Token]:
         """A token from the store, else by refresh token, else by signing in. Called holding the lock."""
@@ -216,10 +222,22 @@ class TokenAuth(httpx.Auth):
     # -- the two runners -----------------------------------------------------------------------------------
 
     def sync_auth_flow(self, request: httpx.Request) -> Generator[httpx.Request, httpx.Response, None]:
-        yield from self.run_sync(self._flow(request))
+        token = self._first_send(request)
+        if token is None:
+            yield from self.run_sync(self._flow(request))
+            return
+        response = yield self._authorize(request, token)
+        if response.status_code == 401:
+            yield from self.run_sync(self._flow(request, stale=token, attempts=1))
 
     async def async_auth_flow(self, request: httpx.Request) -> AsyncGenerator[httpx.Request, httpx.Response]:
-        runner = self.run_async(self._flow(request))
+        token = self._first_send(request)
+        if token is not None:
+            response = yield self._authorize(request, token)
+            if response.status_code != 401:
+                return
+        flow = self._flow(request) if token is None else self._flow(request, stale=token, attempts=1)
+        runner = self.run_async(flow)
         try:
             sent = await runner.__anext__()
             while True:

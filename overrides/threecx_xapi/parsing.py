@@ -268,8 +268,9 @@ def _builder(model: type, count: int, conversions: list[tuple[int, Build]], kept
             if value is not UNSET and value is not None:
                 arguments[index] = convert(value)
         instance = model(*arguments)
-        extra = {name: value for name, value in zip(kept, values[count:], strict=True) if value is not UNSET}
-        if extra:
+        kept_values = values[count:]
+        if kept_values.count(UNSET) != len(kept_values):  # most bodies carry none of them: no dict to build
+            extra = {name: value for name, value in zip(kept, kept_values, strict=True) if value is not UNSET}
             instance.additional_properties = extra
         return instance
 
