@@ -18,15 +18,27 @@ MODELS = "threecx_xapi.models"
 LOADED_AFTER = """
 import json, sys
 {statement}
-print(json.dumps(sorted(name for name in sys.modules if name.split(".")[0] in ("threecx_xapi", "msgspec"))))
+ours = ("threecx_xapi", "msgspec")
+print(json.dumps(sorted(name for name in sys.modules if {everything} or name.split(".")[0] in ours)))
 """
+# What only signing in by browser, a token store or the first client needs: never loaded by importing an operation.
+SIGN_IN_MACHINERY = {
+    "asyncio",
+    "webbrowser",
+    "http.server",
+    "threecx_xapi._auth",
+    "threecx_xapi._grants",
+    "threecx_xapi._pkce",
+    "threecx_xapi._retries",
+    "threecx_xapi._token_store",
+}
 
 
-def loaded_after(statement: str) -> set[str]:
-    """The threecx_xapi and msgspec modules a fresh interpreter holds after running `statement`."""
-    result = subprocess.run(
-        [sys.executable, "-c", LOADED_AFTER.format(statement=statement)], capture_output=True, text=True
-    )
+def loaded_after(statement: str, *, everything: bool = False) -> set[str]:
+    """The threecx_xapi and msgspec modules (every module, with `everything`) a fresh interpreter holds after
+    running `statement`."""
+    script = LOADED_AFTER.format(statement=statement, everything=everything)
+    result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True)
     assert result.returncode == 0, result.stderr
     return set(json.loads(result.stdout))
 
@@ -89,6 +101,32 @@ def test_importing_one_operation_loads_only_the_models_it_imports() -> None:
     assert f"{MODELS}.user_collection_response" in expected  # its response model, which loads the rest on first parse
     assert len(expected) <= 3 < 500 < len(every_model)
     assert "msgspec" not in loaded  # imported on the first parse
+
+
+def test_importing_one_operation_loads_no_sign_in_machinery_until_a_client_is_built() -> None:
+    imported = loaded_after("import threecx_xapi.api.users.list_user", everything=True)
+    built = loaded_after(
+        "from threecx_xapi import XapiClient\nXapiClient('https://pbx.example.com', 'app', 'secret')", everything=True
+    )
+
+    assert imported & SIGN_IN_MACHINERY == set()
+    assert {"threecx_xapi._auth", "threecx_xapi._grants", "threecx_xapi._retries", "threecx_xapi._token_store"} <= built
+    assert "webbrowser" not in built and "threecx_xapi._pkce" not in built  # only a browser sign-in needs them
+
+
+def test_the_models_stub_names_exactly_the_models_the_package_resolves() -> None:
+    from threecx_xapi import models
+
+    stub = next(root / "models" / "__init__.pyi" for root in PACKAGE_DIRS if (root / "models").is_dir())
+    declared = {
+        alias.asname
+        for node in ast.parse(stub.read_text(encoding="utf-8")).body
+        if isinstance(node, ast.ImportFrom)
+        for alias in node.names
+    }
+
+    assert declared == set(models._MODULE_OF) == set(models.__all__)
+    assert len(declared) > 500
 
 
 def test_importing_the_package_loads_no_model_and_not_msgspec() -> None:
