@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import copy
 import datetime as dt
 import gc
 import json
+import pickle
 import threading
 from collections.abc import Iterator
 from enum import StrEnum
@@ -24,7 +26,7 @@ from threecx_xapi.models import (
     User,
 )
 from threecx_xapi.testing._fakedata import FakeData
-from threecx_xapi.types import Unset
+from threecx_xapi.types import UNSET, Unset
 
 UTC = dt.UTC
 ROW = {
@@ -286,3 +288,25 @@ def test_overlapping_large_parses_resume_the_collector_after_the_last(monkeypatc
     assert states == [False, False]
     assert still_paused
     assert gc.isenabled()
+
+
+def test_rows_without_undeclared_fields_hold_no_dict_until_one_is_asked_for() -> None:
+    page = parsing.parse_json(CallHistoryViewCollectionResponse, encoded(PAGE))
+    row = page.value[0]  # type: ignore[index]
+
+    assert row._additional_properties is None
+    assert "CallCarrier" not in repr(row) and row._additional_properties is None  # a repr makes none either
+    assert row == CallHistoryView.from_dict(ROW)  # none made equals none sent
+    row["CallCarrier"] = "Teams"
+    assert row.additional_properties == {"CallCarrier": "Teams"} and row.additional_keys == ["CallCarrier"]
+    assert row != CallHistoryView.from_dict(ROW)
+    assert row == CallHistoryView.from_dict({**ROW, "CallCarrier": "Teams"})
+
+
+def test_a_parsed_model_survives_copy_and_pickle_equal_with_its_unset_fields_still_unset() -> None:
+    user = parsing.parse_json(User, encoded({"Id": 7, "Number": "100", "NewField": 1}))
+
+    for twin in (copy.deepcopy(user), copy.copy(user), pickle.loads(pickle.dumps(user))):
+        assert twin == user
+        assert twin.first_name is UNSET
+        assert twin.additional_properties == {"NewField": 1}

@@ -1,5 +1,5 @@
-"""What every generated model shares: a repr of its set fields with secrets masked, and the check of its field
-types before it is sent.
+"""What every generated model shares: the fields a PBX sent that the document does not declare, a repr of its
+set fields with secrets masked, and the check of its field types before it is sent.
 
     User(id=7, auth_password="s3cret")   # repr: User(id=7, auth_password='***')
     InboundRule(rule_name=5).to_dict()   # TypeError: InboundRule.rule_name (JSON RuleName) must be str | None ...
@@ -17,13 +17,15 @@ import re
 import types
 import typing
 import uuid
-from typing import Any
+from typing import Any, Generic, TypeVar
 
 import attrs
 
 from .types import Unset
 
-__all__ = ["MASK", "check_fields", "is_secret_field", "model_repr"]
+__all__ = ["MASK", "ExtraFields", "check_fields", "extra_fields_key", "is_secret_field", "model_repr"]
+
+V = TypeVar("V")
 
 MASK = "'***'"
 # The last word of a field that holds a credential: AuthPassword, VMPIN, ClientSecret, APIKey, PinNumber, ...
@@ -31,6 +33,48 @@ _SECRET_NAME = re.compile(
     r"(password|passwd|passcode|pin|pinnumber|secret|secretkey|token|tokens|apikey|privatekey|credentials?)$",
     re.IGNORECASE,
 )
+
+
+class ExtraFields(Generic[V]):
+    """`additional_properties`, the fields a PBX sent that the document does not declare, as an openapi-python-
+    client model has them (`model["NewField"]`, `model.additional_keys`). The dict is made on first use: most
+    rows carry none, and a page of 10,000 rows then holds no 10,000 empty dicts."""
+
+    # The slot is here; each model declares it as an attrs field (init=False, compared by extra_fields_key).
+    __slots__ = ("_additional_properties",)
+    _additional_properties: dict[str, V] | None
+
+    @property
+    def additional_properties(self) -> dict[str, V]:
+        extra = self._additional_properties
+        if extra is None:
+            extra = self._additional_properties = {}
+        return extra
+
+    @additional_properties.setter
+    def additional_properties(self, value: dict[str, V]) -> None:
+        self._additional_properties = value
+
+    @property
+    def additional_keys(self) -> list[str]:
+        return list(self.additional_properties)
+
+    def __getitem__(self, key: str) -> V:
+        return self.additional_properties[key]
+
+    def __setitem__(self, key: str, value: V) -> None:
+        self.additional_properties[key] = value
+
+    def __delitem__(self, key: str) -> None:
+        del self.additional_properties[key]
+
+    def __contains__(self, key: str) -> bool:
+        return key in self.additional_properties
+
+
+def extra_fields_key(extra: dict[str, Any] | None) -> dict[str, Any]:
+    """What models compare of their undeclared fields: none made yet equals none sent."""
+    return {} if extra is None else extra
 
 
 def is_secret_field(name: str, schema: Any = None) -> bool:
@@ -55,7 +99,7 @@ def model_repr(model: Any, secrets: frozenset[str]) -> str:
         if isinstance(value, Unset):
             continue
         parts.append(f"{field.name}={MASK if field.name in secrets and value is not None else repr(value)}")
-    extra = getattr(model, "additional_properties", None)
+    extra = getattr(model, "_additional_properties", None)  # not the property: a repr makes no dict
     if extra:
         shown = ", ".join(
             f"{key!r}: {MASK if _is_secret_value(key, value) else repr(value)}" for key, value in extra.items()

@@ -31,8 +31,7 @@ import uuid
 from collections.abc import Callable, Iterator
 from typing import Any, Protocol, TypeVar
 
-import attrs
-
+from .model_support import ExtraFields
 from .types import UNSET, Unset
 
 __all__ = ["parse_json"]
@@ -141,7 +140,7 @@ def _fields_of(model: type) -> JsonFields | None:
 
 
 def _keeps_extra(model: type) -> bool:
-    return any(field.name == "additional_properties" and not field.init for field in attrs.fields(model))
+    return issubclass(model, ExtraFields)
 
 
 def _learn(model: type, message: str) -> bool:

@@ -22,6 +22,9 @@ class Unset:
     def __repr__(self) -> str:
         return "UNSET"
 
+    def __reduce__(self) -> str:
+        return "UNSET"  # copies and pickles of a model keep the one UNSET, which `is UNSET` and eq rely on
+
 
 UNSET: Unset = Unset()
 

@@ -8,7 +8,7 @@ from typing import Any, ClassVar, TypeVar, cast
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
-from ..model_support import check_fields, model_repr
+from ..model_support import ExtraFields, check_fields, extra_fields_key, model_repr
 from ..models.peer_type import PeerType
 from ..models.user_tag import UserTag
 from ..types import UNSET, Unset
@@ -17,7 +17,7 @@ T = TypeVar("T", bound="AgentRoutingDirectory")
 
 
 @_attrs_define(repr=False)
-class AgentRoutingDirectory:
+class AgentRoutingDirectory(ExtraFields[Any]):
     """
     Attributes:
         description (str | Unset):
@@ -32,7 +32,7 @@ class AgentRoutingDirectory:
     number: None | str | Unset = UNSET
     tags: list[UserTag] | Unset = UNSET
     type_: None | PeerType | Unset = UNSET
-    additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+    _additional_properties: dict[str, Any] | None = _attrs_field(init=False, default=None, eq=extra_fields_key)
     _secret_fields: ClassVar[frozenset[str]] = frozenset({})
 
     def __repr__(self) -> str:
@@ -155,19 +155,3 @@ class AgentRoutingDirectory:
 
         _agent_routing_directory_instance.additional_properties = d
         return _agent_routing_directory_instance
-
-    @property
-    def additional_keys(self) -> list[str]:
-        return list(self.additional_properties.keys())
-
-    def __getitem__(self, key: str) -> Any:
-        return self.additional_properties[key]
-
-    def __setitem__(self, key: str, value: Any) -> None:
-        self.additional_properties[key] = value
-
-    def __delitem__(self, key: str) -> None:
-        del self.additional_properties[key]
-
-    def __contains__(self, key: str) -> bool:
-        return key in self.additional_properties

@@ -10,7 +10,7 @@ from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
 from ..codecs import parse_datetime
-from ..model_support import check_fields, model_repr
+from ..model_support import ExtraFields, check_fields, extra_fields_key, model_repr
 from ..models.added_by import AddedBy
 from ..models.block_type import BlockType
 from ..types import UNSET, Unset
@@ -19,7 +19,7 @@ T = TypeVar("T", bound="BlocklistAddr")
 
 
 @_attrs_define(repr=False)
-class BlocklistAddr:
+class BlocklistAddr(ExtraFields[Any]):
     """
     Attributes:
         added_by (AddedBy | None | Unset):
@@ -36,7 +36,7 @@ class BlocklistAddr:
     expires_at: datetime.datetime | None | Unset = UNSET
     id: int | Unset = UNSET
     ip_addr_mask: None | str | Unset = UNSET
-    additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+    _additional_properties: dict[str, Any] | None = _attrs_field(init=False, default=None, eq=extra_fields_key)
     _secret_fields: ClassVar[frozenset[str]] = frozenset({})
 
     def __repr__(self) -> str:
@@ -198,19 +198,3 @@ class BlocklistAddr:
 
         _blocklist_addr_instance.additional_properties = d
         return _blocklist_addr_instance
-
-    @property
-    def additional_keys(self) -> list[str]:
-        return list(self.additional_properties.keys())
-
-    def __getitem__(self, key: str) -> Any:
-        return self.additional_properties[key]
-
-    def __setitem__(self, key: str, value: Any) -> None:
-        self.additional_properties[key] = value
-
-    def __delitem__(self, key: str) -> None:
-        del self.additional_properties[key]
-
-    def __contains__(self, key: str) -> bool:
-        return key in self.additional_properties

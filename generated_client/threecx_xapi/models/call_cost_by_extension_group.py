@@ -10,14 +10,14 @@ from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
 from ..codecs import format_duration, parse_datetime, parse_duration
-from ..model_support import check_fields, model_repr
+from ..model_support import ExtraFields, check_fields, extra_fields_key, model_repr
 from ..types import UNSET, Unset
 
 T = TypeVar("T", bound="CallCostByExtensionGroup")
 
 
 @_attrs_define(repr=False)
-class CallCostByExtensionGroup:
+class CallCostByExtensionGroup(ExtraFields[Any]):
     """
     Attributes:
         billing_cost (int | None | Unset):
@@ -46,7 +46,7 @@ class CallCostByExtensionGroup:
     src_dn: None | str | Unset = UNSET
     start_time: datetime.datetime | None | Unset = UNSET
     talking_dur: datetime.timedelta | None | Unset = UNSET
-    additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+    _additional_properties: dict[str, Any] | None = _attrs_field(init=False, default=None, eq=extra_fields_key)
     _secret_fields: ClassVar[frozenset[str]] = frozenset({})
 
     def __repr__(self) -> str:
@@ -298,19 +298,3 @@ class CallCostByExtensionGroup:
 
         _call_cost_by_extension_group_instance.additional_properties = d
         return _call_cost_by_extension_group_instance
-
-    @property
-    def additional_keys(self) -> list[str]:
-        return list(self.additional_properties.keys())
-
-    def __getitem__(self, key: str) -> Any:
-        return self.additional_properties[key]
-
-    def __setitem__(self, key: str, value: Any) -> None:
-        self.additional_properties[key] = value
-
-    def __delitem__(self, key: str) -> None:
-        del self.additional_properties[key]
-
-    def __contains__(self, key: str) -> bool:
-        return key in self.additional_properties

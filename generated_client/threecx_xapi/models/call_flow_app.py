@@ -10,7 +10,7 @@ from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
 from ..codecs import parse_datetime
-from ..model_support import check_fields, model_repr
+from ..model_support import ExtraFields, check_fields, extra_fields_key, model_repr
 from ..models.cfa_routing_type import CfaRoutingType
 from ..models.transcription_type import TranscriptionType
 from ..types import UNSET, Unset
@@ -24,7 +24,7 @@ T = TypeVar("T", bound="CallFlowApp")
 
 
 @_attrs_define(repr=False)
-class CallFlowApp:
+class CallFlowApp(ExtraFields[Any]):
     """
     Attributes:
         groups (list[UserGroup] | Unset):
@@ -57,7 +57,7 @@ class CallFlowApp:
     routing_type: CfaRoutingType | None | Unset = UNSET
     script_code: None | str | Unset = UNSET
     trunk: None | Trunk | Unset = UNSET
-    additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+    _additional_properties: dict[str, Any] | None = _attrs_field(init=False, default=None, eq=extra_fields_key)
     _secret_fields: ClassVar[frozenset[str]] = frozenset({})
 
     def __repr__(self) -> str:
@@ -389,19 +389,3 @@ class CallFlowApp:
 
         _call_flow_app_instance.additional_properties = d
         return _call_flow_app_instance
-
-    @property
-    def additional_keys(self) -> list[str]:
-        return list(self.additional_properties.keys())
-
-    def __getitem__(self, key: str) -> Any:
-        return self.additional_properties[key]
-
-    def __setitem__(self, key: str, value: Any) -> None:
-        self.additional_properties[key] = value
-
-    def __delitem__(self, key: str) -> None:
-        del self.additional_properties[key]
-
-    def __contains__(self, key: str) -> bool:
-        return key in self.additional_properties

@@ -10,14 +10,14 @@ from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
 from ..codecs import format_duration, parse_datetime, parse_duration
-from ..model_support import check_fields, model_repr
+from ..model_support import ExtraFields, check_fields, extra_fields_key, model_repr
 from ..types import UNSET, Unset
 
 T = TypeVar("T", bound="CallHistoryView")
 
 
 @_attrs_define(repr=False)
-class CallHistoryView:
+class CallHistoryView(ExtraFields[Any]):
     """
     Attributes:
         call_answered (bool | None | Unset):
@@ -76,7 +76,7 @@ class CallHistoryView:
     src_internal: bool | Unset = UNSET
     src_participant_id: int | Unset = UNSET
     src_rec_id: int | None | Unset = UNSET
-    additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+    _additional_properties: dict[str, Any] | None = _attrs_field(init=False, default=None, eq=extra_fields_key)
     _secret_fields: ClassVar[frozenset[str]] = frozenset({})
 
     def __repr__(self) -> str:
@@ -465,19 +465,3 @@ class CallHistoryView:
 
         _call_history_view_instance.additional_properties = d
         return _call_history_view_instance
-
-    @property
-    def additional_keys(self) -> list[str]:
-        return list(self.additional_properties.keys())
-
-    def __getitem__(self, key: str) -> Any:
-        return self.additional_properties[key]
-
-    def __setitem__(self, key: str, value: Any) -> None:
-        self.additional_properties[key] = value
-
-    def __delitem__(self, key: str) -> None:
-        del self.additional_properties[key]
-
-    def __contains__(self, key: str) -> bool:
-        return key in self.additional_properties

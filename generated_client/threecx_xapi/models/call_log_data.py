@@ -10,7 +10,7 @@ from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
 from ..codecs import format_duration, parse_datetime, parse_duration
-from ..model_support import check_fields, model_repr
+from ..model_support import ExtraFields, check_fields, extra_fields_key, model_repr
 from ..types import UNSET, Unset
 
 if TYPE_CHECKING:
@@ -21,7 +21,7 @@ T = TypeVar("T", bound="CallLogData")
 
 
 @_attrs_define(repr=False)
-class CallLogData:
+class CallLogData(ExtraFields[Any]):
     """
     Attributes:
         action_dn_caller_id (None | str | Unset):
@@ -100,7 +100,7 @@ class CallLogData:
     summary: None | str | Unset = UNSET
     talking_duration: datetime.timedelta | None | Unset = UNSET
     transcription: None | str | Unset = UNSET
-    additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+    _additional_properties: dict[str, Any] | None = _attrs_field(init=False, default=None, eq=extra_fields_key)
     _secret_fields: ClassVar[frozenset[str]] = frozenset({})
 
     def __repr__(self) -> str:
@@ -821,19 +821,3 @@ class CallLogData:
 
         _call_log_data_instance.additional_properties = d
         return _call_log_data_instance
-
-    @property
-    def additional_keys(self) -> list[str]:
-        return list(self.additional_properties.keys())
-
-    def __getitem__(self, key: str) -> Any:
-        return self.additional_properties[key]
-
-    def __setitem__(self, key: str, value: Any) -> None:
-        self.additional_properties[key] = value
-
-    def __delitem__(self, key: str) -> None:
-        del self.additional_properties[key]
-
-    def __contains__(self, key: str) -> bool:
-        return key in self.additional_properties

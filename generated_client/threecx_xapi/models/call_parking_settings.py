@@ -8,7 +8,7 @@ from typing import Any, ClassVar, TypeVar, cast
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
-from ..model_support import check_fields, model_repr
+from ..model_support import ExtraFields, check_fields, extra_fields_key, model_repr
 from ..models.type_of_auto_pickup_forward import TypeOfAutoPickupForward
 from ..types import UNSET, Unset
 
@@ -16,7 +16,7 @@ T = TypeVar("T", bound="CallParkingSettings")
 
 
 @_attrs_define(repr=False)
-class CallParkingSettings:
+class CallParkingSettings(ExtraFields[Any]):
     """
     Attributes:
         auto_pickup_enabled (bool | None | Unset):
@@ -35,7 +35,7 @@ class CallParkingSettings:
     auto_pickup_timeout: int | None | Unset = UNSET
     maximum_parked_calls: int | None | Unset = UNSET
     music_on_hold: None | str | Unset = UNSET
-    additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+    _additional_properties: dict[str, Any] | None = _attrs_field(init=False, default=None, eq=extra_fields_key)
     _secret_fields: ClassVar[frozenset[str]] = frozenset({})
 
     def __repr__(self) -> str:
@@ -209,19 +209,3 @@ class CallParkingSettings:
 
         _call_parking_settings_instance.additional_properties = d
         return _call_parking_settings_instance
-
-    @property
-    def additional_keys(self) -> list[str]:
-        return list(self.additional_properties.keys())
-
-    def __getitem__(self, key: str) -> Any:
-        return self.additional_properties[key]
-
-    def __setitem__(self, key: str, value: Any) -> None:
-        self.additional_properties[key] = value
-
-    def __delitem__(self, key: str) -> None:
-        del self.additional_properties[key]
-
-    def __contains__(self, key: str) -> bool:
-        return key in self.additional_properties

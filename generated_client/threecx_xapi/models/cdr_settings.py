@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any, ClassVar, TypeVar, cast
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
-from ..model_support import check_fields, model_repr
+from ..model_support import ExtraFields, check_fields, extra_fields_key, model_repr
 from ..models.type_of_cdr_log import TypeOfCDRLog
 from ..types import UNSET, Unset
 
@@ -20,7 +20,7 @@ T = TypeVar("T", bound="CDRSettings")
 
 
 @_attrs_define(repr=False)
-class CDRSettings:
+class CDRSettings(ExtraFields[Any]):
     """
     Attributes:
         enabled (bool | None | Unset):
@@ -41,7 +41,7 @@ class CDRSettings:
     remove_comma_delimiters: bool | None | Unset = UNSET
     socket_ip_address: None | str | Unset = UNSET
     socket_port: int | None | Unset = UNSET
-    additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+    _additional_properties: dict[str, Any] | None = _attrs_field(init=False, default=None, eq=extra_fields_key)
     _secret_fields: ClassVar[frozenset[str]] = frozenset({})
 
     def __repr__(self) -> str:
@@ -228,19 +228,3 @@ class CDRSettings:
 
         _cdr_settings_instance.additional_properties = d
         return _cdr_settings_instance
-
-    @property
-    def additional_keys(self) -> list[str]:
-        return list(self.additional_properties.keys())
-
-    def __getitem__(self, key: str) -> Any:
-        return self.additional_properties[key]
-
-    def __setitem__(self, key: str, value: Any) -> None:
-        self.additional_properties[key] = value
-
-    def __delitem__(self, key: str) -> None:
-        del self.additional_properties[key]
-
-    def __contains__(self, key: str) -> bool:
-        return key in self.additional_properties

@@ -8,7 +8,7 @@ from typing import Any, ClassVar, TypeVar, cast
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
-from ..model_support import check_fields, model_repr
+from ..model_support import ExtraFields, check_fields, extra_fields_key, model_repr
 from ..models.dtmf_mode import DtmfMode
 from ..models.video_conference_mode import VideoConferenceMode
 from ..types import UNSET, Unset
@@ -17,7 +17,7 @@ T = TypeVar("T", bound="ConferenceSettings")
 
 
 @_attrs_define(repr=False)
-class ConferenceSettings:
+class ConferenceSettings(ExtraFields[Any]):
     """
     Attributes:
         auto_call_participants (bool | None | Unset):
@@ -44,7 +44,7 @@ class ConferenceSettings:
     pin_number: None | str | Unset = UNSET
     video_conference_mode: None | Unset | VideoConferenceMode = UNSET
     zone: None | str | Unset = UNSET
-    additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+    _additional_properties: dict[str, Any] | None = _attrs_field(init=False, default=None, eq=extra_fields_key)
     _secret_fields: ClassVar[frozenset[str]] = frozenset(
         {
             "pin_number",
@@ -295,19 +295,3 @@ class ConferenceSettings:
 
         _conference_settings_instance.additional_properties = d
         return _conference_settings_instance
-
-    @property
-    def additional_keys(self) -> list[str]:
-        return list(self.additional_properties.keys())
-
-    def __getitem__(self, key: str) -> Any:
-        return self.additional_properties[key]
-
-    def __setitem__(self, key: str, value: Any) -> None:
-        self.additional_properties[key] = value
-
-    def __delitem__(self, key: str) -> None:
-        del self.additional_properties[key]
-
-    def __contains__(self, key: str) -> bool:
-        return key in self.additional_properties

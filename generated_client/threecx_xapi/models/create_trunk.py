@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any, ClassVar, TypeVar, cast
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
-from ..model_support import check_fields, model_repr
+from ..model_support import ExtraFields, check_fields, extra_fields_key, model_repr
 from ..models.trunk_type import TrunkType
 from ..types import UNSET, Unset
 
@@ -22,7 +22,7 @@ T = TypeVar("T", bound="CreateTrunk")
 
 
 @_attrs_define(repr=False)
-class CreateTrunk:
+class CreateTrunk(ExtraFields[Any]):
     """
     Attributes:
         account_sid (None | str | Unset):
@@ -41,7 +41,7 @@ class CreateTrunk:
     name: None | str | Unset = UNSET
     phone_numbers: list[ProviderPhone] | Unset = UNSET
     type_: None | TrunkType | Unset = UNSET
-    additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+    _additional_properties: dict[str, Any] | None = _attrs_field(init=False, default=None, eq=extra_fields_key)
     _secret_fields: ClassVar[frozenset[str]] = frozenset(
         {
             "api_key",
@@ -239,19 +239,3 @@ class CreateTrunk:
 
         _create_trunk_instance.additional_properties = d
         return _create_trunk_instance
-
-    @property
-    def additional_keys(self) -> list[str]:
-        return list(self.additional_properties.keys())
-
-    def __getitem__(self, key: str) -> Any:
-        return self.additional_properties[key]
-
-    def __setitem__(self, key: str, value: Any) -> None:
-        self.additional_properties[key] = value
-
-    def __delitem__(self, key: str) -> None:
-        del self.additional_properties[key]
-
-    def __contains__(self, key: str) -> bool:
-        return key in self.additional_properties

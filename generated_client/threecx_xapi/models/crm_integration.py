@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any, ClassVar, TypeVar, cast
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
-from ..model_support import check_fields, model_repr
+from ..model_support import ExtraFields, check_fields, extra_fields_key, model_repr
 from ..models.phonebook_priority_options import PhonebookPriorityOptions
 from ..types import UNSET, Unset
 
@@ -21,7 +21,7 @@ T = TypeVar("T", bound="CrmIntegration")
 
 
 @_attrs_define(repr=False)
-class CrmIntegration:
+class CrmIntegration(ExtraFields[Any]):
     """
     Attributes:
         country (None | str | Unset):
@@ -44,7 +44,7 @@ class CrmIntegration:
     phonebook_synchronization: bool | None | Unset = UNSET
     possible_values: list[CrmSelectableValue] | Unset = UNSET
     variable_choices: list[CrmChoice] | Unset = UNSET
-    additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+    _additional_properties: dict[str, Any] | None = _attrs_field(init=False, default=None, eq=extra_fields_key)
     _secret_fields: ClassVar[frozenset[str]] = frozenset({})
 
     def __repr__(self) -> str:
@@ -240,19 +240,3 @@ class CrmIntegration:
 
         _crm_integration_instance.additional_properties = d
         return _crm_integration_instance
-
-    @property
-    def additional_keys(self) -> list[str]:
-        return list(self.additional_properties.keys())
-
-    def __getitem__(self, key: str) -> Any:
-        return self.additional_properties[key]
-
-    def __setitem__(self, key: str, value: Any) -> None:
-        self.additional_properties[key] = value
-
-    def __delitem__(self, key: str) -> None:
-        del self.additional_properties[key]
-
-    def __contains__(self, key: str) -> bool:
-        return key in self.additional_properties

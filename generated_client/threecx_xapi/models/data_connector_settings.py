@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any, ClassVar, TypeVar, cast
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
-from ..model_support import check_fields, model_repr
+from ..model_support import ExtraFields, check_fields, extra_fields_key, model_repr
 from ..models.offload_destination import OffloadDestination
 from ..types import UNSET, Unset
 
@@ -24,7 +24,7 @@ T = TypeVar("T", bound="DataConnectorSettings")
 
 
 @_attrs_define(repr=False)
-class DataConnectorSettings:
+class DataConnectorSettings(ExtraFields[Any]):
     """
     Attributes:
         data_types_to_offload (DataTypesToOffload | None | Unset):
@@ -45,7 +45,7 @@ class DataConnectorSettings:
     remote_postgre_config: None | RemotePostgreConfig | Unset = UNSET
     remote_sql_server_config: None | RemoteSqlServerConfig | Unset = UNSET
     schedule: BackupSchedule | None | Unset = UNSET
-    additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+    _additional_properties: dict[str, Any] | None = _attrs_field(init=False, default=None, eq=extra_fields_key)
     _secret_fields: ClassVar[frozenset[str]] = frozenset({})
 
     def __repr__(self) -> str:
@@ -304,19 +304,3 @@ class DataConnectorSettings:
 
         _data_connector_settings_instance.additional_properties = d
         return _data_connector_settings_instance
-
-    @property
-    def additional_keys(self) -> list[str]:
-        return list(self.additional_properties.keys())
-
-    def __getitem__(self, key: str) -> Any:
-        return self.additional_properties[key]
-
-    def __setitem__(self, key: str, value: Any) -> None:
-        self.additional_properties[key] = value
-
-    def __delitem__(self, key: str) -> None:
-        del self.additional_properties[key]
-
-    def __contains__(self, key: str) -> bool:
-        return key in self.additional_properties

@@ -8,7 +8,7 @@ from typing import Any, ClassVar, TypeVar, cast
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
-from ..model_support import check_fields, model_repr
+from ..model_support import ExtraFields, check_fields, extra_fields_key, model_repr
 from ..models.destination_type import DestinationType
 from ..models.peer_type import PeerType
 from ..models.user_tag import UserTag
@@ -18,7 +18,7 @@ T = TypeVar("T", bound="Destination")
 
 
 @_attrs_define(repr=False)
-class Destination:
+class Destination(ExtraFields[Any]):
     """
     Attributes:
         external (None | str | Unset):
@@ -35,7 +35,7 @@ class Destination:
     tags: list[UserTag] | Unset = UNSET
     to: DestinationType | None | Unset = UNSET
     type_: None | PeerType | Unset = UNSET
-    additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+    _additional_properties: dict[str, Any] | None = _attrs_field(init=False, default=None, eq=extra_fields_key)
     _secret_fields: ClassVar[frozenset[str]] = frozenset({})
 
     def __repr__(self) -> str:
@@ -199,19 +199,3 @@ class Destination:
 
         _destination_instance.additional_properties = d
         return _destination_instance
-
-    @property
-    def additional_keys(self) -> list[str]:
-        return list(self.additional_properties.keys())
-
-    def __getitem__(self, key: str) -> Any:
-        return self.additional_properties[key]
-
-    def __setitem__(self, key: str, value: Any) -> None:
-        self.additional_properties[key] = value
-
-    def __delitem__(self, key: str) -> None:
-        del self.additional_properties[key]
-
-    def __contains__(self, key: str) -> bool:
-        return key in self.additional_properties

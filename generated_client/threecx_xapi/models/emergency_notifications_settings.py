@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any, ClassVar, TypeVar, cast
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
-from ..model_support import check_fields, model_repr
+from ..model_support import ExtraFields, check_fields, extra_fields_key, model_repr
 from ..models.chat_recipients_type import ChatRecipientsType
 from ..types import UNSET, Unset
 
@@ -20,7 +20,7 @@ T = TypeVar("T", bound="EmergencyNotificationsSettings")
 
 
 @_attrs_define(repr=False)
-class EmergencyNotificationsSettings:
+class EmergencyNotificationsSettings(ExtraFields[Any]):
     """
     Attributes:
         chat_recipients (ChatRecipientsType | None | Unset):
@@ -33,7 +33,7 @@ class EmergencyNotificationsSettings:
     emergency_dn_prompt: None | Peer | Unset = UNSET
     emergency_play_prompt: None | str | Unset = UNSET
     specified_list: None | str | Unset = UNSET
-    additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+    _additional_properties: dict[str, Any] | None = _attrs_field(init=False, default=None, eq=extra_fields_key)
     _secret_fields: ClassVar[frozenset[str]] = frozenset({})
 
     def __repr__(self) -> str:
@@ -164,19 +164,3 @@ class EmergencyNotificationsSettings:
 
         _emergency_notifications_settings_instance.additional_properties = d
         return _emergency_notifications_settings_instance
-
-    @property
-    def additional_keys(self) -> list[str]:
-        return list(self.additional_properties.keys())
-
-    def __getitem__(self, key: str) -> Any:
-        return self.additional_properties[key]
-
-    def __setitem__(self, key: str, value: Any) -> None:
-        self.additional_properties[key] = value
-
-    def __delitem__(self, key: str) -> None:
-        del self.additional_properties[key]
-
-    def __contains__(self, key: str) -> bool:
-        return key in self.additional_properties

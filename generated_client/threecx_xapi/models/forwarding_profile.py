@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any, ClassVar, TypeVar, cast
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
-from ..model_support import check_fields, model_repr
+from ..model_support import ExtraFields, check_fields, extra_fields_key, model_repr
 from ..types import UNSET, Unset
 
 if TYPE_CHECKING:
@@ -20,7 +20,7 @@ T = TypeVar("T", bound="ForwardingProfile")
 
 
 @_attrs_define(repr=False)
-class ForwardingProfile:
+class ForwardingProfile(ExtraFields[Any]):
     """
     Attributes:
         accept_multiple_calls (bool | None | Unset):
@@ -49,7 +49,7 @@ class ForwardingProfile:
     no_answer_timeout: int | None | Unset = UNSET
     office_hours_auto_queue_log_out: bool | None | Unset = UNSET
     ring_my_mobile: bool | None | Unset = UNSET
-    additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+    _additional_properties: dict[str, Any] | None = _attrs_field(init=False, default=None, eq=extra_fields_key)
     _secret_fields: ClassVar[frozenset[str]] = frozenset({})
 
     def __repr__(self) -> str:
@@ -326,19 +326,3 @@ class ForwardingProfile:
 
         _forwarding_profile_instance.additional_properties = d
         return _forwarding_profile_instance
-
-    @property
-    def additional_keys(self) -> list[str]:
-        return list(self.additional_properties.keys())
-
-    def __getitem__(self, key: str) -> Any:
-        return self.additional_properties[key]
-
-    def __setitem__(self, key: str, value: Any) -> None:
-        self.additional_properties[key] = value
-
-    def __delitem__(self, key: str) -> None:
-        del self.additional_properties[key]
-
-    def __contains__(self, key: str) -> bool:
-        return key in self.additional_properties

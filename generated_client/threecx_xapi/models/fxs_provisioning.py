@@ -8,7 +8,7 @@ from typing import Any, ClassVar, TypeVar, cast
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
-from ..model_support import check_fields, model_repr
+from ..model_support import ExtraFields, check_fields, extra_fields_key, model_repr
 from ..models.prov_type import ProvType
 from ..types import UNSET, Unset
 
@@ -16,7 +16,7 @@ T = TypeVar("T", bound="FxsProvisioning")
 
 
 @_attrs_define(repr=False)
-class FxsProvisioning:
+class FxsProvisioning(ExtraFields[Any]):
     """
     Attributes:
         local_audio_port_end (int | None | Unset):
@@ -39,7 +39,7 @@ class FxsProvisioning:
     remote_fqdn: None | str | Unset = UNSET
     remote_port: int | None | Unset = UNSET
     sbc_name: None | str | Unset = UNSET
-    additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+    _additional_properties: dict[str, Any] | None = _attrs_field(init=False, default=None, eq=extra_fields_key)
     _secret_fields: ClassVar[frozenset[str]] = frozenset({})
 
     def __repr__(self) -> str:
@@ -249,19 +249,3 @@ class FxsProvisioning:
 
         _fxs_provisioning_instance.additional_properties = d
         return _fxs_provisioning_instance
-
-    @property
-    def additional_keys(self) -> list[str]:
-        return list(self.additional_properties.keys())
-
-    def __getitem__(self, key: str) -> Any:
-        return self.additional_properties[key]
-
-    def __setitem__(self, key: str, value: Any) -> None:
-        self.additional_properties[key] = value
-
-    def __delitem__(self, key: str) -> None:
-        del self.additional_properties[key]
-
-    def __contains__(self, key: str) -> bool:
-        return key in self.additional_properties

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any, ClassVar, TypeVar, cast
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
-from ..model_support import check_fields, model_repr
+from ..model_support import ExtraFields, check_fields, extra_fields_key, model_repr
 from ..models.device_type import DeviceType
 from ..models.template_type import TemplateType
 from ..types import UNSET, Unset
@@ -22,7 +22,7 @@ T = TypeVar("T", bound="FxsTemplate")
 
 
 @_attrs_define(repr=False)
-class FxsTemplate:
+class FxsTemplate(ExtraFields[Any]):
     """
     Attributes:
         allowed_net_configs (list[str] | Unset):
@@ -57,7 +57,7 @@ class FxsTemplate:
     time_zones: list[str] | Unset = UNSET
     url: str | Unset = UNSET
     variables: list[FxsVariable] | Unset = UNSET
-    additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+    _additional_properties: dict[str, Any] | None = _attrs_field(init=False, default=None, eq=extra_fields_key)
     _secret_fields: ClassVar[frozenset[str]] = frozenset({})
 
     def __repr__(self) -> str:
@@ -288,19 +288,3 @@ class FxsTemplate:
 
         _fxs_template_instance.additional_properties = d
         return _fxs_template_instance
-
-    @property
-    def additional_keys(self) -> list[str]:
-        return list(self.additional_properties.keys())
-
-    def __getitem__(self, key: str) -> Any:
-        return self.additional_properties[key]
-
-    def __setitem__(self, key: str, value: Any) -> None:
-        self.additional_properties[key] = value
-
-    def __delitem__(self, key: str) -> None:
-        del self.additional_properties[key]
-
-    def __contains__(self, key: str) -> bool:
-        return key in self.additional_properties

@@ -8,7 +8,7 @@ from typing import Any, ClassVar, TypeVar, cast
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
-from ..model_support import check_fields, model_repr
+from ..model_support import ExtraFields, check_fields, extra_fields_key, model_repr
 from ..models.gc_collection_mode import GCCollectionMode
 from ..types import UNSET, Unset
 
@@ -16,7 +16,7 @@ T = TypeVar("T", bound="GarbageCollect")
 
 
 @_attrs_define(repr=False)
-class GarbageCollect:
+class GarbageCollect(ExtraFields[Any]):
     """
     Attributes:
         blocking (bool | None | Unset):
@@ -29,7 +29,7 @@ class GarbageCollect:
     compacting: bool | None | Unset = UNSET
     generation: int | None | Unset = UNSET
     mode: GCCollectionMode | None | Unset = UNSET
-    additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+    _additional_properties: dict[str, Any] | None = _attrs_field(init=False, default=None, eq=extra_fields_key)
     _secret_fields: ClassVar[frozenset[str]] = frozenset({})
 
     def __repr__(self) -> str:
@@ -144,19 +144,3 @@ class GarbageCollect:
 
         _garbage_collect_instance.additional_properties = d
         return _garbage_collect_instance
-
-    @property
-    def additional_keys(self) -> list[str]:
-        return list(self.additional_properties.keys())
-
-    def __getitem__(self, key: str) -> Any:
-        return self.additional_properties[key]
-
-    def __setitem__(self, key: str, value: Any) -> None:
-        self.additional_properties[key] = value
-
-    def __delitem__(self, key: str) -> None:
-        del self.additional_properties[key]
-
-    def __contains__(self, key: str) -> bool:
-        return key in self.additional_properties

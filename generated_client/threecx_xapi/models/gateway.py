@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any, ClassVar, TypeVar, cast
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
-from ..model_support import check_fields, model_repr
+from ..model_support import ExtraFields, check_fields, extra_fields_key, model_repr
 from ..models.gateway_type import GatewayType
 from ..models.ip_in_registration_contact_type import IPInRegistrationContactType
 from ..models.matching_strategy_type import MatchingStrategyType
@@ -25,7 +25,7 @@ T = TypeVar("T", bound="Gateway")
 
 
 @_attrs_define(repr=False)
-class Gateway:
+class Gateway(ExtraFields[Any]):
     """
     Attributes:
         codecs (list[str] | Unset):
@@ -90,7 +90,7 @@ class Gateway:
     type_: GatewayType | None | Unset = UNSET
     use_ip_in_contact: bool | None | Unset = UNSET
     variable_choices: list[Choice] | Unset = UNSET
-    additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+    _additional_properties: dict[str, Any] | None = _attrs_field(init=False, default=None, eq=extra_fields_key)
     _secret_fields: ClassVar[frozenset[str]] = frozenset({})
 
     def __repr__(self) -> str:
@@ -745,19 +745,3 @@ class Gateway:
 
         _gateway_instance.additional_properties = d
         return _gateway_instance
-
-    @property
-    def additional_keys(self) -> list[str]:
-        return list(self.additional_properties.keys())
-
-    def __getitem__(self, key: str) -> Any:
-        return self.additional_properties[key]
-
-    def __setitem__(self, key: str, value: Any) -> None:
-        self.additional_properties[key] = value
-
-    def __delitem__(self, key: str) -> None:
-        del self.additional_properties[key]
-
-    def __contains__(self, key: str) -> bool:
-        return key in self.additional_properties

@@ -8,7 +8,7 @@ from typing import Any, ClassVar, TypeVar, cast
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
-from ..model_support import check_fields, model_repr
+from ..model_support import ExtraFields, check_fields, extra_fields_key, model_repr
 from ..models.authentication import Authentication
 from ..models.live_chat_greeting import LiveChatGreeting
 from ..types import UNSET, Unset
@@ -17,7 +17,7 @@ T = TypeVar("T", bound="GeneralLiveChatSettings")
 
 
 @_attrs_define(repr=False)
-class GeneralLiveChatSettings:
+class GeneralLiveChatSettings(ExtraFields[Any]):
     """
     Attributes:
         allow_sound_notifications (bool | None | Unset):
@@ -36,7 +36,7 @@ class GeneralLiveChatSettings:
     enable_on_mobile: bool | None | Unset = UNSET
     gdpr_enabled: bool | None | Unset = UNSET
     greeting: LiveChatGreeting | None | Unset = UNSET
-    additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+    _additional_properties: dict[str, Any] | None = _attrs_field(init=False, default=None, eq=extra_fields_key)
     _secret_fields: ClassVar[frozenset[str]] = frozenset({})
 
     def __repr__(self) -> str:
@@ -218,19 +218,3 @@ class GeneralLiveChatSettings:
 
         _general_live_chat_settings_instance.additional_properties = d
         return _general_live_chat_settings_instance
-
-    @property
-    def additional_keys(self) -> list[str]:
-        return list(self.additional_properties.keys())
-
-    def __getitem__(self, key: str) -> Any:
-        return self.additional_properties[key]
-
-    def __setitem__(self, key: str, value: Any) -> None:
-        self.additional_properties[key] = value
-
-    def __delitem__(self, key: str) -> None:
-        del self.additional_properties[key]
-
-    def __contains__(self, key: str) -> bool:
-        return key in self.additional_properties

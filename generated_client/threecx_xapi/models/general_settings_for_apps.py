@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any, ClassVar, TypeVar, cast
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
-from ..model_support import check_fields, model_repr
+from ..model_support import ExtraFields, check_fields, extra_fields_key, model_repr
 from ..models.avatar_style import AvatarStyle
 from ..types import UNSET, Unset
 
@@ -20,7 +20,7 @@ T = TypeVar("T", bound="GeneralSettingsForApps")
 
 
 @_attrs_define(repr=False)
-class GeneralSettingsForApps:
+class GeneralSettingsForApps(ExtraFields[Any]):
     """
     Attributes:
         allow_block_calls (bool | None | Unset):
@@ -55,7 +55,7 @@ class GeneralSettingsForApps:
     hide_system_extensions: bool | None | Unset = UNSET
     name_of_custom_available_status: None | str | Unset = UNSET
     name_of_custom_out_of_office_status: None | str | Unset = UNSET
-    additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+    _additional_properties: dict[str, Any] | None = _attrs_field(init=False, default=None, eq=extra_fields_key)
     _secret_fields: ClassVar[frozenset[str]] = frozenset({})
 
     def __repr__(self) -> str:
@@ -399,19 +399,3 @@ class GeneralSettingsForApps:
 
         _general_settings_for_apps_instance.additional_properties = d
         return _general_settings_for_apps_instance
-
-    @property
-    def additional_keys(self) -> list[str]:
-        return list(self.additional_properties.keys())
-
-    def __getitem__(self, key: str) -> Any:
-        return self.additional_properties[key]
-
-    def __setitem__(self, key: str, value: Any) -> None:
-        self.additional_properties[key] = value
-
-    def __delitem__(self, key: str) -> None:
-        del self.additional_properties[key]
-
-    def __contains__(self, key: str) -> bool:
-        return key in self.additional_properties

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any, ClassVar, TypeVar, cast
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
-from ..model_support import check_fields, model_repr
+from ..model_support import ExtraFields, check_fields, extra_fields_key, model_repr
 from ..types import UNSET, Unset
 
 if TYPE_CHECKING:
@@ -19,7 +19,7 @@ T = TypeVar("T", bound="GetCallLogDataCollectionOfCallLogData")
 
 
 @_attrs_define(repr=False)
-class GetCallLogDataCollectionOfCallLogData:
+class GetCallLogDataCollectionOfCallLogData(ExtraFields[Any]):
     """
     Attributes:
         odata_count (int | None | Unset):
@@ -28,7 +28,7 @@ class GetCallLogDataCollectionOfCallLogData:
 
     odata_count: int | None | Unset = UNSET
     value: list[CallLogData] | Unset = UNSET
-    additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+    _additional_properties: dict[str, Any] | None = _attrs_field(init=False, default=None, eq=extra_fields_key)
     _secret_fields: ClassVar[frozenset[str]] = frozenset({})
 
     def __repr__(self) -> str:
@@ -100,19 +100,3 @@ class GetCallLogDataCollectionOfCallLogData:
 
         _get_call_log_data_collection_of_call_log_data_instance.additional_properties = d
         return _get_call_log_data_collection_of_call_log_data_instance
-
-    @property
-    def additional_keys(self) -> list[str]:
-        return list(self.additional_properties.keys())
-
-    def __getitem__(self, key: str) -> Any:
-        return self.additional_properties[key]
-
-    def __setitem__(self, key: str, value: Any) -> None:
-        self.additional_properties[key] = value
-
-    def __delitem__(self, key: str) -> None:
-        del self.additional_properties[key]
-
-    def __contains__(self, key: str) -> bool:
-        return key in self.additional_properties

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any, ClassVar, TypeVar, cast
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
-from ..model_support import check_fields, model_repr
+from ..model_support import ExtraFields, check_fields, extra_fields_key, model_repr
 from ..types import UNSET, Unset
 
 if TYPE_CHECKING:
@@ -19,7 +19,7 @@ T = TypeVar("T", bound="GetExtensionsStatisticsByRingGroupsDataCollectionOfExten
 
 
 @_attrs_define(repr=False)
-class GetExtensionsStatisticsByRingGroupsDataCollectionOfExtensionsStatisticsByRingGroups:
+class GetExtensionsStatisticsByRingGroupsDataCollectionOfExtensionsStatisticsByRingGroups(ExtraFields[Any]):
     """
     Attributes:
         odata_count (int | None | Unset):
@@ -28,7 +28,7 @@ class GetExtensionsStatisticsByRingGroupsDataCollectionOfExtensionsStatisticsByR
 
     odata_count: int | None | Unset = UNSET
     value: list[ExtensionsStatisticsByRingGroups] | Unset = UNSET
-    additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+    _additional_properties: dict[str, Any] | None = _attrs_field(init=False, default=None, eq=extra_fields_key)
     _secret_fields: ClassVar[frozenset[str]] = frozenset({})
 
     def __repr__(self) -> str:
@@ -104,19 +104,3 @@ class GetExtensionsStatisticsByRingGroupsDataCollectionOfExtensionsStatisticsByR
         return (
             _get_extensions_statistics_by_ring_groups_data_collection_of_extensions_statistics_by_ring_groups_instance
         )
-
-    @property
-    def additional_keys(self) -> list[str]:
-        return list(self.additional_properties.keys())
-
-    def __getitem__(self, key: str) -> Any:
-        return self.additional_properties[key]
-
-    def __setitem__(self, key: str, value: Any) -> None:
-        self.additional_properties[key] = value
-
-    def __delitem__(self, key: str) -> None:
-        del self.additional_properties[key]
-
-    def __contains__(self, key: str) -> bool:
-        return key in self.additional_properties

@@ -8,7 +8,7 @@ from typing import Any, ClassVar, TypeVar, cast
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
-from ..model_support import check_fields, model_repr
+from ..model_support import ExtraFields, check_fields, extra_fields_key, model_repr
 from ..models.trunk_type import TrunkType
 from ..types import UNSET, Unset
 
@@ -16,7 +16,7 @@ T = TypeVar("T", bound="GetProviderPhones")
 
 
 @_attrs_define(repr=False)
-class GetProviderPhones:
+class GetProviderPhones(ExtraFields[Any]):
     """
     Attributes:
         account_sid (str | Unset):
@@ -31,7 +31,7 @@ class GetProviderPhones:
     next_page_token: None | str | Unset = UNSET
     phones_page_size: int | Unset = UNSET
     type_: TrunkType | Unset = UNSET
-    additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+    _additional_properties: dict[str, Any] | None = _attrs_field(init=False, default=None, eq=extra_fields_key)
     _secret_fields: ClassVar[frozenset[str]] = frozenset(
         {
             "api_key",
@@ -122,19 +122,3 @@ class GetProviderPhones:
 
         _get_provider_phones_instance.additional_properties = d
         return _get_provider_phones_instance
-
-    @property
-    def additional_keys(self) -> list[str]:
-        return list(self.additional_properties.keys())
-
-    def __getitem__(self, key: str) -> Any:
-        return self.additional_properties[key]
-
-    def __setitem__(self, key: str, value: Any) -> None:
-        self.additional_properties[key] = value
-
-    def __delitem__(self, key: str) -> None:
-        del self.additional_properties[key]
-
-    def __contains__(self, key: str) -> bool:
-        return key in self.additional_properties

@@ -10,7 +10,7 @@ from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
 from ..codecs import parse_datetime
-from ..model_support import check_fields, model_repr
+from ..model_support import ExtraFields, check_fields, extra_fields_key, model_repr
 from ..models.authentication import Authentication
 from ..models.call_handling_flags import CallHandlingFlags
 from ..models.group_hours_mode import GroupHoursMode
@@ -31,7 +31,7 @@ T = TypeVar("T", bound="Group")
 
 
 @_attrs_define(repr=False)
-class Group:
+class Group(ExtraFields[Any]):
     """
     Attributes:
         groups (list[UserGroup] | Unset):
@@ -110,7 +110,7 @@ class Group:
     props: GroupProps | None | Unset = UNSET
     rights: list[Rights] | Unset = UNSET
     time_zone_id: None | str | Unset = UNSET
-    additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+    _additional_properties: dict[str, Any] | None = _attrs_field(init=False, default=None, eq=extra_fields_key)
     _secret_fields: ClassVar[frozenset[str]] = frozenset({})
 
     def __repr__(self) -> str:
@@ -986,19 +986,3 @@ class Group:
 
         _group_instance.additional_properties = d
         return _group_instance
-
-    @property
-    def additional_keys(self) -> list[str]:
-        return list(self.additional_properties.keys())
-
-    def __getitem__(self, key: str) -> Any:
-        return self.additional_properties[key]
-
-    def __setitem__(self, key: str, value: Any) -> None:
-        self.additional_properties[key] = value
-
-    def __delitem__(self, key: str) -> None:
-        del self.additional_properties[key]
-
-    def __contains__(self, key: str) -> bool:
-        return key in self.additional_properties

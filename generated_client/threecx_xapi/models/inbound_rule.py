@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any, ClassVar, TypeVar, cast
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
-from ..model_support import check_fields, model_repr
+from ..model_support import ExtraFields, check_fields, extra_fields_key, model_repr
 from ..models.rule_call_type_type import RuleCallTypeType
 from ..models.rule_condition_type import RuleConditionType
 from ..types import UNSET, Unset
@@ -23,7 +23,7 @@ T = TypeVar("T", bound="InboundRule")
 
 
 @_attrs_define(repr=False)
-class InboundRule:
+class InboundRule(ExtraFields[Any]):
     """
     Attributes:
         alter_destination_during_holidays (bool | None | Unset):
@@ -54,7 +54,7 @@ class InboundRule:
     out_of_office_hours_destination: Destination | None | Unset = UNSET
     rule_name: None | str | Unset = UNSET
     trunk_dn: None | Peer | Unset = UNSET
-    additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+    _additional_properties: dict[str, Any] | None = _attrs_field(init=False, default=None, eq=extra_fields_key)
     _secret_fields: ClassVar[frozenset[str]] = frozenset({})
 
     def __repr__(self) -> str:
@@ -407,19 +407,3 @@ class InboundRule:
 
         _inbound_rule_instance.additional_properties = d
         return _inbound_rule_instance
-
-    @property
-    def additional_keys(self) -> list[str]:
-        return list(self.additional_properties.keys())
-
-    def __getitem__(self, key: str) -> Any:
-        return self.additional_properties[key]
-
-    def __setitem__(self, key: str, value: Any) -> None:
-        self.additional_properties[key] = value
-
-    def __delitem__(self, key: str) -> None:
-        del self.additional_properties[key]
-
-    def __contains__(self, key: str) -> bool:
-        return key in self.additional_properties

@@ -8,7 +8,7 @@ from typing import Any, ClassVar, TypeVar, cast
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
-from ..model_support import check_fields, model_repr
+from ..model_support import ExtraFields, check_fields, extra_fields_key, model_repr
 from ..models.button_icon_type import ButtonIconType
 from ..models.live_chat_language import LiveChatLanguage
 from ..models.live_chat_message_dateformat import LiveChatMessageDateformat
@@ -20,7 +20,7 @@ T = TypeVar("T", bound="LiveChatBox")
 
 
 @_attrs_define(repr=False)
-class LiveChatBox:
+class LiveChatBox(ExtraFields[Any]):
     """
     Attributes:
         button_icon_type (ButtonIconType | None | Unset):
@@ -49,7 +49,7 @@ class LiveChatBox:
     operator_name: None | str | Unset = UNSET
     show_operator_actual_name: bool | None | Unset = UNSET
     window_icon: None | str | Unset = UNSET
-    additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+    _additional_properties: dict[str, Any] | None = _attrs_field(init=False, default=None, eq=extra_fields_key)
     _secret_fields: ClassVar[frozenset[str]] = frozenset({})
 
     def __repr__(self) -> str:
@@ -356,19 +356,3 @@ class LiveChatBox:
 
         _live_chat_box_instance.additional_properties = d
         return _live_chat_box_instance
-
-    @property
-    def additional_keys(self) -> list[str]:
-        return list(self.additional_properties.keys())
-
-    def __getitem__(self, key: str) -> Any:
-        return self.additional_properties[key]
-
-    def __setitem__(self, key: str, value: Any) -> None:
-        self.additional_properties[key] = value
-
-    def __delitem__(self, key: str) -> None:
-        del self.additional_properties[key]
-
-    def __contains__(self, key: str) -> bool:
-        return key in self.additional_properties

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any, ClassVar, TypeVar, cast
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
-from ..model_support import check_fields, model_repr
+from ..model_support import ExtraFields, check_fields, extra_fields_key, model_repr
 from ..models.file_system_type import FileSystemType
 from ..types import UNSET, Unset
 
@@ -21,7 +21,7 @@ T = TypeVar("T", bound="LocationSettings")
 
 
 @_attrs_define(repr=False)
-class LocationSettings:
+class LocationSettings(ExtraFields[Any]):
     """
     Attributes:
         file_system_type (FileSystemType | None | Unset):
@@ -64,7 +64,7 @@ class LocationSettings:
     sftp_private_key: ConcealedDataFile | None | Unset = UNSET
     sftp_user: None | str | Unset = UNSET
     share_point_path: None | str | Unset = UNSET
-    additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+    _additional_properties: dict[str, Any] | None = _attrs_field(init=False, default=None, eq=extra_fields_key)
     _secret_fields: ClassVar[frozenset[str]] = frozenset(
         {
             "ftp_password",
@@ -530,19 +530,3 @@ class LocationSettings:
 
         _location_settings_instance.additional_properties = d
         return _location_settings_instance
-
-    @property
-    def additional_keys(self) -> list[str]:
-        return list(self.additional_properties.keys())
-
-    def __getitem__(self, key: str) -> Any:
-        return self.additional_properties[key]
-
-    def __setitem__(self, key: str, value: Any) -> None:
-        self.additional_properties[key] = value
-
-    def __delitem__(self, key: str) -> None:
-        del self.additional_properties[key]
-
-    def __contains__(self, key: str) -> bool:
-        return key in self.additional_properties

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any, ClassVar, TypeVar, cast
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
-from ..model_support import check_fields, model_repr
+from ..model_support import ExtraFields, check_fields, extra_fields_key, model_repr
 from ..models.srtp_mode_type import SRTPModeType
 from ..models.transcription_type import TranscriptionType
 from ..models.vm_email_options_type import VMEmailOptionsType
@@ -27,7 +27,7 @@ T = TypeVar("T", bound="MultiEditUserData")
 
 
 @_attrs_define(repr=False)
-class MultiEditUserData:
+class MultiEditUserData(ExtraFields[Any]):
     """
     Attributes:
         agent_settings (AgentSettings | None | Unset):
@@ -126,7 +126,7 @@ class MultiEditUserData:
     vm_enabled: bool | None | Unset = UNSET
     vm_play_caller_id: bool | None | Unset = UNSET
     vm_play_msg_date_time: None | Unset | VMPlayMsgDateTimeType = UNSET
-    additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+    _additional_properties: dict[str, Any] | None = _attrs_field(init=False, default=None, eq=extra_fields_key)
     _secret_fields: ClassVar[frozenset[str]] = frozenset({})
 
     def __repr__(self) -> str:
@@ -1122,19 +1122,3 @@ class MultiEditUserData:
 
         _multi_edit_user_data_instance.additional_properties = d
         return _multi_edit_user_data_instance
-
-    @property
-    def additional_keys(self) -> list[str]:
-        return list(self.additional_properties.keys())
-
-    def __getitem__(self, key: str) -> Any:
-        return self.additional_properties[key]
-
-    def __setitem__(self, key: str, value: Any) -> None:
-        self.additional_properties[key] = value
-
-    def __delitem__(self, key: str) -> None:
-        del self.additional_properties[key]
-
-    def __contains__(self, key: str) -> bool:
-        return key in self.additional_properties

@@ -11,7 +11,7 @@ from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
 from ..codecs import parse_datetime
-from ..model_support import check_fields, model_repr
+from ..model_support import ExtraFields, check_fields, extra_fields_key, model_repr
 from ..models.o_auth_provisioning_type import OAuthProvisioningType
 from ..types import UNSET, Unset
 
@@ -24,7 +24,7 @@ T = TypeVar("T", bound="OAuthClient")
 
 
 @_attrs_define(repr=False)
-class OAuthClient:
+class OAuthClient(ExtraFields[Any]):
     """
     Attributes:
         client_id (str | Unset):
@@ -51,7 +51,7 @@ class OAuthClient:
     refresh_tokens: list[RefreshToken] | Unset = UNSET
     scopes: list[str] | Unset = UNSET
     used_at: datetime.datetime | None | Unset = UNSET
-    additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+    _additional_properties: dict[str, Any] | None = _attrs_field(init=False, default=None, eq=extra_fields_key)
     _secret_fields: ClassVar[frozenset[str]] = frozenset(
         {
             "refresh_tokens",
@@ -240,19 +240,3 @@ class OAuthClient:
 
         _o_auth_client_instance.additional_properties = d
         return _o_auth_client_instance
-
-    @property
-    def additional_keys(self) -> list[str]:
-        return list(self.additional_properties.keys())
-
-    def __getitem__(self, key: str) -> Any:
-        return self.additional_properties[key]
-
-    def __setitem__(self, key: str, value: Any) -> None:
-        self.additional_properties[key] = value
-
-    def __delitem__(self, key: str) -> None:
-        del self.additional_properties[key]
-
-    def __contains__(self, key: str) -> bool:
-        return key in self.additional_properties

@@ -10,7 +10,7 @@ from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
 from ..codecs import parse_datetime
-from ..model_support import check_fields, model_repr
+from ..model_support import ExtraFields, check_fields, extra_fields_key, model_repr
 from ..types import UNSET, Unset
 
 if TYPE_CHECKING:
@@ -24,7 +24,7 @@ T = TypeVar("T", bound="OnBoardConverterData")
 
 
 @_attrs_define(repr=False)
-class OnBoardConverterData:
+class OnBoardConverterData(ExtraFields[Any]):
     """
     Attributes:
         available (bool | Unset):
@@ -65,7 +65,7 @@ class OnBoardConverterData:
     sessions_list: list[OnBoardConverterSession] | Unset = UNSET
     start_time: str | Unset = UNSET
     ts: datetime.datetime | Unset = UNSET
-    additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+    _additional_properties: dict[str, Any] | None = _attrs_field(init=False, default=None, eq=extra_fields_key)
     _secret_fields: ClassVar[frozenset[str]] = frozenset({})
 
     def __repr__(self) -> str:
@@ -292,19 +292,3 @@ class OnBoardConverterData:
 
         _on_board_converter_data_instance.additional_properties = d
         return _on_board_converter_data_instance
-
-    @property
-    def additional_keys(self) -> list[str]:
-        return list(self.additional_properties.keys())
-
-    def __getitem__(self, key: str) -> Any:
-        return self.additional_properties[key]
-
-    def __setitem__(self, key: str, value: Any) -> None:
-        self.additional_properties[key] = value
-
-    def __delitem__(self, key: str) -> None:
-        del self.additional_properties[key]
-
-    def __contains__(self, key: str) -> bool:
-        return key in self.additional_properties

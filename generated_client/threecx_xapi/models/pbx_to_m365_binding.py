@@ -8,7 +8,7 @@ from typing import Any, ClassVar, TypeVar, cast
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
-from ..model_support import check_fields, model_repr
+from ..model_support import ExtraFields, check_fields, extra_fields_key, model_repr
 from ..models.synchronized_m365_profile import SynchronizedM365Profile
 from ..models.synchronized_pbx_profile import SynchronizedPbxProfile
 from ..types import UNSET, Unset
@@ -17,7 +17,7 @@ T = TypeVar("T", bound="PbxToM365Binding")
 
 
 @_attrs_define(repr=False)
-class PbxToM365Binding:
+class PbxToM365Binding(ExtraFields[Any]):
     """
     Attributes:
         from_ (None | SynchronizedPbxProfile | Unset):
@@ -26,7 +26,7 @@ class PbxToM365Binding:
 
     from_: None | SynchronizedPbxProfile | Unset = UNSET
     to: None | SynchronizedM365Profile | Unset = UNSET
-    additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+    _additional_properties: dict[str, Any] | None = _attrs_field(init=False, default=None, eq=extra_fields_key)
     _secret_fields: ClassVar[frozenset[str]] = frozenset({})
 
     def __repr__(self) -> str:
@@ -113,19 +113,3 @@ class PbxToM365Binding:
 
         _pbx_to_m365_binding_instance.additional_properties = d
         return _pbx_to_m365_binding_instance
-
-    @property
-    def additional_keys(self) -> list[str]:
-        return list(self.additional_properties.keys())
-
-    def __getitem__(self, key: str) -> Any:
-        return self.additional_properties[key]
-
-    def __setitem__(self, key: str, value: Any) -> None:
-        self.additional_properties[key] = value
-
-    def __delitem__(self, key: str) -> None:
-        del self.additional_properties[key]
-
-    def __contains__(self, key: str) -> bool:
-        return key in self.additional_properties

@@ -8,7 +8,7 @@ from typing import Any, ClassVar, TypeVar, cast
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
-from ..model_support import check_fields, model_repr
+from ..model_support import ExtraFields, check_fields, extra_fields_key, model_repr
 from ..models.type_of_phone_book_add_queue_name import TypeOfPhoneBookAddQueueName
 from ..models.type_of_phone_book_display import TypeOfPhoneBookDisplay
 from ..models.type_of_phone_book_resolving import TypeOfPhoneBookResolving
@@ -18,7 +18,7 @@ T = TypeVar("T", bound="PhoneBookSettings")
 
 
 @_attrs_define(repr=False)
-class PhoneBookSettings:
+class PhoneBookSettings(ExtraFields[Any]):
     """
     Attributes:
         phone_book_add_queue_name (None | TypeOfPhoneBookAddQueueName | Unset):
@@ -31,7 +31,7 @@ class PhoneBookSettings:
     phone_book_display: None | TypeOfPhoneBookDisplay | Unset = UNSET
     resolving_length: int | None | Unset = UNSET
     resolving_type: None | TypeOfPhoneBookResolving | Unset = UNSET
-    additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+    _additional_properties: dict[str, Any] | None = _attrs_field(init=False, default=None, eq=extra_fields_key)
     _secret_fields: ClassVar[frozenset[str]] = frozenset({})
 
     def __repr__(self) -> str:
@@ -166,19 +166,3 @@ class PhoneBookSettings:
 
         _phone_book_settings_instance.additional_properties = d
         return _phone_book_settings_instance
-
-    @property
-    def additional_keys(self) -> list[str]:
-        return list(self.additional_properties.keys())
-
-    def __getitem__(self, key: str) -> Any:
-        return self.additional_properties[key]
-
-    def __setitem__(self, key: str, value: Any) -> None:
-        self.additional_properties[key] = value
-
-    def __delitem__(self, key: str) -> None:
-        del self.additional_properties[key]
-
-    def __contains__(self, key: str) -> bool:
-        return key in self.additional_properties

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any, ClassVar, TypeVar, cast
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
-from ..model_support import check_fields, model_repr
+from ..model_support import ExtraFields, check_fields, extra_fields_key, model_repr
 from ..models.prov_type import ProvType
 from ..models.xfer_type_enum import XferTypeEnum
 from ..types import UNSET, Unset
@@ -23,7 +23,7 @@ T = TypeVar("T", bound="PhoneSettings")
 
 
 @_attrs_define(repr=False)
-class PhoneSettings:
+class PhoneSettings(ExtraFields[Any]):
     """
     Attributes:
         allow_custom_queue_ringtones (bool | None | Unset):
@@ -92,7 +92,7 @@ class PhoneSettings:
     time_zone: None | str | Unset = UNSET
     vlan_infos: list[PhoneDeviceVlanInfo] | Unset = UNSET
     xfer_type: None | Unset | XferTypeEnum = UNSET
-    additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+    _additional_properties: dict[str, Any] | None = _attrs_field(init=False, default=None, eq=extra_fields_key)
     _secret_fields: ClassVar[frozenset[str]] = frozenset(
         {
             "secret",
@@ -757,19 +757,3 @@ class PhoneSettings:
 
         _phone_settings_instance.additional_properties = d
         return _phone_settings_instance
-
-    @property
-    def additional_keys(self) -> list[str]:
-        return list(self.additional_properties.keys())
-
-    def __getitem__(self, key: str) -> Any:
-        return self.additional_properties[key]
-
-    def __setitem__(self, key: str, value: Any) -> None:
-        self.additional_properties[key] = value
-
-    def __delitem__(self, key: str) -> None:
-        del self.additional_properties[key]
-
-    def __contains__(self, key: str) -> bool:
-        return key in self.additional_properties

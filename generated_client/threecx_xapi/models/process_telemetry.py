@@ -10,7 +10,7 @@ from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
 from ..codecs import parse_datetime
-from ..model_support import check_fields, model_repr
+from ..model_support import ExtraFields, check_fields, extra_fields_key, model_repr
 from ..models.phone_system_service import PhoneSystemService
 from ..types import UNSET, Unset
 
@@ -18,7 +18,7 @@ T = TypeVar("T", bound="ProcessTelemetry")
 
 
 @_attrs_define(repr=False)
-class ProcessTelemetry:
+class ProcessTelemetry(ExtraFields[Any]):
     """
     Attributes:
         handle_count (int | None | Unset):
@@ -35,7 +35,7 @@ class ProcessTelemetry:
     service: None | PhoneSystemService | Unset = UNSET
     thread_count: int | None | Unset = UNSET
     time: datetime.datetime | None | Unset = UNSET
-    additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+    _additional_properties: dict[str, Any] | None = _attrs_field(init=False, default=None, eq=extra_fields_key)
     _secret_fields: ClassVar[frozenset[str]] = frozenset({})
 
     def __repr__(self) -> str:
@@ -198,19 +198,3 @@ class ProcessTelemetry:
 
         _process_telemetry_instance.additional_properties = d
         return _process_telemetry_instance
-
-    @property
-    def additional_keys(self) -> list[str]:
-        return list(self.additional_properties.keys())
-
-    def __getitem__(self, key: str) -> Any:
-        return self.additional_properties[key]
-
-    def __setitem__(self, key: str, value: Any) -> None:
-        self.additional_properties[key] = value
-
-    def __delitem__(self, key: str) -> None:
-        del self.additional_properties[key]
-
-    def __contains__(self, key: str) -> bool:
-        return key in self.additional_properties

@@ -10,14 +10,14 @@ from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
 from ..codecs import format_duration, parse_datetime, parse_duration
-from ..model_support import check_fields, model_repr
+from ..model_support import ExtraFields, check_fields, extra_fields_key, model_repr
 from ..types import UNSET, Unset
 
 T = TypeVar("T", bound="QueueFailedCallbacks")
 
 
 @_attrs_define(repr=False)
-class QueueFailedCallbacks:
+class QueueFailedCallbacks(ExtraFields[Any]):
     """
     Attributes:
         callback_no (str | Unset):
@@ -32,7 +32,7 @@ class QueueFailedCallbacks:
     dn: str | Unset = UNSET
     queue_dn_number: None | str | Unset = UNSET
     ring_time: datetime.timedelta | None | Unset = UNSET
-    additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+    _additional_properties: dict[str, Any] | None = _attrs_field(init=False, default=None, eq=extra_fields_key)
     _secret_fields: ClassVar[frozenset[str]] = frozenset({})
 
     def __repr__(self) -> str:
@@ -127,19 +127,3 @@ class QueueFailedCallbacks:
 
         _queue_failed_callbacks_instance.additional_properties = d
         return _queue_failed_callbacks_instance
-
-    @property
-    def additional_keys(self) -> list[str]:
-        return list(self.additional_properties.keys())
-
-    def __getitem__(self, key: str) -> Any:
-        return self.additional_properties[key]
-
-    def __setitem__(self, key: str, value: Any) -> None:
-        self.additional_properties[key] = value
-
-    def __delitem__(self, key: str) -> None:
-        del self.additional_properties[key]
-
-    def __contains__(self, key: str) -> bool:
-        return key in self.additional_properties

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any, ClassVar, TypeVar, cast
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
-from ..model_support import check_fields, model_repr
+from ..model_support import ExtraFields, check_fields, extra_fields_key, model_repr
 from ..models.ivr_forward_type import IVRForwardType
 from ..models.ivr_type import IVRType
 from ..models.peer_type import PeerType
@@ -25,7 +25,7 @@ T = TypeVar("T", bound="Receptionist")
 
 
 @_attrs_define(repr=False)
-class Receptionist:
+class Receptionist(ExtraFields[Any]):
     """
     Attributes:
         groups (list[UserGroup] | Unset):
@@ -72,7 +72,7 @@ class Receptionist:
     timeout_forward_type: IVRForwardType | None | Unset = UNSET
     transfer_enable: bool | None | Unset = UNSET
     use_ms_exchange: bool | None | Unset = UNSET
-    additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+    _additional_properties: dict[str, Any] | None = _attrs_field(init=False, default=None, eq=extra_fields_key)
     _secret_fields: ClassVar[frozenset[str]] = frozenset({})
 
     def __repr__(self) -> str:
@@ -570,19 +570,3 @@ class Receptionist:
 
         _receptionist_instance.additional_properties = d
         return _receptionist_instance
-
-    @property
-    def additional_keys(self) -> list[str]:
-        return list(self.additional_properties.keys())
-
-    def __getitem__(self, key: str) -> Any:
-        return self.additional_properties[key]
-
-    def __setitem__(self, key: str, value: Any) -> None:
-        self.additional_properties[key] = value
-
-    def __delitem__(self, key: str) -> None:
-        del self.additional_properties[key]
-
-    def __contains__(self, key: str) -> bool:
-        return key in self.additional_properties

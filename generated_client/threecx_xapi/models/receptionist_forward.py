@@ -8,7 +8,7 @@ from typing import Any, ClassVar, TypeVar, cast
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
-from ..model_support import check_fields, model_repr
+from ..model_support import ExtraFields, check_fields, extra_fields_key, model_repr
 from ..models.ivr_forward_type import IVRForwardType
 from ..models.peer_type import PeerType
 from ..types import UNSET, Unset
@@ -17,7 +17,7 @@ T = TypeVar("T", bound="ReceptionistForward")
 
 
 @_attrs_define(repr=False)
-class ReceptionistForward:
+class ReceptionistForward(ExtraFields[Any]):
     """
     Attributes:
         custom_data (None | str | Unset):
@@ -34,7 +34,7 @@ class ReceptionistForward:
     id: int | Unset = UNSET
     input_: None | str | Unset = UNSET
     peer_type: None | PeerType | Unset = UNSET
-    additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+    _additional_properties: dict[str, Any] | None = _attrs_field(init=False, default=None, eq=extra_fields_key)
     _secret_fields: ClassVar[frozenset[str]] = frozenset({})
 
     def __repr__(self) -> str:
@@ -172,19 +172,3 @@ class ReceptionistForward:
 
         _receptionist_forward_instance.additional_properties = d
         return _receptionist_forward_instance
-
-    @property
-    def additional_keys(self) -> list[str]:
-        return list(self.additional_properties.keys())
-
-    def __getitem__(self, key: str) -> Any:
-        return self.additional_properties[key]
-
-    def __setitem__(self, key: str, value: Any) -> None:
-        self.additional_properties[key] = value
-
-    def __delitem__(self, key: str) -> None:
-        del self.additional_properties[key]
-
-    def __contains__(self, key: str) -> bool:
-        return key in self.additional_properties

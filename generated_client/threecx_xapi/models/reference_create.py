@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
-from ..model_support import check_fields, model_repr
+from ..model_support import ExtraFields, check_fields, extra_fields_key, model_repr
 from ..types import UNSET, Unset
 
 if TYPE_CHECKING:
@@ -19,14 +19,16 @@ T = TypeVar("T", bound="ReferenceCreate")
 
 
 @_attrs_define(repr=False)
-class ReferenceCreate:
+class ReferenceCreate(ExtraFields[ReferenceCreateAdditionalProperty]):
     """
     Attributes:
         odata_id (str | Unset):
     """
 
     odata_id: str | Unset = UNSET
-    additional_properties: dict[str, ReferenceCreateAdditionalProperty] = _attrs_field(init=False, factory=dict)
+    _additional_properties: dict[str, ReferenceCreateAdditionalProperty] | None = _attrs_field(
+        init=False, default=None, eq=extra_fields_key
+    )
     _secret_fields: ClassVar[frozenset[str]] = frozenset({})
 
     def __repr__(self) -> str:
@@ -70,19 +72,3 @@ class ReferenceCreate:
 
         _reference_create_instance.additional_properties = additional_properties
         return _reference_create_instance
-
-    @property
-    def additional_keys(self) -> list[str]:
-        return list(self.additional_properties.keys())
-
-    def __getitem__(self, key: str) -> ReferenceCreateAdditionalProperty:
-        return self.additional_properties[key]
-
-    def __setitem__(self, key: str, value: ReferenceCreateAdditionalProperty) -> None:
-        self.additional_properties[key] = value
-
-    def __delitem__(self, key: str) -> None:
-        del self.additional_properties[key]
-
-    def __contains__(self, key: str) -> bool:
-        return key in self.additional_properties

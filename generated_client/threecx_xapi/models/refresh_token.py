@@ -11,7 +11,7 @@ from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
 from ..codecs import parse_datetime
-from ..model_support import check_fields, model_repr
+from ..model_support import ExtraFields, check_fields, extra_fields_key, model_repr
 from ..models.grant_type import GrantType
 from ..models.revoke_reason import RevokeReason
 from ..types import UNSET, Unset
@@ -24,7 +24,7 @@ T = TypeVar("T", bound="RefreshToken")
 
 
 @_attrs_define(repr=False)
-class RefreshToken:
+class RefreshToken(ExtraFields[Any]):
     """
     Attributes:
         client (None | OAuthClient | Unset):
@@ -71,7 +71,7 @@ class RefreshToken:
     used_by_ip: str | Unset = UNSET
     used_by_user_agent: str | Unset = UNSET
     username: str | Unset = UNSET
-    additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+    _additional_properties: dict[str, Any] | None = _attrs_field(init=False, default=None, eq=extra_fields_key)
     _secret_fields: ClassVar[frozenset[str]] = frozenset(
         {
             "token",
@@ -414,19 +414,3 @@ class RefreshToken:
 
         _refresh_token_instance.additional_properties = d
         return _refresh_token_instance
-
-    @property
-    def additional_keys(self) -> list[str]:
-        return list(self.additional_properties.keys())
-
-    def __getitem__(self, key: str) -> Any:
-        return self.additional_properties[key]
-
-    def __setitem__(self, key: str, value: Any) -> None:
-        self.additional_properties[key] = value
-
-    def __delitem__(self, key: str) -> None:
-        del self.additional_properties[key]
-
-    def __contains__(self, key: str) -> bool:
-        return key in self.additional_properties

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any, ClassVar, TypeVar, cast
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
-from ..model_support import check_fields, model_repr
+from ..model_support import ExtraFields, check_fields, extra_fields_key, model_repr
 from ..models.authenticate_mode import AuthenticateMode
 from ..models.server_trust_mode import ServerTrustMode
 from ..types import UNSET, Unset
@@ -22,7 +22,7 @@ T = TypeVar("T", bound="RemotePostgreConfig")
 
 
 @_attrs_define(repr=False)
-class RemotePostgreConfig:
+class RemotePostgreConfig(ExtraFields[Any]):
     """
     Attributes:
         authenticate_mode (AuthenticateMode | None | Unset):
@@ -47,7 +47,7 @@ class RemotePostgreConfig:
     port: int | None | Unset = UNSET
     server_trust_mode: None | ServerTrustMode | Unset = UNSET
     username: None | str | Unset = UNSET
-    additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+    _additional_properties: dict[str, Any] | None = _attrs_field(init=False, default=None, eq=extra_fields_key)
     _secret_fields: ClassVar[frozenset[str]] = frozenset(
         {
             "client_private_key",
@@ -340,19 +340,3 @@ class RemotePostgreConfig:
 
         _remote_postgre_config_instance.additional_properties = d
         return _remote_postgre_config_instance
-
-    @property
-    def additional_keys(self) -> list[str]:
-        return list(self.additional_properties.keys())
-
-    def __getitem__(self, key: str) -> Any:
-        return self.additional_properties[key]
-
-    def __setitem__(self, key: str, value: Any) -> None:
-        self.additional_properties[key] = value
-
-    def __delitem__(self, key: str) -> None:
-        del self.additional_properties[key]
-
-    def __contains__(self, key: str) -> bool:
-        return key in self.additional_properties

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any, ClassVar, TypeVar, cast
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
-from ..model_support import check_fields, model_repr
+from ..model_support import ExtraFields, check_fields, extra_fields_key, model_repr
 from ..types import UNSET, Unset
 
 if TYPE_CHECKING:
@@ -19,7 +19,7 @@ T = TypeVar("T", bound="RemoteSqlServerConfig")
 
 
 @_attrs_define(repr=False)
-class RemoteSqlServerConfig:
+class RemoteSqlServerConfig(ExtraFields[Any]):
     """
     Attributes:
         database (None | str | Unset):
@@ -34,7 +34,7 @@ class RemoteSqlServerConfig:
     password: ConcealedPassword | None | Unset = UNSET
     port: int | None | Unset = UNSET
     user_id: None | str | Unset = UNSET
-    additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+    _additional_properties: dict[str, Any] | None = _attrs_field(init=False, default=None, eq=extra_fields_key)
     _secret_fields: ClassVar[frozenset[str]] = frozenset(
         {
             "password",
@@ -178,19 +178,3 @@ class RemoteSqlServerConfig:
 
         _remote_sql_server_config_instance.additional_properties = d
         return _remote_sql_server_config_instance
-
-    @property
-    def additional_keys(self) -> list[str]:
-        return list(self.additional_properties.keys())
-
-    def __getitem__(self, key: str) -> Any:
-        return self.additional_properties[key]
-
-    def __setitem__(self, key: str, value: Any) -> None:
-        self.additional_properties[key] = value
-
-    def __delitem__(self, key: str) -> None:
-        del self.additional_properties[key]
-
-    def __contains__(self, key: str) -> bool:
-        return key in self.additional_properties

@@ -8,7 +8,7 @@ from typing import Any, ClassVar, TypeVar, cast
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
-from ..model_support import check_fields, model_repr
+from ..model_support import ExtraFields, check_fields, extra_fields_key, model_repr
 from ..models.day_of_week import DayOfWeek
 from ..models.reset_queue_statistics_frequency import ResetQueueStatisticsFrequency
 from ..types import UNSET, Unset
@@ -17,7 +17,7 @@ T = TypeVar("T", bound="ResetQueueStatisticsSchedule")
 
 
 @_attrs_define(repr=False)
-class ResetQueueStatisticsSchedule:
+class ResetQueueStatisticsSchedule(ExtraFields[Any]):
     """
     Attributes:
         day (DayOfWeek | None | Unset):
@@ -28,7 +28,7 @@ class ResetQueueStatisticsSchedule:
     day: DayOfWeek | None | Unset = UNSET
     frequency: None | ResetQueueStatisticsFrequency | Unset = UNSET
     time: None | str | Unset = UNSET
-    additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+    _additional_properties: dict[str, Any] | None = _attrs_field(init=False, default=None, eq=extra_fields_key)
     _secret_fields: ClassVar[frozenset[str]] = frozenset({})
 
     def __repr__(self) -> str:
@@ -134,19 +134,3 @@ class ResetQueueStatisticsSchedule:
 
         _reset_queue_statistics_schedule_instance.additional_properties = d
         return _reset_queue_statistics_schedule_instance
-
-    @property
-    def additional_keys(self) -> list[str]:
-        return list(self.additional_properties.keys())
-
-    def __getitem__(self, key: str) -> Any:
-        return self.additional_properties[key]
-
-    def __setitem__(self, key: str, value: Any) -> None:
-        self.additional_properties[key] = value
-
-    def __delitem__(self, key: str) -> None:
-        del self.additional_properties[key]
-
-    def __contains__(self, key: str) -> bool:
-        return key in self.additional_properties

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any, ClassVar, TypeVar, cast
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
-from ..model_support import check_fields, model_repr
+from ..model_support import ExtraFields, check_fields, extra_fields_key, model_repr
 from ..models.sbc_log_level import SbcLogLevel
 from ..models.security import Security
 from ..types import UNSET, Unset
@@ -21,7 +21,7 @@ T = TypeVar("T", bound="Sbc")
 
 
 @_attrs_define(repr=False)
-class Sbc:
+class Sbc(ExtraFields[Any]):
     """
     Attributes:
         audio_port (int | None | Unset):
@@ -62,7 +62,7 @@ class Sbc:
     public_ip: None | str | Unset = UNSET
     security: None | Security | Unset = UNSET
     version: None | str | Unset = UNSET
-    additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+    _additional_properties: dict[str, Any] | None = _attrs_field(init=False, default=None, eq=extra_fields_key)
     _secret_fields: ClassVar[frozenset[str]] = frozenset(
         {
             "password",
@@ -440,19 +440,3 @@ class Sbc:
 
         _sbc_instance.additional_properties = d
         return _sbc_instance
-
-    @property
-    def additional_keys(self) -> list[str]:
-        return list(self.additional_properties.keys())
-
-    def __getitem__(self, key: str) -> Any:
-        return self.additional_properties[key]
-
-    def __setitem__(self, key: str, value: Any) -> None:
-        self.additional_properties[key] = value
-
-    def __delitem__(self, key: str) -> None:
-        del self.additional_properties[key]
-
-    def __contains__(self, key: str) -> bool:
-        return key in self.additional_properties

@@ -8,7 +8,7 @@ from typing import Any, ClassVar, TypeVar
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
-from ..model_support import check_fields, model_repr
+from ..model_support import ExtraFields, check_fields, extra_fields_key, model_repr
 from ..models.report_schedule_type import ReportScheduleType
 from ..models.scheduled_report_type import ScheduledReportType
 from ..types import UNSET, Unset
@@ -17,7 +17,7 @@ T = TypeVar("T", bound="ScheduledReport")
 
 
 @_attrs_define(repr=False)
-class ScheduledReport:
+class ScheduledReport(ExtraFields[Any]):
     """
     Attributes:
         dn (str | Unset):
@@ -40,7 +40,7 @@ class ScheduledReport:
     report_params: str | Unset = UNSET
     report_type: ScheduledReportType | Unset = UNSET
     schedule_type: ReportScheduleType | Unset = UNSET
-    additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+    _additional_properties: dict[str, Any] | None = _attrs_field(init=False, default=None, eq=extra_fields_key)
     _secret_fields: ClassVar[frozenset[str]] = frozenset({})
 
     def __repr__(self) -> str:
@@ -154,19 +154,3 @@ class ScheduledReport:
 
         _scheduled_report_instance.additional_properties = d
         return _scheduled_report_instance
-
-    @property
-    def additional_keys(self) -> list[str]:
-        return list(self.additional_properties.keys())
-
-    def __getitem__(self, key: str) -> Any:
-        return self.additional_properties[key]
-
-    def __setitem__(self, key: str, value: Any) -> None:
-        self.additional_properties[key] = value
-
-    def __delitem__(self, key: str) -> None:
-        del self.additional_properties[key]
-
-    def __contains__(self, key: str) -> bool:
-        return key in self.additional_properties

@@ -10,7 +10,7 @@ from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
 from ..codecs import parse_datetime
-from ..model_support import check_fields, model_repr
+from ..model_support import ExtraFields, check_fields, extra_fields_key, model_repr
 from ..models.service_status import ServiceStatus
 from ..types import UNSET, Unset
 
@@ -18,7 +18,7 @@ T = TypeVar("T", bound="ServiceInfo")
 
 
 @_attrs_define(repr=False)
-class ServiceInfo:
+class ServiceInfo(ExtraFields[Any]):
     """
     Attributes:
         display_name (str | Unset):
@@ -43,7 +43,7 @@ class ServiceInfo:
     status: None | ServiceStatus | Unset = UNSET
     thread_count: int | None | Unset = UNSET
     total_processor_time: int | None | Unset = UNSET
-    additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+    _additional_properties: dict[str, Any] | None = _attrs_field(init=False, default=None, eq=extra_fields_key)
     _secret_fields: ClassVar[frozenset[str]] = frozenset({})
 
     def __repr__(self) -> str:
@@ -259,19 +259,3 @@ class ServiceInfo:
 
         _service_info_instance.additional_properties = d
         return _service_info_instance
-
-    @property
-    def additional_keys(self) -> list[str]:
-        return list(self.additional_properties.keys())
-
-    def __getitem__(self, key: str) -> Any:
-        return self.additional_properties[key]
-
-    def __setitem__(self, key: str, value: Any) -> None:
-        self.additional_properties[key] = value
-
-    def __delitem__(self, key: str) -> None:
-        del self.additional_properties[key]
-
-    def __contains__(self, key: str) -> bool:
-        return key in self.additional_properties

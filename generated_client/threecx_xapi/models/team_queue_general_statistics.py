@@ -10,14 +10,14 @@ from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
 from ..codecs import format_duration, parse_duration
-from ..model_support import check_fields, model_repr
+from ..model_support import ExtraFields, check_fields, extra_fields_key, model_repr
 from ..types import UNSET, Unset
 
 T = TypeVar("T", bound="TeamQueueGeneralStatistics")
 
 
 @_attrs_define(repr=False)
-class TeamQueueGeneralStatistics:
+class TeamQueueGeneralStatistics(ExtraFields[Any]):
     """
     Attributes:
         agents_in_queue_count (int | None | Unset):
@@ -36,7 +36,7 @@ class TeamQueueGeneralStatistics:
     queue_dn_number: str | Unset = UNSET
     received_count: int | None | Unset = UNSET
     total_talk_time: datetime.timedelta | None | Unset = UNSET
-    additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+    _additional_properties: dict[str, Any] | None = _attrs_field(init=False, default=None, eq=extra_fields_key)
     _secret_fields: ClassVar[frozenset[str]] = frozenset({})
 
     def __repr__(self) -> str:
@@ -183,19 +183,3 @@ class TeamQueueGeneralStatistics:
 
         _team_queue_general_statistics_instance.additional_properties = d
         return _team_queue_general_statistics_instance
-
-    @property
-    def additional_keys(self) -> list[str]:
-        return list(self.additional_properties.keys())
-
-    def __getitem__(self, key: str) -> Any:
-        return self.additional_properties[key]
-
-    def __setitem__(self, key: str, value: Any) -> None:
-        self.additional_properties[key] = value
-
-    def __delitem__(self, key: str) -> None:
-        del self.additional_properties[key]
-
-    def __contains__(self, key: str) -> bool:
-        return key in self.additional_properties

@@ -10,14 +10,14 @@ from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
 from ..codecs import parse_datetime
-from ..model_support import check_fields, model_repr
+from ..model_support import ExtraFields, check_fields, extra_fields_key, model_repr
 from ..types import UNSET, Unset
 
 T = TypeVar("T", bound="TimeReportData")
 
 
 @_attrs_define(repr=False)
-class TimeReportData:
+class TimeReportData(ExtraFields[Any]):
     """
     Attributes:
         x_value (datetime.datetime | Unset):
@@ -28,7 +28,7 @@ class TimeReportData:
     x_value: datetime.datetime | Unset = UNSET
     y_value_1: int | None | Unset = UNSET
     y_value_2: int | None | Unset = UNSET
-    additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+    _additional_properties: dict[str, Any] | None = _attrs_field(init=False, default=None, eq=extra_fields_key)
     _secret_fields: ClassVar[frozenset[str]] = frozenset({})
 
     def __repr__(self) -> str:
@@ -109,19 +109,3 @@ class TimeReportData:
 
         _time_report_data_instance.additional_properties = d
         return _time_report_data_instance
-
-    @property
-    def additional_keys(self) -> list[str]:
-        return list(self.additional_properties.keys())
-
-    def __getitem__(self, key: str) -> Any:
-        return self.additional_properties[key]
-
-    def __setitem__(self, key: str, value: Any) -> None:
-        self.additional_properties[key] = value
-
-    def __delitem__(self, key: str) -> None:
-        del self.additional_properties[key]
-
-    def __contains__(self, key: str) -> bool:
-        return key in self.additional_properties

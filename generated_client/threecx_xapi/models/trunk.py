@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any, ClassVar, TypeVar, cast
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
-from ..model_support import check_fields, model_repr
+from ..model_support import ExtraFields, check_fields, extra_fields_key, model_repr
 from ..models.direction_type import DirectionType
 from ..models.transcription_type import TranscriptionType
 from ..models.type_of_ip_restriction import TypeOfIPRestriction
@@ -32,7 +32,7 @@ T = TypeVar("T", bound="Trunk")
 
 
 @_attrs_define(repr=False)
-class Trunk:
+class Trunk(ExtraFields[Any]):
     """
     Attributes:
         groups (list[UserGroup] | Unset):
@@ -131,7 +131,7 @@ class Trunk:
     tunnel_remote_addr: None | str | Unset = UNSET
     tunnel_remote_port: int | None | Unset = UNSET
     use_separate_auth_id: bool | None | Unset = UNSET
-    additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+    _additional_properties: dict[str, Any] | None = _attrs_field(init=False, default=None, eq=extra_fields_key)
     _secret_fields: ClassVar[frozenset[str]] = frozenset(
         {
             "auth_password",
@@ -1129,19 +1129,3 @@ class Trunk:
 
         _trunk_instance.additional_properties = d
         return _trunk_instance
-
-    @property
-    def additional_keys(self) -> list[str]:
-        return list(self.additional_properties.keys())
-
-    def __getitem__(self, key: str) -> Any:
-        return self.additional_properties[key]
-
-    def __setitem__(self, key: str, value: Any) -> None:
-        self.additional_properties[key] = value
-
-    def __delitem__(self, key: str) -> None:
-        del self.additional_properties[key]
-
-    def __contains__(self, key: str) -> bool:
-        return key in self.additional_properties

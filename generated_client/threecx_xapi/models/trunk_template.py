@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any, ClassVar, TypeVar, cast
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
-from ..model_support import check_fields, model_repr
+from ..model_support import ExtraFields, check_fields, extra_fields_key, model_repr
 from ..models.template_type import TemplateType
 from ..models.trunk_editor_type import TrunkEditorType
 from ..types import UNSET, Unset
@@ -21,7 +21,7 @@ T = TypeVar("T", bound="TrunkTemplate")
 
 
 @_attrs_define(repr=False)
-class TrunkTemplate:
+class TrunkTemplate(ExtraFields[Any]):
     """
     Attributes:
         add_allowed (bool | None | Unset):
@@ -54,7 +54,7 @@ class TrunkTemplate:
     tags: list[str] | Unset = UNSET
     template_type: TemplateType | Unset = UNSET
     url: None | str | Unset = UNSET
-    additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+    _additional_properties: dict[str, Any] | None = _attrs_field(init=False, default=None, eq=extra_fields_key)
     _secret_fields: ClassVar[frozenset[str]] = frozenset({})
 
     def __repr__(self) -> str:
@@ -322,19 +322,3 @@ class TrunkTemplate:
 
         _trunk_template_instance.additional_properties = d
         return _trunk_template_instance
-
-    @property
-    def additional_keys(self) -> list[str]:
-        return list(self.additional_properties.keys())
-
-    def __getitem__(self, key: str) -> Any:
-        return self.additional_properties[key]
-
-    def __setitem__(self, key: str, value: Any) -> None:
-        self.additional_properties[key] = value
-
-    def __delitem__(self, key: str) -> None:
-        del self.additional_properties[key]
-
-    def __contains__(self, key: str) -> bool:
-        return key in self.additional_properties

@@ -9,7 +9,7 @@ from uuid import UUID
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
-from ..model_support import check_fields, model_repr
+from ..model_support import ExtraFields, check_fields, extra_fields_key, model_repr
 from ..models.update_type import UpdateType
 from ..types import UNSET, Unset
 
@@ -17,7 +17,7 @@ T = TypeVar("T", bound="UpdateItem")
 
 
 @_attrs_define(repr=False)
-class UpdateItem:
+class UpdateItem(ExtraFields[Any]):
     """
     Attributes:
         category (str | Unset):
@@ -46,7 +46,7 @@ class UpdateItem:
     out_of_date: bool | None | Unset = UNSET
     server_version: str | Unset = UNSET
     update_type: None | Unset | UpdateType = UNSET
-    additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+    _additional_properties: dict[str, Any] | None = _attrs_field(init=False, default=None, eq=extra_fields_key)
     _secret_fields: ClassVar[frozenset[str]] = frozenset({})
 
     def __repr__(self) -> str:
@@ -245,19 +245,3 @@ class UpdateItem:
 
         _update_item_instance.additional_properties = d
         return _update_item_instance
-
-    @property
-    def additional_keys(self) -> list[str]:
-        return list(self.additional_properties.keys())
-
-    def __getitem__(self, key: str) -> Any:
-        return self.additional_properties[key]
-
-    def __setitem__(self, key: str, value: Any) -> None:
-        self.additional_properties[key] = value
-
-    def __delitem__(self, key: str) -> None:
-        del self.additional_properties[key]
-
-    def __contains__(self, key: str) -> bool:
-        return key in self.additional_properties

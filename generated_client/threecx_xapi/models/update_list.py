@@ -11,7 +11,7 @@ from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
 from ..codecs import parse_datetime
-from ..model_support import check_fields, model_repr
+from ..model_support import ExtraFields, check_fields, extra_fields_key, model_repr
 from ..types import UNSET, Unset
 
 if TYPE_CHECKING:
@@ -22,7 +22,7 @@ T = TypeVar("T", bound="UpdateList")
 
 
 @_attrs_define(repr=False)
-class UpdateList:
+class UpdateList(ExtraFields[Any]):
     """
     Attributes:
         entries (list[UpdateItem] | Unset):
@@ -35,7 +35,7 @@ class UpdateList:
     is_maintanance_expired: bool | None | Unset = UNSET
     key: None | Unset | UUID = UNSET
     last_successful_update: datetime.datetime | None | Unset = UNSET
-    additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+    _additional_properties: dict[str, Any] | None = _attrs_field(init=False, default=None, eq=extra_fields_key)
     _secret_fields: ClassVar[frozenset[str]] = frozenset({})
 
     def __repr__(self) -> str:
@@ -164,19 +164,3 @@ class UpdateList:
 
         _update_list_instance.additional_properties = d
         return _update_list_instance
-
-    @property
-    def additional_keys(self) -> list[str]:
-        return list(self.additional_properties.keys())
-
-    def __getitem__(self, key: str) -> Any:
-        return self.additional_properties[key]
-
-    def __setitem__(self, key: str, value: Any) -> None:
-        self.additional_properties[key] = value
-
-    def __delitem__(self, key: str) -> None:
-        del self.additional_properties[key]
-
-    def __contains__(self, key: str) -> bool:
-        return key in self.additional_properties

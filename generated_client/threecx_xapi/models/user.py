@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any, ClassVar, TypeVar, cast
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
-from ..model_support import check_fields, model_repr
+from ..model_support import ExtraFields, check_fields, extra_fields_key, model_repr
 from ..models.authentication import Authentication
 from ..models.office_hours_bits import OfficeHoursBits
 from ..models.queue_status_type import QueueStatusType
@@ -33,7 +33,7 @@ T = TypeVar("T", bound="User")
 
 
 @_attrs_define(repr=False)
-class User:
+class User(ExtraFields[Any]):
     """
     Attributes:
         groups (list[UserGroup] | Unset):
@@ -198,7 +198,7 @@ class User:
     vm_play_msg_date_time: None | Unset | VMPlayMsgDateTimeType = UNSET
     web_meeting_approve_participants: bool | None | Unset = UNSET
     web_meeting_friendly_name: None | str | Unset = UNSET
-    additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+    _additional_properties: dict[str, Any] | None = _attrs_field(init=False, default=None, eq=extra_fields_key)
     _secret_fields: ClassVar[frozenset[str]] = frozenset(
         {
             "access_password",
@@ -1862,19 +1862,3 @@ class User:
 
         _user_instance.additional_properties = d
         return _user_instance
-
-    @property
-    def additional_keys(self) -> list[str]:
-        return list(self.additional_properties.keys())
-
-    def __getitem__(self, key: str) -> Any:
-        return self.additional_properties[key]
-
-    def __setitem__(self, key: str, value: Any) -> None:
-        self.additional_properties[key] = value
-
-    def __delitem__(self, key: str) -> None:
-        del self.additional_properties[key]
-
-    def __contains__(self, key: str) -> bool:
-        return key in self.additional_properties

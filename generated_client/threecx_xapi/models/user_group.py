@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any, ClassVar, TypeVar, cast
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
-from ..model_support import check_fields, model_repr
+from ..model_support import ExtraFields, check_fields, extra_fields_key, model_repr
 from ..models.peer_type import PeerType
 from ..models.transcription_type import TranscriptionType
 from ..models.user_tag import UserTag
@@ -22,7 +22,7 @@ T = TypeVar("T", bound="UserGroup")
 
 
 @_attrs_define(repr=False)
-class UserGroup:
+class UserGroup(ExtraFields[Any]):
     """
     Attributes:
         can_delete (bool | None | Unset):
@@ -49,7 +49,7 @@ class UserGroup:
     tags: list[UserTag] | Unset = UNSET
     transcription_mode: None | TranscriptionType | Unset = UNSET
     type_: None | PeerType | Unset = UNSET
-    additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+    _additional_properties: dict[str, Any] | None = _attrs_field(init=False, default=None, eq=extra_fields_key)
     _secret_fields: ClassVar[frozenset[str]] = frozenset({})
 
     def __repr__(self) -> str:
@@ -334,19 +334,3 @@ class UserGroup:
 
         _user_group_instance.additional_properties = d
         return _user_group_instance
-
-    @property
-    def additional_keys(self) -> list[str]:
-        return list(self.additional_properties.keys())
-
-    def __getitem__(self, key: str) -> Any:
-        return self.additional_properties[key]
-
-    def __setitem__(self, key: str, value: Any) -> None:
-        self.additional_properties[key] = value
-
-    def __delitem__(self, key: str) -> None:
-        del self.additional_properties[key]
-
-    def __contains__(self, key: str) -> bool:
-        return key in self.additional_properties

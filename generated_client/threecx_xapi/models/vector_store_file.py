@@ -10,14 +10,14 @@ from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
 from ..codecs import parse_datetime
-from ..model_support import check_fields, model_repr
+from ..model_support import ExtraFields, check_fields, extra_fields_key, model_repr
 from ..types import UNSET, Unset
 
 T = TypeVar("T", bound="VectorStoreFile")
 
 
 @_attrs_define(repr=False)
-class VectorStoreFile:
+class VectorStoreFile(ExtraFields[Any]):
     """
     Attributes:
         created_at (datetime.datetime | None | Unset):
@@ -34,7 +34,7 @@ class VectorStoreFile:
     size: int | None | Unset = UNSET
     status: None | str | Unset = UNSET
     vector_store_id: None | str | Unset = UNSET
-    additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+    _additional_properties: dict[str, Any] | None = _attrs_field(init=False, default=None, eq=extra_fields_key)
     _secret_fields: ClassVar[frozenset[str]] = frozenset({})
 
     def __repr__(self) -> str:
@@ -187,19 +187,3 @@ class VectorStoreFile:
 
         _vector_store_file_instance.additional_properties = d
         return _vector_store_file_instance
-
-    @property
-    def additional_keys(self) -> list[str]:
-        return list(self.additional_properties.keys())
-
-    def __getitem__(self, key: str) -> Any:
-        return self.additional_properties[key]
-
-    def __setitem__(self, key: str, value: Any) -> None:
-        self.additional_properties[key] = value
-
-    def __delitem__(self, key: str) -> None:
-        del self.additional_properties[key]
-
-    def __contains__(self, key: str) -> bool:
-        return key in self.additional_properties

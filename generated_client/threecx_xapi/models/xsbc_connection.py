@@ -10,14 +10,14 @@ from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
 from ..codecs import format_duration, parse_duration
-from ..model_support import check_fields, model_repr
+from ..model_support import ExtraFields, check_fields, extra_fields_key, model_repr
 from ..types import UNSET, Unset
 
 T = TypeVar("T", bound="XSBCConnection")
 
 
 @_attrs_define(repr=False)
-class XSBCConnection:
+class XSBCConnection(ExtraFields[Any]):
     """
     Attributes:
         calls (int | None | Unset):
@@ -40,7 +40,7 @@ class XSBCConnection:
     registered_phones: int | None | Unset = UNSET
     udp_active: bool | None | Unset = UNSET
     up: bool | None | Unset = UNSET
-    additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+    _additional_properties: dict[str, Any] | None = _attrs_field(init=False, default=None, eq=extra_fields_key)
     _secret_fields: ClassVar[frozenset[str]] = frozenset({})
 
     def __repr__(self) -> str:
@@ -238,19 +238,3 @@ class XSBCConnection:
 
         _xsbc_connection_instance.additional_properties = d
         return _xsbc_connection_instance
-
-    @property
-    def additional_keys(self) -> list[str]:
-        return list(self.additional_properties.keys())
-
-    def __getitem__(self, key: str) -> Any:
-        return self.additional_properties[key]
-
-    def __setitem__(self, key: str, value: Any) -> None:
-        self.additional_properties[key] = value
-
-    def __delitem__(self, key: str) -> None:
-        del self.additional_properties[key]
-
-    def __contains__(self, key: str) -> bool:
-        return key in self.additional_properties
