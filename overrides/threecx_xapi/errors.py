@@ -48,16 +48,15 @@ __all__ = [
     "raise_for_response",
 ]
 
-_SECRET_IN_URL = re.compile(r"((?:access_token|client_secret|token)=)[^&\s]+", re.IGNORECASE)
-_SECRET_IN_JSON = re.compile(
-    r'("[^"]*(?:password|secret|token|pin|code)[^"]*"\s*:\s*)("(?:[^"\\]|\\.)*"|[^,}\s]+)', re.IGNORECASE
-)
-_MARKUP = re.compile(r"<(head|script|style)\b.*?</\1\s*>|<[^>]*>", re.IGNORECASE | re.DOTALL)
+# Patterns as text: re compiles and caches each on first use, so importing the runtime compiles none.
+_SECRET_IN_URL = r"(?i)((?:access_token|client_secret|token)=)[^&\s]+"
+_SECRET_IN_JSON = r'(?i)("[^"]*(?:password|secret|token|pin|code)[^"]*"\s*:\s*)("(?:[^"\\]|\\.)*"|[^,}\s]+)'
+_MARKUP = r"(?is)<(head|script|style)\b.*?</\1\s*>|<[^>]*>"
 
 
 def _scrub(text: str) -> str:
     """Tokens and secrets never appear in exception text, even when a URL carries one."""
-    return _SECRET_IN_URL.sub(r"\1***", text)
+    return re.sub(_SECRET_IN_URL, r"\1***", text)
 
 
 class XapiError(Exception):
@@ -270,7 +269,7 @@ def _text_of(response: httpx.Response) -> str:
 def body_preview(content: bytes, limit: int = 120) -> str:
     """The first bytes of a body as a short printable string, secret JSON fields and URL tokens masked."""
     text = content[: limit * 2].decode("utf-8", errors="replace")
-    text = _scrub(_SECRET_IN_JSON.sub(r'\1"***"', text))
+    text = _scrub(re.sub(_SECRET_IN_JSON, r'\1"***"', text))
     if len(text) > limit:
         text = text[:limit] + "…"
     return repr(text) if content else "empty (no bytes)"
@@ -278,5 +277,5 @@ def body_preview(content: bytes, limit: int = 120) -> str:
 
 def _plain_text(body: str, limit: int = 200) -> str:
     """A non-JSON error body (a proxy's HTML page, a stack trace) as one short line of text."""
-    text = " ".join(html.unescape(_MARKUP.sub(" ", body)).split())
+    text = " ".join(html.unescape(re.sub(_MARKUP, " ", body)).split())
     return text if len(text) <= limit else text[: limit - 1] + "…"

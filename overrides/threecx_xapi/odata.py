@@ -43,7 +43,7 @@ _INTEGER_BOUNDS = {
 }
 # OData punctuation that stays readable in a path segment; everything else outside unreserved is percent-encoded.
 _PATH_SAFE = "'(),=:"
-_IDENTIFIER_PATH = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*(/[A-Za-z_][A-Za-z0-9_]*)*$")
+_IDENTIFIER_PATH = r"^[A-Za-z_][A-Za-z0-9_]*(/[A-Za-z_][A-Za-z0-9_]*)*$"  # re caches it on first use
 
 
 def _string(value: str) -> str:
@@ -278,7 +278,7 @@ class F:
     def __init__(self, path: str) -> None:
         if not isinstance(path, str):
             raise TypeError(f"F() takes a property path as a str, like F('Number'), got {type(path).__name__}")
-        if not _IDENTIFIER_PATH.match(path):
+        if not re.match(_IDENTIFIER_PATH, path):
             raise ValueError(f"{path!r} is not an OData property path (names separated by '/')")
         self.path = path
 

@@ -48,8 +48,9 @@ ODATA_ANNOTATIONS = (
 )
 # How many undeclared fields one body may teach the decoder before the tolerant path takes it.
 MAX_LEARNED_PER_BODY = 32
-_UNKNOWN_FIELD = re.compile(r"^Object contains unknown field `(?P<name>.*?)`(?: - at `\$(?P<path>.*)`)?$", re.S)
-_PATH_STEP = re.compile(r"\.(?P<field>[^.\[]+)|\[(?P<index>\d+)\]")
+# msgspec's error for an undeclared field, and the steps of its path (text: re compiles them on first use).
+_UNKNOWN_FIELD = r"(?s)^Object contains unknown field `(?P<name>.*?)`(?: - at `\$(?P<path>.*)`)?$"
+_PATH_STEP = r"\.(?P<field>[^.\[]+)|\[(?P<index>\d+)\]"
 
 # (JSON name, Python type without Unset, may be absent) for each constructor field, as the generator wrote them.
 JsonFields = tuple[tuple[str, Any, bool], ...]
@@ -145,11 +146,11 @@ def _keeps_extra(model: type) -> bool:
 
 def _learn(model: type, message: str) -> bool:
     """Add the undeclared field named by msgspec's error to the model it was found in; False if it is no such error."""
-    match = _UNKNOWN_FIELD.match(message)
+    match = re.match(_UNKNOWN_FIELD, message)
     if match is None:
         return False
     owner: Any = model
-    for step in _PATH_STEP.finditer(match["path"] or ""):
+    for step in re.finditer(_PATH_STEP, match["path"] or ""):
         if step["index"] is not None:
             owner = _item_type(owner)
         else:
