@@ -10,11 +10,15 @@ Names resolve on first use (PEP 562), so importing one operation stays cheap.
 """
 
 import importlib
-from pkgutil import extend_path
+import os
 from typing import TYPE_CHECKING, Any
 
-# One package over two source roots in a checkout: overrides/ (this runtime) and generated_client/ (api, models).
-__path__ = extend_path(__path__, __name__)
+if not os.path.isdir(os.path.join(__path__[0], "api")):
+    # A checkout: one package over two source roots, overrides/ (this runtime) and generated_client/ (api, models).
+    # An installed wheel has both in this folder and skips it.
+    from pkgutil import extend_path
+
+    __path__ = extend_path(__path__, __name__)
 
 from ._pinned import PACKAGE_VERSION as __version__
 from ._pinned import XAPI_VERSION as __xapi_version__
