@@ -37,7 +37,7 @@ if TYPE_CHECKING:
     )
     from ._pkce import AuthorizationRequest, LoopbackRedirect
     from ._retries import RetryPolicy
-    from ._token_store import FileTokenStore, MemoryTokenStore, StoredTokens, TokenStore
+    from ._token_store import FileTokenStore, MemoryTokenStore, SharedTokenStore, StoredTokens, TokenStore
     from .client import XapiClient
     from .errors import (
         AuthenticationError,
@@ -78,6 +78,7 @@ _MODULE_OF = {
     "StateMismatch": "._auth_errors",
     "WrongCredentials": "._auth_errors",
     "FileTokenStore": "._token_store",
+    "SharedTokenStore": "._token_store",
     "MemoryTokenStore": "._token_store",
     "StoredTokens": "._token_store",
     "TokenStore": "._token_store",
@@ -122,6 +123,7 @@ __all__ = (
     "SecondFactorRejected",
     "SecondFactorRequired",
     "ServerError",
+    "SharedTokenStore",
     "SignInRequired",
     "StateMismatch",
     "StoredTokens",

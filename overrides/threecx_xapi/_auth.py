@@ -22,7 +22,7 @@ import httpx
 
 from ._auth_errors import RefreshTokenRejected
 from ._grants import ClientCredentials, Grant, Issued, read_refresh_answer
-from ._token_store import MemoryTokenStore, StoredTokens, TokenStore
+from ._token_store import MemoryTokenStore, SharedTokenStore, StoredTokens, TokenStore
 
 
 @dataclass(frozen=True)
@@ -103,6 +103,8 @@ class TokenAuth(httpx.Auth):
         root = token_url.removesuffix("/connect/token")
         self.grant: Grant = grant or ClientCredentials(root, client_id, client_secret)
         self.store: TokenStore = store or MemoryTokenStore()
+        # A store other processes share is renewed under its own lock too (see _acquire).
+        self._shared = self.store if isinstance(self.store, SharedTokenStore) else None
         self.margin = margin
         self.clock = clock
         self._token: Token | None = None
@@ -200,12 +202,17 @@ class TokenAuth(httpx.Auth):
     # -- the lock ------------------------------------------------------------------------------------------
 
     def _acquire(self) -> None:
-        if self._lock.acquire(blocking=False):
-            return
-        if self._fetching_loop_thread == threading.get_ident():
-            # Blocking here would stop the very event loop whose task holds the lock.
-            raise RuntimeError("a sync call inside a running event loop waits for that loop's token: call asyncio()")
-        self._lock.acquire()
+        if not self._lock.acquire(blocking=False):
+            if self._fetching_loop_thread == threading.get_ident():
+                # Blocking here would stop the very event loop whose task holds the lock.
+                raise RuntimeError(
+                    "a sync call inside a running event loop waits for that loop's token: call asyncio()"
+                )
+            self._lock.acquire()
+        shared = self._shared
+        if shared is not None and not shared.lock(shared.lock_timeout):
+            self._lock.release()
+            raise _renewal_timeout(shared)
 
     async def _acquire_async(self) -> None:
         # Polled, not blocked on: waiting must not stop the event loop, and a cancelled wait holds nothing.
@@ -214,9 +221,24 @@ class TokenAuth(httpx.Auth):
         while not self._lock.acquire(blocking=False):
             await asyncio.sleep(0.005)
         self._fetching_loop_thread = threading.get_ident()
+        shared = self._shared
+        if shared is None:
+            return
+        try:
+            deadline = time.monotonic() + shared.lock_timeout
+            while not shared.lock(0):
+                if time.monotonic() >= deadline:
+                    raise _renewal_timeout(shared)
+                await asyncio.sleep(0.01)
+        except BaseException:
+            self._fetching_loop_thread = None
+            self._lock.release()
+            raise
 
     def _release(self) -> None:
         self._fetching_loop_thread = None
+        if self._shared is not None:
+            self._shared.unlock()
         self._lock.release()
 
     # -- the two runners -----------------------------------------------------------------------------------
@@ -329,6 +351,12 @@ class _Holding:
         if self.held:
             self.held = False
             self.auth._release()
+
+
+def _renewal_timeout(store: SharedTokenStore) -> TimeoutError:
+    return TimeoutError(
+        f"{store!r} is being renewed by another process: its lock stayed taken for {store.lock_timeout:g} s"
+    )
 
 
 def _fetched(steps: SignInSteps) -> Generator[Step, httpx.Response | None, Issued]:

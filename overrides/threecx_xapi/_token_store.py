@@ -1,7 +1,8 @@
 """Where a client keeps its tokens: in memory (the default) or in a file only its owner can read.
 
 Refresh tokens rotate: every refresh answers a new one and the old one stops working, so the store always
-holds the newest. A `FileTokenStore` lets `threecx-xapi login` sign in once and later commands reuse it.
+holds the newest. A `FileTokenStore` lets `threecx-xapi login` sign in once and later commands reuse it; as a
+PBX keeps one active token per client, processes sharing the file renew it one at a time, under its lock.
 """
 
 from __future__ import annotations
@@ -12,9 +13,12 @@ import tempfile
 import threading
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol, runtime_checkable
 
-__all__ = ["FileTokenStore", "MemoryTokenStore", "StoredTokens", "TokenStore"]
+if TYPE_CHECKING:
+    from filelock import FileLock
+
+__all__ = ["FileTokenStore", "MemoryTokenStore", "SharedTokenStore", "StoredTokens", "TokenStore"]
 
 
 @dataclass(frozen=True)
@@ -35,6 +39,20 @@ class TokenStore(Protocol):
     def save(self, tokens: StoredTokens) -> None: ...
 
     def clear(self) -> None: ...
+
+
+@runtime_checkable
+class SharedTokenStore(TokenStore, Protocol):
+    """A store several processes share: the client holds its lock from reading the store to saving what a
+    refresh or sign-in answered, so a process that waited reads the token another one just fetched."""
+
+    lock_timeout: float  # seconds a process waits for another one's renewal before giving up
+
+    def lock(self, timeout: float) -> bool:
+        """Take the lock within `timeout` seconds (0: try once); False when another process kept it."""
+        ...
+
+    def unlock(self) -> None: ...
 
 
 class MemoryTokenStore:
@@ -62,10 +80,32 @@ class FileTokenStore:
     `account` (e.g. `{"username": "100"}`) is written beside the tokens, so a later process knows whose they are.
     """
 
-    def __init__(self, path: str | os.PathLike[str], *, account: dict[str, str] | None = None) -> None:
+    def __init__(
+        self, path: str | os.PathLike[str], *, account: dict[str, str] | None = None, lock_timeout: float = 60.0
+    ) -> None:
         self.path = Path(path)
         self.account = dict(account or {})
+        self.lock_timeout = lock_timeout
         self._lock = threading.Lock()
+        self._renewal: FileLock | None = None
+
+    def lock(self, timeout: float) -> bool:
+        """The renewal lock, `<file>.lock` beside the tokens (mode 0600), held by one process at a time."""
+        from filelock import FileLock, Timeout
+
+        if self._renewal is None:
+            self.path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+            lock_path = self.path.with_name(self.path.name + ".lock")
+            self._renewal = FileLock(lock_path, mode=0o600, thread_local=False)  # the client's lock picks the thread
+        try:
+            self._renewal.acquire(timeout=timeout, poll_interval=0.01)
+        except Timeout:
+            return False
+        return True
+
+    def unlock(self) -> None:
+        if self._renewal is not None:
+            self._renewal.release()
 
     def __repr__(self) -> str:
         return f"FileTokenStore({str(self.path)!r})"
