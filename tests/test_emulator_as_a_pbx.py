@@ -457,3 +457,32 @@ def test_the_clients_paging_follows_the_next_links() -> None:
     assert numbers == [str(number) for number in range(100, 107)]
     followed = [request.path for request in pbx.requests if request.operation_id == "ListUser"]
     assert len(followed) == 3 and all("$skip" in path for path in followed[1:])
+
+
+def test_nested_expand_options_shape_the_expanded_rows(http: httpx.Client) -> None:
+    queue = http.post("/Queues", json={"Name": "Sales"}).json()
+    agents = [{"Number": "100", "Name": "Ann"}, {"Number": "101", "Name": "Bob"}, {"Number": "102", "Name": "Cy"}]
+    assert http.patch(f"/Queues({queue['Id']})", json={"Agents": agents}).status_code == 204
+    options = "$select=Number;$filter=Number ne '101';$orderby=Number desc;$top=1;$count=true"
+
+    answer = http.get(f"/Queues({queue['Id']})", params={"$select": "Id", "$expand": f"Agents({options})"}).json()
+    listed = http.get("/Queues", params={"$select": "Id", "$expand": "Agents($select=Name)"}).json()["value"][-1]
+
+    assert answer["Agents"] == [{"Number": "102"}]
+    assert answer["Agents@odata.count"] == 2  # the count of the filtered agents, before $top
+    assert set(answer) == {"@odata.context", "@odata.etag", "Id", "Agents", "Agents@odata.count"}
+    assert listed["Agents"] == [{"Name": "Ann"}, {"Name": "Bob"}, {"Name": "Cy"}]
+
+
+@pytest.mark.parametrize(
+    ("expand", "message"),
+    [
+        ("Agents($select=Nope)", "Could not find a property named 'Nope'"),
+        ("Agents($format=json)", "not allowed inside $expand=Agents"),
+        ("Agents($filter=Nope eq 1)", "Nope"),
+    ],
+)
+def test_nested_expand_options_are_checked_against_the_expanded_type(
+    http: httpx.Client, expand: str, message: str
+) -> None:
+    assert message in _error(http.get("/Queues", params={"$expand": expand}), 400)

@@ -26,7 +26,7 @@ from ._fakedata import FakeData, collection_items, resolve
 from ._files import file_answer, report_csv
 from ._filter import FilterError
 from ._numbering import NumberingPlan
-from ._query import EntityType, Paging, check_options, collection, entity_type, expanded
+from ._query import EntityType, Paging, check_options, collection, entity_type, expand_items, expand_value, expanded
 from ._reports import ReportRows
 from ._routes import Match, RouteError, Router
 from ._signin import SIGNIN_TARGETS, SignIn
@@ -335,7 +335,7 @@ class Handler:
         body = {"@odata.context": f"{context}{entity_set.name}/$entity", **self._shaped(entity_set, entity, options)}
         if "$select" in options:
             kept = {name.strip() for name in options["$select"].split(",")} | set(expanded(options))
-            body = {name: value for name, value in body.items() if name in kept or name.startswith("@")}
+            body = {name: value for name, value in body.items() if name.partition("@")[0] in kept | {""}}
         return self._reply(status, body, {"ETag": etag})
 
     def _shaped(self, entity_set: EntitySet, entity: Mapping[str, Any], options: Mapping[str, str]) -> dict[str, Any]:
@@ -344,8 +344,14 @@ class Handler:
         row.update(
             (name, value) for name, value in entity.items() if name not in self._types[entity_set.name].navigation
         )
-        for name in expanded(options):
-            row[name] = list(self._navigation(entity_set.name, entity, name) or [])
+        entity_type_ = self._types[entity_set.name]
+        for name, nested in expand_items(options):
+            value, count = expand_value(
+                self._navigation(entity_set.name, entity, name), nested, entity_type_.target(name)
+            )
+            row[name] = value
+            if count is not None:
+                row[f"{name}@odata.count"] = count
         return row
 
     def _page(
@@ -459,7 +465,8 @@ class Handler:
 
     # -- navigation properties held in rows: Users(1)/Groups, Groups(1)/Members, Queues(1)/Agents -----------
 
-    def _navigation(self, set_name: str, entity: Mapping[str, Any], name: str) -> list[dict[str, Any]] | None:
+    def _navigation(self, set_name: str, entity: Mapping[str, Any], name: str) -> Any:
+        """A navigation property's value: a list of entities, or one entity (None when it has none)."""
         if name not in self._types[set_name].navigation:
             return None
         if set_name == "Groups" and name == "Members":
@@ -471,7 +478,14 @@ class Handler:
                 if membership.get("GroupId") == entity.get("Id")
             ]
         value = entity.get(name)
-        return [dict(item) for item in value] if isinstance(value, list) else []
+        if isinstance(value, Mapping):
+            return dict(value)  # single-valued: an object, as a PBX answers `$expand=Rights`
+        return [dict(item) for item in value] if isinstance(value, list) else self._empty_navigation(set_name, name)
+
+    def _empty_navigation(self, set_name: str, name: str) -> list[Any] | None:
+        """No value stored: an empty list for a collection, null for a single entity."""
+        properties = resolve(self.schemas, self._sets[set_name].item_schema).get("properties", {})
+        return [] if resolve(self.schemas, properties.get(name, {})).get("type") == "array" else None
 
     def _link(self, set_name: str, entity: dict[str, Any], payload: Mapping[str, Any]) -> None:
         """PATCHing a group's Members changes its users' Groups, as the PBX keeps one membership list."""

@@ -1,7 +1,8 @@
 """OData query options over rows: checked against the entity type as a PBX checks them, then applied.
 
 `$filter`, `$search`, `$orderby`, `$count`, `$skip`, `$top` (capped on entity sets, as a PBX caps it),
-`$select`, `$expand`, and server-driven paging with `@odata.nextLink`.
+`$select`, `$expand` with nested options (`Members($select=Number;$top=5)`), and server-driven paging with
+`@odata.nextLink`.
 """
 
 from __future__ import annotations
@@ -29,6 +30,8 @@ class EntityType:
     name: str  # "Pbx.User"
     types: dict[str, str]
     navigation: frozenset[str] = field(default_factory=frozenset)
+    # The type a navigation property leads to (its items' for a collection), for nested $expand options.
+    target: Callable[[str], EntityType | None] = field(default=lambda name: None, compare=False, repr=False)
 
 
 def entity_type(schemas: Mapping[str, Any], schema: Mapping[str, Any]) -> EntityType:
@@ -36,7 +39,17 @@ def entity_type(schemas: Mapping[str, Any], schema: Mapping[str, Any]) -> Entity
     properties = resolve(schemas, schema).get("properties", {})
     types = {key: _edm_type(schemas, sub) for key, sub in properties.items() if not key.startswith("@")}
     navigation = frozenset(key for key, sub in properties.items() if sub.get("x-ms-navigationProperty"))
-    return EntityType(name, types, navigation)
+
+    def target(navigation_property: str) -> EntityType | None:
+        property_schema = properties.get(navigation_property)
+        if property_schema is None:
+            return None
+        flat = resolve(schemas, property_schema)
+        leads_to = flat.get("items", property_schema) if flat.get("type") == "array" else property_schema
+        ref = next((part for part in [leads_to, *leads_to.get("allOf", ())] if "$ref" in part), leads_to)
+        return entity_type(schemas, ref)
+
+    return EntityType(name, types, navigation, target)
 
 
 def _edm_type(schemas: Mapping[str, Any], schema: Mapping[str, Any]) -> str:
@@ -76,28 +89,74 @@ def check_options(options: Mapping[str, str], entity: EntityType | None) -> None
             _known(entity, name.split("/", 1)[0])
     for clause in _names(options.get("$orderby")):
         _known(entity, clause.split(" ", 1)[0].split("/", 1)[0])
-    for name in expanded(options):
+    for name, nested in expand_items(options):
         _known(entity, name)
         if name not in entity.navigation:
             raise QueryError(
                 f"Property '{name}' on type '{entity.name}' is not a navigation property or complex property. "
                 "Only navigation properties can be expanded."
             )
+        for option in nested:
+            if option not in NESTED_OPTIONS:
+                raise QueryError(f"The query option '{option}' is not allowed inside $expand={name}(...).")
+        if nested:
+            check_options(nested, entity.target(name))
     if "$filter" in options:
         compile_filter(options["$filter"], entity.types, entity.name)
 
 
+# The options an expanded navigation property may carry in parentheses (OData 4.01 part 2, 5.1.3).
+NESTED_OPTIONS = frozenset(
+    {"$select", "$expand", "$filter", "$orderby", "$top", "$skip", "$count", "$search", "$levels"}
+)
+
+
 def expanded(options: Mapping[str, str]) -> list[str]:
-    """The navigation properties `$expand` names (nested options in parentheses are not followed)."""
-    return [name.split("(", 1)[0].strip() for name in _names(options.get("$expand")) if name != "*"]
+    """The navigation properties `$expand` names."""
+    return [name for name, _ in expand_items(options)]
+
+
+def expand_items(options: Mapping[str, str]) -> list[tuple[str, dict[str, str]]]:
+    """Each navigation property `$expand` names with its nested options: `Members($select=Number;$top=5)`."""
+    items = []
+    for item in _names(options.get("$expand")):
+        if item == "*":
+            continue
+        name, _, rest = item.partition("(")
+        nested = {}
+        for option in _split(rest.strip().removesuffix(")"), ";"):
+            key, _, value = option.partition("=")
+            nested[key.strip()] = value.strip()
+        items.append((name.strip(), nested))
+    return items
+
+
+def _selected(name: str, kept: set[str]) -> bool:
+    """Whether `$select` keeps a field: a kept property carries its annotations (`Members@odata.count`)."""
+    return name in kept or name.partition("@")[0] in kept
+
+
+def expand_value(value: Any, options: Mapping[str, str], target: EntityType | None) -> tuple[Any, int | None]:
+    """(an expanded navigation property's value with its nested options applied, its `@odata.count` if asked)."""
+    if isinstance(value, list):
+        body = collection(value, options, target)
+        return body["value"], body.get("@odata.count")
+    if isinstance(value, Mapping) and "$select" in options:
+        kept = set(_names(options["$select"])) | set(expanded(options))
+        return {name: item for name, item in value.items() if _selected(name, kept)}, None
+    return value, None
 
 
 def _names(text: str | None) -> list[str]:
     """Comma-separated items, commas inside parentheses left alone: `Groups($select=Id,Name),Phones`."""
+    return _split(text, ",")
+
+
+def _split(text: str | None, separator: str) -> list[str]:
     parts, depth, current = [], 0, ""
     for character in text or "":
         depth += {"(": 1, ")": -1}.get(character, 0)
-        if character == "," and depth == 0:
+        if character == separator and depth == 0:
             parts.append(current)
             current = ""
         else:
@@ -159,7 +218,7 @@ def collection(
         fields = [name for name in _names(options["$select"]) if name != "*"]
         if fields:
             kept = set(fields) | set(expanded(options)) | {"@odata.etag"}
-            page = [{name: value for name, value in row.items() if name in kept} for row in page]
+            page = [{name: value for name, value in row.items() if _selected(name, kept)} for row in page]
     body: dict[str, Any] = {}
     if _bool_option(options, "$count"):
         body["@odata.count"] = total
