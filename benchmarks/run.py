@@ -42,7 +42,9 @@ NOTES = [
     " per-round ratios, so a busy moment on a shared machine hits both sides of a round.",
     "Requests go through httpx.MockTransport in memory: the figures are the client's own cost, no network.",
     "Typed parsing decodes with msgspec straight into the attrs models (threecx_xapi.parsing) and falls back to"
-    " the tolerant from_dict when a body holds a field the document does not declare.",
+    " the tolerant from_dict when a body holds a field the document does not declare. Of a typed 10,000-row"
+    " page, measured on a quiet 2-CPU machine: msgspec's decode about half, building the 10,000 attrs rows a"
+    " quarter, freeing them a fifth; json.loads alone costs the baseline more than our whole parse.",
     "A page of memory is what one parsed 1,000-row page holds; the peak is tracemalloc's over the whole run.",
     "The 200 MB download streams from a PBX in another process over 127.0.0.1; its figure is MiB above the"
     " client's baseline, the larger of the resident high-water mark's growth and tracemalloc's peak.",
