@@ -32,7 +32,7 @@ from typing import Any, TypeVar
 from .document import parse_document, read_source, sha256_of, shown, version_from_manifest
 from .lock import SpecLock
 from .refs import ref_target, resolve, success_response
-from .transforms import integer_for_int32_numbers, iter_operations
+from .transforms import in_openapi_30_forms, integer_for_int32_numbers, is_openapi_31, iter_operations
 
 Document = dict[str, Any]
 NO_BODY = "none"
@@ -303,6 +303,9 @@ def version_of(document: Document) -> str:
 def compare(old: Document, new: Document, *, old_version: str = "", new_version: str = "") -> DocumentDiff:
     """Everything that changed from `old` to `new`, sorted by name; versions default to `info.version`."""
     old_version, new_version = old_version or version_of(old), new_version or version_of(new)
+    if is_openapi_31(old) or is_openapi_31(new):
+        # One dialect: `type: [string, "null"]` in 3.1 is `nullable: true` in 3.0, no change of type.
+        old, new = in_openapi_30_forms(old), in_openapi_30_forms(new)
     old, new = integer_for_int32_numbers(old), integer_for_int32_numbers(new)  # as the generator reads them
     old_operations, new_operations = operations_of(old), operations_of(new)
     old_schemas = old.get("components", {}).get("schemas", {})

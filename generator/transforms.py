@@ -231,6 +231,17 @@ OPENAPI_31_TRANSFORMS: tuple[Transform, ...] = (
 )
 
 
+def in_openapi_30_forms(document: Document) -> Document:
+    """The document with its 3.1 constructs in their 3.0 forms (the rest as it is): one dialect to compare."""
+    for transform in OPENAPI_31_TRANSFORMS:
+        document = transform(document)
+    return document
+
+
+def is_openapi_31(document: Document) -> bool:
+    return str(document.get("openapi", "")).startswith("3.1")
+
+
 _KEY_SEGMENT = re.compile(r"(?:^|/)([^/.(]+)\(([^)]*)\)")
 
 

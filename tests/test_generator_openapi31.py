@@ -17,6 +17,7 @@ import pytest
 from openapi31 import to_openapi_31
 
 from generator.build import generate
+from generator.diff import compare
 from generator.document import parse_document
 from generator.lock import SpecLock
 from generator.transforms import (
@@ -232,6 +233,19 @@ def test_the_31_form_of_the_pinned_document_uses_31_constructs_only(pinned_docum
     assert converted["openapi"] == "3.1.0"
     assert _constructs(converted, set()) == {"type list", "type null", "$ref with siblings", "null enum value"}
     assert _constructs(pinned_document, set()) == {"nullable"}, "the pinned document is left as it was"
+
+
+def test_a_document_and_its_31_form_differ_in_nothing_the_diff_reports(pinned_document: dict[str, Any]) -> None:
+    converted = to_openapi_31(pinned_document)
+    path, item = next(iter(converted["paths"].items()))
+    shrunk = {**converted, "paths": {key: value for key, value in converted["paths"].items() if key != path}}
+
+    same = compare(pinned_document, converted)
+    changed = compare(pinned_document, shrunk)
+
+    assert (same.operations_changed, same.schemas_changed, same.breaking_changes()) == ((), (), ())
+    removed = {operation["operationId"] for operation in item.values() if isinstance(operation, dict)}
+    assert {operation.operation_id for operation in changed.operations_removed} == removed  # a real change shows
 
 
 # Prints {operation_id: [signature of sync, signature of asyncio]} of the package generated into argv[1]
