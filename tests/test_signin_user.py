@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import threading
 from collections.abc import Iterator
 
 import httpx
@@ -107,6 +109,49 @@ def test_the_second_factor_prompt_is_asked_once_when_the_pbx_wants_a_code(pbx: E
         pbx.expire_tokens()
         list_user.sync(client=client)  # refreshed: no second code is asked
     assert asked == ["code"] and login_requests(pbx) == 2  # without the code, then with it
+
+
+async def test_an_async_sign_in_asks_a_plain_prompt_in_a_thread_while_the_event_loop_goes_on(pbx: Emulator) -> None:
+    pbx.accounts.add("200", PASSWORD, second_factor=True)
+    asking, typed = threading.Event(), threading.Event()
+
+    def prompt() -> str:
+        asking.set()
+        assert typed.wait(timeout=20), "the event loop stood still while the prompt waited"
+        return pbx.accounts.code("200")
+
+    async def user_types_the_code() -> None:
+        assert await asyncio.to_thread(asking.wait, 20)
+        typed.set()  # back on the loop once the prompt is waiting: only a loop that still runs gets here
+
+    async with user_client(pbx, "200", security_code_prompt=prompt) as client:
+        call = asyncio.create_task(list_user.asyncio(client=client))
+        await asyncio.gather(call, user_types_the_code())
+    assert login_requests(pbx) == 2  # without the code, then with it
+
+
+async def test_a_coroutine_prompt_is_awaited_by_the_async_calls(pbx: Emulator) -> None:
+    pbx.accounts.add("200", PASSWORD, second_factor=True)
+
+    async def prompt() -> str:
+        await asyncio.sleep(0)
+        return pbx.accounts.code("200")
+
+    async with user_client(pbx, "200", security_code_prompt=prompt) as client:
+        await list_user.asyncio(client=client)
+    assert login_requests(pbx) == 2
+
+
+def test_a_coroutine_prompt_in_a_sync_call_is_a_type_error_naming_the_prompt(pbx: Emulator) -> None:
+    pbx.accounts.add("200", PASSWORD, second_factor=True)
+
+    async def prompt() -> str:
+        return pbx.accounts.code("200")
+
+    with user_client(pbx, "200", security_code_prompt=prompt) as client:
+        with pytest.raises(TypeError, match="security_code_prompt is a coroutine function"):
+            list_user.sync(client=client)
+        assert client.auth._lock.locked() is False
 
 
 def test_a_wrong_password_is_wrong_credentials_and_nothing_is_retried(pbx: Emulator) -> None:

@@ -21,7 +21,7 @@ from dataclasses import dataclass
 import httpx
 
 from ._auth_errors import RefreshTokenRejected
-from ._grants import ClientCredentials, Grant, Issued, read_refresh_answer
+from ._grants import ClientCredentials, CodeQuestion, Grant, Issued, SignInFlow, read_refresh_answer
 from ._token_store import MemoryTokenStore, SharedTokenStore, StoredTokens, TokenStore
 
 
@@ -50,9 +50,10 @@ class _Fetch:
 
 
 LOCK, UNLOCK = _Lock(), _Unlock()
-Step = _Lock | _Unlock | _Fetch | httpx.Request
-Flow = Generator[Step, httpx.Response | None, Token | None]
-SignInSteps = Generator[httpx.Request, httpx.Response, Issued]  # a grant's own requests, e.g. a code exchange
+Step = _Lock | _Unlock | _Fetch | CodeQuestion | httpx.Request
+Answer = httpx.Response | str | None  # what a runner sends back: a response, a code the user gave, or nothing
+Flow = Generator[Step, Answer, Token | None]
+SignInSteps = SignInFlow  # a grant's own steps, e.g. a code exchange
 
 
 def jwt_lifetime(token: str, now: float) -> float | None:
@@ -129,7 +130,7 @@ class TokenAuth(httpx.Auth):
                 token = self._usable(stale) or (yield from self._renew(stale))
                 yield UNLOCK
             response = yield self._authorize(request, token)
-            assert response is not None
+            assert isinstance(response, httpx.Response)
             if response.status_code != 401 or attempt == attempts - 1:
                 return None
             stale = token
@@ -274,12 +275,15 @@ class TokenAuth(httpx.Auth):
             try:
                 step = next(flow)
                 while True:
-                    answer: httpx.Response | None = None
+                    answer: Answer = None
                     if isinstance(step, _Fetch):
-                        answer = yield step.request
-                        answer.read()  # overriding the runners skips httpx's own read of the body
+                        response = yield step.request
+                        response.read()  # overriding the runners skips httpx's own read of the body
+                        answer = response
                     elif isinstance(step, httpx.Request):
                         answer = yield step
+                    elif isinstance(step, CodeQuestion):
+                        answer = step.ask()
                     elif holding.needs_lock(step):
                         self._acquire()
                         holding.held = True
@@ -292,12 +296,15 @@ class TokenAuth(httpx.Auth):
             try:
                 step = next(flow)
                 while True:
-                    answer: httpx.Response | None = None
+                    answer: Answer = None
                     if isinstance(step, _Fetch):
-                        answer = yield step.request
-                        await answer.aread()
+                        response = yield step.request
+                        await response.aread()
+                        answer = response
                     elif isinstance(step, httpx.Request):
                         answer = yield step
+                    elif isinstance(step, CodeQuestion):
+                        answer = await step.ask_async()  # a plain prompt runs in a thread: the loop goes on
                     elif holding.needs_lock(step):
                         await self._acquire_async()
                         holding.held = True
@@ -359,12 +366,14 @@ def _renewal_timeout(store: SharedTokenStore) -> TimeoutError:
     )
 
 
-def _fetched(steps: SignInSteps) -> Generator[Step, httpx.Response | None, Issued]:
-    """A grant's requests as steps whose answers are read in full; returns what the grant made of them."""
-    answer: httpx.Response | None = None
+def _fetched(steps: SignInSteps) -> Generator[Step, Answer, Issued]:
+    """A grant's requests as steps whose answers are read in full, its questions passed on to the runner;
+    returns what the grant made of them."""
+    answer: Answer = None
     try:
         while True:
-            answer = yield _Fetch(steps.send(answer))  # type: ignore[arg-type]
+            step = steps.send(answer)
+            answer = yield step if isinstance(step, CodeQuestion) else _Fetch(step)
     except StopIteration as done:
         issued: Issued = done.value
         return issued

@@ -2,14 +2,16 @@
 
 Each grant builds requests and reads their answers; `_auth.TokenAuth` decides when to ask and shares the
 result. A grant's `sign_in()` is a generator that yields requests and receives their answers, so one piece
-of code serves the sync and the async client (httpx.Auth's model).
+of code serves the sync and the async client (httpx.Auth's model); it yields a `CodeQuestion` when it needs a
+second-factor code, which each runner asks in its own way.
 """
 
 from __future__ import annotations
 
 import base64
+import inspect
 import json
-from collections.abc import Callable, Generator
+from collections.abc import Awaitable, Callable, Generator
 from dataclasses import dataclass
 from http.cookies import CookieError, SimpleCookie
 from typing import Any, Protocol
@@ -35,7 +37,35 @@ WEBCLIENT_ID = "Webclient"  # the client id the web client's own tokens are refr
 REFRESH_COOKIE = "RefreshTokenCookie"  # how a PBX also hands the web client its refresh token
 LOGIN_SUCCESS = "AuthSuccess"
 
-SignInFlow = Generator[httpx.Request, httpx.Response, "Issued"]
+# A second-factor prompt: a plain function (run in a worker thread by the async client, so the event loop goes on
+# while the user types) or a coroutine function.
+CodePrompt = Callable[[], str | None] | Callable[[], Awaitable[str | None]]
+
+
+@dataclass(frozen=True)
+class CodeQuestion:
+    """Sign-in step: ask the user for a second-factor code; the runner sends back the answer (or None)."""
+
+    prompt: CodePrompt
+
+    def ask(self) -> str | None:
+        if inspect.iscoroutinefunction(self.prompt):
+            raise TypeError("security_code_prompt is a coroutine function: sign in with the async calls")
+        return _code(self.prompt())
+
+    async def ask_async(self) -> str | None:
+        import asyncio  # here: only an async sign-in with a prompt needs it
+
+        if inspect.iscoroutinefunction(self.prompt):
+            return _code(await self.prompt())
+        return _code(await asyncio.to_thread(self.prompt))
+
+
+def _code(answer: object) -> str | None:
+    return (answer.strip() or None) if isinstance(answer, str) else None
+
+
+SignInFlow = Generator["httpx.Request | CodeQuestion", "httpx.Response | str | None", "Issued"]
 
 
 @dataclass(frozen=True)
@@ -95,6 +125,7 @@ class ClientCredentials:
             form.update(client_id=self.client_id, client_secret=self._client_secret)
         form["grant_type"] = "client_credentials"
         answer = yield _post(self.token_url, data=form, headers=headers)
+        assert isinstance(answer, httpx.Response)
         return read_token_answer(answer, self.who, self.secrets, refused=WrongCredentials)
 
     def refresh_request(self, refresh_token: str) -> httpx.Request | None:
@@ -111,7 +142,7 @@ class UserLogin:
         password: str,
         *,
         security_code: str | None = None,
-        security_code_prompt: Callable[[], str] | None = None,
+        security_code_prompt: CodePrompt | None = None,
     ) -> None:
         self.root_url = root_url
         self.username = username
@@ -141,6 +172,7 @@ class UserLogin:
         while True:
             hidden = (*self.secrets, *([code] if code else []))
             answer = yield self._login_request(code)
+            assert isinstance(answer, httpx.Response)
             body = _json_object(answer)
             status = str(body.get("Status") or "")
             if answer.status_code == 200 and status == LOGIN_SUCCESS:
@@ -155,7 +187,9 @@ class UserLogin:
                     reason = "the second-factor code was refused"
                     raise self._error(SecondFactorRejected, answer, reason, hidden)
                 if self._prompt is not None and not asked:
-                    asked, code = True, (self._prompt() or "").strip() or None
+                    asked = True
+                    asked_code = yield CodeQuestion(self._prompt)
+                    code = asked_code if isinstance(asked_code, str) else None
                     if code:
                         continue
                 raise self._error(
@@ -224,6 +258,7 @@ class AuthorizationCode:
             "code_verifier": code_verifier,
         }
         answer = yield _post(self.token_url, data=form)
+        assert isinstance(answer, httpx.Response)
         return read_token_answer(answer, self.who, (code, code_verifier), refused=AuthorizationCodeRejected)
 
     def refresh_request(self, refresh_token: str) -> httpx.Request | None:

@@ -32,7 +32,7 @@ from ._pinned import XAPI_VERSION
 # Signing in and retrying load with the first client, not with every module that names XapiClient: importing
 # one operation stays cheap (see docs/benchmarks.md).
 if TYPE_CHECKING:
-    from ._grants import AuthorizationCode, Grant
+    from ._grants import AuthorizationCode, CodePrompt, Grant
     from ._pkce import AuthorizationRequest
     from ._retries import RetryPolicy
     from ._token_store import TokenStore
@@ -73,7 +73,7 @@ class XapiClient:
         username: str | None = None,
         password: str | None = None,
         security_code: str | None = None,
-        security_code_prompt: Callable[[], str] | None = None,
+        security_code_prompt: CodePrompt | None = None,
         basic_auth: bool = False,
         token_store: TokenStore | None = None,
         timeout: float | httpx.Timeout = 30.0,
@@ -84,7 +84,8 @@ class XapiClient:
     ) -> None:
         """Sign in one of three ways: `client_id` and `client_secret` (an API client, in the body or with
         `basic_auth=True` as HTTP Basic); `username` and `password` (a user's own login, with `security_code=` or
-        `security_code_prompt=` for a second factor); or `client_id` alone (authorization code with PKCE: call
+        `security_code_prompt=` for a second factor: a function, run in a thread by the async calls, or a
+        coroutine function); or `client_id` alone (authorization code with PKCE: call
         `sign_in_with_browser()`). `token_store` keeps the newest tokens (in memory unless given)."""
         from ._auth import TokenAuth
         from ._retries import RetryPolicy
@@ -338,7 +339,7 @@ def _grant(
     username: str | None,
     password: str | None,
     security_code: str | None,
-    security_code_prompt: Callable[[], str] | None,
+    security_code_prompt: CodePrompt | None,
     *,
     basic_auth: bool,
     stored: bool,
