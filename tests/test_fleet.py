@@ -92,6 +92,20 @@ async def test_an_operation_missing_on_one_version_is_refused_for_those_pbxs_alo
     assert all(item.ok for item in result if item.name not in refused)
 
 
+async def test_a_generated_function_called_on_a_pbxs_own_client_is_checked_as_pbx_call_is() -> None:
+    pbxs = EmulatedFleet(2, versions=("20.0.7.1100", "20.0.10.1621"))
+
+    async def settings(pbx: Pbx) -> object:
+        await list_user.asyncio(client=pbx.client, top=1)  # the PBX's version is known from here on
+        return await get_ai_settings.asyncio(client=pbx.client)
+
+    result = await pbxs.fleet().run(settings)
+
+    assert isinstance(result["pbx-001"].error, versions.OperationUnavailable)
+    assert [request.operation_id for request in pbxs["pbx-001"].emulator.requests] == ["token", "ListUser"]
+    assert result["pbx-002"].ok
+
+
 async def test_an_emulated_older_pbx_answers_404_to_what_its_version_lacks() -> None:
     pbxs = EmulatedFleet(1, versions=("20.0.7.1100",))
     client = pbxs["pbx-001"].emulator.client()

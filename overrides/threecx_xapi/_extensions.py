@@ -6,3 +6,6 @@ one loads nothing."""
 RETRY_SAFE = "threecx_xapi.retry_safe"
 # A request whose answer is streamed to a file: its body is read by the caller, chunk by chunk, not here.
 STREAMED = "threecx_xapi.streamed"
+# (operationId, query options, headers) of a generated call, for a transport that checks it against the PBX's
+# version before sending (the fleet's).
+OPERATION = "threecx_xapi.operation"

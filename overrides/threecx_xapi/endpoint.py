@@ -32,7 +32,7 @@ from typing import IO, Any, Generic, TypeVar
 import httpx
 
 from . import errors, odata, parsing
-from ._extensions import STREAMED
+from ._extensions import OPERATION, STREAMED
 from .types import UNSET, File, Response, SavedFile, file_name_of, media_type_of
 
 __all__ = [
@@ -232,7 +232,9 @@ class Endpoint(Generic[T]):
         # An absolute URL spares httpx a second parse to merge a relative one into its base URL (half its cost).
         url = str(http.base_url).rstrip("/") + path
         # httpx re-parses the URL for any params it is given, even none: give them only when there are some.
-        return http.build_request(self.method, url, params=params or None, headers=headers or None, **extra)
+        request = http.build_request(self.method, url, params=params or None, headers=headers or None, **extra)
+        request.extensions[OPERATION] = (self.operation_id, params, headers)
+        return request
 
     def encode(self, arguments: Mapping[str, Any]) -> tuple[str, dict[str, str], dict[str, str], Any]:
         """(URL path, query options, headers, JSON body or UNSET): every argument checked and encoded, nothing sent.

@@ -30,6 +30,7 @@ from typing import Any, Generic, TypeVar, cast
 import httpx
 
 from .. import registry, versions
+from .._extensions import OPERATION
 from .._retries import RetryPolicy
 from ..client import XapiClient, environment_proxy
 from ..errors import XapiError
@@ -138,7 +139,7 @@ class _PbxTransport(httpx.AsyncBaseTransport):
         self.version: str | None = None
 
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
-        calling = _CALLING.get()
+        calling = _CALLING.get() or _described(request)
         if calling is not None and request.url.path != TOKEN_PATH:
             versions.check(calling[0], self.version, sent=calling[1])
         async with self.slots:
@@ -165,6 +166,15 @@ def _operation_of(operation: ModuleType) -> registry.Operation:
     if found is None:
         raise TypeError(f"{operation.__name__} is not a generated operation module (threecx_xapi.api.<tag>.<op>)")
     return found
+
+
+def _described(request: httpx.Request) -> tuple[str, frozenset[str]] | None:
+    """A generated function's call made on the PBX's client directly (not through Pbx.call): what it sends."""
+    described = request.extensions.get(OPERATION)
+    if described is None:
+        return None
+    operation_id, params, headers = described
+    return operation_id, frozenset(params) | frozenset(headers)
 
 
 def _sent(operation: registry.Operation, params: dict[str, Any]) -> frozenset[str]:
