@@ -18,17 +18,15 @@ an operation stays cheap.
 
 from __future__ import annotations
 
-import contextlib
 import datetime
 import enum
-import gc
 import json
 import re
 import threading
 import types
 import typing
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from typing import Any, Protocol, TypeVar
 
 from .model_support import ExtraFields
@@ -83,42 +81,14 @@ _wired: dict[type, tuple[type, Build]] = {}  # nested models, shared by every pl
 _learned: dict[type, tuple[str, ...]] = {}  # JSON fields a PBX sent that the document does not declare
 _in_progress: set[type] = set()
 _lock = threading.RLock()
-# Bodies from this size on are parsed with the garbage collector paused (see _collector_paused).
-PAUSE_GC_FROM = 64 * 1024
-_pause_lock = threading.Lock()
-_pausing = 0
-_paused_by_us = False
 
 
 def parse_json(model: type[M], content: bytes) -> M:
-    """The model of a JSON body: strict and fast when every value has its declared type, else `from_dict`."""
-    if len(content) < PAUSE_GC_FROM:
-        return _parse(model, content)
-    with _collector_paused():
-        return _parse(model, content)
+    """The model of a JSON body: strict and fast when every value has its declared type, else `from_dict`.
 
-
-@contextlib.contextmanager
-def _collector_paused() -> Iterator[None]:
-    """The cyclic garbage collector paused while a page of rows is built: the new objects hold no cycles, yet
-    scanning them as they pile up costs a third of the parse. Counted, so overlapping parses in threads resume it
-    once, after the last; a collector the application disabled stays disabled."""
-    global _pausing, _paused_by_us
-    with _pause_lock:
-        if _pausing == 0:
-            _paused_by_us = gc.isenabled()
-            gc.disable()
-        _pausing += 1
-    try:
-        yield
-    finally:
-        with _pause_lock:
-            _pausing -= 1
-            if _pausing == 0 and _paused_by_us:
-                gc.enable()
-
-
-def _parse(model: type[M], content: bytes) -> M:
+    The cyclic garbage collector keeps running: a pause would leave every new row young at once, for one long
+    scan of them all after the parse, slower than the short scans it makes while the rows are still in cache.
+    """
     for _ in range(MAX_LEARNED_PER_BODY + 1):
         plan = _plan(model)
         if plan is None:
