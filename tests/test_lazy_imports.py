@@ -7,9 +7,12 @@ import importlib.util
 import json
 import subprocess
 import sys
+import typing
 from pathlib import Path
 
 import threecx_xapi
+from threecx_xapi import RetryPolicy, TokenStore, XapiClient
+from threecx_xapi.client import CodePrompt
 
 # The package's roots: the hand-written runtime first, then the generated api/ and models/.
 PACKAGE_DIRS = [Path(root).resolve() for root in threecx_xapi.__path__]
@@ -29,8 +32,6 @@ SIGN_IN_MACHINERY = {
     "threecx_xapi._auth",
     "threecx_xapi._grants",
     "threecx_xapi._pkce",
-    "threecx_xapi._retries",
-    "threecx_xapi._token_store",
 }
 
 
@@ -110,8 +111,17 @@ def test_importing_one_operation_loads_no_sign_in_machinery_until_a_client_is_bu
     )
 
     assert imported & SIGN_IN_MACHINERY == set()
-    assert {"threecx_xapi._auth", "threecx_xapi._grants", "threecx_xapi._retries", "threecx_xapi._token_store"} <= built
+    assert {"threecx_xapi._auth", "threecx_xapi._grants"} <= built
     assert "webbrowser" not in built and "threecx_xapi._pkce" not in built  # only a browser sign-in needs them
+
+
+def test_the_client_constructor_hints_resolve_though_sign_in_loads_later() -> None:
+    # Dependency injectors and documentation tools read a constructor's hints with typing.get_type_hints.
+    hints = typing.get_type_hints(XapiClient.__init__)
+
+    assert hints["retry"] == RetryPolicy | None
+    assert hints["token_store"] == TokenStore | None
+    assert hints["security_code_prompt"] == CodePrompt | None
 
 
 def test_the_models_stub_names_exactly_the_models_the_package_resolves() -> None:

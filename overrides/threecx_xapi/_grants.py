@@ -11,10 +11,10 @@ from __future__ import annotations
 import base64
 import inspect
 import json
-from collections.abc import Awaitable, Callable, Generator
+from collections.abc import Generator
 from dataclasses import dataclass
 from http.cookies import CookieError, SimpleCookie
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 from urllib.parse import quote
 
 import httpx
@@ -31,15 +31,14 @@ from ._auth_errors import (
 from ._extensions import RETRY_SAFE
 from .errors import AuthenticationError
 
+if TYPE_CHECKING:
+    from .client import CodePrompt
+
 TOKEN_PATH = "/connect/token"
 LOGIN_PATH = "/webclient/api/Login/GetAccessToken"
 WEBCLIENT_ID = "Webclient"  # the client id the web client's own tokens are refreshed with
 REFRESH_COOKIE = "RefreshTokenCookie"  # how a PBX also hands the web client its refresh token
 LOGIN_SUCCESS = "AuthSuccess"
-
-# A second-factor prompt: a plain function (run in a worker thread by the async client, so the event loop goes on
-# while the user types) or a coroutine function.
-CodePrompt = Callable[[], str | None] | Callable[[], Awaitable[str | None]]
 
 
 @dataclass(frozen=True)

@@ -21,21 +21,25 @@ import logging
 import os
 import threading
 import urllib.request
-from collections.abc import Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from types import TracebackType
 from typing import TYPE_CHECKING, Any
 
 import httpx
 
 from ._pinned import XAPI_VERSION
+from ._retries import RetryPolicy
+from ._token_store import TokenStore
 
-# Signing in and retrying load with the first client, not with every module that names XapiClient: importing
-# one operation stays cheap (see docs/benchmarks.md).
+# Signing in loads with the first client, not with every module that names XapiClient: importing one operation
+# stays cheap (see docs/benchmarks.md). What the constructor's hints name is here, for typing.get_type_hints.
 if TYPE_CHECKING:
-    from ._grants import AuthorizationCode, CodePrompt, Grant
+    from ._grants import AuthorizationCode, Grant
     from ._pkce import AuthorizationRequest
-    from ._retries import RetryPolicy
-    from ._token_store import TokenStore
+
+# A second-factor prompt: a plain function (run in a worker thread by the async client, so the event loop goes on
+# while the user types) or a coroutine function.
+CodePrompt = Callable[[], str | None] | Callable[[], Awaitable[str | None]]
 
 logger = logging.getLogger("threecx_xapi")
 
@@ -88,7 +92,6 @@ class XapiClient:
         coroutine function); or `client_id` alone (authorization code with PKCE: call
         `sign_in_with_browser()`). `token_store` keeps the newest tokens (in memory unless given)."""
         from ._auth import TokenAuth
-        from ._retries import RetryPolicy
 
         self.root_url, self.base_url = split_base_url(base_url)
         self.client_id = client_id
