@@ -10,8 +10,8 @@ import pytest
 from threecx_xapi import RetryPolicy, versions
 from threecx_xapi.api.ai_settings import get_ai_settings
 from threecx_xapi.api.event_logs import download_event_logs
-from threecx_xapi.api.users import list_user
-from threecx_xapi.errors import AuthenticationError, ServerError
+from threecx_xapi.api.users import get_user, list_user
+from threecx_xapi.errors import AuthenticationError, NotFound, ServerError
 from threecx_xapi.fleet import Fleet, FleetFileError, FleetInterrupted, Pbx, PbxConfig, PbxTimeout, read_fleet_file
 from threecx_xapi.testing.fleet import EmulatedFleet
 
@@ -106,13 +106,20 @@ async def test_a_generated_function_called_on_a_pbxs_own_client_is_checked_as_pb
     assert result["pbx-002"].ok
 
 
-async def test_an_emulated_older_pbx_answers_404_to_what_its_version_lacks() -> None:
+async def test_an_emulated_older_pbx_answers_404_to_what_its_version_lacks_and_the_error_says_why() -> None:
     pbxs = EmulatedFleet(1, versions=("20.0.7.1100",))
     client = pbxs["pbx-001"].emulator.client()
-    with pytest.raises(Exception) as raised:
+    with pytest.raises(NotFound) as raised:
         await get_ai_settings.asyncio(client=client)
-    assert getattr(raised.value, "status_code", None) == 404
+    with pytest.raises(NotFound) as no_entity:
+        await get_user.asyncio(9999, client=client)  # an operation 20.0.7 has: the entity is what is missing
     await client.aclose()
+
+    assert raised.value.status_code == 404 and raised.value.server_version == "20.0.7.1100"
+    assert "GetAISettings is not in XAPI 20.0.7 (the PBX runs 20.0.7.1100); it is in 20.0.9, 20.0.10" in str(
+        raised.value
+    )
+    assert "XAPI" not in str(no_entity.value)
 
 
 async def test_parameters_a_version_does_not_take_are_refused_before_sending() -> None:

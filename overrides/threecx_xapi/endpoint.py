@@ -27,7 +27,7 @@ from collections.abc import Callable, Mapping
 from enum import Enum
 from http import HTTPStatus
 from pathlib import Path
-from typing import IO, Any, Generic, TypeVar
+from typing import IO, Any, Generic, NoReturn, TypeVar
 
 import httpx
 
@@ -279,7 +279,7 @@ class Endpoint(Generic[T]):
     def read(self, response: httpx.Response) -> T:
         """The result of an answer: the declared success parsed, any other status raised as its XapiError."""
         if response.status_code != self.status:
-            errors.raise_for_response(response)
+            self.raise_for(response)
         result = self.result
         if result.kind == "none":
             return result.read(b"")
@@ -294,6 +294,17 @@ class Endpoint(Generic[T]):
         except Exception as exc:  # whatever the body broke (JSON, UTF-8, a model's from_dict), it is the body's fault
             reason = f"expected {result.description} ({type(exc).__name__})"
             raise errors.UnexpectedContent.of(self.operation_id, response, reason) from exc
+
+    def raise_for(self, response: httpx.Response) -> NoReturn:
+        """Raise the XapiError of an answer the operation does not parse; a 404 from a PBX whose 3CX version has
+        no such operation says so, since the route is missing there, not an entity."""
+        reason = None
+        if response.status_code == 404:
+            from . import versions  # here: its table loads only to explain such an answer
+
+            missing = versions.problem(self.operation_id, response.headers.get("X-3CX-Version"))
+            reason = str(missing) if isinstance(missing, versions.OperationUnavailable) else None
+        errors.raise_for_response(response, reason=reason)
 
     def detailed(self, response: httpx.Response) -> Response[T]:
         parsed = self.read(response) if response.status_code == self.status else None
@@ -364,7 +375,7 @@ class Endpoint(Generic[T]):
             try:
                 if response.status_code != self.status:
                     response.read()
-                    errors.raise_for_response(response)
+                    self.raise_for(response)
                 with sink.open(response) as write:
                     for chunk in response.iter_bytes(CHUNK_SIZE):
                         write(chunk)
@@ -385,7 +396,7 @@ class Endpoint(Generic[T]):
             try:
                 if response.status_code != self.status:
                     await response.aread()
-                    errors.raise_for_response(response)
+                    self.raise_for(response)
                 with sink.open(response) as write:
                     async for chunk in response.aiter_bytes(CHUNK_SIZE):
                         write(chunk)

@@ -5,7 +5,7 @@
     ├── BadRequest              400
     ├── AuthenticationError     401, and any failure of the token endpoint (/connect/token)
     ├── PermissionDenied        403
-    ├── NotFound                404
+    ├── NotFound                404 (from a PBX whose 3CX version lacks the operation, the message says so)
     ├── Conflict                409
     ├── RateLimited             429 (retry_after: seconds, when the PBX said)
     ├── ServerError             5xx
@@ -104,10 +104,13 @@ class XapiError(Exception):
         return f"{type(self).__name__}(status_code={self.status_code!r}, code={self.code!r}, message={self.message!r})"
 
     @classmethod
-    def from_response(cls, response: httpx.Response) -> XapiError:
-        """The exception for an error response, with the OData error body's fields when there is one."""
+    def from_response(cls, response: httpx.Response, *, reason: str | None = None) -> XapiError:
+        """The exception for an error response, with the OData error body's fields when there is one; `reason`
+        (what the client knows of why) follows the PBX's message."""
         error = _odata_error(response)
         message = str(error.get("message") or error.get("title") or response.reason_phrase or "request failed")
+        if reason:
+            message = f"{message}: {reason}"
         details = [item for item in error.get("details") or [] if isinstance(item, dict)]
         return cls(
             message,
@@ -223,10 +226,10 @@ def error_class(status_code: int) -> type[XapiError]:
     return XapiError
 
 
-def raise_for_response(response: httpx.Response) -> NoReturn:
+def raise_for_response(response: httpx.Response, *, reason: str | None = None) -> NoReturn:
     """Raise the exception that matches this response's status, filled from its OData error body."""
     response.read()
-    raise error_class(response.status_code).from_response(response)
+    raise error_class(response.status_code).from_response(response, reason=reason)
 
 
 def retry_after_seconds(value: str | None) -> float | None:
