@@ -14,9 +14,11 @@ import os
 from typing import TYPE_CHECKING, Any
 
 if not os.path.isdir(os.path.join(__path__[0], "api")):
-    # A checkout: one package over two source roots, overrides/ (this runtime) and generated_client/ (api, models),
-    # side by side. An installed wheel has both in this folder and skips it.
-    __path__.append(os.path.join(os.path.dirname(os.path.dirname(__path__[0])), "generated_client", __name__))
+    # A checkout: one package over two source roots, overrides/ (this runtime) and generated_client/ (api, models).
+    # An installed wheel has both in this folder and skips it.
+    from pkgutil import extend_path
+
+    __path__ = extend_path(__path__, __name__)
 
 from ._pinned import PACKAGE_VERSION as __version__
 from ._pinned import XAPI_VERSION as __xapi_version__
