@@ -32,6 +32,7 @@ SIGN_IN_MACHINERY = {
     "threecx_xapi._auth",
     "threecx_xapi._grants",
     "threecx_xapi._pkce",
+    "threecx_xapi._token_store",
 }
 
 
@@ -111,7 +112,8 @@ def test_importing_one_operation_loads_no_sign_in_machinery_until_a_client_is_bu
     )
 
     assert imported & SIGN_IN_MACHINERY == set()
-    assert {"threecx_xapi._auth", "threecx_xapi._grants"} <= built
+    assert "threecx_xapi._files" not in imported  # File and SavedFile load with the first file answer
+    assert {"threecx_xapi._auth", "threecx_xapi._grants", "threecx_xapi._token_store"} <= built
     assert "webbrowser" not in built and "threecx_xapi._pkce" not in built  # only a browser sign-in needs them
 
 

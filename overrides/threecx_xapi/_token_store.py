@@ -13,7 +13,9 @@ import tempfile
 import threading
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Protocol, runtime_checkable
+from typing import TYPE_CHECKING
+
+from ._token_protocols import SharedTokenStore, TokenStore
 
 if TYPE_CHECKING:
     from filelock import FileLock
@@ -29,30 +31,6 @@ class StoredTokens:
 
     def __repr__(self) -> str:
         return f"StoredTokens(refresh_at={self.refresh_at!r}, refresh_token={'***' if self.refresh_token else None})"
-
-
-class TokenStore(Protocol):
-    """Keeps the newest tokens of one sign-in. Implementations must be safe to call from any thread."""
-
-    def load(self) -> StoredTokens | None: ...
-
-    def save(self, tokens: StoredTokens) -> None: ...
-
-    def clear(self) -> None: ...
-
-
-@runtime_checkable
-class SharedTokenStore(TokenStore, Protocol):
-    """A store several processes share: the client holds its lock from reading the store to saving what a
-    refresh or sign-in answered, so a process that waited reads the token another one just fetched."""
-
-    lock_timeout: float  # seconds a process waits for another one's renewal before giving up
-
-    def lock(self, timeout: float) -> bool:
-        """Take the lock within `timeout` seconds (0: try once); False when another process kept it."""
-        ...
-
-    def unlock(self) -> None: ...
 
 
 class MemoryTokenStore:

@@ -29,7 +29,7 @@ import httpx
 
 from ._pinned import XAPI_VERSION
 from ._retries import RetryPolicy
-from ._token_store import TokenStore
+from ._token_protocols import TokenStore
 
 # Signing in loads with the first client, not with every module that names XapiClient: importing one operation
 # stays cheap (see docs/benchmarks.md). What the constructor's hints name is here, for typing.get_type_hints.

@@ -27,13 +27,16 @@ from collections.abc import Callable, Mapping
 from enum import Enum
 from http import HTTPStatus
 from pathlib import Path
-from typing import IO, Any, Generic, NoReturn, TypeVar
+from typing import IO, TYPE_CHECKING, Any, Generic, NoReturn, TypeVar
 
 import httpx
 
 from . import errors, odata, parsing
 from ._extensions import OPERATION, STREAMED
-from .types import UNSET, File, Response, SavedFile, file_name_of, media_type_of
+from .types import UNSET, Response, media_type_of
+
+if TYPE_CHECKING:
+    from ._files import File, SavedFile
 
 __all__ = [
     "COUNT",
@@ -142,7 +145,15 @@ def _no_content(content: bytes) -> None:
 
 
 NO_CONTENT: Result[None] = Result("none", _no_content, "no content")
-FILE: Result[File] = Result("file", lambda content: File(content), "a file")
+
+
+def _as_file(content: bytes) -> File:
+    from ._files import File  # here: only a file answer loads it
+
+    return File(content)
+
+
+FILE: Result[File] = Result("file", _as_file, "a file")
 
 
 def model(cls: type[M]) -> Result[M]:
@@ -312,6 +323,8 @@ class Endpoint(Generic[T]):
 
     @staticmethod
     def _file(response: httpx.Response) -> File:
+        from ._files import File
+
         headers = response.headers
         return File.from_headers(response.content, headers.get("Content-Type"), headers.get("Content-Disposition"))
 
@@ -421,9 +434,13 @@ class _Sink:
             raise TypeError(f"progress must be a callable(bytes_written, total), got {type(progress).__name__}")
         self.to = to
         self.progress: Progress | None = progress
+        from ._files import SavedFile
+
         self.saved = SavedFile(self.path, None, None, 0)
 
     def open(self, response: httpx.Response) -> _Writing:
+        from ._files import file_name_of
+
         headers = response.headers
         self.saved.file_name = file_name_of(headers.get("Content-Disposition"))
         self.saved.mime_type = media_type_of(headers.get("Content-Type"))
