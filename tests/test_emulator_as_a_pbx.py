@@ -247,6 +247,20 @@ def test_has_asks_for_a_flag(http: httpx.Client) -> None:
     assert {row["SRTPMode"] for row in response.json()["value"]} == {mode}
 
 
+def test_not_is_read_as_the_operator_with_or_without_a_space_as_a_pbx_reads_it(http: httpx.Client) -> None:
+    def numbers(expression: str) -> list[str]:
+        response = http.get("/Users", params={"$filter": expression, "$select": "Number"})
+        assert response.status_code == 200, response.text
+        return [row["Number"] for row in response.json()["value"]]
+
+    everyone = numbers("Id gt 0")
+    assert numbers("not(Number eq '100')") == numbers("not (Number eq '100')") == everyone[1:]
+    assert numbers("NOT(Number eq '100') and not(Number eq '101')") == everyone[2:]
+    # Inside a string literal it is data, kept as sent.
+    assert http.patch("/Users(1)", json={"FirstName": "it's not(x)"}).status_code == 204
+    assert numbers("FirstName eq 'it''s not(x)'") == ["100"]
+
+
 def test_the_web_clients_forms_are_accepted(http: httpx.Client) -> None:
     # Milliseconds and Z, percent-encoded ':' and '$', and '0:00:0' TimeSpan strings, as the web client sends them.
     path = CALL_LOG.replace("2026-09-01T00:00:00Z", "2026-09-01T00%3A00%3A00.000Z")

@@ -28,10 +28,20 @@ _HAS = re.compile(r"([A-Za-z_][\w/]*)\s+has\s+(?:[A-Za-z_][\w.]*)?'((?:[^']|'')*
 _HAS_AS = r"(\1 eq '\2' or startswith(\1,'\2, ') or contains(\1,', \2, ') or endswith(\1,', \2'))"
 
 
+# odata-query reads `not(` as a call of a function `not`; a PBX (Microsoft.OData) reads the operator `not`.
+_NOT_CALL = re.compile(r"(?<![\w.])(not)\(", re.IGNORECASE)
+
+
+def _not_spaced(text: str) -> str:
+    """`not(...)` as `not (...)`, outside string literals: between quotes, text is data."""
+    parts = text.split("'")  # even parts lie outside literals (a doubled '' inside one leaves an empty part)
+    return "'".join(_NOT_CALL.sub(r"\1 (", part) if index % 2 == 0 else part for index, part in enumerate(parts))
+
+
 @functools.lru_cache(maxsize=256)
 def parse_filter(text: str) -> ast._Node:
     try:
-        tree: ast._Node = ODataParser().parse(ODataLexer().tokenize(_HAS.sub(_HAS_AS, text)))
+        tree: ast._Node = ODataParser().parse(ODataLexer().tokenize(_HAS.sub(_HAS_AS, _not_spaced(text))))
     except ODataException as exc:
         raise FilterError(f"$filter {text!r} does not parse: {exc}") from None
     return tree
