@@ -261,6 +261,36 @@ def test_not_is_read_as_the_operator_with_or_without_a_space_as_a_pbx_reads_it(h
     assert numbers("FirstName eq 'it''s not(x)'") == ["100"]
 
 
+@pytest.mark.parametrize(
+    ("accept", "query"),
+    [
+        ("application/json;odata.metadata=none", {}),
+        ("application/json", {"$format": "application/json;odata.metadata=none"}),
+    ],
+)
+def test_metadata_none_leaves_out_control_information_but_counts_and_next_links(
+    http: httpx.Client, accept: str, query: dict[str, str]
+) -> None:
+    params = {"$count": "true", "$top": "2", "$expand": "Groups"}
+    minimal = http.get("/Users", params=params).json()
+    response = http.get("/Users", params={**params, **query}, headers={"Accept": accept})
+
+    assert response.status_code == 200, response.text
+    assert response.headers["Content-Type"] == "application/json; odata.metadata=none"
+    page = response.json()
+    assert "@odata.context" in minimal and "@odata.etag" in minimal["value"][0]
+    assert "@odata.context" not in page and page["@odata.count"] == minimal["@odata.count"]
+    assert all("@odata.etag" not in row for row in page["value"])
+    assert [row["Id"] for row in page["value"]] == [row["Id"] for row in minimal["value"]]
+
+
+def test_metadata_none_keeps_the_next_link_of_a_cut_page() -> None:
+    with Emulator(collection_size=5, max_page_size=2) as paged, _session(paged) as session:
+        page = session.get("/Users", headers={"Accept": "application/json;odata.metadata=none"}).json()
+    assert len(page["value"]) == 2 and page["@odata.nextLink"].endswith("/Users?%24skip=2")
+    assert "@odata.context" not in page
+
+
 def test_the_web_clients_forms_are_accepted(http: httpx.Client) -> None:
     # Milliseconds and Z, percent-encoded ':' and '$', and '0:00:0' TimeSpan strings, as the web client sends them.
     path = CALL_LOG.replace("2026-09-01T00:00:00Z", "2026-09-01T00%3A00%3A00.000Z")

@@ -18,7 +18,7 @@ import msgspec
 from openapi_schema_validator import OAS30Validator
 
 from .. import registry
-from . import _behaviour
+from . import _behaviour, _formats
 from ._bodies import nullable_schemas, undeclared_property
 from ._documents import entity_sets, metadata, openapi_document, service_document
 from ._entities import EntitySet, discover, json_value
@@ -172,6 +172,11 @@ class Handler:
                     reply.headers["Retry-After"] = f"{fault.retry_after:g}"
             else:
                 reply = self._answer(call, match)
+            if reply.headers.get("Content-Type") == _formats.MINIMAL and _formats.asks_for_no_metadata(
+                call.headers, query
+            ):
+                body = _encode(_formats.without_metadata(msgspec.json.decode(reply.body)))
+                reply = dataclasses.replace(reply, headers={**reply.headers, "Content-Type": _formats.NONE}, body=body)
             if fault is not None:
                 reply = dataclasses.replace(reply, delay=fault.delay, drop=fault.drop)
             shown = unquote(raw_path) + (f"?{unquote(query)}" if query else "")
@@ -237,7 +242,7 @@ class Handler:
         }
         if payload is None:
             return Reply(status, answer, b"")
-        answer["Content-Type"] = "application/json; odata.metadata=minimal"
+        answer["Content-Type"] = _formats.MINIMAL
         return Reply(status, answer, _encode(payload))
 
     # -- routes outside the registry ---------------------------------------------------------------------
