@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import inspect
 import json
 import pydoc
 from collections.abc import Callable
@@ -103,6 +104,17 @@ def test_undeclared_secret_fields_a_newer_pbx_sends_are_masked_too() -> None:
 
     assert user.additional_properties == {"SipTrunkSecret": "s3cr3t", "NewPin": "1234", "NewCount": 3}
     assert repr(user) == "User(id=1, additional_properties={'SipTrunkSecret': '***', 'NewPin': '***', 'NewCount': 3})"
+
+
+def test_fields_the_document_lacks_can_be_given_to_the_constructor_and_are_sent() -> None:
+    user = User(first_name="Ann", additional_properties={"NewField": 1})
+
+    assert user.to_dict() == {"FirstName": "Ann", "NewField": 1}
+    assert user == User(first_name="Ann", additional_properties={"NewField": 1})
+    assert user != User(first_name="Ann")
+    assert User(first_name="Ann") == User(first_name="Ann", additional_properties={})
+    # keyword-only: the parser builds rows positionally, so no document field can be taken for it
+    assert inspect.signature(User).parameters["additional_properties"].kind is inspect.Parameter.KEYWORD_ONLY
 
 
 def test_help_shows_unset_rather_than_an_object_address() -> None:

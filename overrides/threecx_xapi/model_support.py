@@ -37,10 +37,12 @@ _SECRET_NAME = (
 
 class ExtraFields(Generic[V]):
     """`additional_properties`, the fields a PBX sent that the document does not declare, as an openapi-python-
-    client model has them (`model["NewField"]`, `model.additional_keys`). The dict is made on first use: most
-    rows carry none, and a page of 10,000 rows then holds no 10,000 empty dicts."""
+    client model has them (`model["NewField"]`, `model.additional_keys`), also given to the constructor
+    (`User(first_name="Ann", additional_properties={"NewField": 1})`). The dict is made on first use: most rows
+    carry none, and a page of 10,000 rows then holds no 10,000 empty dicts."""
 
-    # The slot is here; each model declares it as an attrs field (init=False, compared by extra_fields_key).
+    # The slot is here; each model declares it as an attrs field (keyword-only `additional_properties=`, default
+    # None, compared by extra_fields_key), so a constructor stores a default rather than looking one up per row.
     __slots__ = ("_additional_properties",)
     _additional_properties: dict[str, V] | None
 
@@ -89,12 +91,15 @@ def is_secret_field(name: str, schema: Any = None) -> bool:
     return not counts and re.search(_SECRET_NAME, name.replace("_", "")) is not None
 
 
+def _declared_fields(cls: type) -> list[attrs.Attribute[Any]]:
+    """The attrs fields of the document's properties, in constructor order (not `additional_properties`)."""
+    return [field for field in attrs.fields(cls) if field.init and not field.name.startswith("_")]
+
+
 def model_repr(model: Any, secrets: frozenset[str]) -> str:
     """`Name(field=value, ...)` with only the fields that are set, each secret one shown as '***'."""
     parts = []
-    for field in attrs.fields(type(model)):
-        if not field.init or field.name.startswith("_"):
-            continue
+    for field in _declared_fields(type(model)):
         value = getattr(model, field.name)
         if isinstance(value, Unset):
             continue
@@ -119,8 +124,7 @@ def check_fields(model: Any) -> None:
     describe = getattr(cls, "_json_fields", None)
     if describe is None:
         return
-    fields = [field for field in attrs.fields(cls) if field.init]
-    for field, (json_name, hint, may_be_absent) in zip(fields, describe(), strict=True):
+    for field, (json_name, hint, may_be_absent) in zip(_declared_fields(cls), describe(), strict=True):
         value = getattr(model, field.name)
         if isinstance(value, Unset) and may_be_absent:
             continue

@@ -237,12 +237,11 @@ def _builder(model: type, count: int, conversions: list[tuple[int, Build]], kept
             value = arguments[index]
             if value is not UNSET and value is not None:
                 arguments[index] = convert(value)
-        instance = model(*arguments)
         kept_values = values[count:]
-        if kept_values.count(UNSET) != len(kept_values):  # most bodies carry none of them: no dict to build
-            extra = {name: value for name, value in zip(kept, kept_values, strict=True) if value is not UNSET}
-            instance.additional_properties = extra
-        return instance
+        if kept_values.count(UNSET) == len(kept_values):  # most bodies carry none of them: no dict to build
+            return model(*arguments)
+        extra = {name: value for name, value in zip(kept, kept_values, strict=True) if value is not UNSET}
+        return model(*arguments, additional_properties=extra)
 
     return build
 

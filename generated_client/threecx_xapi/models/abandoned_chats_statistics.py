@@ -16,7 +16,7 @@ from ..types import UNSET, Unset
 T = TypeVar("T", bound="AbandonedChatsStatistics")
 
 
-@_attrs_define(repr=False)
+@_attrs_define(repr=False, weakref_slot=False)
 class AbandonedChatsStatistics(ExtraFields[Any]):
     """
     Attributes:
@@ -44,7 +44,9 @@ class AbandonedChatsStatistics(ExtraFields[Any]):
     reason_for_abandoned: None | str | Unset = UNSET
     reason_for_dealt_with: None | str | Unset = UNSET
     source: str | Unset = UNSET
-    _additional_properties: dict[str, Any] | None = _attrs_field(init=False, default=None, eq=extra_fields_key)
+    _additional_properties: dict[str, Any] | None = _attrs_field(
+        default=None, kw_only=True, alias="additional_properties", eq=extra_fields_key
+    )
     _secret_fields: ClassVar[frozenset[str]] = frozenset({})
 
     def __repr__(self) -> str:

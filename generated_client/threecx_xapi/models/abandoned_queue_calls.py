@@ -16,7 +16,7 @@ from ..types import UNSET, Unset
 T = TypeVar("T", bound="AbandonedQueueCalls")
 
 
-@_attrs_define(repr=False)
+@_attrs_define(repr=False, weakref_slot=False)
 class AbandonedQueueCalls(ExtraFields[Any]):
     """
     Attributes:
@@ -44,7 +44,9 @@ class AbandonedQueueCalls(ExtraFields[Any]):
     queue_display_name: None | str | Unset = UNSET
     queue_dn: str | Unset = UNSET
     wait_time: datetime.timedelta | None | Unset = UNSET
-    _additional_properties: dict[str, Any] | None = _attrs_field(init=False, default=None, eq=extra_fields_key)
+    _additional_properties: dict[str, Any] | None = _attrs_field(
+        default=None, kw_only=True, alias="additional_properties", eq=extra_fields_key
+    )
     _secret_fields: ClassVar[frozenset[str]] = frozenset({})
 
     def __repr__(self) -> str:

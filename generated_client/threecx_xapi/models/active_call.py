@@ -16,7 +16,7 @@ from ..types import UNSET, Unset
 T = TypeVar("T", bound="ActiveCall")
 
 
-@_attrs_define(repr=False)
+@_attrs_define(repr=False, weakref_slot=False)
 class ActiveCall(ExtraFields[Any]):
     """
     Attributes:
@@ -36,7 +36,9 @@ class ActiveCall(ExtraFields[Any]):
     last_change_status: datetime.datetime | None | Unset = UNSET
     server_now: datetime.datetime | None | Unset = UNSET
     status: None | str | Unset = UNSET
-    _additional_properties: dict[str, Any] | None = _attrs_field(init=False, default=None, eq=extra_fields_key)
+    _additional_properties: dict[str, Any] | None = _attrs_field(
+        default=None, kw_only=True, alias="additional_properties", eq=extra_fields_key
+    )
     _secret_fields: ClassVar[frozenset[str]] = frozenset({})
 
     def __repr__(self) -> str:

@@ -19,7 +19,7 @@ if TYPE_CHECKING:
 T = TypeVar("T", bound="ADUsersSyncConfiguration")
 
 
-@_attrs_define(repr=False)
+@_attrs_define(repr=False, weakref_slot=False)
 class ADUsersSyncConfiguration(ExtraFields[Any]):
     """
     Attributes:
@@ -55,7 +55,9 @@ class ADUsersSyncConfiguration(ExtraFields[Any]):
     sync_guest_users: bool | None | Unset = UNSET
     sync_personal_contacts: bool | None | Unset = UNSET
     sync_type: IntegrationSyncType | None | Unset = UNSET
-    _additional_properties: dict[str, Any] | None = _attrs_field(init=False, default=None, eq=extra_fields_key)
+    _additional_properties: dict[str, Any] | None = _attrs_field(
+        default=None, kw_only=True, alias="additional_properties", eq=extra_fields_key
+    )
     _secret_fields: ClassVar[frozenset[str]] = frozenset({})
 
     def __repr__(self) -> str:

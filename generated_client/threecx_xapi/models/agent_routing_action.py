@@ -16,7 +16,7 @@ from ..types import UNSET, Unset
 T = TypeVar("T", bound="AgentRoutingAction")
 
 
-@_attrs_define(repr=False)
+@_attrs_define(repr=False, weakref_slot=False)
 class AgentRoutingAction(ExtraFields[Any]):
     """
     Attributes:
@@ -32,7 +32,9 @@ class AgentRoutingAction(ExtraFields[Any]):
     number: None | str | Unset = UNSET
     tags: list[UserTag] | Unset = UNSET
     type_: None | PeerType | Unset = UNSET
-    _additional_properties: dict[str, Any] | None = _attrs_field(init=False, default=None, eq=extra_fields_key)
+    _additional_properties: dict[str, Any] | None = _attrs_field(
+        default=None, kw_only=True, alias="additional_properties", eq=extra_fields_key
+    )
     _secret_fields: ClassVar[frozenset[str]] = frozenset({})
 
     def __repr__(self) -> str:

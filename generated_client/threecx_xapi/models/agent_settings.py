@@ -21,7 +21,7 @@ if TYPE_CHECKING:
 T = TypeVar("T", bound="AgentSettings")
 
 
-@_attrs_define(repr=False)
+@_attrs_define(repr=False, weakref_slot=False)
 class AgentSettings(ExtraFields[Any]):
     """
     Attributes:
@@ -69,7 +69,9 @@ class AgentSettings(ExtraFields[Any]):
     switch_language: bool | None | Unset = UNSET
     system_prompt: None | str | Unset = UNSET
     voice: None | str | Unset = UNSET
-    _additional_properties: dict[str, Any] | None = _attrs_field(init=False, default=None, eq=extra_fields_key)
+    _additional_properties: dict[str, Any] | None = _attrs_field(
+        default=None, kw_only=True, alias="additional_properties", eq=extra_fields_key
+    )
     _secret_fields: ClassVar[frozenset[str]] = frozenset({})
 
     def __repr__(self) -> str:

@@ -20,7 +20,7 @@ if TYPE_CHECKING:
 T = TypeVar("T", bound="AIResources")
 
 
-@_attrs_define(repr=False)
+@_attrs_define(repr=False, weakref_slot=False)
 class AIResources(ExtraFields[Any]):
     """
     Attributes:
@@ -36,7 +36,9 @@ class AIResources(ExtraFields[Any]):
     realtime_models: list[AIModel] | Unset = UNSET
     templates: list[AIAgentTemplate] | Unset = UNSET
     voices: list[AIVoice] | Unset = UNSET
-    _additional_properties: dict[str, Any] | None = _attrs_field(init=False, default=None, eq=extra_fields_key)
+    _additional_properties: dict[str, Any] | None = _attrs_field(
+        default=None, kw_only=True, alias="additional_properties", eq=extra_fields_key
+    )
     _secret_fields: ClassVar[frozenset[str]] = frozenset({})
 
     def __repr__(self) -> str:

@@ -18,7 +18,7 @@ if TYPE_CHECKING:
 T = TypeVar("T", bound="AISettings")
 
 
-@_attrs_define(repr=False)
+@_attrs_define(repr=False, weakref_slot=False)
 class AISettings(ExtraFields[Any]):
     """
     Attributes:
@@ -38,7 +38,9 @@ class AISettings(ExtraFields[Any]):
     management_api_key: ConcealedPassword | None | Unset = UNSET
     provider: None | str | Unset = UNSET
     realtime_model: None | str | Unset = UNSET
-    _additional_properties: dict[str, Any] | None = _attrs_field(init=False, default=None, eq=extra_fields_key)
+    _additional_properties: dict[str, Any] | None = _attrs_field(
+        default=None, kw_only=True, alias="additional_properties", eq=extra_fields_key
+    )
     _secret_fields: ClassVar[frozenset[str]] = frozenset(
         {
             "api_key",

@@ -19,7 +19,7 @@ if TYPE_CHECKING:
 T = TypeVar("T", bound="AmazonIntegrationSettings")
 
 
-@_attrs_define(repr=False)
+@_attrs_define(repr=False, weakref_slot=False)
 class AmazonIntegrationSettings(ExtraFields[Any]):
     """
     Attributes:
@@ -29,7 +29,9 @@ class AmazonIntegrationSettings(ExtraFields[Any]):
 
     s3_config: None | S3Config | Unset = UNSET
     service_account_credentials: AmazonCredentials | None | Unset = UNSET
-    _additional_properties: dict[str, Any] | None = _attrs_field(init=False, default=None, eq=extra_fields_key)
+    _additional_properties: dict[str, Any] | None = _attrs_field(
+        default=None, kw_only=True, alias="additional_properties", eq=extra_fields_key
+    )
     _secret_fields: ClassVar[frozenset[str]] = frozenset(
         {
             "service_account_credentials",

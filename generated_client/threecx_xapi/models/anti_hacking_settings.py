@@ -14,7 +14,7 @@ from ..types import UNSET, Unset
 T = TypeVar("T", bound="AntiHackingSettings")
 
 
-@_attrs_define(repr=False)
+@_attrs_define(repr=False, weakref_slot=False)
 class AntiHackingSettings(ExtraFields[Any]):
     """
     Attributes:
@@ -38,7 +38,9 @@ class AntiHackingSettings(ExtraFields[Any]):
     max_request_per_period: int | None | Unset = UNSET
     security_defense_program: bool | None | Unset = UNSET
     throttle_period_length: int | None | Unset = UNSET
-    _additional_properties: dict[str, Any] | None = _attrs_field(init=False, default=None, eq=extra_fields_key)
+    _additional_properties: dict[str, Any] | None = _attrs_field(
+        default=None, kw_only=True, alias="additional_properties", eq=extra_fields_key
+    )
     _secret_fields: ClassVar[frozenset[str]] = frozenset({})
 
     def __repr__(self) -> str:

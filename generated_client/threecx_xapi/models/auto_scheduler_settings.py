@@ -14,7 +14,7 @@ from ..types import UNSET, Unset
 T = TypeVar("T", bound="AutoSchedulerSettings")
 
 
-@_attrs_define(repr=False)
+@_attrs_define(repr=False, weakref_slot=False)
 class AutoSchedulerSettings(ExtraFields[Any]):
     """
     Attributes:
@@ -28,7 +28,9 @@ class AutoSchedulerSettings(ExtraFields[Any]):
     profile_available: None | str | Unset = UNSET
     profile_away: None | str | Unset = UNSET
     profile_dnd: None | str | Unset = UNSET
-    _additional_properties: dict[str, Any] | None = _attrs_field(init=False, default=None, eq=extra_fields_key)
+    _additional_properties: dict[str, Any] | None = _attrs_field(
+        default=None, kw_only=True, alias="additional_properties", eq=extra_fields_key
+    )
     _secret_fields: ClassVar[frozenset[str]] = frozenset({})
 
     def __repr__(self) -> str:

@@ -18,7 +18,7 @@ if TYPE_CHECKING:
 T = TypeVar("T", bound="AvailableRouting")
 
 
-@_attrs_define(repr=False)
+@_attrs_define(repr=False, weakref_slot=False)
 class AvailableRouting(ExtraFields[Any]):
     """
     Attributes:
@@ -42,7 +42,9 @@ class AvailableRouting(ExtraFields[Any]):
     not_registered_all_calls: bool | None | Unset = UNSET
     not_registered_external: Destination | None | Unset = UNSET
     not_registered_internal: Destination | None | Unset = UNSET
-    _additional_properties: dict[str, Any] | None = _attrs_field(init=False, default=None, eq=extra_fields_key)
+    _additional_properties: dict[str, Any] | None = _attrs_field(
+        default=None, kw_only=True, alias="additional_properties", eq=extra_fields_key
+    )
     _secret_fields: ClassVar[frozenset[str]] = frozenset({})
 
     def __repr__(self) -> str:

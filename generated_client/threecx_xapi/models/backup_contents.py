@@ -18,7 +18,7 @@ if TYPE_CHECKING:
 T = TypeVar("T", bound="BackupContents")
 
 
-@_attrs_define(repr=False)
+@_attrs_define(repr=False, weakref_slot=False)
 class BackupContents(ExtraFields[Any]):
     """
     Attributes:
@@ -44,7 +44,9 @@ class BackupContents(ExtraFields[Any]):
     prompts: bool | None | Unset = UNSET
     recordings: bool | None | Unset = UNSET
     voice_mails: bool | None | Unset = UNSET
-    _additional_properties: dict[str, Any] | None = _attrs_field(init=False, default=None, eq=extra_fields_key)
+    _additional_properties: dict[str, Any] | None = _attrs_field(
+        default=None, kw_only=True, alias="additional_properties", eq=extra_fields_key
+    )
     _secret_fields: ClassVar[frozenset[str]] = frozenset(
         {
             "encrypt_backup_password",

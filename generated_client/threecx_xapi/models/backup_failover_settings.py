@@ -16,7 +16,7 @@ from ..types import UNSET, Unset
 T = TypeVar("T", bound="BackupFailoverSettings")
 
 
-@_attrs_define(repr=False)
+@_attrs_define(repr=False, weakref_slot=False)
 class BackupFailoverSettings(ExtraFields[Any]):
     """
     Attributes:
@@ -42,7 +42,9 @@ class BackupFailoverSettings(ExtraFields[Any]):
     test_sip_server: bool | None | Unset = UNSET
     test_tunnel: bool | None | Unset = UNSET
     test_web_server: bool | None | Unset = UNSET
-    _additional_properties: dict[str, Any] | None = _attrs_field(init=False, default=None, eq=extra_fields_key)
+    _additional_properties: dict[str, Any] | None = _attrs_field(
+        default=None, kw_only=True, alias="additional_properties", eq=extra_fields_key
+    )
     _secret_fields: ClassVar[frozenset[str]] = frozenset({})
 
     def __repr__(self) -> str:

@@ -16,7 +16,7 @@ from ..types import UNSET, Unset
 T = TypeVar("T", bound="BackupSchedule")
 
 
-@_attrs_define(repr=False)
+@_attrs_define(repr=False, weakref_slot=False)
 class BackupSchedule(ExtraFields[Any]):
     """
     Attributes:
@@ -32,7 +32,9 @@ class BackupSchedule(ExtraFields[Any]):
     repeat_minutes: int | None | Unset = UNSET
     schedule_type: None | ScheduleType | Unset = UNSET
     time: None | str | Unset = UNSET
-    _additional_properties: dict[str, Any] | None = _attrs_field(init=False, default=None, eq=extra_fields_key)
+    _additional_properties: dict[str, Any] | None = _attrs_field(
+        default=None, kw_only=True, alias="additional_properties", eq=extra_fields_key
+    )
     _secret_fields: ClassVar[frozenset[str]] = frozenset({})
 
     def __repr__(self) -> str:

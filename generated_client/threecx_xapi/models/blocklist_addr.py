@@ -18,7 +18,7 @@ from ..types import UNSET, Unset
 T = TypeVar("T", bound="BlocklistAddr")
 
 
-@_attrs_define(repr=False)
+@_attrs_define(repr=False, weakref_slot=False)
 class BlocklistAddr(ExtraFields[Any]):
     """
     Attributes:
@@ -36,7 +36,9 @@ class BlocklistAddr(ExtraFields[Any]):
     expires_at: datetime.datetime | None | Unset = UNSET
     id: int | Unset = UNSET
     ip_addr_mask: None | str | Unset = UNSET
-    _additional_properties: dict[str, Any] | None = _attrs_field(init=False, default=None, eq=extra_fields_key)
+    _additional_properties: dict[str, Any] | None = _attrs_field(
+        default=None, kw_only=True, alias="additional_properties", eq=extra_fields_key
+    )
     _secret_fields: ClassVar[frozenset[str]] = frozenset({})
 
     def __repr__(self) -> str:

@@ -15,7 +15,7 @@ from ..types import UNSET, Unset
 T = TypeVar("T", bound="CallCostSettings")
 
 
-@_attrs_define(repr=False)
+@_attrs_define(repr=False, weakref_slot=False)
 class CallCostSettings(ExtraFields[Any]):
     """
     Attributes:
@@ -33,7 +33,9 @@ class CallCostSettings(ExtraFields[Any]):
     prefix: None | str | Unset = UNSET
     rate: float | None | ReferenceNumeric | str | Unset = UNSET
     read_only: bool | None | Unset = UNSET
-    _additional_properties: dict[str, Any] | None = _attrs_field(init=False, default=None, eq=extra_fields_key)
+    _additional_properties: dict[str, Any] | None = _attrs_field(
+        default=None, kw_only=True, alias="additional_properties", eq=extra_fields_key
+    )
     _secret_fields: ClassVar[frozenset[str]] = frozenset({})
 
     def __repr__(self) -> str:

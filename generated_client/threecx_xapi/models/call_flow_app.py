@@ -23,7 +23,7 @@ if TYPE_CHECKING:
 T = TypeVar("T", bound="CallFlowApp")
 
 
-@_attrs_define(repr=False)
+@_attrs_define(repr=False, weakref_slot=False)
 class CallFlowApp(ExtraFields[Any]):
     """
     Attributes:
@@ -57,7 +57,9 @@ class CallFlowApp(ExtraFields[Any]):
     routing_type: CfaRoutingType | None | Unset = UNSET
     script_code: None | str | Unset = UNSET
     trunk: None | Trunk | Unset = UNSET
-    _additional_properties: dict[str, Any] | None = _attrs_field(init=False, default=None, eq=extra_fields_key)
+    _additional_properties: dict[str, Any] | None = _attrs_field(
+        default=None, kw_only=True, alias="additional_properties", eq=extra_fields_key
+    )
     _secret_fields: ClassVar[frozenset[str]] = frozenset({})
 
     def __repr__(self) -> str:

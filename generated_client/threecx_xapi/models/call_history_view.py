@@ -16,7 +16,7 @@ from ..types import UNSET, Unset
 T = TypeVar("T", bound="CallHistoryView")
 
 
-@_attrs_define(repr=False)
+@_attrs_define(repr=False, weakref_slot=False)
 class CallHistoryView(ExtraFields[Any]):
     """
     Attributes:
@@ -76,7 +76,9 @@ class CallHistoryView(ExtraFields[Any]):
     src_internal: bool | Unset = UNSET
     src_participant_id: int | Unset = UNSET
     src_rec_id: int | None | Unset = UNSET
-    _additional_properties: dict[str, Any] | None = _attrs_field(init=False, default=None, eq=extra_fields_key)
+    _additional_properties: dict[str, Any] | None = _attrs_field(
+        default=None, kw_only=True, alias="additional_properties", eq=extra_fields_key
+    )
     _secret_fields: ClassVar[frozenset[str]] = frozenset({})
 
     def __repr__(self) -> str:

@@ -20,7 +20,7 @@ if TYPE_CHECKING:
 T = TypeVar("T", bound="CallLogData")
 
 
-@_attrs_define(repr=False)
+@_attrs_define(repr=False, weakref_slot=False)
 class CallLogData(ExtraFields[Any]):
     """
     Attributes:
@@ -100,7 +100,9 @@ class CallLogData(ExtraFields[Any]):
     summary: None | str | Unset = UNSET
     talking_duration: datetime.timedelta | None | Unset = UNSET
     transcription: None | str | Unset = UNSET
-    _additional_properties: dict[str, Any] | None = _attrs_field(init=False, default=None, eq=extra_fields_key)
+    _additional_properties: dict[str, Any] | None = _attrs_field(
+        default=None, kw_only=True, alias="additional_properties", eq=extra_fields_key
+    )
     _secret_fields: ClassVar[frozenset[str]] = frozenset({})
 
     def __repr__(self) -> str:

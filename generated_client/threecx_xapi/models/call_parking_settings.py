@@ -15,7 +15,7 @@ from ..types import UNSET, Unset
 T = TypeVar("T", bound="CallParkingSettings")
 
 
-@_attrs_define(repr=False)
+@_attrs_define(repr=False, weakref_slot=False)
 class CallParkingSettings(ExtraFields[Any]):
     """
     Attributes:
@@ -35,7 +35,9 @@ class CallParkingSettings(ExtraFields[Any]):
     auto_pickup_timeout: int | None | Unset = UNSET
     maximum_parked_calls: int | None | Unset = UNSET
     music_on_hold: None | str | Unset = UNSET
-    _additional_properties: dict[str, Any] | None = _attrs_field(init=False, default=None, eq=extra_fields_key)
+    _additional_properties: dict[str, Any] | None = _attrs_field(
+        default=None, kw_only=True, alias="additional_properties", eq=extra_fields_key
+    )
     _secret_fields: ClassVar[frozenset[str]] = frozenset({})
 
     def __repr__(self) -> str:

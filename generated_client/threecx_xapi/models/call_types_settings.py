@@ -18,7 +18,7 @@ if TYPE_CHECKING:
 T = TypeVar("T", bound="CallTypesSettings")
 
 
-@_attrs_define(repr=False)
+@_attrs_define(repr=False, weakref_slot=False)
 class CallTypesSettings(ExtraFields[Any]):
     """
     Attributes:
@@ -32,7 +32,9 @@ class CallTypesSettings(ExtraFields[Any]):
     local: CallTypeInfo | None | Unset = UNSET
     mobile: CallTypeInfo | None | Unset = UNSET
     national: CallTypeInfo | None | Unset = UNSET
-    _additional_properties: dict[str, Any] | None = _attrs_field(init=False, default=None, eq=extra_fields_key)
+    _additional_properties: dict[str, Any] | None = _attrs_field(
+        default=None, kw_only=True, alias="additional_properties", eq=extra_fields_key
+    )
     _secret_fields: ClassVar[frozenset[str]] = frozenset({})
 
     def __repr__(self) -> str:

@@ -19,7 +19,7 @@ if TYPE_CHECKING:
 T = TypeVar("T", bound="CDRSettings")
 
 
-@_attrs_define(repr=False)
+@_attrs_define(repr=False, weakref_slot=False)
 class CDRSettings(ExtraFields[Any]):
     """
     Attributes:
@@ -41,7 +41,9 @@ class CDRSettings(ExtraFields[Any]):
     remove_comma_delimiters: bool | None | Unset = UNSET
     socket_ip_address: None | str | Unset = UNSET
     socket_port: int | None | Unset = UNSET
-    _additional_properties: dict[str, Any] | None = _attrs_field(init=False, default=None, eq=extra_fields_key)
+    _additional_properties: dict[str, Any] | None = _attrs_field(
+        default=None, kw_only=True, alias="additional_properties", eq=extra_fields_key
+    )
     _secret_fields: ClassVar[frozenset[str]] = frozenset({})
 
     def __repr__(self) -> str:

@@ -17,7 +17,7 @@ from ..types import UNSET, Unset
 T = TypeVar("T", bound="ChatHistoryView")
 
 
-@_attrs_define(repr=False)
+@_attrs_define(repr=False, weakref_slot=False)
 class ChatHistoryView(ExtraFields[Any]):
     """
     Attributes:
@@ -53,7 +53,9 @@ class ChatHistoryView(ExtraFields[Any]):
     queue_number: None | str | Unset = UNSET
     source: None | str | Unset = UNSET
     time_sent: datetime.datetime | Unset = UNSET
-    _additional_properties: dict[str, Any] | None = _attrs_field(init=False, default=None, eq=extra_fields_key)
+    _additional_properties: dict[str, Any] | None = _attrs_field(
+        default=None, kw_only=True, alias="additional_properties", eq=extra_fields_key
+    )
     _secret_fields: ClassVar[frozenset[str]] = frozenset({})
 
     def __repr__(self) -> str:

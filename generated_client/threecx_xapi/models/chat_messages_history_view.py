@@ -16,7 +16,7 @@ from ..types import UNSET, Unset
 T = TypeVar("T", bound="ChatMessagesHistoryView")
 
 
-@_attrs_define(repr=False)
+@_attrs_define(repr=False, weakref_slot=False)
 class ChatMessagesHistoryView(ExtraFields[Any]):
     """
     Attributes:
@@ -50,7 +50,9 @@ class ChatMessagesHistoryView(ExtraFields[Any]):
     sender_participant_pbx: None | str | Unset = UNSET
     sender_participant_phone: None | str | Unset = UNSET
     time_sent: datetime.datetime | Unset = UNSET
-    _additional_properties: dict[str, Any] | None = _attrs_field(init=False, default=None, eq=extra_fields_key)
+    _additional_properties: dict[str, Any] | None = _attrs_field(
+        default=None, kw_only=True, alias="additional_properties", eq=extra_fields_key
+    )
     _secret_fields: ClassVar[frozenset[str]] = frozenset({})
 
     def __repr__(self) -> str:

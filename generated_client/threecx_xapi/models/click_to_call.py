@@ -20,7 +20,7 @@ if TYPE_CHECKING:
 T = TypeVar("T", bound="ClickToCall")
 
 
-@_attrs_define(repr=False)
+@_attrs_define(repr=False, weakref_slot=False)
 class ClickToCall(ExtraFields[Any]):
     """
     Attributes:
@@ -44,7 +44,9 @@ class ClickToCall(ExtraFields[Any]):
     call_us_enable_video: bool | None | Unset = UNSET
     call_us_requirement: Authentication | None | Unset = UNSET
     click_to_call_id: None | str | Unset = UNSET
-    _additional_properties: dict[str, Any] | None = _attrs_field(init=False, default=None, eq=extra_fields_key)
+    _additional_properties: dict[str, Any] | None = _attrs_field(
+        default=None, kw_only=True, alias="additional_properties", eq=extra_fields_key
+    )
     _secret_fields: ClassVar[frozenset[str]] = frozenset({})
 
     def __repr__(self) -> str:

@@ -14,7 +14,7 @@ from ..types import UNSET, Unset
 T = TypeVar("T", bound="ClientIdMetadataDocument")
 
 
-@_attrs_define(repr=False)
+@_attrs_define(repr=False, weakref_slot=False)
 class ClientIdMetadataDocument(ExtraFields[Any]):
     """
     Attributes:
@@ -44,7 +44,9 @@ class ClientIdMetadataDocument(ExtraFields[Any]):
     scope: None | str | Unset = UNSET
     token_endpoint_auth_method: None | str | Unset = UNSET
     tos_uri: None | str | Unset = UNSET
-    _additional_properties: dict[str, Any] | None = _attrs_field(init=False, default=None, eq=extra_fields_key)
+    _additional_properties: dict[str, Any] | None = _attrs_field(
+        default=None, kw_only=True, alias="additional_properties", eq=extra_fields_key
+    )
     _secret_fields: ClassVar[frozenset[str]] = frozenset({})
 
     def __repr__(self) -> str:

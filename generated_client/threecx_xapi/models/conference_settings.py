@@ -16,7 +16,7 @@ from ..types import UNSET, Unset
 T = TypeVar("T", bound="ConferenceSettings")
 
 
-@_attrs_define(repr=False)
+@_attrs_define(repr=False, weakref_slot=False)
 class ConferenceSettings(ExtraFields[Any]):
     """
     Attributes:
@@ -44,7 +44,9 @@ class ConferenceSettings(ExtraFields[Any]):
     pin_number: None | str | Unset = UNSET
     video_conference_mode: None | Unset | VideoConferenceMode = UNSET
     zone: None | str | Unset = UNSET
-    _additional_properties: dict[str, Any] | None = _attrs_field(init=False, default=None, eq=extra_fields_key)
+    _additional_properties: dict[str, Any] | None = _attrs_field(
+        default=None, kw_only=True, alias="additional_properties", eq=extra_fields_key
+    )
     _secret_fields: ClassVar[frozenset[str]] = frozenset(
         {
             "pin_number",

@@ -18,7 +18,7 @@ if TYPE_CHECKING:
 T = TypeVar("T", bound="ContactsDirSearchSettings")
 
 
-@_attrs_define(repr=False)
+@_attrs_define(repr=False, weakref_slot=False)
 class ContactsDirSearchSettings(ExtraFields[Any]):
     """
     Attributes:
@@ -36,7 +36,9 @@ class ContactsDirSearchSettings(ExtraFields[Any]):
     exchange_password: ConcealedPassword | None | Unset = UNSET
     exchange_server_url: None | str | Unset = UNSET
     exchange_user: None | str | Unset = UNSET
-    _additional_properties: dict[str, Any] | None = _attrs_field(init=False, default=None, eq=extra_fields_key)
+    _additional_properties: dict[str, Any] | None = _attrs_field(
+        default=None, kw_only=True, alias="additional_properties", eq=extra_fields_key
+    )
     _secret_fields: ClassVar[frozenset[str]] = frozenset(
         {
             "exchange_password",

@@ -21,7 +21,7 @@ if TYPE_CHECKING:
 T = TypeVar("T", bound="CreateTrunk")
 
 
-@_attrs_define(repr=False)
+@_attrs_define(repr=False, weakref_slot=False)
 class CreateTrunk(ExtraFields[Any]):
     """
     Attributes:
@@ -41,7 +41,9 @@ class CreateTrunk(ExtraFields[Any]):
     name: None | str | Unset = UNSET
     phone_numbers: list[ProviderPhone] | Unset = UNSET
     type_: None | TrunkType | Unset = UNSET
-    _additional_properties: dict[str, Any] | None = _attrs_field(init=False, default=None, eq=extra_fields_key)
+    _additional_properties: dict[str, Any] | None = _attrs_field(
+        default=None, kw_only=True, alias="additional_properties", eq=extra_fields_key
+    )
     _secret_fields: ClassVar[frozenset[str]] = frozenset(
         {
             "api_key",

@@ -15,7 +15,7 @@ from ..types import UNSET, Unset
 T = TypeVar("T", bound="CrmContact")
 
 
-@_attrs_define(repr=False)
+@_attrs_define(repr=False, weakref_slot=False)
 class CrmContact(ExtraFields[Any]):
     """
     Attributes:
@@ -57,7 +57,9 @@ class CrmContact(ExtraFields[Any]):
     phone_other: None | str | Unset = UNSET
     photo_url: None | str | Unset = UNSET
     title: None | str | Unset = UNSET
-    _additional_properties: dict[str, Any] | None = _attrs_field(init=False, default=None, eq=extra_fields_key)
+    _additional_properties: dict[str, Any] | None = _attrs_field(
+        default=None, kw_only=True, alias="additional_properties", eq=extra_fields_key
+    )
     _secret_fields: ClassVar[frozenset[str]] = frozenset({})
 
     def __repr__(self) -> str:

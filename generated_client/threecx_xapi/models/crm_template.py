@@ -19,7 +19,7 @@ if TYPE_CHECKING:
 T = TypeVar("T", bound="CrmTemplate")
 
 
-@_attrs_define(repr=False)
+@_attrs_define(repr=False, weakref_slot=False)
 class CrmTemplate(ExtraFields[Any]):
     """
     Attributes:
@@ -31,7 +31,9 @@ class CrmTemplate(ExtraFields[Any]):
     authentication: CrmAuthentication | None | Unset = UNSET
     name: str | Unset = UNSET
     parameters: list[CrmParameter] | Unset = UNSET
-    _additional_properties: dict[str, Any] | None = _attrs_field(init=False, default=None, eq=extra_fields_key)
+    _additional_properties: dict[str, Any] | None = _attrs_field(
+        default=None, kw_only=True, alias="additional_properties", eq=extra_fields_key
+    )
     _secret_fields: ClassVar[frozenset[str]] = frozenset({})
 
     def __repr__(self) -> str:

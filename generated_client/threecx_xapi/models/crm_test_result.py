@@ -18,7 +18,7 @@ if TYPE_CHECKING:
 T = TypeVar("T", bound="CrmTestResult")
 
 
-@_attrs_define(repr=False)
+@_attrs_define(repr=False, weakref_slot=False)
 class CrmTestResult(ExtraFields[Any]):
     """
     Attributes:
@@ -32,7 +32,9 @@ class CrmTestResult(ExtraFields[Any]):
     log: None | str | Unset = UNSET
     message: None | str | Unset = UNSET
     search_result: list[CrmContact] | Unset = UNSET
-    _additional_properties: dict[str, Any] | None = _attrs_field(init=False, default=None, eq=extra_fields_key)
+    _additional_properties: dict[str, Any] | None = _attrs_field(
+        default=None, kw_only=True, alias="additional_properties", eq=extra_fields_key
+    )
     _secret_fields: ClassVar[frozenset[str]] = frozenset({})
 
     def __repr__(self) -> str:

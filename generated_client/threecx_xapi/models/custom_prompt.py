@@ -15,7 +15,7 @@ from ..types import UNSET, Unset
 T = TypeVar("T", bound="CustomPrompt")
 
 
-@_attrs_define(repr=False)
+@_attrs_define(repr=False, weakref_slot=False)
 class CustomPrompt(ExtraFields[Any]):
     """
     Attributes:
@@ -31,7 +31,9 @@ class CustomPrompt(ExtraFields[Any]):
     file_link: str | Unset = UNSET
     filename: str | Unset = UNSET
     prompt_type: PromptType | Unset = UNSET
-    _additional_properties: dict[str, Any] | None = _attrs_field(init=False, default=None, eq=extra_fields_key)
+    _additional_properties: dict[str, Any] | None = _attrs_field(
+        default=None, kw_only=True, alias="additional_properties", eq=extra_fields_key
+    )
     _secret_fields: ClassVar[frozenset[str]] = frozenset({})
 
     def __repr__(self) -> str:

@@ -23,7 +23,7 @@ if TYPE_CHECKING:
 T = TypeVar("T", bound="DataConnectorSettings")
 
 
-@_attrs_define(repr=False)
+@_attrs_define(repr=False, weakref_slot=False)
 class DataConnectorSettings(ExtraFields[Any]):
     """
     Attributes:
@@ -45,7 +45,9 @@ class DataConnectorSettings(ExtraFields[Any]):
     remote_postgre_config: None | RemotePostgreConfig | Unset = UNSET
     remote_sql_server_config: None | RemoteSqlServerConfig | Unset = UNSET
     schedule: BackupSchedule | None | Unset = UNSET
-    _additional_properties: dict[str, Any] | None = _attrs_field(init=False, default=None, eq=extra_fields_key)
+    _additional_properties: dict[str, Any] | None = _attrs_field(
+        default=None, kw_only=True, alias="additional_properties", eq=extra_fields_key
+    )
     _secret_fields: ClassVar[frozenset[str]] = frozenset({})
 
     def __repr__(self) -> str:

@@ -21,7 +21,7 @@ if TYPE_CHECKING:
 T = TypeVar("T", bound="Defs")
 
 
-@_attrs_define(repr=False)
+@_attrs_define(repr=False, weakref_slot=False)
 class Defs(ExtraFields[Any]):
     """
     Attributes:
@@ -37,7 +37,9 @@ class Defs(ExtraFields[Any]):
     gateway_parameter_values: list[GatewayParameterValue] | Unset = UNSET
     id: int | Unset = UNSET
     time_zones: list[TimeZone] | Unset = UNSET
-    _additional_properties: dict[str, Any] | None = _attrs_field(init=False, default=None, eq=extra_fields_key)
+    _additional_properties: dict[str, Any] | None = _attrs_field(
+        default=None, kw_only=True, alias="additional_properties", eq=extra_fields_key
+    )
     _secret_fields: ClassVar[frozenset[str]] = frozenset({})
 
     def __repr__(self) -> str:

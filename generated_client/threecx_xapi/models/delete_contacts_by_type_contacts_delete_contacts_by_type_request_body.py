@@ -15,7 +15,7 @@ from ..types import UNSET, Unset
 T = TypeVar("T", bound="DeleteContactsByTypeContactsDeleteContactsByTypeRequestBody")
 
 
-@_attrs_define(repr=False)
+@_attrs_define(repr=False, weakref_slot=False)
 class DeleteContactsByTypeContactsDeleteContactsByTypeRequestBody(ExtraFields[Any]):
     """
     Attributes:
@@ -25,7 +25,9 @@ class DeleteContactsByTypeContactsDeleteContactsByTypeRequestBody(ExtraFields[An
 
     contact_source: ContactSource | Unset = UNSET
     number: None | str | Unset = UNSET
-    _additional_properties: dict[str, Any] | None = _attrs_field(init=False, default=None, eq=extra_fields_key)
+    _additional_properties: dict[str, Any] | None = _attrs_field(
+        default=None, kw_only=True, alias="additional_properties", eq=extra_fields_key
+    )
     _secret_fields: ClassVar[frozenset[str]] = frozenset({})
 
     def __repr__(self) -> str:

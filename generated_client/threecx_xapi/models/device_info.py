@@ -16,7 +16,7 @@ from ..types import UNSET, Unset
 T = TypeVar("T", bound="DeviceInfo")
 
 
-@_attrs_define(repr=False)
+@_attrs_define(repr=False, weakref_slot=False)
 class DeviceInfo(ExtraFields[Any]):
     """
     Attributes:
@@ -54,7 +54,9 @@ class DeviceInfo(ExtraFields[Any]):
     user_agent: None | str | Unset = UNSET
     vendor: None | str | Unset = UNSET
     via_sbc: bool | None | Unset = UNSET
-    _additional_properties: dict[str, Any] | None = _attrs_field(init=False, default=None, eq=extra_fields_key)
+    _additional_properties: dict[str, Any] | None = _attrs_field(
+        default=None, kw_only=True, alias="additional_properties", eq=extra_fields_key
+    )
     _secret_fields: ClassVar[frozenset[str]] = frozenset({})
 
     def __repr__(self) -> str:

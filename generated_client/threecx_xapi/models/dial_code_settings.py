@@ -14,7 +14,7 @@ from ..types import UNSET, Unset
 T = TypeVar("T", bound="DialCodeSettings")
 
 
-@_attrs_define(repr=False)
+@_attrs_define(repr=False, weakref_slot=False)
 class DialCodeSettings(ExtraFields[Any]):
     """
     Attributes:
@@ -46,7 +46,9 @@ class DialCodeSettings(ExtraFields[Any]):
     dial_code_profile_status: None | str | Unset = UNSET
     dial_code_unpark: None | str | Unset = UNSET
     dial_code_v_mail: None | str | Unset = UNSET
-    _additional_properties: dict[str, Any] | None = _attrs_field(init=False, default=None, eq=extra_fields_key)
+    _additional_properties: dict[str, Any] | None = _attrs_field(
+        default=None, kw_only=True, alias="additional_properties", eq=extra_fields_key
+    )
     _secret_fields: ClassVar[frozenset[str]] = frozenset({})
 
     def __repr__(self) -> str:

@@ -18,7 +18,7 @@ if TYPE_CHECKING:
 T = TypeVar("T", bound="DidNumber")
 
 
-@_attrs_define(repr=False)
+@_attrs_define(repr=False, weakref_slot=False)
 class DidNumber(ExtraFields[Any]):
     """
     Attributes:
@@ -32,7 +32,9 @@ class DidNumber(ExtraFields[Any]):
     routing_rule: InboundRule | None | Unset = UNSET
     template_file_name: None | str | Unset = UNSET
     trunk_id: int | Unset = UNSET
-    _additional_properties: dict[str, Any] | None = _attrs_field(init=False, default=None, eq=extra_fields_key)
+    _additional_properties: dict[str, Any] | None = _attrs_field(
+        default=None, kw_only=True, alias="additional_properties", eq=extra_fields_key
+    )
     _secret_fields: ClassVar[frozenset[str]] = frozenset({})
 
     def __repr__(self) -> str:

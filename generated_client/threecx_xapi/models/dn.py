@@ -19,7 +19,7 @@ if TYPE_CHECKING:
 T = TypeVar("T", bound="DN")
 
 
-@_attrs_define(repr=False)
+@_attrs_define(repr=False, weakref_slot=False)
 class DN(ExtraFields[Any]):
     """
     Attributes:
@@ -33,7 +33,9 @@ class DN(ExtraFields[Any]):
     id: int | Unset = UNSET
     number: None | str | Unset = UNSET
     transcription_mode: None | TranscriptionType | Unset = UNSET
-    _additional_properties: dict[str, Any] | None = _attrs_field(init=False, default=None, eq=extra_fields_key)
+    _additional_properties: dict[str, Any] | None = _attrs_field(
+        default=None, kw_only=True, alias="additional_properties", eq=extra_fields_key
+    )
     _secret_fields: ClassVar[frozenset[str]] = frozenset({})
 
     def __repr__(self) -> str:

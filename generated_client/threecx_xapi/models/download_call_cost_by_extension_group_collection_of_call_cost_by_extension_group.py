@@ -18,7 +18,7 @@ if TYPE_CHECKING:
 T = TypeVar("T", bound="DownloadCallCostByExtensionGroupCollectionOfCallCostByExtensionGroup")
 
 
-@_attrs_define(repr=False)
+@_attrs_define(repr=False, weakref_slot=False)
 class DownloadCallCostByExtensionGroupCollectionOfCallCostByExtensionGroup(ExtraFields[Any]):
     """
     Attributes:
@@ -28,7 +28,9 @@ class DownloadCallCostByExtensionGroupCollectionOfCallCostByExtensionGroup(Extra
 
     odata_count: int | None | Unset = UNSET
     value: list[CallCostByExtensionGroup] | Unset = UNSET
-    _additional_properties: dict[str, Any] | None = _attrs_field(init=False, default=None, eq=extra_fields_key)
+    _additional_properties: dict[str, Any] | None = _attrs_field(
+        default=None, kw_only=True, alias="additional_properties", eq=extra_fields_key
+    )
     _secret_fields: ClassVar[frozenset[str]] = frozenset({})
 
     def __repr__(self) -> str:

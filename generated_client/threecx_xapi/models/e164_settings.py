@@ -14,7 +14,7 @@ from ..types import UNSET, Unset
 T = TypeVar("T", bound="E164Settings")
 
 
-@_attrs_define(repr=False)
+@_attrs_define(repr=False, weakref_slot=False)
 class E164Settings(ExtraFields[Any]):
     """
     Attributes:
@@ -38,7 +38,9 @@ class E164Settings(ExtraFields[Any]):
     prefix: None | str | Unset = UNSET
     remove_area_code: bool | None | Unset = UNSET
     remove_country_code: bool | None | Unset = UNSET
-    _additional_properties: dict[str, Any] | None = _attrs_field(init=False, default=None, eq=extra_fields_key)
+    _additional_properties: dict[str, Any] | None = _attrs_field(
+        default=None, kw_only=True, alias="additional_properties", eq=extra_fields_key
+    )
     _secret_fields: ClassVar[frozenset[str]] = frozenset({})
 
     def __repr__(self) -> str:

@@ -17,7 +17,7 @@ from ..types import UNSET, Unset
 T = TypeVar("T", bound="EventLog")
 
 
-@_attrs_define(repr=False)
+@_attrs_define(repr=False, weakref_slot=False)
 class EventLog(ExtraFields[Any]):
     """
     Attributes:
@@ -41,7 +41,9 @@ class EventLog(ExtraFields[Any]):
     source: None | str | Unset = UNSET
     time_generated: datetime.datetime | None | Unset = UNSET
     type_: EventLogType | None | Unset = UNSET
-    _additional_properties: dict[str, Any] | None = _attrs_field(init=False, default=None, eq=extra_fields_key)
+    _additional_properties: dict[str, Any] | None = _attrs_field(
+        default=None, kw_only=True, alias="additional_properties", eq=extra_fields_key
+    )
     _secret_fields: ClassVar[frozenset[str]] = frozenset({})
 
     def __repr__(self) -> str:

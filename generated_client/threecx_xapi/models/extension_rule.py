@@ -21,7 +21,7 @@ if TYPE_CHECKING:
 T = TypeVar("T", bound="ExtensionRule")
 
 
-@_attrs_define(repr=False)
+@_attrs_define(repr=False, weakref_slot=False)
 class ExtensionRule(ExtraFields[Any]):
     """
     Attributes:
@@ -41,7 +41,9 @@ class ExtensionRule(ExtraFields[Any]):
     enabled: bool | None | Unset = UNSET
     hours: None | Schedule | Unset = UNSET
     id: int | Unset = UNSET
-    _additional_properties: dict[str, Any] | None = _attrs_field(init=False, default=None, eq=extra_fields_key)
+    _additional_properties: dict[str, Any] | None = _attrs_field(
+        default=None, kw_only=True, alias="additional_properties", eq=extra_fields_key
+    )
     _secret_fields: ClassVar[frozenset[str]] = frozenset({})
 
     def __repr__(self) -> str:

@@ -19,7 +19,7 @@ if TYPE_CHECKING:
 T = TypeVar("T", bound="Fax")
 
 
-@_attrs_define(repr=False)
+@_attrs_define(repr=False, weakref_slot=False)
 class Fax(ExtraFields[Any]):
     """
     Attributes:
@@ -41,7 +41,9 @@ class Fax(ExtraFields[Any]):
     auth_password: None | str | Unset = UNSET
     fax_server: bool | None | Unset = UNSET
     outbound_caller_id: None | str | Unset = UNSET
-    _additional_properties: dict[str, Any] | None = _attrs_field(init=False, default=None, eq=extra_fields_key)
+    _additional_properties: dict[str, Any] | None = _attrs_field(
+        default=None, kw_only=True, alias="additional_properties", eq=extra_fields_key
+    )
     _secret_fields: ClassVar[frozenset[str]] = frozenset(
         {
             "auth_password",

@@ -18,7 +18,7 @@ if TYPE_CHECKING:
 T = TypeVar("T", bound="FaxServerSettings")
 
 
-@_attrs_define(repr=False)
+@_attrs_define(repr=False, weakref_slot=False)
 class FaxServerSettings(ExtraFields[Any]):
     """
     Attributes:
@@ -42,7 +42,9 @@ class FaxServerSettings(ExtraFields[Any]):
     max_age: int | None | Unset = UNSET
     number: str | Unset = UNSET
     remote_storage_enabled: bool | None | Unset = UNSET
-    _additional_properties: dict[str, Any] | None = _attrs_field(init=False, default=None, eq=extra_fields_key)
+    _additional_properties: dict[str, Any] | None = _attrs_field(
+        default=None, kw_only=True, alias="additional_properties", eq=extra_fields_key
+    )
     _secret_fields: ClassVar[frozenset[str]] = frozenset(
         {
             "auth_password",

@@ -19,7 +19,7 @@ if TYPE_CHECKING:
 T = TypeVar("T", bound="ForwardingProfile")
 
 
-@_attrs_define(repr=False)
+@_attrs_define(repr=False, weakref_slot=False)
 class ForwardingProfile(ExtraFields[Any]):
     """
     Attributes:
@@ -49,7 +49,9 @@ class ForwardingProfile(ExtraFields[Any]):
     no_answer_timeout: int | None | Unset = UNSET
     office_hours_auto_queue_log_out: bool | None | Unset = UNSET
     ring_my_mobile: bool | None | Unset = UNSET
-    _additional_properties: dict[str, Any] | None = _attrs_field(init=False, default=None, eq=extra_fields_key)
+    _additional_properties: dict[str, Any] | None = _attrs_field(
+        default=None, kw_only=True, alias="additional_properties", eq=extra_fields_key
+    )
     _secret_fields: ClassVar[frozenset[str]] = frozenset({})
 
     def __repr__(self) -> str:

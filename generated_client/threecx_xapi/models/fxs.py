@@ -22,7 +22,7 @@ if TYPE_CHECKING:
 T = TypeVar("T", bound="Fxs")
 
 
-@_attrs_define(repr=False)
+@_attrs_define(repr=False, weakref_slot=False)
 class Fxs(ExtraFields[Any]):
     """
     Attributes:
@@ -62,7 +62,9 @@ class Fxs(ExtraFields[Any]):
     template: FxsTemplate | None | Unset = UNSET
     time_zone: None | str | Unset = UNSET
     variables: list[Variable] | Unset = UNSET
-    _additional_properties: dict[str, Any] | None = _attrs_field(init=False, default=None, eq=extra_fields_key)
+    _additional_properties: dict[str, Any] | None = _attrs_field(
+        default=None, kw_only=True, alias="additional_properties", eq=extra_fields_key
+    )
     _secret_fields: ClassVar[frozenset[str]] = frozenset(
         {
             "password",

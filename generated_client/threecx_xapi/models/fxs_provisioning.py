@@ -15,7 +15,7 @@ from ..types import UNSET, Unset
 T = TypeVar("T", bound="FxsProvisioning")
 
 
-@_attrs_define(repr=False)
+@_attrs_define(repr=False, weakref_slot=False)
 class FxsProvisioning(ExtraFields[Any]):
     """
     Attributes:
@@ -39,7 +39,9 @@ class FxsProvisioning(ExtraFields[Any]):
     remote_fqdn: None | str | Unset = UNSET
     remote_port: int | None | Unset = UNSET
     sbc_name: None | str | Unset = UNSET
-    _additional_properties: dict[str, Any] | None = _attrs_field(init=False, default=None, eq=extra_fields_key)
+    _additional_properties: dict[str, Any] | None = _attrs_field(
+        default=None, kw_only=True, alias="additional_properties", eq=extra_fields_key
+    )
     _secret_fields: ClassVar[frozenset[str]] = frozenset({})
 
     def __repr__(self) -> str:

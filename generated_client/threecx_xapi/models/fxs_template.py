@@ -21,7 +21,7 @@ if TYPE_CHECKING:
 T = TypeVar("T", bound="FxsTemplate")
 
 
-@_attrs_define(repr=False)
+@_attrs_define(repr=False, weakref_slot=False)
 class FxsTemplate(ExtraFields[Any]):
     """
     Attributes:
@@ -57,7 +57,9 @@ class FxsTemplate(ExtraFields[Any]):
     time_zones: list[str] | Unset = UNSET
     url: str | Unset = UNSET
     variables: list[FxsVariable] | Unset = UNSET
-    _additional_properties: dict[str, Any] | None = _attrs_field(init=False, default=None, eq=extra_fields_key)
+    _additional_properties: dict[str, Any] | None = _attrs_field(
+        default=None, kw_only=True, alias="additional_properties", eq=extra_fields_key
+    )
     _secret_fields: ClassVar[frozenset[str]] = frozenset({})
 
     def __repr__(self) -> str:

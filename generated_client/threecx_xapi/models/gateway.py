@@ -24,7 +24,7 @@ if TYPE_CHECKING:
 T = TypeVar("T", bound="Gateway")
 
 
-@_attrs_define(repr=False)
+@_attrs_define(repr=False, weakref_slot=False)
 class Gateway(ExtraFields[Any]):
     """
     Attributes:
@@ -90,7 +90,9 @@ class Gateway(ExtraFields[Any]):
     type_: GatewayType | None | Unset = UNSET
     use_ip_in_contact: bool | None | Unset = UNSET
     variable_choices: list[Choice] | Unset = UNSET
-    _additional_properties: dict[str, Any] | None = _attrs_field(init=False, default=None, eq=extra_fields_key)
+    _additional_properties: dict[str, Any] | None = _attrs_field(
+        default=None, kw_only=True, alias="additional_properties", eq=extra_fields_key
+    )
     _secret_fields: ClassVar[frozenset[str]] = frozenset({})
 
     def __repr__(self) -> str:

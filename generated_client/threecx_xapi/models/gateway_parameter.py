@@ -14,7 +14,7 @@ from ..types import UNSET, Unset
 T = TypeVar("T", bound="GatewayParameter")
 
 
-@_attrs_define(repr=False)
+@_attrs_define(repr=False, weakref_slot=False)
 class GatewayParameter(ExtraFields[Any]):
     """
     Attributes:
@@ -34,7 +34,9 @@ class GatewayParameter(ExtraFields[Any]):
     name: None | str | Unset = UNSET
     outbound_possible_values: list[str] | Unset = UNSET
     source_id_possible_values: list[str] | Unset = UNSET
-    _additional_properties: dict[str, Any] | None = _attrs_field(init=False, default=None, eq=extra_fields_key)
+    _additional_properties: dict[str, Any] | None = _attrs_field(
+        default=None, kw_only=True, alias="additional_properties", eq=extra_fields_key
+    )
     _secret_fields: ClassVar[frozenset[str]] = frozenset({})
 
     def __repr__(self) -> str:

@@ -16,7 +16,7 @@ from ..types import UNSET, Unset
 T = TypeVar("T", bound="GeneralLiveChatSettings")
 
 
-@_attrs_define(repr=False)
+@_attrs_define(repr=False, weakref_slot=False)
 class GeneralLiveChatSettings(ExtraFields[Any]):
     """
     Attributes:
@@ -36,7 +36,9 @@ class GeneralLiveChatSettings(ExtraFields[Any]):
     enable_on_mobile: bool | None | Unset = UNSET
     gdpr_enabled: bool | None | Unset = UNSET
     greeting: LiveChatGreeting | None | Unset = UNSET
-    _additional_properties: dict[str, Any] | None = _attrs_field(init=False, default=None, eq=extra_fields_key)
+    _additional_properties: dict[str, Any] | None = _attrs_field(
+        default=None, kw_only=True, alias="additional_properties", eq=extra_fields_key
+    )
     _secret_fields: ClassVar[frozenset[str]] = frozenset({})
 
     def __repr__(self) -> str:

@@ -19,7 +19,7 @@ if TYPE_CHECKING:
 T = TypeVar("T", bound="GeneralSettingsForApps")
 
 
-@_attrs_define(repr=False)
+@_attrs_define(repr=False, weakref_slot=False)
 class GeneralSettingsForApps(ExtraFields[Any]):
     """
     Attributes:
@@ -55,7 +55,9 @@ class GeneralSettingsForApps(ExtraFields[Any]):
     hide_system_extensions: bool | None | Unset = UNSET
     name_of_custom_available_status: None | str | Unset = UNSET
     name_of_custom_out_of_office_status: None | str | Unset = UNSET
-    _additional_properties: dict[str, Any] | None = _attrs_field(init=False, default=None, eq=extra_fields_key)
+    _additional_properties: dict[str, Any] | None = _attrs_field(
+        default=None, kw_only=True, alias="additional_properties", eq=extra_fields_key
+    )
     _secret_fields: ClassVar[frozenset[str]] = frozenset({})
 
     def __repr__(self) -> str:

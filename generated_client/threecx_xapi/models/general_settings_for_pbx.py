@@ -16,7 +16,7 @@ from ..types import UNSET, Unset
 T = TypeVar("T", bound="GeneralSettingsForPbx")
 
 
-@_attrs_define(repr=False)
+@_attrs_define(repr=False, weakref_slot=False)
 class GeneralSettingsForPbx(ExtraFields[Any]):
     """
     Attributes:
@@ -52,7 +52,9 @@ class GeneralSettingsForPbx(ExtraFields[Any]):
     operator_extension: None | str | Unset = UNSET
     play_busy: bool | None | Unset = UNSET
     scheduled_report_generation_time: datetime.timedelta | None | Unset = UNSET
-    _additional_properties: dict[str, Any] | None = _attrs_field(init=False, default=None, eq=extra_fields_key)
+    _additional_properties: dict[str, Any] | None = _attrs_field(
+        default=None, kw_only=True, alias="additional_properties", eq=extra_fields_key
+    )
     _secret_fields: ClassVar[frozenset[str]] = frozenset({})
 
     def __repr__(self) -> str:

@@ -15,7 +15,7 @@ from ..types import UNSET, Unset
 T = TypeVar("T", bound="GetProviderPhones")
 
 
-@_attrs_define(repr=False)
+@_attrs_define(repr=False, weakref_slot=False)
 class GetProviderPhones(ExtraFields[Any]):
     """
     Attributes:
@@ -31,7 +31,9 @@ class GetProviderPhones(ExtraFields[Any]):
     next_page_token: None | str | Unset = UNSET
     phones_page_size: int | Unset = UNSET
     type_: TrunkType | Unset = UNSET
-    _additional_properties: dict[str, Any] | None = _attrs_field(init=False, default=None, eq=extra_fields_key)
+    _additional_properties: dict[str, Any] | None = _attrs_field(
+        default=None, kw_only=True, alias="additional_properties", eq=extra_fields_key
+    )
     _secret_fields: ClassVar[frozenset[str]] = frozenset(
         {
             "api_key",

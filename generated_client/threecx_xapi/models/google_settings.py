@@ -19,7 +19,7 @@ if TYPE_CHECKING:
 T = TypeVar("T", bound="GoogleSettings")
 
 
-@_attrs_define(repr=False)
+@_attrs_define(repr=False, weakref_slot=False)
 class GoogleSettings(ExtraFields[Any]):
     """
     Attributes:
@@ -41,7 +41,9 @@ class GoogleSettings(ExtraFields[Any]):
     provision_url: None | str | Unset = UNSET
     re_captcha_enabled: bool | None | Unset = UNSET
     user_sync: GoogleUserSync | None | Unset = UNSET
-    _additional_properties: dict[str, Any] | None = _attrs_field(init=False, default=None, eq=extra_fields_key)
+    _additional_properties: dict[str, Any] | None = _attrs_field(
+        default=None, kw_only=True, alias="additional_properties", eq=extra_fields_key
+    )
     _secret_fields: ClassVar[frozenset[str]] = frozenset(
         {
             "client_secret",

@@ -15,7 +15,7 @@ from ..types import UNSET, Unset
 T = TypeVar("T", bound="GoogleUserSync")
 
 
-@_attrs_define(repr=False)
+@_attrs_define(repr=False, weakref_slot=False)
 class GoogleUserSync(ExtraFields[Any]):
     """
     Attributes:
@@ -37,7 +37,9 @@ class GoogleUserSync(ExtraFields[Any]):
     starting_extension_number: None | str | Unset = UNSET
     sync_type: IntegrationSyncType | None | Unset = UNSET
     use_calendar_events_as_presence: bool | None | Unset = UNSET
-    _additional_properties: dict[str, Any] | None = _attrs_field(init=False, default=None, eq=extra_fields_key)
+    _additional_properties: dict[str, Any] | None = _attrs_field(
+        default=None, kw_only=True, alias="additional_properties", eq=extra_fields_key
+    )
     _secret_fields: ClassVar[frozenset[str]] = frozenset({})
 
     def __repr__(self) -> str:

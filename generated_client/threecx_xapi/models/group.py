@@ -30,7 +30,7 @@ if TYPE_CHECKING:
 T = TypeVar("T", bound="Group")
 
 
-@_attrs_define(repr=False)
+@_attrs_define(repr=False, weakref_slot=False)
 class Group(ExtraFields[Any]):
     """
     Attributes:
@@ -110,7 +110,9 @@ class Group(ExtraFields[Any]):
     props: GroupProps | None | Unset = UNSET
     rights: list[Rights] | Unset = UNSET
     time_zone_id: None | str | Unset = UNSET
-    _additional_properties: dict[str, Any] | None = _attrs_field(init=False, default=None, eq=extra_fields_key)
+    _additional_properties: dict[str, Any] | None = _attrs_field(
+        default=None, kw_only=True, alias="additional_properties", eq=extra_fields_key
+    )
     _secret_fields: ClassVar[frozenset[str]] = frozenset({})
 
     def __repr__(self) -> str:

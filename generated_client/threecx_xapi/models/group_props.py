@@ -17,7 +17,7 @@ from ..types import UNSET, Unset
 T = TypeVar("T", bound="GroupProps")
 
 
-@_attrs_define(repr=False)
+@_attrs_define(repr=False, weakref_slot=False)
 class GroupProps(ExtraFields[Any]):
     """
     Attributes:
@@ -67,7 +67,9 @@ class GroupProps(ExtraFields[Any]):
     trunks_max_count: int | None | Unset = UNSET
     user_number_from: None | str | Unset = UNSET
     user_number_to: None | str | Unset = UNSET
-    _additional_properties: dict[str, Any] | None = _attrs_field(init=False, default=None, eq=extra_fields_key)
+    _additional_properties: dict[str, Any] | None = _attrs_field(
+        default=None, kw_only=True, alias="additional_properties", eq=extra_fields_key
+    )
     _secret_fields: ClassVar[frozenset[str]] = frozenset({})
 
     def __repr__(self) -> str:

@@ -14,7 +14,7 @@ from ..types import UNSET, Unset
 T = TypeVar("T", bound="GroupsRequestOptions")
 
 
-@_attrs_define(repr=False)
+@_attrs_define(repr=False, weakref_slot=False)
 class GroupsRequestOptions(ExtraFields[Any]):
     """
     Attributes:
@@ -26,7 +26,9 @@ class GroupsRequestOptions(ExtraFields[Any]):
     count: int | Unset = UNSET
     next_page_token: None | str | Unset = UNSET
     search: None | str | Unset = UNSET
-    _additional_properties: dict[str, Any] | None = _attrs_field(init=False, default=None, eq=extra_fields_key)
+    _additional_properties: dict[str, Any] | None = _attrs_field(
+        default=None, kw_only=True, alias="additional_properties", eq=extra_fields_key
+    )
     _secret_fields: ClassVar[frozenset[str]] = frozenset(
         {
             "next_page_token",

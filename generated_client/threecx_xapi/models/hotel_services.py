@@ -19,7 +19,7 @@ if TYPE_CHECKING:
 T = TypeVar("T", bound="HotelServices")
 
 
-@_attrs_define(repr=False)
+@_attrs_define(repr=False, weakref_slot=False)
 class HotelServices(ExtraFields[Any]):
     """
     Attributes:
@@ -39,7 +39,9 @@ class HotelServices(ExtraFields[Any]):
     no_answer_destination: Destination | None | Unset = UNSET
     no_answer_timeout: int | None | Unset = UNSET
     port: int | None | Unset = UNSET
-    _additional_properties: dict[str, Any] | None = _attrs_field(init=False, default=None, eq=extra_fields_key)
+    _additional_properties: dict[str, Any] | None = _attrs_field(
+        default=None, kw_only=True, alias="additional_properties", eq=extra_fields_key
+    )
     _secret_fields: ClassVar[frozenset[str]] = frozenset({})
 
     def __repr__(self) -> str:

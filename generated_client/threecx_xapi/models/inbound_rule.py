@@ -22,7 +22,7 @@ if TYPE_CHECKING:
 T = TypeVar("T", bound="InboundRule")
 
 
-@_attrs_define(repr=False)
+@_attrs_define(repr=False, weakref_slot=False)
 class InboundRule(ExtraFields[Any]):
     """
     Attributes:
@@ -54,7 +54,9 @@ class InboundRule(ExtraFields[Any]):
     out_of_office_hours_destination: Destination | None | Unset = UNSET
     rule_name: None | str | Unset = UNSET
     trunk_dn: None | Peer | Unset = UNSET
-    _additional_properties: dict[str, Any] | None = _attrs_field(init=False, default=None, eq=extra_fields_key)
+    _additional_properties: dict[str, Any] | None = _attrs_field(
+        default=None, kw_only=True, alias="additional_properties", eq=extra_fields_key
+    )
     _secret_fields: ClassVar[frozenset[str]] = frozenset({})
 
     def __repr__(self) -> str:

@@ -18,7 +18,7 @@ if TYPE_CHECKING:
 T = TypeVar("T", bound="InboundRuleReport")
 
 
-@_attrs_define(repr=False)
+@_attrs_define(repr=False, weakref_slot=False)
 class InboundRuleReport(ExtraFields[Any]):
     """
     Attributes:
@@ -36,7 +36,9 @@ class InboundRuleReport(ExtraFields[Any]):
     out_office_routing: Destination | None | Unset = UNSET
     rule_name: None | str | Unset = UNSET
     trunk: None | str | Unset = UNSET
-    _additional_properties: dict[str, Any] | None = _attrs_field(init=False, default=None, eq=extra_fields_key)
+    _additional_properties: dict[str, Any] | None = _attrs_field(
+        default=None, kw_only=True, alias="additional_properties", eq=extra_fields_key
+    )
     _secret_fields: ClassVar[frozenset[str]] = frozenset({})
 
     def __repr__(self) -> str:

@@ -13,11 +13,13 @@ from ..model_support import ExtraFields, check_fields, extra_fields_key, model_r
 T = TypeVar("T", bound="InnerError")
 
 
-@_attrs_define(repr=False)
+@_attrs_define(repr=False, weakref_slot=False)
 class InnerError(ExtraFields[Any]):
     """The structure of this object is service-specific"""
 
-    _additional_properties: dict[str, Any] | None = _attrs_field(init=False, default=None, eq=extra_fields_key)
+    _additional_properties: dict[str, Any] | None = _attrs_field(
+        default=None, kw_only=True, alias="additional_properties", eq=extra_fields_key
+    )
     _secret_fields: ClassVar[frozenset[str]] = frozenset({})
 
     def __repr__(self) -> str:

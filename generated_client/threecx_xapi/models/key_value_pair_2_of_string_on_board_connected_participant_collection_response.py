@@ -20,7 +20,7 @@ if TYPE_CHECKING:
 T = TypeVar("T", bound="KeyValuePair2OfStringOnBoardConnectedParticipantCollectionResponse")
 
 
-@_attrs_define(repr=False)
+@_attrs_define(repr=False, weakref_slot=False)
 class KeyValuePair2OfStringOnBoardConnectedParticipantCollectionResponse(ExtraFields[Any]):
     """Collection of Pbx.KeyValuePair_2OfString_OnBoardConnectedParticipant
 
@@ -31,7 +31,9 @@ class KeyValuePair2OfStringOnBoardConnectedParticipantCollectionResponse(ExtraFi
 
     odata_count: int | None | Unset = UNSET
     value: list[KeyValuePair2OfStringOnBoardConnectedParticipant] | Unset = UNSET
-    _additional_properties: dict[str, Any] | None = _attrs_field(init=False, default=None, eq=extra_fields_key)
+    _additional_properties: dict[str, Any] | None = _attrs_field(
+        default=None, kw_only=True, alias="additional_properties", eq=extra_fields_key
+    )
     _secret_fields: ClassVar[frozenset[str]] = frozenset({})
 
     def __repr__(self) -> str:

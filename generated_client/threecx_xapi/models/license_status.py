@@ -16,7 +16,7 @@ from ..types import UNSET, Unset
 T = TypeVar("T", bound="LicenseStatus")
 
 
-@_attrs_define(repr=False)
+@_attrs_define(repr=False, weakref_slot=False)
 class LicenseStatus(ExtraFields[Any]):
     """
     Attributes:
@@ -60,7 +60,9 @@ class LicenseStatus(ExtraFields[Any]):
     support: bool | None | Unset = UNSET
     telephone: None | str | Unset = UNSET
     version: None | str | Unset = UNSET
-    _additional_properties: dict[str, Any] | None = _attrs_field(init=False, default=None, eq=extra_fields_key)
+    _additional_properties: dict[str, Any] | None = _attrs_field(
+        default=None, kw_only=True, alias="additional_properties", eq=extra_fields_key
+    )
     _secret_fields: ClassVar[frozenset[str]] = frozenset({})
 
     def __repr__(self) -> str:

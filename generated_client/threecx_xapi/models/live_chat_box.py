@@ -19,7 +19,7 @@ from ..types import UNSET, Unset
 T = TypeVar("T", bound="LiveChatBox")
 
 
-@_attrs_define(repr=False)
+@_attrs_define(repr=False, weakref_slot=False)
 class LiveChatBox(ExtraFields[Any]):
     """
     Attributes:
@@ -49,7 +49,9 @@ class LiveChatBox(ExtraFields[Any]):
     operator_name: None | str | Unset = UNSET
     show_operator_actual_name: bool | None | Unset = UNSET
     window_icon: None | str | Unset = UNSET
-    _additional_properties: dict[str, Any] | None = _attrs_field(init=False, default=None, eq=extra_fields_key)
+    _additional_properties: dict[str, Any] | None = _attrs_field(
+        default=None, kw_only=True, alias="additional_properties", eq=extra_fields_key
+    )
     _secret_fields: ClassVar[frozenset[str]] = frozenset({})
 
     def __repr__(self) -> str:

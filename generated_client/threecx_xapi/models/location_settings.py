@@ -20,7 +20,7 @@ if TYPE_CHECKING:
 T = TypeVar("T", bound="LocationSettings")
 
 
-@_attrs_define(repr=False)
+@_attrs_define(repr=False, weakref_slot=False)
 class LocationSettings(ExtraFields[Any]):
     """
     Attributes:
@@ -64,7 +64,9 @@ class LocationSettings(ExtraFields[Any]):
     sftp_private_key: ConcealedDataFile | None | Unset = UNSET
     sftp_user: None | str | Unset = UNSET
     share_point_path: None | str | Unset = UNSET
-    _additional_properties: dict[str, Any] | None = _attrs_field(init=False, default=None, eq=extra_fields_key)
+    _additional_properties: dict[str, Any] | None = _attrs_field(
+        default=None, kw_only=True, alias="additional_properties", eq=extra_fields_key
+    )
     _secret_fields: ClassVar[frozenset[str]] = frozenset(
         {
             "ftp_password",

@@ -14,7 +14,7 @@ from ..types import UNSET, Unset
 T = TypeVar("T", bound="LoggingSettings")
 
 
-@_attrs_define(repr=False)
+@_attrs_define(repr=False, weakref_slot=False)
 class LoggingSettings(ExtraFields[Any]):
     """
     Attributes:
@@ -26,7 +26,9 @@ class LoggingSettings(ExtraFields[Any]):
     keep_logs: bool | None | Unset = UNSET
     keep_logs_days: int | None | Unset = UNSET
     logging_level: int | None | Unset = UNSET
-    _additional_properties: dict[str, Any] | None = _attrs_field(init=False, default=None, eq=extra_fields_key)
+    _additional_properties: dict[str, Any] | None = _attrs_field(
+        default=None, kw_only=True, alias="additional_properties", eq=extra_fields_key
+    )
     _secret_fields: ClassVar[frozenset[str]] = frozenset({})
 
     def __repr__(self) -> str:

@@ -16,7 +16,7 @@ from ..types import UNSET, Unset
 T = TypeVar("T", bound="M365ToPbxBinding")
 
 
-@_attrs_define(repr=False)
+@_attrs_define(repr=False, weakref_slot=False)
 class M365ToPbxBinding(ExtraFields[Any]):
     """
     Attributes:
@@ -26,7 +26,9 @@ class M365ToPbxBinding(ExtraFields[Any]):
 
     from_: None | SynchronizedM365Profile | Unset = UNSET
     to: None | SynchronizedPbxProfile | Unset = UNSET
-    _additional_properties: dict[str, Any] | None = _attrs_field(init=False, default=None, eq=extra_fields_key)
+    _additional_properties: dict[str, Any] | None = _attrs_field(
+        default=None, kw_only=True, alias="additional_properties", eq=extra_fields_key
+    )
     _secret_fields: ClassVar[frozenset[str]] = frozenset({})
 
     def __repr__(self) -> str:

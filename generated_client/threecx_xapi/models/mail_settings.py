@@ -19,7 +19,7 @@ if TYPE_CHECKING:
 T = TypeVar("T", bound="MailSettings")
 
 
-@_attrs_define(repr=False)
+@_attrs_define(repr=False, weakref_slot=False)
 class MailSettings(ExtraFields[Any]):
     """
     Attributes:
@@ -39,7 +39,9 @@ class MailSettings(ExtraFields[Any]):
     mail_server_type: MailServerType | None | Unset = UNSET
     mail_ssl_enabled: bool | None | Unset = UNSET
     mail_user: None | str | Unset = UNSET
-    _additional_properties: dict[str, Any] | None = _attrs_field(init=False, default=None, eq=extra_fields_key)
+    _additional_properties: dict[str, Any] | None = _attrs_field(
+        default=None, kw_only=True, alias="additional_properties", eq=extra_fields_key
+    )
     _secret_fields: ClassVar[frozenset[str]] = frozenset(
         {
             "mail_password",

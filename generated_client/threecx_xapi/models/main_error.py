@@ -19,7 +19,7 @@ if TYPE_CHECKING:
 T = TypeVar("T", bound="MainError")
 
 
-@_attrs_define(repr=False)
+@_attrs_define(repr=False, weakref_slot=False)
 class MainError(ExtraFields[Any]):
     """
     Attributes:
@@ -35,7 +35,9 @@ class MainError(ExtraFields[Any]):
     details: list[ErrorDetails] | Unset = UNSET
     inner_error: InnerError | Unset = UNSET
     target: None | str | Unset = UNSET
-    _additional_properties: dict[str, Any] | None = _attrs_field(init=False, default=None, eq=extra_fields_key)
+    _additional_properties: dict[str, Any] | None = _attrs_field(
+        default=None, kw_only=True, alias="additional_properties", eq=extra_fields_key
+    )
     _secret_fields: ClassVar[frozenset[str]] = frozenset({})
 
     def __repr__(self) -> str:

@@ -14,7 +14,7 @@ from ..types import UNSET, Unset
 T = TypeVar("T", bound="MakeCallUsersMakeCallRequestBody")
 
 
-@_attrs_define(repr=False)
+@_attrs_define(repr=False, weakref_slot=False)
 class MakeCallUsersMakeCallRequestBody(ExtraFields[Any]):
     """
     Attributes:
@@ -28,7 +28,9 @@ class MakeCallUsersMakeCallRequestBody(ExtraFields[Any]):
     destination: str | Unset = UNSET
     dn: None | str | Unset = UNSET
     test_call: bool | None | Unset = False
-    _additional_properties: dict[str, Any] | None = _attrs_field(init=False, default=None, eq=extra_fields_key)
+    _additional_properties: dict[str, Any] | None = _attrs_field(
+        default=None, kw_only=True, alias="additional_properties", eq=extra_fields_key
+    )
     _secret_fields: ClassVar[frozenset[str]] = frozenset({})
 
     def __repr__(self) -> str:

@@ -18,7 +18,7 @@ from ..types import UNSET, Unset
 T = TypeVar("T", bound="MCURequestStatus")
 
 
-@_attrs_define(repr=False)
+@_attrs_define(repr=False, weakref_slot=False)
 class MCURequestStatus(ExtraFields[Any]):
     """
     Attributes:
@@ -34,7 +34,9 @@ class MCURequestStatus(ExtraFields[Any]):
     operation: McuOperation | None | Unset = UNSET
     request_expiration: datetime.datetime | None | Unset = UNSET
     state: McuReqState | None | Unset = UNSET
-    _additional_properties: dict[str, Any] | None = _attrs_field(init=False, default=None, eq=extra_fields_key)
+    _additional_properties: dict[str, Any] | None = _attrs_field(
+        default=None, kw_only=True, alias="additional_properties", eq=extra_fields_key
+    )
     _secret_fields: ClassVar[frozenset[str]] = frozenset({})
 
     def __repr__(self) -> str:

@@ -19,7 +19,7 @@ if TYPE_CHECKING:
 T = TypeVar("T", bound="MeetingObj")
 
 
-@_attrs_define(repr=False)
+@_attrs_define(repr=False, weakref_slot=False)
 class MeetingObj(ExtraFields[Any]):
     """
     Attributes:
@@ -45,7 +45,9 @@ class MeetingObj(ExtraFields[Any]):
     params: MeetingParams | Unset = UNSET
     participants: list[ParticipantDetails] | Unset = UNSET
     theme: str | Unset = UNSET
-    _additional_properties: dict[str, Any] | None = _attrs_field(init=False, default=None, eq=extra_fields_key)
+    _additional_properties: dict[str, Any] | None = _attrs_field(
+        default=None, kw_only=True, alias="additional_properties", eq=extra_fields_key
+    )
     _secret_fields: ClassVar[frozenset[str]] = frozenset({})
 
     def __repr__(self) -> str:

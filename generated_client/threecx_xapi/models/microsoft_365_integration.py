@@ -19,7 +19,7 @@ if TYPE_CHECKING:
 T = TypeVar("T", bound="Microsoft365Integration")
 
 
-@_attrs_define(repr=False)
+@_attrs_define(repr=False, weakref_slot=False)
 class Microsoft365Integration(ExtraFields[Any]):
     """
     Attributes:
@@ -35,7 +35,9 @@ class Microsoft365Integration(ExtraFields[Any]):
     id: int | Unset = UNSET
     shared_mailboxes_sync: None | Unset | UsersSyncConfiguration = UNSET
     tenant_id: str | Unset = UNSET
-    _additional_properties: dict[str, Any] | None = _attrs_field(init=False, default=None, eq=extra_fields_key)
+    _additional_properties: dict[str, Any] | None = _attrs_field(
+        default=None, kw_only=True, alias="additional_properties", eq=extra_fields_key
+    )
     _secret_fields: ClassVar[frozenset[str]] = frozenset({})
 
     def __repr__(self) -> str:

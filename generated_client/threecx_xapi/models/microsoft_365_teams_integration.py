@@ -18,7 +18,7 @@ if TYPE_CHECKING:
 T = TypeVar("T", bound="Microsoft365TeamsIntegration")
 
 
-@_attrs_define(repr=False)
+@_attrs_define(repr=False, weakref_slot=False)
 class Microsoft365TeamsIntegration(ExtraFields[Any]):
     """
     Attributes:
@@ -52,7 +52,9 @@ class Microsoft365TeamsIntegration(ExtraFields[Any]):
     sip_domain: None | str | Unset = UNSET
     tls_port_for_native_fqdn: int | None | Unset = UNSET
     tls_port_for_non_native_fqdn: int | None | Unset = UNSET
-    _additional_properties: dict[str, Any] | None = _attrs_field(init=False, default=None, eq=extra_fields_key)
+    _additional_properties: dict[str, Any] | None = _attrs_field(
+        default=None, kw_only=True, alias="additional_properties", eq=extra_fields_key
+    )
     _secret_fields: ClassVar[frozenset[str]] = frozenset(
         {
             "sbc_private_key",

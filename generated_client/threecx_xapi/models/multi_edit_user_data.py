@@ -26,7 +26,7 @@ if TYPE_CHECKING:
 T = TypeVar("T", bound="MultiEditUserData")
 
 
-@_attrs_define(repr=False)
+@_attrs_define(repr=False, weakref_slot=False)
 class MultiEditUserData(ExtraFields[Any]):
     """
     Attributes:
@@ -126,7 +126,9 @@ class MultiEditUserData(ExtraFields[Any]):
     vm_enabled: bool | None | Unset = UNSET
     vm_play_caller_id: bool | None | Unset = UNSET
     vm_play_msg_date_time: None | Unset | VMPlayMsgDateTimeType = UNSET
-    _additional_properties: dict[str, Any] | None = _attrs_field(init=False, default=None, eq=extra_fields_key)
+    _additional_properties: dict[str, Any] | None = _attrs_field(
+        default=None, kw_only=True, alias="additional_properties", eq=extra_fields_key
+    )
     _secret_fields: ClassVar[frozenset[str]] = frozenset({})
 
     def __repr__(self) -> str:

@@ -14,7 +14,7 @@ from ..types import UNSET, Unset
 T = TypeVar("T", bound="MusicOnHoldSettings")
 
 
-@_attrs_define(repr=False)
+@_attrs_define(repr=False, weakref_slot=False)
 class MusicOnHoldSettings(ExtraFields[Any]):
     """
     Attributes:
@@ -46,7 +46,9 @@ class MusicOnHoldSettings(ExtraFields[Any]):
     music_on_hold_9: None | str | Unset = UNSET
     music_on_hold_randomize: bool | None | Unset = UNSET
     music_on_hold_randomize_per_call: bool | None | Unset = UNSET
-    _additional_properties: dict[str, Any] | None = _attrs_field(init=False, default=None, eq=extra_fields_key)
+    _additional_properties: dict[str, Any] | None = _attrs_field(
+        default=None, kw_only=True, alias="additional_properties", eq=extra_fields_key
+    )
     _secret_fields: ClassVar[frozenset[str]] = frozenset({})
 
     def __repr__(self) -> str:

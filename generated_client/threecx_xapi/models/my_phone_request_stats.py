@@ -15,7 +15,7 @@ from ..types import UNSET, Unset
 T = TypeVar("T", bound="MyPhoneRequestStats")
 
 
-@_attrs_define(repr=False)
+@_attrs_define(repr=False, weakref_slot=False)
 class MyPhoneRequestStats(ExtraFields[Any]):
     """
     Attributes:
@@ -31,7 +31,9 @@ class MyPhoneRequestStats(ExtraFields[Any]):
     max_duration: int | None | Unset = UNSET
     request_id: int | None | Unset = UNSET
     sum_duration: int | None | Unset = UNSET
-    _additional_properties: dict[str, Any] | None = _attrs_field(init=False, default=None, eq=extra_fields_key)
+    _additional_properties: dict[str, Any] | None = _attrs_field(
+        default=None, kw_only=True, alias="additional_properties", eq=extra_fields_key
+    )
     _secret_fields: ClassVar[frozenset[str]] = frozenset({})
 
     def __repr__(self) -> str:

@@ -14,7 +14,7 @@ from ..types import UNSET, Unset
 T = TypeVar("T", bound="NetworkSettings")
 
 
-@_attrs_define(repr=False)
+@_attrs_define(repr=False, weakref_slot=False)
 class NetworkSettings(ExtraFields[Any]):
     """
     Attributes:
@@ -60,7 +60,9 @@ class NetworkSettings(ExtraFields[Any]):
     stun_third_host: None | str | Unset = UNSET
     stun_third_port: int | None | Unset = UNSET
     tunnel_port: int | None | Unset = UNSET
-    _additional_properties: dict[str, Any] | None = _attrs_field(init=False, default=None, eq=extra_fields_key)
+    _additional_properties: dict[str, Any] | None = _attrs_field(
+        default=None, kw_only=True, alias="additional_properties", eq=extra_fields_key
+    )
     _secret_fields: ClassVar[frozenset[str]] = frozenset({})
 
     def __repr__(self) -> str:

@@ -17,7 +17,7 @@ from ..types import UNSET, Unset
 T = TypeVar("T", bound="NetworkTelemetry")
 
 
-@_attrs_define(repr=False)
+@_attrs_define(repr=False, weakref_slot=False)
 class NetworkTelemetry(ExtraFields[Any]):
     """
     Attributes:
@@ -31,7 +31,9 @@ class NetworkTelemetry(ExtraFields[Any]):
     kbps_received: float | None | ReferenceNumeric | str | Unset = UNSET
     kbps_sent: float | None | ReferenceNumeric | str | Unset = UNSET
     time: datetime.datetime | None | Unset = UNSET
-    _additional_properties: dict[str, Any] | None = _attrs_field(init=False, default=None, eq=extra_fields_key)
+    _additional_properties: dict[str, Any] | None = _attrs_field(
+        default=None, kw_only=True, alias="additional_properties", eq=extra_fields_key
+    )
     _secret_fields: ClassVar[frozenset[str]] = frozenset({})
 
     def __repr__(self) -> str:

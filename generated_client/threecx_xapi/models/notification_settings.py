@@ -19,7 +19,7 @@ if TYPE_CHECKING:
 T = TypeVar("T", bound="NotificationSettings")
 
 
-@_attrs_define(repr=False)
+@_attrs_define(repr=False, weakref_slot=False)
 class NotificationSettings(ExtraFields[Any]):
     """
     Attributes:
@@ -45,7 +45,9 @@ class NotificationSettings(ExtraFields[Any]):
     notify_system_owners: bool | None | Unset = UNSET
     notify_updates_available: bool | None | Unset = UNSET
     setpoints: list[Setpoint] | Unset = UNSET
-    _additional_properties: dict[str, Any] | None = _attrs_field(init=False, default=None, eq=extra_fields_key)
+    _additional_properties: dict[str, Any] | None = _attrs_field(
+        default=None, kw_only=True, alias="additional_properties", eq=extra_fields_key
+    )
     _secret_fields: ClassVar[frozenset[str]] = frozenset({})
 
     def __repr__(self) -> str:

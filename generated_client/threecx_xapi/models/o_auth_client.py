@@ -23,7 +23,7 @@ if TYPE_CHECKING:
 T = TypeVar("T", bound="OAuthClient")
 
 
-@_attrs_define(repr=False)
+@_attrs_define(repr=False, weakref_slot=False)
 class OAuthClient(ExtraFields[Any]):
     """
     Attributes:
@@ -51,7 +51,9 @@ class OAuthClient(ExtraFields[Any]):
     refresh_tokens: list[RefreshToken] | Unset = UNSET
     scopes: list[str] | Unset = UNSET
     used_at: datetime.datetime | None | Unset = UNSET
-    _additional_properties: dict[str, Any] | None = _attrs_field(init=False, default=None, eq=extra_fields_key)
+    _additional_properties: dict[str, Any] | None = _attrs_field(
+        default=None, kw_only=True, alias="additional_properties", eq=extra_fields_key
+    )
     _secret_fields: ClassVar[frozenset[str]] = frozenset(
         {
             "refresh_tokens",

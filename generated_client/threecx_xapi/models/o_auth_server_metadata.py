@@ -14,7 +14,7 @@ from ..types import UNSET, Unset
 T = TypeVar("T", bound="OAuthServerMetadata")
 
 
-@_attrs_define(repr=False)
+@_attrs_define(repr=False, weakref_slot=False)
 class OAuthServerMetadata(ExtraFields[Any]):
     """
     Attributes:
@@ -28,7 +28,9 @@ class OAuthServerMetadata(ExtraFields[Any]):
     client_id_metadata_document_supported: bool | None | Unset = UNSET
     registration_endpoint: None | str | Unset = UNSET
     token_endpoint: str | Unset = UNSET
-    _additional_properties: dict[str, Any] | None = _attrs_field(init=False, default=None, eq=extra_fields_key)
+    _additional_properties: dict[str, Any] | None = _attrs_field(
+        default=None, kw_only=True, alias="additional_properties", eq=extra_fields_key
+    )
     _secret_fields: ClassVar[frozenset[str]] = frozenset({})
 
     def __repr__(self) -> str:

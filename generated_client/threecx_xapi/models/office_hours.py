@@ -19,7 +19,7 @@ if TYPE_CHECKING:
 T = TypeVar("T", bound="OfficeHours")
 
 
-@_attrs_define(repr=False)
+@_attrs_define(repr=False, weakref_slot=False)
 class OfficeHours(ExtraFields[Any]):
     """
     Attributes:
@@ -35,7 +35,9 @@ class OfficeHours(ExtraFields[Any]):
     office_holidays: list[Holiday] | Unset = UNSET
     system_language: None | str | Unset = UNSET
     time_zone_id: None | str | Unset = UNSET
-    _additional_properties: dict[str, Any] | None = _attrs_field(init=False, default=None, eq=extra_fields_key)
+    _additional_properties: dict[str, Any] | None = _attrs_field(
+        default=None, kw_only=True, alias="additional_properties", eq=extra_fields_key
+    )
     _secret_fields: ClassVar[frozenset[str]] = frozenset({})
 
     def __repr__(self) -> str:

@@ -23,7 +23,7 @@ if TYPE_CHECKING:
 T = TypeVar("T", bound="OnBoardConverterData")
 
 
-@_attrs_define(repr=False)
+@_attrs_define(repr=False, weakref_slot=False)
 class OnBoardConverterData(ExtraFields[Any]):
     """
     Attributes:
@@ -65,7 +65,9 @@ class OnBoardConverterData(ExtraFields[Any]):
     sessions_list: list[OnBoardConverterSession] | Unset = UNSET
     start_time: str | Unset = UNSET
     ts: datetime.datetime | Unset = UNSET
-    _additional_properties: dict[str, Any] | None = _attrs_field(init=False, default=None, eq=extra_fields_key)
+    _additional_properties: dict[str, Any] | None = _attrs_field(
+        default=None, kw_only=True, alias="additional_properties", eq=extra_fields_key
+    )
     _secret_fields: ClassVar[frozenset[str]] = frozenset({})
 
     def __repr__(self) -> str:

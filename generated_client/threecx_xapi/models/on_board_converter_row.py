@@ -16,7 +16,7 @@ from ..types import UNSET, Unset
 T = TypeVar("T", bound="OnBoardConverterRow")
 
 
-@_attrs_define(repr=False)
+@_attrs_define(repr=False, weakref_slot=False)
 class OnBoardConverterRow(ExtraFields[Any]):
     """
     Attributes:
@@ -52,7 +52,9 @@ class OnBoardConverterRow(ExtraFields[Any]):
     ts_activated: datetime.datetime | Unset = UNSET
     ts_created: datetime.datetime | Unset = UNSET
     version: str | Unset = UNSET
-    _additional_properties: dict[str, Any] | None = _attrs_field(init=False, default=None, eq=extra_fields_key)
+    _additional_properties: dict[str, Any] | None = _attrs_field(
+        default=None, kw_only=True, alias="additional_properties", eq=extra_fields_key
+    )
     _secret_fields: ClassVar[frozenset[str]] = frozenset(
         {
             "secret",

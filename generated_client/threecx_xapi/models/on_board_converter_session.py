@@ -16,7 +16,7 @@ from ..types import UNSET, Unset
 T = TypeVar("T", bound="OnBoardConverterSession")
 
 
-@_attrs_define(repr=False)
+@_attrs_define(repr=False, weakref_slot=False)
 class OnBoardConverterSession(ExtraFields[Any]):
     """
     Attributes:
@@ -36,7 +36,9 @@ class OnBoardConverterSession(ExtraFields[Any]):
     eta: datetime.datetime | Unset = UNSET
     id: str | Unset = UNSET
     progress: int | Unset = UNSET
-    _additional_properties: dict[str, Any] | None = _attrs_field(init=False, default=None, eq=extra_fields_key)
+    _additional_properties: dict[str, Any] | None = _attrs_field(
+        default=None, kw_only=True, alias="additional_properties", eq=extra_fields_key
+    )
     _secret_fields: ClassVar[frozenset[str]] = frozenset({})
 
     def __repr__(self) -> str:

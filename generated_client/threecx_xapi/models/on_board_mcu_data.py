@@ -20,7 +20,7 @@ if TYPE_CHECKING:
 T = TypeVar("T", bound="OnBoardMcuData")
 
 
-@_attrs_define(repr=False)
+@_attrs_define(repr=False, weakref_slot=False)
 class OnBoardMcuData(ExtraFields[Any]):
     """
     Attributes:
@@ -64,7 +64,9 @@ class OnBoardMcuData(ExtraFields[Any]):
     start_time: str | Unset = UNSET
     ts: datetime.datetime | Unset = UNSET
     update_interval: int | Unset = UNSET
-    _additional_properties: dict[str, Any] | None = _attrs_field(init=False, default=None, eq=extra_fields_key)
+    _additional_properties: dict[str, Any] | None = _attrs_field(
+        default=None, kw_only=True, alias="additional_properties", eq=extra_fields_key
+    )
     _secret_fields: ClassVar[frozenset[str]] = frozenset({})
 
     def __repr__(self) -> str:

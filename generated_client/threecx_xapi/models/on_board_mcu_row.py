@@ -17,7 +17,7 @@ from ..types import UNSET, Unset
 T = TypeVar("T", bound="OnBoardMcuRow")
 
 
-@_attrs_define(repr=False)
+@_attrs_define(repr=False, weakref_slot=False)
 class OnBoardMcuRow(ExtraFields[Any]):
     """
     Attributes:
@@ -69,7 +69,9 @@ class OnBoardMcuRow(ExtraFields[Any]):
     ts_created: datetime.datetime | Unset = UNSET
     version: str | Unset = UNSET
     zone: str | Unset = UNSET
-    _additional_properties: dict[str, Any] | None = _attrs_field(init=False, default=None, eq=extra_fields_key)
+    _additional_properties: dict[str, Any] | None = _attrs_field(
+        default=None, kw_only=True, alias="additional_properties", eq=extra_fields_key
+    )
     _secret_fields: ClassVar[frozenset[str]] = frozenset(
         {
             "secret",

@@ -23,7 +23,7 @@ if TYPE_CHECKING:
 T = TypeVar("T", bound="OnBoardMeeting")
 
 
-@_attrs_define(repr=False)
+@_attrs_define(repr=False, weakref_slot=False)
 class OnBoardMeeting(ExtraFields[Any]):
     """
     Attributes:
@@ -45,7 +45,9 @@ class OnBoardMeeting(ExtraFields[Any]):
     recorded: bool | Unset = UNSET
     sessionid: str | Unset = UNSET
     start: datetime.datetime | Unset = UNSET
-    _additional_properties: dict[str, Any] | None = _attrs_field(init=False, default=None, eq=extra_fields_key)
+    _additional_properties: dict[str, Any] | None = _attrs_field(
+        default=None, kw_only=True, alias="additional_properties", eq=extra_fields_key
+    )
     _secret_fields: ClassVar[frozenset[str]] = frozenset({})
 
     def __repr__(self) -> str:

@@ -16,7 +16,7 @@ from ..types import UNSET, Unset
 T = TypeVar("T", bound="OnBoardUICommand")
 
 
-@_attrs_define(repr=False)
+@_attrs_define(repr=False, weakref_slot=False)
 class OnBoardUICommand(ExtraFields[Any]):
     """
     Attributes:
@@ -32,7 +32,9 @@ class OnBoardUICommand(ExtraFields[Any]):
     operation: str | Unset = UNSET
     request_expiration: datetime.datetime | Unset = UNSET
     state: str | Unset = UNSET
-    _additional_properties: dict[str, Any] | None = _attrs_field(init=False, default=None, eq=extra_fields_key)
+    _additional_properties: dict[str, Any] | None = _attrs_field(
+        default=None, kw_only=True, alias="additional_properties", eq=extra_fields_key
+    )
     _secret_fields: ClassVar[frozenset[str]] = frozenset({})
 
     def __repr__(self) -> str:

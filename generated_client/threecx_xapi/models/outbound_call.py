@@ -20,7 +20,7 @@ if TYPE_CHECKING:
 T = TypeVar("T", bound="OutboundCall")
 
 
-@_attrs_define(repr=False)
+@_attrs_define(repr=False, weakref_slot=False)
 class OutboundCall(ExtraFields[Any]):
     """
     Attributes:
@@ -76,7 +76,9 @@ class OutboundCall(ExtraFields[Any]):
     transcription: None | str | Unset = UNSET
     trunk_name: None | str | Unset = UNSET
     trunk_number: None | str | Unset = UNSET
-    _additional_properties: dict[str, Any] | None = _attrs_field(init=False, default=None, eq=extra_fields_key)
+    _additional_properties: dict[str, Any] | None = _attrs_field(
+        default=None, kw_only=True, alias="additional_properties", eq=extra_fields_key
+    )
     _secret_fields: ClassVar[frozenset[str]] = frozenset({})
 
     def __repr__(self) -> str:

@@ -19,7 +19,7 @@ if TYPE_CHECKING:
 T = TypeVar("T", bound="OutboundRule")
 
 
-@_attrs_define(repr=False)
+@_attrs_define(repr=False, weakref_slot=False)
 class OutboundRule(ExtraFields[Any]):
     """
     Attributes:
@@ -45,7 +45,9 @@ class OutboundRule(ExtraFields[Any]):
     prefix: None | str | Unset = UNSET
     priority: int | None | Unset = UNSET
     routes: list[OutboundRoute] | Unset = UNSET
-    _additional_properties: dict[str, Any] | None = _attrs_field(init=False, default=None, eq=extra_fields_key)
+    _additional_properties: dict[str, Any] | None = _attrs_field(
+        default=None, kw_only=True, alias="additional_properties", eq=extra_fields_key
+    )
     _secret_fields: ClassVar[frozenset[str]] = frozenset({})
 
     def __repr__(self) -> str:

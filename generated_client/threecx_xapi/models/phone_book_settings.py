@@ -17,7 +17,7 @@ from ..types import UNSET, Unset
 T = TypeVar("T", bound="PhoneBookSettings")
 
 
-@_attrs_define(repr=False)
+@_attrs_define(repr=False, weakref_slot=False)
 class PhoneBookSettings(ExtraFields[Any]):
     """
     Attributes:
@@ -31,7 +31,9 @@ class PhoneBookSettings(ExtraFields[Any]):
     phone_book_display: None | TypeOfPhoneBookDisplay | Unset = UNSET
     resolving_length: int | None | Unset = UNSET
     resolving_type: None | TypeOfPhoneBookResolving | Unset = UNSET
-    _additional_properties: dict[str, Any] | None = _attrs_field(init=False, default=None, eq=extra_fields_key)
+    _additional_properties: dict[str, Any] | None = _attrs_field(
+        default=None, kw_only=True, alias="additional_properties", eq=extra_fields_key
+    )
     _secret_fields: ClassVar[frozenset[str]] = frozenset({})
 
     def __repr__(self) -> str:

@@ -22,7 +22,7 @@ if TYPE_CHECKING:
 T = TypeVar("T", bound="PhoneSettings")
 
 
-@_attrs_define(repr=False)
+@_attrs_define(repr=False, weakref_slot=False)
 class PhoneSettings(ExtraFields[Any]):
     """
     Attributes:
@@ -92,7 +92,9 @@ class PhoneSettings(ExtraFields[Any]):
     time_zone: None | str | Unset = UNSET
     vlan_infos: list[PhoneDeviceVlanInfo] | Unset = UNSET
     xfer_type: None | Unset | XferTypeEnum = UNSET
-    _additional_properties: dict[str, Any] | None = _attrs_field(init=False, default=None, eq=extra_fields_key)
+    _additional_properties: dict[str, Any] | None = _attrs_field(
+        default=None, kw_only=True, alias="additional_properties", eq=extra_fields_key
+    )
     _secret_fields: ClassVar[frozenset[str]] = frozenset(
         {
             "secret",

@@ -19,7 +19,7 @@ if TYPE_CHECKING:
 T = TypeVar("T", bound="PhoneTemplate")
 
 
-@_attrs_define(repr=False)
+@_attrs_define(repr=False, weakref_slot=False)
 class PhoneTemplate(ExtraFields[Any]):
     """
     Attributes:
@@ -73,7 +73,9 @@ class PhoneTemplate(ExtraFields[Any]):
     time_zones: list[str] | Unset = UNSET
     url: None | str | Unset = UNSET
     xfer_type_enabled: bool | None | Unset = UNSET
-    _additional_properties: dict[str, Any] | None = _attrs_field(init=False, default=None, eq=extra_fields_key)
+    _additional_properties: dict[str, Any] | None = _attrs_field(
+        default=None, kw_only=True, alias="additional_properties", eq=extra_fields_key
+    )
     _secret_fields: ClassVar[frozenset[str]] = frozenset({})
 
     def __repr__(self) -> str:

@@ -14,7 +14,7 @@ from ..types import UNSET, Unset
 T = TypeVar("T", bound="PhonesSettings")
 
 
-@_attrs_define(repr=False)
+@_attrs_define(repr=False, weakref_slot=False)
 class PhonesSettings(ExtraFields[Any]):
     """
     Attributes:
@@ -42,7 +42,9 @@ class PhonesSettings(ExtraFields[Any]):
     use_provisioning_secret: bool | None | Unset = UNSET
     use_rpc_for_local_phones: bool | None | Unset = UNSET
     yealink_update_interval: int | None | Unset = UNSET
-    _additional_properties: dict[str, Any] | None = _attrs_field(init=False, default=None, eq=extra_fields_key)
+    _additional_properties: dict[str, Any] | None = _attrs_field(
+        default=None, kw_only=True, alias="additional_properties", eq=extra_fields_key
+    )
     _secret_fields: ClassVar[frozenset[str]] = frozenset({})
 
     def __repr__(self) -> str:

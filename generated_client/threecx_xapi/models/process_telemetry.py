@@ -17,7 +17,7 @@ from ..types import UNSET, Unset
 T = TypeVar("T", bound="ProcessTelemetry")
 
 
-@_attrs_define(repr=False)
+@_attrs_define(repr=False, weakref_slot=False)
 class ProcessTelemetry(ExtraFields[Any]):
     """
     Attributes:
@@ -35,7 +35,9 @@ class ProcessTelemetry(ExtraFields[Any]):
     service: None | PhoneSystemService | Unset = UNSET
     thread_count: int | None | Unset = UNSET
     time: datetime.datetime | None | Unset = UNSET
-    _additional_properties: dict[str, Any] | None = _attrs_field(init=False, default=None, eq=extra_fields_key)
+    _additional_properties: dict[str, Any] | None = _attrs_field(
+        default=None, kw_only=True, alias="additional_properties", eq=extra_fields_key
+    )
     _secret_fields: ClassVar[frozenset[str]] = frozenset({})
 
     def __repr__(self) -> str:

@@ -15,7 +15,7 @@ from ..types import UNSET, Unset
 T = TypeVar("T", bound="QualityParty")
 
 
-@_attrs_define(repr=False)
+@_attrs_define(repr=False, weakref_slot=False)
 class QualityParty(ExtraFields[Any]):
     """
     Attributes:
@@ -63,7 +63,9 @@ class QualityParty(ExtraFields[Any]):
     tx_lost: float | None | ReferenceNumeric | str | Unset = UNSET
     tx_packets: int | None | Unset = UNSET
     user_agent: None | str | Unset = UNSET
-    _additional_properties: dict[str, Any] | None = _attrs_field(init=False, default=None, eq=extra_fields_key)
+    _additional_properties: dict[str, Any] | None = _attrs_field(
+        default=None, kw_only=True, alias="additional_properties", eq=extra_fields_key
+    )
     _secret_fields: ClassVar[frozenset[str]] = frozenset({})
 
     def __repr__(self) -> str:

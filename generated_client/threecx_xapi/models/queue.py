@@ -30,7 +30,7 @@ if TYPE_CHECKING:
 T = TypeVar("T", bound="Queue")
 
 
-@_attrs_define(repr=False)
+@_attrs_define(repr=False, weakref_slot=False)
 class Queue(ExtraFields[Any]):
     """
     Attributes:
@@ -146,7 +146,9 @@ class Queue(ExtraFields[Any]):
     vm_email_list: None | str | Unset = UNSET
     vm_email_options: None | Unset | VMEmailOptionsType = UNSET
     wrap_up_time: int | None | Unset = UNSET
-    _additional_properties: dict[str, Any] | None = _attrs_field(init=False, default=None, eq=extra_fields_key)
+    _additional_properties: dict[str, Any] | None = _attrs_field(
+        default=None, kw_only=True, alias="additional_properties", eq=extra_fields_key
+    )
     _secret_fields: ClassVar[frozenset[str]] = frozenset({})
 
     def __repr__(self) -> str:

@@ -16,7 +16,7 @@ from ..types import UNSET, Unset
 T = TypeVar("T", bound="QueueAnsweredCallsByWaitTime")
 
 
-@_attrs_define(repr=False)
+@_attrs_define(repr=False, weakref_slot=False)
 class QueueAnsweredCallsByWaitTime(ExtraFields[Any]):
     """
     Attributes:
@@ -38,7 +38,9 @@ class QueueAnsweredCallsByWaitTime(ExtraFields[Any]):
     ring_time: datetime.timedelta | None | Unset = UNSET
     sentiment_score: int | None | Unset = UNSET
     source: str | Unset = UNSET
-    _additional_properties: dict[str, Any] | None = _attrs_field(init=False, default=None, eq=extra_fields_key)
+    _additional_properties: dict[str, Any] | None = _attrs_field(
+        default=None, kw_only=True, alias="additional_properties", eq=extra_fields_key
+    )
     _secret_fields: ClassVar[frozenset[str]] = frozenset({})
 
     def __repr__(self) -> str:

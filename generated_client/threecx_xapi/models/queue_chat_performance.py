@@ -14,7 +14,7 @@ from ..types import UNSET, Unset
 T = TypeVar("T", bound="QueueChatPerformance")
 
 
-@_attrs_define(repr=False)
+@_attrs_define(repr=False, weakref_slot=False)
 class QueueChatPerformance(ExtraFields[Any]):
     """
     Attributes:
@@ -32,7 +32,9 @@ class QueueChatPerformance(ExtraFields[Any]):
     quantity_agents: int | None | Unset = UNSET
     queue: str | Unset = UNSET
     queue_display_name: None | str | Unset = UNSET
-    _additional_properties: dict[str, Any] | None = _attrs_field(init=False, default=None, eq=extra_fields_key)
+    _additional_properties: dict[str, Any] | None = _attrs_field(
+        default=None, kw_only=True, alias="additional_properties", eq=extra_fields_key
+    )
     _secret_fields: ClassVar[frozenset[str]] = frozenset({})
 
     def __repr__(self) -> str:

@@ -16,7 +16,7 @@ from ..types import UNSET, Unset
 T = TypeVar("T", bound="QueuePerformanceOverview")
 
 
-@_attrs_define(repr=False)
+@_attrs_define(repr=False, weakref_slot=False)
 class QueuePerformanceOverview(ExtraFields[Any]):
     """
     Attributes:
@@ -42,7 +42,9 @@ class QueuePerformanceOverview(ExtraFields[Any]):
     queue_received_count: int | None | Unset = UNSET
     sort_order: int | None | Unset = UNSET
     talk_time: datetime.timedelta | None | Unset = UNSET
-    _additional_properties: dict[str, Any] | None = _attrs_field(init=False, default=None, eq=extra_fields_key)
+    _additional_properties: dict[str, Any] | None = _attrs_field(
+        default=None, kw_only=True, alias="additional_properties", eq=extra_fields_key
+    )
     _secret_fields: ClassVar[frozenset[str]] = frozenset({})
 
     def __repr__(self) -> str:

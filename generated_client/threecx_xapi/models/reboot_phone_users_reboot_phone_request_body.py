@@ -14,7 +14,7 @@ from ..types import UNSET, Unset
 T = TypeVar("T", bound="RebootPhoneUsersRebootPhoneRequestBody")
 
 
-@_attrs_define(repr=False)
+@_attrs_define(repr=False, weakref_slot=False)
 class RebootPhoneUsersRebootPhoneRequestBody(ExtraFields[Any]):
     """
     Attributes:
@@ -22,7 +22,9 @@ class RebootPhoneUsersRebootPhoneRequestBody(ExtraFields[Any]):
     """
 
     mac: str | Unset = UNSET
-    _additional_properties: dict[str, Any] | None = _attrs_field(init=False, default=None, eq=extra_fields_key)
+    _additional_properties: dict[str, Any] | None = _attrs_field(
+        default=None, kw_only=True, alias="additional_properties", eq=extra_fields_key
+    )
     _secret_fields: ClassVar[frozenset[str]] = frozenset({})
 
     def __repr__(self) -> str:

@@ -24,7 +24,7 @@ if TYPE_CHECKING:
 T = TypeVar("T", bound="Receptionist")
 
 
-@_attrs_define(repr=False)
+@_attrs_define(repr=False, weakref_slot=False)
 class Receptionist(ExtraFields[Any]):
     """
     Attributes:
@@ -72,7 +72,9 @@ class Receptionist(ExtraFields[Any]):
     timeout_forward_type: IVRForwardType | None | Unset = UNSET
     transfer_enable: bool | None | Unset = UNSET
     use_ms_exchange: bool | None | Unset = UNSET
-    _additional_properties: dict[str, Any] | None = _attrs_field(init=False, default=None, eq=extra_fields_key)
+    _additional_properties: dict[str, Any] | None = _attrs_field(
+        default=None, kw_only=True, alias="additional_properties", eq=extra_fields_key
+    )
     _secret_fields: ClassVar[frozenset[str]] = frozenset({})
 
     def __repr__(self) -> str:

@@ -16,7 +16,7 @@ from ..types import UNSET, Unset
 T = TypeVar("T", bound="ReceptionistForward")
 
 
-@_attrs_define(repr=False)
+@_attrs_define(repr=False, weakref_slot=False)
 class ReceptionistForward(ExtraFields[Any]):
     """
     Attributes:
@@ -34,7 +34,9 @@ class ReceptionistForward(ExtraFields[Any]):
     id: int | Unset = UNSET
     input_: None | str | Unset = UNSET
     peer_type: None | PeerType | Unset = UNSET
-    _additional_properties: dict[str, Any] | None = _attrs_field(init=False, default=None, eq=extra_fields_key)
+    _additional_properties: dict[str, Any] | None = _attrs_field(
+        default=None, kw_only=True, alias="additional_properties", eq=extra_fields_key
+    )
     _secret_fields: ClassVar[frozenset[str]] = frozenset({})
 
     def __repr__(self) -> str:

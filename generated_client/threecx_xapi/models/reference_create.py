@@ -18,7 +18,7 @@ if TYPE_CHECKING:
 T = TypeVar("T", bound="ReferenceCreate")
 
 
-@_attrs_define(repr=False)
+@_attrs_define(repr=False, weakref_slot=False)
 class ReferenceCreate(ExtraFields[ReferenceCreateAdditionalProperty]):
     """
     Attributes:
@@ -27,7 +27,7 @@ class ReferenceCreate(ExtraFields[ReferenceCreateAdditionalProperty]):
 
     odata_id: str | Unset = UNSET
     _additional_properties: dict[str, ReferenceCreateAdditionalProperty] | None = _attrs_field(
-        init=False, default=None, eq=extra_fields_key
+        default=None, kw_only=True, alias="additional_properties", eq=extra_fields_key
     )
     _secret_fields: ClassVar[frozenset[str]] = frozenset({})
 

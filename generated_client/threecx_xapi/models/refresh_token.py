@@ -23,7 +23,7 @@ if TYPE_CHECKING:
 T = TypeVar("T", bound="RefreshToken")
 
 
-@_attrs_define(repr=False)
+@_attrs_define(repr=False, weakref_slot=False)
 class RefreshToken(ExtraFields[Any]):
     """
     Attributes:
@@ -71,7 +71,9 @@ class RefreshToken(ExtraFields[Any]):
     used_by_ip: str | Unset = UNSET
     used_by_user_agent: str | Unset = UNSET
     username: str | Unset = UNSET
-    _additional_properties: dict[str, Any] | None = _attrs_field(init=False, default=None, eq=extra_fields_key)
+    _additional_properties: dict[str, Any] | None = _attrs_field(
+        default=None, kw_only=True, alias="additional_properties", eq=extra_fields_key
+    )
     _secret_fields: ClassVar[frozenset[str]] = frozenset(
         {
             "token",

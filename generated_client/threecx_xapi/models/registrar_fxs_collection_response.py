@@ -18,7 +18,7 @@ if TYPE_CHECKING:
 T = TypeVar("T", bound="RegistrarFxsCollectionResponse")
 
 
-@_attrs_define(repr=False)
+@_attrs_define(repr=False, weakref_slot=False)
 class RegistrarFxsCollectionResponse(ExtraFields[Any]):
     """Collection of RegistrarFxs
 
@@ -29,7 +29,9 @@ class RegistrarFxsCollectionResponse(ExtraFields[Any]):
 
     odata_count: int | None | Unset = UNSET
     value: list[RegistrarFxs] | Unset = UNSET
-    _additional_properties: dict[str, Any] | None = _attrs_field(init=False, default=None, eq=extra_fields_key)
+    _additional_properties: dict[str, Any] | None = _attrs_field(
+        default=None, kw_only=True, alias="additional_properties", eq=extra_fields_key
+    )
     _secret_fields: ClassVar[frozenset[str]] = frozenset({})
 
     def __repr__(self) -> str:

@@ -19,7 +19,7 @@ if TYPE_CHECKING:
 T = TypeVar("T", bound="RemoteArchivingSettings")
 
 
-@_attrs_define(repr=False)
+@_attrs_define(repr=False, weakref_slot=False)
 class RemoteArchivingSettings(ExtraFields[Any]):
     """
     Attributes:
@@ -39,7 +39,9 @@ class RemoteArchivingSettings(ExtraFields[Any]):
     location: LocationSettings | None | Unset = UNSET
     recordings: ArchiveSubsystem | None | Unset = UNSET
     voicemails: ArchiveSubsystem | None | Unset = UNSET
-    _additional_properties: dict[str, Any] | None = _attrs_field(init=False, default=None, eq=extra_fields_key)
+    _additional_properties: dict[str, Any] | None = _attrs_field(
+        default=None, kw_only=True, alias="additional_properties", eq=extra_fields_key
+    )
     _secret_fields: ClassVar[frozenset[str]] = frozenset({})
 
     def __repr__(self) -> str:

@@ -21,7 +21,7 @@ if TYPE_CHECKING:
 T = TypeVar("T", bound="RemotePostgreConfig")
 
 
-@_attrs_define(repr=False)
+@_attrs_define(repr=False, weakref_slot=False)
 class RemotePostgreConfig(ExtraFields[Any]):
     """
     Attributes:
@@ -47,7 +47,9 @@ class RemotePostgreConfig(ExtraFields[Any]):
     port: int | None | Unset = UNSET
     server_trust_mode: None | ServerTrustMode | Unset = UNSET
     username: None | str | Unset = UNSET
-    _additional_properties: dict[str, Any] | None = _attrs_field(init=False, default=None, eq=extra_fields_key)
+    _additional_properties: dict[str, Any] | None = _attrs_field(
+        default=None, kw_only=True, alias="additional_properties", eq=extra_fields_key
+    )
     _secret_fields: ClassVar[frozenset[str]] = frozenset(
         {
             "client_private_key",

@@ -16,7 +16,7 @@ from ..types import UNSET, Unset
 T = TypeVar("T", bound="ReportExtensionStatisticsByGroup")
 
 
-@_attrs_define(repr=False)
+@_attrs_define(repr=False, weakref_slot=False)
 class ReportExtensionStatisticsByGroup(ExtraFields[Any]):
     """
     Attributes:
@@ -40,7 +40,9 @@ class ReportExtensionStatisticsByGroup(ExtraFields[Any]):
     outbound_answered_talking_dur: datetime.timedelta | None | Unset = UNSET
     outbound_unanswered_count: int | None | Unset = UNSET
     sentiment_score: int | None | Unset = UNSET
-    _additional_properties: dict[str, Any] | None = _attrs_field(init=False, default=None, eq=extra_fields_key)
+    _additional_properties: dict[str, Any] | None = _attrs_field(
+        default=None, kw_only=True, alias="additional_properties", eq=extra_fields_key
+    )
     _secret_fields: ClassVar[frozenset[str]] = frozenset({})
 
     def __repr__(self) -> str:

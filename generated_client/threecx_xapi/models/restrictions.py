@@ -18,7 +18,7 @@ if TYPE_CHECKING:
 T = TypeVar("T", bound="Restrictions")
 
 
-@_attrs_define(repr=False)
+@_attrs_define(repr=False, weakref_slot=False)
 class Restrictions(ExtraFields[Any]):
     """
     Attributes:
@@ -38,7 +38,9 @@ class Restrictions(ExtraFields[Any]):
     system: EntityRestrictions | None | Unset = UNSET
     trunks: EntityRestrictions | None | Unset = UNSET
     users: EntityRestrictions | None | Unset = UNSET
-    _additional_properties: dict[str, Any] | None = _attrs_field(init=False, default=None, eq=extra_fields_key)
+    _additional_properties: dict[str, Any] | None = _attrs_field(
+        default=None, kw_only=True, alias="additional_properties", eq=extra_fields_key
+    )
     _secret_fields: ClassVar[frozenset[str]] = frozenset({})
 
     def __repr__(self) -> str:

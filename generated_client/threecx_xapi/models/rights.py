@@ -14,7 +14,7 @@ from ..types import UNSET, Unset
 T = TypeVar("T", bound="Rights")
 
 
-@_attrs_define(repr=False)
+@_attrs_define(repr=False, weakref_slot=False)
 class Rights(ExtraFields[Any]):
     """
     Attributes:
@@ -52,7 +52,9 @@ class Rights(ExtraFields[Any]):
     show_my_calls: bool | None | Unset = UNSET
     show_my_presence: bool | None | Unset = UNSET
     show_my_presence_outside: bool | None | Unset = UNSET
-    _additional_properties: dict[str, Any] | None = _attrs_field(init=False, default=None, eq=extra_fields_key)
+    _additional_properties: dict[str, Any] | None = _attrs_field(
+        default=None, kw_only=True, alias="additional_properties", eq=extra_fields_key
+    )
     _secret_fields: ClassVar[frozenset[str]] = frozenset({})
 
     def __repr__(self) -> str:

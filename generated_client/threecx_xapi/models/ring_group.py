@@ -25,7 +25,7 @@ if TYPE_CHECKING:
 T = TypeVar("T", bound="RingGroup")
 
 
-@_attrs_define(repr=False)
+@_attrs_define(repr=False, weakref_slot=False)
 class RingGroup(ExtraFields[Any]):
     """
     Attributes:
@@ -81,7 +81,9 @@ class RingGroup(ExtraFields[Any]):
     ring_time: int | None | Unset = UNSET
     vm_email_list: None | str | Unset = UNSET
     vm_email_options: None | Unset | VMEmailOptionsType = UNSET
-    _additional_properties: dict[str, Any] | None = _attrs_field(init=False, default=None, eq=extra_fields_key)
+    _additional_properties: dict[str, Any] | None = _attrs_field(
+        default=None, kw_only=True, alias="additional_properties", eq=extra_fields_key
+    )
     _secret_fields: ClassVar[frozenset[str]] = frozenset({})
 
     def __repr__(self) -> str:

@@ -19,7 +19,7 @@ if TYPE_CHECKING:
 T = TypeVar("T", bound="Schedule")
 
 
-@_attrs_define(repr=False)
+@_attrs_define(repr=False, weakref_slot=False)
 class Schedule(ExtraFields[Any]):
     """
     Attributes:
@@ -31,7 +31,9 @@ class Schedule(ExtraFields[Any]):
     ignore_holidays: bool | None | Unset = UNSET
     periods: list[Period] | Unset = UNSET
     type_: RuleHoursType | Unset = UNSET
-    _additional_properties: dict[str, Any] | None = _attrs_field(init=False, default=None, eq=extra_fields_key)
+    _additional_properties: dict[str, Any] | None = _attrs_field(
+        default=None, kw_only=True, alias="additional_properties", eq=extra_fields_key
+    )
     _secret_fields: ClassVar[frozenset[str]] = frozenset({})
 
     def __repr__(self) -> str:

@@ -20,7 +20,7 @@ if TYPE_CHECKING:
 T = TypeVar("T", bound="SendEmail")
 
 
-@_attrs_define(repr=False)
+@_attrs_define(repr=False, weakref_slot=False)
 class SendEmail(ExtraFields[Any]):
     """
     Attributes:
@@ -34,7 +34,9 @@ class SendEmail(ExtraFields[Any]):
     destination: str | Unset = UNSET
     template: str | Unset = UNSET
     variables: list[EmailVariable] | Unset = UNSET
-    _additional_properties: dict[str, Any] | None = _attrs_field(init=False, default=None, eq=extra_fields_key)
+    _additional_properties: dict[str, Any] | None = _attrs_field(
+        default=None, kw_only=True, alias="additional_properties", eq=extra_fields_key
+    )
     _secret_fields: ClassVar[frozenset[str]] = frozenset({})
 
     def __repr__(self) -> str:

@@ -22,7 +22,7 @@ if TYPE_CHECKING:
 T = TypeVar("T", bound="ServicePrincipal")
 
 
-@_attrs_define(repr=False)
+@_attrs_define(repr=False, weakref_slot=False)
 class ServicePrincipal(ExtraFields[Any]):
     """
     Attributes:
@@ -48,7 +48,9 @@ class ServicePrincipal(ExtraFields[Any]):
     my_phone_enabled: bool | None | Unset = UNSET
     peers: list[Peer] | Unset = UNSET
     xapi_enabled: bool | None | Unset = UNSET
-    _additional_properties: dict[str, Any] | None = _attrs_field(init=False, default=None, eq=extra_fields_key)
+    _additional_properties: dict[str, Any] | None = _attrs_field(
+        default=None, kw_only=True, alias="additional_properties", eq=extra_fields_key
+    )
     _secret_fields: ClassVar[frozenset[str]] = frozenset({})
 
     def __repr__(self) -> str:

@@ -19,7 +19,7 @@ if TYPE_CHECKING:
 T = TypeVar("T", bound="SipDevice")
 
 
-@_attrs_define(repr=False)
+@_attrs_define(repr=False, weakref_slot=False)
 class SipDevice(ExtraFields[Any]):
     """
     Attributes:
@@ -35,7 +35,9 @@ class SipDevice(ExtraFields[Any]):
     phone_web_password: None | str | Unset = UNSET
     prov_link: None | str | Unset = UNSET
     registrar: None | PhoneRegistrar | Unset = UNSET
-    _additional_properties: dict[str, Any] | None = _attrs_field(init=False, default=None, eq=extra_fields_key)
+    _additional_properties: dict[str, Any] | None = _attrs_field(
+        default=None, kw_only=True, alias="additional_properties", eq=extra_fields_key
+    )
     _secret_fields: ClassVar[frozenset[str]] = frozenset(
         {
             "phone_web_password",

@@ -19,7 +19,7 @@ if TYPE_CHECKING:
 T = TypeVar("T", bound="StatusSyncConfiguration")
 
 
-@_attrs_define(repr=False)
+@_attrs_define(repr=False, weakref_slot=False)
 class StatusSyncConfiguration(ExtraFields[Any]):
     """
     Attributes:
@@ -31,7 +31,9 @@ class StatusSyncConfiguration(ExtraFields[Any]):
     m365_to_pbx_bindings: list[M365ToPbxBinding] | Unset = UNSET
     pbx_to_m365_bindings: list[PbxToM365Binding] | Unset = UNSET
     pbx_to_m365_busy: bool | None | Unset = UNSET
-    _additional_properties: dict[str, Any] | None = _attrs_field(init=False, default=None, eq=extra_fields_key)
+    _additional_properties: dict[str, Any] | None = _attrs_field(
+        default=None, kw_only=True, alias="additional_properties", eq=extra_fields_key
+    )
     _secret_fields: ClassVar[frozenset[str]] = frozenset({})
 
     def __repr__(self) -> str:

@@ -18,7 +18,7 @@ if TYPE_CHECKING:
 T = TypeVar("T", bound="StopServicesStopRequestBody")
 
 
-@_attrs_define(repr=False)
+@_attrs_define(repr=False, weakref_slot=False)
 class StopServicesStopRequestBody(ExtraFields[Any]):
     """
     Attributes:
@@ -26,7 +26,9 @@ class StopServicesStopRequestBody(ExtraFields[Any]):
     """
 
     options: XServiceManageOptions | Unset = UNSET
-    _additional_properties: dict[str, Any] | None = _attrs_field(init=False, default=None, eq=extra_fields_key)
+    _additional_properties: dict[str, Any] | None = _attrs_field(
+        default=None, kw_only=True, alias="additional_properties", eq=extra_fields_key
+    )
     _secret_fields: ClassVar[frozenset[str]] = frozenset({})
 
     def __repr__(self) -> str:

@@ -14,7 +14,7 @@ from ..types import UNSET, Unset
 T = TypeVar("T", bound="SyslogCategoryConfig")
 
 
-@_attrs_define(repr=False)
+@_attrs_define(repr=False, weakref_slot=False)
 class SyslogCategoryConfig(ExtraFields[Any]):
     """
     Attributes:
@@ -26,7 +26,9 @@ class SyslogCategoryConfig(ExtraFields[Any]):
     is_audit_logs_enabled: bool | None | Unset = UNSET
     is_event_logs_enabled: bool | None | Unset = UNSET
     is_system_alerts_enabled: bool | None | Unset = UNSET
-    _additional_properties: dict[str, Any] | None = _attrs_field(init=False, default=None, eq=extra_fields_key)
+    _additional_properties: dict[str, Any] | None = _attrs_field(
+        default=None, kw_only=True, alias="additional_properties", eq=extra_fields_key
+    )
     _secret_fields: ClassVar[frozenset[str]] = frozenset({})
 
     def __repr__(self) -> str:

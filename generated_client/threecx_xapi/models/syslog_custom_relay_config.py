@@ -19,7 +19,7 @@ if TYPE_CHECKING:
 T = TypeVar("T", bound="SyslogCustomRelayConfig")
 
 
-@_attrs_define(repr=False)
+@_attrs_define(repr=False, weakref_slot=False)
 class SyslogCustomRelayConfig(ExtraFields[Any]):
     """
     Attributes:
@@ -35,7 +35,9 @@ class SyslogCustomRelayConfig(ExtraFields[Any]):
     host: None | str | Unset = UNSET
     port: int | None | Unset = UNSET
     protocol: None | SyslogProtocol | Unset = UNSET
-    _additional_properties: dict[str, Any] | None = _attrs_field(init=False, default=None, eq=extra_fields_key)
+    _additional_properties: dict[str, Any] | None = _attrs_field(
+        default=None, kw_only=True, alias="additional_properties", eq=extra_fields_key
+    )
     _secret_fields: ClassVar[frozenset[str]] = frozenset(
         {
             "client_private_key",

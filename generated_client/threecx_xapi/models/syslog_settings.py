@@ -20,7 +20,7 @@ if TYPE_CHECKING:
 T = TypeVar("T", bound="SyslogSettings")
 
 
-@_attrs_define(repr=False)
+@_attrs_define(repr=False, weakref_slot=False)
 class SyslogSettings(ExtraFields[Any]):
     """
     Attributes:
@@ -32,7 +32,9 @@ class SyslogSettings(ExtraFields[Any]):
     category_config: None | SyslogCategoryConfig | Unset = UNSET
     custom_relay_config: None | SyslogCustomRelayConfig | Unset = UNSET
     integration_type: None | SyslogIntegrationType | Unset = UNSET
-    _additional_properties: dict[str, Any] | None = _attrs_field(init=False, default=None, eq=extra_fields_key)
+    _additional_properties: dict[str, Any] | None = _attrs_field(
+        default=None, kw_only=True, alias="additional_properties", eq=extra_fields_key
+    )
     _secret_fields: ClassVar[frozenset[str]] = frozenset({})
 
     def __repr__(self) -> str:

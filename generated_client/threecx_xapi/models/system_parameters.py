@@ -20,7 +20,7 @@ if TYPE_CHECKING:
 T = TypeVar("T", bound="SystemParameters")
 
 
-@_attrs_define(repr=False)
+@_attrs_define(repr=False, weakref_slot=False)
 class SystemParameters(ExtraFields[Any]):
     """
     Attributes:
@@ -94,7 +94,9 @@ class SystemParameters(ExtraFields[Any]):
     tunnnel_port: int | None | Unset = UNSET
     version: None | str | Unset = UNSET
     webrtc_last_port: int | None | Unset = UNSET
-    _additional_properties: dict[str, Any] | None = _attrs_field(init=False, default=None, eq=extra_fields_key)
+    _additional_properties: dict[str, Any] | None = _attrs_field(
+        default=None, kw_only=True, alias="additional_properties", eq=extra_fields_key
+    )
     _secret_fields: ClassVar[frozenset[str]] = frozenset({})
 
     def __repr__(self) -> str:

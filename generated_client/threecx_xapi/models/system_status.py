@@ -18,7 +18,7 @@ from ..types import UNSET, Unset
 T = TypeVar("T", bound="SystemStatus")
 
 
-@_attrs_define(repr=False)
+@_attrs_define(repr=False, weakref_slot=False)
 class SystemStatus(ExtraFields[Any]):
     """
     Attributes:
@@ -128,7 +128,9 @@ class SystemStatus(ExtraFields[Any]):
     version: None | str | Unset = UNSET
     voicemail_quota_reached: bool | None | Unset = UNSET
     voicemail_stopped: bool | None | Unset = UNSET
-    _additional_properties: dict[str, Any] | None = _attrs_field(init=False, default=None, eq=extra_fields_key)
+    _additional_properties: dict[str, Any] | None = _attrs_field(
+        default=None, kw_only=True, alias="additional_properties", eq=extra_fields_key
+    )
     _secret_fields: ClassVar[frozenset[str]] = frozenset({})
 
     def __repr__(self) -> str:

@@ -14,7 +14,7 @@ from ..types import UNSET, Unset
 T = TypeVar("T", bound="TestResult")
 
 
-@_attrs_define(repr=False)
+@_attrs_define(repr=False, weakref_slot=False)
 class TestResult(ExtraFields[Any]):
     """
     Attributes:
@@ -26,7 +26,9 @@ class TestResult(ExtraFields[Any]):
     error: None | str | Unset = UNSET
     parameters: list[str] | Unset = UNSET
     success: bool | None | Unset = UNSET
-    _additional_properties: dict[str, Any] | None = _attrs_field(init=False, default=None, eq=extra_fields_key)
+    _additional_properties: dict[str, Any] | None = _attrs_field(
+        default=None, kw_only=True, alias="additional_properties", eq=extra_fields_key
+    )
     _secret_fields: ClassVar[frozenset[str]] = frozenset({})
 
     def __repr__(self) -> str:

@@ -16,7 +16,7 @@ from ..types import UNSET, Unset
 T = TypeVar("T", bound="TimeReportData")
 
 
-@_attrs_define(repr=False)
+@_attrs_define(repr=False, weakref_slot=False)
 class TimeReportData(ExtraFields[Any]):
     """
     Attributes:
@@ -28,7 +28,9 @@ class TimeReportData(ExtraFields[Any]):
     x_value: datetime.datetime | Unset = UNSET
     y_value_1: int | None | Unset = UNSET
     y_value_2: int | None | Unset = UNSET
-    _additional_properties: dict[str, Any] | None = _attrs_field(init=False, default=None, eq=extra_fields_key)
+    _additional_properties: dict[str, Any] | None = _attrs_field(
+        default=None, kw_only=True, alias="additional_properties", eq=extra_fields_key
+    )
     _secret_fields: ClassVar[frozenset[str]] = frozenset({})
 
     def __repr__(self) -> str:

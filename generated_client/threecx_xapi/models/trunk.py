@@ -31,7 +31,7 @@ if TYPE_CHECKING:
 T = TypeVar("T", bound="Trunk")
 
 
-@_attrs_define(repr=False)
+@_attrs_define(repr=False, weakref_slot=False)
 class Trunk(ExtraFields[Any]):
     """
     Attributes:
@@ -131,7 +131,9 @@ class Trunk(ExtraFields[Any]):
     tunnel_remote_addr: None | str | Unset = UNSET
     tunnel_remote_port: int | None | Unset = UNSET
     use_separate_auth_id: bool | None | Unset = UNSET
-    _additional_properties: dict[str, Any] | None = _attrs_field(init=False, default=None, eq=extra_fields_key)
+    _additional_properties: dict[str, Any] | None = _attrs_field(
+        default=None, kw_only=True, alias="additional_properties", eq=extra_fields_key
+    )
     _secret_fields: ClassVar[frozenset[str]] = frozenset(
         {
             "auth_password",

@@ -20,7 +20,7 @@ if TYPE_CHECKING:
 T = TypeVar("T", bound="TrunkTemplate")
 
 
-@_attrs_define(repr=False)
+@_attrs_define(repr=False, weakref_slot=False)
 class TrunkTemplate(ExtraFields[Any]):
     """
     Attributes:
@@ -54,7 +54,9 @@ class TrunkTemplate(ExtraFields[Any]):
     tags: list[str] | Unset = UNSET
     template_type: TemplateType | Unset = UNSET
     url: None | str | Unset = UNSET
-    _additional_properties: dict[str, Any] | None = _attrs_field(init=False, default=None, eq=extra_fields_key)
+    _additional_properties: dict[str, Any] | None = _attrs_field(
+        default=None, kw_only=True, alias="additional_properties", eq=extra_fields_key
+    )
     _secret_fields: ClassVar[frozenset[str]] = frozenset({})
 
     def __repr__(self) -> str:

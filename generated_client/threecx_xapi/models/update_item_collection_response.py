@@ -18,7 +18,7 @@ if TYPE_CHECKING:
 T = TypeVar("T", bound="UpdateItemCollectionResponse")
 
 
-@_attrs_define(repr=False)
+@_attrs_define(repr=False, weakref_slot=False)
 class UpdateItemCollectionResponse(ExtraFields[Any]):
     """Collection of Pbx.UpdateItem
 
@@ -29,7 +29,9 @@ class UpdateItemCollectionResponse(ExtraFields[Any]):
 
     odata_count: int | None | Unset = UNSET
     value: list[UpdateItem] | Unset = UNSET
-    _additional_properties: dict[str, Any] | None = _attrs_field(init=False, default=None, eq=extra_fields_key)
+    _additional_properties: dict[str, Any] | None = _attrs_field(
+        default=None, kw_only=True, alias="additional_properties", eq=extra_fields_key
+    )
     _secret_fields: ClassVar[frozenset[str]] = frozenset({})
 
     def __repr__(self) -> str:

@@ -21,7 +21,7 @@ if TYPE_CHECKING:
 T = TypeVar("T", bound="UpdateList")
 
 
-@_attrs_define(repr=False)
+@_attrs_define(repr=False, weakref_slot=False)
 class UpdateList(ExtraFields[Any]):
     """
     Attributes:
@@ -35,7 +35,9 @@ class UpdateList(ExtraFields[Any]):
     is_maintanance_expired: bool | None | Unset = UNSET
     key: None | Unset | UUID = UNSET
     last_successful_update: datetime.datetime | None | Unset = UNSET
-    _additional_properties: dict[str, Any] | None = _attrs_field(init=False, default=None, eq=extra_fields_key)
+    _additional_properties: dict[str, Any] | None = _attrs_field(
+        default=None, kw_only=True, alias="additional_properties", eq=extra_fields_key
+    )
     _secret_fields: ClassVar[frozenset[str]] = frozenset({})
 
     def __repr__(self) -> str:

@@ -32,7 +32,7 @@ if TYPE_CHECKING:
 T = TypeVar("T", bound="User")
 
 
-@_attrs_define(repr=False)
+@_attrs_define(repr=False, weakref_slot=False)
 class User(ExtraFields[Any]):
     """
     Attributes:
@@ -198,7 +198,9 @@ class User(ExtraFields[Any]):
     vm_play_msg_date_time: None | Unset | VMPlayMsgDateTimeType = UNSET
     web_meeting_approve_participants: bool | None | Unset = UNSET
     web_meeting_friendly_name: None | str | Unset = UNSET
-    _additional_properties: dict[str, Any] | None = _attrs_field(init=False, default=None, eq=extra_fields_key)
+    _additional_properties: dict[str, Any] | None = _attrs_field(
+        default=None, kw_only=True, alias="additional_properties", eq=extra_fields_key
+    )
     _secret_fields: ClassVar[frozenset[str]] = frozenset(
         {
             "access_password",

@@ -21,7 +21,7 @@ if TYPE_CHECKING:
 T = TypeVar("T", bound="UserGroup")
 
 
-@_attrs_define(repr=False)
+@_attrs_define(repr=False, weakref_slot=False)
 class UserGroup(ExtraFields[Any]):
     """
     Attributes:
@@ -49,7 +49,9 @@ class UserGroup(ExtraFields[Any]):
     tags: list[UserTag] | Unset = UNSET
     transcription_mode: None | TranscriptionType | Unset = UNSET
     type_: None | PeerType | Unset = UNSET
-    _additional_properties: dict[str, Any] | None = _attrs_field(init=False, default=None, eq=extra_fields_key)
+    _additional_properties: dict[str, Any] | None = _attrs_field(
+        default=None, kw_only=True, alias="additional_properties", eq=extra_fields_key
+    )
     _secret_fields: ClassVar[frozenset[str]] = frozenset({})
 
     def __repr__(self) -> str:

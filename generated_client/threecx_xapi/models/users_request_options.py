@@ -15,7 +15,7 @@ from ..types import UNSET, Unset
 T = TypeVar("T", bound="UsersRequestOptions")
 
 
-@_attrs_define(repr=False)
+@_attrs_define(repr=False, weakref_slot=False)
 class UsersRequestOptions(ExtraFields[Any]):
     """
     Attributes:
@@ -29,7 +29,9 @@ class UsersRequestOptions(ExtraFields[Any]):
     next_page_token: None | str | Unset = UNSET
     search: None | str | Unset = UNSET
     type_of_user: TypeOfUser | Unset = UNSET
-    _additional_properties: dict[str, Any] | None = _attrs_field(init=False, default=None, eq=extra_fields_key)
+    _additional_properties: dict[str, Any] | None = _attrs_field(
+        default=None, kw_only=True, alias="additional_properties", eq=extra_fields_key
+    )
     _secret_fields: ClassVar[frozenset[str]] = frozenset(
         {
             "next_page_token",

@@ -16,7 +16,7 @@ from ..types import UNSET, Unset
 T = TypeVar("T", bound="VectorStoreFile")
 
 
-@_attrs_define(repr=False)
+@_attrs_define(repr=False, weakref_slot=False)
 class VectorStoreFile(ExtraFields[Any]):
     """
     Attributes:
@@ -34,7 +34,9 @@ class VectorStoreFile(ExtraFields[Any]):
     size: int | None | Unset = UNSET
     status: None | str | Unset = UNSET
     vector_store_id: None | str | Unset = UNSET
-    _additional_properties: dict[str, Any] | None = _attrs_field(init=False, default=None, eq=extra_fields_key)
+    _additional_properties: dict[str, Any] | None = _attrs_field(
+        default=None, kw_only=True, alias="additional_properties", eq=extra_fields_key
+    )
     _secret_fields: ClassVar[frozenset[str]] = frozenset({})
 
     def __repr__(self) -> str:

@@ -18,7 +18,7 @@ if TYPE_CHECKING:
 T = TypeVar("T", bound="VectorStores")
 
 
-@_attrs_define(repr=False)
+@_attrs_define(repr=False, weakref_slot=False)
 class VectorStores(ExtraFields[Any]):
     """
     Attributes:
@@ -32,7 +32,9 @@ class VectorStores(ExtraFields[Any]):
     has_more: bool | None | Unset = UNSET
     items: list[VectorStore] | Unset = UNSET
     last_id: None | str | Unset = UNSET
-    _additional_properties: dict[str, Any] | None = _attrs_field(init=False, default=None, eq=extra_fields_key)
+    _additional_properties: dict[str, Any] | None = _attrs_field(
+        default=None, kw_only=True, alias="additional_properties", eq=extra_fields_key
+    )
     _secret_fields: ClassVar[frozenset[str]] = frozenset({})
 
     def __repr__(self) -> str:

@@ -19,7 +19,7 @@ if TYPE_CHECKING:
 T = TypeVar("T", bound="VoicemailSettings")
 
 
-@_attrs_define(repr=False)
+@_attrs_define(repr=False, weakref_slot=False)
 class VoicemailSettings(ExtraFields[Any]):
     """
     Attributes:
@@ -65,7 +65,9 @@ class VoicemailSettings(ExtraFields[Any]):
     transcribe_region: None | str | Unset = UNSET
     transcribe_secret_key: ConcealedPassword | None | Unset = UNSET
     used_space: int | None | Unset = UNSET
-    _additional_properties: dict[str, Any] | None = _attrs_field(init=False, default=None, eq=extra_fields_key)
+    _additional_properties: dict[str, Any] | None = _attrs_field(
+        default=None, kw_only=True, alias="additional_properties", eq=extra_fields_key
+    )
     _secret_fields: ClassVar[frozenset[str]] = frozenset(
         {
             "transcribe_secret_key",

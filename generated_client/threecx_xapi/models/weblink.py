@@ -23,7 +23,7 @@ if TYPE_CHECKING:
 T = TypeVar("T", bound="Weblink")
 
 
-@_attrs_define(repr=False)
+@_attrs_define(repr=False, weakref_slot=False)
 class Weblink(ExtraFields[Any]):
     """
     Attributes:
@@ -63,7 +63,9 @@ class Weblink(ExtraFields[Any]):
     styling: LiveChatStyling | None | Unset = UNSET
     translations: None | Unset | WebsiteLinksTranslations = UNSET
     website: list[str] | Unset = UNSET
-    _additional_properties: dict[str, Any] | None = _attrs_field(init=False, default=None, eq=extra_fields_key)
+    _additional_properties: dict[str, Any] | None = _attrs_field(
+        default=None, kw_only=True, alias="additional_properties", eq=extra_fields_key
+    )
     _secret_fields: ClassVar[frozenset[str]] = frozenset({})
 
     def __repr__(self) -> str:

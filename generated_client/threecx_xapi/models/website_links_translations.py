@@ -14,7 +14,7 @@ from ..types import UNSET, Unset
 T = TypeVar("T", bound="WebsiteLinksTranslations")
 
 
-@_attrs_define(repr=False)
+@_attrs_define(repr=False, weakref_slot=False)
 class WebsiteLinksTranslations(ExtraFields[Any]):
     """
     Attributes:
@@ -52,7 +52,9 @@ class WebsiteLinksTranslations(ExtraFields[Any]):
     start_chat_button_text: None | str | Unset = UNSET
     unavailable_message: None | str | Unset = UNSET
     window_title: None | str | Unset = UNSET
-    _additional_properties: dict[str, Any] | None = _attrs_field(init=False, default=None, eq=extra_fields_key)
+    _additional_properties: dict[str, Any] | None = _attrs_field(
+        default=None, kw_only=True, alias="additional_properties", eq=extra_fields_key
+    )
     _secret_fields: ClassVar[frozenset[str]] = frozenset({})
 
     def __repr__(self) -> str:

@@ -16,7 +16,7 @@ from ..types import UNSET, Unset
 T = TypeVar("T", bound="XSBCConnection")
 
 
-@_attrs_define(repr=False)
+@_attrs_define(repr=False, weakref_slot=False)
 class XSBCConnection(ExtraFields[Any]):
     """
     Attributes:
@@ -40,7 +40,9 @@ class XSBCConnection(ExtraFields[Any]):
     registered_phones: int | None | Unset = UNSET
     udp_active: bool | None | Unset = UNSET
     up: bool | None | Unset = UNSET
-    _additional_properties: dict[str, Any] | None = _attrs_field(init=False, default=None, eq=extra_fields_key)
+    _additional_properties: dict[str, Any] | None = _attrs_field(
+        default=None, kw_only=True, alias="additional_properties", eq=extra_fields_key
+    )
     _secret_fields: ClassVar[frozenset[str]] = frozenset({})
 
     def __repr__(self) -> str:
