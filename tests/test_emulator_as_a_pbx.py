@@ -333,10 +333,8 @@ def test_queue_agents_are_what_was_stored(http: httpx.Client) -> None:
     agents = [{"Number": "100"}, {"Number": "101"}]
     assert http.patch(f"/Queues({queue['Id']})", json={"Agents": agents}).status_code == 204
     listed = http.get(f"/Queues({queue['Id']})/Agents").json()
-    assert listed["@odata.context"].endswith("$metadata#Queues") and [row["Number"] for row in listed["value"]] == [
-        "100",
-        "101",
-    ]
+    assert listed["@odata.context"].endswith(f"$metadata#Queues({queue['Id']})/Agents")
+    assert [row["Number"] for row in listed["value"]] == ["100", "101"]
     assert [
         row["Number"] for row in http.get("/Queues", params={"$expand": "Agents"}).json()["value"][-1]["Agents"]
     ] == [
@@ -530,3 +528,11 @@ def test_nested_expand_options_are_checked_against_the_expanded_type(
     http: httpx.Client, expand: str, message: str
 ) -> None:
     assert message in _error(http.get("/Queues", params={"$expand": expand}), 400)
+
+
+@pytest.mark.parametrize("key", ["1", "Id=1"])
+def test_a_navigation_page_names_its_path_in_the_context(http: httpx.Client, key: str) -> None:
+    page = http.get(f"/Users({key})/Groups").json()
+
+    assert page["@odata.context"].endswith("/$metadata#Users(1)/Groups")  # the key in its canonical form
+    assert page["value"] and all("GroupId" in row for row in page["value"])

@@ -291,8 +291,9 @@ class Handler:
                 return self._entity(call, entity_set, entity, payload, options, status, context)
             if len(match.segments) == 2 and match.segments[1].arguments is None:
                 rows = self._navigation(first.name, entity, match.segments[1].name)
-                if rows is not None:
-                    return self._reply(status, self._page(call, rows, options, None, context + first.name))
+                if rows is not None:  # its context names the path, as ASP.NET Core OData's: Users(1)/Groups
+                    path = f"{first.text}/{match.segments[1].name}"
+                    return self._reply(status, self._page(call, rows, options, None, context + path))
         elif entity_set is not None and whole_path:
             if operation.method == "POST":
                 created = entity_set.create(payload or {})

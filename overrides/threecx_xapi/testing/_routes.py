@@ -32,6 +32,14 @@ class Segment:
     arguments: tuple[tuple[str, str], ...] | None  # None: no parentheses; names are POSITIONAL for bare keys
 
     @property
+    def text(self) -> str:
+        """The segment as a context URL names it: `Users(42)`, `Users(Number='100')`."""
+        if self.arguments is None:
+            return self.name
+        pairs = (value if name == POSITIONAL else f"{name}={value}" for name, value in self.arguments)
+        return f"{self.name}({','.join(pairs)})"
+
+    @property
     def shape(self) -> str:
         if self.arguments is None:
             return self.name
