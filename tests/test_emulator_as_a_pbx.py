@@ -536,3 +536,30 @@ def test_a_navigation_page_names_its_path_in_the_context(http: httpx.Client, key
 
     assert page["@odata.context"].endswith("/$metadata#Users(1)/Groups")  # the key in its canonical form
     assert page["value"] and all("GroupId" in row for row in page["value"])
+
+
+@pytest.mark.parametrize("name", ["top", "$Top", "TOP"])
+def test_system_query_option_names_are_taken_in_any_case_and_without_the_dollar(http: httpx.Client, name: str) -> None:
+    # OData 4.01 part 2, 5: services take them case-insensitively, with or without '$', as ASP.NET Core OData does.
+    page = http.get("/Users", params={name: "2", "select": "Id", "Expand": "Groups(select=GroupId;TOP=1)"}).json()
+
+    assert [sorted(row) for row in page["value"]] == [["@odata.etag", "Groups", "Id"]] * 2
+    assert all(len(row["Groups"]) <= 1 and set(row["Groups"][0]) == {"GroupId"} for row in page["value"])
+
+
+def test_a_query_option_given_twice_is_refused(http: httpx.Client) -> None:
+    response = http.get("/Users", params=[("$top", "1"), ("top", "2")])
+
+    message = "Query option '$top' was specified more than once, but it must be specified at most once."
+    assert _error(response, 400) == message
+
+
+def test_a_custom_query_option_is_ignored_and_an_unknown_system_one_refused(http: httpx.Client) -> None:
+    assert http.get("/Users", params={"tenant": "x", "$top": "1"}).status_code == 200
+    assert _error(http.get("/Users", params={"$tenant": "x"}), 400) == "The query parameter '$tenant' is not supported."
+
+
+def test_format_is_taken_without_the_dollar_too(http: httpx.Client) -> None:
+    response = http.get("/Users", params={"$top": "1", "format": "application/json;odata.metadata=none"})
+
+    assert response.headers["Content-Type"] == "application/json; odata.metadata=none"

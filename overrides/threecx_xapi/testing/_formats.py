@@ -16,7 +16,8 @@ KEPT_WITHOUT_METADATA = ("@odata.count", "@odata.nextLink", "@odata.deltaLink")
 
 def asks_for_no_metadata(headers: Mapping[str, str], query: str) -> bool:
     """Whether the request asks for `odata.metadata=none` (headers keyed in lower case)."""
-    formats = [value for name, value in parse_qsl(query) if name == "$format"] + [headers.get("accept", "")]
+    asked = [value for name, value in parse_qsl(query) if name.lower().removeprefix("$") == "format"]  # as $top
+    formats = [*asked, headers.get("accept", "")]
     return any("odata.metadata=none" in text.replace(" ", "").lower() for text in formats)
 
 

@@ -26,7 +26,17 @@ from ._fakedata import FakeData, collection_items, resolve
 from ._files import file_answer, report_csv
 from ._filter import FilterError
 from ._numbering import NumberingPlan
-from ._query import EntityType, Paging, check_options, collection, entity_type, expand_items, expand_value, expanded
+from ._query import (
+    EntityType,
+    Paging,
+    check_options,
+    collection,
+    entity_type,
+    expand_items,
+    expand_value,
+    expanded,
+    query_options,
+)
 from ._reports import ReportRows
 from ._routes import Match, RouteError, Router
 from ._signin import SIGNIN_TARGETS, SignIn
@@ -217,7 +227,7 @@ class Handler:
             malformed = _MALFORMED_ESCAPE.search(call.raw_path) or _MALFORMED_ESCAPE.search(call.query)
             if malformed is not None:
                 raise RouteError(400, "", f"The URI contains a malformed percent escape at {malformed.start()}.")
-            options = dict(parse_qsl(call.query, keep_blank_values=True))
+            options = query_options(parse_qsl(call.query, keep_blank_values=True))
             return self._dispatch(call, match, options)
         except RouteError as exc:
             return self._reply(exc.status, error_body(exc.code, exc.message, exc.target))

@@ -77,6 +77,23 @@ class QueryError(FilterError):
     """A query option the PBX would refuse; the handler answers 400 with this message."""
 
 
+def query_options(pairs: Iterable[tuple[str, str]]) -> dict[str, str]:
+    """Options by name, each system query option under its `$name`: an OData 4.01 service takes their names in
+    any case, with or without the `$` (part 2, 5), as ASP.NET Core OData does by default (`top=5`, `$Top=5`).
+
+    An option given twice is refused, with Microsoft.OData's message; other names are kept as sent."""
+    options: dict[str, str] = {}
+    for name, value in pairs:
+        folded = "$" + name.lower().removeprefix("$")
+        key = folded if folded in SYSTEM_OPTIONS else name
+        if key in options:
+            raise QueryError(
+                f"Query option '{key}' was specified more than once, but it must be specified at most once."
+            )
+        options[key] = value
+    return options
+
+
 def check_options(options: Mapping[str, str], entity: EntityType | None) -> None:
     """Unknown system query options, and properties the entity type lacks in $select/$orderby/$expand/$filter."""
     for name in options:
@@ -123,11 +140,8 @@ def expand_items(options: Mapping[str, str]) -> list[tuple[str, dict[str, str]]]
         if item == "*":
             continue
         name, _, rest = item.partition("(")
-        nested = {}
-        for option in _split(rest.strip().removesuffix(")"), ";"):
-            key, _, value = option.partition("=")
-            nested[key.strip()] = value.strip()
-        items.append((name.strip(), nested))
+        pairs = (option.partition("=") for option in _split(rest.strip().removesuffix(")"), ";"))
+        items.append((name.strip(), query_options((key.strip(), value.strip()) for key, _, value in pairs)))
     return items
 
 
