@@ -129,6 +129,49 @@ def test_a_body_that_is_no_odata_error_still_gives_a_useful_message(answer: dict
     assert raised.value.code is None and raised.value.details == []
 
 
+@pytest.mark.parametrize(
+    ("answer", "text"),
+    [
+        (
+            {
+                "error": {
+                    "code": "",
+                    "message": "The query is not valid.",
+                    "details": [{"code": "", "message": "Could not find a property named 'Foo'", "target": "$select"}],
+                }
+            },
+            "400: The query is not valid.; $select: Could not find a property named 'Foo' [GET",
+        ),
+        (
+            {
+                "error": {
+                    "code": "",
+                    "message": "The queueDnStr field is required.",
+                    "details": [{"code": "", "message": "The queueDnStr field is required.", "target": "queueDnStr"}],
+                }
+            },
+            "400: The queueDnStr field is required. [GET",
+        ),
+        (
+            {
+                "title": "One or more validation errors occurred.",
+                "status": 400,
+                "errors": {"queueDnStr": ["The queueDnStr field is required."]},
+            },
+            "400: One or more validation errors occurred.; queueDnStr: The queueDnStr field is required. [GET",
+        ),
+        ({"Message": "An error has occurred."}, "400: An error has occurred. [GET"),
+    ],
+    ids=["detail-named-by-its-target", "detail-repeating-the-message", "validation-problem-details", "message"],
+)
+def test_error_details_read_as_one_line_in_every_shape_asp_net_answers(answer: dict[str, Any], text: str) -> None:
+    pbx = failing_pbx(400, json=answer)
+    with pbx.client(retry=NO_RETRIES) as client, pytest.raises(BadRequest) as raised:
+        list_user.sync(client=client)
+    assert str(raised.value).startswith(text)
+    assert all(detail.get("message") for detail in raised.value.details)
+
+
 def test_a_long_error_page_is_cut_to_one_short_line() -> None:
     pbx = failing_pbx(500, text="<pre>\n" + "at Pbx.Handler()\n" * 500 + "</pre>")
     with pbx.client(retry=NO_RETRIES) as client, pytest.raises(ServerError) as raised:

@@ -95,7 +95,7 @@ class XapiError(Exception):
         if self.target:
             text += f" (target: {self.target})"
         for detail in self.details[:3]:
-            text += f"; {detail.get('code', '')}: {detail.get('message', '')}".rstrip(": ")
+            text += _detail_text(detail, self.message)
         if self.method and self.url:
             text += f" [{self.method} {self.url}]"
         return _scrub(text)
@@ -247,18 +247,40 @@ def retry_after_seconds(value: str | None) -> float | None:
     return max(0.0, (when - datetime.now(UTC)).total_seconds())
 
 
+def _detail_text(detail: dict[str, Any], message: str) -> str:
+    """`; Number: the number is taken` for one entry of `details`, named by its code or target; nothing when it
+    only repeats the message (ASP.NET repeats a field error there with its target)."""
+    said = str(detail.get("message") or "")
+    label = str(detail.get("code") or detail.get("target") or "")
+    if not said or said == message:
+        return ""
+    return f"; {label}: {said}" if label else f"; {said}"
+
+
 def _odata_error(response: httpx.Response) -> dict[str, Any]:
-    """The `error` object of an OData error body; empty when the body is not one."""
+    """The `error` object of an OData error body, or what an ASP.NET error body of another shape says (a
+    ProblemDetails' title and field errors, `{"Message": ...}`); empty when the body says nothing."""
     try:
         body = json.loads(response.content) if response.content else None
     except ValueError:  # UnicodeDecodeError included
         text = _plain_text(_text_of(response))
         return {"message": f"{response.reason_phrase}: {text}" if response.reason_phrase else text} if text else {}
-    if isinstance(body, dict):
-        error = body.get("error", body)
-        if isinstance(error, dict):
-            return error
-    return {}
+    if not isinstance(body, dict):
+        return {}
+    error = body.get("error", body)
+    if not isinstance(error, dict):
+        return {}
+    if "message" not in error and isinstance(error.get("Message"), str):
+        return {"message": error["Message"]}
+    fields = error.get("errors")
+    if isinstance(fields, dict) and "details" not in error:  # ValidationProblemDetails: {"field": ["message"]}
+        details = [
+            {"target": name, "message": str(said)}
+            for name, messages in fields.items()
+            for said in (messages if isinstance(messages, list) else [messages])
+        ]
+        return {**error, "details": details}
+    return error
 
 
 def _text_of(response: httpx.Response) -> str:
