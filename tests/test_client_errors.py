@@ -172,6 +172,27 @@ def test_error_details_read_as_one_line_in_every_shape_asp_net_answers(answer: d
     assert all(detail.get("message") for detail in raised.value.details)
 
 
+@pytest.mark.parametrize(
+    ("challenge", "code", "message"),
+    [
+        (
+            'Bearer error="invalid_token", error_description="The token expired at \'09/21/2026 14:14:20\'"',
+            "invalid_token",
+            "Unauthorized: The token expired at '09/21/2026 14:14:20'",
+        ),
+        ('Bearer error="invalid_token"', "invalid_token", "Unauthorized"),
+        ("Bearer", None, "Unauthorized"),
+    ],
+    ids=["expired", "invalid", "no-token"],
+)
+def test_a_bodiless_401_is_explained_by_its_bearer_challenge(challenge: str, code: str | None, message: str) -> None:
+    """ASP.NET's JwtBearer answers a refused token with no body: why is in WWW-Authenticate (RFC 6750 section 3)."""
+    pbx = failing_pbx(401, headers={"WWW-Authenticate": challenge})
+    with pbx.client(retry=NO_RETRIES) as client, pytest.raises(AuthenticationError) as raised:
+        list_user.sync(client=client)
+    assert (raised.value.code, raised.value.message) == (code, message)
+
+
 def test_a_long_error_page_is_cut_to_one_short_line() -> None:
     pbx = failing_pbx(500, text="<pre>\n" + "at Pbx.Handler()\n" * 500 + "</pre>")
     with pbx.client(retry=NO_RETRIES) as client, pytest.raises(ServerError) as raised:

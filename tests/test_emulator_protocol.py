@@ -58,13 +58,30 @@ def test_a_new_token_revokes_the_previous_one(pbx: Emulator, http: httpx.Client)
     assert http.get(f"{API}/Users", headers=second).status_code == 200
 
 
-@pytest.mark.parametrize("header", [None, "Bearer nonsense", "Basic abc"])
-def test_missing_or_wrong_tokens_are_401_with_an_odata_error(
-    pbx: Emulator, http: httpx.Client, header: str | None
+@pytest.mark.parametrize(
+    ("header", "challenge"),
+    [(None, "Bearer"), ("Basic abc", "Bearer"), ("Bearer nonsense", 'Bearer error="invalid_token"')],
+)
+def test_missing_or_wrong_tokens_are_an_empty_401_with_asp_nets_challenge(
+    pbx: Emulator, http: httpx.Client, header: str | None, challenge: str
 ) -> None:
     answer = http.get(f"{API}/Users", headers={"Authorization": header} if header else {})
     assert answer.status_code == 401
-    assert answer.json()["error"]["code"] == "Unauthorized"
+    assert answer.content == b"" and "content-type" not in answer.headers
+    assert answer.headers["WWW-Authenticate"] == challenge
+
+
+def test_an_expired_token_is_told_when_it_expired_as_jwtbearer_tells_it() -> None:
+    now = [1_790_000_000.0]  # 2026-09-21T14:13:20Z
+    with Emulator(clock=lambda: now[0], token_lifetime=60) as pbx, httpx.Client(base_url=pbx.url) as http:
+        headers = authorised(pbx, http)
+        assert http.get(f"{API}/Users", headers=headers).status_code == 200
+        now[0] += 61
+        answer = http.get(f"{API}/Users", headers=headers)
+    assert answer.status_code == 401 and answer.content == b""
+    assert answer.headers["WWW-Authenticate"] == (
+        'Bearer error="invalid_token", error_description="The token expired at \'09/21/2026 14:14:20\'"'
+    )
 
 
 def test_a_wrong_secret_is_refused(pbx: Emulator) -> None:

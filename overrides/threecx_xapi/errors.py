@@ -52,6 +52,7 @@ __all__ = [
 _SECRET_IN_URL = r"(?i)((?:access_token|client_secret|token)=)[^&\s]+"
 _SECRET_IN_JSON = r'(?i)("[^"]*(?:password|secret|token|pin|code)[^"]*"\s*:\s*)("(?:[^"\\]|\\.)*"|[^,}\s]+)'
 _MARKUP = r"(?is)<(head|script|style)\b.*?</\1\s*>|<[^>]*>"
+_AUTH_PARAM = r'(\w+)="((?:[^"\\]|\\.)*)"'  # RFC 7235 auth-param with a quoted-string value
 
 
 def _scrub(text: str) -> str:
@@ -260,8 +261,10 @@ def _detail_text(detail: dict[str, Any], message: str) -> str:
 def _odata_error(response: httpx.Response) -> dict[str, Any]:
     """The `error` object of an OData error body, or what an ASP.NET error body of another shape says (a
     ProblemDetails' title and field errors, `{"Message": ...}`); empty when the body says nothing."""
+    if not response.content:
+        return _bearer_challenge(response)
     try:
-        body = json.loads(response.content) if response.content else None
+        body = json.loads(response.content)
     except ValueError:  # UnicodeDecodeError included
         text = _plain_text(_text_of(response))
         return {"message": f"{response.reason_phrase}: {text}" if response.reason_phrase else text} if text else {}
@@ -280,6 +283,19 @@ def _odata_error(response: httpx.Response) -> dict[str, Any]:
             for said in (messages if isinstance(messages, list) else [messages])
         ]
         return {**error, "details": details}
+    return error
+
+
+def _bearer_challenge(response: httpx.Response) -> dict[str, Any]:
+    """What a bodiless 401's `WWW-Authenticate: Bearer error=..., error_description=...` says (RFC 6750 §3), as
+    ASP.NET's JwtBearer tells why a token was refused: "The token expired at '09/21/2026 14:14:20'"."""
+    challenge = response.headers.get("WWW-Authenticate", "")
+    if challenge[:6].lower() != "bearer":
+        return {}
+    params = {name.lower(): value.replace('\\"', '"') for name, value in re.findall(_AUTH_PARAM, challenge)}
+    error = {"code": params["error"]} if params.get("error") else {}
+    if params.get("error_description"):
+        error["message"] = f"{response.reason_phrase}: {params['error_description']}"
     return error
 
 

@@ -210,12 +210,13 @@ class Handler:
         return match.operation.operation_id, match
 
     def _answer(self, call: Call, match: Match | RouteError | Route) -> Reply:
-        if not (isinstance(match, Route) and not match.needs_token) and not self.tokens.is_valid(
-            call.headers.get("authorization")
-        ):
-            reply = self._reply(401, error_body("Unauthorized", "missing, expired or revoked bearer token"))
-            reply.headers["WWW-Authenticate"] = 'Bearer error="invalid_token"'
-            return reply
+        challenge = (
+            None
+            if isinstance(match, Route) and not match.needs_token
+            else self.tokens.challenge(call.headers.get("authorization"))
+        )
+        if challenge is not None:  # ASP.NET's JwtBearer answers with no body, only the challenge
+            return self._reply(401, None, {"WWW-Authenticate": challenge})
         refusal = _behaviour.forbidden_reason(self.settings.forbidden, call.raw_path)
         if refusal is not None:
             return self._reply(403, error_body("", refusal))

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import datetime
 import email.parser
 import email.policy
 import hmac
@@ -174,15 +175,26 @@ class TokenIssuer:
         self._families[family].revoked = True
         self._sessions = {token: held for token, held in self._sessions.items() if held[0] != family}
 
-    def is_valid(self, authorization: str | None) -> bool:
+    def challenge(self, authorization: str | None) -> str | None:
+        """None if `authorization` carries a live token, else the `WWW-Authenticate` ASP.NET's JwtBearer sends."""
         scheme, _, token = (authorization or "").partition(" ")
         if scheme.lower() != "bearer" or not token:
-            return False
+            return "Bearer"  # no token at all: RFC 6750 §3.1 gives no error code
         session = self._sessions.get(token)
         if session is not None:
-            return not self._families[session[0]].revoked and self.clock() < session[1]
-        active = self._active.get(self.client_id)
-        return active is not None and hmac.compare_digest(token, active[0]) and self.clock() < active[1]
+            held, expires = not self._families[session[0]].revoked, session[1]
+        else:
+            active = self._active.get(self.client_id)
+            held = active is not None and hmac.compare_digest(token, active[0])
+            expires = active[1] if active is not None else float("-inf")
+        if not held:
+            return 'Bearer error="invalid_token"'
+        if self.clock() >= expires:
+            if expires == float("-inf"):
+                return 'Bearer error="invalid_token"'
+            moment = datetime.datetime.fromtimestamp(expires, datetime.UTC).strftime("%m/%d/%Y %H:%M:%S")
+            return f'Bearer error="invalid_token", error_description="The token expired at \'{moment}\'"'
+        return None
 
     def expire_all(self) -> None:
         """Every issued access token expires now: the next call gets a 401 (refresh tokens still work)."""
