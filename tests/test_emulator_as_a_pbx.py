@@ -194,6 +194,19 @@ def test_entity_sets_cap_top_at_100_and_reports_take_larger_pages() -> None:
         assert http.get("/Users", params={"$top": "500"}).status_code == 200
 
 
+def test_call_history_takes_a_larger_top_and_the_inbound_rules_report_does_not() -> None:
+    """Real PBXs differ from "sets capped, reports not" here: scripts page call history with `$top=500` and more,
+    and the inbound-rules report answers a `$top` above 100 with the set's refusal."""
+    with Emulator(collection_size=150, report_size=150) as pbx, _session(pbx) as http:
+        history = http.get("/CallHistoryView", params={"$top": "500"})
+        assert history.status_code == 200 and len(history.json()["value"]) == 150
+        assert "The limit of '100' for Top query has been exceeded" in _error(
+            http.get("/ReportInboundRules/Pbx.GetInboundRulesData()", params={"$top": "500"}), 400
+        )
+        rules = http.get("/ReportInboundRules/Pbx.GetInboundRulesData()", params={"$top": "100"})
+        assert rules.status_code == 200 and len(rules.json()["value"]) == 100
+
+
 def test_a_null_report_string_is_refused_as_asp_net_refuses_it(http: httpx.Client) -> None:
     assert _error(http.get(AGENT_LOGINS.format(queues="null")), 400) == "The queueDnStr field is required."
     assert http.get(AGENT_LOGINS.format(queues="''")).status_code == 200

@@ -1,5 +1,5 @@
 """Where the emulated PBX departs from the document as a user's PBX may: 403 on areas the API client may not
-read, and a clock that is not this machine's (the `$top` cap and next links are the handler's own paging).
+read, a clock that is not this machine's, and which paths cap `$top` (the paging itself is the handler's).
 
 Each rule is a small function the handler consults; the settings live in `Settings` (see `_handler`).
 """
@@ -15,6 +15,9 @@ from typing import Any
 from ..doctor.report import REPORT_SETTINGS
 
 API_PATH = "/xapi/v1"
+# Areas whose `$top` cap departs from the rule "entity sets capped, report functions not", as real PBXs were seen
+# to answer: call history takes `$top=500` and more; the inbound-rules report refuses more than 100.
+TOP_CAPPED_AREAS = {"CallHistoryView": False, "ReportInboundRules": True}
 EVERY_AREA = "*"  # a `forbidden` key that refuses every area, as the console's IP restriction does
 
 
@@ -24,6 +27,11 @@ def area_of(raw_path: str) -> str:
     for separator in ("/", "("):
         rest = rest.split(separator, 1)[0]
     return rest
+
+
+def top_capped(raw_path: str, *, function_result: bool) -> bool:
+    """Whether the PBX refuses a `$top` above its limit on this path."""
+    return TOP_CAPPED_AREAS.get(area_of(raw_path), not function_result)
 
 
 def forbidden_areas(forbidden: Mapping[str, str] | Iterable[str], paths: Iterable[str]) -> dict[str, str]:

@@ -379,11 +379,13 @@ class Handler:
         entity_set: EntitySet | None,
         context: str,
         *,
-        capped: bool = True,
+        function_result: bool = False,
         row_type: EntityType | None = None,
     ) -> dict[str, Any]:
         paging = Paging(
-            top_limit=self.settings.top_limit if capped else None,
+            top_limit=self.settings.top_limit
+            if _behaviour.top_capped(call.raw_path, function_result=function_result)
+            else None,
             page_size=self.settings.max_page_size,
             next_link=lambda following: (
                 f"{_base(call)}{call.raw_path[len(API_PATH) :]}?{urlencode(following, quote_via=quote)}"
@@ -430,7 +432,7 @@ class Handler:
             if row_type is None and item_name in self.schemas:
                 row_type = self._row_types[item_name] = entity_type(self.schemas, items)
             page = self._page(
-                call, rows, options, None, f"{context}Collection({item_name})", capped=False, row_type=row_type
+                call, rows, options, None, f"{context}Collection({item_name})", function_result=True, row_type=row_type
             )
             if operation.operation_id.startswith("Download") and self.download_format == "csv":
                 answer = report_csv(operation.operation_id, page["value"])

@@ -6,16 +6,16 @@
     pbx = Emulator()
     client = pbx.client()                                # in-process: no server, no socket
 
-What it does, as a PBX does: `/connect/token` with client credentials and one active token per client;
-one numbering plan across users, queues, ring groups, IVRs, fax, trunks and parkings; `$top` capped at
-`top_limit` on entity sets; `@odata.context`, ETags (If-Match / If-None-Match), `$expand` and navigation
-paths over stored rows; the document at /xapi/v1/swagger.yaml, a service document and `$metadata`;
-every operation of the document routed, keys and function parameters read with a strict OData literal
-parser (a bare string or a quoted date-time is a 400 with an OData error body); request bodies validated
-against the document's schemas; entity sets held in memory (create, get by key or alternate key, PATCH
-merges, delete, list with `$filter`, `$select`, `$orderby`, `$top`, `$skip`, `$count`, `$search`);
-functions and reports answered with deterministic, schema-valid rows from `seed`; `X-3CX-Version` on
-every response. Faults for tests: `fail(...)` and `expire_tokens()`. Where real PBXs depart from the document
+What it does, as a PBX does: `/connect/token` with client credentials and one active token per client; one
+numbering plan across users, queues, ring groups, IVRs, fax, trunks and parkings; `$top` capped at `top_limit`
+on entity sets (not call history) and the inbound-rules report; `@odata.context`, ETags (If-Match /
+If-None-Match), `$expand` and navigation paths over stored rows; the document at /xapi/v1/swagger.yaml, a
+service document and `$metadata`; every operation of the document routed, keys and function parameters read with
+a strict OData literal parser (a bare string or a quoted date-time is a 400 with an OData error body); request
+bodies validated against the document's schemas; entity sets held in memory (create, get by key or alternate
+key, PATCH merges, delete, list with `$filter`, `$select`, `$orderby`, `$top`, `$skip`, `$count`, `$search`);
+functions and reports answered with deterministic, schema-valid rows from `seed`; `X-3CX-Version` on every
+response. Faults for tests: `fail(...)` and `expire_tokens()`. Where real PBXs depart from the document
 (`top_limit`, `max_page_size`, `forbidden`, `clock_offset`, `server_version`, `tls`), settings say so, and
 `Emulator.from_report(...)` takes them from a `threecx-xapi doctor --report` file: a user's PBX as a test.
 """
