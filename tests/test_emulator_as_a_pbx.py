@@ -135,6 +135,17 @@ def test_expanding_a_plain_property_and_an_unknown_option_are_refused(http: http
     assert _error(http.get("/Users", params={"$foo": "1"}), 400) == "The query parameter '$foo' is not supported."
 
 
+@pytest.mark.parametrize(
+    ("option", "value"), [("$apply", "groupby((Number))"), ("compute", "Id add 1 as Next"), ("$index", "0")]
+)
+def test_an_option_the_emulator_does_not_evaluate_is_a_501_not_a_wrong_answer(
+    http: httpx.Client, option: str, value: str
+) -> None:
+    name = "$" + option.removeprefix("$")
+    assert _error(http.get("/Users", params={option: value}), 501) == f"The emulator does not evaluate {name}."
+    assert _error(http.get(CALL_LOG, params={option: value}), 501) == f"The emulator does not evaluate {name}."
+
+
 def test_a_string_property_compared_with_a_number_is_a_400(http: httpx.Client) -> None:
     message = _error(http.get("/Users", params={"$filter": "Number eq 100"}), 400)
     assert "incompatible types" in message and "'Edm.String' and 'Edm.Int32'" in message

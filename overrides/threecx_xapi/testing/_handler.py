@@ -36,6 +36,7 @@ from ._query import (
     expand_value,
     expanded,
     query_options,
+    unevaluated_option,
 )
 from ._reports import ReportRows
 from ._routes import Match, RouteError, Router
@@ -229,6 +230,9 @@ class Handler:
             if malformed is not None:
                 raise RouteError(400, "", f"The URI contains a malformed percent escape at {malformed.start()}.")
             options = query_options(parse_qsl(call.query, keep_blank_values=True))
+            unevaluated = unevaluated_option(options)
+            if unevaluated is not None:
+                raise RouteError(501, "NotImplemented", f"The emulator does not evaluate {unevaluated}.")
             return self._dispatch(call, match, options)
         except RouteError as exc:
             return self._reply(exc.status, error_body(exc.code, exc.message, exc.target))

@@ -94,6 +94,16 @@ def query_options(pairs: Iterable[tuple[str, str]]) -> dict[str, str]:
     return options
 
 
+# System query options the emulator does not evaluate: answering without them would be a wrong answer, so a
+# request carrying one is a 501, as OData part 1 (9.3.1) asks of a service lacking a feature.
+UNEVALUATED_OPTIONS = ("$apply", "$compute", "$deltatoken", "$id", "$index")
+
+
+def unevaluated_option(options: Mapping[str, str]) -> str | None:
+    """The first system query option of `options` the emulator does not evaluate, or None."""
+    return next((name for name in UNEVALUATED_OPTIONS if name in options), None)
+
+
 def check_options(options: Mapping[str, str], entity: EntityType | None) -> None:
     """Unknown system query options, and properties the entity type lacks in $select/$orderby/$expand/$filter."""
     for name in options:
