@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import base64
 import json
+import uuid
 from collections.abc import Iterator
 
 import httpx
@@ -308,3 +309,29 @@ def test_the_pytest_fixture_serves_over_http(xapi_emulator: Emulator) -> None:
     assert xapi_emulator.url.startswith("http://127.0.0.1:")
     with XapiClient(xapi_emulator.url, xapi_emulator.client_id, xapi_emulator.client_secret) as client:
         assert list_user.sync(client=client, count=True).odata_count == 25
+
+
+def test_a_myphone_session_is_opened_for_a_token_impersonating_an_extension(pbx: Emulator, http: httpx.Client) -> None:
+    """3CX's own xapi-tutorial opens one with an API client's token and `impersonate`, as an AI agent does."""
+    headers = authorised(pbx, http)
+    number = http.get(f"{API}/Users", headers=headers).json()["value"][0]["Number"]
+    form = {"name": "AI", "version": "0.1", "isHuman": False, "impersonate": number}
+    opened = [http.post("/webclient/api/MyPhone/session", json=form, headers=headers) for _ in range(2)]
+    assert [answer.status_code for answer in opened] == [200, 200]
+    keys = [uuid.UUID(answer.json()["sessionKey"]) for answer in opened]
+    assert keys[0] != keys[1] and uuid.UUID(opened[0].json()["pass"]) not in keys
+    assert http.post("/webclient/api/MyPhone/session", json={"Name": "Webclient"}, headers=headers).status_code == 200
+
+
+def test_a_myphone_session_needs_a_token_a_known_extension_and_a_post(pbx: Emulator, http: httpx.Client) -> None:
+    headers = authorised(pbx, http)
+    path = "/webclient/api/MyPhone/session"
+    refused = http.post(path, json={"name": "AI"})
+    assert (refused.status_code, refused.headers["WWW-Authenticate"]) == (401, "Bearer")
+    unknown = http.post(path, json={"impersonate": "no-such-extension"}, headers=headers)
+    assert unknown.status_code == 400 and "'no-such-extension'" in unknown.json()["error"]["message"]
+    assert http.post(path, content=b"[1]", headers={**headers, "Content-Type": "application/json"}).status_code == 400
+    assert http.get(path, headers=headers).headers["Allow"] == "POST"
+    pbx.fail("myphone_session", status=503)
+    assert http.post(path, json={}, headers=headers).status_code == 503
+    assert [request.operation_id for request in pbx.requests if request.path == path][-1] == "myphone_session"

@@ -25,6 +25,7 @@ from ._entities import EntitySet, discover, json_value
 from ._fakedata import FakeData, collection_items, resolve
 from ._files import file_answer, report_csv
 from ._filter import FilterError
+from ._myphone import SESSION_PATH, open_session
 from ._numbering import NumberingPlan
 from ._query import (
     EntityType,
@@ -120,6 +121,8 @@ def error_body(code: str, message: str, target: str | None = None) -> dict[str, 
     return {"error": {"code": code, "message": message, "details": details}}
 
 
+# The names faults and recorded requests use for the routes outside the registry that have one.
+TARGETS = {**SIGNIN_TARGETS, SESSION_PATH: "myphone_session"}
 _MALFORMED_ESCAPE = re.compile(r"%(?![0-9A-Fa-f]{2})")
 _BULK_DELETE = re.compile(r"Pbx\.(Bulk\w*Delete|BatchDelete|Delete\w*ById)$")
 _FILE_MODEL = "IActionResult"
@@ -162,6 +165,7 @@ class Handler:
             API_PATH: Route(self._service_document),
             API_PATH + "/": Route(self._service_document),
             API_PATH + "/$metadata": Route(self._metadata),
+            SESSION_PATH: Route(self._myphone_session),
         }
 
     def entity_set(self, name: str) -> EntitySet | None:
@@ -198,7 +202,7 @@ class Handler:
         """The operation a request addresses (its id, or "token"), or why none is."""
         route = self.routes.get(raw_path)
         if route is not None:
-            return SIGNIN_TARGETS.get(raw_path), route
+            return TARGETS.get(raw_path), route
         if not raw_path.startswith(API_PATH + "/"):
             return None, RouteError(404, "NotFound", f"no resource at {unquote(raw_path)}")
         try:
@@ -266,6 +270,15 @@ class Handler:
         """The sign-in endpoints (token, login, authorize): no bearer token is asked of them, whatever the method."""
         status, extra, content = self.signin.answer(call.method, call.raw_path, call.query, call.headers, call.body)
         return Reply(status, {"X-3CX-Version": self.settings.server_version, **extra}, content)
+
+    def _myphone_session(self, call: Call) -> Reply:
+        if call.method != "POST":
+            body = error_body("MethodNotAllowed", f"{call.method} is not allowed on {call.raw_path}")
+            return self._reply(405, body, {"Allow": "POST"})
+        users = self.entity_set("Users")
+        rows = users.rows.values() if users is not None else ()
+        status, body = open_session(call.body, lambda number: any(row.get("Number") == number for row in rows))
+        return self._reply(status, body)
 
     def _swagger(self, call: Call) -> Reply:
         headers = {"X-3CX-Version": self.settings.server_version, "Content-Type": "application/yaml"}

@@ -40,9 +40,8 @@ from starlette.types import Receive, Scope, Send
 from .. import registry
 from ._accounts import Accounts
 from ._behaviour import forbidden_areas, report_settings
-from ._handler import TOKEN_TARGET, Fault, Handler, RecordedRequest, Reply, Settings
+from ._handler import TARGETS, TOKEN_TARGET, Fault, Handler, RecordedRequest, Reply, Settings
 from ._serving import ServerThread
-from ._signin import SIGNIN_TARGETS
 
 if TYPE_CHECKING:
     from ..client import XapiClient
@@ -232,7 +231,7 @@ class Emulator:
         `delay` waits that many seconds first; `drop` closes the connection without a complete answer.
         An unknown target is a ValueError, so a misspelt operationId never arms a fault that cannot fire.
         """
-        if target not in ("*", *SIGNIN_TARGETS.values()) and target not in _operation_ids():
+        if target not in ("*", *TARGETS.values()) and target not in _operation_ids():
             raise ValueError(_unknown_target(target))
         with self._handler.lock:
             self._handler.faults.append(Fault(target, status, retry_after, delay, drop, times))
