@@ -74,6 +74,17 @@ def test_a_user_created_without_a_number_gets_the_first_free_one(http: httpx.Cli
     assert http.get(f"/Users(Number='{number}')").json()["FirstName"] == "Ann"
 
 
+def test_a_deleted_entitys_id_is_never_handed_out_again(http: httpx.Client) -> None:
+    """Ids come from a database sequence: a client holding an old Id never reaches a newer entity by it."""
+    held = [row["Id"] for row in http.get("/Users", params={"$select": "Id"}).json()["value"]]
+    first = http.post("/Users", json={"FirstName": "Ann", "Id": 1}).json()["Id"]
+    assert first == max(held) + 1  # not the Id sent
+    assert http.delete(f"/Users({first})").status_code == 204
+    second = http.post("/Users", json={"FirstName": "Bo"}).json()["Id"]
+    assert second == first + 1
+    assert http.get(f"/Users({first})").status_code == 404
+
+
 @pytest.mark.parametrize(
     ("entity_set", "body"),
     [("Queues", {"AnnouncementInterval": 50}), ("RingGroups", {"Name": "RG"}), ("Receptionists", {"Name": "IVR"})],

@@ -39,6 +39,7 @@ class EntitySet:
     plan: NumberingPlan | None = None
     versions: dict[int, int] = field(default_factory=dict)  # id(row) -> version: the ETag
     _counter: Iterator[int] = field(default_factory=lambda: itertools.count(1))  # a new version per change
+    _last_id: int = 0  # the highest integer key ever held: a deleted entity's Id is never handed out again
 
     def seed(self, fake: FakeData, count: int) -> None:
         numbered = "Number" in self.properties
@@ -54,6 +55,8 @@ class EntitySet:
 
     def _store(self, key: Any, entity: dict[str, Any]) -> None:
         self.rows[key] = entity
+        if isinstance(key, int):
+            self._last_id = max(self._last_id, key)
         self.versions[id(entity)] = next(self._counter)
 
     def etag(self, entity: dict[str, Any]) -> str:
@@ -74,8 +77,8 @@ class EntitySet:
     def create(self, entity: dict[str, Any]) -> dict[str, Any]:
         # Annotations a client echoes back (InitTrunk's @odata.context) are not properties.
         entity = {name: value for name, value in copy.deepcopy(entity).items() if "@" not in name}
-        if self.integer_key:  # the PBX numbers new entities itself, whatever Id was sent
-            entity[self.key] = max((key for key in self.rows if isinstance(key, int)), default=0) + 1
+        if self.integer_key:  # the PBX numbers new entities itself from a database sequence, whatever Id was sent
+            entity[self.key] = self._last_id + 1
         if entity.get(self.key) is None:
             raise RouteError(400, "BadRequest", f"a new {self.name} entity needs its key {self.key!r}")
         self._check_unique(entity, (self.key, *sorted(self.alternate_keys)))
