@@ -513,6 +513,17 @@ def test_demo_data_looks_like_a_pbx() -> None:
         assert {row["Agent"] for row in sessions if row["AgentNo"] in users} <= set(users.values())
 
 
+def test_generated_ranges_run_low_to_high_and_caller_pairs_are_left_alone(http: httpx.Client) -> None:
+    """An object's integer range bounds (ENL From/To, VlanIdMin/VlanIdMax, MinLength/MaxLength) are in order;
+    FromDnType/ToDnType of a recording name two parties, no range."""
+    for seed in range(5):
+        with Emulator(seed=seed) as pbx, _session(pbx) as session:
+            enl = session.get("/Defs/Pbx.GetSystemParameters()").json()["ENLRange"]
+            assert enl["From"] <= enl["To"]
+    recordings = http.get("/Recordings").json()["value"]
+    assert any(row["FromDnType"] > row["ToDnType"] for row in recordings if "FromDnType" in row and "ToDnType" in row)
+
+
 # -- the command line -------------------------------------------------------------------------------------------
 
 

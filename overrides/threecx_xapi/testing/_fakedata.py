@@ -81,6 +81,8 @@ class FakeData:
                 key for key, sub in properties.items() if resolve(self.schemas, sub).get("format") == "date-time"
             ]
             made.update(zip(moments, sorted(made[key] for key in moments), strict=True))
+            for low, high in _integer_ranges(made):  # a range's bounds in order: ENL From/To, VlanIdMin/VlanIdMax
+                made[low], made[high] = sorted((made[low], made[high]))
             return made
         if kind == "array":
             items = schema.get("items", {})
@@ -113,6 +115,22 @@ class FakeData:
         if fmt in ("byte", "base64url"):
             return "AAEC"
         return _named_string(name, row, rng, schema.get("maxLength"))
+
+
+# (low, high) name pairs of a range, as suffixes (`LocalRTPPortStart`/`LocalRTPPortEnd`) or prefixes (`MinLength`).
+_RANGE_SUFFIXES = (("From", "To"), ("Start", "End"), ("Min", "Max"))
+_RANGE_PREFIXES = (("Min", "Max"),)
+
+
+def _integer_ranges(made: Mapping[str, Any]) -> list[tuple[str, str]]:
+    """The pairs of integer properties of an object that are the two bounds of one range."""
+    pairs = [(key, key[: -len(low)] + high) for key in made for low, high in _RANGE_SUFFIXES if key.endswith(low)]
+    pairs += [(key, high + key[len(low) :]) for key in made for low, high in _RANGE_PREFIXES if key.startswith(low)]
+    return [
+        (low, high)
+        for low, high in pairs
+        if type(made[low]) is int and type(made.get(high)) is int  # exactly int: a bool is no bound
+    ]
 
 
 def _is_container(schemas: Mapping[str, Any], schema: Mapping[str, Any]) -> bool:
