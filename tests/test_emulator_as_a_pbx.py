@@ -394,6 +394,15 @@ def test_bulk_deletes_delete(http: httpx.Client, entity_set: str, action: str) -
     assert [row["Id"] for row in http.get(f"/{entity_set}").json()["value"]] == before[2:]
 
 
+def test_a_batch_delete_of_users_answers_an_error_row_only_for_what_it_could_not_delete(http: httpx.Client) -> None:
+    held = [row["Id"] for row in http.get("/Users").json()["value"]]
+    deleted = http.post("/Users/Pbx.BatchDelete", json={"ids": held[:2]})
+    assert deleted.status_code == 200 and deleted.json()["value"] == []
+    again = http.post("/Users/Pbx.BatchDelete", json={"ids": [held[0], held[2]]})
+    assert [row["Error"] for row in again.json()["value"]] == [f"Users({held[0]}) does not exist"]
+    assert [row["Id"] for row in http.get("/Users").json()["value"]] == held[3:]
+
+
 def test_an_enum_result_is_wrapped(http: httpx.Client) -> None:
     body = http.get("/SystemStatus/Pbx.GetRemoteAccessStatus()").json()
     assert set(body) == {"@odata.context", "value"} and isinstance(body["value"], str)

@@ -337,7 +337,12 @@ class Handler:
                 return self._reply(status, None)
             return self._reply(status, {"@odata.context": context + first.name, **singleton})
         if entity_set is not None and _BULK_DELETE.search(operation.path) and isinstance(payload, dict):
-            self._bulk_delete(entity_set, payload)
+            missing = self._bulk_delete(entity_set, payload)
+            items = collection_items(self.schemas, operation.response["schema"] or {})
+            if items is not None:  # Users/Pbx.BatchDelete: an error row for each entity it could not delete
+                item_name = items.get("$ref", "").rsplit("/", 1)[-1]
+                rows = [{"Error": f"{entity_set.name}({key!r}) does not exist"} for key in missing]
+                return self._reply(status, {"@odata.context": f"{context}Collection({item_name})", "value": rows})
         return self._generated(call, match, status, options, entity_set, context)
 
     def _entity(
@@ -536,12 +541,17 @@ class Handler:
                 groups.append({"GroupId": entity["Id"], "Name": entity.get("Name"), "Rights": member.get("Rights")})
             user["Groups"] = groups
 
-    def _bulk_delete(self, entity_set: EntitySet, payload: Mapping[str, Any]) -> None:
-        """Users/Pbx.BatchDelete, Fax/Pbx.BulkFaxDelete, ...: every entity the `ids` name is gone."""
+    def _bulk_delete(self, entity_set: EntitySet, payload: Mapping[str, Any]) -> list[Any]:
+        """Users/Pbx.BatchDelete, Fax/Pbx.BulkFaxDelete, ...: every entity the `ids` name is gone; the keys of
+        those that were not there."""
+        missing = []
         for key in payload.get("ids") or payload.get("Ids") or ():
             entity = entity_set.rows.get(key)
-            if entity is not None:
+            if entity is None:
+                missing.append(key)
+            else:
                 entity_set.delete(entity)
+        return missing
 
     def _request_body(self, match: Match, body: bytes) -> dict[str, Any] | None:
         declared = match.operation.request_body
