@@ -31,6 +31,7 @@ FUNCTIONS = [
     if _is_function(operation)
     and operation.response["schema"] is not None
     and collection_items(registry.schemas(), operation.response["schema"]) is not None
+    and operation.operation_id != "BatchDelete"  # its rows: the Ids it could not delete (test_emulator_as_a_pbx)
 ]
 
 
