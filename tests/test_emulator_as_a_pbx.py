@@ -445,6 +445,41 @@ def test_metadata_is_csdl_and_the_same_for_the_same_document(http: httpx.Client)
         assert again.get("/$metadata").content == response.content
 
 
+def test_singletons_are_entity_types_with_names_of_their_own(http: httpx.Client) -> None:
+    """CSDL: a singleton's type is an entity type and container names are unique; a generic OData client
+    (python-odata) fails to read the metadata otherwise. Functions on a singleton are bound to one, not a set."""
+    root = ElementTree.fromstring(http.get("/$metadata").content)
+    edm = "{http://docs.oasis-open.org/odata/ns/edm}"
+    container = next(root.iter(f"{edm}EntityContainer"))
+    names = [element.get("Name") for element in container]
+    assert len(names) == len(set(names)) and "AISettings" in names
+    entity_types = {f"Pbx.{element.get('Name')}" for element in root.iter(f"{edm}EntityType")}
+    assert {element.get("Type") for element in container.iter(f"{edm}Singleton")} <= entity_types
+    bindings = {
+        element.get("Name"): next(element.iter(f"{edm}Parameter")).get("Type")
+        for element in root.iter(f"{edm}Function")
+    }
+    assert bindings["GetCurrentAIResources"] == "Pbx.AISettings"
+    listed = [row["name"] for row in http.get("/").json()["value"]]
+    assert len(listed) == len(set(listed))
+
+
+def test_a_collections_count_is_a_plain_number_after_filter_and_search(http: httpx.Client) -> None:
+    """`/Users/$count`, as ASP.NET Core OData answers it; the document lists no `$count` paths."""
+    held = http.get("/Users", params={"$select": "Id"}).json()["value"]
+    counted = http.get("/Users/$count", params={"$top": "1"})
+    assert counted.status_code == 200 and counted.headers["Content-Type"] == "text/plain"
+    assert counted.text == str(len(held))
+    assert http.get("/Users/$count", params={"$filter": "Id gt 2"}).text == str(sum(row["Id"] > 2 for row in held))
+    assert "Nope" in _error(http.get("/Users/$count", params={"$filter": "Nope eq 1"}), 400)
+    assert http.post("/Users/$count").headers["Allow"] == "GET"
+    history = http.get("/CallHistoryView", params={"$count": "true", "$top": "1"}).json()["@odata.count"]
+    assert http.get("/CallHistoryView/$count").text == str(history)  # a listed set, its rows generated
+    groups = http.get("/Users(1)/Groups").json()["value"]
+    assert http.get("/Users(1)/Groups/$count").text == str(len(groups))
+    assert _error(http.get("/Users(1)/$count"), 404).endswith("it is no collection")
+
+
 def test_etags_guard_updates(http: httpx.Client) -> None:
     first = http.get("/Users(1)")
     etag = first.headers["ETag"]

@@ -74,8 +74,11 @@ def _rebuilt_document() -> dict[str, Any]:
     }
 
 
-def entity_sets(schemas: Mapping[str, Any], sets: Mapping[str, EntitySet]) -> dict[str, str]:
-    """Every entity set by its type name: the keyed ones, and those only listed (`GET /Recordings`, reports)."""
+def entity_sets(
+    schemas: Mapping[str, Any], sets: Mapping[str, EntitySet], singletons: Iterable[str] = ()
+) -> dict[str, str]:
+    """Every entity set by its type name: the keyed ones, and those only listed (`GET /Recordings`, reports);
+    never a singleton's name (`AISettings/Pbx.GetVectorStoreFiles` is bound to the singleton)."""
     found = {name: _type_name(entity_set.item_schema) for name, entity_set in sets.items()}
     for operation in registry.operations():
         path, schema = operation.path.strip("/"), operation.response["schema"]
@@ -85,10 +88,11 @@ def entity_sets(schemas: Mapping[str, Any], sets: Mapping[str, EntitySet]) -> di
         if items is not None and _type_name(items) in schemas:
             found[path] = _type_name(items)
     # Sets only functions are bound to (/ReportCallLogData/Pbx.GetCallLogData): typed by their rows.
+    taken = set(singletons)
     for operation in sorted(registry.operations(), key=lambda item: item.operation_id):
         first, _, rest = operation.path.strip("/").partition("/")
         schema = operation.response["schema"]
-        if not rest.startswith("Pbx.") or "(" in first or first in found or schema is None:
+        if not rest.startswith("Pbx.") or "(" in first or first in found or first in taken or schema is None:
             continue
         items = collection_items(schemas, schema)
         if items is not None and _type_name(items) in schemas:
@@ -112,17 +116,20 @@ def metadata(schemas: Mapping[str, Any], sets: Mapping[str, EntitySet], singleto
     root = ElementTree.Element(f"{{{_EDMX}}}Edmx", Version="4.0")
     services = ElementTree.SubElement(root, f"{{{_EDMX}}}DataServices")
     schema = ElementTree.SubElement(services, "Schema", Namespace="Pbx", xmlns=_EDM)
-    set_types = entity_sets(schemas, sets)
-    keys = {set_types[name]: entity_set.key for name, entity_set in sets.items()}
+    set_types = entity_sets(schemas, sets, singletons)
+    keys: dict[str, str | None] = {set_types[name]: entity_set.key for name, entity_set in sets.items()}
     for type_name in set_types.values():
         keys.setdefault(type_name, _first_key(schemas, type_name))
+    for type_name in _singleton_types(singletons).values():
+        keys.setdefault(type_name, None)  # a singleton's type is an entity type, keyless as CSDL 4.01 allows
     keys = _entity_keys(schemas, keys)
     for name in sorted(schemas):
         if not name.startswith("Pbx.") or "." in name[4:]:
             continue
         _type_element(schema, schemas, name, keys)
+    singleton_types = _singleton_types(singletons)
     for operation in sorted(registry.operations(), key=lambda item: item.operation_id):
-        _operation_element(schema, schemas, operation, {**set_types, **_singleton_types(singletons)})
+        _operation_element(schema, schemas, operation, set_types, singleton_types)
     container = ElementTree.SubElement(schema, "EntityContainer", Name="Default")
     for name in sorted(set_types):
         ElementTree.SubElement(container, "EntitySet", Name=name, EntityType=set_types[name])
@@ -133,7 +140,7 @@ def metadata(schemas: Mapping[str, Any], sets: Mapping[str, EntitySet], singleto
     return text
 
 
-def _entity_keys(schemas: Mapping[str, Any], keys: dict[str, str]) -> dict[str, str]:
+def _entity_keys(schemas: Mapping[str, Any], keys: dict[str, str | None]) -> dict[str, str | None]:
     """Entity types and their keys: the sets' types, and every type a navigation property leads to (keyed by Id)."""
     pending = list(keys)
     while pending:
@@ -164,7 +171,9 @@ def _type_name(schema: Mapping[str, Any]) -> str:
     return str(schema.get("$ref", "#/Edm.Untyped").rsplit("/", 1)[-1])
 
 
-def _type_element(parent: ElementTree.Element, schemas: Mapping[str, Any], name: str, keys: dict[str, str]) -> None:
+def _type_element(
+    parent: ElementTree.Element, schemas: Mapping[str, Any], name: str, keys: Mapping[str, str | None]
+) -> None:
     flat = resolve(schemas, schemas[name])
     short = name[4:]
     if "enum" in flat:
@@ -174,14 +183,15 @@ def _type_element(parent: ElementTree.Element, schemas: Mapping[str, Any], name:
         return
     if flat.get("type", "object") != "object":
         return
+    entity = name in keys
     key = keys.get(name)
-    element = ElementTree.SubElement(parent, "EntityType" if key else "ComplexType", Name=short)
+    element = ElementTree.SubElement(parent, "EntityType" if entity else "ComplexType", Name=short)
     if key:
         ElementTree.SubElement(ElementTree.SubElement(element, "Key"), "PropertyRef", Name=key)
     for prop, sub in flat.get("properties", {}).items():
         if prop.startswith("@"):
             continue
-        tag = "NavigationProperty" if key and sub.get("x-ms-navigationProperty") else "Property"
+        tag = "NavigationProperty" if entity and sub.get("x-ms-navigationProperty") else "Property"
         attributes = {"Name": prop, "Type": _edm(schemas, sub)}
         if prop == key or (tag == "Property" and not sub.get("nullable") and sub.get("type") not in (None, "array")):
             attributes["Nullable"] = "false"
@@ -216,7 +226,8 @@ def _operation_element(
     parent: ElementTree.Element,
     schemas: Mapping[str, Any],
     operation: registry.Operation,
-    bound: Mapping[str, str],  # set or singleton name -> its type
+    set_types: Mapping[str, str],  # entity set name -> its entity type
+    singleton_types: Mapping[str, str],  # singleton name -> its type
 ) -> None:
     segments = operation.path.strip("/").split("/")
     last = segments[-1].split("(", 1)[0]
@@ -225,11 +236,12 @@ def _operation_element(
     kind = "Function" if operation.method == "GET" else "Action"
     element = ElementTree.SubElement(parent, kind, Name=last[4:], IsBound="true")
     binding = segments[0].split("(", 1)[0]
-    bound_to_one = "(" in segments[0]
-    bound_type = bound.get(binding, f"Pbx.{binding}")
-    shown_binding = bound_type if bound_to_one else f"Collection({bound_type})"
+    by_key = "(" in segments[0]  # bound to one entity of a set, whose key is the first path parameter
+    bound_type = singleton_types.get(binding) or set_types.get(binding, f"Pbx.{binding}")
+    one = by_key or binding in singleton_types
+    shown_binding = bound_type if one else f"Collection({bound_type})"
     ElementTree.SubElement(element, "Parameter", Name="bindingParameter", Type=shown_binding)
-    for parameter in operation.path_parameters[1 if bound_to_one else 0 :]:
+    for parameter in operation.path_parameters[1 if by_key else 0 :]:
         ElementTree.SubElement(element, "Parameter", Name=parameter.name, Type=parameter.edm_type)
     body = (operation.request_body or {}).get("schema")
     for name, sub in (resolve(schemas, body).get("properties", {}) if body else {}).items():

@@ -123,6 +123,7 @@ def error_body(code: str, message: str, target: str | None = None) -> dict[str, 
 
 # The names faults and recorded requests use for the routes outside the registry that have one.
 TARGETS = {**SIGNIN_TARGETS, SESSION_PATH: "myphone_session"}
+_COUNT = "/$count"  # the path suffix asking for a collection's number of entities
 _MALFORMED_ESCAPE = re.compile(r"%(?![0-9A-Fa-f]{2})")
 _BULK_DELETE = re.compile(r"Pbx\.(Bulk\w*Delete|BatchDelete|Delete\w*ById)$")
 _FILE_MODEL = "IActionResult"
@@ -205,14 +206,16 @@ class Handler:
             return TARGETS.get(raw_path), route
         if not raw_path.startswith(API_PATH + "/"):
             return None, RouteError(404, "NotFound", f"no resource at {unquote(raw_path)}")
+        counted = raw_path.endswith(_COUNT)  # `/Users/$count`: the count of what GET /Users lists
+        path = raw_path[len(API_PATH) :].removesuffix(_COUNT)
         try:
-            match = self.router.match(method, raw_path[len(API_PATH) :])
+            match = self.router.match("GET" if counted else method, path)
         except RouteError as exc:
             return None, exc
         answered = self.settings.operations
         if answered is not None and match.operation.operation_id not in answered:
             return None, RouteError(404, "NotFound", f"no resource at {unquote(raw_path)}")
-        return match.operation.operation_id, match
+        return match.operation.operation_id, Route(functools.partial(self._count, match)) if counted else match
 
     def _answer(self, call: Call, match: Match | RouteError | Route) -> Reply:
         challenge = (
@@ -280,6 +283,25 @@ class Handler:
         status, body = open_session(call.body, lambda number: any(row.get("Number") == number for row in rows))
         return self._reply(status, body)
 
+    def _count(self, match: Match, call: Call) -> Reply:
+        """`/Users/$count`, `/CallHistoryView/$count`: how many rows of the collection `$filter` and `$search` keep,
+        as plain text, as ASP.NET Core OData answers it (the other query options do not apply to a count)."""
+        if call.method != "GET":
+            body = error_body("MethodNotAllowed", f"{call.method} is not allowed on {call.raw_path}")
+            return self._reply(405, body, {"Allow": "GET"})
+        options = query_options(parse_qsl(call.query, keep_blank_values=True))
+        kept = {option: value for option, value in options.items() if option in ("$filter", "$search")}
+        listed = dataclasses.replace(call, raw_path=call.raw_path[: -len(_COUNT)], query="")
+        reply = self._dispatch(listed, match, {**kept, "$count": "true", "$top": "0"})
+        if reply.status != 200:
+            return reply
+        page = msgspec.json.decode(reply.body) if reply.headers.get("Content-Type") == _formats.MINIMAL else None
+        count = page.get("@odata.count") if isinstance(page, dict) else None
+        if not isinstance(count, int):
+            raise RouteError(404, "NotFound", f"no resource at {unquote(call.raw_path)}: it is no collection")
+        headers = {"X-3CX-Version": self.settings.server_version, "OData-Version": "4.0"}
+        return Reply(200, {**headers, "Content-Type": "text/plain"}, str(count).encode())
+
     def _swagger(self, call: Call) -> Reply:
         headers = {"X-3CX-Version": self.settings.server_version, "Content-Type": "application/yaml"}
         return Reply(200, headers, _openapi_document())
@@ -289,7 +311,7 @@ class Handler:
 
     @functools.cached_property
     def _all_sets(self) -> list[str]:
-        return list(entity_sets(self.schemas, self._sets))
+        return list(entity_sets(self.schemas, self._sets, self._singleton_schemas))
 
     def _metadata(self, call: Call) -> Reply:
         headers = {"X-3CX-Version": self.settings.server_version, "OData-Version": "4.0"}
