@@ -274,10 +274,13 @@ class Handler:
         status, extra, content = self.signin.answer(call.method, call.raw_path, call.query, call.headers, call.body)
         return Reply(status, {"X-3CX-Version": self.settings.server_version, **extra}, content)
 
+    def _not_allowed(self, call: Call, allowed: str) -> Reply:
+        body = error_body("MethodNotAllowed", f"{call.method} is not allowed on {call.raw_path}")
+        return self._reply(405, body, {"Allow": allowed})
+
     def _myphone_session(self, call: Call) -> Reply:
         if call.method != "POST":
-            body = error_body("MethodNotAllowed", f"{call.method} is not allowed on {call.raw_path}")
-            return self._reply(405, body, {"Allow": "POST"})
+            return self._not_allowed(call, "POST")
         users = self.entity_set("Users")
         rows = users.rows.values() if users is not None else ()
         status, body = open_session(call.body, lambda number: any(row.get("Number") == number for row in rows))
@@ -287,8 +290,7 @@ class Handler:
         """`/Users/$count`, `/CallHistoryView/$count`: how many rows of the collection `$filter` and `$search` keep,
         as plain text, as ASP.NET Core OData answers it (the other query options do not apply to a count)."""
         if call.method != "GET":
-            body = error_body("MethodNotAllowed", f"{call.method} is not allowed on {call.raw_path}")
-            return self._reply(405, body, {"Allow": "GET"})
+            return self._not_allowed(call, "GET")
         options = query_options(parse_qsl(call.query, keep_blank_values=True))
         kept = {option: value for option, value in options.items() if option in ("$filter", "$search")}
         listed = dataclasses.replace(call, raw_path=call.raw_path[: -len(_COUNT)], query="")
