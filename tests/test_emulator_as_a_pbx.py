@@ -452,14 +452,21 @@ def test_singletons_are_entity_types_with_names_of_their_own(http: httpx.Client)
     edm = "{http://docs.oasis-open.org/odata/ns/edm}"
     container = next(root.iter(f"{edm}EntityContainer"))
     names = [element.get("Name") for element in container]
-    assert len(names) == len(set(names)) and "AISettings" in names
+    assert len(names) == len(set(names))
+    singletons = {element.get("Name"): element.get("Type") for element in container.iter(f"{edm}Singleton")}
     entity_types = {f"Pbx.{element.get('Name')}" for element in root.iter(f"{edm}EntityType")}
-    assert {element.get("Type") for element in container.iter(f"{edm}Singleton")} <= entity_types
+    assert singletons and set(singletons.values()) <= entity_types
     bindings = {
-        element.get("Name"): next(element.iter(f"{edm}Parameter")).get("Type")
-        for element in root.iter(f"{edm}Function")
+        (element.get("Name"), next(element.iter(f"{edm}Parameter")).get("Type"))
+        for kind in ("Function", "Action")
+        for element in root.iter(f"{edm}{kind}")
     }
-    assert bindings["GetCurrentAIResources"] == "Pbx.AISettings"
+    on_singletons = [
+        (operation.path.rsplit("/Pbx.", 1)[1].split("(")[0], singletons[operation.path.strip("/").split("/")[0]])
+        for operation in registry.operations()
+        if operation.path.strip("/").split("/")[0] in singletons and "/Pbx." in operation.path
+    ]
+    assert on_singletons and set(on_singletons) <= bindings
     listed = [row["name"] for row in http.get("/").json()["value"]]
     assert len(listed) == len(set(listed))
 
