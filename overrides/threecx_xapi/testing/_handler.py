@@ -516,6 +516,8 @@ class Handler:
             count = (
                 self.settings.report_size if self.settings.report_size is not None else self.settings.collection_size
             )
+            if period is not None and period[0] >= period[1]:
+                count = 0  # now..now, or a period ending before it starts: nothing happened in it
             rows = ReportRows(
                 fake,
                 items,
@@ -684,9 +686,9 @@ def _singleton_schemas(operations: Iterable[registry.Operation], schemas: dict[s
 
 
 def _period(arguments: Mapping[str, Any]) -> tuple[datetime.datetime, datetime.datetime] | None:
-    """Report functions take a period: the rows they return fall inside it."""
-    moments = sorted(value for value in arguments.values() if isinstance(value, datetime.datetime))
-    if len(moments) < 2 or moments[0] >= moments[-1]:
+    """Report functions take a period (its first and last date-time arguments): the rows they return fall inside it."""
+    moments = [value for value in arguments.values() if isinstance(value, datetime.datetime)]
+    if len(moments) < 2:
         return None
     return moments[0], moments[-1]
 

@@ -54,10 +54,33 @@ class Match:
     keys: tuple[tuple[str, Any], ...]  # the first segment's key values: (property name or POSITIONAL, value)
 
 
+def _raw_segments(raw_path: str) -> list[str]:
+    """The path split on each `/` outside parentheses: `clientTimeZone='Asia/Taipei'` stays one argument.
+
+    Clients send a time zone's `/` unencoded inside the quoted literal (the web client does), and a PBX takes it.
+    """
+    segments, start, depth, quoted = [], 0, 0, False
+    text = raw_path.strip("/").replace("%27", "'")  # decoded now or after the split: the same quote
+    for index, char in enumerate(text):
+        if char == "'":
+            quoted = not quoted  # a doubled quote toggles twice: still inside
+        elif quoted:
+            continue
+        elif char == "(":
+            depth += 1
+        elif char == ")":
+            depth = max(depth - 1, 0)
+        elif char == "/" and depth == 0:
+            segments.append(text[start:index])
+            start = index + 1
+    segments.append(text[start:])
+    return segments
+
+
 def request_segments(raw_path: str) -> tuple[Segment, ...]:
-    """Segments of a request path after the service root, each percent-decoded once, after splitting on `/`."""
+    """Segments of a request path after the service root, split on `/` outside literals, each percent-decoded once."""
     segments = []
-    for raw in raw_path.strip("/").split("/"):
+    for raw in _raw_segments(raw_path):
         text = unquote(raw, errors="strict")
         name, parenthesis, rest = text.partition("(")
         if not parenthesis:
