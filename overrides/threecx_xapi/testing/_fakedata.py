@@ -8,7 +8,7 @@ from __future__ import annotations
 import datetime
 import random
 import uuid
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -76,10 +76,10 @@ class FakeData:
             made = {
                 key: self.value(sub, salt=salt, row=row, name=key, depth=depth + 1) for key, sub in properties.items()
             }
-            # Start before end: an object's date-times follow the order of its properties (StartTime, EndTime).
-            moments = [
+            # Start before end: SegmentStartTime precedes SegmentEndTime whatever the order of the properties.
+            moments = chronological(
                 key for key, sub in properties.items() if resolve(self.schemas, sub).get("format") == "date-time"
-            ]
+            )
             made.update(zip(moments, sorted(made[key] for key in moments), strict=True))
             for low, high in _integer_ranges(made):  # a range's bounds in order: ENL From/To, VlanIdMin/VlanIdMax
                 made[low], made[high] = sorted((made[low], made[high]))
@@ -90,7 +90,7 @@ class FakeData:
         if kind == "boolean":
             return rng.random() < 0.5
         if kind == "integer":
-            return _integer(schema, rng)
+            return _integer(schema, rng, name)
         if kind == "number":
             return round(rng.uniform(0, 100), 2)
         return self._string(schema, rng, row=row, name=name)
@@ -138,17 +138,43 @@ def _is_container(schemas: Mapping[str, Any], schema: Mapping[str, Any]) -> bool
     return resolved.get("type") in ("object", "array") or "properties" in resolved
 
 
-def _integer(schema: dict[str, Any], rng: random.Random) -> int:
+# Where a date-time name puts it in an object's timeline: starts first, ends last, the rest between.
+_FIRST_MOMENTS = ("start", "begin", "from", "created", "loggedin")
+_LAST_MOMENTS = ("end", "stop", "to", "until", "loggedout")
+
+
+def chronological(keys: Iterable[str]) -> list[str]:
+    """Date-time property names in the order their moments happen (SegmentStartTime before SegmentEndTime)."""
+
+    def rank(key: str) -> int:
+        words = key.lower().removesuffix("time").removesuffix("date").removesuffix("dt")
+        if any(word in words for word in _FIRST_MOMENTS):
+            return 0
+        return 2 if words.endswith(_LAST_MOMENTS) or "end" in words else 1
+
+    return sorted(keys, key=rank)
+
+
+def _integer(schema: dict[str, Any], rng: random.Random, name: str = "") -> int:
     low = max(int(schema.get("minimum", 0)), 0)
     high = min(int(schema.get("maximum", 1000)), low + 1000)
     if schema.get("format") == "uint8":
         high = min(high, 255)
+    if "percent" in name.lower():
+        high = min(high, 100)
+    elif name.endswith("Type"):
+        high = min(high, 12)  # DnType, SegmentType, SourceType: small codes of the PBX's enumerations
     return rng.randint(low, max(low, high))
 
 
 _FIRST = ("Alex", "Sam", "Robin", "Kim", "Jo", "Chris", "Pat", "Lee")
 _STATUSES = ("Answered", "Unanswered", "Redirected", "Voicemail")
 _LAST = ("Smith", "O'Brien", "Jones", "Müller", "Garcia", "Novak", "Tanaka", "Brown")
+# Values of the call log's plain-string columns, as real PBXs answer them.
+_CALL_WORDS = {
+    "direction": ("Inbound", "Outbound", "Internal", "Inbound Queue"),
+    "calltype": ("Extension", "Queue", "System", "Digital Receptionist", "External"),
+}
 
 
 def user_name(row: int) -> str:
@@ -159,7 +185,16 @@ def user_name(row: int) -> str:
 def _named_string(name: str, row: int, rng: random.Random, max_length: int | None) -> str:
     """A plausible value for the common XAPI property names; the row keeps numbers and addresses unique."""
     lowered = name.lower()
-    if lowered in ("number", "dn") or lowered.endswith(("number", "dn", "no")):
+    if lowered in _CALL_WORDS:
+        words = _CALL_WORDS[lowered]
+        text = words[rng.randrange(len(words))]
+    elif lowered.endswith("callerid") or lowered.endswith("calleeid"):
+        text = f"+44207946{row % 10000:04d}"  # E.164, from a range set aside for drama: no one's number
+    elif lowered.endswith("historyid") or lowered == "cdrid":
+        text = str(uuid.UUID(int=rng.getrandbits(128), version=4))  # a call's and a leg's ids are GUIDs
+    elif lowered == "recordingurl":
+        text = f"{100 + row}/[{user_name(row)}]_{100 + row}-{101 + row}_20260901000000({row + 1}).wav"  # a path
+    elif lowered in ("number", "dn") or lowered.endswith(("number", "dn", "no")):
         text = str(100 + row)
     elif lowered.endswith(("available", "outdated")):
         text = "false"  # held as text by the PBX, read as a flag by clients

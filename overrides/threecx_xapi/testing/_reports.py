@@ -7,14 +7,17 @@ date-times placed at i/N of the period (rows come in time order) and the filter'
 from __future__ import annotations
 
 import datetime
+import random
+import uuid
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from typing import Any, overload
 
-from ._fakedata import FakeData, resolve, user_name
+from ._fakedata import FakeData, chronological, resolve, user_name
 
 TEMPLATES = 64  # distinct rows per report; beyond them rows differ in their date-times
 _CALLER_CALLEE = (("Caller", "Callee"), ("Source", "Destination"), ("Src", "Dst"), ("From", "To"))
 _NUMBER_SUFFIXES = ("CallerNumber", "Dn", "No", "Number")
+_CALL_IDS = frozenset({"CallHistoryId", "MainCallHistoryId"})
 # What most calls lack (no transfer, no recording, no AI summary): a PBX leaves such null and zero values out.
 _MOSTLY_UNSET = ("ActionDn", "actionDn", "ActionType", "Recording", "Transcription", "Summary", "Sentiment", "Reason")
 
@@ -34,15 +37,16 @@ class ReportRows(Sequence[Any]):  # rows are objects, or strings and numbers for
         if carry is not None:
             carry(templates)
         flat = resolve(fake.schemas, schema)
-        self._moments = [
+        self._moments = chronological(
             key
             for key, sub in flat.get("properties", {}).items()
             if resolve(fake.schemas, sub).get("format") == "date-time"
-        ]
+        )
         self._templates = [
             _left_out(_named_parties(_distinct_parties(row)), keep_rare=index % 4 == 0)
             for index, row in enumerate(templates)
         ]
+        self._salt = f"{fake.seed}:{salt}"
         start, end = fake.period
         self._start = start
         self._step = (end - start) / max(count, 1)
@@ -73,6 +77,11 @@ class ReportRows(Sequence[Any]):  # rows are objects, or strings and numbers for
         if not isinstance(template, dict):
             return template
         row = dict(template)
+        for key in _CALL_IDS.intersection(row):
+            # Every leg of one call shares the call's id: three rows, one call (a leg keeps its own CdrId).
+            row[key] = str(uuid.UUID(int=random.Random(f"{self._salt}:call:{index // 3}").getrandbits(128), version=4))
+        if "CdrId" in row:
+            row["CdrId"] = str(uuid.UUID(int=random.Random(f"{self._salt}:leg:{index}").getrandbits(128), version=4))
         if self._moments:
             when = self._start + self._step * index
             for offset, key in enumerate(self._moments):
