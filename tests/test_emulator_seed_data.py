@@ -75,3 +75,21 @@ def test_codes_and_percentages_stay_in_their_ranges(client: XapiClient) -> None:
     )
     percents = [row.answered_percent for row in page.value if isinstance(row.answered_percent, int)]
     assert percents and all(0 <= value <= 100 for value in percents)
+
+
+def test_a_report_names_each_queue_as_queues_lists_it() -> None:
+    with Emulator(collection_size=6) as pbx, pbx.client() as client:
+        names = {queue["Number"]: queue["Name"] for queue in pbx.entities("Queues")}
+        page = get_agents_in_queue_statistics_data.sync(
+            client=client, queue_dn_str="", start_dt=START, end_dt=END, wait_interval="0:00:30"
+        )
+    shown = {(row.queue, row.queue_display_name) for row in page.value}
+    assert len(shown) > 1  # '' is every queue
+    assert all(names[number] == name for number, name in shown)
+
+
+def test_the_first_group_is_the_default_one_and_queues_have_admin_names() -> None:
+    pbx = Emulator(collection_size=3)
+    assert pbx.entities("Groups")[0]["Number"] == "GRP0000"
+    assert pbx.entities("Groups")[0]["Name"] == "DEFAULT"
+    assert [queue["Name"] for queue in pbx.entities("Queues")] == ["Sales", "Support", "Billing"]

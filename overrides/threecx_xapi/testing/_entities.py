@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ..registry import Operation
-from ._fakedata import FakeData, collection_items, resolve
+from ._fakedata import FakeData, collection_items, resolve, subject_name
 from ._numbering import STARTS, NumberError, NumberingPlan, group_number
 from ._routes import POSITIONAL, RouteError, Segment, template_segments
 
@@ -51,6 +51,9 @@ class EntitySet:
                 entity["Number"] = group_number(row)
             elif free is not None:
                 entity["Number"] = free[row]
+            name = subject_name(self.name, row)
+            if name is not None and "Name" in self.properties:
+                entity["Name"] = name
             self._store(entity.get(self.key, row), entity)
 
     def _store(self, key: Any, entity: dict[str, Any]) -> None:

@@ -177,6 +177,26 @@ _CALL_WORDS = {
 }
 
 
+# Names a PBX's admin gives queues, ring groups, IVRs and groups; GRP0000 is the group every PBX starts with.
+_SUBJECT_NAMES = {
+    "Queues": ("Sales", "Support", "Billing", "Reception", "Orders", "Returns"),
+    "RingGroups": ("Front Desk", "Warehouse", "Managers", "Night Shift"),
+    "Receptionists": ("Main Menu", "After Hours", "Holiday Menu"),
+    "Groups": ("DEFAULT", "Sales Team", "Support Team", "Head Office", "Branch Office"),
+}
+# Where a subject's numbers start, so a number in a report row names the subject holding it.
+SUBJECT_STARTS = {"Queues": 800, "RingGroups": 700, "Receptionists": 600}
+
+
+def subject_name(set_name: str, row: int) -> str | None:
+    """The seeded name of row `row` of a set whose entities are named by their admin; None for other sets."""
+    names = _SUBJECT_NAMES.get(set_name)
+    if names is None:
+        return None
+    name = names[row % len(names)]
+    return name if row < len(names) else f"{name} {row // len(names) + 1}"
+
+
 def user_name(row: int) -> str:
     """The full name of the seeded user of this row (FirstName LastName), as reports and call history show it."""
     return f"{_FIRST[row % len(_FIRST)]} {_LAST[row % len(_LAST)]}"
@@ -194,6 +214,8 @@ def _named_string(name: str, row: int, rng: random.Random, max_length: int | Non
         text = str(uuid.UUID(int=rng.getrandbits(128), version=4))  # a call's and a leg's ids are GUIDs
     elif lowered == "recordingurl":
         text = f"{100 + row}/[{user_name(row)}]_{100 + row}-{101 + row}_20260901000000({row + 1}).wav"  # a path
+    elif lowered == "queue" or lowered.startswith("queue") and lowered.endswith(("number", "dn", "no")):
+        text = str(SUBJECT_STARTS["Queues"] + row % 4)  # a report's rows are of the first queues, which exist
     elif lowered in ("number", "dn") or lowered.endswith(("number", "dn", "no")):
         text = str(100 + row)
     elif lowered.endswith(("available", "outdated")):

@@ -12,7 +12,7 @@ import uuid
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from typing import Any, overload
 
-from ._fakedata import FakeData, chronological, resolve, user_name
+from ._fakedata import SUBJECT_STARTS, FakeData, chronological, resolve, subject_name, user_name
 
 TEMPLATES = 64  # distinct rows per report; beyond them rows differ in their date-times
 _CALLER_CALLEE = (("Caller", "Callee"), ("Source", "Destination"), ("Src", "Dst"), ("From", "To"))
@@ -104,18 +104,31 @@ def _distinct_parties(row: Any) -> Any:
 
 
 def _named_parties(row: Any) -> Any:
-    """A party's name is the name of the user holding its number, as Users lists them (100 is Alex Smith)."""
+    """A party's name is the name of whom holds its number, as Users and Queues list them (100 is Alex Smith)."""
     if not isinstance(row, dict):
         return row
     for key, value in list(row.items()):
         suffix = next((end for end in _NUMBER_SUFFIXES if key.endswith(end) and key != end), None)
-        if suffix is None or not isinstance(value, str) or not value.isdigit() or not 100 <= int(value) < 500:
+        if key == "Queue":
+            suffix = ""  # some queue reports hold the queue's number in `Queue`, its name in `QueueDisplayName`
+        if suffix is None or not isinstance(value, str) or not value.isdigit():
             continue
-        prefix = key[: -len(suffix)]
-        for name_key in (prefix + "DisplayName", prefix + "Name", prefix):
-            if isinstance(row.get(name_key), str):
-                row[name_key] = user_name(int(value) - 100)
+        name = _holder_name(int(value))
+        prefix = key[: len(key) - len(suffix)]
+        for name_key in (prefix + "DisplayName", prefix + "Name", prefix if prefix != key else ""):
+            if name is not None and isinstance(row.get(name_key), str):
+                row[name_key] = name
     return row
+
+
+def _holder_name(number: int) -> str | None:
+    """The seeded name of the user, queue, ring group or IVR holding `number`; None past them."""
+    if 100 <= number < 500:
+        return user_name(number - 100)
+    for set_name, start in SUBJECT_STARTS.items():
+        if start <= number < start + 100:
+            return subject_name(set_name, number - start)
+    return None
 
 
 def _left_out(row: Any, *, keep_rare: bool) -> Any:
