@@ -93,3 +93,14 @@ def test_the_first_group_is_the_default_one_and_queues_have_admin_names() -> Non
     assert pbx.entities("Groups")[0]["Number"] == "GRP0000"
     assert pbx.entities("Groups")[0]["Name"] == "DEFAULT"
     assert [queue["Name"] for queue in pbx.entities("Queues")] == ["Sales", "Support", "Billing"]
+
+
+def test_every_user_has_the_five_forwarding_profiles_and_the_first_is_current() -> None:
+    with Emulator(collection_size=3) as pbx, pbx.client() as client:
+        http = client.get_httpx_client()
+        profiles = http.get("/Users(2)/ForwardingProfiles", params={"$select": "Id,Name"}).json()["value"]
+        user = http.get("/Users(2)", params={"$select": "CurrentProfileName"}).json()
+        others = http.get("/Users(3)/ForwardingProfiles", params={"$select": "Id"}).json()["value"]
+    assert [profile["Name"] for profile in profiles] == ["Available", "Away", "Out of office", "Custom 1", "Custom 2"]
+    assert user["CurrentProfileName"] == "Available"
+    assert not {profile["Id"] for profile in profiles} & {profile["Id"] for profile in others}

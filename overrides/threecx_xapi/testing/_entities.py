@@ -25,6 +25,10 @@ def json_value(value: Any) -> Any:
     return value
 
 
+# A user's forwarding profiles, as a V20 PBX names them (the web client shows the two custom ones by CustomName).
+PROFILE_NAMES = ("Available", "Away", "Out of office", "Custom 1", "Custom 2")
+
+
 @dataclass
 class EntitySet:
     """One entity set, e.g. Users keyed by `Id` with the alternate key `Number`."""
@@ -54,7 +58,19 @@ class EntitySet:
             name = subject_name(self.name, row)
             if name is not None and "Name" in self.properties:
                 entity["Name"] = name
+            if "ForwardingProfiles" in self.properties and "CurrentProfileName" in self.properties:
+                entity["ForwardingProfiles"] = self._profiles(fake, row)
+                entity["CurrentProfileName"] = PROFILE_NAMES[0]
             self._store(entity.get(self.key, row), entity)
+
+    def _profiles(self, fake: FakeData, row: int) -> list[dict[str, Any]]:
+        """The five forwarding profiles every user of a PBX has, the first of them current."""
+        items = resolve(fake.schemas, self.properties["ForwardingProfiles"]).get("items", {})
+        profiles = []
+        for position, name in enumerate(PROFILE_NAMES):
+            profile = fake.value(items, salt="ForwardingProfiles", row=row * len(PROFILE_NAMES) + position)
+            profiles.append({**profile, "Id": row * len(PROFILE_NAMES) + position + 1, "Name": name})
+        return profiles
 
     def _store(self, key: Any, entity: dict[str, Any]) -> None:
         self.rows[key] = entity
