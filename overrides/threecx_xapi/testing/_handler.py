@@ -26,6 +26,7 @@ from ._fakedata import FakeData, collection_items, resolve
 from ._files import file_answer, report_csv
 from ._filter import FilterError
 from ._myphone import SESSION_PATH, open_session
+from ._names import resolve_name
 from ._numbering import NumberingPlan
 from ._query import (
     EntityType,
@@ -106,6 +107,7 @@ class Call:
     query: str
     headers: Mapping[str, str]
     body: bytes
+    path: str = ""  # the path as the router read it (`/callhistoryview` is `/CallHistoryView`), for area rules
 
 
 @dataclass(frozen=True)
@@ -157,6 +159,7 @@ class Handler:
         self._seeded: set[str] = set()
         self._singletons: dict[str, dict[str, Any]] = {}
         self._singleton_schemas = _singleton_schemas(registry.operations(), self.schemas)
+        self._singleton_types: dict[str, EntityType] = {}
         self._validators: dict[str, OAS30Validator] = {}
         self._reports: dict[str, ReportRows] = {}
         self._row_types: dict[str, EntityType] = {}  # report rows' types, for checking their query options
@@ -180,7 +183,8 @@ class Handler:
     def handle(self, method: str, raw_path: str, query: str, headers: Mapping[str, str], body: bytes) -> Reply:
         call = Call(method.upper(), raw_path, query, headers, body)
         with self.lock:
-            target, match = self._target(call.method, raw_path)
+            target, match, path = self._target(call.method, raw_path)
+            call = dataclasses.replace(call, path=path)
             fault = self._fault(target)
             if fault is not None and fault.status is not None:
                 reply = self._reply(fault.status, error_body("Injected", f"fault injected for {target}"))
@@ -199,23 +203,25 @@ class Handler:
             self.requests.append(RecordedRequest(call.method, shown, target, reply.status))
             return reply
 
-    def _target(self, method: str, raw_path: str) -> tuple[str | None, Match | RouteError | Route]:
-        """The operation a request addresses (its id, or "token"), or why none is."""
+    def _target(self, method: str, raw_path: str) -> tuple[str | None, Match | RouteError | Route, str]:
+        """The operation a request addresses (its id, or "token"), or why none is; and the path as routed."""
         route = self.routes.get(raw_path)
         if route is not None:
-            return TARGETS.get(raw_path), route
+            return TARGETS.get(raw_path), route, raw_path
         if not raw_path.startswith(API_PATH + "/"):
-            return None, RouteError(404, "NotFound", f"no resource at {unquote(raw_path)}")
+            return None, RouteError(404, "NotFound", f"no resource at {unquote(raw_path)}"), raw_path
         counted = raw_path.endswith(_COUNT)  # `/Users/$count`: the count of what GET /Users lists
         path = raw_path[len(API_PATH) :].removesuffix(_COUNT)
         try:
             match = self.router.match("GET" if counted else method, path)
         except RouteError as exc:
-            return None, exc
+            return None, exc, raw_path
+        routed = "/".join([API_PATH, *(segment.text for segment in match.segments)]) + (_COUNT if counted else "")
         answered = self.settings.operations
         if answered is not None and match.operation.operation_id not in answered:
-            return None, RouteError(404, "NotFound", f"no resource at {unquote(raw_path)}")
-        return match.operation.operation_id, Route(functools.partial(self._count, match)) if counted else match
+            return None, RouteError(404, "NotFound", f"no resource at {unquote(raw_path)}"), raw_path
+        answer = Route(functools.partial(self._count, match)) if counted else match
+        return match.operation.operation_id, answer, routed
 
     def _answer(self, call: Call, match: Match | RouteError | Route) -> Reply:
         challenge = (
@@ -225,7 +231,7 @@ class Handler:
         )
         if challenge is not None:  # ASP.NET's JwtBearer answers with no body, only the challenge
             return self._reply(401, None, {"WWW-Authenticate": challenge})
-        refusal = _behaviour.forbidden_reason(self.settings.forbidden, call.raw_path)
+        refusal = _behaviour.forbidden_reason(self.settings.forbidden, call.path or call.raw_path)
         if refusal is not None:
             return self._reply(403, error_body("", refusal))
         try:
@@ -294,7 +300,12 @@ class Handler:
         options = query_options(parse_qsl(call.query, keep_blank_values=True))
         kept = {option: value for option, value in options.items() if option in ("$filter", "$search")}
         listed = dataclasses.replace(call, raw_path=call.raw_path[: -len(_COUNT)], query="")
-        reply = self._dispatch(listed, match, {**kept, "$count": "true", "$top": "0"})
+        try:
+            reply = self._dispatch(listed, match, {**kept, "$count": "true", "$top": "0"})
+        except RouteError as exc:
+            if exc.message != _NOT_A_COLLECTION:  # one entity or a singleton has no $count segment: a 404 below
+                raise
+            reply = Reply(200, {}, b"")
         if reply.status != 200:
             return reply
         page = msgspec.json.decode(reply.body) if reply.headers.get("Content-Type") == _formats.MINIMAL else None
@@ -350,8 +361,7 @@ class Handler:
             if operation.method == "POST":
                 created = entity_set.create(payload or {})
                 self._link(first.name, created, payload or {})
-                body = {"@odata.context": f"{context}{first.name}/$entity", **self._shaped(entity_set, created, {})}
-                return self._reply(status, body, {"ETag": entity_set.etag(created)})
+                return self._created(call, entity_set, created, status, context)
             body = self._page(call, entity_set, options, entity_set, context + first.name)
             return self._reply(status, body)
         elif whole_path and first.name in self._singleton_schemas:
@@ -359,7 +369,8 @@ class Handler:
             if operation.method == "PATCH":
                 singleton.update(payload or {})
                 return self._reply(status, None)
-            return self._reply(status, {"@odata.context": context + first.name, **singleton})
+            _single_entity_options(options, self._singleton_type(first.name))
+            return self._reply(status, _selected({"@odata.context": context + first.name, **singleton}, options))
         if entity_set is not None and _BULK_DELETE.search(operation.path) and isinstance(payload, dict):
             missing = self._bulk_delete(entity_set, payload)
             items = collection_items(self.schemas, operation.response["schema"] or {})
@@ -387,6 +398,10 @@ class Handler:
         if method == "PATCH":
             entity_set.update(entity, payload or {})
             self._link(entity_set.name, entity, payload or {})
+            if _prefers(call, "return=representation"):
+                # AspNetCore OData's Updated() answers so; whether 3CX's controllers return it is not known.
+                body = {"@odata.context": f"{context}{entity_set.name}/$entity", **self._shaped(entity_set, entity, {})}
+                return self._reply(200, body, {"ETag": entity_set.etag(entity)})
             return self._reply(status, None, {"ETag": entity_set.etag(entity)})
         if method == "DELETE":
             entity_set.delete(entity)
@@ -394,12 +409,24 @@ class Handler:
         if_none_match = call.headers.get("if-none-match")
         if if_none_match is not None and (if_none_match == "*" or etag in _tags(if_none_match)):
             return self._reply(304, None, {"ETag": etag})
-        check_options(options, self._types[entity_set.name])
+        _single_entity_options(options, self._types[entity_set.name])
         body = {"@odata.context": f"{context}{entity_set.name}/$entity", **self._shaped(entity_set, entity, options)}
-        if "$select" in options:
-            kept = {name.strip() for name in options["$select"].split(",")} | set(expanded(options))
-            body = {name: value for name, value in body.items() if name.partition("@")[0] in kept | {""}}
-        return self._reply(status, body, {"ETag": etag})
+        return self._reply(status, _selected(body, options), {"ETag": etag})
+
+    def _created(self, call: Call, entity_set: EntitySet, created: dict[str, Any], status: int, context: str) -> Reply:
+        """A POST's answer as AspNetCore OData's Created() gives it: Location always; with `Prefer: return=minimal`
+        a 204 with OData-EntityId instead of the entity (it writes no Preference-Applied)."""
+        location = f"{_base(call)}/{entity_set.name}({quote(_key_literal(created[entity_set.key]), safe=_KEY_SAFE)})"
+        headers = {"ETag": entity_set.etag(created), "Location": location}
+        if _prefers(call, "return=minimal"):
+            return self._reply(204, None, {**headers, "OData-EntityId": location})
+        body = {"@odata.context": f"{context}{entity_set.name}/$entity", **self._shaped(entity_set, created, {})}
+        return self._reply(status, body, headers)
+
+    def _singleton_type(self, name: str) -> EntityType:
+        if name not in self._singleton_types:
+            self._singleton_types[name] = entity_type(self.schemas, self._singleton_schemas[name])
+        return self._singleton_types[name]
 
     def _shaped(self, entity_set: EntitySet, entity: Mapping[str, Any], options: Mapping[str, str]) -> dict[str, Any]:
         """An entity as answered: its ETag, its stored fields, and the navigation properties `$expand` names."""
@@ -430,7 +457,7 @@ class Handler:
     ) -> dict[str, Any]:
         paging = Paging(
             top_limit=self.settings.top_limit
-            if _behaviour.top_capped(call.raw_path, function_result=function_result)
+            if _behaviour.top_capped(call.path or call.raw_path, function_result=function_result)
             else None,
             page_size=self.settings.max_page_size,
             next_link=lambda following: (
@@ -477,8 +504,17 @@ class Handler:
             row_type = self._row_types.get(item_name)
             if row_type is None and item_name in self.schemas:
                 row_type = self._row_types[item_name] = entity_type(self.schemas, items)
+            # A whole entity set listed (GET /CallHistoryView) is named by its set, as ODL's context URLs name one.
+            listed = len(match.segments) == 1 and match.segments[0].arguments is None
+            named = match.segments[0].name if listed and match.segments[0].name in self._all_sets else None
             page = self._page(
-                call, rows, options, None, f"{context}Collection({item_name})", function_result=True, row_type=row_type
+                call,
+                rows,
+                options,
+                None,
+                context + (named or f"Collection({item_name})"),
+                function_result=True,
+                row_type=row_type,
             )
             if operation.operation_id.startswith("Download") and self.download_format == "csv":
                 answer = report_csv(operation.operation_id, page["value"])
@@ -619,6 +655,41 @@ class Handler:
 
 
 _encode = msgspec.json.Encoder().encode  # a report page is a megabyte: encoded in C
+
+
+# EnableQuery's ValidateSelectExpandOnly, in its UriQueryStringInvalid wrapping (AspNetCore OData 8 SRResources).
+_NOT_A_COLLECTION = (
+    "The query specified in the URI is not valid. The requested resource is not a collection. Query options "
+    "$filter, $orderby, $count, $skip, and $top can be applied only on collections."
+)
+_COLLECTION_OPTIONS = ("$filter", "$orderby", "$count", "$skip", "$top")
+_KEY_SAFE = "'-._~!$&*+,;=:@"  # what a key literal keeps unescaped in a Location, as Uri.AbsoluteUri keeps it
+
+
+def _single_entity_options(options: Mapping[str, str], entity: EntityType) -> None:
+    """Only $select and $expand apply to one entity or a singleton; the names they give must be the type's."""
+    check_options(options, entity)
+    if any(option in options for option in _COLLECTION_OPTIONS):
+        raise RouteError(400, "", _NOT_A_COLLECTION)
+
+
+def _selected(body: dict[str, Any], options: Mapping[str, str]) -> dict[str, Any]:
+    """One entity's fields `$select` keeps (every one for `*`), with its annotations and expanded properties."""
+    names = [name.strip().split("/", 1)[0] for name in options.get("$select", "").split(",") if name.strip()]
+    if not names or "*" in names:
+        return body
+    kept = {resolve_name(body, name) or name for name in names} | set(expanded(options))
+    return {name: value for name, value in body.items() if name.partition("@")[0] in kept | {""}}
+
+
+def _prefers(call: Call, preference: str) -> bool:
+    """AspNetCore OData finds `return=minimal` or `return=representation` anywhere in Prefer, in any case."""
+    return preference in call.headers.get("prefer", "").lower()
+
+
+def _key_literal(value: Any) -> str:
+    """A key as the URL writes it: `5`, `'O''Brien'`."""
+    return f"'{value.replace(chr(39), chr(39) * 2)}'" if isinstance(value, str) else str(json_value(value))
 
 
 def _tags(header: str) -> list[str]:

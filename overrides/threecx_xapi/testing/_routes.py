@@ -8,6 +8,7 @@ from typing import Any
 from urllib.parse import unquote
 
 from ..registry import Operation, Parameter
+from ._names import resolve_name
 from .odata_abnf import ODataLiteralError, parse_literal, split_parameters
 
 POSITIONAL = "#"  # a key written without its name: Users(42)
@@ -119,28 +120,36 @@ class Router:
     def __init__(self, operations: Iterable[Operation]) -> None:
         self._routes: dict[tuple[str, tuple[str, ...]], tuple[Operation, tuple[Segment, ...]]] = {}
         self._key_names: dict[str, set[str]] = {}  # segment -> the names of its single key: Users -> {"Id"}
+        self._key_types: dict[str, str] = {}  # segment -> the Edm type of its single key: Users -> Edm.Int32
+        self._names: dict[tuple[str, ...], set[str]] = {}  # the names before a segment -> the names it may have
+        self._argument_names: dict[tuple[str, ...], set[str]] = {}  # the names up to a segment -> its arguments'
         for operation in operations:
             template = template_segments(operation.path)
             self._routes[(operation.method, tuple(segment.shape for segment in template))] = (operation, template)
-            for segment in template:
+            names = tuple(segment.name for segment in template)
+            for position, segment in enumerate(template):
+                self._names.setdefault(names[:position], set()).add(segment.name)
+                arguments = self._argument_names.setdefault(names[: position + 1], set())
+                arguments.update(key for key, _ in segment.arguments or () if key != POSITIONAL)
                 if segment.arguments is not None and [key for key, _ in segment.arguments] == [POSITIONAL]:
-                    key = operation.parameter(segment.arguments[0][1]).name
-                    self._key_names.setdefault(segment.name, set()).add(key)
+                    key = operation.parameter(segment.arguments[0][1])
+                    self._key_names.setdefault(segment.name, set()).add(key.name)
+                    self._key_types[segment.name] = key.edm_type
         self._shapes = {shapes for _, shapes in self._routes}
 
     def match(self, method: str, raw_path: str) -> Match:
-        segments = request_segments(raw_path)
-        shapes = tuple(segment.shape for segment in segments)
-        if (method, shapes) not in self._routes and shapes not in self._shapes:
-            # `Users(Id=2)` is `Users(2)`: OData lets a single key be written with its property's name.
-            segments = tuple(self._positional(segment) for segment in segments)
+        written = self._declared_names(request_segments(raw_path))
+        positional = tuple(self._positional(segment) for segment in written)
+        # `Users/1` is `Users(1)` (ASP.NET Core OData's key as segment), tried last: a declared route wins.
+        for segments in (written, positional, self._declared_names(self._keys_as_segments(positional))):
             shapes = tuple(segment.shape for segment in segments)
-        route = self._routes.get((method, shapes))
-        if route is None:
+            if (method, shapes) in self._routes:
+                break
             if shapes in self._shapes:
                 raise RouteError(405, "MethodNotAllowed", f"{method} is not allowed on {raw_path}")
+        else:
             raise RouteError(404, "NotFound", f"no resource at {raw_path}")
-        operation, template = route
+        operation, template = self._routes[(method, shapes)]
         arguments: dict[str, Any] = {}
         keys: list[tuple[str, Any]] = []
         for position, (request_segment, template_segment) in enumerate(zip(segments, template, strict=True)):
@@ -152,6 +161,23 @@ class Router:
                     keys.append((key, arguments[parameter.name]))
         return Match(operation, segments, arguments, tuple(keys))
 
+    def _declared_names(self, segments: Iterable[Segment]) -> tuple[Segment, ...]:
+        """Segment and argument names as declared: ASP.NET Core routing matches a route's literals in any case."""
+        resolved: list[Segment] = []
+        for segment in segments:
+            before = tuple(item.name for item in resolved)
+            name = resolve_name(self._names.get(before, ()), segment.name) or segment.name
+            arguments = None
+            if segment.arguments is not None:
+                # ODL's resolver, case-insensitive by default in ASP.NET Core OData 8, takes key names in any case too.
+                declared = self._argument_names.get((*before, name), set()) | self._key_names.get(name, set())
+                arguments = tuple(
+                    (key if key == POSITIONAL else resolve_name(declared, key) or key, text)
+                    for key, text in segment.arguments
+                )
+            resolved.append(Segment(name, arguments))
+        return tuple(resolved)
+
     def _positional(self, segment: Segment) -> Segment:
         """`Users(Id=2)` as `Users(2)` when `Id` is the single key of `Users`; any other segment as it is."""
         if segment.arguments is None or len(segment.arguments) != 1:
@@ -160,6 +186,32 @@ class Router:
         if name in self._key_names.get(segment.name, ()):
             return Segment(segment.name, ((POSITIONAL, text),))
         return segment
+
+    def _keys_as_segments(self, segments: tuple[Segment, ...]) -> tuple[Segment, ...]:
+        """`Users/1/Groups` as `Users(1)/Groups`: a bare segment after a keyed set's bare name that names nothing."""
+        collapsed: list[Segment] = []
+        for segment in segments:
+            previous = collapsed[-1] if collapsed else None
+            before = tuple(item.name for item in collapsed)
+            if (
+                previous is not None
+                and previous.arguments is None
+                and segment.arguments is None
+                and previous.name in self._key_types
+                and segment.name not in self._names.get(before, ())
+            ):
+                key = _segment_key(segment.name, self._key_types[previous.name])
+                collapsed[-1] = Segment(previous.name, ((POSITIONAL, key),))
+            else:
+                collapsed.append(segment)
+        return tuple(collapsed)
+
+
+def _segment_key(text: str, edm_type: str) -> str:
+    """A key written as a segment: a string key may go unquoted there (KeySegmentTemplate adds the quotes)."""
+    if edm_type == "Edm.String" and not text.startswith("'") and not text.endswith("'"):
+        return f"'{text}'"
+    return text
 
 
 def _read(parameter: Parameter, text: str) -> Any:
