@@ -53,6 +53,9 @@ def arguments(operation: registry.Operation, emulator: Emulator, *, entity_index
             else:
                 kwargs[parameter.python_name] = _key_value(entity[parameter.name], parameter)
                 continue
+        if parameter.name == "groupNumber":  # a group report has rows only for a group the PBX holds
+            kwargs[parameter.python_name] = emulator.entities("Groups")[0]["Number"]
+            continue
         kwargs[parameter.python_name] = _value(parameter, moments)
         moments += parameter.edm_type == "Edm.DateTimeOffset"
     if operation.request_body is not None:

@@ -11,6 +11,7 @@ import pytest
 from emulator_arguments import arguments
 from threecx_xapi import XapiClient, registry
 from threecx_xapi.api.report_agent_login_history import get_agent_login_history_data
+from threecx_xapi.api.report_extension_statistics_by_group import get_extension_statistics_by_group_data
 from threecx_xapi.api.report_queue_performance_overview import get_queue_performance_overview_data
 from threecx_xapi.testing import Emulator
 from threecx_xapi.testing._fakedata import collection_items
@@ -137,3 +138,12 @@ def test_an_empty_filter_is_every_queue(client: XapiClient) -> None:
         client=client, client_time_zone="Europe/London", start_dt=START, end_dt=END, queue_dn_str="", agent_dn_str=""
     )
     assert len({row.queue_no for row in page.value}) > 1
+
+
+@pytest.mark.parametrize(("group", "found"), [("GRP0000", True), ("", False), ("GRP9999", False)])
+def test_a_group_report_has_rows_only_for_a_group_that_exists(client: XapiClient, group: str, found: bool) -> None:
+    # Seen on a PBX: groupNumber='' is a 200 with no rows (no "all" here), as is a number no group holds.
+    page = get_extension_statistics_by_group_data.sync(
+        client=client, group_number=group, period_from=START, period_to=END, call_area=0
+    )
+    assert bool(page.value) is found

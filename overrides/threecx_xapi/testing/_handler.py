@@ -554,6 +554,8 @@ class Handler:
             )
             if period is not None and period[0] >= period[1]:
                 count = 0  # now..now, or a period ending before it starts: nothing happened in it
+            if not self._names_a_group(match.arguments):
+                count = 0
             rows = ReportRows(
                 fake,
                 items,
@@ -565,6 +567,15 @@ class Handler:
                 self._reports.clear()
             self._reports[salt] = rows
         return rows
+
+    def _names_a_group(self, arguments: Mapping[str, Any]) -> bool:
+        """A report of one group's extensions (groupNumber, no extension filter) has rows only for a group that exists.
+
+        As seen on a PBX: `groupNumber=''` is no "all" there but a 200 with no rows, like an unknown group's number.
+        """
+        if "groupNumber" not in arguments or "extensionDns" in arguments:
+            return True
+        return any(group.get("Number") == arguments["groupNumber"] for group in self.entity_set("Groups") or ())
 
     # -- navigation properties held in rows: Users(1)/Groups, Groups(1)/Members, Queues(1)/Agents -----------
 
