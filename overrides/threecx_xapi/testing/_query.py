@@ -1,18 +1,21 @@
 """OData query options over rows: checked against the entity type as a PBX checks them, then applied.
 
 `$filter`, `$search`, `$orderby`, `$count`, `$skip`, `$top` (capped on entity sets, as a PBX caps it),
-`$select`, `$expand` with nested options (`Members($select=Number;$top=5)`), and server-driven paging with
-`@odata.nextLink`.
+`$select` (with paths into complex properties), `$expand` with nested options (`Members($select=Number;$top=5)`)
+and `*`, and server-driven paging with `@odata.nextLink`. Names are taken in any case and answered as declared;
+blank options are refused, each in AspNetCore OData's or ODL's words.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, MutableMapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 from ._fakedata import resolve
 from ._filter import FilterError, compile_filter
+from ._names import resolve_name
+from ._routes import RouteError
 
 Row = Mapping[str, Any]
 
@@ -30,7 +33,7 @@ class EntityType:
     name: str  # "Pbx.User"
     types: dict[str, str]
     navigation: frozenset[str] = field(default_factory=frozenset)
-    # The type a navigation property leads to (its items' for a collection), for nested $expand options.
+    # The type a navigation or complex property leads to (its items' for a collection): nested options, paths.
     target: Callable[[str], EntityType | None] = field(default=lambda name: None, compare=False, repr=False)
 
 
@@ -100,36 +103,155 @@ UNEVALUATED_OPTIONS = ("$apply", "$compute", "$deltatoken", "$id", "$index")
 
 
 def unevaluated_option(options: Mapping[str, str]) -> str | None:
-    """The first system query option of `options` the emulator does not evaluate, or None."""
-    return next((name for name in UNEVALUATED_OPTIONS if name in options), None)
+    """The first system query option of `options` the emulator does not evaluate, or None; a blank one is left to
+    `check_options`, which refuses it as a PBX does."""
+    return next((name for name in UNEVALUATED_OPTIONS if options.get(name, "").strip()), None)
 
 
-def check_options(options: Mapping[str, str], entity: EntityType | None) -> None:
-    """Unknown system query options, and properties the entity type lacks in $select/$orderby/$expand/$filter."""
-    for name in options:
+# AspNetCore OData 8 (ODataQueryOptions.ThrowIfEmpty) refuses these blank, each in its own words.
+NOT_BLANK = frozenset({"$filter", "$orderby", "$top", "$skip", "$count", "$apply", "$compute", "$search"})
+# ...and $select/$expand in ODataQueryValidator.ValidateNotEmptyOrWhitespace.
+SELECT_EXPAND_BLANK = (
+    "'select' and 'expand' cannot be empty or whitespace. Omit the parameter from the query if it is not used."
+)
+
+
+def check_options(options: Mapping[str, str], entity: EntityType | None) -> dict[str, str]:
+    """Unknown or blank system query options, and names the entity type lacks in $select/$orderby/$expand/$filter.
+
+    Returns the options with the names as declared (`$select=firstname` is `FirstName`, `$expand=*` every
+    navigation property); a dict passed in gets them too, so that what the caller reads next sees them.
+    """
+    for name, value in options.items():
         if name.startswith("$") and name not in SYSTEM_OPTIONS:
             raise QueryError(f"The query parameter '{name}' is not supported.")
+        if name in NOT_BLANK and not value.strip():
+            raise QueryError(f"The value for OData query '{name}' cannot be empty.")
+    if any(name in options and not options[name].strip() for name in ("$select", "$expand")):
+        raise QueryError(SELECT_EXPAND_BLANK)
+    declared = _declared(options, entity)
+    if isinstance(options, MutableMapping):
+        options.update(declared)
+    return declared
+
+
+def _declared(options: Mapping[str, str], entity: EntityType | None) -> dict[str, str]:
+    """`options` with $select, $orderby and $expand naming properties as declared; QueryError for the first unknown."""
+    declared = dict(options)
+    if "$orderby" in options:
+        clauses = _orderby_clauses(options["$orderby"])
+        if entity is not None:
+            written = (
+                _path(entity, path, select=False) + (" desc" if descending else "") for path, descending in clauses
+            )
+            declared["$orderby"] = ",".join(written)
     if entity is None:
-        return
-    for name in _names(options.get("$select")):
-        if name != "*":
-            _known(entity, name.split("/", 1)[0])
-    for clause in _names(options.get("$orderby")):
-        _known(entity, clause.split(" ", 1)[0].split("/", 1)[0])
-    for name, nested in expand_items(options):
-        _known(entity, name)
-        if name not in entity.navigation:
+        return declared
+    if "$select" in options:
+        declared["$select"] = ",".join(_path(entity, item, select=True) for item in _names(options["$select"]))
+    if "$expand" in options:
+        declared["$expand"] = ",".join(_declared_expand(entity, options["$expand"]))
+    if "$filter" in options:
+        compile_filter(options["$filter"], entity.types, entity.name)
+    return declared
+
+
+# Said when a path goes on past a property that has no properties of its own (ODL's SelectBinder).
+_BAD_PATH = (
+    "Found a path with multiple navigation properties or a bad complex property path in a select clause. "
+    "Please reword your query such that each level of select or expand only contains either TypeSegments or Properties."
+)
+
+
+def _path(entity: EntityType, path: str, *, select: bool) -> str:
+    """A `/` path as declared, each name looked up on the type the one before leads to: `hours/type` is `Hours/Type`.
+
+    In $select a last `*` keeps all of a complex property (`Hours/*` is `Hours`) and `*` alone everything."""
+    if select and path == "*":
+        return path
+    segments = path.split("/")
+    if select and len(segments) > 1 and segments[-1] == "*":
+        segments.pop()
+    declared: list[str] = []
+    current: EntityType | None = entity
+    for segment in segments:
+        if current is None:
+            raise QueryError(_BAD_PATH)
+        name = _known(current, segment)
+        declared.append(name)
+        leads_to = current.types[name] in ("Complex", "Collection") and name not in current.navigation
+        current = current.target(name) if leads_to else None
+    return "/".join(declared)
+
+
+def _orderby_clauses(text: str) -> list[tuple[str, bool]]:
+    """(path, descending) for each `$orderby` clause; `asc`/`desc` in any case, as ODL reads built-in words.
+
+    Anything else after a path is ODL's lexer's syntax error, at the end of the word it could not take."""
+    clauses: list[tuple[str, bool]] = []
+    start = 0
+    for clause in _names(text):
+        start = text.index(clause, start)
+        path, *rest = clause.split()
+        direction = rest[0].lower() if rest else "asc"
+        taken = rest[: 1 if direction in ("asc", "desc") else 0]
+        if len(rest) > len(taken):
+            end = len(path)
+            for word in rest[: len(taken) + 1]:
+                end = clause.index(word, end) + len(word)
+            raise QueryError(f"Syntax error at position {start + end} in '{text}'.")
+        clauses.append((path, direction == "desc"))
+        start += len(clause)
+    return clauses
+
+
+def _declared_expand(entity: EntityType, text: str) -> list[str]:
+    """Each `$expand` item as declared, `*` standing for every navigation property not named on its own."""
+    items: list[str] = []
+    named: set[str] = set()
+    star: str | None = None
+    for item in _names(text):
+        path, parenthesis, rest = item.partition("(")
+        path = path.strip()
+        if parenthesis and not rest.strip().removesuffix(")").strip():
+            raise QueryError(  # ODL's SelectExpandOptionParser: `Groups()` names no option
+                f"Missing expand option on navigation property '{path}'. If a parenthesis expression follows an "
+                "expanded navigation property, then at least one expand option must be provided."
+            )
+        nested = query_options(_nested_pairs(rest)) if parenthesis else {}
+        if path == "*":
+            if any(option != "$levels" for option in nested):
+                raise QueryError(
+                    f"Term '({rest}' is not valid in a $expand expression, as only $level option is allowed when "
+                    "the expanded navigation property is star."
+                )
+            star = f"({rest.strip()}" if parenthesis else ""
+            continue
+        first, slash, tail = path.partition("/")
+        name = first if first == "*" else _known(entity, first)
+        if name != "*" and name not in entity.navigation:
             raise QueryError(
                 f"Property '{name}' on type '{entity.name}' is not a navigation property or complex property. "
                 "Only navigation properties can be expanded."
             )
+        if slash:  # `Groups/$ref` answers `@odata.id` links, which need the service root and the target's URL
+            raise RouteError(501, "NotImplemented", f"The emulator does not evaluate $expand={name}/{tail}.")
         for option in nested:
             if option not in NESTED_OPTIONS:
                 raise QueryError(f"The query option '{option}' is not allowed inside $expand={name}(...).")
-        if nested:
-            check_options(nested, entity.target(name))
-    if "$filter" in options:
-        compile_filter(options["$filter"], entity.types, entity.name)
+        inner = _declared(nested, entity.target(name))
+        items.append(name + (f"({';'.join(f'{key}={value}' for key, value in inner.items())})" if inner else ""))
+        named.add(name)
+    if star is not None:
+        every = [name for name in entity.types if name in entity.navigation and name not in named]
+        items.extend(name + star for name in every)
+    return items
+
+
+def _nested_pairs(text: str) -> list[tuple[str, str]]:
+    """The `name=value` options inside an expand item's parentheses: `$select=Id,Name;$top=5)`."""
+    pairs = (option.partition("=") for option in _split(text.strip().removesuffix(")"), ";"))
+    return [(key.strip(), value.strip()) for key, _, value in pairs]
 
 
 # The options an expanded navigation property may carry in parentheses (OData 4.01 part 2, 5.1.3).
@@ -147,17 +269,54 @@ def expand_items(options: Mapping[str, str]) -> list[tuple[str, dict[str, str]]]
     """Each navigation property `$expand` names with its nested options: `Members($select=Number;$top=5)`."""
     items = []
     for item in _names(options.get("$expand")):
-        if item == "*":
-            continue
-        name, _, rest = item.partition("(")
-        pairs = (option.partition("=") for option in _split(rest.strip().removesuffix(")"), ";"))
-        items.append((name.strip(), query_options((key.strip(), value.strip()) for key, _, value in pairs)))
+        name, parenthesis, rest = item.partition("(")
+        if name.strip() != "*":
+            items.append((name.strip(), query_options(_nested_pairs(rest)) if parenthesis else {}))
     return items
 
 
-def _selected(name: str, kept: set[str]) -> bool:
-    """Whether `$select` keeps a field: a kept property carries its annotations (`Members@odata.count`)."""
-    return name in kept or name.partition("@")[0] in kept
+def select_fields(row: Row, options: Mapping[str, str]) -> dict[str, Any]:
+    """The fields of `row` that `$select` keeps (all for `*` or no `$select`), with the row's annotations, the
+    expanded navigation properties, and of a complex property only the sub-properties a path names."""
+    tree = _select_tree(_names(options.get("$select")))
+    if not tree:
+        return dict(row)
+    tree.update(dict.fromkeys(expanded(options)))
+    return _kept(row, tree)
+
+
+def _select_tree(paths: Iterable[str]) -> dict[str, Any] | None:
+    """{name: None for all of it, or the tree of its selected sub-properties}; None when `*` keeps everything."""
+    tree: dict[str, Any] = {}
+    for path in paths:
+        if path == "*":
+            return None
+        node = tree
+        *parents, last = path.split("/")
+        for name in parents:
+            if name in node and node[name] is None:
+                break  # all of it is kept already
+            node = node.setdefault(name, {})
+        else:
+            node[last] = None
+    return tree
+
+
+def _kept(row: Row, tree: dict[str, Any]) -> dict[str, Any]:
+    kept = {}
+    for name, value in row.items():
+        base = name.partition("@")[0]  # "" for the row's own annotations (`@odata.etag`), kept with it
+        if base == "" or base in tree:
+            sub = tree.get(base)
+            kept[name] = value if sub is None or base != name else _kept_within(value, sub)
+    return kept
+
+
+def _kept_within(value: Any, tree: dict[str, Any]) -> Any:
+    """A complex value (or a collection of them) cut to the sub-properties `tree` names."""
+    if isinstance(value, list):
+        return [_kept_within(item, tree) for item in value]
+    return _kept(value, tree) if isinstance(value, Mapping) else value
 
 
 def expand_value(value: Any, options: Mapping[str, str], target: EntityType | None) -> tuple[Any, int | None]:
@@ -166,8 +325,7 @@ def expand_value(value: Any, options: Mapping[str, str], target: EntityType | No
         body = collection(value, options, target)
         return body["value"], body.get("@odata.count")
     if isinstance(value, Mapping) and "$select" in options:
-        kept = set(_names(options["$select"])) | set(expanded(options))
-        return {name: item for name, item in value.items() if _selected(name, kept)}, None
+        return select_fields(value, options), None
     return value, None
 
 
@@ -188,9 +346,12 @@ def _split(text: str | None, separator: str) -> list[str]:
     return [part.strip() for part in [*parts, current] if part.strip()]
 
 
-def _known(entity: EntityType, name: str) -> None:
-    if name not in entity.types:
+def _known(entity: EntityType, name: str) -> str:
+    """The declared name `name` stands for, in any case (EnableCaseInsensitive, on in AspNetCore OData 8)."""
+    declared = resolve_name(entity.types, name)
+    if declared is None:
         raise QueryError(f"Could not find a property named '{name}' on type '{entity.name}'.")
+    return declared
 
 
 @dataclass(frozen=True)
@@ -215,6 +376,7 @@ def collection(
     `rows` may be a lazy Sequence (report rows made from their index): without $filter, $search or
     $orderby only the page's rows are read. `shape` makes each answered row (ETags, $expand).
     """
+    sent = dict(options)  # a next link repeats the options as sent, as AspNetCore OData's GetNextPageLink does
     check_options(options, entity)
     skip = _count_option(options, "$skip") or 0
     top = _count_option(options, "$top")
@@ -239,10 +401,7 @@ def collection(
     if shape is not None:
         page = [shape(row) for row in page]
     if "$select" in options:
-        fields = [name for name in _names(options["$select"]) if name != "*"]
-        if fields:
-            kept = set(fields) | set(expanded(options)) | {"@odata.etag"}
-            page = [{name: value for name, value in row.items() if _selected(name, kept)} for row in page]
+        page = [select_fields(row, options) for row in page]
     body: dict[str, Any] = {}
     if _bool_option(options, "$count"):
         body["@odata.count"] = total
@@ -250,7 +409,7 @@ def collection(
     end = skip + len(page)
     wanted_end = total if top is None else min(total, skip + top)
     if paging.next_link is not None and paging.page_size is not None and end < wanted_end:
-        following = {name: value for name, value in options.items() if name not in ("$skip", "$top")}
+        following = {name: value for name, value in sent.items() if name not in ("$skip", "$top")}
         following["$skip"] = str(end)
         if top is not None:
             following["$top"] = str(skip + top - end)
@@ -296,12 +455,17 @@ def _matches_search(row: Row, search: str) -> bool:
 
 def _ordered(rows: list[Row], orderby: str) -> list[Row]:
     # Stable sorts applied from the last key to the first give the combined order.
-    for clause in reversed(_names(orderby)):
-        name, _, direction = clause.partition(" ")
-        if direction.strip() not in ("", "asc", "desc"):
-            raise QueryError(f"$orderby direction must be asc or desc, got {direction.strip()!r}")
-        rows = sorted(rows, key=lambda row: _sort_key(row.get(name)), reverse=direction.strip() == "desc")
+    for path, descending in reversed(_orderby_clauses(orderby)):
+        rows = sorted(rows, key=lambda row: _sort_key(_value_at(row, path)), reverse=descending)
     return rows
+
+
+def _value_at(row: Row, path: str) -> Any:
+    """The value a `/` path reaches (`Hours/IgnoreHolidays`), None past a missing or null step."""
+    value: Any = row
+    for name in path.split("/"):
+        value = value.get(name) if isinstance(value, Mapping) else None
+    return value
 
 
 def _sort_key(value: Any) -> tuple[int, Any]:
