@@ -109,6 +109,13 @@ def test_a_path_into_a_complex_property_selects_only_that_sub_property(http: htt
     assert _rows(http, select="Hours,Hours/Type") == _rows(http, select="Hours")
 
 
+def test_one_entity_selects_a_path_into_a_complex_property_too(http: httpx.Client) -> None:
+    whole = http.get("/Users(1)", params={"$select": "Hours"}).json()["Hours"]
+    one = http.get("/Users(1)", params={"$select": "id,hours/ignoreholidays"}).json()
+    assert {name for name in one if not name.startswith("@")} == {"Id", "Hours"}
+    assert one["Hours"] == {"IgnoreHolidays": whole["IgnoreHolidays"]}
+
+
 def test_orderby_follows_a_path_into_a_complex_property(http: httpx.Client) -> None:
     rows = _rows(http, select="Hours/IgnoreHolidays", orderby="hours/ignoreholidays desc")
     flags = [row["Hours"]["IgnoreHolidays"] for row in rows]

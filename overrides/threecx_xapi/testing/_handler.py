@@ -26,7 +26,6 @@ from ._fakedata import FakeData, collection_items, resolve
 from ._files import file_answer, report_csv
 from ._filter import FilterError
 from ._myphone import SESSION_PATH, open_session
-from ._names import resolve_name
 from ._numbering import NumberingPlan
 from ._query import (
     EntityType,
@@ -36,8 +35,8 @@ from ._query import (
     entity_type,
     expand_items,
     expand_value,
-    expanded,
     query_options,
+    select_fields,
     unevaluated_option,
 )
 from ._reports import ReportRows
@@ -369,8 +368,8 @@ class Handler:
             if operation.method == "PATCH":
                 singleton.update(payload or {})
                 return self._reply(status, None)
-            _single_entity_options(options, self._singleton_type(first.name))
-            return self._reply(status, _selected({"@odata.context": context + first.name, **singleton}, options))
+            options = _single_entity_options(options, self._singleton_type(first.name))
+            return self._reply(status, select_fields({"@odata.context": context + first.name, **singleton}, options))
         if entity_set is not None and _BULK_DELETE.search(operation.path) and isinstance(payload, dict):
             missing = self._bulk_delete(entity_set, payload)
             items = collection_items(self.schemas, operation.response["schema"] or {})
@@ -409,9 +408,9 @@ class Handler:
         if_none_match = call.headers.get("if-none-match")
         if if_none_match is not None and (if_none_match == "*" or etag in _tags(if_none_match)):
             return self._reply(304, None, {"ETag": etag})
-        _single_entity_options(options, self._types[entity_set.name])
+        options = _single_entity_options(options, self._types[entity_set.name])
         body = {"@odata.context": f"{context}{entity_set.name}/$entity", **self._shaped(entity_set, entity, options)}
-        return self._reply(status, _selected(body, options), {"ETag": etag})
+        return self._reply(status, select_fields(body, options), {"ETag": etag})
 
     def _created(self, call: Call, entity_set: EntitySet, created: dict[str, Any], status: int, context: str) -> Reply:
         """A POST's answer as AspNetCore OData's Created() gives it: Location always; with `Prefer: return=minimal`
@@ -465,7 +464,7 @@ class Handler:
             ),
         )
         entity = self._types[entity_set.name] if entity_set is not None else row_type
-        shape = (lambda row: self._shaped(entity_set, row, options)) if entity_set is not None else None
+        shape = (lambda row, declared: self._shaped(entity_set, row, declared)) if entity_set is not None else None
         body = collection(rows, options, entity, paging=paging, shape=shape)
         return {"@odata.context": context, **body}
 
@@ -677,20 +676,12 @@ _COLLECTION_OPTIONS = ("$filter", "$orderby", "$count", "$skip", "$top")
 _KEY_SAFE = "'-._~!$&*+,;=:@"  # what a key literal keeps unescaped in a Location, as Uri.AbsoluteUri keeps it
 
 
-def _single_entity_options(options: Mapping[str, str], entity: EntityType) -> None:
-    """Only $select and $expand apply to one entity or a singleton; the names they give must be the type's."""
-    check_options(options, entity)
+def _single_entity_options(options: Mapping[str, str], entity: EntityType) -> dict[str, str]:
+    """Only $select and $expand apply to one entity or a singleton: the options with the type's declared names."""
+    declared = check_options(options, entity)
     if any(option in options for option in _COLLECTION_OPTIONS):
         raise RouteError(400, "", _NOT_A_COLLECTION)
-
-
-def _selected(body: dict[str, Any], options: Mapping[str, str]) -> dict[str, Any]:
-    """One entity's fields `$select` keeps (every one for `*`), with its annotations and expanded properties."""
-    names = [name.strip().split("/", 1)[0] for name in options.get("$select", "").split(",") if name.strip()]
-    if not names or "*" in names:
-        return body
-    kept = {resolve_name(body, name) or name for name in names} | set(expanded(options))
-    return {name: value for name, value in body.items() if name.partition("@")[0] in kept | {""}}
+    return declared
 
 
 def _prefers(call: Call, preference: str) -> bool:

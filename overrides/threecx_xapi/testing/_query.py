@@ -8,7 +8,7 @@ blank options are refused, each in AspNetCore OData's or ODL's words.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping, MutableMapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -120,7 +120,7 @@ def check_options(options: Mapping[str, str], entity: EntityType | None) -> dict
     """Unknown or blank system query options, and names the entity type lacks in $select/$orderby/$expand/$filter.
 
     Returns the options with the names as declared (`$select=firstname` is `FirstName`, `$expand=*` every
-    navigation property); a dict passed in gets them too, so that what the caller reads next sees them.
+    navigation property).
     """
     for name, value in options.items():
         if name.startswith("$") and name not in SYSTEM_OPTIONS:
@@ -129,10 +129,7 @@ def check_options(options: Mapping[str, str], entity: EntityType | None) -> dict
             raise QueryError(f"The value for OData query '{name}' cannot be empty.")
     if any(name in options and not options[name].strip() for name in ("$select", "$expand")):
         raise QueryError(SELECT_EXPAND_BLANK)
-    declared = _declared(options, entity)
-    if isinstance(options, MutableMapping):
-        options.update(declared)
-    return declared
+    return _declared(options, entity)
 
 
 def _declared(options: Mapping[str, str], entity: EntityType | None) -> dict[str, str]:
@@ -369,15 +366,16 @@ def collection(
     entity: EntityType | None = None,
     *,
     paging: Paging = Paging(),  # noqa: B008  (frozen: one shared default is safe)
-    shape: Callable[[Row], Row] | None = None,
+    shape: Callable[[Row, Mapping[str, str]], Row] | None = None,
 ) -> dict[str, Any]:
     """The JSON body of a collection response for these rows and the request's query options.
 
     `rows` may be a lazy Sequence (report rows made from their index): without $filter, $search or
-    $orderby only the page's rows are read. `shape` makes each answered row (ETags, $expand).
+    $orderby only the page's rows are read. `shape` makes each answered row (ETags, $expand) for the options
+    with their declared names.
     """
-    sent = dict(options)  # a next link repeats the options as sent, as AspNetCore OData's GetNextPageLink does
-    check_options(options, entity)
+    sent = options  # a next link repeats the options as sent, as AspNetCore OData's GetNextPageLink does
+    options = check_options(options, entity)
     skip = _count_option(options, "$skip") or 0
     top = _count_option(options, "$top")
     if top is not None and paging.top_limit is not None and top > paging.top_limit:
@@ -399,7 +397,7 @@ def collection(
         size = paging.page_size
     page = list(selected[skip : skip + max(size, 0)])
     if shape is not None:
-        page = [shape(row) for row in page]
+        page = [shape(row, options) for row in page]
     if "$select" in options:
         page = [select_fields(row, options) for row in page]
     body: dict[str, Any] = {}
