@@ -385,7 +385,7 @@ def collection(
         )
     selected: Sequence[Row] = rows if isinstance(rows, Sequence) else list(rows)
     if "$filter" in options:
-        predicate = compile_filter(options["$filter"])
+        predicate = compile_filter(options["$filter"], *((entity.types, entity.name) if entity else ()))
         selected = [row for row in selected if predicate(row)]
     if options.get("$search"):
         selected = [row for row in selected if _matches_search(row, options["$search"])]
