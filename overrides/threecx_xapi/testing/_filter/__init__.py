@@ -1,0 +1,36 @@
+"""`$filter` for the emulator: parsed by odata-query (`syntax`), checked against the entity type (`checker`),
+evaluated over JSON rows (`evaluator`); `compile_filter` joins the three into one predicate over a row.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from .checker import _Checker
+from .evaluator import Row, Types, _Evaluator
+from .syntax import FilterError, parse_filter
+
+__all__ = ["FilterError", "Row", "Types", "compile_filter", "parse_filter"]
+
+
+def compile_filter(text: str, types: Types | None = None, type_name: str = "") -> Callable[[Row], bool]:
+    """A predicate over one row; FilterError when the text does not parse, names what `types` lacks, or cannot
+    be evaluated over a row. With `types`, row values are read as their Edm types (durations, date-times)."""
+    tree = parse_filter(text)
+    if types is not None:
+        result = _Checker(types, type_name).visit(tree)
+        if result not in ("Edm.Boolean", "?", "null"):
+            raise FilterError("The $filter expression must evaluate to a single boolean value.")
+
+    def predicate(row: Row) -> bool:
+        try:
+            result = _Evaluator(row, types).visit(tree)
+        except FilterError:
+            raise
+        except Exception as exc:  # a PBX answers 400 for a $filter it cannot apply, never 500
+            raise FilterError(f"The $filter '{text}' cannot be evaluated: {exc}") from None
+        if result is not None and not isinstance(result, bool):
+            raise FilterError("The $filter expression must evaluate to a single boolean value.")
+        return result is True
+
+    return predicate
