@@ -11,6 +11,7 @@ from typing import Any
 
 import httpx
 import pytest
+from odata_answers import refused_query
 from threecx_xapi.codecs import format_duration
 from threecx_xapi.testing import Emulator
 from threecx_xapi.testing._filter import FilterError, compile_filter
@@ -33,9 +34,7 @@ def ids(pbx: Emulator, expression: str) -> list[int]:
 
 
 def refusal(pbx: Emulator, expression: str) -> str:
-    response = get(pbx, expression)
-    assert response.status_code == 400, response.text
-    return str(response.json()["error"]["message"])
+    return refused_query(get(pbx, expression))
 
 
 TYPES = {

@@ -249,7 +249,7 @@ class Handler:
         except RouteError as exc:
             return self._reply(exc.status, error_body(exc.code, exc.message, exc.target))
         except FilterError as exc:
-            return self._reply(400, error_body("", str(exc)))
+            return self._reply(400, error_body("", _QUERY_INVALID + str(exc)))
 
     def _fault(self, target: str | None) -> Fault | None:
         """The first fault for this target that has uses left, using one of them."""
@@ -667,9 +667,11 @@ class Handler:
 _encode = msgspec.json.Encoder().encode  # a report page is a megabyte: encoded in C
 
 
-# EnableQuery's ValidateSelectExpandOnly, in its UriQueryStringInvalid wrapping (AspNetCore OData 8 SRResources).
+# EnableQuery answers every query option it refuses in SRResources.UriQueryStringInvalid's words.
+_QUERY_INVALID = "The query specified in the URI is not valid. "
+# EnableQuery's ValidateSelectExpandOnly.
 _NOT_A_COLLECTION = (
-    "The query specified in the URI is not valid. The requested resource is not a collection. Query options "
+    _QUERY_INVALID + "The requested resource is not a collection. Query options "
     "$filter, $orderby, $count, $skip, and $top can be applied only on collections."
 )
 _COLLECTION_OPTIONS = ("$filter", "$orderby", "$count", "$skip", "$top")

@@ -19,7 +19,8 @@ from ._routes import RouteError
 
 Row = Mapping[str, Any]
 
-# OData 4.01 system query options (section 5 of part 2); any other `$name` is refused, as ASP.NET Core OData does.
+# OData 4.01 system query options (section 5 of part 2). Any other `$name` is ignored, as ASP.NET Core OData's
+# BuildQueryOptions ignores it ("we don't throw if we can't recognize the query"): `$fitler` filters nothing there.
 SYSTEM_OPTIONS = frozenset(
     {"$filter", "$select", "$expand", "$orderby", "$top", "$skip", "$count", "$search", "$format", "$skiptoken"}
     | {"$compute", "$apply", "$index", "$schemaversion", "$deltatoken", "$levels", "$id"}
@@ -97,9 +98,10 @@ def query_options(pairs: Iterable[tuple[str, str]]) -> dict[str, str]:
     return options
 
 
-# System query options the emulator does not evaluate: answering without them would be a wrong answer, so a
-# request carrying one is a 501, as OData part 1 (9.3.1) asks of a service lacking a feature.
-UNEVALUATED_OPTIONS = ("$apply", "$compute", "$deltatoken", "$id", "$index")
+# System query options a PBX evaluates and the emulator does not: answering without them would be a wrong answer,
+# so a request carrying one is a 501, as OData part 1 (9.3.1) asks of a service lacking a feature. ($index, $id,
+# $deltatoken and $schemaversion a PBX reads past, and so does the emulator.)
+UNEVALUATED_OPTIONS = ("$apply", "$compute")
 
 
 def unevaluated_option(options: Mapping[str, str]) -> str | None:
@@ -123,8 +125,6 @@ def check_options(options: Mapping[str, str], entity: EntityType | None) -> dict
     navigation property).
     """
     for name, value in options.items():
-        if name.startswith("$") and name not in SYSTEM_OPTIONS:
-            raise QueryError(f"The query parameter '{name}' is not supported.")
         if name in NOT_BLANK and not value.strip():
             raise QueryError(f"The value for OData query '{name}' cannot be empty.")
     if any(name in options and not options[name].strip() for name in ("$select", "$expand")):
@@ -380,7 +380,7 @@ def collection(
     top = _count_option(options, "$top")
     if top is not None and paging.top_limit is not None and top > paging.top_limit:
         raise QueryError(
-            "The query specified in the URI is not valid. The limit of "
+            "The limit of "
             f"'{paging.top_limit}' for Top query has been exceeded. The value from the incoming request is '{top}'."
         )
     selected: Sequence[Row] = rows if isinstance(rows, Sequence) else list(rows)
