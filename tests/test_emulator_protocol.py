@@ -163,8 +163,22 @@ def test_invalid_bodies_are_400_with_the_place(pbx: Emulator, http: httpx.Client
     answer = http.patch(f"{API}/Users(1)", headers=headers, json={"FirstName": 5})
     assert answer.status_code == 400
     assert "FirstName" in answer.json()["error"]["message"]
-    assert http.post(f"{API}/Users", headers=headers, content=b"{not json").status_code == 400
+    not_json = http.post(f"{API}/Users", headers={**headers, "Content-Type": "application/json"}, content=b"{not json")
+    assert not_json.status_code == 400
     assert pbx.entities("Users")[0]["FirstName"] != 5
+
+
+@pytest.mark.parametrize("content_type", [None, "text/plain;charset=UTF-8", "application/x-www-form-urlencoded"])
+def test_a_body_that_is_not_declared_json_is_a_415_as_aspnet_answers_it(
+    pbx: Emulator, http: httpx.Client, content_type: str | None
+) -> None:
+    # fetch(url, {body: JSON.stringify(x)}) without a Content-Type sends text/plain: no input formatter reads it.
+    headers = authorised(pbx, http) | ({"Content-Type": content_type} if content_type else {})
+    answer = http.patch(f"{API}/Users(1)", headers=headers, content=b'{"FirstName": "Plain"}')
+    assert (answer.status_code, answer.content) == (415, b"")
+    assert pbx.entities("Users")[0]["FirstName"] != "Plain"
+    json_headers = authorised(pbx, http) | {"Content-Type": "application/json; odata.metadata=minimal"}
+    assert http.patch(f"{API}/Users(1)", headers=json_headers, content=b'{"FirstName": "Plain"}').status_code == 204
 
 
 def test_every_answer_carries_the_version(pbx: Emulator, http: httpx.Client) -> None:

@@ -342,6 +342,8 @@ class Handler:
     def _dispatch(self, call: Call, match: Match, options: dict[str, str]) -> Reply:
         operation = match.operation
         status = int(operation.response["status"])
+        if operation.request_body is not None and call.body and not _is_json(call.headers.get("content-type", "")):
+            return self._reply(415, None)  # MVC's UnsupportedContentTypeFilter: no formatter reads it, no body
         payload = self._request_body(match, call.body)
         first = match.segments[0]
         entity_set = self.entity_set(first.name)
@@ -684,6 +686,12 @@ def _single_entity_options(options: Mapping[str, str], entity: EntityType) -> di
     if any(option in options for option in _COLLECTION_OPTIONS):
         raise RouteError(400, "", _NOT_A_COLLECTION)
     return declared
+
+
+def _is_json(content_type: str) -> bool:
+    """Whether a request body's media type is one ASP.NET Core OData's JSON input formatter reads."""
+    media_type = content_type.partition(";")[0].strip().lower()
+    return media_type == "application/json" or media_type.endswith("+json")
 
 
 def _prefers(call: Call, preference: str) -> bool:
