@@ -107,6 +107,21 @@ def test_rate_limited_without_retry_after_says_none() -> None:
 
 
 @pytest.mark.parametrize(
+    ("body", "message"),
+    [
+        ({"error": "server_error", "error_description": "The store is down."}, "The store is down."),
+        ({"error": "server_error"}, "server_error"),
+    ],
+)
+def test_an_oauth_shaped_error_body_gives_its_code_and_description(body: dict[str, Any], message: str) -> None:
+    # What an identity layer in front of the API answers: RFC 6749's shape, not OData's.
+    pbx = failing_pbx(500, json=body)
+    with pbx.client(retry=NO_RETRIES) as client, pytest.raises(ServerError) as raised:
+        list_user.sync(client=client)
+    assert (raised.value.code, raised.value.message) == ("server_error", message)
+
+
+@pytest.mark.parametrize(
     ("answer", "message"),
     [
         ({"text": "Object reference not set to an instance of an object."}, "Object reference not set"),

@@ -271,6 +271,9 @@ def _odata_error(response: httpx.Response) -> dict[str, Any]:
     if not isinstance(body, dict):
         return {}
     error = body.get("error", body)
+    if isinstance(error, str) and error:  # OAuth's shape: {"error": "invalid_request", "error_description": ...}
+        description = body.get("error_description")
+        return {"code": error, "message": description if isinstance(description, str) and description else error}
     if not isinstance(error, dict):
         return {}
     if "message" not in error and isinstance(error.get("Message"), str):
