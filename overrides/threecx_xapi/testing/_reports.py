@@ -46,7 +46,9 @@ class ReportRows(Sequence[Any]):  # rows are objects, or strings and numbers for
             _left_out(_named_parties(_distinct_parties(row)), keep_rare=index % 4 == 0)
             for index, row in enumerate(templates)
         ]
-        self._salt = f"{fake.seed}:{salt}"
+        # Bases for the GUIDs of calls and legs: made once, so a row's ids cost an addition, not a seeded generator.
+        self._call_base = random.Random(f"{fake.seed}:{salt}:call").getrandbits(128)
+        self._leg_base = random.Random(f"{fake.seed}:{salt}:leg").getrandbits(128)
         start, end = fake.period
         self._start = start
         self._step = (end - start) / max(count, 1)
@@ -78,10 +80,9 @@ class ReportRows(Sequence[Any]):  # rows are objects, or strings and numbers for
             return template
         row = dict(template)
         for key in _CALL_IDS.intersection(row):
-            # Every leg of one call shares the call's id: three rows, one call (a leg keeps its own CdrId).
-            row[key] = str(uuid.UUID(int=random.Random(f"{self._salt}:call:{index // 3}").getrandbits(128), version=4))
+            row[key] = _guid(self._call_base, index // 3)  # every leg of one call shares its id: three rows a call
         if "CdrId" in row:
-            row["CdrId"] = str(uuid.UUID(int=random.Random(f"{self._salt}:leg:{index}").getrandbits(128), version=4))
+            row["CdrId"] = _guid(self._leg_base, index)  # a leg's own id
         if self._moments:
             when = self._start + self._step * index
             for offset, key in enumerate(self._moments):
@@ -89,6 +90,14 @@ class ReportRows(Sequence[Any]):  # rows are objects, or strings and numbers for
                 moment = when + datetime.timedelta(seconds=self._spacing * offset * (1 + index % 5))
                 row[key] = moment.isoformat(timespec="seconds").replace("+00:00", "Z")
         return row
+
+
+_GUID_STRIDE = 0x9E3779B97F4A7C15F39CC0605CEDC835  # odd: n -> base + n * stride is one-to-one modulo 2**128
+
+
+def _guid(base: int, number: int) -> str:
+    """The `number`th of a sequence of distinct, scattered-looking version 4 GUIDs starting at `base`."""
+    return str(uuid.UUID(int=(base + number * _GUID_STRIDE) % 2**128, version=4))
 
 
 def _distinct_parties(row: Any) -> Any:
