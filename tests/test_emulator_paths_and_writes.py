@@ -94,6 +94,21 @@ def test_a_post_answers_201_with_the_new_entitys_location(pbx: Emulator, http: h
     assert _without_etag(http.get(answer.headers["Location"]).json()) == _without_etag(created)
 
 
+def test_a_post_answers_the_whole_entity_with_the_pbxs_defaults_for_what_it_left_out(
+    pbx: Emulator, http: httpx.Client
+) -> None:
+    seeded = http.get("/Users(1)").json()
+    created = http.post("/Users", json={"FirstName": "Ann", "LastName": "Lee"}).json()
+    assert (created["FirstName"], created["LastName"]) == ("Ann", "Lee")
+    assert set(created) == set(seeded)  # every property a stored user has, not only the two sent
+    assert created["Number"] not in {row["Number"] for row in pbx.entities("Users")[:-1]}  # handed out, free
+    assert created["CurrentProfileName"] == "Available"
+    profiles = http.get(f"/Users({created['Id']})/ForwardingProfiles", params={"$select": "Id,Name"}).json()["value"]
+    assert [profile["Name"] for profile in profiles][:1] == ["Available"] and len(profiles) == 5
+    taken = {p["Id"] for row in pbx.entities("Users")[:-1] for p in row.get("ForwardingProfiles", ())}
+    assert not taken & {profile["Id"] for profile in profiles}
+
+
 def test_a_post_preferring_return_minimal_is_a_204_with_the_entity_id(pbx: Emulator, http: httpx.Client) -> None:
     answer = http.post("/Users", json={"FirstName": "Quiet", "Number": "556"}, headers={"Prefer": "return=minimal"})
     assert answer.status_code == 204 and answer.content == b""

@@ -48,20 +48,26 @@ class EntitySet:
     def seed(self, fake: FakeData, count: int) -> None:
         numbered = "Number" in self.properties
         free = self.plan.free_numbers(self.name, count) if numbered and self.plan and self.name in STARTS else None
-        for row, entity in enumerate(fake.rows(self.item_schema, count, salt=self.name)):
+        for row in range(count):
+            entity = self.made(fake, row)
             if self.integer_key:
                 entity[self.key] = row + 1
             if numbered and self.name == "Groups":
                 entity["Number"] = group_number(row)
             elif free is not None:
                 entity["Number"] = free[row]
-            name = subject_name(self.name, row)
-            if name is not None and "Name" in self.properties:
-                entity["Name"] = name
-            if "ForwardingProfiles" in self.properties and "CurrentProfileName" in self.properties:
-                entity["ForwardingProfiles"] = self._profiles(fake, row)
-                entity["CurrentProfileName"] = PROFILE_NAMES[0]
             self._store(entity.get(self.key, row), entity)
+
+    def made(self, fake: FakeData, row: int) -> dict[str, Any]:
+        """Entity `row` as the PBX would hold it: the generated values, admin names, a user's forwarding profiles."""
+        entity: dict[str, Any] = fake.value(self.item_schema, salt=self.name, row=row)
+        name = subject_name(self.name, row)
+        if name is not None and "Name" in self.properties:
+            entity["Name"] = name
+        if "ForwardingProfiles" in self.properties and "CurrentProfileName" in self.properties:
+            entity["ForwardingProfiles"] = self._profiles(fake, row)
+            entity["CurrentProfileName"] = PROFILE_NAMES[0]
+        return entity
 
     def _profiles(self, fake: FakeData, row: int) -> list[dict[str, Any]]:
         """The five forwarding profiles every user of a PBX has, the first of them current."""
@@ -93,9 +99,16 @@ class EntitySet:
         shown = ",".join(f"{name}={value!r}" for name, value in wanted.items())
         raise RouteError(404, "NotFound", f"{self.name}({shown}) does not exist")
 
-    def create(self, entity: dict[str, Any]) -> dict[str, Any]:
+    def create(self, entity: dict[str, Any], fake: FakeData | None = None) -> dict[str, Any]:
+        """Store a new entity; with `fake`, what the body leaves out takes the PBX's defaults, as a PBX answers a
+        POST with the whole entity (keys and numbers aside: the PBX hands those out)."""
         # Annotations a client echoes back (InitTrunk's @odata.context) are not properties.
         entity = {name: value for name, value in copy.deepcopy(entity).items() if "@" not in name}
+        if fake is not None:
+            handed_out = {self.key, "Number", *self.alternate_keys}
+            row = self._last_id if self.integer_key else len(self.rows)
+            defaults = {name: value for name, value in self.made(fake, row).items() if name not in handed_out}
+            entity = {**defaults, **entity}
         if self.integer_key:  # the PBX numbers new entities itself from a database sequence, whatever Id was sent
             entity[self.key] = self._last_id + 1
         if entity.get(self.key) is None:

@@ -360,7 +360,7 @@ class Handler:
                     return self._reply(status, self._page(call, rows, options, None, context + path))
         elif entity_set is not None and whole_path:
             if operation.method == "POST":
-                created = entity_set.create(payload or {})
+                created = entity_set.create(payload or {}, self.fake)
                 self._link(first.name, created, payload or {})
                 return self._created(call, entity_set, created, status, context)
             body = self._page(call, entity_set, options, entity_set, context + first.name)
