@@ -6,8 +6,8 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from .checker import _Checker
-from .evaluator import Row, Types, _Evaluator
+from .checker import Checker
+from .evaluator import Evaluator, Row, Types
 from .syntax import FilterError, parse_filter
 
 __all__ = ["FilterError", "Row", "Types", "compile_filter", "parse_filter"]
@@ -18,13 +18,13 @@ def compile_filter(text: str, types: Types | None = None, type_name: str = "") -
     be evaluated over a row. With `types`, row values are read as their Edm types (durations, date-times)."""
     tree = parse_filter(text)
     if types is not None:
-        result = _Checker(types, type_name).visit(tree)
+        result = Checker(types, type_name).visit(tree)
         if result not in ("Edm.Boolean", "?", "null"):
             raise FilterError("The $filter expression must evaluate to a single boolean value.")
 
     def predicate(row: Row) -> bool:
         try:
-            result = _Evaluator(row, types).visit(tree)
+            result = Evaluator(row, types).visit(tree)
         except FilterError:
             raise
         except Exception as exc:  # a PBX answers 400 for a $filter it cannot apply, never 500

@@ -1,5 +1,5 @@
 """Checking a parsed `$filter` against an entity type before anything is evaluated: every property the type lacks
-and every operand or argument of the wrong Edm type is named, with ODL's messages, by `_Checker`, which types each
+and every operand or argument of the wrong Edm type is named, with ODL's messages, by `Checker`, which types each
 node as ODL's binders do (its literal, operator and function result tables, the promotions between numeric types).
 """
 
@@ -9,8 +9,8 @@ from odata_query import ast
 from odata_query.visitor import NodeVisitor
 
 from .._names import resolve_name
-from .evaluator import _FUNCTIONS, Types
-from .syntax import _SIGNATURES, FilterError, _full_name, _no_signature, _unknown_function
+from .evaluator import FUNCTIONS, Types
+from .syntax import SIGNATURES, FilterError, full_name, no_signature, unknown_function
 
 # -- checking names and types before anything is evaluated ------------------------------------------------
 
@@ -99,7 +99,7 @@ def _arithmetic_type(op: ast._Node, left: str, right: str) -> str | None:
     return None
 
 
-class _Checker(NodeVisitor):
+class Checker(NodeVisitor):
     """Names every property the entity type lacks and every operand or argument of the wrong type, as ODL does."""
 
     def __init__(self, types: Types, type_name: str) -> None:
@@ -161,15 +161,15 @@ class _Checker(NodeVisitor):
         return "?"
 
     def visit_Call(self, node: ast.Call) -> str:
-        name = _full_name(node.func)
-        if name not in _FUNCTIONS:
-            raise FilterError(_unknown_function(name))
+        name = full_name(node.func)
+        if name not in FUNCTIONS:
+            raise FilterError(unknown_function(name))
         arguments = [self.visit(argument) for argument in node.args]
         if not any(
             len(signature) == len(arguments) and all(map(_accepts, signature, arguments))
-            for signature in _SIGNATURES[name]
+            for signature in SIGNATURES[name]
         ):
-            raise FilterError(_no_signature(name))
+            raise FilterError(no_signature(name))
         if name in ("round", "floor", "ceiling"):
             return str(arguments[0])
         return _RESULT_TYPES[name]

@@ -1,4 +1,4 @@
-"""Evaluating a parsed `$filter` over one JSON row: `_Evaluator` reads property values (date-times, dates, times and
+"""Evaluating a parsed `$filter` over one JSON row: `Evaluator` reads property values (date-times, dates, times and
 durations held as JSON strings read as the type they meet or the Edm type declared), compares, does arithmetic as C#
 does and calls the canonical functions, null in, null out, as OData has it.
 """
@@ -16,7 +16,7 @@ from odata_query.visitor import NodeVisitor
 
 from ...codecs import parse_datetime, parse_duration
 from .._names import resolve_name
-from .syntax import FilterError, _full_name, _no_signature, _unknown_function
+from .syntax import FilterError, full_name, no_signature, unknown_function
 
 Row = Mapping[str, Any]
 Types = Mapping[str, str]  # property name -> its Edm type ("Edm.String", "Edm.Int32", "Collection", ...)
@@ -175,7 +175,7 @@ def _concat(*parts: Any) -> str | None:
     return "".join(parts)
 
 
-_FUNCTIONS: dict[str, Callable[..., Any]] = {
+FUNCTIONS: dict[str, Callable[..., Any]] = {
     "contains": _text(lambda text, part: part in text),
     "startswith": _text(lambda text, part: text.startswith(part)),
     "endswith": _text(lambda text, part: text.endswith(part)),
@@ -220,7 +220,7 @@ def _read(row: Mapping[str, Any], written: str) -> Any:
     return None if declared is None else row[declared]
 
 
-class _Evaluator(NodeVisitor):
+class Evaluator(NodeVisitor):
     def __init__(self, row: Row, types: Types | None = None, variables: Mapping[str, Any] | None = None) -> None:
         self.row = row
         self.types = types or {}
@@ -290,15 +290,15 @@ class _Evaluator(NodeVisitor):
         return not operand if isinstance(node.op, ast.Not) else -operand
 
     def visit_Call(self, node: ast.Call) -> Any:
-        name = _full_name(node.func)
-        function = _FUNCTIONS.get(name)
+        name = full_name(node.func)
+        function = FUNCTIONS.get(name)
         if function is None:
-            raise FilterError(_unknown_function(name))
+            raise FilterError(unknown_function(name))
         arguments = [self.visit(argument) for argument in node.args]
         try:
             return function(*arguments)
         except (TypeError, ValueError, AttributeError) as exc:
-            raise FilterError(_no_signature(name)) from exc
+            raise FilterError(no_signature(name)) from exc
 
     def visit_CollectionLambda(self, node: ast.CollectionLambda) -> bool:
         items = self.visit(node.owner)
@@ -310,7 +310,7 @@ class _Evaluator(NodeVisitor):
             return bool(items)
         name = node.lambda_.identifier.name
         results = (
-            _Evaluator(self.row, self.types, {**self.variables, name: item}).visit(node.lambda_.expression) is True
+            Evaluator(self.row, self.types, {**self.variables, name: item}).visit(node.lambda_.expression) is True
             for item in items
         )
         return all(results) if isinstance(node.operator, ast.All) else any(results)

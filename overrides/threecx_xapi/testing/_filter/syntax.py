@@ -170,9 +170,9 @@ def parse_filter(text: str) -> ast._Node:
     except ParsingException as exc:
         raise FilterError(tokens.syntax_error(None if exc.eof else exc.token)) from None
     except UnknownFunctionException as exc:
-        raise FilterError(_unknown_function(exc.function_name)) from None
+        raise FilterError(unknown_function(exc.function_name)) from None
     except ArgumentCountException as exc:
-        raise FilterError(_no_signature(exc.function_name)) from None
+        raise FilterError(no_signature(exc.function_name)) from None
     except ODataException:
         raise FilterError(f"Syntax error at position {len(text)} in '{text}'.") from None
     if tree is None:
@@ -185,7 +185,7 @@ def parse_filter(text: str) -> ast._Node:
 # ODL's BuiltInUriFunctions (7.x): the parameter types of each signature, "?" marking Nullable=true.
 _S, _I, _I_, _DUR = "Edm.String?", "Edm.Int32", "Edm.Int32?", "Edm.Duration"
 _DTO, _DATE, _TOD = "Edm.DateTimeOffset", "Edm.Date", "Edm.TimeOfDay"
-_SIGNATURES: dict[str, list[tuple[str, ...]]] = {
+SIGNATURES: dict[str, list[tuple[str, ...]]] = {
     **dict.fromkeys(("contains", "startswith", "endswith", "indexof", "concat"), [(_S, _S)]),
     **dict.fromkeys(("length", "tolower", "toupper", "trim"), [(_S,)]),
     "substring": [(_S, _I), (_S, _I_), (_S, _I, _I), (_S, _I_, _I), (_S, _I, _I_), (_S, _I_, _I_)],
@@ -205,21 +205,21 @@ _SIGNATURES: dict[str, list[tuple[str, ...]]] = {
 }
 
 
-def _full_name(function: ast.Identifier) -> str:
+def full_name(function: ast.Identifier) -> str:
     return ".".join((*function.namespace, function.name))
 
 
-def _unknown_function(name: str) -> str:
+def unknown_function(name: str) -> str:
     return (
         f"An unknown function with name '{name}' was found. This may also be a function import or a key lookup "
         "on a navigation property, which is not allowed."
     )
 
 
-def _no_signature(name: str) -> str:
+def no_signature(name: str) -> str:
     considered = "; ".join(
         f"{name}({', '.join(kind[:-1] + ' Nullable=true' if kind.endswith('?') else kind for kind in signature)})"
-        for signature in _SIGNATURES.get(name, [])
+        for signature in SIGNATURES.get(name, [])
     )
     return (
         f"No function signature for the function with name '{name}' matches the specified arguments. "
