@@ -16,6 +16,7 @@ from ._fakedata import resolve
 from ._filter import FilterError, compile_filter
 from ._names import resolve_name
 from ._routes import RouteError
+from ._search import compile_search
 
 Row = Mapping[str, Any]
 
@@ -388,7 +389,8 @@ def collection(
         predicate = compile_filter(options["$filter"], *((entity.types, entity.name) if entity else ()))
         selected = [row for row in selected if predicate(row)]
     if options.get("$search"):
-        selected = [row for row in selected if _matches_search(row, options["$search"])]
+        matches = compile_search(options["$search"])
+        selected = [row for row in selected if matches(row)]
     if "$orderby" in options:
         selected = _ordered(list(selected), options["$orderby"])
     total = len(selected)
@@ -431,24 +433,6 @@ def _bool_option(options: Mapping[str, str], name: str) -> bool:
     if text not in ("true", "false"):
         raise QueryError(f"'{text}' is not a valid count option.")
     return text == "true"
-
-
-def _matches_search(row: Row, search: str) -> bool:
-    """Every search term (a bare word or a "quoted phrase") appears in some string field, ignoring case."""
-    terms: list[str] = []
-    rest = search.strip()
-    while rest:
-        if rest.startswith('"'):
-            end = rest.find('"', 1)
-            end = len(rest) if end < 0 else end
-            terms.append(rest[1:end].replace('\\"', '"'))
-            rest = rest[end + 1 :].strip()
-        else:
-            word, _, rest = rest.partition(" ")
-            terms.append(word)
-            rest = rest.strip()
-    texts = [value.lower() for value in row.values() if isinstance(value, str)]
-    return all(any(term.lower() in text for text in texts) for term in terms)
 
 
 def _ordered(rows: list[Row], orderby: str) -> list[Row]:
