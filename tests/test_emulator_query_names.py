@@ -177,3 +177,19 @@ def test_a_next_link_repeats_the_names_as_sent() -> None:
         assert set(body["value"][0]) == {"@odata.etag", "FirstName"}
         following = http.get(body["@odata.nextLink"]).json()
     assert "firstname" in body["@odata.nextLink"] and len(following["value"]) == 2
+
+
+@pytest.mark.parametrize(
+    ("path", "params", "ending"),
+    [
+        ("/Users", {"$select": "id,firstname"}, "#Users(Id,FirstName)"),
+        ("/Users", {"$select": "Id", "$expand": "groups($select=groupid)"}, "#Users(Id,Groups(GroupId))"),
+        ("/Users", {"$expand": "Groups"}, "#Users(Groups())"),
+        ("/Users", {}, "#Users"),
+        ("/Users(1)", {"$select": "Id"}, "#Users(Id)/$entity"),
+    ],
+)
+def test_a_context_url_names_the_projection_as_odl_writes_it(
+    http: httpx.Client, path: str, params: dict[str, str], ending: str
+) -> None:
+    assert http.get(path, params=params).json()["@odata.context"].endswith("$metadata" + ending)

@@ -35,6 +35,7 @@ from ._query import (
     entity_type,
     expand_items,
     expand_value,
+    projection,
     query_options,
     select_fields,
     unevaluated_option,
@@ -363,7 +364,8 @@ class Handler:
                 created = entity_set.create(payload or {}, self.fake)
                 self._link(first.name, created, payload or {})
                 return self._created(call, entity_set, created, status, context)
-            body = self._page(call, entity_set, options, entity_set, context + first.name)
+            declared = check_options(options, self._types[first.name])
+            body = self._page(call, entity_set, options, entity_set, context + first.name + projection(declared))
             return self._reply(status, body)
         elif whole_path and first.name in self._singleton_schemas:
             singleton = self._singleton(first.name)
@@ -371,7 +373,8 @@ class Handler:
                 singleton.update(payload or {})
                 return self._reply(status, None)
             options = _single_entity_options(options, self._singleton_type(first.name))
-            return self._reply(status, select_fields({"@odata.context": context + first.name, **singleton}, options))
+            named = context + first.name + projection(options)
+            return self._reply(status, select_fields({"@odata.context": named, **singleton}, options))
         if entity_set is not None and _BULK_DELETE.search(operation.path) and isinstance(payload, dict):
             missing = self._bulk_delete(entity_set, payload)
             items = collection_items(self.schemas, operation.response["schema"] or {})
@@ -411,7 +414,8 @@ class Handler:
         if if_none_match is not None and (if_none_match == "*" or etag in _tags(if_none_match)):
             return self._reply(304, None, {"ETag": etag})
         options = _single_entity_options(options, self._types[entity_set.name])
-        body = {"@odata.context": f"{context}{entity_set.name}/$entity", **self._shaped(entity_set, entity, options)}
+        named = f"{context}{entity_set.name}{projection(options)}/$entity"
+        body = {"@odata.context": named, **self._shaped(entity_set, entity, options)}
         return self._reply(status, select_fields(body, options), {"ETag": etag})
 
     def _created(self, call: Call, entity_set: EntitySet, created: dict[str, Any], status: int, context: str) -> Reply:

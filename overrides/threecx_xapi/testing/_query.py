@@ -273,6 +273,14 @@ def expand_items(options: Mapping[str, str]) -> list[tuple[str, dict[str, str]]]
     return items
 
 
+def projection(options: Mapping[str, str]) -> str:
+    """What a context URL says of `$select` and `$expand`, as ODL writes it: `(Id,FirstName,Groups())`, or ""."""
+    items = [item for item in _names(options.get("$select")) if item not in expanded(options)]
+    for name, nested in expand_items(options):
+        items.append(f"{name}{projection(nested) or '()'}")
+    return f"({','.join(items)})" if items else ""
+
+
 def select_fields(row: Row, options: Mapping[str, str]) -> dict[str, Any]:
     """The fields of `row` that `$select` keeps (all for `*` or no `$select`), with the row's annotations, the
     expanded navigation properties, and of a complex property only the sub-properties a path names."""
