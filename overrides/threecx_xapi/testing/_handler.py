@@ -358,7 +358,8 @@ class Handler:
                 rows = self._navigation(first.name, entity, match.segments[1].name)
                 if rows is not None:  # its context names the path, as ASP.NET Core OData's: Users(1)/Groups
                     path = f"{first.text}/{match.segments[1].name}"
-                    return self._reply(status, self._page(call, rows, options, None, context + path))
+                    leads_to = self._types[first.name].target(match.segments[1].name)  # options name its type's
+                    return self._reply(status, self._page(call, rows, options, None, context + path, row_type=leads_to))
         elif entity_set is not None and whole_path:
             if operation.method == "POST":
                 created = entity_set.create(payload or {}, self.fake)
@@ -635,10 +636,14 @@ class Handler:
         declared = match.operation.request_body
         if declared is None:
             return None
-        try:
-            payload = json.loads(body) if body else None
-        except ValueError as exc:
-            raise RouteError(400, "BadRequest", f"the request body is not JSON: {exc}") from None
+        try:  # msgspec refuses what a PBX's JSON reader refuses: lone surrogates, NaN, bytes that are no UTF-8
+            payload = msgspec.json.decode(body) if body else None
+        except msgspec.DecodeError as exc:
+            raise RouteError(400, "BadRequest", f"the request body is not valid JSON: {exc}") from None
+        except RecursionError:  # msgspec stops at the interpreter's depth, far deeper than a PBX reads
+            raise RouteError(400, "BadRequest", _TOO_DEEP) from None
+        if _depth(payload) > MAX_BODY_DEPTH:
+            raise RouteError(400, "BadRequest", _TOO_DEEP)
         if payload is None and declared.get("required"):
             raise RouteError(400, "BadRequest", "the request body is required")
         if payload is not None:
@@ -690,6 +695,22 @@ def _single_entity_options(options: Mapping[str, str], entity: EntityType) -> di
     if any(option in options for option in _COLLECTION_OPTIONS):
         raise RouteError(400, "", _NOT_A_COLLECTION)
     return declared
+
+
+# ASP.NET Core's JSON reader stops at 64 levels (MaxDepth); nothing XAPI takes comes near it.
+MAX_BODY_DEPTH = 64
+_TOO_DEEP = f"the request body is nested deeper than {MAX_BODY_DEPTH} levels"
+
+
+def _depth(value: Any) -> int:
+    """How deep objects and arrays nest in a decoded JSON value, counted without recursion."""
+    deepest, pending = 0, [(value, 0)]
+    while pending:
+        item, level = pending.pop()
+        if isinstance(item, dict | list):
+            deepest = max(deepest, level + 1)
+            pending.extend((child, level + 1) for child in (item.values() if isinstance(item, dict) else item))
+    return deepest
 
 
 def _is_json(content_type: str) -> bool:

@@ -82,7 +82,10 @@ def request_segments(raw_path: str) -> tuple[Segment, ...]:
     """Segments of a request path after the service root, split on `/` outside literals, each percent-decoded once."""
     segments = []
     for raw in _raw_segments(raw_path):
-        text = unquote(raw, errors="strict")
+        try:
+            text = unquote(raw, errors="strict")
+        except UnicodeDecodeError:  # Kestrel refuses a path whose escapes are no UTF-8 (%FF, a lone surrogate)
+            raise RouteError(400, "BadRequest", f"path segment {raw!r} does not decode as UTF-8") from None
         name, parenthesis, rest = text.partition("(")
         if not parenthesis:
             segments.append(Segment(name, None))

@@ -10,6 +10,7 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 from ._filter import FilterError
+from ._filter.syntax import TOO_DEEP
 
 Row = Mapping[str, Any]
 Match = Callable[[Row], bool]
@@ -26,7 +27,10 @@ def compile_search(text: str) -> Match:
     """A predicate over one row for the search expression `text`."""
     tokens = _tokens(text)
     parser = _Parser(tokens, text)
-    match = parser.expression()
+    try:
+        match = parser.expression()
+    except RecursionError:
+        raise SearchError(TOO_DEEP) from None
     if parser.position < len(tokens):
         raise SearchError(f"Syntax error at position {parser.offset()} in '{text}'.")
     return match

@@ -8,7 +8,7 @@ from collections.abc import Callable
 
 from .checker import Checker
 from .evaluator import Evaluator, Row, Types
-from .syntax import FilterError, parse_filter
+from .syntax import TOO_DEEP, FilterError, parse_filter
 
 __all__ = ["FilterError", "Row", "Types", "compile_filter", "parse_filter"]
 
@@ -18,7 +18,10 @@ def compile_filter(text: str, types: Types | None = None, type_name: str = "") -
     be evaluated over a row. With `types`, row values are read as their Edm types (durations, date-times)."""
     tree = parse_filter(text)
     if types is not None:
-        result = Checker(types, type_name).visit(tree)
+        try:
+            result = Checker(types, type_name).visit(tree)
+        except RecursionError:
+            raise FilterError(TOO_DEEP) from None
         if result not in ("Edm.Boolean", "?", "null"):
             raise FilterError("The $filter expression must evaluate to a single boolean value.")
 
@@ -27,6 +30,8 @@ def compile_filter(text: str, types: Types | None = None, type_name: str = "") -
             result = Evaluator(row, types).visit(tree)
         except FilterError:
             raise
+        except RecursionError:
+            raise FilterError(TOO_DEEP) from None
         except Exception as exc:  # a PBX answers 400 for a $filter it cannot apply, never 500
             raise FilterError(f"The $filter '{text}' cannot be evaluated: {exc}") from None
         if result is not None and not isinstance(result, bool):

@@ -10,7 +10,7 @@ from odata_query.visitor import NodeVisitor
 
 from .._names import resolve_name
 from .evaluator import FUNCTIONS, Types
-from .syntax import SIGNATURES, FilterError, full_name, no_signature, unknown_function
+from .syntax import SIGNATURES, FilterError, full_name, no_signature, operands, unknown_function
 
 # -- checking names and types before anything is evaluated ------------------------------------------------
 
@@ -132,9 +132,10 @@ class Checker(NodeVisitor):
         return "Edm.Boolean"
 
     def visit_BoolOp(self, node: ast.BoolOp) -> str:
-        left, right = self.visit(node.left), self.visit(node.right)
-        if {left, right} - {"Edm.Boolean", *_UNKNOWN}:
-            raise self._refuse(left, right, node.op)
+        kinds = [self.visit(operand) for operand in operands(node)]
+        for left, right in zip(kinds, kinds[1:], strict=False):
+            if {left, right} - {"Edm.Boolean", *_UNKNOWN}:
+                raise self._refuse(left, right, node.op)
         return "Edm.Boolean"
 
     def visit_BinOp(self, node: ast.BinOp) -> str:

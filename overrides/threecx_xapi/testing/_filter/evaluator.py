@@ -16,7 +16,7 @@ from odata_query.visitor import NodeVisitor
 
 from ...codecs import parse_datetime, parse_duration
 from .._names import resolve_name
-from .syntax import FilterError, full_name, no_signature, unknown_function
+from .syntax import FilterError, full_name, no_signature, operands, unknown_function
 
 Row = Mapping[str, Any]
 Types = Mapping[str, str]  # property name -> its Edm type ("Edm.String", "Edm.Int32", "Collection", ...)
@@ -278,10 +278,8 @@ class Evaluator(NodeVisitor):
         return _arithmetic(node.op, self.visit(node.left), self.visit(node.right))
 
     def visit_BoolOp(self, node: ast.BoolOp) -> bool:
-        left = self.visit(node.left) is True
-        if isinstance(node.op, ast.And):
-            return left and self.visit(node.right) is True
-        return left or self.visit(node.right) is True
+        results = (self.visit(operand) is True for operand in operands(node))
+        return all(results) if isinstance(node.op, ast.And) else any(results)
 
     def visit_UnaryOp(self, node: ast.UnaryOp) -> Any:
         operand = self.visit(node.operand)

@@ -205,6 +205,24 @@ SIGNATURES: dict[str, list[tuple[str, ...]]] = {
 }
 
 
+# ODL's words when an expression nests deeper than its parser recurses (ODataUriParserSettings' limits).
+TOO_DEEP = "Recursion depth exceeded allowed limit."
+
+
+def operands(node: ast.BoolOp) -> list[ast._Node]:
+    """The operands of a chain of one boolean operator (`a or b or c ...`), gathered without recursion: a long
+    chain (a filter over 500 extensions) is as deep as it is long."""
+    found: list[ast._Node] = []
+    pending: list[ast._Node] = [node]
+    while pending:
+        item = pending.pop()
+        if isinstance(item, ast.BoolOp) and type(item.op) is type(node.op):
+            pending.extend((item.right, item.left))
+        else:
+            found.append(item)
+    return found
+
+
 def full_name(function: ast.Identifier) -> str:
     return ".".join((*function.namespace, function.name))
 
