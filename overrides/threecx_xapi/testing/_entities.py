@@ -108,6 +108,9 @@ class EntitySet:
             handed_out = {self.key, "Number", *self.alternate_keys}
             row = self._last_id if self.integer_key else len(self.rows)
             defaults = {name: value for name, value in self.made(fake, row).items() if name not in handed_out}
+            named = " ".join(str(entity[part]) for part in ("FirstName", "LastName") if entity.get(part))
+            if named and "DisplayName" in defaults:
+                defaults["DisplayName"] = named  # the PBX shows a new user by the names it was given
             entity = {**defaults, **entity}
         if self.integer_key:  # the PBX numbers new entities itself from a database sequence, whatever Id was sent
             entity[self.key] = self._last_id + 1

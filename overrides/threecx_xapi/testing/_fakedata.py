@@ -228,6 +228,8 @@ def _named_string(name: str, row: int, rng: random.Random, max_length: int | Non
         text = _FIRST[row % len(_FIRST)]
     elif lowered == "lastname":
         text = _LAST[row % len(_LAST)]
+    elif lowered == "displayname":
+        text = user_name(row)  # a user's display name is FirstName LastName, as Queues' agents name them
     elif "name" in lowered or lowered.endswith("agent"):
         text = f"{_FIRST[row % len(_FIRST)]} {_LAST[rng.randrange(len(_LAST))]}"
     else:
