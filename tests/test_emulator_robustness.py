@@ -93,3 +93,16 @@ def test_a_users_display_name_is_the_name_queues_give_it(pbx: Emulator, http: ht
     assert agents and all(users[agent["Number"]]["DisplayName"] == agent["Name"] for agent in agents)
     created = http.post("/Users", json={"FirstName": "Ann", "LastName": "Lee"}).json()
     assert created["DisplayName"] == "Ann Lee"
+
+
+@pytest.mark.parametrize(
+    ("path", "message"),
+    [
+        ("/Users(Number='O''Brien')", "Users(Number='O''Brien') does not exist"),
+        ("/Users(99)", "Users(99) does not exist"),
+    ],
+)
+def test_a_missing_entity_is_named_as_the_url_wrote_its_key(http: httpx.Client, path: str, message: str) -> None:
+    answer = http.get(path)
+    assert answer.status_code == 404
+    assert answer.json()["error"]["message"] == message

@@ -6,10 +6,11 @@ import copy
 import datetime
 import itertools
 import uuid
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from ..odata import literal
 from ..registry import Operation
 from ._fakedata import FakeData, collection_items, resolve, subject_name
 from ._numbering import STARTS, NumberError, NumberingPlan, group_number
@@ -90,14 +91,16 @@ class EntitySet:
     def __iter__(self) -> Iterator[dict[str, Any]]:
         return iter(self.rows.values())
 
-    def find(self, arguments: Iterable[tuple[str, Any]]) -> dict[str, Any]:
+    def find(self, arguments: Sequence[tuple[str, Any]]) -> dict[str, Any]:
         """The entity with these key values (the primary key, or an alternate key such as Number); 404 if none."""
         wanted = {self.key if name == POSITIONAL else name: json_value(value) for name, value in arguments}
         for entity in self.rows.values():
             if all(entity.get(name) == value for name, value in wanted.items()):
                 return entity
-        shown = ",".join(f"{name}={value!r}" for name, value in wanted.items())
-        raise RouteError(404, "NotFound", f"{self.name}({shown}) does not exist")
+        shown = ",".join(
+            literal(value) if name == POSITIONAL else f"{name}={literal(value)}" for name, value in arguments
+        )
+        raise RouteError(404, "NotFound", f"{self.name}({shown}) does not exist")  # as the URL wrote the key
 
     def create(self, entity: dict[str, Any], fake: FakeData | None = None) -> dict[str, Any]:
         """Store a new entity; with `fake`, what the body leaves out takes the PBX's defaults, as a PBX answers a

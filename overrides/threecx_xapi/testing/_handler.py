@@ -18,6 +18,7 @@ import msgspec
 from openapi_schema_validator import OAS30Validator
 
 from .. import registry
+from ..odata import literal
 from . import _behaviour, _formats
 from ._bodies import nullable_schemas, undeclared_property
 from ._documents import entity_sets, metadata, openapi_document, service_document
@@ -381,7 +382,7 @@ class Handler:
             items = collection_items(self.schemas, operation.response["schema"] or {})
             if items is not None:  # Users/Pbx.BatchDelete: an error row for each entity it could not delete
                 item_name = items.get("$ref", "").rsplit("/", 1)[-1]
-                rows = [{"Error": f"{entity_set.name}({key!r}) does not exist"} for key in missing]
+                rows = [{"Error": f"{entity_set.name}({literal(key)}) does not exist"} for key in missing]
                 return self._reply(status, {"@odata.context": f"{context}Collection({item_name})", "value": rows})
         return self._generated(call, match, status, options, entity_set, context)
 
@@ -422,7 +423,7 @@ class Handler:
     def _created(self, call: Call, entity_set: EntitySet, created: dict[str, Any], status: int, context: str) -> Reply:
         """A POST's answer as AspNetCore OData's Created() gives it: Location always; with `Prefer: return=minimal`
         a 204 with OData-EntityId instead of the entity (it writes no Preference-Applied)."""
-        location = f"{_base(call)}/{entity_set.name}({quote(_key_literal(created[entity_set.key]), safe=_KEY_SAFE)})"
+        location = f"{_base(call)}/{entity_set.name}({quote(literal(created[entity_set.key]), safe=_KEY_SAFE)})"
         headers = {"ETag": entity_set.etag(created), "Location": location}
         if _prefers(call, "return=minimal"):
             return self._reply(204, None, {**headers, "OData-EntityId": location})
@@ -722,11 +723,6 @@ def _is_json(content_type: str) -> bool:
 def _prefers(call: Call, preference: str) -> bool:
     """AspNetCore OData finds `return=minimal` or `return=representation` anywhere in Prefer, in any case."""
     return preference in call.headers.get("prefer", "").lower()
-
-
-def _key_literal(value: Any) -> str:
-    """A key as the URL writes it: `5`, `'O''Brien'`."""
-    return f"'{value.replace(chr(39), chr(39) * 2)}'" if isinstance(value, str) else str(json_value(value))
 
 
 def _tags(header: str) -> list[str]:
