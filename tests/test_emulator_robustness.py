@@ -106,3 +106,20 @@ def test_a_missing_entity_is_named_as_the_url_wrote_its_key(http: httpx.Client, 
     answer = http.get(path)
     assert answer.status_code == 404
     assert answer.json()["error"]["message"] == message
+
+
+@pytest.mark.parametrize(
+    ("body", "message"),
+    [
+        ({"FirstName": True}, "at FirstName: true is not of type 'string'"),
+        ({"OfficeHoursProps": None}, "at OfficeHoursProps: null is not of type 'array'"),
+        ({"Hours": {"Type": "Bogus"}}, 'at Hours/Type: "Bogus" is not one of ["AllHours",'),
+    ],
+)
+def test_a_body_against_the_schema_is_told_in_json_words_at_the_failing_leaf(
+    http: httpx.Client, body: dict[str, object], message: str
+) -> None:
+    answer = http.patch("/Users(1)", json=body)
+    assert answer.status_code == 400
+    assert message in answer.json()["error"]["message"]
+    assert "True" not in answer.json()["error"]["message"] and "None" not in answer.json()["error"]["message"]

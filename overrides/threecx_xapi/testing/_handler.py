@@ -664,10 +664,10 @@ class Handler:
                     )
                 raise RouteError(400, "", message, target=where or name)
         validator = self._validator(match.operation.operation_id, declared["schema"])
-        error = next(iter(validator.iter_errors(payload)), None) if payload is not None else None
+        error = _deepest(next(iter(validator.iter_errors(payload)), None)) if payload is not None else None
         if error is not None:
             where = "/".join(str(part) for part in error.absolute_path) or "(body)"
-            raise RouteError(400, "BadRequest", f"the request body is invalid at {where}: {error.message}")
+            raise RouteError(400, "BadRequest", f"the request body is invalid at {where}: {_broken_rule(error)}")
         return payload if isinstance(payload, dict) else {"value": payload}
 
     def _validator(self, operation_id: str, schema: dict[str, Any]) -> OAS30Validator:
@@ -712,6 +712,26 @@ def _depth(value: Any) -> int:
             deepest = max(deepest, level + 1)
             pending.extend((child, level + 1) for child in (item.values() if isinstance(item, dict) else item))
     return deepest
+
+
+def _deepest(error: Any) -> Any:
+    """Into anyOf/allOf, the alternative's error that got furthest: Hours/Type, not "Hours does not match anyOf"."""
+    while error is not None and error.context:
+        error = max(error.context, key=lambda sub: len(sub.absolute_path))
+    return error
+
+
+def _broken_rule(error: Any) -> str:
+    """A schema error in JSON's words (`true`, `null`), not the validator's Python ones (`True`, `None`)."""
+    shown = msgspec.json.encode(error.instance).decode()
+    shown = shown if len(shown) <= 60 else shown[:57] + "..."
+    if error.validator == "type":
+        return f"{shown} is not of type '{error.validator_value}'"
+    if error.validator == "nullable":
+        return "null is not allowed here"
+    if error.validator == "enum":
+        return f"{shown} is not one of {msgspec.json.encode(error.validator_value).decode()}"
+    return f"{shown} does not match the document's schema ({error.validator})"
 
 
 def _is_json(content_type: str) -> bool:
