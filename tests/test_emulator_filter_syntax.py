@@ -279,3 +279,27 @@ def test_parse_errors_read_like_odl(pbx: Emulator, expression: str, message: str
 
 def test_white_space_around_the_expression_is_skipped(pbx: Emulator) -> None:
     assert ids(pbx, "  Id eq 1 ") == [1]
+
+
+@pytest.mark.parametrize(
+    ("expression", "refused"),
+    [
+        ("QueueStatus eq 'Bogus'", "Bogus"),
+        ("QueueStatus eq 'loggedin'", "loggedin"),  # members are matched exactly, as ODL binds them
+        ("QueueStatus in ('LoggedIn','Nope')", "Nope"),
+        ("'Elsewhere' eq QueueStatus", "Elsewhere"),
+    ],
+)
+def test_a_string_that_names_no_member_of_an_enum_property_is_refused(
+    pbx: Emulator, expression: str, refused: str
+) -> None:
+    assert refusal(pbx, expression) == f"The string '{refused}' is not a valid enumeration type constant."
+
+
+def test_members_of_an_enum_property_are_taken_in_every_form(pbx: Emulator) -> None:
+    logged_in = [user["Id"] for user in pbx.entities("Users") if user.get("QueueStatus") == "LoggedIn"]
+    assert 0 < len(logged_in) < len(pbx.entities("Users"))
+    assert ids(pbx, "QueueStatus eq 'LoggedIn'") == logged_in
+    assert ids(pbx, "QueueStatus eq Pbx.QueueStatusType'LoggedIn'") == logged_in
+    assert ids(pbx, "'LoggedIn' eq QueueStatus") == logged_in
+    assert len(ids(pbx, "QueueStatus in ('LoggedIn','LoggedOut')")) == len(pbx.entities("Users"))

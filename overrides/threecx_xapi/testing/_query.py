@@ -37,6 +37,7 @@ class EntityType:
     navigation: frozenset[str] = field(default_factory=frozenset)
     # The type a navigation or complex property leads to (its items' for a collection): nested options, paths.
     target: Callable[[str], EntityType | None] = field(default=lambda name: None, compare=False, repr=False)
+    enums: dict[str, frozenset[str]] = field(default_factory=dict)  # an enum property's member names
 
 
 def entity_type(schemas: Mapping[str, Any], schema: Mapping[str, Any]) -> EntityType:
@@ -54,7 +55,12 @@ def entity_type(schemas: Mapping[str, Any], schema: Mapping[str, Any]) -> Entity
         ref = next((part for part in [leads_to, *leads_to.get("allOf", ())] if "$ref" in part), leads_to)
         return entity_type(schemas, ref)
 
-    return EntityType(name, types, navigation, target)
+    enums = {
+        key: frozenset(str(member) for member in resolve(schemas, sub)["enum"])
+        for key, sub in properties.items()
+        if "enum" in resolve(schemas, sub)
+    }
+    return EntityType(name, types, navigation, target, enums)
 
 
 def _edm_type(schemas: Mapping[str, Any], schema: Mapping[str, Any]) -> str:
@@ -150,7 +156,7 @@ def _declared(options: Mapping[str, str], entity: EntityType | None) -> dict[str
     if "$expand" in options:
         declared["$expand"] = ",".join(_declared_expand(entity, options["$expand"]))
     if "$filter" in options:
-        compile_filter(options["$filter"], entity.types, entity.name)
+        compile_filter(options["$filter"], entity.types, entity.name, entity.enums)
     return declared
 
 
@@ -394,7 +400,7 @@ def collection(
         )
     selected: Sequence[Row] = rows if isinstance(rows, Sequence) else list(rows)
     if "$filter" in options:
-        predicate = compile_filter(options["$filter"], *((entity.types, entity.name) if entity else ()))
+        predicate = compile_filter(options["$filter"], *((entity.types, entity.name, entity.enums) if entity else ()))
         selected = [row for row in selected if predicate(row)]
     if options.get("$search"):
         matches = compile_search(options["$search"])

@@ -6,20 +6,22 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from .checker import Checker
+from .checker import Checker, Enums
 from .evaluator import Evaluator, Row, Types
 from .syntax import TOO_DEEP, FilterError, parse_filter
 
-__all__ = ["FilterError", "Row", "Types", "compile_filter", "parse_filter"]
+__all__ = ["Enums", "FilterError", "Row", "Types", "compile_filter", "parse_filter"]
 
 
-def compile_filter(text: str, types: Types | None = None, type_name: str = "") -> Callable[[Row], bool]:
+def compile_filter(
+    text: str, types: Types | None = None, type_name: str = "", enums: Enums | None = None
+) -> Callable[[Row], bool]:
     """A predicate over one row; FilterError when the text does not parse, names what `types` lacks, or cannot
     be evaluated over a row. With `types`, row values are read as their Edm types (durations, date-times)."""
     tree = parse_filter(text)
     if types is not None:
         try:
-            result = Checker(types, type_name).visit(tree)
+            result = Checker(types, type_name, enums or {}).visit(tree)
         except RecursionError:
             raise FilterError(TOO_DEEP) from None
         if result not in ("Edm.Boolean", "?", "null"):

@@ -5,12 +5,16 @@ node as ODL's binders do (its literal, operator and function result tables, the 
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 from odata_query import ast
 from odata_query.visitor import NodeVisitor
 
 from .._names import resolve_name
 from .evaluator import FUNCTIONS, Types
 from .syntax import SIGNATURES, FilterError, full_name, no_signature, operands, unknown_function
+
+Enums = Mapping[str, frozenset[str]]  # an enum property -> the names of its members
 
 # -- checking names and types before anything is evaluated ------------------------------------------------
 
@@ -102,10 +106,24 @@ def _arithmetic_type(op: ast._Node, left: str, right: str) -> str | None:
 class Checker(NodeVisitor):
     """Names every property the entity type lacks and every operand or argument of the wrong type, as ODL does."""
 
-    def __init__(self, types: Types, type_name: str) -> None:
+    def __init__(self, types: Types, type_name: str, enums: Enums) -> None:
         self.types = types
         self.type_name = type_name
+        self.enums = enums
         self.variables: set[str] = set()
+
+    def _check_members(self, node: ast.Compare) -> None:
+        """A string compared with an enum property must name its members, exactly (ODL's enum binding)."""
+        for named, other in ((node.left, node.right), (node.right, node.left)):
+            if not isinstance(named, ast.Identifier) or named.name in self.variables:
+                continue
+            members = self.enums.get(resolve_name(self.enums, named.name) or "", frozenset())
+            literals = other.val if isinstance(other, ast.List) else [other]
+            for literal in literals if members else ():
+                text = literal.val if isinstance(literal, ast.String) else None
+                # a flags enum's value may name several members: 'HoldCall, WelcomeMessageForIncomingCalls'
+                if text is not None and any(part.strip() not in members for part in text.split(",")):
+                    raise FilterError(f"The string '{text}' is not a valid enumeration type constant.")
 
     def _refuse(self, left: str, right: str, op: ast._Node) -> FilterError:
         return FilterError(
@@ -127,6 +145,7 @@ class Checker(NodeVisitor):
 
     def visit_Compare(self, node: ast.Compare) -> str:
         left, right = self.visit(node.left), self.visit(node.right)
+        self._check_members(node)
         if type(node.comparator) in _OPERATOR_NAMES and "null" not in (left, right) and not _compatible(left, right):
             raise self._refuse(left, right, node.comparator)
         return "Edm.Boolean"
