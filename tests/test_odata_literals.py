@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime
 import enum
+import math
 import re
 import uuid
 from collections.abc import Callable, Iterator
@@ -196,10 +197,17 @@ def test_integers_out_of_range_are_refused_by_encoder_and_reader(value: int, edm
         parse_literal(str(value), edm_type)
 
 
-@pytest.mark.parametrize("value", [float("nan"), float("inf")])
-def test_a_double_without_a_finite_value_is_refused(value: float) -> None:
-    with pytest.raises(ValueError, match="'ratio'"):
-        encode(value, "Edm.Double", name="ratio")
+@pytest.mark.parametrize(("value", "expected"), [(float("nan"), "NaN"), (float("inf"), "INF"), (float("-inf"), "-INF")])
+def test_a_double_without_a_finite_value_is_written_as_the_abnf_names_it(value: float, expected: str) -> None:
+    assert encode(value, "Edm.Double", name="ratio") == expected
+    read_back = round_trip(value, "Edm.Double")
+    assert isinstance(read_back, float)
+    assert (math.isnan(read_back) and math.isnan(value)) or read_back == value
+
+
+def test_an_int_beyond_the_double_range_is_refused_naming_the_parameter() -> None:
+    with pytest.raises(ValueError, match=r"'ratio' \(Edm.Double\): the int is beyond"):
+        encode(10**400, "Edm.Double", name="ratio")
 
 
 # --- wrong Python types --------------------------------------------------------------------------------------

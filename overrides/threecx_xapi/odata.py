@@ -73,8 +73,11 @@ def _duration(value: datetime.timedelta) -> str:
 
 
 def _double(value: float) -> str:
-    if math.isnan(value) or math.isinf(value):
-        raise ValueError(f"{value!r} has no OData literal here")
+    """`1.5`, `1e+300`, and the ABNF's nanInfinity words (`NaN`, `INF`, `-INF`) for the values JSON cannot hold."""
+    if math.isnan(value):
+        return "NaN"
+    if math.isinf(value):
+        return "INF" if value > 0 else "-INF"
     return repr(float(value))
 
 
@@ -134,8 +137,8 @@ def _typed_literal(value: object, name: str, edm_type: str) -> str:
             raise _expects(name, "float", edm_type, value)
         try:
             return _double(float(value))
-        except ValueError as exc:
-            raise ValueError(f"parameter {name!r}: {exc}") from None
+        except OverflowError:
+            raise ValueError(f"parameter {name!r} ({edm_type}): the int is beyond the Edm.Double range") from None
     if edm_type == "Edm.Decimal":
         if isinstance(value, bool) or not isinstance(value, int | float | Decimal):
             raise _expects(name, "Decimal", edm_type, value)
