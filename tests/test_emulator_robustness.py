@@ -61,7 +61,8 @@ def test_a_path_whose_escapes_are_no_utf8_is_a_400(http: httpx.Client, path: str
         ("$filter", "not " * 490 + "true"),
         ("$filter", "tolower(" * 490 + "FirstName" + ")" * 490 + " eq 'a'"),
         ("$filter", "Id eq 1" + " add 1" * 490),
-        ("$filter", "Groups/any(g:" * 490 + "true" + ")" * 490),
+        # each lambda its own range variable: ODL refuses a name declared twice before it nests that deep
+        ("$filter", "".join(f"Groups/any(g{level}:" for level in range(490)) + "true" + ")" * 490),
         ("$search", "(" * 400 + "alex" + ")" * 400),
         ("$search", "NOT " * 980 + "alex"),
     ],

@@ -1,19 +1,20 @@
 """OData query options over rows: checked against the entity type as a PBX checks them, then applied.
 
-`$filter`, `$search`, `$orderby`, `$count`, `$skip`, `$top` (capped on entity sets, as a PBX caps it),
-`$select` (with paths into complex properties), `$expand` with nested options (`Members($select=Number;$top=5)`)
-and `*`, and server-driven paging with `@odata.nextLink`. Names are taken in any case and answered as declared;
-blank options are refused, each in AspNetCore OData's or ODL's words.
+`$filter`, `$search`, `$orderby` (any expression of one primitive value, with `asc`/`desc`), `$count`, `$skip`,
+`$top` (capped on entity sets, as a PBX caps it), `$select` (with paths into complex properties), `$expand` with
+nested options (`Members($select=Number;$top=5)`) and `*`, and server-driven paging with `@odata.nextLink`. Names
+are taken in any case and answered as declared; blank options are refused, each in AspNetCore OData's or ODL's words.
 """
 
 from __future__ import annotations
 
+import datetime
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 from ._fakedata import resolve
-from ._filter import FilterError, compile_filter
+from ._filter import FilterError, compile_filter, compile_orderby
 from ._names import resolve_name
 from ._routes import RouteError
 from ._search import compile_search
@@ -77,8 +78,9 @@ def _edm_type(schemas: Mapping[str, Any], schema: Mapping[str, Any]) -> str:
         return "Edm.Decimal" if fmt == "decimal" else "Edm.Double"
     if kind == "boolean":
         return "Edm.Boolean"
-    if kind == "array":
-        return "Collection"
+    if kind == "array":  # a collection of primitives or enum members says of what: its items are values, not types
+        item = _edm_type(schemas, flat.get("items", {}))
+        return "Collection" if item in ("Complex", "Collection") else f"Collection({item})"
     if kind == "object" or "properties" in flat:
         return "Complex"
     return "?"
@@ -143,12 +145,7 @@ def _declared(options: Mapping[str, str], entity: EntityType | None) -> dict[str
     """`options` with $select, $orderby and $expand naming properties as declared; QueryError for the first unknown."""
     declared = dict(options)
     if "$orderby" in options:
-        clauses = _orderby_clauses(options["$orderby"])
-        if entity is not None:
-            written = (
-                _path(entity, path, select=False) + (" desc" if descending else "") for path, descending in clauses
-            )
-            declared["$orderby"] = ",".join(written)
+        compile_orderby(options["$orderby"], entity)  # any expression, bound as ODL binds it; names read in any case
     if entity is None:
         return declared
     if "$select" in options:
@@ -156,7 +153,7 @@ def _declared(options: Mapping[str, str], entity: EntityType | None) -> dict[str
     if "$expand" in options:
         declared["$expand"] = ",".join(_declared_expand(entity, options["$expand"]))
     if "$filter" in options:
-        compile_filter(options["$filter"], entity.types, entity.name, entity.enums)
+        compile_filter(options["$filter"], entity)
     return declared
 
 
@@ -186,27 +183,6 @@ def _path(entity: EntityType, path: str, *, select: bool) -> str:
         leads_to = current.types[name] in ("Complex", "Collection") and name not in current.navigation
         current = current.target(name) if leads_to else None
     return "/".join(declared)
-
-
-def _orderby_clauses(text: str) -> list[tuple[str, bool]]:
-    """(path, descending) for each `$orderby` clause; `asc`/`desc` in any case, as ODL reads built-in words.
-
-    Anything else after a path is ODL's lexer's syntax error, at the end of the word it could not take."""
-    clauses: list[tuple[str, bool]] = []
-    start = 0
-    for clause in _names(text):
-        start = text.index(clause, start)
-        path, *rest = clause.split()
-        direction = rest[0].lower() if rest else "asc"
-        taken = rest[: 1 if direction in ("asc", "desc") else 0]
-        if len(rest) > len(taken):
-            end = len(path)
-            for word in rest[: len(taken) + 1]:
-                end = clause.index(word, end) + len(word)
-            raise QueryError(f"Syntax error at position {start + end} in '{text}'.")
-        clauses.append((path, direction == "desc"))
-        start += len(clause)
-    return clauses
 
 
 def _declared_expand(entity: EntityType, text: str) -> list[str]:
@@ -400,13 +376,13 @@ def collection(
         )
     selected: Sequence[Row] = rows if isinstance(rows, Sequence) else list(rows)
     if "$filter" in options:
-        predicate = compile_filter(options["$filter"], *((entity.types, entity.name, entity.enums) if entity else ()))
+        predicate = compile_filter(options["$filter"], entity)
         selected = [row for row in selected if predicate(row)]
     if options.get("$search"):
         matches = compile_search(options["$search"])
         selected = [row for row in selected if matches(row)]
     if "$orderby" in options:
-        selected = _ordered(list(selected), options["$orderby"])
+        selected = _ordered(list(selected), options["$orderby"], entity)
     total = len(selected)
     size = top if top is not None else total - skip
     if paging.page_size is not None and size > paging.page_size:
@@ -449,25 +425,32 @@ def _bool_option(options: Mapping[str, str], name: str) -> bool:
     return text == "true"
 
 
-def _ordered(rows: list[Row], orderby: str) -> list[Row]:
+def _ordered(rows: list[Row], orderby: str, entity: EntityType | None) -> list[Row]:
     # Stable sorts applied from the last key to the first give the combined order.
-    for path, descending in reversed(_orderby_clauses(orderby)):
-        rows = sorted(rows, key=lambda row: _sort_key(_value_at(row, path)), reverse=descending)
+    for value, descending in reversed(compile_orderby(orderby, entity)):
+        keyed = [(_sort_key(value(row)), index) for index, row in enumerate(rows)]
+        try:
+            keyed.sort(key=lambda pair: pair[0], reverse=descending)
+        except TypeError:  # values of one kind that do not compare (naive and aware date-times): a 400, never a 500
+            raise QueryError(f"The $orderby '{orderby}' orders values that do not compare.") from None
+        rows = [rows[index] for _, index in keyed]
     return rows
 
 
-def _value_at(row: Row, path: str) -> Any:
-    """The value a `/` path reaches (`Hours/IgnoreHolidays`), None past a missing or null step."""
-    value: Any = row
-    for name in path.split("/"):
-        value = value.get(name) if isinstance(value, Mapping) else None
-    return value
+# Nulls first (LINQ's order), then each kind of value among its own kind.
+_KINDS: tuple[tuple[type, ...], ...] = (
+    (bool, int, float),
+    (datetime.datetime,),
+    (datetime.date,),
+    (datetime.time,),
+    (datetime.timedelta,),
+)
 
 
 def _sort_key(value: Any) -> tuple[int, Any]:
-    # Nulls first, then values of one kind compared among themselves.
     if value is None:
         return (0, "")
-    if isinstance(value, bool | int | float):
-        return (1, value)
-    return (2, str(value))
+    for rank, kind in enumerate(_KINDS, start=1):
+        if isinstance(value, kind):
+            return (rank, value)
+    return (len(_KINDS) + 1, str(value))

@@ -6,15 +6,83 @@ node as ODL's binders do (its literal, operator and function result tables, the 
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Protocol
 
 from odata_query import ast
 from odata_query.visitor import NodeVisitor
 
 from .._names import resolve_name
-from .evaluator import FUNCTIONS, Types
-from .syntax import SIGNATURES, FilterError, full_name, no_signature, operands, unknown_function
+from .evaluator import FUNCTIONS
+from .syntax import IT, SIGNATURES, FilterError, full_name, no_signature, operands, unknown_function
 
 Enums = Mapping[str, frozenset[str]]  # an enum property -> the names of its members
+
+
+class Structured(Protocol):
+    """An entity or complex type: its properties' Edm types ("Complex", "Collection" or "Collection(Edm.X)" for
+    the structured ones), its enum members, and the type a structured property leads to."""
+
+    @property
+    def name(self) -> str: ...
+
+    @property
+    def types(self) -> Mapping[str, str]: ...
+
+    @property
+    def enums(self) -> Enums: ...
+
+    def target(self, name: str) -> Structured | None: ...
+
+
+@dataclass(frozen=True)
+class Flat:
+    """A type known by its property types alone: what a structured property leads to is not known."""
+
+    name: str
+    types: Mapping[str, str]
+    enums: Enums = field(default_factory=dict)
+
+    def target(self, name: str) -> Structured | None:
+        return None
+
+
+class One:
+    """A single entity or complex value (a range variable, `$it`, a complex property)."""
+
+    __slots__ = ("of",)
+
+    def __init__(self, of: Structured) -> None:
+        self.of = of
+
+
+class Many:
+    """A collection: of a structured type's values (`of`), or of primitives of type `item`."""
+
+    __slots__ = ("item", "of")
+
+    def __init__(self, of: Structured | None, item: str = "?") -> None:
+        self.of, self.item = of, item
+
+
+Kind = str | One | Many
+
+
+def describe(kind: Kind) -> str:
+    """A node's type as ODL names it in its messages."""
+    if isinstance(kind, One):
+        return kind.of.name
+    if isinstance(kind, Many):
+        return f"Collection({kind.of.name if kind.of is not None else kind.item})"
+    return kind
+
+
+def not_found(name: str, type_name: str) -> FilterError:
+    return FilterError(f"Could not find a property named '{name}' on type '{type_name}'.")
+
+
+# ODL's words when an `$orderby` item is not one primitive value (OrderByBinder).
+ORDERBY_NOT_PRIMITIVE = "The $orderby expression must evaluate to a single value of primitive type."
 
 # -- checking names and types before anything is evaluated ------------------------------------------------
 
@@ -104,20 +172,35 @@ def _arithmetic_type(op: ast._Node, left: str, right: str) -> str | None:
 
 
 class Checker(NodeVisitor):
-    """Names every property the entity type lacks and every operand or argument of the wrong type, as ODL does."""
+    """Names every property a type lacks and every operand or argument of the wrong type, as ODL's binders do:
+    at the top level, after a `/` and inside lambda bodies, where a bare name is still one of `$it`'s."""
 
-    def __init__(self, types: Types, type_name: str, enums: Enums) -> None:
-        self.types = types
-        self.type_name = type_name
-        self.enums = enums
-        self.variables: set[str] = set()
+    def __init__(self, root: Structured) -> None:
+        self.root = root
+        self.variables: dict[str, Kind] = {}
+        self.members: dict[int, frozenset[str]] = {}  # id of a node naming an enum property -> its members
+
+    def _member(self, owner: Structured, written: str, node: ast._Node) -> Kind:
+        declared = resolve_name(owner.types, written)
+        if declared is None:
+            raise not_found(written, owner.name)
+        if declared in owner.enums:
+            self.members[id(node)] = owner.enums[declared]
+        kind = owner.types[declared]
+        if kind == "Complex":
+            leads_to = owner.target(declared)
+            return One(leads_to) if leads_to is not None else "?"
+        if kind == "Collection":
+            leads_to = owner.target(declared)
+            return Many(leads_to if leads_to is not None and leads_to.types else None)
+        if kind.startswith("Collection("):
+            return Many(None, kind.removeprefix("Collection(").removesuffix(")"))
+        return kind
 
     def _check_members(self, node: ast.Compare) -> None:
         """A string compared with an enum property must name its members, exactly (ODL's enum binding)."""
         for named, other in ((node.left, node.right), (node.right, node.left)):
-            if not isinstance(named, ast.Identifier) or named.name in self.variables:
-                continue
-            members = self.enums.get(resolve_name(self.enums, named.name) or "", frozenset())
+            members = self.members.get(id(named), frozenset())
             literals = other.val if isinstance(other, ast.List) else [other]
             for literal in literals if members else ():
                 text = literal.val if isinstance(literal, ast.String) else None
@@ -125,47 +208,66 @@ class Checker(NodeVisitor):
                 if text is not None and any(part.strip() not in members for part in text.split(",")):
                     raise FilterError(f"The string '{text}' is not a valid enumeration type constant.")
 
-    def _refuse(self, left: str, right: str, op: ast._Node) -> FilterError:
+    def _refuse(self, left: Kind, right: Kind, op: ast._Node) -> FilterError:
         return FilterError(
             "A binary operator with incompatible types was detected. Found operand types "
-            f"'{left}' and '{right}' for operator kind '{_OPERATOR_NAMES[type(op)]}'."
+            f"'{describe(left)}' and '{describe(right)}' for operator kind '{_OPERATOR_NAMES[type(op)]}'."
         )
 
-    def visit_Identifier(self, node: ast.Identifier) -> str:
-        if node.name in self.variables:
-            return "?"
-        declared = resolve_name(self.types, node.name)
-        if declared is None:
-            raise FilterError(f"Could not find a property named '{node.name}' on type '{self.type_name}'.")
-        return self.types[declared]
+    def _single(self, op: ast._Node, *kinds: Kind) -> list[str]:
+        """The operands' type names; a collection operand is ODL's "not a single value"."""
+        if any(isinstance(kind, Many) for kind in kinds):
+            raise FilterError(
+                f"The operand for a binary operator '{_OPERATOR_NAMES[type(op)]}' is not a single value. "
+                "Binary operators require both operands to be single values."
+            )
+        return [describe(kind) for kind in kinds]
 
-    def visit_Attribute(self, node: ast.Attribute) -> str:
-        self.visit(node.owner)
-        return "?"
+    def visit_Identifier(self, node: ast.Identifier) -> Kind:
+        if node.name in self.variables:
+            return self.variables[node.name]
+        if node.name == IT:
+            return One(self.root)
+        return self._member(self.root, node.name, node)
+
+    def visit_Attribute(self, node: ast.Attribute) -> Kind:
+        owner = self.visit(node.owner)
+        if isinstance(owner, One):
+            return self._member(owner.of, node.attr, node)
+        if isinstance(owner, Many):
+            raise FilterError(
+                f"The parent value for a property access of a property '{node.attr}' is not a single value. "
+                "Property access can only be applied to a single value."
+            )
+        if owner in _UNKNOWN:
+            return "?"
+        raise not_found(node.attr, owner)
 
     def visit_Compare(self, node: ast.Compare) -> str:
         left, right = self.visit(node.left), self.visit(node.right)
         self._check_members(node)
-        if type(node.comparator) in _OPERATOR_NAMES and "null" not in (left, right) and not _compatible(left, right):
-            raise self._refuse(left, right, node.comparator)
+        if type(node.comparator) in _OPERATOR_NAMES:
+            left_name, right_name = self._single(node.comparator, left, right)
+            if "null" not in (left_name, right_name) and not _compatible(left_name, right_name):
+                raise self._refuse(left, right, node.comparator)
         return "Edm.Boolean"
 
     def visit_BoolOp(self, node: ast.BoolOp) -> str:
         kinds = [self.visit(operand) for operand in operands(node)]
         for left, right in zip(kinds, kinds[1:], strict=False):
-            if {left, right} - {"Edm.Boolean", *_UNKNOWN}:
+            if {*self._single(node.op, left, right)} - {"Edm.Boolean", *_UNKNOWN}:
                 raise self._refuse(left, right, node.op)
         return "Edm.Boolean"
 
     def visit_BinOp(self, node: ast.BinOp) -> str:
         left, right = self.visit(node.left), self.visit(node.right)
-        result = _arithmetic_type(node.op, left, right)
+        result = _arithmetic_type(node.op, *self._single(node.op, left, right))
         if result is None:
             raise self._refuse(left, right, node.op)
         return result
 
     def visit_UnaryOp(self, node: ast.UnaryOp) -> str:
-        operand = str(self.visit(node.operand))
+        operand = describe(self.visit(node.operand))
         wanted = {"Edm.Boolean"} if isinstance(node.op, ast.Not) else {*_NUMERIC, "Edm.Duration"}
         if operand not in wanted and operand not in _UNKNOWN:
             kind = "Not" if isinstance(node.op, ast.Not) else "Negate"
@@ -184,7 +286,7 @@ class Checker(NodeVisitor):
         name = full_name(node.func)
         if name not in FUNCTIONS:
             raise FilterError(unknown_function(name))
-        arguments = [self.visit(argument) for argument in node.args]
+        arguments = [describe(self.visit(argument)) for argument in node.args]
         if not any(
             len(signature) == len(arguments) and all(map(_accepts, signature, arguments))
             for signature in SIGNATURES[name]
@@ -195,11 +297,23 @@ class Checker(NodeVisitor):
         return _RESULT_TYPES[name]
 
     def visit_CollectionLambda(self, node: ast.CollectionLambda) -> str:
-        if self.visit(node.owner) not in ("Collection", "?"):
+        owner = self.visit(node.owner)
+        if not isinstance(owner, Many) and owner != "?":
             raise FilterError("Any/All may only be used following a collection.")
-        if node.lambda_ is not None:
-            self.variables.add(node.lambda_.identifier.name)
-            self.visit(node.lambda_.expression)
+        if node.lambda_ is None:
+            return "Edm.Boolean"
+        item: Kind = "?"
+        if isinstance(owner, Many):
+            item = One(owner.of) if owner.of is not None else owner.item
+        name = node.lambda_.identifier.name
+        outer = dict(self.variables)
+        self.variables[name] = item
+        try:
+            result = self.visit(node.lambda_.expression)
+        finally:
+            self.variables = outer
+        if result not in ("Edm.Boolean", *_UNKNOWN):
+            raise FilterError("The Any/All query expression must evaluate to a single boolean value.")
         return "Edm.Boolean"
 
     def visit_Null(self, node: ast.Null) -> str:
@@ -207,3 +321,9 @@ class Checker(NodeVisitor):
 
     def generic_visit(self, node: ast._Node) -> str:
         return _LITERAL_TYPES.get(type(node), "?")
+
+
+def check_orderby(tree: ast._Node, root: Structured) -> None:
+    """An `$orderby` item binds as a $filter expression does and must be one primitive (or enum) value."""
+    if isinstance(Checker(root).visit(tree), One | Many):
+        raise FilterError(ORDERBY_NOT_PRIMITIVE)

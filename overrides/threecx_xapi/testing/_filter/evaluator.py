@@ -16,7 +16,7 @@ from odata_query.visitor import NodeVisitor
 
 from ...codecs import parse_datetime, parse_duration
 from .._names import resolve_name
-from .syntax import FilterError, full_name, no_signature, operands, unknown_function
+from .syntax import IT, FilterError, full_name, no_signature, operands, unknown_function
 
 Row = Mapping[str, Any]
 Types = Mapping[str, str]  # property name -> its Edm type ("Edm.String", "Edm.Int32", "Collection", ...)
@@ -229,6 +229,8 @@ class Evaluator(NodeVisitor):
     def visit_Identifier(self, node: ast.Identifier) -> Any:
         if node.name in self.variables:
             return self.variables[node.name]
+        if node.name == IT:
+            return self.row
         value = _read(self.row, node.name)
         declared = resolve_name(self.types, node.name) if self.types else None
         read = _EDM_READERS.get(self.types[declared]) if declared is not None else None

@@ -44,19 +44,28 @@ def _brackets(part: str) -> str:
     return part.replace("[", "(").replace("]", ")")  # `in ['a','b']` as `in ('a','b')`; same length
 
 
+_IT = re.compile(r"\$it(?!\w)")
+_NAN_INFINITY = (ast.Identifier("INF"), ast.Identifier("NaN"))  # the ABNF's nanInfinity, in this case only
+IT = "$it"  # ODL's implicit range variable: the row itself, declared in every expression
+
+
+def _implicit(part: str) -> str:
+    return _IT.sub("_it", part)  # the lexer takes no `$`: `$it` is lexed as a name of the same length
+
+
 class _Tokens:
     """The lexer's tokens for one `$filter`, mended where odata-query reads otherwise than ODL."""
 
     def __init__(self, text: str) -> None:
         self.text = text
         try:
-            raw = list(ODataLexer().tokenize(_outside_literals(text, _brackets)))
+            raw = list(ODataLexer().tokenize(_outside_literals(text, lambda part: _brackets(_implicit(part)))))
         except TokenizingException as exc:
             raise FilterError(self._lexer_error(exc.token.index)) from None
         self.ends = {token.index: after.index for token, after in zip(raw, raw[1:], strict=False)}
         if raw:
             self.ends[raw[-1].index] = len(text)
-        self.list = self._has(self._single_item_lists(self._named(self._words(raw))))
+        self.list = self._has(self._single_item_lists(self._named(self._all(self._words(raw)))))
         while self.list and self.list[0].type == "WS":
             self.list.pop(0)  # ODL skips white space around the expression; the grammar does not
         while self.list and self.list[-1].type == "WS":
@@ -94,6 +103,24 @@ class _Tokens:
                 *namespace, name = word.group().split(".")
                 skip_to = word.end()
                 token = self._token(token, "ODATA_IDENTIFIER", ast.Identifier(name, tuple(namespace)), skip_to)
+            mended.append(token)
+        return mended
+
+    def _all(self, tokens: list[Any]) -> list[Any]:
+        """`$it` as the name it is, `INF` and `NaN` as the doubles they are; `all()`, which ODL reads as true for
+        every collection, as `all($:true)`."""
+        mended: list[Any] = []
+        for token in tokens:
+            if token.type == "ODATA_IDENTIFIER" and self.text.startswith(IT, token.index) and token.value.name == "_it":
+                token = self._token(token, "ODATA_IDENTIFIER", ast.Identifier(IT))
+            if token.type == "ODATA_IDENTIFIER" and token.value in _NAN_INFINITY:
+                token = self._token(token, "DECIMAL", ast.Float(token.value.name))  # ODL's lexer: a double literal
+            if token.type == ")" and len(mended) >= 2 and mended[-1].type == "(" and mended[-2].type == "ALL":
+                mended += [
+                    self._token(token, "ODATA_IDENTIFIER", ast.Identifier("$")),
+                    self._token(token, ":", ":"),
+                    self._token(token, "BOOLEAN", ast.Boolean("true")),
+                ]
             mended.append(token)
         return mended
 
@@ -165,19 +192,97 @@ class _Tokens:
 @functools.lru_cache(maxsize=256)
 def parse_filter(text: str) -> ast._Node:
     tokens = _Tokens(text)
+    if not tokens.list:
+        raise FilterError(f"Expression expected at position 0 in '{text}'.")
+    return _parse(tokens, tokens.list, len(text))
+
+
+@functools.lru_cache(maxsize=256)
+def parse_orderby(text: str) -> list[tuple[ast._Node, bool]]:
+    """(expression, descending) for each comma-separated `$orderby` item, as ODL's ParseOrderBy reads them: any
+    expression, then `asc` or `desc` in any case; anything else after it is a syntax error at its end."""
+    tokens = _Tokens(text)
+    items: list[tuple[ast._Node, bool]] = []
+    for segment, end in _segments(tokens.list, len(text)):
+        expression, descending = _direction(tokens, segment)
+        if not expression:
+            raise FilterError(f"Expression expected at position {segment[0].index if segment else end} in '{text}'.")
+        items.append((_parse(tokens, expression, end), descending))
+    return items
+
+
+def _segments(tokens: list[Any], length: int) -> list[tuple[list[Any], int]]:
+    """The tokens between commas outside parentheses, each without white space at its ends, with where it ends."""
+    segments: list[tuple[list[Any], int]] = []
+    depth, current = 0, list[Any]()
+    for token in tokens:
+        depth += {"(": 1, ")": -1}.get(token.type, 0)
+        if token.type == "," and depth == 0:
+            segments.append((current, token.index))
+            current = []
+        else:
+            current.append(token)
+    segments.append((current, length))
+    return [(_trimmed(segment), end) for segment, end in segments]
+
+
+def _trimmed(segment: list[Any]) -> list[Any]:
+    while segment and segment[0].type == "WS":
+        segment = segment[1:]
+    while segment and segment[-1].type == "WS":
+        segment = segment[:-1]
+    return segment
+
+
+def _direction(tokens: _Tokens, segment: list[Any]) -> tuple[list[Any], bool]:
+    """The expression's tokens and whether a `desc` follows it; a word after the direction is refused at its end."""
+    for at, token in enumerate(segment):
+        name = token.value.name.lower() if token.type == "ODATA_IDENTIFIER" and not token.value.namespace else ""
+        if name in ("asc", "desc") and at > 0 and segment[at - 1].type == "WS":
+            rest = [held for held in segment[at + 1 :] if held.type != "WS"]
+            if rest:
+                raise FilterError(tokens.syntax_error(rest[0]))
+            return _trimmed(segment[:at]), name == "desc"
+    return segment, False
+
+
+def _parse(tokens: _Tokens, items: list[Any], end: int) -> ast._Node:
+    text = tokens.text
     try:
-        tree: ast._Node = ODataParser().parse(iter(tokens.list))
+        tree: ast._Node = ODataParser().parse(iter(items))
     except ParsingException as exc:
-        raise FilterError(tokens.syntax_error(None if exc.eof else exc.token)) from None
+        if exc.eof:
+            raise FilterError(f"Syntax error at position {end} in '{text}'.") from None
+        raise FilterError(tokens.syntax_error(exc.token)) from None
     except UnknownFunctionException as exc:
         raise FilterError(unknown_function(exc.function_name)) from None
     except ArgumentCountException as exc:
         raise FilterError(no_signature(exc.function_name)) from None
     except ODataException:
-        raise FilterError(f"Syntax error at position {len(text)} in '{text}'.") from None
+        raise FilterError(f"Syntax error at position {end} in '{text}'.") from None
     if tree is None:
         raise FilterError(f"Expression expected at position 0 in '{text}'.")
+    _declare(tree, {IT})
     return tree
+
+
+def _declare(node: Any, declared: set[str]) -> None:
+    """Each lambda's range variable is new where it is declared, `$it` included (ODL's parser refuses it twice)."""
+    pending: list[tuple[Any, frozenset[str]]] = [(node, frozenset(declared))]
+    while pending:
+        item, names = pending.pop()
+        if isinstance(item, ast.CollectionLambda) and item.lambda_ is not None:
+            name = item.lambda_.identifier.name
+            if name in names:
+                raise FilterError(f"The range variable '{name}' has already been declared.")
+            pending.append((item.owner, names))
+            pending.append((item.lambda_.expression, names | {name}))
+            continue
+        if isinstance(item, ast._Node):
+            for value in vars(item).values():
+                for child in value if isinstance(value, list) else [value]:
+                    if isinstance(child, ast._Node):
+                        pending.append((child, names))
 
 
 # -- what parsing and checking say of a function call ---------------------------------------------------------
