@@ -122,7 +122,7 @@ def metadata(schemas: Mapping[str, Any], sets: Mapping[str, EntitySet], singleto
         keys.setdefault(type_name, _first_key(schemas, type_name))
     for type_name in _singleton_types(singletons).values():
         keys.setdefault(type_name, None)  # a singleton's type is an entity type, keyless as CSDL 4.01 allows
-    keys = _entity_keys(schemas, keys)
+    keys = entity_keys(schemas, keys)
     for name in sorted(schemas):
         if not name.startswith("Pbx.") or "." in name[4:]:
             continue
@@ -140,7 +140,7 @@ def metadata(schemas: Mapping[str, Any], sets: Mapping[str, EntitySet], singleto
     return text
 
 
-def _entity_keys(schemas: Mapping[str, Any], keys: dict[str, str | None]) -> dict[str, str | None]:
+def entity_keys(schemas: Mapping[str, Any], keys: dict[str, str | None]) -> dict[str, str | None]:
     """Entity types and their keys: the sets' types, and every type a navigation property leads to (keyed by Id)."""
     pending = list(keys)
     while pending:
@@ -192,20 +192,20 @@ def _type_element(
         if prop.startswith("@"):
             continue
         tag = "NavigationProperty" if entity and sub.get("x-ms-navigationProperty") else "Property"
-        attributes = {"Name": prop, "Type": _edm(schemas, sub)}
+        attributes = {"Name": prop, "Type": edm_type_name(schemas, sub)}
         if prop == key or (tag == "Property" and not sub.get("nullable") and sub.get("type") not in (None, "array")):
             attributes["Nullable"] = "false"
         ElementTree.SubElement(element, tag, attributes)
 
 
-def _edm(schemas: Mapping[str, Any], schema: Mapping[str, Any]) -> str:
+def edm_type_name(schemas: Mapping[str, Any], schema: Mapping[str, Any]) -> str:
     if "$ref" in schema:
         return _type_name(schema)
     if schema.get("allOf"):
-        return _edm(schemas, schema["allOf"][0])
+        return edm_type_name(schemas, schema["allOf"][0])
     kind, fmt = schema.get("type"), schema.get("format")
     if kind == "array":
-        return f"Collection({_edm(schemas, schema.get('items', {}))})"
+        return f"Collection({edm_type_name(schemas, schema.get('items', {}))})"
     if kind == "string":
         formats = {"date-time": "Edm.DateTimeOffset", "uuid": "Edm.Guid", "duration": "Edm.Duration"}
         formats |= {"date": "Edm.Date", "time": "Edm.TimeOfDay", "base64url": "Edm.Binary", "byte": "Edm.Binary"}
@@ -218,7 +218,7 @@ def _edm(schemas: Mapping[str, Any], schema: Mapping[str, Any]) -> str:
         return "Edm.Boolean"
     choices = schema.get("anyOf") or schema.get("oneOf")
     if choices:
-        return _edm(schemas, choices[0])
+        return edm_type_name(schemas, choices[0])
     return "Edm.Untyped"
 
 
@@ -245,9 +245,9 @@ def _operation_element(
         ElementTree.SubElement(element, "Parameter", Name=parameter.name, Type=parameter.edm_type)
     body = (operation.request_body or {}).get("schema")
     for name, sub in (resolve(schemas, body).get("properties", {}) if body else {}).items():
-        ElementTree.SubElement(element, "Parameter", Name=name, Type=_edm(schemas, sub))
+        ElementTree.SubElement(element, "Parameter", Name=name, Type=edm_type_name(schemas, sub))
     schema = operation.response["schema"]
     if schema is not None:
         items = collection_items(schemas, schema)
-        shown = f"Collection({_edm(schemas, items)})" if items is not None else _edm(schemas, schema)
+        shown = f"Collection({edm_type_name(schemas, items)})" if items is not None else edm_type_name(schemas, schema)
         ElementTree.SubElement(element, "ReturnType", Type=shown)

@@ -26,6 +26,8 @@ from ._entities import EntitySet, discover, json_value
 from ._fakedata import FakeData, collection_items, resolve
 from ._files import file_answer, report_csv
 from ._filter import FilterError
+from ._full_metadata import Model as FullModel
+from ._full_metadata import with_full_metadata
 from ._myphone import SESSION_PATH, open_session
 from ._numbering import NumberingPlan
 from ._query import (
@@ -42,7 +44,7 @@ from ._query import (
     unevaluated_option,
 )
 from ._reports import ReportRows
-from ._routes import Match, RouteError, Router
+from ._routes import Match, RouteError, Router, entity_segment
 from ._signin import SIGNIN_TARGETS, SignIn
 from ._tokens import TokenIssuer
 
@@ -193,16 +195,31 @@ class Handler:
                     reply.headers["Retry-After"] = f"{fault.retry_after:g}"
             else:
                 reply = self._answer(call, match)
-            if reply.headers.get("Content-Type") == _formats.MINIMAL and _formats.asks_for_no_metadata(
-                call.headers, query
-            ):
-                body = _encode(_formats.without_metadata(msgspec.json.decode(reply.body)))
-                reply = dataclasses.replace(reply, headers={**reply.headers, "Content-Type": _formats.NONE}, body=body)
+            if reply.headers.get("Content-Type") == _formats.MINIMAL:
+                reply = self._formatted(reply, _formats.metadata_level(call.headers, query))
             if fault is not None:
                 reply = dataclasses.replace(reply, delay=fault.delay, drop=fault.drop)
             shown = unquote(raw_path) + (f"?{unquote(query)}" if query else "")
             self.requests.append(RecordedRequest(call.method, shown, target, reply.status))
             return reply
+
+    def _formatted(self, reply: Reply, level: _formats.Level) -> Reply:
+        """A minimal JSON answer with the control information the request asked for (none, or full)."""
+        if level == "minimal":
+            return reply
+        decoded = msgspec.json.decode(reply.body)
+        if level == "none":
+            body, content_type = _formats.without_metadata(decoded), _formats.NONE
+        else:
+            body, content_type = with_full_metadata(decoded, self._full_model), _formats.FULL
+        return dataclasses.replace(reply, headers={**reply.headers, "Content-Type": content_type}, body=_encode(body))
+
+    @functools.cached_property
+    def _full_model(self) -> FullModel:
+        keyed = {name: (_type_of(found.item_schema), found.key) for name, found in self._sets.items()}
+        singletons = {name: _type_of(schema) for name, schema in self._singleton_schemas.items()}
+        listed = entity_sets(self.schemas, self._sets, self._singleton_schemas)
+        return FullModel.build(self.schemas, keyed, listed, singletons)
 
     def _target(self, method: str, raw_path: str) -> tuple[str | None, Match | RouteError | Route, str]:
         """The operation a request addresses (its id, or "token"), or why none is; and the path as routed."""
@@ -423,7 +440,7 @@ class Handler:
     def _created(self, call: Call, entity_set: EntitySet, created: dict[str, Any], status: int, context: str) -> Reply:
         """A POST's answer as AspNetCore OData's Created() gives it: Location always; with `Prefer: return=minimal`
         a 204 with OData-EntityId instead of the entity (it writes no Preference-Applied)."""
-        location = f"{_base(call)}/{entity_set.name}({quote(literal(created[entity_set.key]), safe=_KEY_SAFE)})"
+        location = f"{_base(call)}/{entity_segment(entity_set.name, created[entity_set.key])}"
         headers = {"ETag": entity_set.etag(created), "Location": location}
         if _prefers(call, "return=minimal"):
             return self._reply(204, None, {**headers, "OData-EntityId": location})
@@ -687,7 +704,6 @@ _NOT_A_COLLECTION = (
     "$filter, $orderby, $count, $skip, and $top can be applied only on collections."
 )
 _COLLECTION_OPTIONS = ("$filter", "$orderby", "$count", "$skip", "$top")
-_KEY_SAFE = "'-._~!$&*+,;=:@"  # what a key literal keeps unescaped in a Location, as Uri.AbsoluteUri keeps it
 
 
 def _single_entity_options(options: Mapping[str, str], entity: EntityType) -> dict[str, str]:
@@ -757,6 +773,10 @@ def _salt(match: Match) -> str:
     return match.operation.operation_id + json.dumps(
         {name: json_value(value) for name, value in match.arguments.items()}, sort_keys=True, default=str
     )
+
+
+def _type_of(schema: Mapping[str, Any]) -> str:
+    return str(schema.get("$ref", "")).rsplit("/", 1)[-1]
 
 
 def _base(call: Call) -> str:

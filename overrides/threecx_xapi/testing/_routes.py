@@ -5,13 +5,21 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
-from urllib.parse import unquote
+from urllib.parse import quote, unquote
 
+from ..odata import literal
 from ..registry import Operation, Parameter
 from ._names import resolve_name
 from .odata_abnf import ODataLiteralError, parse_literal, split_parameters
 
 POSITIONAL = "#"  # a key written without its name: Users(42)
+
+_KEY_SAFE = "'-._~!$&*+,;=:@"  # what a key literal keeps unescaped, as .NET's Uri.AbsoluteUri keeps it
+
+
+def entity_segment(set_name: str, key: object) -> str:
+    """`Users(1)`, `Users('O''Brien')`: an entity's canonical segment, as Location and `@odata.id` write it."""
+    return f"{set_name}({quote(literal(key), safe=_KEY_SAFE)})"
 
 
 class RouteError(Exception):
