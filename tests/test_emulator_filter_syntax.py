@@ -266,7 +266,7 @@ def test_evaluating_without_types_raises_a_filter_error_never_another(expression
     ("expression", "message"),
     [
         ("Id eq 1 )", "Syntax error at position 9 in 'Id eq 1 )'."),
-        ("Id eq", "Syntax error at position 5 in 'Id eq'."),
+        ("Id eq", "Expression expected at position 5 in 'Id eq'."),  # ODL's ParsePrimaryStart
         ("FirstName eq 'Al", "There is an unterminated string literal at position 16 in 'FirstName eq 'Al'."),
         ("Id eq 1 $", "Syntax error: character '$' is not valid at position 8 in 'Id eq 1 $'."),
     ],

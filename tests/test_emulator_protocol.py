@@ -210,7 +210,7 @@ def test_search_and_bad_query_options(pbx: Emulator) -> None:
         # ODL's words, in ASP.NET Core OData's wrapping
         assert (
             raised.value.message
-            == "The query specified in the URI is not valid. Syntax error at position 9 in 'Number eq'."
+            == "The query specified in the URI is not valid. Expression expected at position 9 in 'Number eq'."
         )
 
 

@@ -38,7 +38,7 @@ class EntityType:
     navigation: frozenset[str] = field(default_factory=frozenset)
     # The type a navigation or complex property leads to (its items' for a collection): nested options, paths.
     target: Callable[[str], EntityType | None] = field(default=lambda name: None, compare=False, repr=False)
-    enums: dict[str, frozenset[str]] = field(default_factory=dict)  # an enum property's member names
+    enums: dict[str, tuple[str, ...]] = field(default_factory=dict)  # an enum property's members, by value
 
 
 def entity_type(schemas: Mapping[str, Any], schema: Mapping[str, Any]) -> EntityType:
@@ -56,12 +56,17 @@ def entity_type(schemas: Mapping[str, Any], schema: Mapping[str, Any]) -> Entity
         ref = next((part for part in [leads_to, *leads_to.get("allOf", ())] if "$ref" in part), leads_to)
         return entity_type(schemas, ref)
 
-    enums = {
-        key: frozenset(str(member) for member in resolve(schemas, sub)["enum"])
-        for key, sub in properties.items()
-        if "enum" in resolve(schemas, sub)
-    }
+    enums = {key: members for key, sub in properties.items() if (members := _members(schemas, sub))}
     return EntityType(name, types, navigation, target, enums)
+
+
+def _members(schemas: Mapping[str, Any], schema: Mapping[str, Any]) -> tuple[str, ...]:
+    """An enum's (or a collection of enum members') member names in declared order: a member's position is its
+    value, as CSDL numbers members that declare none (the XAPI documents give no x-ms-enum values)."""
+    flat = resolve(schemas, schema)
+    if flat.get("type") == "array":
+        flat = resolve(schemas, flat.get("items", {}))
+    return tuple(str(member) for member in flat.get("enum", ()))
 
 
 def _edm_type(schemas: Mapping[str, Any], schema: Mapping[str, Any]) -> str:

@@ -60,21 +60,33 @@ def compile_orderby(text: str, root: Structured | None = None) -> list[tuple[Cal
     """(the value a row sorts by, descending) for each `$orderby` item; FilterError as `compile_filter` raises it,
     and when an item is not a single primitive value."""
     items = parse_orderby(text)
+    members: list[tuple[str, ...]] = [()] * len(items)
     if root is not None:
         try:
-            for tree, _ in items:
-                check_orderby(tree, root)
+            members = [check_orderby(tree, root) for tree, _ in items]
         except RecursionError:
             raise FilterError(TOO_DEEP) from None
-    return [(_evaluation(tree, f"$orderby '{text}'", root), descending) for tree, descending in items]
+    return [
+        (_by_value(_evaluation(tree, f"$orderby '{text}'", root), named), descending)
+        for (tree, descending), named in zip(items, members, strict=True)
+    ]
+
+
+def _by_value(evaluate: Callable[[Row], Any], members: tuple[str, ...]) -> Callable[[Row], Any]:
+    """An enum sorts by its member's number (LINQ orders the CLR enum), its position when the schema gives none."""
+    if not members:
+        return evaluate
+    numbers = {member: number for number, member in enumerate(members)}
+    return lambda row: numbers.get(value, value) if isinstance(value := evaluate(row), str) else value
 
 
 def _evaluation(tree: ast._Node, option: str, root: Structured | None) -> Callable[[Row], Any]:
     types = root.types if root is not None else None
+    entity = root.name if root is not None else ""
 
     def evaluate(row: Row) -> Any:
         try:
-            return Evaluator(row, types).visit(tree)
+            return Evaluator(row, types, entity=entity).visit(tree)
         except FilterError:
             raise
         except RecursionError:

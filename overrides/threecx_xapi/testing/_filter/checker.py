@@ -13,10 +13,11 @@ from odata_query import ast
 from odata_query.visitor import NodeVisitor
 
 from .._names import resolve_name
+from . import casts
 from .evaluator import FUNCTIONS
-from .syntax import IT, SIGNATURES, FilterError, full_name, no_signature, operands, unknown_function
+from .syntax import IT, SIGNATURES, TYPE_FUNCTIONS, FilterError, full_name, no_signature, operands, unknown_function
 
-Enums = Mapping[str, frozenset[str]]  # an enum property -> the names of its members
+Enums = Mapping[str, tuple[str, ...]]  # an enum property (or collection of members) -> its members, by value
 
 
 class Structured(Protocol):
@@ -59,10 +60,10 @@ class One:
 class Many:
     """A collection: of a structured type's values (`of`), or of primitives of type `item`."""
 
-    __slots__ = ("item", "of")
+    __slots__ = ("item", "members", "of")
 
-    def __init__(self, of: Structured | None, item: str = "?") -> None:
-        self.of, self.item = of, item
+    def __init__(self, of: Structured | None, item: str = "?", members: tuple[str, ...] = ()) -> None:
+        self.of, self.item, self.members = of, item, members  # members: an enum item type's
 
 
 Kind = str | One | Many
@@ -115,6 +116,7 @@ _OPERATOR_NAMES = {
     ast.Or: "Or",
 }
 _UNKNOWN = ("?", "null")
+_NO_HAS_SIGNATURES = "TypePromotionUtils_GetFunctionSignatures_Binary_UnreachableCodepath"  # ODL's internal error code
 
 _RESULT_TYPES = {
     **dict.fromkeys(("contains", "startswith", "endswith", "Emulator.has"), "Edm.Boolean"),
@@ -178,7 +180,8 @@ class Checker(NodeVisitor):
     def __init__(self, root: Structured) -> None:
         self.root = root
         self.variables: dict[str, Kind] = {}
-        self.members: dict[int, frozenset[str]] = {}  # id of a node naming an enum property -> its members
+        self.variable_members: dict[str, tuple[str, ...]] = {}  # a range variable over enum members -> them
+        self.members: dict[int, tuple[str, ...]] = {}  # id of a node naming an enum value -> its type's members
 
     def _member(self, owner: Structured, written: str, node: ast._Node) -> Kind:
         declared = resolve_name(owner.types, written)
@@ -194,13 +197,13 @@ class Checker(NodeVisitor):
             leads_to = owner.target(declared)
             return Many(leads_to if leads_to is not None and leads_to.types else None)
         if kind.startswith("Collection("):
-            return Many(None, kind.removeprefix("Collection(").removesuffix(")"))
+            return Many(None, kind.removeprefix("Collection(").removesuffix(")"), owner.enums.get(declared, ()))
         return kind
 
     def _check_members(self, node: ast.Compare) -> None:
         """A string compared with an enum property must name its members, exactly (ODL's enum binding)."""
         for named, other in ((node.left, node.right), (node.right, node.left)):
-            members = self.members.get(id(named), frozenset())
+            members = self.members.get(id(named), ())
             literals = other.val if isinstance(other, ast.List) else [other]
             for literal in literals if members else ():
                 text = literal.val if isinstance(literal, ast.String) else None
@@ -225,6 +228,8 @@ class Checker(NodeVisitor):
 
     def visit_Identifier(self, node: ast.Identifier) -> Kind:
         if node.name in self.variables:
+            if node.name in self.variable_members:
+                self.members[id(node)] = self.variable_members[node.name]
             return self.variables[node.name]
         if node.name == IT:
             return One(self.root)
@@ -282,11 +287,16 @@ class Checker(NodeVisitor):
             self.visit(item)
         return "?"
 
-    def visit_Call(self, node: ast.Call) -> str:
+    def visit_Call(self, node: ast.Call) -> Kind:
         name = full_name(node.func)
+        if name in TYPE_FUNCTIONS:
+            return self._cast_or_isof(name, node.args)
         if name not in FUNCTIONS:
             raise FilterError(unknown_function(name))
-        arguments = [describe(self.visit(argument)) for argument in node.args]
+        kinds = [self.visit(argument) for argument in node.args]
+        arguments = [describe(kind) for kind in kinds]
+        if name == "Emulator.has":
+            self._check_has(node.args[0], kinds[0])
         if not any(
             len(signature) == len(arguments) and all(map(_accepts, signature, arguments))
             for signature in SIGNATURES[name]
@@ -295,6 +305,45 @@ class Checker(NodeVisitor):
         if name in ("round", "floor", "ceiling"):
             return str(arguments[0])
         return _RESULT_TYPES[name]
+
+    def _check_has(self, flags: ast._Node, kind: Kind) -> None:
+        """`has` takes an enum value on its left: ODL's promotion finds no `has` signature for any other type."""
+        if isinstance(kind, Many):
+            raise FilterError(
+                "The operand for a binary operator 'Has' is not a single value. "
+                "Binary operators require both operands to be single values."
+            )
+        if id(flags) not in self.members and describe(kind) not in _UNKNOWN:
+            raise FilterError(f"An internal error '{_NO_HAS_SIGNATURES}' occurred.")
+
+    def _cast_or_isof(self, name: str, arguments: list[ast._Node]) -> Kind:
+        """Every argument bound first (a dotted one as DottedIdentifierBinder binds it), then ValidateIsOfOrCast."""
+        constants: list[bool] = []
+        kinds: list[Kind] = []
+        for argument in arguments:
+            written = casts.dotted(argument)
+            if written is not None:
+                constants.append(casts.check_dotted(written, self.root.name))
+                kinds.append(One(self.root) if not constants[-1] else "?")
+            else:
+                kinds.append(self.visit(argument))
+                constants.append(isinstance(argument, ast.String))
+        if len(arguments) not in (1, 2):
+            raise FilterError(casts.wrong_count(len(arguments)))
+        target = casts.type_name(arguments[-1]) if constants[-1] else None
+        if target is None or "." not in target or target.startswith("Edm.") and target not in casts.PRIMITIVES:
+            raise FilterError(casts.NO_TYPE)
+        if target.startswith("Collection("):
+            raise FilterError(casts.COLLECTIONS)
+        if len(arguments) == 2 and isinstance(kinds[0], Many):
+            raise FilterError(casts.COLLECTIONS)
+        if name == "cast" and len(arguments) == 2 and id(arguments[0]) in self.members and target != "Edm.String":
+            raise FilterError(casts.ENUM_CAST)
+        if name == "isof":
+            return "Edm.Boolean"
+        if target == self.root.name:
+            return One(self.root)
+        return target if target in casts.PRIMITIVES else "?"
 
     def visit_CollectionLambda(self, node: ast.CollectionLambda) -> str:
         owner = self.visit(node.owner)
@@ -306,12 +355,15 @@ class Checker(NodeVisitor):
         if isinstance(owner, Many):
             item = One(owner.of) if owner.of is not None else owner.item
         name = node.lambda_.identifier.name
-        outer = dict(self.variables)
+        outer, outer_members = dict(self.variables), dict(self.variable_members)
         self.variables[name] = item
+        self.variable_members.pop(name, None)
+        if isinstance(owner, Many) and owner.members:
+            self.variable_members[name] = owner.members  # `Tags/any(t: t eq 'MS')`: t is one of the members
         try:
             result = self.visit(node.lambda_.expression)
         finally:
-            self.variables = outer
+            self.variables, self.variable_members = outer, outer_members
         if result not in ("Edm.Boolean", *_UNKNOWN):
             raise FilterError("The Any/All query expression must evaluate to a single boolean value.")
         return "Edm.Boolean"
@@ -323,7 +375,10 @@ class Checker(NodeVisitor):
         return _LITERAL_TYPES.get(type(node), "?")
 
 
-def check_orderby(tree: ast._Node, root: Structured) -> None:
-    """An `$orderby` item binds as a $filter expression does and must be one primitive (or enum) value."""
-    if isinstance(Checker(root).visit(tree), One | Many):
+def check_orderby(tree: ast._Node, root: Structured) -> tuple[str, ...]:
+    """An `$orderby` item binds as a $filter expression does and must be one primitive (or enum) value; returns the
+    members of its enum type by value (LINQ orders an enum by its number), or () for another type."""
+    checker = Checker(root)
+    if isinstance(checker.visit(tree), One | Many):
         raise FilterError(ORDERBY_NOT_PRIMITIVE)
+    return checker.members.get(id(tree), ())

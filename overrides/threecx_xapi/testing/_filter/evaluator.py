@@ -16,7 +16,8 @@ from odata_query.visitor import NodeVisitor
 
 from ...codecs import parse_datetime, parse_duration
 from .._names import resolve_name
-from .syntax import IT, FilterError, full_name, no_signature, operands, unknown_function
+from . import casts
+from .syntax import IT, TYPE_FUNCTIONS, FilterError, full_name, no_signature, operands, unknown_function
 
 Row = Mapping[str, Any]
 Types = Mapping[str, str]  # property name -> its Edm type ("Edm.String", "Edm.Int32", "Collection", ...)
@@ -220,11 +221,36 @@ def _read(row: Mapping[str, Any], written: str) -> Any:
     return None if declared is None else row[declared]
 
 
+_PYTHON_TYPES: tuple[tuple[type, str], ...] = ((bool, "Edm.Boolean"), (int, "Edm.Int32"), (float, "Edm.Double"))
+
+
 class Evaluator(NodeVisitor):
-    def __init__(self, row: Row, types: Types | None = None, variables: Mapping[str, Any] | None = None) -> None:
+    def __init__(
+        self, row: Row, types: Types | None = None, variables: Mapping[str, Any] | None = None, entity: str = ""
+    ) -> None:
         self.row = row
         self.types = types or {}
         self.variables = dict(variables or {})
+        self.entity = entity  # the row's entity type ("Pbx.User"), what `isof` and `cast` of `$it` test
+
+    def _declared(self, node: ast._Node, value: Any) -> str:
+        """The Edm type of an argument: a property's declared type, else what its value is."""
+        if isinstance(node, ast.Identifier) and node.name not in self.variables and self.types:
+            declared = resolve_name(self.types, node.name)
+            if declared is not None:
+                return self.types[declared]
+        if isinstance(value, Mapping):
+            return self.entity if value is self.row else "?"
+        found = next((edm for kind, edm in _PYTHON_TYPES if isinstance(value, kind)), None)
+        return found or ("Edm.String" if isinstance(value, str) else "?")
+
+    def _type_function(self, name: str, arguments: list[ast._Node]) -> Any:
+        target = casts.type_name(arguments[-1]) or ""
+        source = self.row if len(arguments) == 1 else self.visit(arguments[0])
+        declared = self._declared(arguments[0], source) if len(arguments) == 2 else self.entity
+        if name == "isof":
+            return casts.isof(source, target, declared)
+        return casts.cast(source, target, declared)
 
     def visit_Identifier(self, node: ast.Identifier) -> Any:
         if node.name in self.variables:
@@ -291,6 +317,8 @@ class Evaluator(NodeVisitor):
 
     def visit_Call(self, node: ast.Call) -> Any:
         name = full_name(node.func)
+        if name in TYPE_FUNCTIONS:
+            return self._type_function(name, node.args)
         function = FUNCTIONS.get(name)
         if function is None:
             raise FilterError(unknown_function(name))
@@ -310,7 +338,8 @@ class Evaluator(NodeVisitor):
             return bool(items)
         name = node.lambda_.identifier.name
         results = (
-            Evaluator(self.row, self.types, {**self.variables, name: item}).visit(node.lambda_.expression) is True
+            Evaluator(self.row, self.types, {**self.variables, name: item}, self.entity).visit(node.lambda_.expression)
+            is True
             for item in items
         )
         return all(results) if isinstance(node.operator, ast.All) else any(results)

@@ -30,7 +30,9 @@ class FilterError(ValueError):
 
 _WORD = re.compile(r"[_a-z](?:\.?\w)*", re.IGNORECASE)
 _KEYWORDS = {"ANY", "ALL", "BOOLEAN", "NULL"}  # odata-query lexes `AllowLanOnly` as `All` + `owLanOnly`
-_CANONICAL = {name.lower(): name for name in ODATA_FUNCTIONS}  # ODL binds `startsWith` as `startswith`
+# ODL's unbound functions, bound by FunctionCallBinder without a signature table (ValidateIsOfOrCast).
+TYPE_FUNCTIONS = ("cast", "isof")
+_CANONICAL = {name.lower(): name for name in [*ODATA_FUNCTIONS, *TYPE_FUNCTIONS]}  # ODL binds `startsWith` too
 _HAS = ast.Identifier("has", ("Emulator",))  # odata-query has no `has`: `X has E'B'` is read as a call of this
 
 
@@ -246,11 +248,64 @@ def _direction(tokens: _Tokens, segment: list[Any]) -> tuple[list[Any], bool]:
     return segment, False
 
 
+def _function_call(self: Any, func: ast.Identifier, args: list[ast._Node]) -> ast._Node:
+    if not func.namespace and func.name in TYPE_FUNCTIONS:
+        return ast.Call(func, args)  # arity and type argument are the checker's, in ODL's words
+    return ODataParser._function_call(self, func, args)  # type: ignore[no-any-return]
+
+
+# ODL's UriQueryExpressionParser: or < and < one level for eq ne gt ge lt le (ParseComparison, left-associative)
+# < add sub < mul div mod < not and - < in and has (ParseInHas); odata-query puts eq/ne below gt/lt. The same
+# rules, rebuilt with ODL's precedence table (sly builds a parser's tables from the class body it is given).
+_ODL_PRECEDENCE = (
+    ("left", "OR"),
+    ("left", "AND"),
+    ("left", "EQ", "NE", "GT", "GE", "LT", "LE"),
+    ("left", "ADD", "SUB"),
+    ("left", "MUL", "DIV", "MOD"),
+    ("right", "NOT", "UMINUS"),
+    ("left", "IN"),
+)
+
+
+@functools.cache
+def _odl_parser() -> Any:
+    """The parser class, built on first use: building its tables takes as long as importing odata-query."""
+    rules = {name: value for name, value in vars(ODataParser).items() if name not in ("__dict__", "__weakref__")}
+    parser_meta: Any = type(ODataParser)  # sly's ParserMeta, which drops the rule decorator `_` from the body
+    return parser_meta(
+        "OdlParser",
+        (ODataParser,),
+        {**rules, "_": None, "precedence": _ODL_PRECEDENCE, "_function_call": _function_call},
+    )
+
+
+# What the parser still wants when the text ends after one of these: an operand (ODL's ParsePrimaryStart).
+_WANTS_OPERAND = {"EQ", "NE", "GT", "GE", "LT", "LE", "AND", "OR", "ADD", "SUB", "MUL", "DIV", "MOD", "NOT", "IN"}
+_WANTS_OPERAND |= {"UMINUS", "(", ",", ":"}
+_OPERATOR_WORDS = {kind.lower() for kind in _WANTS_OPERAND if kind.isalpha()} | {"has"}
+
+
+def _cut_short(items: list[Any], failed_at: Any) -> bool:
+    """The parse failed at the end, where ODL expects an operand: after an operator, `(`, `,` or `:` (`Id eq`)."""
+    at = next((index for index, token in enumerate(items) if token is failed_at), len(items) - 1)
+    held = [token for token in items if token.type != "WS"]
+    if not held or any(token.type != "WS" and token is not held[-1] for token in items[at:]):
+        return False  # the parse stopped before the last token: that is where ODL stops too
+    last = held[-1]
+    if last.type in _WANTS_OPERAND:
+        return True
+    word = last.value.name.lower() if last.type == "ODATA_IDENTIFIER" and not last.value.namespace else ""
+    return word in _OPERATOR_WORDS and len(held) > 1  # the lexer takes `eq` with no space after it for a name
+
+
 def _parse(tokens: _Tokens, items: list[Any], end: int) -> ast._Node:
     text = tokens.text
     try:
-        tree: ast._Node = ODataParser().parse(iter(items))
+        tree: ast._Node = _odl_parser()().parse(iter(items))
     except ParsingException as exc:
+        if _cut_short(items, None if exc.eof else exc.token):
+            raise FilterError(f"Expression expected at position {end} in '{text}'.") from None
         if exc.eof:
             raise FilterError(f"Syntax error at position {end} in '{text}'.") from None
         raise FilterError(tokens.syntax_error(exc.token)) from None
