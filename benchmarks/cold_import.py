@@ -41,7 +41,7 @@ def paired_ratio(ours: list[float], baseline: list[float]) -> float:
     return statistics.median(mine / base for mine, base in zip(ours, baseline, strict=True))
 
 
-def figures(runs: int = 15) -> list[Figure]:
+def figures(runs: int = 31) -> list[Figure]:
     endpoint_module, package = "threecx_xapi.api.users.list_user", "threecx_xapi"
     timings = import_timings([BASELINE, endpoint_module, package], runs)
     baseline = timings[BASELINE]

@@ -23,7 +23,7 @@ def _check_typed(page: Any) -> None:
         raise AssertionError(f"CallTime (format: duration) parsed as {first.call_time!r}, not a timedelta")
 
 
-def figures(rounds: int = 21) -> list[Figure]:
+def figures(rounds: int = 41) -> list[Figure]:
     body = call_history.page_body(ROWS)
     handler = mock_pbx.serving(lambda request: body)
     client, raw = mock_pbx.xapi_client(handler), mock_pbx.raw_client(handler)
