@@ -16,6 +16,7 @@ import httpx
 import pytest
 import yaml
 from click.testing import CliRunner
+from emulator_sessions import signed_in
 from odata_answers import refused_query
 from threecx_xapi import registry
 from threecx_xapi.cli import cli
@@ -33,26 +34,10 @@ AGENT_LOGINS = (
 )
 
 
-def _session(pbx: Emulator) -> httpx.Client:
-    token = httpx.post(
-        f"{pbx.url}/connect/token",
-        data={"grant_type": "client_credentials", "client_id": pbx.client_id, "client_secret": pbx.client_secret},
-        trust_env=False,
-    ).json()["access_token"]
-    headers = {"Authorization": f"Bearer {token}", "Accept": "application/json"}
-    return httpx.Client(base_url=f"{pbx.url}/xapi/v1", headers=headers, trust_env=False)
-
-
 @pytest.fixture
 def pbx() -> Iterator[Emulator]:
     with Emulator(collection_size=5) as emulator:
         yield emulator
-
-
-@pytest.fixture
-def http(pbx: Emulator) -> Iterator[httpx.Client]:
-    with _session(pbx) as session:
-        yield session
 
 
 def _error(response: httpx.Response, status: int) -> str:
@@ -202,7 +187,7 @@ def test_a_duration_with_a_leading_plus_is_not_odata() -> None:
 
 
 def test_entity_sets_cap_top_at_100_and_reports_take_larger_pages() -> None:
-    with Emulator(report_size=1500) as pbx, _session(pbx) as http:
+    with Emulator(report_size=1500) as pbx, signed_in(pbx) as http:
         assert _error(http.get("/Users", params={"$top": "500"}), 400) == (
             "The query specified in the URI is not valid. The limit of '100' for Top query has been exceeded. "
             "The value from the incoming request is '500'."
@@ -210,14 +195,14 @@ def test_entity_sets_cap_top_at_100_and_reports_take_larger_pages() -> None:
         assert http.get("/Contacts", params={"$top": "100"}).status_code == 200
         page = http.get(CALL_LOG, params={"$top": "1000"})
         assert page.status_code == 200 and len(page.json()["value"]) == 1000
-    with Emulator(top_limit=None) as pbx, _session(pbx) as http:
+    with Emulator(top_limit=None) as pbx, signed_in(pbx) as http:
         assert http.get("/Users", params={"$top": "500"}).status_code == 200
 
 
 def test_call_history_takes_a_larger_top_and_the_inbound_rules_report_does_not() -> None:
     """Real PBXs differ from "sets capped, reports not" here: scripts page call history with `$top=500` and more,
     and the inbound-rules report answers a `$top` above 100 with the set's refusal."""
-    with Emulator(collection_size=150, report_size=150) as pbx, _session(pbx) as http:
+    with Emulator(collection_size=150, report_size=150) as pbx, signed_in(pbx) as http:
         history = http.get("/CallHistoryView", params={"$top": "500"})
         assert history.status_code == 200 and len(history.json()["value"]) == 150
         assert "The limit of '100' for Top query has been exceeded" in _error(
@@ -318,7 +303,7 @@ def test_metadata_none_leaves_out_control_information_but_counts_and_next_links(
 
 
 def test_metadata_none_keeps_the_next_link_of_a_cut_page() -> None:
-    with Emulator(collection_size=5, max_page_size=2) as paged, _session(paged) as session:
+    with Emulator(collection_size=5, max_page_size=2) as paged, signed_in(paged) as session:
         page = session.get("/Users", headers={"Accept": "application/json;odata.metadata=none"}).json()
     assert len(page["value"]) == 2 and page["@odata.nextLink"].endswith("/Users?%24skip=2")
     assert "@odata.context" not in page
@@ -439,7 +424,7 @@ def test_metadata_is_csdl_and_the_same_for_the_same_document(http: httpx.Client)
         nav.get("Type", "").removeprefix("Collection(").rstrip(")") for nav in root.iter(f"{edm}NavigationProperty")
     }
     assert targets <= entity_types  # a navigation property leads to an entity type, as CSDL requires
-    with Emulator(seed=9) as other, _session(other) as again:
+    with Emulator(seed=9) as other, signed_in(other) as again:
         assert again.get("/$metadata").content == response.content
 
 
@@ -499,9 +484,9 @@ def test_etags_guard_updates(http: httpx.Client) -> None:
 
 
 def test_server_driven_paging_is_off_by_default_and_follows_next_links() -> None:
-    with Emulator(collection_size=7) as pbx, _session(pbx) as http:
+    with Emulator(collection_size=7) as pbx, signed_in(pbx) as http:
         assert "@odata.nextLink" not in http.get("/Users").json()
-    with Emulator(collection_size=7, max_page_size=3) as pbx, _session(pbx) as http:
+    with Emulator(collection_size=7, max_page_size=3) as pbx, signed_in(pbx) as http:
         numbers: list[str] = []
         url: str | None = "/Users?$select=Number&$count=true"
         pages = 0
@@ -550,7 +535,7 @@ def test_download_reports_are_json_rows_or_the_web_uis_csv(pbx: Emulator, http: 
 
 
 def test_demo_data_looks_like_a_pbx() -> None:
-    with Emulator(collection_size=8) as pbx, _session(pbx) as http:
+    with Emulator(collection_size=8) as pbx, signed_in(pbx) as http:
         users = {row["Number"]: f"{row['FirstName']} {row['LastName']}" for row in http.get("/Users").json()["value"]}
         calls = http.get(CALL_LOG).json()["value"]
         assert all(call["SourceDn"] != call["DestinationDn"] for call in calls)
@@ -566,7 +551,7 @@ def test_generated_ranges_run_low_to_high_and_caller_pairs_are_left_alone(http: 
     """An object's integer range bounds (ENL From/To, VlanIdMin/VlanIdMax, MinLength/MaxLength) are in order;
     FromDnType/ToDnType of a recording name two parties, no range."""
     for seed in range(5):
-        with Emulator(seed=seed) as pbx, _session(pbx) as session:
+        with Emulator(seed=seed) as pbx, signed_in(pbx) as session:
             enl = session.get("/Defs/Pbx.GetSystemParameters()").json()["ENLRange"]
             assert enl["From"] <= enl["To"]
     recordings = http.get("/Recordings").json()["value"]

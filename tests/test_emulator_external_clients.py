@@ -24,18 +24,6 @@ def pbx() -> Iterator[Emulator]:
         yield emulator
 
 
-@pytest.fixture
-def http(pbx: Emulator) -> Iterator[httpx.Client]:
-    token = httpx.post(
-        f"{pbx.url}/connect/token",
-        data={"grant_type": "client_credentials", "client_id": pbx.client_id, "client_secret": pbx.client_secret},
-        trust_env=False,
-    ).json()["access_token"]
-    headers = {"Authorization": f"Bearer {token}", "Accept": "application/json"}
-    with httpx.Client(base_url=f"{pbx.url}/xapi/v1", headers=headers, trust_env=False) as session:
-        yield session
-
-
 def test_the_metadata_is_csdl_4_with_every_service_document_set(http: httpx.Client) -> None:
     service = http.get("/")
     assert service.status_code == 200

@@ -11,8 +11,8 @@ from __future__ import annotations
 
 from typing import Any
 
-import httpx
 import pytest
+from emulator_sessions import user_ids, users_answer
 from odata_answers import refused_query
 from threecx_xapi.testing import Emulator
 
@@ -27,18 +27,6 @@ def pbx() -> Emulator:
     return Emulator(collection_size=5)
 
 
-def get(pbx: Emulator, **options: str) -> httpx.Response:
-    params = {f"${name}": value for name, value in options.items()}
-    with pbx.client() as client:
-        return client.get_httpx_client().get("Users", params={"$select": "Id", **params})
-
-
-def ids(pbx: Emulator, **options: str) -> list[int]:
-    response = get(pbx, **options)
-    assert response.status_code == 200, response.text
-    return [row["Id"] for row in response.json()["value"]]
-
-
 def users(pbx: Emulator) -> list[dict[str, Any]]:
     return list(pbx.entities("Users"))
 
@@ -47,9 +35,9 @@ def users(pbx: Emulator) -> list[dict[str, Any]]:
 
 
 def test_comparisons_share_one_level_and_bind_left_to_right(pbx: Emulator) -> None:
-    assert ids(pbx, filter="Id gt 1 eq true") == ids(pbx, filter="Id gt 1")
-    assert ids(pbx, filter="Id lt 3 ne false") == ids(pbx, filter="Id lt 3")
-    assert ids(pbx, filter="(Id ge 2) eq (Id le 4)") == ids(pbx, filter="Id ge 2 and Id le 4")
+    assert user_ids(pbx, filter="Id gt 1 eq true") == user_ids(pbx, filter="Id gt 1")
+    assert user_ids(pbx, filter="Id lt 3 ne false") == user_ids(pbx, filter="Id lt 3")
+    assert user_ids(pbx, filter="(Id ge 2) eq (Id le 4)") == user_ids(pbx, filter="Id ge 2 and Id le 4")
 
 
 @pytest.mark.parametrize(
@@ -63,34 +51,34 @@ def test_comparisons_share_one_level_and_bind_left_to_right(pbx: Emulator) -> No
 def test_what_odl_precedence_makes_of_a_chain_is_bound_as_it_binds(
     pbx: Emulator, expression: str, message: str
 ) -> None:
-    assert refused_query(get(pbx, filter=expression)) == message
+    assert refused_query(users_answer(pbx, filter=expression)) == message
 
 
 def test_in_and_has_bind_tighter_than_not_and_comparisons(pbx: Emulator) -> None:
-    everyone = ids(pbx, filter="true")
-    assert ids(pbx, filter="not Id in (1,2)") == [key for key in everyone if key not in (1, 2)]
-    assert ids(pbx, filter="Id in (1,2) eq true") == [1, 2]
+    everyone = user_ids(pbx, filter="true")
+    assert user_ids(pbx, filter="not Id in (1,2)") == [key for key in everyone if key not in (1, 2)]
+    assert user_ids(pbx, filter="Id in (1,2) eq true") == [1, 2]
     logged_in = [row["Id"] for row in users(pbx) if row["QueueStatus"] == "LoggedIn"]
     assert 0 < len(logged_in) < len(everyone)
-    assert ids(pbx, filter="QueueStatus has Pbx.QueueStatusType'LoggedIn' eq true") == logged_in
+    assert user_ids(pbx, filter="QueueStatus has Pbx.QueueStatusType'LoggedIn' eq true") == logged_in
 
 
 # -- 2. cast and isof --------------------------------------------------------------------------------------------
 
 
 def test_cast_and_isof_bind_and_evaluate(pbx: Emulator) -> None:
-    everyone = ids(pbx, filter="true")
-    assert ids(pbx, filter="cast(Id,Edm.String) eq '1'") == [1]
-    assert ids(pbx, filter="cast(Id,'Edm.String') eq '2'") == [2]
-    assert ids(pbx, filter="cast(Id,Edm.Int64) eq 3") == [3]
-    assert ids(pbx, filter="CAST(Id,Edm.Double) eq 4.0") == [4]
-    assert ids(pbx, filter="cast(FirstName,Edm.Int32) eq null") == everyone  # a cast ASP.NET cannot make is null
-    assert ids(pbx, filter="isof(Id,Edm.Int32)") == everyone
-    assert ids(pbx, filter="isof(Id,Edm.String)") == []
-    assert ids(pbx, filter="isof('Pbx.User')") == everyone
+    everyone = user_ids(pbx, filter="true")
+    assert user_ids(pbx, filter="cast(Id,Edm.String) eq '1'") == [1]
+    assert user_ids(pbx, filter="cast(Id,'Edm.String') eq '2'") == [2]
+    assert user_ids(pbx, filter="cast(Id,Edm.Int64) eq 3") == [3]
+    assert user_ids(pbx, filter="CAST(Id,Edm.Double) eq 4.0") == [4]
+    assert user_ids(pbx, filter="cast(FirstName,Edm.Int32) eq null") == everyone  # a cast ASP.NET cannot make is null
+    assert user_ids(pbx, filter="isof(Id,Edm.Int32)") == everyone
+    assert user_ids(pbx, filter="isof(Id,Edm.String)") == []
+    assert user_ids(pbx, filter="isof('Pbx.User')") == everyone
     logged_in = [row["Id"] for row in users(pbx) if row["QueueStatus"] == "LoggedIn"]
-    assert ids(pbx, filter="cast(QueueStatus,Edm.String) eq 'LoggedIn'") == logged_in
-    assert ids(pbx, orderby="cast(Id,Edm.String) desc") == sorted(everyone, key=str, reverse=True)
+    assert user_ids(pbx, filter="cast(QueueStatus,Edm.String) eq 'LoggedIn'") == logged_in
+    assert user_ids(pbx, orderby="cast(Id,Edm.String) desc") == sorted(everyone, key=str, reverse=True)
 
 
 @pytest.mark.parametrize(
@@ -110,7 +98,7 @@ def test_cast_and_isof_bind_and_evaluate(pbx: Emulator) -> None:
     ],
 )
 def test_casts_odl_refuses_are_a_400_in_its_words(pbx: Emulator, expression: str, message: str) -> None:
-    assert refused_query(get(pbx, filter=expression)) == message
+    assert refused_query(users_answer(pbx, filter=expression)) == message
 
 
 # -- 3. has on a value that is not an enum -----------------------------------------------------------------------
@@ -118,10 +106,10 @@ def test_casts_odl_refuses_are_a_400_in_its_words(pbx: Emulator, expression: str
 
 def test_has_on_a_primitive_is_odls_internal_error(pbx: Emulator) -> None:
     # TypePromotionUtils finds no signature table for `has` on primitives and throws General_InternalError
-    assert refused_query(get(pbx, filter="FirstName has 'x'")) == (
+    assert refused_query(users_answer(pbx, filter="FirstName has 'x'")) == (
         "An internal error 'TypePromotionUtils_GetFunctionSignatures_Binary_UnreachableCodepath' occurred."
     )
-    assert refused_query(get(pbx, filter="Groups has 'x'")) == (
+    assert refused_query(users_answer(pbx, filter="Groups has 'x'")) == (
         "The operand for a binary operator 'Has' is not a single value. "
         "Binary operators require both operands to be single values."
     )
@@ -135,9 +123,9 @@ def test_orderby_an_enum_sorts_by_the_members_value_not_its_name(pbx: Emulator) 
     value = {"LoggedOut": 0, "LoggedIn": 1}  # declared order; by name LoggedIn would come first
     assert {row["QueueStatus"] for row in rows} == set(value)
     expected = [row["Id"] for row in sorted(rows, key=lambda row: (value[row["QueueStatus"]], row["Id"]))]
-    assert ids(pbx, orderby="QueueStatus,Id") == expected
+    assert user_ids(pbx, orderby="QueueStatus,Id") == expected
     descending = [row["Id"] for row in sorted(rows, key=lambda row: (-value[row["QueueStatus"]], row["Id"]))]
-    assert ids(pbx, orderby="queuestatus desc,Id") == descending
+    assert user_ids(pbx, orderby="queuestatus desc,Id") == descending
 
 
 # -- 5. a text cut short ----------------------------------------------------------------------------------------
@@ -159,7 +147,7 @@ def test_a_text_cut_short_wants_an_expression_where_it_ends(
     pbx: Emulator, option: str, text: str, position: int
 ) -> None:
     message = f"Expression expected at position {position} in '{text}'."
-    assert refused_query(get(pbx, **{option: text})) == message
+    assert refused_query(users_answer(pbx, **{option: text})) == message
 
 
 # -- 6. lambdas over a collection of enum members ----------------------------------------------------------------
@@ -168,12 +156,12 @@ def test_a_text_cut_short_wants_an_expression_where_it_ends(
 def test_a_range_variable_over_enum_members_is_one_of_them(pbx: Emulator) -> None:
     tagged = [row["Id"] for row in users(pbx) if {"Teams", "Google"} & {*(row.get("Tags") or [])}]
     assert 0 < len(tagged) < len(users(pbx))
-    assert ids(pbx, filter="Tags/any(t: t eq 'Teams' or t eq 'Google')") == tagged
-    assert ids(pbx, filter="Tags/any(t: t in ('Teams','Google'))") == tagged
-    assert ids(pbx, filter="Tags/any(t: t has Pbx.UserTag'Teams' or t has Pbx.UserTag'Google')") == tagged
-    assert refused_query(get(pbx, filter="Tags/any(t: t eq 'Nope')")) == (
+    assert user_ids(pbx, filter="Tags/any(t: t eq 'Teams' or t eq 'Google')") == tagged
+    assert user_ids(pbx, filter="Tags/any(t: t in ('Teams','Google'))") == tagged
+    assert user_ids(pbx, filter="Tags/any(t: t has Pbx.UserTag'Teams' or t has Pbx.UserTag'Google')") == tagged
+    assert refused_query(users_answer(pbx, filter="Tags/any(t: t eq 'Nope')")) == (
         "The string 'Nope' is not a valid enumeration type constant."
     )
-    assert refused_query(get(pbx, filter="Tags/all(t: t in ('MS','Nope'))")) == (
+    assert refused_query(users_answer(pbx, filter="Tags/all(t: t in ('MS','Nope'))")) == (
         "The string 'Nope' is not a valid enumeration type constant."
     )

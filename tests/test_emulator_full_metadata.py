@@ -12,6 +12,7 @@ from typing import Any
 
 import httpx
 import pytest
+from emulator_sessions import signed_in
 from threecx_xapi.testing import Emulator
 
 FULL = {"Accept": "application/json;odata.metadata=full"}
@@ -27,22 +28,6 @@ CALL_LOG = (
 def pbx() -> Iterator[Emulator]:
     with Emulator(collection_size=3) as emulator:
         yield emulator
-
-
-@pytest.fixture
-def http(pbx: Emulator) -> Iterator[httpx.Client]:
-    with _client(pbx) as session:
-        yield session
-
-
-def _client(pbx: Emulator) -> httpx.Client:
-    token = httpx.post(
-        f"{pbx.url}/connect/token",
-        data={"grant_type": "client_credentials", "client_id": pbx.client_id, "client_secret": pbx.client_secret},
-        trust_env=False,
-    ).json()["access_token"]
-    headers = {"Authorization": f"Bearer {token}", "Accept": "application/json"}
-    return httpx.Client(base_url=f"{pbx.url}/xapi/v1", headers=headers, trust_env=False)
 
 
 def _root(http: httpx.Client) -> str:
@@ -144,7 +129,7 @@ def test_minimal_and_none_answer_as_before(http: httpx.Client) -> None:
 
 
 def test_full_metadata_keeps_the_count_and_next_link_of_a_page() -> None:
-    with Emulator(collection_size=3, max_page_size=2) as paged, _client(paged) as http:
+    with Emulator(collection_size=3, max_page_size=2) as paged, signed_in(paged) as http:
         body = http.get("/Users", params={"$count": "true"}, headers=FULL).json()
     assert list(body)[:2] == ["@odata.context", "@odata.count"]
     assert body["@odata.count"] == 3

@@ -27,12 +27,6 @@ def pbx() -> Iterator[Emulator]:
         yield emulator
 
 
-@pytest.fixture
-def http(pbx: Emulator) -> Iterator[httpx.Client]:
-    with pbx.client() as client:
-        yield client.get_httpx_client()
-
-
 def _without_etag(body: dict[str, object]) -> dict[str, object]:
     return {name: value for name, value in body.items() if name != "@odata.etag"}
 

@@ -10,8 +10,8 @@ from __future__ import annotations
 
 from typing import Any
 
-import httpx
 import pytest
+from emulator_sessions import user_ids, users_answer
 from odata_answers import refused_query
 from threecx_xapi.testing import Emulator
 
@@ -21,18 +21,6 @@ NOT_PRIMITIVE = "The $orderby expression must evaluate to a single value of prim
 @pytest.fixture(scope="module")
 def pbx() -> Emulator:
     return Emulator(collection_size=5)
-
-
-def get(pbx: Emulator, **options: str) -> httpx.Response:
-    params = {f"${name}": value for name, value in options.items()}
-    with pbx.client() as client:
-        return client.get_httpx_client().get("Users", params={"$select": "Id", **params})
-
-
-def ids(pbx: Emulator, **options: str) -> list[int]:
-    response = get(pbx, **options)
-    assert response.status_code == 200, response.text
-    return [row["Id"] for row in response.json()["value"]]
 
 
 def users(pbx: Emulator) -> list[dict[str, Any]]:
@@ -46,25 +34,29 @@ def test_orderby_takes_a_function_call_with_a_direction_and_then_a_second_key(pb
     rows = users(pbx)
     expected = [row["Id"] for row in sorted(rows, key=lambda row: (-len(row["FirstName"]), row["Id"]))]
     assert len({len(row["FirstName"]) for row in rows}) > 1
-    assert ids(pbx, orderby="length(FirstName) desc,Id") == expected
-    assert ids(pbx, orderby="LENGTH(firstname) DESC, id asc") == expected
+    assert user_ids(pbx, orderby="length(FirstName) desc,Id") == expected
+    assert user_ids(pbx, orderby="LENGTH(firstname) DESC, id asc") == expected
 
 
 def test_orderby_takes_string_functions_and_arithmetic(pbx: Emulator) -> None:
     rows = users(pbx)
-    assert ids(pbx, orderby="tolower(LastName)") == [
+    assert user_ids(pbx, orderby="tolower(LastName)") == [
         row["Id"] for row in sorted(rows, key=lambda row: row["LastName"].lower())
     ]
-    assert ids(pbx, orderby="Id mul -1") == ids(pbx, orderby="Id desc") == sorted(row["Id"] for row in rows)[::-1]
-    assert ids(pbx, orderby="concat(LastName,FirstName) desc") == [
+    assert (
+        user_ids(pbx, orderby="Id mul -1")
+        == user_ids(pbx, orderby="Id desc")
+        == sorted(row["Id"] for row in rows)[::-1]
+    )
+    assert user_ids(pbx, orderby="concat(LastName,FirstName) desc") == [
         row["Id"] for row in sorted(rows, key=lambda row: row["LastName"] + row["FirstName"], reverse=True)
     ]
 
 
 def test_orderby_takes_the_implicit_range_variable_and_a_path_into_a_complex_property(pbx: Emulator) -> None:
-    assert ids(pbx, orderby="$it/Id desc") == ids(pbx, orderby="Id desc")
+    assert user_ids(pbx, orderby="$it/Id desc") == user_ids(pbx, orderby="Id desc")
     flags = [row["Hours"]["IgnoreHolidays"] for row in users(pbx)]
-    answered = get(pbx, orderby="hours/ignoreholidays desc,Id", select="Id,Hours")
+    answered = users_answer(pbx, orderby="hours/ignoreholidays desc,Id", select="Id,Hours")
     assert [row["Hours"]["IgnoreHolidays"] for row in answered.json()["value"]] == sorted(flags, reverse=True)
 
 
@@ -93,13 +85,13 @@ def test_orderby_takes_the_implicit_range_variable_and_a_path_into_a_complex_pro
     ],
 )
 def test_what_odl_refuses_in_an_orderby_is_a_400_in_its_words(pbx: Emulator, orderby: str, message: str) -> None:
-    assert refused_query(get(pbx, orderby=orderby)) == message
+    assert refused_query(users_answer(pbx, orderby=orderby)) == message
 
 
 def test_an_expanded_collection_is_ordered_by_an_expression_too(pbx: Emulator) -> None:
-    response = get(pbx, expand="Groups($orderby=length(Name) desc)")
+    response = users_answer(pbx, expand="Groups($orderby=length(Name) desc)")
     assert response.status_code == 200, response.text
-    message = refused_query(get(pbx, expand="Groups($orderby=length(GroupId))"))
+    message = refused_query(users_answer(pbx, expand="Groups($orderby=length(GroupId))"))
     assert message.startswith("No function signature for the function with name 'length'")
 
 
@@ -108,9 +100,9 @@ def test_an_expanded_collection_is_ordered_by_an_expression_too(pbx: Emulator) -
 
 def test_a_lambda_body_filters_by_its_range_variable(pbx: Emulator) -> None:
     member = [row["Id"] for row in users(pbx) if any(group["GroupId"] == 1 for group in row.get("Groups", []))]
-    assert member and ids(pbx, filter="Groups/any(g: g/GroupId eq 1)") == member
-    assert ids(pbx, filter="Groups/any(g: g/groupid eq 1 and $it/Id gt 0)") == member
-    assert ids(pbx, filter="Groups/all()") == ids(pbx, filter="true")
+    assert member and user_ids(pbx, filter="Groups/any(g: g/GroupId eq 1)") == member
+    assert user_ids(pbx, filter="Groups/any(g: g/groupid eq 1 and $it/Id gt 0)") == member
+    assert user_ids(pbx, filter="Groups/all()") == user_ids(pbx, filter="true")
 
 
 @pytest.mark.parametrize(
@@ -150,14 +142,17 @@ def test_a_lambda_body_filters_by_its_range_variable(pbx: Emulator) -> None:
 def test_what_odl_refuses_in_a_lambda_or_a_path_is_a_400_in_its_words(
     pbx: Emulator, expression: str, message: str
 ) -> None:
-    assert refused_query(get(pbx, filter=expression)) == message
+    assert refused_query(users_answer(pbx, filter=expression)) == message
 
 
 # -- 3. literals ODL's lexer reads -------------------------------------------------------------------------------
 
 
 def test_inf_and_nan_are_double_literals(pbx: Emulator) -> None:
-    everyone = ids(pbx, filter="true")
-    assert ids(pbx, filter="Id lt INF and Id gt -INF") == everyone
-    assert ids(pbx, filter="Id eq NaN") == [] and ids(pbx, filter="Id ne NaN") == everyone
-    assert refused_query(get(pbx, filter="Id lt inf")) == "Could not find a property named 'inf' on type 'Pbx.User'."
+    everyone = user_ids(pbx, filter="true")
+    assert user_ids(pbx, filter="Id lt INF and Id gt -INF") == everyone
+    assert user_ids(pbx, filter="Id eq NaN") == [] and user_ids(pbx, filter="Id ne NaN") == everyone
+    assert (
+        refused_query(users_answer(pbx, filter="Id lt inf"))
+        == "Could not find a property named 'inf' on type 'Pbx.User'."
+    )

@@ -18,12 +18,6 @@ def pbx() -> Iterator[Emulator]:
         yield emulator
 
 
-@pytest.fixture
-def http(pbx: Emulator) -> Iterator[httpx.Client]:
-    with pbx.client() as client:
-        yield client.get_httpx_client()
-
-
 @pytest.mark.parametrize(
     "body",
     [
