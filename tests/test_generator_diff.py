@@ -57,6 +57,7 @@ def published_pair() -> tuple[dict[str, Any], dict[str, Any]]:
 
 
 @needs_specs
+@pytest.mark.slow  # two whole published documents, whichever the lock pins
 def test_diff_of_20_0_9_to_20_0_10_lists_exactly_the_operations_added_and_removed(
     published_pair: tuple[dict[str, Any], dict[str, Any]], capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -77,6 +78,7 @@ def test_diff_of_20_0_9_to_20_0_10_lists_exactly_the_operations_added_and_remove
 
 
 @needs_specs
+@pytest.mark.slow  # two whole published documents, whichever the lock pins
 def test_markdown_tables_hold_the_same_operations(
     published_pair: tuple[dict[str, Any], dict[str, Any]], capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -97,6 +99,7 @@ def test_markdown_tables_hold_the_same_operations(
 
 
 @needs_specs
+@pytest.mark.slow  # two whole published documents, whichever the lock pins
 def test_fail_on_breaking_names_the_removed_operations_of_20_0_10(
     published_pair: tuple[dict[str, Any], dict[str, Any]], capsys: pytest.CaptureFixture[str]
 ) -> None:

@@ -35,6 +35,7 @@ def test_every_published_document_is_in_the_table() -> None:
 
 
 @NEEDS_SPECS
+@pytest.mark.slow  # reads whole published documents, whichever the lock pins
 def test_documents_added_in_any_order_encode_to_the_same_table() -> None:
     older, newer = SPECS / "xapi-20.0.4-2024-10-18.yaml", SPECS / "xapi-20.0.9-2026-01-22.yaml"
     one = two = table_builder.VersionTable.empty()
@@ -85,6 +86,7 @@ def test_a_release_with_several_documents_has_what_any_of_them_has() -> None:
 
 
 @NEEDS_SPECS
+@pytest.mark.slow  # reads whole published documents, whichever the lock pins
 def test_pulling_a_document_adds_it_to_the_table_beside_the_lock(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
