@@ -48,12 +48,13 @@ drift: $(STAMP)
 
 check: lint typecheck drift
 
+# One worker per core; each test file stays on one worker, so a module's fixtures are built once.
 test: check
-	$(PY) -m pytest
+	$(PY) -m pytest -n auto --dist loadfile
 
 # The suite without the tests that generate whole documents (marked slow): a minute or two.
 test-fast: $(STAMP)
-	$(PY) -m pytest -m "not slow"
+	$(PY) -m pytest -m "not slow" -n auto --dist loadfile
 
 demo: $(STAMP)
 	$(PY) -m threecx_xapi.demo
